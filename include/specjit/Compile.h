@@ -1,0 +1,84 @@
+//===- specjit/Compile.h - Descriptor to kernel -----------------*- C++ -*-===//
+//
+// jit::compile() turns a Descriptor into a Kernel: compiled native code when
+// specialization is on and succeeds, the interpreter otherwise. Kernels are
+// cached process-wide by descriptor hash; concurrent requests for one hash
+// compile it once.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SPECJIT_COMPILE_H
+#define SPECJIT_COMPILE_H
+
+#include "specjit/Descriptor.h"
+#include "specjit/Kernel.h"
+
+#include <optional>
+
+namespace specjit {
+namespace jit {
+
+/// A stage of the compiler, in pipeline order. Used for --emit, dumps and the
+/// failure-injection hook.
+enum class Stage : uint8_t {
+  Descriptor, ///< canonical descriptor JSON
+  Spec,       ///< MLIR in the spec dialect, straight from the importer
+  Lowered,    ///< MLIR after spec -> scf/arith/math, before LLVM dialect
+  LLVMDialect,///< MLIR in the llvm dialect
+  LLVM,       ///< LLVM IR before optimization
+  LLVMOpt,    ///< LLVM IR after optimization for the host CPU
+  Asm,        ///< host assembly
+  Obj,        ///< host object file
+};
+/// Kebab-case name used by the CLI (descriptor, spec, lowered, llvm-dialect,
+/// llvm, llvm-opt, asm, obj).
+llvm::StringRef stageName(Stage s);
+std::optional<Stage> parseStage(llvm::StringRef s);
+/// File extension used for dumps (json, mlir, ll, s, o).
+llvm::StringRef stageExtension(Stage s);
+
+struct CompileOptions {
+  /// std::nullopt: follow the process-wide switch (setSpecialize() /
+  /// SPECJIT_SPECIALIZE). false: always interpret. true: always try the JIT.
+  std::optional<bool> specialize;
+  /// Use and fill the process-wide kernel cache.
+  bool useCache = true;
+  /// LLVM optimization level for the generated code (0-3).
+  int optLevel = 3;
+  /// When set, every stage is written to DIR/NN-stage.ext.
+  std::string dumpDir;
+};
+
+/// Compiles (or fetches from the cache) a kernel for `d`. Fails only when the
+/// descriptor cannot run at all; compiler failures fall back to the
+/// interpreter with the reason recorded in the kernel.
+llvm::Expected<Kernel> compile(const Descriptor &d,
+                               const CompileOptions &options = {});
+
+/// Process-wide specialization switch. Initialized from SPECJIT_SPECIALIZE
+/// (0 or 1; default on).
+void setSpecialize(bool on);
+bool specializeEnabled();
+
+/// Renders one stage of the compiler for inspection (the driver's --emit).
+llvm::Expected<std::string> emitStage(const Descriptor &d, Stage stage,
+                                      const CompileOptions &options = {});
+
+/// Process-wide cache statistics and control.
+struct CacheStats {
+  uint64_t hits = 0, misses = 0, compiles = 0;
+  size_t entries = 0;
+};
+CacheStats cacheStats();
+void clearCache();
+
+namespace testing {
+/// Makes the compiler fail at `stage` (std::nullopt: never) so tests can
+/// check the interpreter fallback for every stage. Process-wide.
+void setFailureInjection(std::optional<Stage> stage);
+} // namespace testing
+
+} // namespace jit
+} // namespace specjit
+
+#endif // SPECJIT_COMPILE_H

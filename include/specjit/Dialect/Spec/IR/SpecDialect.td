@@ -1,0 +1,33 @@
+//===- SpecDialect.td - The spec dialect -------------------*- tablegen -*-===//
+#ifndef SPECJIT_SPEC_DIALECT
+#define SPECJIT_SPEC_DIALECT
+
+include "mlir/IR/OpBase.td"
+include "mlir/IR/AttrTypeBase.td"
+
+def Spec_Dialect : Dialect {
+  let name = "spec";
+  let summary = "Descriptor stages of specjit kernels";
+  let description = [{
+    One op per descriptor stage. A `spec.kernel` holds the computation of one
+    row; its configuration (means, categories, edges, ...) lives in op
+    attributes so that lowering folds it into the generated code as constants.
+    Integer columns travel as i64 (with their missing sentinel as an
+    attribute), numeric columns as f64, string columns as `!spec.str`.
+  }];
+  let cppNamespace = "::specjit::spec";
+  let useDefaultTypePrinterParser = 1;
+}
+
+class Spec_Type<string name, string typeMnemonic> : TypeDef<Spec_Dialect, name> {
+  let mnemonic = typeMnemonic;
+}
+
+def Spec_StrType : Spec_Type<"Str", "str"> {
+  let summary = "a row's string value: a slice of a string input column";
+}
+
+class Spec_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Spec_Dialect, mnemonic, traits>;
+
+#endif // SPECJIT_SPEC_DIALECT

@@ -1,0 +1,197 @@
+//===- SpecOps.td - Ops of the spec dialect ----------------*- tablegen -*-===//
+#ifndef SPECJIT_SPEC_OPS
+#define SPECJIT_SPEC_OPS
+
+include "specjit/Dialect/Spec/IR/SpecDialect.td"
+include "mlir/IR/SymbolInterfaces.td"
+include "mlir/IR/RegionKindInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/Interfaces/ControlFlowInterfaces.td"
+
+def Spec_Numeric : AnyTypeOf<[I64, F64]>;
+
+//===----------------------------------------------------------------------===//
+// Structure
+//===----------------------------------------------------------------------===//
+
+def Spec_KernelOp : Spec_Op<"kernel", [Symbol, IsolatedFromAbove, NoTerminator,
+    SingleBlock]> {
+  let summary = "one kernel: the computation of one row of the output";
+  let description = [{
+    The body computes one output row from one input row. `input_types` are
+    the declared element types (i1 for bool, i32, i64, f32, f64, or
+    `!spec.str`); `output_type` is f32 or f64. Lowering turns the kernel into
+    a function with the C signature
+    `int64_t specjit_kernel(const void *const *args, void *out, int64_t rows)`.
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name, StrArrayAttr:$input_names,
+                       TypeArrayAttr:$input_types, TypeAttr:$output_type,
+                       StrArrayAttr:$output_names);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = "$sym_name attr-dict-with-keyword $body";
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    ::mlir::Block &getBodyBlock() { return getBody().front(); }
+  }];
+}
+
+def Spec_InputOp : Spec_Op<"input", [Pure]> {
+  let summary = "reads this row's value of an input column";
+  let description = [{
+    Integer and bool columns read as i64, f32 and f64 columns as f64, string
+    columns as `!spec.str`.
+  }];
+  let arguments = (ins I64Attr:$index);
+  let results = (outs AnyTypeOf<[I64, F64, Spec_StrType]>:$result);
+  let assemblyFormat = "$index attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+def Spec_OutputOp : Spec_Op<"output", [HasParent<"KernelOp">]> {
+  let summary = "writes this row of the output matrix";
+  let arguments = (ins Variadic<F64>:$values);
+  let assemblyFormat = "$values attr-dict `:` type($values)";
+  let hasVerifier = 1;
+}
+
+def Spec_CheckOp : Spec_Op<"check"> {
+  let summary = "a data check: the row fails when the condition is false";
+  let description = [{
+    A kernel checks every row before writing any output; a failing row makes
+    the whole call fail and leaves the output untouched.
+  }];
+  let arguments = (ins I1:$condition, StrAttr:$message);
+  let assemblyFormat = "$condition `,` $message attr-dict";
+}
+
+//===----------------------------------------------------------------------===//
+// Conversions
+//===----------------------------------------------------------------------===//
+
+def Spec_ToFloatOp : Spec_Op<"to_float", [Pure]> {
+  let summary = "integer column to f64; the missing sentinel becomes NaN";
+  let arguments = (ins I64:$input, OptionalAttr<I64Attr>:$missing);
+  let results = (outs F64:$result);
+  let assemblyFormat = "$input attr-dict";
+}
+
+def Spec_StrLookupOp : Spec_Op<"str_lookup", [Pure]> {
+  let summary = "index of a string among constant keys, or -1";
+  let arguments = (ins Spec_StrType:$input, StrArrayAttr:$keys);
+  let results = (outs I64:$result);
+  let assemblyFormat = "$input $keys attr-dict";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Pipeline stages
+//===----------------------------------------------------------------------===//
+
+class Spec_UnaryF64Op<string mnemonic, string sum> : Spec_Op<mnemonic, [Pure]> {
+  let summary = sum;
+  let results = (outs F64:$result);
+}
+
+def Spec_StandardizeOp : Spec_UnaryF64Op<"standardize", "(x - mean) / std"> {
+  let arguments = (ins F64:$input, F64Attr:$mean, F64Attr:$std);
+  let assemblyFormat = "$input attr-dict";
+  let hasVerifier = 1;
+}
+
+def Spec_MinMaxOp : Spec_UnaryF64Op<"minmax", "(x - min) / (max - min)"> {
+  let arguments = (ins F64:$input, F64Attr:$min, F64Attr:$max);
+  let assemblyFormat = "$input attr-dict";
+  let hasVerifier = 1;
+}
+
+def Spec_LogOp : Spec_UnaryF64Op<"log", "natural logarithm"> {
+  let arguments = (ins F64:$input);
+  let assemblyFormat = "$input attr-dict";
+}
+
+def Spec_Log1pOp : Spec_UnaryF64Op<"log1p", "log(1 + x), accurate near 0"> {
+  let arguments = (ins F64:$input);
+  let assemblyFormat = "$input attr-dict";
+}
+
+def Spec_ClipOp : Spec_UnaryF64Op<"clip", "clamps to [min, max]; NaN passes"> {
+  let arguments = (ins F64:$input, OptionalAttr<F64Attr>:$min,
+                       OptionalAttr<F64Attr>:$max);
+  let assemblyFormat = "$input attr-dict";
+  let hasVerifier = 1;
+}
+
+def Spec_ImputeOp : Spec_Op<"impute", [Pure]> {
+  let summary = "replaces missing values (NaN, or the integer sentinel)";
+  let description = [{
+    On f64 the missing value is NaN. On i64 it is the `missing` sentinel; the
+    result stays i64 when `value` is integral, else it is f64.
+  }];
+  let arguments = (ins Spec_Numeric:$input, F64Attr:$value,
+                       OptionalAttr<I64Attr>:$missing);
+  let results = (outs Spec_Numeric:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Spec_OneHotOp : Spec_Op<"one_hot", [Pure]> {
+  let summary = "one f64 0/1 column per category";
+  let description = [{
+    `categories` are i64 attributes for an i64 input, f64 for f64. A missing
+    value (NaN or the sentinel) matches no category. With `unknown_error`, a
+    value matching no category fails the row.
+  }];
+  let arguments = (ins Spec_Numeric:$input, ArrayAttr:$categories,
+                       OptionalAttr<I64Attr>:$missing, UnitAttr:$unknown_error);
+  let results = (outs Variadic<F64>:$results);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($results)";
+  let hasVerifier = 1;
+}
+
+def Spec_LabelEncodeOp : Spec_Op<"label_encode", [Pure]> {
+  let summary = "maps categories to codes; others (and missing) to default";
+  let arguments = (ins Spec_Numeric:$input, ArrayAttr:$keys,
+                       DenseF64ArrayAttr:$codes, F64Attr:$default_code,
+                       OptionalAttr<I64Attr>:$missing);
+  let results = (outs F64:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+def Spec_PolynomialOp : Spec_Op<"polynomial", [Pure]> {
+  let summary = "polynomial features in scikit-learn's column order";
+  let arguments = (ins Variadic<F64>:$inputs, I64Attr:$degree,
+                       BoolAttr:$interaction_only, BoolAttr:$include_bias);
+  let results = (outs Variadic<F64>:$results);
+  let assemblyFormat = "$inputs attr-dict `:` functional-type($inputs, $results)";
+  let hasVerifier = 1;
+}
+
+def Spec_BucketizeOp : Spec_UnaryF64Op<"bucketize",
+    "numpy.digitize(x, edges, right=False): the count of edges <= x"> {
+  let arguments = (ins F64:$input, DenseF64ArrayAttr:$edges);
+  let assemblyFormat = "$input attr-dict";
+  let hasVerifier = 1;
+}
+
+def Spec_ExprOp : Spec_Op<"expr", [Pure, IsolatedFromAbove, SingleBlock]> {
+  let summary = "a new column from an arithmetic expression";
+  let description = [{
+    The region computes the value from its block arguments (the referenced
+    columns, f64) with arith and math ops and yields one f64.
+  }];
+  let arguments = (ins Variadic<F64>:$inputs, StrAttr:$source);
+  let results = (outs F64:$result);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = "$inputs attr-dict-with-keyword `:` type($inputs) $body";
+  let hasVerifier = 1;
+}
+
+def Spec_YieldOp : Spec_Op<"yield", [Pure, Terminator, HasParent<"ExprOp">,
+    ReturnLike]> {
+  let summary = "the value of a spec.expr";
+  let arguments = (ins F64:$value);
+  let assemblyFormat = "$value attr-dict";
+}
+
+#endif // SPECJIT_SPEC_OPS

@@ -1,0 +1,76 @@
+//===- specjit/Kernel.h - Compiled kernels and how to run them --*- C++ -*-===//
+//
+// A Kernel is a cheap, copyable handle to an executable form of a descriptor.
+// It runs on caller-owned buffers. Its backend is read atomically on every
+// run, so an implementation may start a kernel on the interpreter and switch
+// it to compiled code later without callers noticing (or re-linking).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SPECJIT_KERNEL_H
+#define SPECJIT_KERNEL_H
+
+#include "specjit/Types.h"
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/Support/Error.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace specjit {
+namespace jit {
+
+class Descriptor;
+struct KernelState;
+
+enum class Backend : uint8_t { Jit, Interpreter };
+llvm::StringRef backendName(Backend b);
+
+class Kernel {
+public:
+  Kernel() = default;
+
+  /// Runs the kernel over `inputs` (one Column per descriptor input, in
+  /// order, all with the same row count) into `out`. Checks types, counts
+  /// and shapes first. On any error (bad buffers, or a data error such as an
+  /// unknown category with unknown: "error") nothing is written to `out`.
+  /// Safe to call from many threads at once.
+  llvm::Error run(llvm::ArrayRef<Column> inputs, const Output &out) const;
+
+  /// Which backend runs the kernel now.
+  Backend backend() const;
+  /// The descriptor's canonical hash (the cache key).
+  Hash128 hash() const;
+  /// Wall time spent producing this kernel's current backend (ms); 0 for a
+  /// cache hit.
+  double compileMillis() const;
+  /// Why the kernel runs on the interpreter (empty when it runs compiled code
+  /// or specialization was switched off on purpose; see specialized()).
+  std::string fallbackReason() const;
+  /// Whether specialization was requested for this kernel.
+  bool specialized() const;
+
+  /// Shape of the computation.
+  size_t numInputs() const;
+  size_t numOutputs() const;
+  const std::vector<std::string> &outputNames() const;
+  DType outputType() const;
+  /// The descriptor this kernel was made from.
+  const Descriptor &descriptor() const;
+
+  explicit operator bool() const { return state_ != nullptr; }
+
+  // Implementation detail: constructed by compile().
+  explicit Kernel(std::shared_ptr<KernelState> s) : state_(std::move(s)) {}
+  const std::shared_ptr<KernelState> &state() const { return state_; }
+
+private:
+  std::shared_ptr<KernelState> state_;
+};
+
+} // namespace jit
+} // namespace specjit
+
+#endif // SPECJIT_KERNEL_H

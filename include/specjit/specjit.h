@@ -1,0 +1,10 @@
+//===- specjit/specjit.h - Umbrella header ----------------------*- C++ -*-===//
+#ifndef SPECJIT_SPECJIT_H
+#define SPECJIT_SPECJIT_H
+
+#include "specjit/Compile.h"
+#include "specjit/Descriptor.h"
+#include "specjit/Kernel.h"
+#include "specjit/Types.h"
+
+#endif // SPECJIT_SPECJIT_H

@@ -1,0 +1,49 @@
+//===- Interpreter.h - The generic descriptor interpreter -------*- C++ -*-===//
+//
+// Executes any descriptor the compiler accepts with generic code: the
+// configuration is looked up at run time. It works a block of rows at a time
+// (column-at-a-time inside a block), which is the fastest honest shape for a
+// generic path: dispatch is paid per block and step, not per row.
+//
+// It is the reference semantics, the fallback and the oracle for the JIT.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SPECJIT_INTERPRETER_INTERPRETER_H
+#define SPECJIT_INTERPRETER_INTERPRETER_H
+
+#include "specjit/Descriptor.h"
+
+#include "llvm/Support/Error.h"
+
+#include <memory>
+#include <string>
+
+namespace specjit {
+namespace interp {
+
+class Interpreter {
+public:
+  virtual ~Interpreter();
+
+  /// Prepares a descriptor for interpretation.
+  static llvm::Expected<std::unique_ptr<Interpreter>>
+  create(const jit::Descriptor &d);
+
+  /// Runs with the kernel ABI (see Runtime/KernelABI.h): returns 0, or r > 0
+  /// when row r-1 fails a data check, in which case `out` is untouched.
+  /// Thread-safe: scratch space is per call.
+  virtual int64_t run(const void *const *args, void *out,
+                      int64_t rows) const = 0;
+
+  /// Explains why `row` fails a data check, naming the step's JSON path, the
+  /// column and the value (e.g. "row 17: steps[3] (one_hot of 'color'):
+  /// value \"teal\" is not a known category").
+  virtual std::string describeFailure(const void *const *args,
+                                      int64_t row) const = 0;
+};
+
+} // namespace interp
+} // namespace specjit
+
+#endif // SPECJIT_INTERPRETER_INTERPRETER_H

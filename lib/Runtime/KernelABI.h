@@ -1,0 +1,30 @@
+//===- KernelABI.h - The calling convention of every backend ----*- C++ -*-===//
+//
+// Compiled kernels and the interpreter share one entry signature:
+//
+//   int64_t kernel(const void *const *args, void *out, int64_t rows);
+//
+// `args` holds one slot per numeric or bool input (its data pointer) and two
+// per string input (offsets, then bytes), in descriptor input order. `out` is
+// the row-major output matrix. The result is 0 on success, or r > 0 when row
+// r-1 failed a data check (e.g. an unknown category under unknown: "error");
+// a kernel checks every row before it writes any output, so a failing call
+// leaves `out` untouched.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SPECJIT_RUNTIME_KERNELABI_H
+#define SPECJIT_RUNTIME_KERNELABI_H
+
+#include <cstdint>
+
+namespace specjit {
+
+using KernelFn = int64_t (*)(const void *const *args, void *out, int64_t rows);
+
+/// Name of the entry symbol of a compiled kernel module.
+constexpr const char *kKernelEntryName = "specjit_kernel";
+
+} // namespace specjit
+
+#endif // SPECJIT_RUNTIME_KERNELABI_H
