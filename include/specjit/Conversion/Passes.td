@@ -1,0 +1,36 @@
+//===- Passes.td - specjit conversion passes ---------------*- tablegen -*-===//
+#ifndef SPECJIT_CONVERSION_PASSES
+#define SPECJIT_CONVERSION_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def SpecExpand : Pass<"spec-expand", "::mlir::ModuleOp"> {
+  let summary = "Expand spec stage ops into arith and math ops";
+  let description = [{
+    Rewrites every stage op (standardize, one_hot, polynomial, expr, ...) of
+    every spec.kernel into arith/math ops on scalars, with its configuration
+    as constants. Data checks become spec.check. Leaves spec.kernel,
+    spec.input, spec.output, spec.check and spec.str_lookup for
+    convert-spec-to-loops.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect"];
+}
+
+def ConvertSpecToLoops : Pass<"convert-spec-to-loops", "::mlir::ModuleOp"> {
+  let summary = "Turn spec.kernel into a row loop with the kernel C ABI";
+  let description = [{
+    Each spec.kernel becomes `func.func @specjit_kernel(%args: !llvm.ptr,
+    %out: !llvm.ptr, %rows: i64) -> i64`, which loads the column pointers and
+    calls a private body function whose pointer arguments are `noalias`. The
+    body checks every row first when the kernel has data checks (returning
+    row + 1 of the first failure), then runs an scf.for over the rows that
+    loads the inputs, computes the row, and stores the output row.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::LLVM::LLVMDialect"];
+}
+
+#endif // SPECJIT_CONVERSION_PASSES

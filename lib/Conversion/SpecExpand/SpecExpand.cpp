@@ -1,0 +1,295 @@
+//===- SpecExpand.cpp - Stage ops to arith and math -----------------------===//
+//
+// Each pattern rewrites one stage op into scalar arith/math ops on one row,
+// with the op's configuration materialized as constants. The order of f64
+// operations is exactly the one fixed by docs/pipeline-semantics.md, so the
+// compiled kernel rounds like the interpreter.
+//
+//===----------------------------------------------------------------------===//
+
+#include "specjit/Conversion/Passes.h"
+#include "specjit/Dialect/Spec/IR/SpecOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+#include <cmath>
+#include <limits>
+
+namespace specjit {
+#define GEN_PASS_DEF_SPECEXPAND
+#include "specjit/Conversion/Passes.h.inc"
+} // namespace specjit
+
+using namespace mlir;
+using namespace specjit::spec;
+
+namespace {
+
+Value f64Const(OpBuilder &b, Location loc, double v) {
+  return b.create<arith::ConstantOp>(loc, b.getF64FloatAttr(v));
+}
+Value i64Const(OpBuilder &b, Location loc, int64_t v) {
+  return b.create<arith::ConstantOp>(loc, b.getI64IntegerAttr(v));
+}
+/// 1.0 when `c` holds, else 0.0.
+Value boolToF64(OpBuilder &b, Location loc, Value c) {
+  return b.create<arith::UIToFPOp>(loc, b.getF64Type(), c);
+}
+/// i64 -> f64 with the sentinel (if any) mapped to NaN.
+Value intToF64(OpBuilder &b, Location loc, Value x,
+               std::optional<int64_t> missing) {
+  Value f = b.create<arith::SIToFPOp>(loc, b.getF64Type(), x);
+  if (!missing)
+    return f;
+  Value isMissing = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, x,
+                                            i64Const(b, loc, *missing));
+  return b.create<arith::SelectOp>(
+      loc, isMissing, f64Const(b, loc, std::numeric_limits<double>::quiet_NaN()),
+      f);
+}
+
+/// x == category, per the input's type: i64 compare, or ordered f64 compare.
+Value equalsCategory(OpBuilder &b, Location loc, Value x, Attribute cat) {
+  if (auto i = dyn_cast<IntegerAttr>(cat))
+    return b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, x,
+                                   i64Const(b, loc, i.getInt()));
+  return b.create<arith::CmpFOp>(
+      loc, arith::CmpFPredicate::OEQ, x,
+      f64Const(b, loc, cast<FloatAttr>(cat).getValueAsDouble()));
+}
+
+struct ToFloatLowering : OpRewritePattern<ToFloatOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ToFloatOp op, PatternRewriter &r) const override {
+    r.replaceOp(op, intToF64(r, op.getLoc(), op.getInput(), op.getMissing()));
+    return success();
+  }
+};
+
+struct StandardizeLowering : OpRewritePattern<StandardizeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(StandardizeOp op, PatternRewriter &r) const override {
+    Location loc = op.getLoc();
+    Value centered = r.create<arith::SubFOp>(
+        loc, op.getInput(), f64Const(r, loc, op.getMean().convertToDouble()));
+    r.replaceOpWithNewOp<arith::DivFOp>(
+        op, centered, f64Const(r, loc, op.getStd().convertToDouble()));
+    return success();
+  }
+};
+
+struct MinMaxLowering : OpRewritePattern<MinMaxOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MinMaxOp op, PatternRewriter &r) const override {
+    Location loc = op.getLoc();
+    double lo = op.getMin().convertToDouble(), hi = op.getMax().convertToDouble();
+    Value shifted = r.create<arith::SubFOp>(loc, op.getInput(), f64Const(r, loc, lo));
+    r.replaceOpWithNewOp<arith::DivFOp>(op, shifted, f64Const(r, loc, hi - lo));
+    return success();
+  }
+};
+
+struct LogLowering : OpRewritePattern<LogOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(LogOp op, PatternRewriter &r) const override {
+    r.replaceOpWithNewOp<math::LogOp>(op, op.getInput());
+    return success();
+  }
+};
+
+/// log1p through log (which vectorizes with a vector math library):
+/// u = 1 + x; u == 1 ? x : (u == inf ? u : log(u) * (x / (u - 1))).
+/// Accurate to a few ulp (Goldberg's formula), unlike log(1 + x).
+struct Log1pLowering : OpRewritePattern<Log1pOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(Log1pOp op, PatternRewriter &r) const override {
+    Location loc = op.getLoc();
+    Value x = op.getInput();
+    Value one = f64Const(r, loc, 1.0);
+    Value u = r.create<arith::AddFOp>(loc, one, x);
+    Value um1 = r.create<arith::SubFOp>(loc, u, one);
+    Value scaled = r.create<arith::MulFOp>(
+        loc, r.create<math::LogOp>(loc, u), r.create<arith::DivFOp>(loc, x, um1));
+    Value isInf = r.create<arith::CmpFOp>(
+        loc, arith::CmpFPredicate::OEQ, u,
+        f64Const(r, loc, std::numeric_limits<double>::infinity()));
+    Value big = r.create<arith::SelectOp>(loc, isInf, u, scaled);
+    Value isOne = r.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ, u, one);
+    r.replaceOpWithNewOp<arith::SelectOp>(op, isOne, x, big);
+    return success();
+  }
+};
+
+struct ClipLowering : OpRewritePattern<ClipOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ClipOp op, PatternRewriter &r) const override {
+    // x < min ? min : (x > max ? max : x); NaN fails both and passes through.
+    Location loc = op.getLoc();
+    Value x = op.getInput(), result = x;
+    if (auto hi = op.getMaxAttr()) {
+      Value c = f64Const(r, loc, hi.getValueAsDouble());
+      Value gt = r.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT, x, c);
+      result = r.create<arith::SelectOp>(loc, gt, c, result);
+    }
+    if (auto lo = op.getMinAttr()) {
+      Value c = f64Const(r, loc, lo.getValueAsDouble());
+      Value lt = r.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OLT, x, c);
+      result = r.create<arith::SelectOp>(loc, lt, c, result);
+    }
+    r.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct ImputeLowering : OpRewritePattern<ImputeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ImputeOp op, PatternRewriter &r) const override {
+    Location loc = op.getLoc();
+    Value x = op.getInput();
+    double v = op.getValue().convertToDouble();
+    if (x.getType().isF64()) {
+      Value isNaN = r.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNO, x, x);
+      r.replaceOpWithNewOp<arith::SelectOp>(op, isNaN, f64Const(r, loc, v), x);
+      return success();
+    }
+    Value isMissing = r.create<arith::CmpIOp>(
+        loc, arith::CmpIPredicate::eq, x, i64Const(r, loc, *op.getMissing()));
+    if (op.getType().isInteger(64)) {
+      r.replaceOpWithNewOp<arith::SelectOp>(
+          op, isMissing, i64Const(r, loc, static_cast<int64_t>(v)), x);
+      return success();
+    }
+    Value f = r.create<arith::SIToFPOp>(loc, r.getF64Type(), x);
+    r.replaceOpWithNewOp<arith::SelectOp>(op, isMissing, f64Const(r, loc, v), f);
+    return success();
+  }
+};
+
+struct OneHotLowering : OpRewritePattern<OneHotOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(OneHotOp op, PatternRewriter &r) const override {
+    Location loc = op.getLoc();
+    SmallVector<Value> results;
+    Value any;
+    for (Attribute cat : op.getCategories()) {
+      Value eq = equalsCategory(r, loc, op.getInput(), cat);
+      results.push_back(boolToF64(r, loc, eq));
+      any = any ? r.create<arith::OrIOp>(loc, any, eq).getResult() : eq;
+    }
+    if (op.getUnknownError())
+      r.create<CheckOp>(loc, any,
+                        r.getStringAttr("value is not one of the categories"));
+    r.replaceOp(op, results);
+    return success();
+  }
+};
+
+struct LabelEncodeLowering : OpRewritePattern<LabelEncodeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(LabelEncodeOp op, PatternRewriter &r) const override {
+    Location loc = op.getLoc();
+    Value result = f64Const(r, loc, op.getDefaultCode().convertToDouble());
+    ArrayRef<double> codes = op.getCodes();
+    // Keys are unique, so at most one select fires.
+    for (auto [key, code] : llvm::zip(op.getKeys(), codes)) {
+      Value eq = equalsCategory(r, loc, op.getInput(), key);
+      result = r.create<arith::SelectOp>(loc, eq, f64Const(r, loc, code), result);
+    }
+    r.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct PolynomialLowering : OpRewritePattern<PolynomialOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(PolynomialOp op, PatternRewriter &r) const override {
+    Location loc = op.getLoc();
+    auto inputs = op.getInputs();
+    SmallVector<Value> results;
+    // Products left to right in index order; a term's prefix is computed once.
+    llvm::DenseMap<ArrayRef<unsigned>, Value> prefixes;
+    auto terms = polynomialTerms(inputs.size(), op.getDegree(),
+                                 op.getInteractionOnly(), op.getIncludeBias());
+    for (auto &term : terms) {
+      if (term.empty()) {
+        results.push_back(f64Const(r, loc, 1.0));
+        continue;
+      }
+      Value acc = inputs[term[0]];
+      for (size_t k = 1; k < term.size(); ++k) {
+        ArrayRef<unsigned> prefix(term.data(), k + 1);
+        auto it = prefixes.find(prefix);
+        if (it != prefixes.end()) {
+          acc = it->second;
+          continue;
+        }
+        acc = r.create<arith::MulFOp>(loc, acc, inputs[term[k]]);
+        prefixes[prefix] = acc;
+      }
+      results.push_back(acc);
+    }
+    r.replaceOp(op, results);
+    return success();
+  }
+};
+
+struct BucketizeLowering : OpRewritePattern<BucketizeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(BucketizeOp op, PatternRewriter &r) const override {
+    // The count of edges e with !(x < e): NaN counts every edge, as numpy.
+    Location loc = op.getLoc();
+    Value count = i64Const(r, loc, 0);
+    for (double e : op.getEdges()) {
+      Value ge = r.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UGE,
+                                         op.getInput(), f64Const(r, loc, e));
+      Value inc = r.create<arith::ExtUIOp>(loc, r.getI64Type(), ge);
+      count = r.create<arith::AddIOp>(loc, count, inc);
+    }
+    r.replaceOpWithNewOp<arith::SIToFPOp>(op, r.getF64Type(), count);
+    return success();
+  }
+};
+
+struct ExprLowering : OpRewritePattern<ExprOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ExprOp op, PatternRewriter &r) const override {
+    Block &body = op.getBody().front();
+    auto yield = cast<YieldOp>(body.getTerminator());
+    Value result = yield.getValue();
+    r.inlineBlockBefore(&body, op, op.getInputs());
+    r.eraseOp(yield);
+    r.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct SpecExpandPass : specjit::impl::SpecExpandBase<SpecExpandPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<ToFloatLowering, StandardizeLowering, MinMaxLowering,
+                 LogLowering, Log1pLowering, ClipLowering, ImputeLowering,
+                 OneHotLowering, LabelEncodeLowering, PolynomialLowering,
+                 BucketizeLowering, ExprLowering>(&getContext());
+    GreedyRewriteConfig config;
+    config.enableRegionSimplification = GreedySimplifyRegionLevel::Disabled;
+    if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns),
+                                            config)))
+      return signalPassFailure();
+    // Every stage op must be gone: anything left is a lowering bug.
+    WalkResult left = getOperation().walk([](Operation *op) {
+      if (isa<SpecDialect>(op->getDialect()) &&
+          !isa<KernelOp, InputOp, OutputOp, CheckOp, StrLookupOp>(op)) {
+        op->emitOpError("was not expanded");
+        return WalkResult::interrupt();
+      }
+      return WalkResult::advance();
+    });
+    if (left.wasInterrupted())
+      signalPassFailure();
+  }
+};
+
+} // namespace

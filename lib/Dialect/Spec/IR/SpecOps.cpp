@@ -1,0 +1,286 @@
+//===- SpecOps.cpp - Verifiers of the spec dialect ------------------------===//
+#include "specjit/Dialect/Spec/IR/SpecOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/STLExtras.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace specjit::spec;
+
+#define GET_OP_CLASSES
+#include "specjit/Dialect/Spec/IR/SpecOps.cpp.inc"
+
+namespace specjit {
+namespace spec {
+
+std::vector<llvm::SmallVector<unsigned, 4>>
+polynomialTerms(unsigned n, unsigned degree, bool interactionOnly,
+                bool includeBias) {
+  std::vector<llvm::SmallVector<unsigned, 4>> terms;
+  if (includeBias)
+    terms.emplace_back();
+  // Lexicographic combinations (with replacement unless interaction_only) of
+  // each size d, as itertools produces them.
+  for (unsigned d = 1; d <= degree; ++d) {
+    if (interactionOnly && d > n)
+      break;
+    llvm::SmallVector<unsigned, 4> idx(d);
+    for (unsigned i = 0; i < d; ++i)
+      idx[i] = interactionOnly ? i : 0;
+    while (true) {
+      terms.push_back(idx);
+      // Advance to the next combination.
+      int pos = static_cast<int>(d) - 1;
+      while (pos >= 0) {
+        unsigned limit = interactionOnly ? n - d + pos : n - 1;
+        if (idx[pos] < limit)
+          break;
+        --pos;
+      }
+      if (pos < 0)
+        break;
+      ++idx[pos];
+      for (unsigned i = pos + 1; i < d; ++i)
+        idx[i] = interactionOnly ? idx[i - 1] + 1 : idx[pos];
+    }
+  }
+  return terms;
+}
+
+} // namespace spec
+} // namespace specjit
+
+static bool isFinite(FloatAttr a) { return std::isfinite(a.getValueAsDouble()); }
+
+//===----------------------------------------------------------------------===//
+// Structure
+//===----------------------------------------------------------------------===//
+
+static bool isInputType(Type t) {
+  return t.isInteger(1) || t.isInteger(32) || t.isInteger(64) || t.isF32() ||
+         t.isF64() || isa<StrType>(t);
+}
+
+LogicalResult KernelOp::verify() {
+  if (getInputNames().size() != getInputTypes().size())
+    return emitOpError("has ") << getInputNames().size() << " input names but "
+                               << getInputTypes().size() << " input types";
+  for (auto [i, t] : llvm::enumerate(getInputTypes())) {
+    Type ty = cast<TypeAttr>(t).getValue();
+    if (!isInputType(ty))
+      return emitOpError("input #") << i << " has unsupported type " << ty;
+  }
+  Type out = getOutputType();
+  if (!out.isF32() && !out.isF64())
+    return emitOpError("output type must be f32 or f64, got ") << out;
+  Block &body = getBodyBlock();
+  if (body.getNumArguments() != 0)
+    return emitOpError("body must not have block arguments");
+  if (body.empty() || !isa<OutputOp>(body.back()))
+    return emitOpError("body must end with spec.output");
+  if (llvm::count_if(body, [](Operation &op) { return isa<OutputOp>(op); }) != 1)
+    return emitOpError("body must hold exactly one spec.output");
+  return success();
+}
+
+LogicalResult InputOp::verify() {
+  auto kernel = (*this)->getParentOfType<KernelOp>();
+  if (!kernel)
+    return emitOpError("must be inside a spec.kernel");
+  int64_t idx = getIndex();
+  if (idx < 0 || idx >= static_cast<int64_t>(kernel.getInputTypes().size()))
+    return emitOpError("index ") << idx << " out of range for a kernel with "
+                                 << kernel.getInputTypes().size() << " inputs";
+  Type declared = cast<TypeAttr>(kernel.getInputTypes()[idx]).getValue();
+  Type expected;
+  if (isa<StrType>(declared))
+    expected = declared;
+  else if (isa<IntegerType>(declared))
+    expected = IntegerType::get(getContext(), 64);
+  else
+    expected = Float64Type::get(getContext());
+  if (getType() != expected)
+    return emitOpError("input #") << idx << " declared as " << declared
+                                  << " reads as " << expected << ", not "
+                                  << getType();
+  return success();
+}
+
+LogicalResult OutputOp::verify() {
+  auto kernel = cast<KernelOp>((*this)->getParentOp());
+  if (getValues().size() != kernel.getOutputNames().size())
+    return emitOpError("writes ") << getValues().size()
+                                  << " values but the kernel declares "
+                                  << kernel.getOutputNames().size()
+                                  << " output columns";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Conversions
+//===----------------------------------------------------------------------===//
+
+LogicalResult StrLookupOp::verify() {
+  if (getKeys().empty())
+    return emitOpError("needs at least one key");
+  llvm::DenseSet<StringRef> seen;
+  for (Attribute k : getKeys())
+    if (!seen.insert(cast<StringAttr>(k).getValue()).second)
+      return emitOpError("duplicate key \"")
+             << cast<StringAttr>(k).getValue() << "\"";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Stages
+//===----------------------------------------------------------------------===//
+
+LogicalResult StandardizeOp::verify() {
+  if (!isFinite(getMeanAttr()))
+    return emitOpError("mean must be finite");
+  double s = getStdAttr().getValueAsDouble();
+  if (!std::isfinite(s) || s <= 0)
+    return emitOpError("std must be finite and > 0, got ") << s;
+  return success();
+}
+
+LogicalResult MinMaxOp::verify() {
+  if (!isFinite(getMinAttr()) || !isFinite(getMaxAttr()))
+    return emitOpError("min and max must be finite");
+  if (!(getMaxAttr().getValueAsDouble() > getMinAttr().getValueAsDouble()))
+    return emitOpError("max must be greater than min");
+  return success();
+}
+
+LogicalResult ClipOp::verify() {
+  auto lo = getMinAttr(), hi = getMaxAttr();
+  if (!lo && !hi)
+    return emitOpError("needs min, max or both");
+  if ((lo && !isFinite(lo)) || (hi && !isFinite(hi)))
+    return emitOpError("bounds must be finite");
+  if (lo && hi && lo.getValueAsDouble() > hi.getValueAsDouble())
+    return emitOpError("min must not exceed max");
+  return success();
+}
+
+LogicalResult ImputeOp::verify() {
+  double v = getValueAttr().getValueAsDouble();
+  if (!std::isfinite(v))
+    return emitOpError("value must be finite");
+  bool intIn = getInput().getType().isInteger(64);
+  if (intIn && !getMissingAttr())
+    return emitOpError("on i64 needs the missing sentinel");
+  if (!intIn && getMissingAttr())
+    return emitOpError("on f64 takes no sentinel: NaN is missing");
+  bool integral = std::trunc(v) == v && std::fabs(v) < 9.2e18;
+  Type expected = intIn && integral ? getInput().getType()
+                                    : Type(Float64Type::get(getContext()));
+  if (getType() != expected)
+    return emitOpError("result must be ") << expected;
+  return success();
+}
+
+/// Checks that `cats` are non-empty, unique and typed like `input`.
+static LogicalResult verifyCategories(Operation *op, Value input,
+                                      ArrayAttr cats,
+                                      std::optional<int64_t> missing) {
+  if (cats.empty())
+    return op->emitOpError("needs at least one category");
+  bool intIn = input.getType().isInteger(64);
+  if (!intIn && missing)
+    return op->emitOpError("takes a missing sentinel only on i64");
+  llvm::DenseSet<int64_t> ints;
+  llvm::DenseSet<uint64_t> floats;
+  for (Attribute a : cats) {
+    if (intIn) {
+      auto i = dyn_cast<IntegerAttr>(a);
+      if (!i || !i.getType().isInteger(64))
+        return op->emitOpError("categories of an i64 input must be i64");
+      if (!ints.insert(i.getInt()).second)
+        return op->emitOpError("duplicate category ") << i.getInt();
+      if (missing && i.getInt() == *missing)
+        return op->emitOpError("category ")
+               << i.getInt() << " is the missing sentinel";
+    } else {
+      auto f = dyn_cast<FloatAttr>(a);
+      if (!f || !f.getType().isF64() || !isFinite(f))
+        return op->emitOpError("categories of an f64 input must be finite f64");
+      double d = f.getValueAsDouble();
+      if (d == 0)
+        d = 0; // -0.0 and 0.0 are one category
+      if (!floats.insert(llvm::bit_cast<uint64_t>(d)).second)
+        return op->emitOpError("duplicate category ") << d;
+    }
+  }
+  return success();
+}
+
+LogicalResult OneHotOp::verify() {
+  if (failed(verifyCategories(*this, getInput(), getCategories(),
+                              getMissing())))
+    return failure();
+  if (getNumResults() != getCategories().size())
+    return emitOpError("has ") << getNumResults() << " results for "
+                               << getCategories().size() << " categories";
+  return success();
+}
+
+LogicalResult LabelEncodeOp::verify() {
+  if (failed(verifyCategories(*this, getInput(), getKeys(), getMissing())))
+    return failure();
+  if (getCodes().size() != getKeys().size())
+    return emitOpError("has ") << getCodes().size() << " codes for "
+                               << getKeys().size() << " keys";
+  for (double c : getCodes())
+    if (!std::isfinite(c))
+      return emitOpError("codes must be finite");
+  if (!isFinite(getDefaultCodeAttr()))
+    return emitOpError("default_code must be finite");
+  return success();
+}
+
+LogicalResult PolynomialOp::verify() {
+  int64_t degree = getDegree();
+  if (degree < 1 || degree > 8)
+    return emitOpError("degree must be in 1..8, got ") << degree;
+  if (getInputs().empty())
+    return emitOpError("needs at least one input");
+  size_t expected = polynomialTerms(getInputs().size(), degree,
+                                    getInteractionOnly(), getIncludeBias())
+                        .size();
+  if (getNumResults() != expected)
+    return emitOpError("has ") << getNumResults() << " results, expected "
+                               << expected;
+  return success();
+}
+
+LogicalResult BucketizeOp::verify() {
+  ArrayRef<double> edges = getEdges();
+  if (edges.empty())
+    return emitOpError("needs at least one edge");
+  for (size_t i = 0; i < edges.size(); ++i) {
+    if (!std::isfinite(edges[i]))
+      return emitOpError("edges must be finite");
+    if (i && !(edges[i] > edges[i - 1]))
+      return emitOpError("edges must be strictly increasing");
+  }
+  return success();
+}
+
+LogicalResult ExprOp::verify() {
+  Block &body = getBody().front();
+  if (body.getNumArguments() != getInputs().size())
+    return emitOpError("region takes ") << body.getNumArguments()
+                                        << " arguments for "
+                                        << getInputs().size() << " inputs";
+  for (BlockArgument a : body.getArguments())
+    if (!a.getType().isF64())
+      return emitOpError("region arguments must be f64");
+  if (body.empty() || !isa<YieldOp>(body.back()))
+    return emitOpError("region must end with spec.yield");
+  return success();
+}

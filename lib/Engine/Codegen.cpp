@@ -1,0 +1,193 @@
+//===- Codegen.cpp - Descriptor to a host object file ---------------------===//
+//
+// Drives the stages in order; each stage's text is produced only when someone
+// asked to see it.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Engine/Codegen.h"
+#include "Engine/Importer.h"
+#include "Engine/LLVMBackend.h"
+
+#include "specjit/Conversion/Passes.h"
+#include "specjit/Dialect/Spec/IR/SpecDialect.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/Transforms/Utils/Cloning.h"
+
+#include <atomic>
+
+using namespace mlir;
+using namespace specjit;
+using jit::Stage;
+
+namespace {
+
+std::atomic<int> injectedStage{-1};
+
+const DialectRegistry &registry() {
+  static const DialectRegistry *r = [] {
+    auto *reg = new DialectRegistry();
+    reg->insert<spec::SpecDialect, arith::ArithDialect, math::MathDialect,
+                func::FuncDialect, scf::SCFDialect, cf::ControlFlowDialect,
+                LLVM::LLVMDialect>();
+    registerBuiltinDialectTranslation(*reg);
+    registerLLVMDialectTranslation(*reg);
+    return reg;
+  }();
+  return *r;
+}
+
+llvm::Error stageError(Stage s, const llvm::Twine &msg) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                 llvm::Twine(jit::stageName(s)) + ": " + msg);
+}
+
+} // namespace
+
+namespace specjit {
+namespace jit {
+namespace testing {
+void setFailureInjection(std::optional<Stage> stage) {
+  injectedStage.store(stage ? static_cast<int>(*stage) : -1);
+}
+} // namespace testing
+} // namespace jit
+
+namespace engine {
+
+llvm::Error checkInjectedFailure(Stage s) {
+  if (injectedStage.load(std::memory_order_relaxed) == static_cast<int>(s))
+    return stageError(s, "injected failure (test hook)");
+  return llvm::Error::success();
+}
+
+bool failureInjectionActive() { return injectedStage.load() >= 0; }
+
+llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>>
+compileToObject(const jit::Descriptor &d, const CodegenOptions &options) {
+  // Reports a stage's text if asked; true when the pipeline stops here.
+  auto reached = [&](Stage s, llvm::function_ref<void(llvm::raw_ostream &)> print) {
+    if (options.onStage) {
+      std::string text;
+      llvm::raw_string_ostream os(text);
+      print(os);
+      options.onStage(s, os.str());
+    }
+    return options.stopAfter && *options.stopAfter == s;
+  };
+  auto printMLIR = [](ModuleOp m) {
+    return [m](llvm::raw_ostream &os) mutable { m.print(os); };
+  };
+
+  if (auto err = checkInjectedFailure(Stage::Descriptor))
+    return std::move(err);
+  if (reached(Stage::Descriptor, [&](llvm::raw_ostream &os) { os << d.canonical() << "\n"; }))
+    return nullptr;
+
+  MLIRContext ctx(registry(), MLIRContext::Threading::DISABLED);
+  ctx.loadAllAvailableDialects();
+  std::string diagnostics;
+  ScopedDiagnosticHandler handler(&ctx, [&](Diagnostic &diag) {
+    if (!diagnostics.empty())
+      diagnostics += "; ";
+    llvm::raw_string_ostream os(diagnostics);
+    os << diag.getLocation() << ": " << diag.str();
+    return success();
+  });
+
+  // descriptor -> spec
+  if (auto err = checkInjectedFailure(Stage::Spec))
+    return std::move(err);
+  auto imported = importDescriptor(ctx, d);
+  if (!imported)
+    return stageError(Stage::Spec, llvm::toString(imported.takeError()) +
+                                       (diagnostics.empty() ? "" : ": " + diagnostics));
+  ModuleOp module = imported->get();
+  if (reached(Stage::Spec, printMLIR(module)))
+    return nullptr;
+
+  // spec -> scf/arith/math
+  if (auto err = checkInjectedFailure(Stage::Lowered))
+    return std::move(err);
+  {
+    PassManager pm(&ctx);
+    buildSpecToLoopsPipeline(pm);
+    if (failed(pm.run(module)))
+      return stageError(Stage::Lowered, diagnostics);
+  }
+  if (reached(Stage::Lowered, printMLIR(module)))
+    return nullptr;
+
+  // -> llvm dialect
+  if (auto err = checkInjectedFailure(Stage::LLVMDialect))
+    return std::move(err);
+  {
+    PassManager pm(&ctx);
+    buildLoopsToLLVMPipeline(pm);
+    if (failed(pm.run(module)))
+      return stageError(Stage::LLVMDialect, diagnostics);
+  }
+  if (reached(Stage::LLVMDialect, printMLIR(module)))
+    return nullptr;
+
+  // -> LLVM IR
+  if (auto err = checkInjectedFailure(Stage::LLVM))
+    return std::move(err);
+  llvm::LLVMContext llctx;
+  std::unique_ptr<llvm::Module> llmod =
+      translateModuleToLLVMIR(module, llctx, "specjit_kernel");
+  if (!llmod)
+    return stageError(Stage::LLVM, "translation to LLVM IR failed: " + diagnostics);
+  auto tm = createHostTargetMachine(options.optLevel);
+  if (!tm)
+    return stageError(Stage::LLVM, llvm::toString(tm.takeError()));
+  prepareModuleForHost(*llmod, **tm);
+  if (reached(Stage::LLVM, [&](llvm::raw_ostream &os) { llmod->print(os, nullptr); }))
+    return nullptr;
+
+  // optimized LLVM IR
+  if (auto err = checkInjectedFailure(Stage::LLVMOpt))
+    return std::move(err);
+  optimizeModule(*llmod, **tm, options.optLevel);
+  if (reached(Stage::LLVMOpt, [&](llvm::raw_ostream &os) { llmod->print(os, nullptr); }))
+    return nullptr;
+
+  // machine code
+  if (auto err = checkInjectedFailure(Stage::Asm))
+    return std::move(err);
+  if (options.onStage || options.stopAfter == Stage::Asm) {
+    std::unique_ptr<llvm::Module> copy = llvm::CloneModule(*llmod);
+    auto text = emitMachineCode(*copy, **tm, /*assembly=*/true);
+    if (!text)
+      return stageError(Stage::Asm, llvm::toString(text.takeError()));
+    if (reached(Stage::Asm, [&](llvm::raw_ostream &os) { os << *text; }))
+      return nullptr;
+  }
+  if (auto err = checkInjectedFailure(Stage::Obj))
+    return std::move(err);
+  auto object = emitMachineCode(*llmod, **tm, /*assembly=*/false);
+  if (!object)
+    return stageError(Stage::Obj, llvm::toString(object.takeError()));
+  if (reached(Stage::Obj, [&](llvm::raw_ostream &os) { os << *object; }))
+    return nullptr;
+  return llvm::MemoryBuffer::getMemBufferCopy(*object, "specjit_kernel.o");
+}
+
+} // namespace engine
+} // namespace specjit

@@ -1,0 +1,50 @@
+//===- Codegen.h - Descriptor to a host object file -------------*- C++ -*-===//
+//
+// The compiler proper: import -> spec-to-loops -> loops-to-llvm -> LLVM IR ->
+// optimization for the host CPU -> object code. Every stage can be observed
+// (for --emit and dumps) and made to fail (for fallback tests).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SPECJIT_ENGINE_CODEGEN_H
+#define SPECJIT_ENGINE_CODEGEN_H
+
+#include "specjit/Compile.h"
+
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <functional>
+#include <memory>
+#include <optional>
+
+namespace specjit {
+namespace engine {
+
+struct CodegenOptions {
+  int optLevel = 3;
+  /// Stop after producing this stage (its text is still reported).
+  std::optional<jit::Stage> stopAfter;
+  /// When set, receives the text of every stage as it is produced.
+  std::function<void(jit::Stage, llvm::StringRef)> onStage;
+};
+
+/// Compiles `d` to a relocatable object for the host. With stopAfter set, the
+/// result is null on success.
+llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>>
+compileToObject(const jit::Descriptor &d, const CodegenOptions &options);
+
+/// Fails with an "injected failure" error when the test hook targets `s`.
+llvm::Error checkInjectedFailure(jit::Stage s);
+/// Whether the failure-injection test hook is set.
+bool failureInjectionActive();
+
+/// Whether a vector math library (glibc libmvec) is loaded and used.
+bool vectorMathAvailable();
+
+/// Initializes LLVM's native target once (thread-safe).
+void initializeNativeTarget();
+
+} // namespace engine
+} // namespace specjit
+
+#endif

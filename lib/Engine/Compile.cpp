@@ -1,0 +1,275 @@
+//===- Compile.cpp - jit::compile, the kernel cache and the switch --------===//
+#include "specjit/Compile.h"
+
+#include "Engine/Codegen.h"
+#include "Engine/JIT.h"
+#include "Engine/KernelState.h"
+
+#include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
+#include <cstdlib>
+#include <future>
+#include <unordered_map>
+
+namespace specjit {
+namespace jit {
+
+//===----------------------------------------------------------------------===//
+// Stages
+//===----------------------------------------------------------------------===//
+
+namespace {
+struct StageInfo {
+  Stage stage;
+  const char *name;
+  const char *ext;
+};
+constexpr StageInfo kStages[] = {
+    {Stage::Descriptor, "descriptor", "json"},
+    {Stage::Spec, "spec", "mlir"},
+    {Stage::Lowered, "lowered", "mlir"},
+    {Stage::LLVMDialect, "llvm-dialect", "mlir"},
+    {Stage::LLVM, "llvm", "ll"},
+    {Stage::LLVMOpt, "llvm-opt", "ll"},
+    {Stage::Asm, "asm", "s"},
+    {Stage::Obj, "obj", "o"},
+};
+} // namespace
+
+llvm::StringRef stageName(Stage s) { return kStages[static_cast<int>(s)].name; }
+llvm::StringRef stageExtension(Stage s) { return kStages[static_cast<int>(s)].ext; }
+std::optional<Stage> parseStage(llvm::StringRef s) {
+  for (const StageInfo &i : kStages)
+    if (s == i.name)
+      return i.stage;
+  return std::nullopt;
+}
+
+//===----------------------------------------------------------------------===//
+// The switch
+//===----------------------------------------------------------------------===//
+
+namespace {
+std::atomic<bool> &specializeFlag() {
+  static std::atomic<bool> flag([] {
+    const char *env = std::getenv("SPECJIT_SPECIALIZE");
+    if (!env)
+      return true;
+    return !llvm::StringSwitch<bool>(llvm::StringRef(env).trim().lower())
+                .Cases("0", "false", "off", "no", true)
+                .Default(false);
+  }());
+  return flag;
+}
+} // namespace
+
+void setSpecialize(bool on) { specializeFlag().store(on); }
+bool specializeEnabled() { return specializeFlag().load(); }
+
+//===----------------------------------------------------------------------===//
+// Building one kernel
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+double millisSince(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(
+             std::chrono::steady_clock::now() - t0)
+      .count();
+}
+
+/// Writes every stage to DIR/NN-stage.ext as the compiler produces it.
+std::function<void(Stage, llvm::StringRef)> dumpTo(const std::string &dir,
+                                                   std::string &firstError) {
+  return [dir, &firstError](Stage s, llvm::StringRef text) {
+    llvm::SmallString<128> path(dir);
+    llvm::sys::path::append(path, llvm::formatv("{0:2}-{1}.{2}",
+                                                static_cast<int>(s) + 1,
+                                                stageName(s), stageExtension(s))
+                                      .str());
+    // formatv pads with spaces; file names want zeros.
+    std::string name = llvm::sys::path::filename(path).str();
+    std::replace(name.begin(), name.begin() + 2, ' ', '0');
+    llvm::sys::path::remove_filename(path);
+    llvm::sys::path::append(path, name);
+    std::error_code ec;
+    llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_None);
+    if (ec) {
+      if (firstError.empty())
+        firstError = "cannot write " + std::string(path) + ": " + ec.message();
+      return;
+    }
+    os << text;
+  };
+}
+
+llvm::Expected<std::shared_ptr<KernelState>> buildKernel(const Descriptor &d,
+                                                         const CompileOptions &o,
+                                                         bool specialize) {
+  auto t0 = std::chrono::steady_clock::now();
+  auto state = std::make_shared<KernelState>(d);
+  state->specialize = specialize;
+  auto interpreter = interp::Interpreter::create(d);
+  if (!interpreter)
+    return interpreter.takeError();
+  state->interpreter = std::move(*interpreter);
+  if (!specialize) {
+    state->setFallback("", millisSince(t0));
+    return state;
+  }
+
+  engine::CodegenOptions co;
+  co.optLevel = o.optLevel;
+  std::string dumpError;
+  if (!o.dumpDir.empty()) {
+    if (std::error_code ec = llvm::sys::fs::create_directories(o.dumpDir))
+      return llvm::createStringError(ec, "cannot create dump directory '" +
+                                             o.dumpDir + "': " + ec.message());
+    co.onStage = dumpTo(o.dumpDir, dumpError);
+  }
+  auto object = engine::compileToObject(d, co);
+  if (!dumpError.empty())
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), dumpError);
+  if (!object) {
+    state->setFallback(llvm::toString(object.takeError()), millisSince(t0));
+    return state;
+  }
+  auto fn = engine::loadKernelObject(std::move(*object),
+                                     "kernel_" + d.hash().hex());
+  if (!fn) {
+    state->setFallback("jit: " + llvm::toString(fn.takeError()), millisSince(t0));
+    return state;
+  }
+  state->setCompiled(*fn, millisSince(t0));
+  return state;
+}
+
+//===----------------------------------------------------------------------===//
+// The cache
+//===----------------------------------------------------------------------===//
+
+struct CacheKey {
+  Hash128 hash;
+  bool specialize;
+  int optLevel;
+  bool operator==(const CacheKey &o) const {
+    return hash == o.hash && specialize == o.specialize && optLevel == o.optLevel;
+  }
+};
+struct CacheKeyHash {
+  size_t operator()(const CacheKey &k) const {
+    return static_cast<size_t>(k.hash.lo ^ (k.hash.hi * 0x9e3779b97f4a7c15ull) ^
+                               (k.specialize ? 1 : 0) ^ (k.optLevel << 1));
+  }
+};
+/// A finished (or in-flight) compile. `error` is set when it failed.
+struct CacheResult {
+  std::shared_ptr<KernelState> state;
+  std::string error;
+};
+
+struct KernelCache {
+  std::mutex mu;
+  std::unordered_map<CacheKey, std::shared_future<CacheResult>, CacheKeyHash> map;
+  std::atomic<uint64_t> hits{0}, misses{0}, compiles{0};
+};
+
+KernelCache &cache() {
+  static KernelCache *c = new KernelCache(); // never destroyed: kernels outlive statics
+  return *c;
+}
+
+CacheResult toResult(llvm::Expected<std::shared_ptr<KernelState>> r) {
+  if (!r)
+    return {nullptr, llvm::toString(r.takeError())};
+  return {std::move(*r), ""};
+}
+
+} // namespace
+
+llvm::Expected<Kernel> compile(const Descriptor &d, const CompileOptions &o) {
+  bool specialize = o.specialize.value_or(specializeEnabled());
+  KernelCache &c = cache();
+  // Dumps and the failure hook must run the compiler: they bypass the cache.
+  bool cacheable = o.useCache && o.dumpDir.empty() &&
+                   !engine::failureInjectionActive();
+  if (!cacheable) {
+    c.compiles.fetch_add(1);
+    auto state = buildKernel(d, o, specialize);
+    if (!state)
+      return state.takeError();
+    return Kernel(std::move(*state));
+  }
+
+  CacheKey key{d.hash(), specialize, o.optLevel};
+  std::shared_future<CacheResult> future;
+  std::promise<CacheResult> promise;
+  bool owner = false;
+  {
+    std::lock_guard<std::mutex> lock(c.mu);
+    auto it = c.map.find(key);
+    if (it != c.map.end()) {
+      future = it->second;
+      c.hits.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      future = promise.get_future().share();
+      c.map.emplace(key, future);
+      c.misses.fetch_add(1, std::memory_order_relaxed);
+      owner = true;
+    }
+  }
+  if (owner) {
+    c.compiles.fetch_add(1);
+    CacheResult result = toResult(buildKernel(d, o, specialize));
+    if (!result.error.empty()) {
+      std::lock_guard<std::mutex> lock(c.mu);
+      c.map.erase(key); // let a later call try again
+    }
+    promise.set_value(std::move(result));
+  }
+  const CacheResult &r = future.get();
+  if (!r.error.empty())
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), r.error);
+  return Kernel(r.state);
+}
+
+CacheStats cacheStats() {
+  KernelCache &c = cache();
+  CacheStats s;
+  s.hits = c.hits.load();
+  s.misses = c.misses.load();
+  s.compiles = c.compiles.load();
+  std::lock_guard<std::mutex> lock(c.mu);
+  s.entries = c.map.size();
+  return s;
+}
+
+void clearCache() {
+  KernelCache &c = cache();
+  std::lock_guard<std::mutex> lock(c.mu);
+  c.map.clear();
+}
+
+llvm::Expected<std::string> emitStage(const Descriptor &d, Stage stage,
+                                      const CompileOptions &o) {
+  engine::CodegenOptions co;
+  co.optLevel = o.optLevel;
+  co.stopAfter = stage;
+  std::string text;
+  co.onStage = [&](Stage s, llvm::StringRef t) {
+    if (s == stage)
+      text = t.str();
+  };
+  auto r = engine::compileToObject(d, co);
+  if (!r)
+    return r.takeError();
+  return text;
+}
+
+} // namespace jit
+} // namespace specjit

@@ -1,0 +1,329 @@
+//===- Importer.cpp - Descriptor to the spec dialect ----------------------===//
+//
+// Walks the analyzed Plan of a pipeline and emits one spec op per step into a
+// spec.kernel. Integer values stay i64 until an op needs f64, where a
+// spec.to_float carrying the column's missing sentinel converts them.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Engine/Importer.h"
+
+#include "specjit/Dialect/Spec/IR/SpecOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Verifier.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace specjit;
+using namespace specjit::jit;
+
+namespace {
+
+class Importer {
+public:
+  Importer(MLIRContext &ctx, const Descriptor &d)
+      : ctx(ctx), d(d), p(d.pipeline()), b(&ctx),
+        loc(FileLineColLoc::get(&ctx, "descriptor", 0, 0)) {}
+
+  llvm::Expected<OwningOpRef<ModuleOp>> run();
+
+private:
+  Type inputType(DType t);
+  Location stepLoc(int step) {
+    return NameLoc::get(b.getStringAttr("steps[" + std::to_string(step) + "]"),
+                        loc);
+  }
+  /// The value as f64 (Int: spec.to_float with its sentinel; cached).
+  Value asFloat(int id);
+  ArrayAttr categoryAttrs(const Step &s, ValueKind kind);
+  Value lookupString(const Step &s, int id, Location l);
+  void importNode(const PlanNode &n);
+  Value buildExpr(const Expr &e, Block &block);
+  Value truth(Value x);
+
+  MLIRContext &ctx;
+  const Descriptor &d;
+  const PipelineSpec &p;
+  OpBuilder b;
+  Location loc;
+  std::vector<Value> values;
+  std::vector<Value> floats;
+};
+
+Type Importer::inputType(DType t) {
+  switch (t) {
+  case DType::Bool: return b.getI1Type();
+  case DType::I32: return b.getI32Type();
+  case DType::I64: return b.getI64Type();
+  case DType::F32: return b.getF32Type();
+  case DType::F64: return b.getF64Type();
+  case DType::String: return spec::StrType::get(&ctx);
+  }
+  return {};
+}
+
+Value Importer::asFloat(int id) {
+  if (floats[id])
+    return floats[id];
+  const PlanValue &pv = p.plan.values[id];
+  Value v = values[id];
+  if (pv.kind == ValueKind::Int) {
+    auto op = b.create<spec::ToFloatOp>(v.getLoc(), b.getF64Type(), v,
+                                        pv.missing ? b.getI64IntegerAttr(*pv.missing)
+                                                   : IntegerAttr());
+    v = op.getResult();
+  }
+  return floats[id] = v;
+}
+
+ArrayAttr Importer::categoryAttrs(const Step &s, ValueKind kind) {
+  SmallVector<Attribute> cats;
+  if (kind == ValueKind::Int)
+    for (int64_t c : s.intCategories)
+      cats.push_back(b.getI64IntegerAttr(c));
+  else if (kind == ValueKind::Float)
+    for (double c : s.floatCategories)
+      cats.push_back(b.getF64FloatAttr(c));
+  else // strings were looked up into indices 0..n-1
+    for (size_t i = 0; i < s.stringCategories.size(); ++i)
+      cats.push_back(b.getI64IntegerAttr(static_cast<int64_t>(i)));
+  return b.getArrayAttr(cats);
+}
+
+Value Importer::lookupString(const Step &s, int id, Location l) {
+  SmallVector<StringRef> keys(s.stringCategories.begin(),
+                              s.stringCategories.end());
+  return b.create<spec::StrLookupOp>(l, b.getI64Type(), values[id], b.getStrArrayAttr(keys));
+}
+
+Value Importer::truth(Value x) {
+  Value zero = b.create<arith::ConstantOp>(loc, b.getF64FloatAttr(0.0));
+  return b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNE, x, zero);
+}
+
+Value Importer::buildExpr(const Expr &e, Block &block) {
+  Type f64 = b.getF64Type();
+  auto boolToF64 = [&](Value c) -> Value {
+    return b.create<arith::UIToFPOp>(loc, f64, c);
+  };
+  switch (e.kind) {
+  case Expr::Kind::Const:
+    return b.create<arith::ConstantOp>(loc, b.getF64FloatAttr(e.value));
+  case Expr::Kind::Column:
+    return block.getArgument(e.arg);
+  case Expr::Kind::Op:
+    break;
+  }
+  SmallVector<Value, 3> a;
+  for (const ExprPtr &arg : e.args)
+    a.push_back(buildExpr(*arg, block));
+  auto cmp = [&](arith::CmpFPredicate pred) {
+    return boolToF64(b.create<arith::CmpFOp>(loc, pred, a[0], a[1]));
+  };
+  switch (e.op) {
+  case Expr::Op::Neg: return b.create<arith::NegFOp>(loc, a[0]);
+  case Expr::Op::Not:
+    return boolToF64(b.create<arith::CmpFOp>(
+        loc, arith::CmpFPredicate::OEQ, a[0],
+        b.create<arith::ConstantOp>(loc, b.getF64FloatAttr(0.0))));
+  case Expr::Op::Add: return b.create<arith::AddFOp>(loc, a[0], a[1]);
+  case Expr::Op::Sub: return b.create<arith::SubFOp>(loc, a[0], a[1]);
+  case Expr::Op::Mul: return b.create<arith::MulFOp>(loc, a[0], a[1]);
+  case Expr::Op::Div: return b.create<arith::DivFOp>(loc, a[0], a[1]);
+  case Expr::Op::Lt: return cmp(arith::CmpFPredicate::OLT);
+  case Expr::Op::Le: return cmp(arith::CmpFPredicate::OLE);
+  case Expr::Op::Gt: return cmp(arith::CmpFPredicate::OGT);
+  case Expr::Op::Ge: return cmp(arith::CmpFPredicate::OGE);
+  case Expr::Op::Eq: return cmp(arith::CmpFPredicate::OEQ);
+  case Expr::Op::Ne: return cmp(arith::CmpFPredicate::ONE);
+  case Expr::Op::And:
+    return boolToF64(b.create<arith::AndIOp>(loc, truth(a[0]), truth(a[1])));
+  case Expr::Op::Or:
+    return boolToF64(b.create<arith::OrIOp>(loc, truth(a[0]), truth(a[1])));
+  case Expr::Op::Min:
+    return b.create<arith::SelectOp>(
+        loc, b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OLT, a[0], a[1]),
+        a[0], a[1]);
+  case Expr::Op::Max:
+    return b.create<arith::SelectOp>(
+        loc, b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT, a[0], a[1]),
+        a[0], a[1]);
+  case Expr::Op::Abs: return b.create<math::AbsFOp>(loc, a[0]);
+  case Expr::Op::Sqrt: return b.create<math::SqrtOp>(loc, a[0]);
+  case Expr::Op::Exp: return b.create<math::ExpOp>(loc, a[0]);
+  case Expr::Op::Log: return b.create<spec::LogOp>(loc, b.getF64Type(), a[0]);
+  case Expr::Op::Log1p: return b.create<spec::Log1pOp>(loc, b.getF64Type(), a[0]);
+  case Expr::Op::Pow: return b.create<math::PowFOp>(loc, a[0], a[1]);
+  case Expr::Op::Select:
+    return b.create<arith::SelectOp>(loc, truth(a[0]), a[1], a[2]);
+  }
+  return {};
+}
+
+void Importer::importNode(const PlanNode &n) {
+  const Step &s = p.steps[n.step];
+  Location l = stepLoc(n.step);
+  auto set = [&](Value v, size_t i = 0) { values[n.results[i]] = v; };
+  auto x = [&] { return asFloat(n.args[0]); };
+  auto f64Attr = [&](double v) { return b.getF64FloatAttr(v); };
+  switch (n.op) {
+  case StepOp::Standardize:
+    set(b.create<spec::StandardizeOp>(l, b.getF64Type(), x(), f64Attr(s.mean), f64Attr(s.std)));
+    return;
+  case StepOp::MinMax:
+    set(b.create<spec::MinMaxOp>(l, b.getF64Type(), x(), f64Attr(s.min), f64Attr(s.max)));
+    return;
+  case StepOp::Log:
+    set(b.create<spec::LogOp>(l, b.getF64Type(), x()));
+    return;
+  case StepOp::Log1p:
+    set(b.create<spec::Log1pOp>(l, b.getF64Type(), x()));
+    return;
+  case StepOp::Clip: {
+    FloatAttr lo = std::isinf(s.min) ? FloatAttr() : f64Attr(s.min);
+    FloatAttr hi = std::isinf(s.max) ? FloatAttr() : f64Attr(s.max);
+    set(b.create<spec::ClipOp>(l, b.getF64Type(), x(), lo, hi));
+    return;
+  }
+  case StepOp::Impute: {
+    const PlanValue &in = p.plan.values[n.args[0]];
+    const PlanValue &out = p.plan.values[n.results[0]];
+    Type resultType = out.kind == ValueKind::Int ? Type(b.getI64Type())
+                                                 : Type(b.getF64Type());
+    Value arg = in.kind == ValueKind::Int ? values[n.args[0]] : x();
+    IntegerAttr missing = in.kind == ValueKind::Int && in.missing
+                              ? b.getI64IntegerAttr(*in.missing)
+                              : IntegerAttr();
+    set(b.create<spec::ImputeOp>(l, resultType, arg, f64Attr(s.value), missing));
+    return;
+  }
+  case StepOp::OneHot:
+  case StepOp::LabelEncode: {
+    const PlanValue &in = p.plan.values[n.args[0]];
+    Value arg;
+    IntegerAttr missing;
+    if (in.kind == ValueKind::String) {
+      arg = lookupString(s, n.args[0], l);
+      missing = b.getI64IntegerAttr(-1);
+    } else {
+      arg = in.kind == ValueKind::Int ? values[n.args[0]] : x();
+      if (in.kind == ValueKind::Int && in.missing)
+        missing = b.getI64IntegerAttr(*in.missing);
+    }
+    ArrayAttr cats = categoryAttrs(s, in.kind);
+    if (n.op == StepOp::OneHot) {
+      SmallVector<Type> types(cats.size(), b.getF64Type());
+      auto op = b.create<spec::OneHotOp>(
+          l, types, arg, cats, missing,
+          s.unknown == UnknownPolicy::Error ? b.getUnitAttr() : UnitAttr());
+      for (size_t i = 0; i < types.size(); ++i)
+        set(op.getResult(i), i);
+    } else {
+      set(b.create<spec::LabelEncodeOp>(l, b.getF64Type(), arg, cats,
+                                        b.getDenseF64ArrayAttr(s.codes),
+                                        f64Attr(s.defaultCode), missing));
+    }
+    return;
+  }
+  case StepOp::Polynomial: {
+    SmallVector<Value> ins;
+    for (int id : n.args)
+      ins.push_back(asFloat(id));
+    SmallVector<Type> types(n.results.size(), b.getF64Type());
+    auto op = b.create<spec::PolynomialOp>(
+        l, types, ins, b.getI64IntegerAttr(s.degree),
+        b.getBoolAttr(s.interactionOnly), b.getBoolAttr(s.includeBias));
+    for (size_t i = 0; i < types.size(); ++i)
+      set(op.getResult(i), i);
+    return;
+  }
+  case StepOp::Bucketize:
+    set(b.create<spec::BucketizeOp>(l, b.getF64Type(), x(), b.getDenseF64ArrayAttr(s.edges)));
+    return;
+  case StepOp::Expr: {
+    SmallVector<Value> ins;
+    for (int id : n.args)
+      ins.push_back(asFloat(id));
+    auto op = b.create<spec::ExprOp>(l, b.getF64Type(), ins,
+                                     b.getStringAttr(s.exprText));
+    Block *block = new Block();
+    op.getBody().push_back(block);
+    for (size_t i = 0; i < ins.size(); ++i)
+      block->addArgument(b.getF64Type(), l);
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(block);
+    Value result = buildExpr(*s.expr, *block);
+    b.create<spec::YieldOp>(l, result);
+    set(op.getResult());
+    return;
+  }
+  }
+}
+
+llvm::Expected<OwningOpRef<ModuleOp>> Importer::run() {
+  OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
+  b.setInsertionPointToEnd(module->getBody());
+
+  SmallVector<StringRef> inputNames;
+  SmallVector<Attribute> inputTypes;
+  for (const InputColumn &in : p.inputs) {
+    inputNames.push_back(in.name);
+    inputTypes.push_back(TypeAttr::get(inputType(in.type)));
+  }
+  SmallVector<StringRef> outputNames(p.plan.outputNames.begin(),
+                                     p.plan.outputNames.end());
+  Type outType = p.outputType == DType::F64 ? Type(b.getF64Type())
+                                            : Type(b.getF32Type());
+  std::string sym = p.name.empty() ? "kernel" : p.name;
+  auto kernel = b.create<spec::KernelOp>(
+      loc, b.getStringAttr(sym), b.getStrArrayAttr(inputNames),
+      b.getArrayAttr(inputTypes), TypeAttr::get(outType),
+      b.getStrArrayAttr(outputNames));
+  Block *body = new Block();
+  kernel.getBody().push_back(body);
+  b.setInsertionPointToStart(body);
+
+  values.assign(p.plan.values.size(), Value());
+  floats.assign(p.plan.values.size(), Value());
+  for (size_t i = 0; i < p.inputs.size(); ++i) {
+    Type t = inputType(p.inputs[i].type);
+    Type read = isa<spec::StrType>(t) ? t
+                : isa<IntegerType>(t) ? Type(b.getI64Type())
+                                      : Type(b.getF64Type());
+    values[i] = b.create<spec::InputOp>(
+        NameLoc::get(b.getStringAttr(p.inputs[i].name), loc), read,
+        b.getI64IntegerAttr(static_cast<int64_t>(i)));
+  }
+  for (const PlanNode &n : p.plan.nodes)
+    importNode(n);
+  SmallVector<Value> outs;
+  for (int id : p.plan.outputs)
+    outs.push_back(asFloat(id));
+  b.create<spec::OutputOp>(loc, outs);
+
+  if (failed(verify(*module)))
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "the imported spec module does not verify");
+  return std::move(module);
+}
+
+} // namespace
+
+namespace specjit {
+namespace engine {
+
+llvm::Expected<OwningOpRef<ModuleOp>> importDescriptor(MLIRContext &ctx,
+                                                 const Descriptor &d) {
+  ctx.getOrLoadDialect<spec::SpecDialect>();
+  ctx.getOrLoadDialect<arith::ArithDialect>();
+  ctx.getOrLoadDialect<math::MathDialect>();
+  return Importer(ctx, d).run();
+}
+
+} // namespace engine
+} // namespace specjit

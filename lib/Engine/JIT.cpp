@@ -1,0 +1,75 @@
+//===- JIT.cpp - The process-wide ORC LLJIT -------------------------------===//
+//
+// One LLJIT per process; every kernel object goes into its own JITDylib
+// (so kernels never clash on the fixed entry symbol) that resolves libm and
+// libmvec from the host process.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Engine/JIT.h"
+#include "Engine/Codegen.h"
+
+#include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
+#include "llvm/ExecutionEngine/Orc/LLJIT.h"
+
+#include <atomic>
+#include <mutex>
+
+using namespace llvm;
+using namespace llvm::orc;
+
+namespace specjit {
+namespace engine {
+
+namespace {
+
+struct JITInstance {
+  std::unique_ptr<LLJIT> jit;
+  std::string error;
+};
+
+JITInstance &instance() {
+  static JITInstance inst = [] {
+    JITInstance i;
+    initializeNativeTarget();
+    auto j = LLJITBuilder().create();
+    if (!j)
+      i.error = toString(j.takeError());
+    else
+      i.jit = std::move(*j);
+    return i;
+  }();
+  return inst;
+}
+
+std::atomic<uint64_t> dylibCounter{0};
+
+} // namespace
+
+Expected<KernelFn> loadKernelObject(std::unique_ptr<MemoryBuffer> object,
+                                    StringRef name) {
+  JITInstance &inst = instance();
+  if (!inst.jit)
+    return createStringError(inconvertibleErrorCode(),
+                             "cannot create the JIT: " + inst.error);
+  LLJIT &j = *inst.jit;
+  std::string dylibName =
+      (name + "." + Twine(dylibCounter.fetch_add(1))).str();
+  auto jd = j.createJITDylib(dylibName);
+  if (!jd)
+    return jd.takeError();
+  auto gen = DynamicLibrarySearchGenerator::GetForCurrentProcess(
+      j.getDataLayout().getGlobalPrefix());
+  if (!gen)
+    return gen.takeError();
+  jd->addGenerator(std::move(*gen));
+  if (auto err = j.addObjectFile(*jd, std::move(object)))
+    return std::move(err);
+  auto addr = j.lookup(*jd, kKernelEntryName);
+  if (!addr)
+    return addr.takeError();
+  return addr->toPtr<KernelFn>();
+}
+
+} // namespace engine
+} // namespace specjit

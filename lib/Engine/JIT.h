@@ -1,0 +1,24 @@
+//===- JIT.h - The process-wide ORC LLJIT -----------------------*- C++ -*-===//
+#ifndef SPECJIT_ENGINE_JIT_H
+#define SPECJIT_ENGINE_JIT_H
+
+#include "Runtime/KernelABI.h"
+
+#include "llvm/Support/Error.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <memory>
+
+namespace specjit {
+namespace engine {
+
+/// Links `object` into a fresh JITDylib of the process-wide LLJIT (created on
+/// first use, thread-safe) and returns its entry point. The code stays loaded
+/// for the life of the process.
+llvm::Expected<KernelFn> loadKernelObject(std::unique_ptr<llvm::MemoryBuffer> object,
+                                          llvm::StringRef name);
+
+} // namespace engine
+} // namespace specjit
+
+#endif

@@ -1,0 +1,57 @@
+//===- KernelState.h - What a Kernel handle points at -----------*- C++ -*-===//
+#ifndef SPECJIT_ENGINE_KERNELSTATE_H
+#define SPECJIT_ENGINE_KERNELSTATE_H
+
+#include "Interpreter/Interpreter.h"
+#include "Runtime/KernelABI.h"
+#include "specjit/Descriptor.h"
+
+#include <atomic>
+#include <mutex>
+#include <string>
+
+namespace specjit {
+namespace jit {
+
+/// Shared by every Kernel handle (and the cache) for one compiled descriptor.
+/// The interpreter is always present: it is the fallback, and it explains
+/// data errors. `compiled` is read atomically on every run, so the backend
+/// can change under running callers.
+struct KernelState {
+  explicit KernelState(Descriptor d) : desc(std::move(d)) {}
+
+  const Descriptor desc;
+  std::unique_ptr<interp::Interpreter> interpreter;
+  std::atomic<KernelFn> compiled{nullptr};
+  bool specialize = false;
+
+  /// Installs compiled code (or removes it with nullptr).
+  void setCompiled(KernelFn fn, double ms) {
+    std::lock_guard<std::mutex> lock(mu);
+    compileMs = ms;
+    compiled.store(fn, std::memory_order_release);
+  }
+  void setFallback(std::string why, double ms) {
+    std::lock_guard<std::mutex> lock(mu);
+    reason = std::move(why);
+    compileMs = ms;
+  }
+  std::string fallbackReason() const {
+    std::lock_guard<std::mutex> lock(mu);
+    return reason;
+  }
+  double compileMillis() const {
+    std::lock_guard<std::mutex> lock(mu);
+    return compileMs;
+  }
+
+private:
+  mutable std::mutex mu;
+  std::string reason;
+  double compileMs = 0;
+};
+
+} // namespace jit
+} // namespace specjit
+
+#endif

@@ -1,0 +1,127 @@
+//===- LLVMBackend.cpp - LLVM IR optimization and code emission -----------===//
+#include "Engine/LLVMBackend.h"
+#include "Engine/Codegen.h"
+
+#include "llvm/Analysis/TargetLibraryInfo.h"
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/DynamicLibrary.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+
+#include <mutex>
+
+using namespace llvm;
+
+namespace specjit {
+namespace engine {
+
+namespace {
+bool &vectorMathFlag() {
+  static bool flag = false;
+  return flag;
+}
+} // namespace
+
+void initializeNativeTarget() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    InitializeNativeTarget();
+    InitializeNativeTargetAsmPrinter();
+    InitializeNativeTargetAsmParser();
+    // glibc's vector math library: the loop vectorizer maps log/exp/pow to
+    // it, and the JIT resolves its symbols from the process.
+    std::string err;
+    vectorMathFlag() =
+        Triple(sys::getProcessTriple()).isX86() &&
+        !sys::DynamicLibrary::LoadLibraryPermanently("libmvec.so.1", &err);
+  });
+}
+
+bool vectorMathAvailable() {
+  initializeNativeTarget();
+  return vectorMathFlag();
+}
+
+static CodeGenOptLevel codegenLevel(int optLevel) {
+  switch (optLevel) {
+  case 0: return CodeGenOptLevel::None;
+  case 1: return CodeGenOptLevel::Less;
+  case 2: return CodeGenOptLevel::Default;
+  default: return CodeGenOptLevel::Aggressive;
+  }
+}
+
+Expected<std::unique_ptr<TargetMachine>> createHostTargetMachine(int optLevel) {
+  initializeNativeTarget();
+  auto jtmb = orc::JITTargetMachineBuilder::detectHost();
+  if (!jtmb)
+    return jtmb.takeError();
+  jtmb->setCodeGenOptLevel(codegenLevel(optLevel));
+  return jtmb->createTargetMachine();
+}
+
+void prepareModuleForHost(Module &m, TargetMachine &tm) {
+  m.setTargetTriple(tm.getTargetTriple().str());
+  m.setDataLayout(tm.createDataLayout());
+  for (Function &f : m) {
+    if (f.isDeclaration())
+      continue;
+    f.addFnAttr("target-cpu", tm.getTargetCPU());
+    f.addFnAttr("target-features", tm.getTargetFeatureString());
+  }
+}
+
+void optimizeModule(Module &m, TargetMachine &tm, int optLevel) {
+  LoopAnalysisManager lam;
+  FunctionAnalysisManager fam;
+  CGSCCAnalysisManager cgam;
+  ModuleAnalysisManager mam;
+  PipelineTuningOptions pto;
+  pto.LoopVectorization = optLevel >= 2;
+  pto.SLPVectorization = optLevel >= 2;
+  PassBuilder pb(&tm, pto);
+
+  // Registered before the defaults so that this TLI (with the vector
+  // library) is the one every pass sees.
+  TargetLibraryInfoImpl tlii(tm.getTargetTriple());
+  if (vectorMathAvailable())
+    tlii.addVectorizableFunctionsFromVecLib(TargetLibraryInfoImpl::LIBMVEC_X86,
+                                            tm.getTargetTriple());
+  fam.registerPass([&] { return TargetLibraryAnalysis(tlii); });
+
+  pb.registerModuleAnalyses(mam);
+  pb.registerCGSCCAnalyses(cgam);
+  pb.registerFunctionAnalyses(fam);
+  pb.registerLoopAnalyses(lam);
+  pb.crossRegisterProxies(lam, fam, cgam, mam);
+
+  OptimizationLevel level = optLevel <= 0   ? OptimizationLevel::O0
+                            : optLevel == 1 ? OptimizationLevel::O1
+                            : optLevel == 2 ? OptimizationLevel::O2
+                                            : OptimizationLevel::O3;
+  ModulePassManager mpm = level == OptimizationLevel::O0
+                              ? pb.buildO0DefaultPipeline(level)
+                              : pb.buildPerModuleDefaultPipeline(level);
+  mpm.run(m, mam);
+}
+
+Expected<std::string> emitMachineCode(Module &m, TargetMachine &tm,
+                                      bool assembly) {
+  SmallString<0> buffer;
+  raw_svector_ostream os(buffer);
+  legacy::PassManager pm;
+  if (tm.addPassesToEmitFile(pm, os, nullptr,
+                             assembly ? CodeGenFileType::AssemblyFile
+                                      : CodeGenFileType::ObjectFile))
+    return createStringError(inconvertibleErrorCode(),
+                             "the target cannot emit this file type");
+  pm.run(m);
+  return std::string(buffer.str());
+}
+
+} // namespace engine
+} // namespace specjit

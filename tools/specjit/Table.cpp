@@ -1,0 +1,335 @@
+//===- Table.cpp - CSV and generated data for the driver ------------------===//
+#include "Table.h"
+
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <random>
+
+using namespace specjit::jit;
+
+namespace specjit {
+namespace tools {
+
+int64_t ColumnData::rows() const {
+  switch (type) {
+  case DType::F64: return f64.size();
+  case DType::F32: return f32.size();
+  case DType::I64: return i64.size();
+  case DType::I32: return i32.size();
+  case DType::Bool: return b.size();
+  case DType::String: return static_cast<int64_t>(offsets.size()) - 1;
+  }
+  return 0;
+}
+
+Column ColumnData::view() const {
+  int64_t n = rows();
+  switch (type) {
+  case DType::F64: return Column::f64(f64.data(), n);
+  case DType::F32: return Column::f32(f32.data(), n);
+  case DType::I64: return Column::i64(i64.data(), n);
+  case DType::I32: return Column::i32(i32.data(), n);
+  case DType::Bool: return Column::boolean(b.data(), n);
+  case DType::String: return Column::strings(offsets.data(), bytes.data(), n);
+  }
+  return {};
+}
+
+std::vector<Column> Table::views() const {
+  std::vector<Column> v;
+  for (const ColumnData &c : columns)
+    v.push_back(c.view());
+  return v;
+}
+
+namespace {
+
+llvm::Error csvError(llvm::StringRef path, size_t line, const llvm::Twine &msg) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                 llvm::formatv("{0}:{1}: ", path, line) + msg);
+}
+
+/// Splits one CSV record starting at `pos` (RFC 4180 quoting). Advances `pos`
+/// past the record's line end.
+bool splitRecord(llvm::StringRef text, size_t &pos, std::vector<std::string> &fields,
+                 std::string &error) {
+  fields.clear();
+  std::string field;
+  bool quoted = false, inQuotes = false;
+  while (pos <= text.size()) {
+    char c = pos < text.size() ? text[pos] : '\n';
+    if (inQuotes) {
+      if (pos == text.size()) {
+        error = "unterminated quoted field";
+        return false;
+      }
+      if (c == '"') {
+        if (pos + 1 < text.size() && text[pos + 1] == '"') {
+          field += '"';
+          pos += 2;
+          continue;
+        }
+        inQuotes = false;
+      } else {
+        field += c;
+      }
+      ++pos;
+      continue;
+    }
+    if (c == '"' && field.empty() && !quoted) {
+      inQuotes = quoted = true;
+      ++pos;
+      continue;
+    }
+    if (c == ',' || c == '\n' || c == '\r') {
+      fields.push_back(std::move(field));
+      field.clear();
+      quoted = false;
+      ++pos;
+      if (c == '\r' && pos < text.size() && text[pos] == '\n')
+        ++pos;
+      if (c != ',')
+        return true;
+      continue;
+    }
+    field += c;
+    ++pos;
+  }
+  return true;
+}
+
+template <typename T> bool parseNumber(llvm::StringRef s, T &out) {
+  s = s.trim();
+  if (!s.empty() && s.front() == '+')
+    s = s.drop_front();
+  auto r = std::from_chars(s.data(), s.data() + s.size(), out);
+  return r.ec == std::errc() && r.ptr == s.data() + s.size();
+}
+
+} // namespace
+
+llvm::Expected<Table> readCsv(llvm::StringRef path, const Descriptor &d) {
+  auto buf = llvm::MemoryBuffer::getFile(path);
+  if (!buf)
+    return llvm::createStringError(buf.getError(), "cannot read '" + path +
+                                                       "': " + buf.getError().message());
+  llvm::StringRef text = (*buf)->getBuffer();
+  size_t pos = 0, line = 1;
+  std::vector<std::string> fields;
+  std::string err;
+  if (text.empty() || !splitRecord(text, pos, fields, err))
+    return csvError(path, 1, err.empty() ? "missing header" : err);
+
+  llvm::StringMap<size_t> header;
+  for (size_t i = 0; i < fields.size(); ++i)
+    header.try_emplace(llvm::StringRef(fields[i]).trim(), i);
+  const auto &inputs = d.inputs();
+  std::vector<size_t> fieldOf;
+  Table t;
+  for (const InputColumn &in : inputs) {
+    auto it = header.find(in.name);
+    if (it == header.end())
+      return csvError(path, 1, "the header has no column '" + in.name + "'");
+    fieldOf.push_back(it->second);
+    ColumnData c;
+    c.type = in.type;
+    t.columns.push_back(std::move(c));
+  }
+
+  while (pos < text.size()) {
+    ++line;
+    if (!splitRecord(text, pos, fields, err))
+      return csvError(path, line, err);
+    if (fields.size() == 1 && fields[0].empty())
+      continue; // blank line
+    if (fields.size() != header.size() && fields.size() < fieldOf.size())
+      return csvError(path, line, llvm::formatv("expected {0} fields, got {1}",
+                                                header.size(), fields.size()));
+    for (size_t k = 0; k < inputs.size(); ++k) {
+      if (fieldOf[k] >= fields.size())
+        return csvError(path, line, "missing field for '" + inputs[k].name + "'");
+      llvm::StringRef f = fields[fieldOf[k]];
+      ColumnData &c = t.columns[k];
+      const InputColumn &in = inputs[k];
+      bool empty = f.trim().empty();
+      auto bad = [&](const char *what) {
+        return csvError(path, line, "column '" + in.name + "': expected " + what +
+                                        ", got '" + f + "'");
+      };
+      switch (in.type) {
+      case DType::F64:
+      case DType::F32: {
+        double v = std::numeric_limits<double>::quiet_NaN();
+        if (!empty && !parseNumber(f, v)) {
+          llvm::StringRef l = f.trim();
+          if (l.equals_insensitive("nan"))
+            v = std::numeric_limits<double>::quiet_NaN();
+          else
+            return bad("a number");
+        }
+        if (in.type == DType::F64)
+          c.f64.push_back(v);
+        else
+          c.f32.push_back(static_cast<float>(v));
+        break;
+      }
+      case DType::I64:
+      case DType::I32:
+      case DType::Bool: {
+        int64_t v = 0;
+        if (empty) {
+          if (!in.missing)
+            return bad("a value (the input declares no missing sentinel)");
+          v = *in.missing;
+        } else if (in.type == DType::Bool) {
+          llvm::StringRef l = f.trim();
+          if (l == "1" || l.equals_insensitive("true"))
+            v = 1;
+          else if (l == "0" || l.equals_insensitive("false"))
+            v = 0;
+          else
+            return bad("0, 1, true or false");
+        } else if (!parseNumber(f, v)) {
+          return bad("an integer");
+        }
+        if (in.type == DType::I64)
+          c.i64.push_back(v);
+        else if (in.type == DType::I32) {
+          if (v < INT32_MIN || v > INT32_MAX)
+            return bad("a 32-bit integer");
+          c.i32.push_back(static_cast<int32_t>(v));
+        } else
+          c.b.push_back(static_cast<uint8_t>(v));
+        break;
+      }
+      case DType::String:
+        c.bytes.append(f.data(), f.size());
+        c.offsets.push_back(static_cast<int64_t>(c.bytes.size()));
+        break;
+      }
+    }
+    ++t.rows;
+  }
+  return t;
+}
+
+llvm::Error writeCsv(llvm::StringRef path, const std::vector<std::string> &names,
+                     const void *data, DType type, int64_t rows) {
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec);
+  if (ec)
+    return llvm::createStringError(ec, "cannot write '" + path + "': " + ec.message());
+  for (size_t j = 0; j < names.size(); ++j) {
+    bool quote = llvm::StringRef(names[j]).find_first_of(",\"\n") != llvm::StringRef::npos;
+    if (j)
+      os << ',';
+    if (quote) {
+      os << '"';
+      for (char c : names[j])
+        os << (c == '"' ? "\"\"" : std::string(1, c));
+      os << '"';
+    } else {
+      os << names[j];
+    }
+  }
+  os << '\n';
+  size_t cols = names.size();
+  char buf[64];
+  for (int64_t r = 0; r < rows; ++r) {
+    for (size_t j = 0; j < cols; ++j) {
+      double v = type == DType::F32
+                     ? static_cast<const float *>(data)[r * cols + j]
+                     : static_cast<const double *>(data)[r * cols + j];
+      if (j)
+        os << ',';
+      if (std::isnan(v))
+        continue; // missing: empty field
+      std::to_chars_result res =
+          type == DType::F32
+              ? std::to_chars(buf, buf + sizeof buf, static_cast<float>(v))
+              : std::to_chars(buf, buf + sizeof buf, v);
+      os.write(buf, res.ptr - buf);
+    }
+    os << '\n';
+  }
+  return llvm::Error::success();
+}
+
+Table generateInputs(const Descriptor &d, int64_t rows, uint64_t seed) {
+  const PipelineSpec &p = d.pipeline();
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  // Categories each input is compared against (first step that reads it).
+  std::vector<const Step *> catStep(p.inputs.size(), nullptr);
+  for (const PlanNode &n : p.plan.nodes) {
+    const Step &s = p.steps[n.step];
+    if ((s.op == StepOp::OneHot || s.op == StepOp::LabelEncode) && !n.args.empty() &&
+        n.args[0] < static_cast<int>(p.inputs.size()) && !catStep[n.args[0]])
+      catStep[n.args[0]] = &s;
+  }
+  Table t;
+  t.rows = rows;
+  for (size_t k = 0; k < p.inputs.size(); ++k) {
+    const InputColumn &in = p.inputs[k];
+    const Step *cs = catStep[k];
+    ColumnData c;
+    c.type = in.type;
+    // Under unknown: "error", every value must be a known category.
+    bool strict = cs && cs->unknown == UnknownPolicy::Error;
+    for (int64_t r = 0; r < rows; ++r) {
+      double u = strict ? 0.5 : unit(rng);
+      bool missing = u < 0.01;
+      switch (in.type) {
+      case DType::F64:
+      case DType::F32: {
+        double v = missing ? std::numeric_limits<double>::quiet_NaN()
+                           : (cs && !cs->floatCategories.empty()
+                                  ? cs->floatCategories[rng() % cs->floatCategories.size()]
+                                  : std::exp(unit(rng) * 6.0) - 0.5);
+        if (in.type == DType::F64)
+          c.f64.push_back(v);
+        else
+          c.f32.push_back(static_cast<float>(v));
+        break;
+      }
+      case DType::I64:
+      case DType::I32:
+      case DType::Bool: {
+        int64_t v;
+        if (missing && in.missing)
+          v = *in.missing;
+        else if (cs && !cs->intCategories.empty() && u < 0.98)
+          v = cs->intCategories[rng() % cs->intCategories.size()];
+        else
+          v = static_cast<int64_t>(rng() % 100);
+        if (in.type == DType::I64)
+          c.i64.push_back(v);
+        else if (in.type == DType::I32)
+          c.i32.push_back(static_cast<int32_t>(v));
+        else
+          c.b.push_back(static_cast<uint8_t>(in.missing && v == *in.missing ? v : (v & 1)));
+        break;
+      }
+      case DType::String: {
+        std::string v = cs && !cs->stringCategories.empty() && u < 0.98
+                            ? cs->stringCategories[rng() % cs->stringCategories.size()]
+                            : "other" + std::to_string(rng() % 7);
+        c.bytes += v;
+        c.offsets.push_back(static_cast<int64_t>(c.bytes.size()));
+        break;
+      }
+      }
+    }
+    t.columns.push_back(std::move(c));
+  }
+  return t;
+}
+
+} // namespace tools
+} // namespace specjit

@@ -1,0 +1,54 @@
+//===- Table.h - Typed columns for the driver: CSV and generated data -----===//
+#ifndef SPECJIT_TOOLS_TABLE_H
+#define SPECJIT_TOOLS_TABLE_H
+
+#include "specjit/Descriptor.h"
+#include "specjit/Types.h"
+
+#include "llvm/Support/Error.h"
+
+#include <string>
+#include <vector>
+
+namespace specjit {
+namespace tools {
+
+/// Owns the storage of one input column and hands out a jit::Column view.
+struct ColumnData {
+  jit::DType type = jit::DType::F64;
+  std::vector<double> f64;
+  std::vector<float> f32;
+  std::vector<int64_t> i64;
+  std::vector<int32_t> i32;
+  std::vector<uint8_t> b;
+  std::vector<int64_t> offsets{0};
+  std::string bytes;
+
+  int64_t rows() const;
+  jit::Column view() const;
+};
+
+/// The inputs of a descriptor, in descriptor order.
+struct Table {
+  std::vector<ColumnData> columns;
+  int64_t rows = 0;
+  std::vector<jit::Column> views() const;
+};
+
+/// Reads a CSV file with a header naming (at least) every input of `d`.
+/// Empty fields are missing: NaN for floats, the input's sentinel for
+/// integers (an error when it has none). Errors name the line and column.
+llvm::Expected<Table> readCsv(llvm::StringRef path, const jit::Descriptor &d);
+
+/// Writes a row-major matrix as CSV with a header.
+llvm::Error writeCsv(llvm::StringRef path, const std::vector<std::string> &names,
+                     const void *data, jit::DType type, int64_t rows);
+
+/// Random inputs for `d`: categories seen in its steps (plus some unknown
+/// values), missing values at ~1%, positive floats. Deterministic in `seed`.
+Table generateInputs(const jit::Descriptor &d, int64_t rows, uint64_t seed);
+
+} // namespace tools
+} // namespace specjit
+
+#endif

@@ -1,0 +1,442 @@
+//===- specjit.cpp - The specjit driver -----------------------------------===//
+//
+//   specjit run DESC.json --input data.csv [--output out.csv] [--no-specialize]
+//                                          [--compare]
+//   specjit compile DESC.json [--emit=STAGE] [--dump-dir=DIR] [-o FILE] [--opt=N]
+//   specjit info DESC.json
+//   specjit bench DESC.json [--rows N] [--reps N] [--json]
+//   specjit import xgboost MODEL.json
+//
+// Errors print one message and exit non-zero.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Table.h"
+
+#include "specjit/specjit.h"
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <vector>
+
+using namespace specjit;
+using namespace specjit::jit;
+
+namespace {
+
+const char *kUsage = R"(usage: specjit <command> [options]
+
+commands:
+  run DESC.json --input DATA.csv [--output OUT.csv] [--no-specialize] [--compare]
+      Run a descriptor over CSV data. Prints a summary of the output; with
+      --compare also runs the interpreter and reports the JIT speedup.
+  compile DESC.json [--emit=STAGE] [--dump-dir=DIR] [-o FILE] [--opt=N]
+      Print one stage of the compiler (default llvm-opt), or write every
+      stage to DIR/NN-stage.ext. Stages: descriptor, spec, lowered,
+      llvm-dialect, llvm, llvm-opt, asm, obj.
+  info DESC.json
+      Kind, canonical hash, inputs, outputs and the validation result.
+  bench DESC.json [--rows N] [--reps N] [--json]
+      JIT vs interpreter on generated data (default 1000000 rows).
+  import xgboost MODEL.json
+      Convert an XGBoost JSON model into a model descriptor.
+
+environment:
+  SPECJIT_SPECIALIZE=0|1   switch specialization off or on (default on)
+)";
+
+int fail(const llvm::Twine &msg) {
+  llvm::errs() << "specjit: error: " << msg << "\n";
+  return 1;
+}
+int fail(llvm::Error err) { return fail(llvm::toString(std::move(err))); }
+
+/// Minimal option parsing: positionals plus --key=value / --key value / --flag.
+struct Args {
+  std::vector<std::string> positional;
+  std::map<std::string, std::string> options;
+  std::string error;
+
+  Args(int argc, char **argv, std::initializer_list<const char *> flags,
+       std::initializer_list<const char *> valued) {
+    for (int i = 0; i < argc; ++i) {
+      llvm::StringRef a(argv[i]);
+      if (!a.starts_with("-") || a == "-") {
+        positional.push_back(a.str());
+        continue;
+      }
+      llvm::StringRef key = a.ltrim('-'), value;
+      bool hasValue = false;
+      if (size_t eq = key.find('='); eq != llvm::StringRef::npos) {
+        value = key.substr(eq + 1);
+        key = key.substr(0, eq);
+        hasValue = true;
+      }
+      bool isFlag = std::find(flags.begin(), flags.end(), key) != flags.end();
+      bool isValued = std::find(valued.begin(), valued.end(), key) != valued.end();
+      if (!isFlag && !isValued) {
+        error = "unknown option '" + a.str() + "'";
+        return;
+      }
+      if (isValued && !hasValue) {
+        if (i + 1 >= argc) {
+          error = "option '" + a.str() + "' needs a value";
+          return;
+        }
+        value = argv[++i];
+      }
+      options[key.str()] = value.str();
+    }
+  }
+  bool has(const std::string &k) const { return options.count(k) != 0; }
+  std::string get(const std::string &k, const std::string &def = "") const {
+    auto it = options.find(k);
+    return it == options.end() ? def : it->second;
+  }
+};
+
+bool parseCount(const std::string &s, int64_t &out) {
+  return !llvm::StringRef(s).getAsInteger(10, out) && out >= 0;
+}
+
+using Clock = std::chrono::steady_clock;
+
+/// Best wall time (ns) of `reps` runs of `kernel`.
+llvm::Expected<double> timeKernel(const Kernel &kernel, const std::vector<Column> &in,
+                                  const Output &out, int reps) {
+  double best = INFINITY;
+  for (int i = 0; i < reps; ++i) {
+    auto t0 = Clock::now();
+    if (auto err = kernel.run(in, out))
+      return std::move(err);
+    best = std::min(best, std::chrono::duration<double, std::nano>(Clock::now() - t0).count());
+  }
+  return best;
+}
+
+struct OutputBuffer {
+  std::vector<float> f32;
+  std::vector<double> f64;
+  Output view;
+  OutputBuffer(DType type, int64_t rows, int64_t cols) {
+    if (type == DType::F32) {
+      f32.assign(rows * cols, 0.0f);
+      view = Output::f32(f32.data(), rows, cols);
+    } else {
+      f64.assign(rows * cols, 0.0);
+      view = Output::f64(f64.data(), rows, cols);
+    }
+  }
+  double at(int64_t i) const { return f32.empty() ? f64[i] : f32[i]; }
+};
+
+void printSummary(const Kernel &k, const OutputBuffer &out, int64_t rows) {
+  const auto &names = k.outputNames();
+  size_t cols = names.size();
+  llvm::outs() << llvm::formatv("  {0,-24} {1,12} {2,12} {3,12} {4,8}\n", "column",
+                                "mean", "min", "max", "missing");
+  for (size_t j = 0; j < cols; ++j) {
+    double sum = 0, lo = INFINITY, hi = -INFINITY;
+    int64_t nan = 0;
+    for (int64_t r = 0; r < rows; ++r) {
+      double v = out.at(r * cols + j);
+      if (std::isnan(v)) {
+        ++nan;
+        continue;
+      }
+      sum += v;
+      lo = std::min(lo, v);
+      hi = std::max(hi, v);
+    }
+    int64_t n = rows - nan;
+    llvm::outs() << llvm::formatv("  {0,-24} {1,12:g6} {2,12:g6} {3,12:g6} {4,8}\n",
+                                  names[j], n ? sum / n : NAN, n ? lo : NAN,
+                                  n ? hi : NAN, nan);
+  }
+}
+
+int cmdRun(int argc, char **argv) {
+  Args a(argc, argv, {"no-specialize", "compare"}, {"input", "output"});
+  if (!a.error.empty())
+    return fail(a.error);
+  if (a.positional.size() != 1 || !a.has("input"))
+    return fail("usage: specjit run DESC.json --input DATA.csv [--output OUT.csv] "
+                "[--no-specialize] [--compare]");
+  auto d = Descriptor::fromFile(a.positional[0]);
+  if (!d)
+    return fail(d.takeError());
+  CompileOptions opts;
+  if (a.has("no-specialize"))
+    opts.specialize = false;
+  auto kernel = compile(*d, opts);
+  if (!kernel)
+    return fail(kernel.takeError());
+  auto t0 = Clock::now();
+  auto table = tools::readCsv(a.get("input"), *d);
+  if (!table)
+    return fail(table.takeError());
+  double readMs = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+  int64_t rows = table->rows;
+  OutputBuffer out(d->outputType(), rows, d->numOutputs());
+  std::vector<Column> in = table->views();
+  int reps = a.has("compare") ? 5 : 1;
+  auto ns = timeKernel(*kernel, in, out.view, reps);
+  if (!ns)
+    return fail(ns.takeError());
+
+  const std::string &name = d->pipeline().name;
+  llvm::outs() << "specjit run: " << (name.empty() ? "(unnamed)" : name) << " ["
+               << d->hash().hex() << "]\n";
+  llvm::outs() << llvm::formatv(
+      "  rows {0}, output {1} x {2} {3}, backend {4}, compile {5:f1} ms, "
+      "csv read {6:f1} ms\n",
+      rows, rows, d->numOutputs(), dtypeName(d->outputType()),
+      backendName(kernel->backend()), kernel->compileMillis(), readMs);
+  if (!kernel->fallbackReason().empty())
+    llvm::outs() << "  fallback reason: " << kernel->fallbackReason() << "\n";
+  llvm::outs() << llvm::formatv("  run {0:f2} ms ({1:f2} ns/row{2})\n", *ns / 1e6,
+                                rows ? *ns / rows : 0.0,
+                                reps > 1 ? ", best of 5" : "");
+  printSummary(*kernel, out, rows);
+
+  if (a.has("compare")) {
+    CompileOptions io;
+    io.specialize = false;
+    auto ik = compile(*d, io);
+    if (!ik)
+      return fail(ik.takeError());
+    OutputBuffer ref(d->outputType(), rows, d->numOutputs());
+    auto ins = timeKernel(*ik, in, ref.view, reps);
+    if (!ins)
+      return fail(ins.takeError());
+    double maxDiff = 0;
+    int64_t nanMismatch = 0;
+    for (int64_t i = 0; i < rows * static_cast<int64_t>(d->numOutputs()); ++i) {
+      double x = out.at(i), y = ref.at(i);
+      if (std::isnan(x) != std::isnan(y))
+        ++nanMismatch;
+      else if (!std::isnan(x))
+        maxDiff = std::max(maxDiff, std::fabs(x - y));
+    }
+    llvm::outs() << llvm::formatv(
+        "  interpreter {0:f2} ms ({1:f2} ns/row, best of 5): JIT speedup {2:f2}x; "
+        "max |jit - interpreter| = {3:g3}, NaN mismatches {4}\n",
+        *ins / 1e6, rows ? *ins / rows : 0.0, *ns > 0 ? *ins / *ns : 0.0, maxDiff,
+        nanMismatch);
+  }
+  if (a.has("output")) {
+    const void *data = out.f32.empty() ? static_cast<const void *>(out.f64.data())
+                                       : static_cast<const void *>(out.f32.data());
+    if (auto err = tools::writeCsv(a.get("output"), d->outputNames(), data,
+                                   d->outputType(), rows))
+      return fail(std::move(err));
+  }
+  return 0;
+}
+
+int cmdCompile(int argc, char **argv) {
+  Args a(argc, argv, {}, {"emit", "dump-dir", "o", "opt"});
+  if (!a.error.empty())
+    return fail(a.error);
+  if (a.positional.size() != 1)
+    return fail("usage: specjit compile DESC.json [--emit=STAGE] [--dump-dir=DIR] "
+                "[-o FILE] [--opt=N]");
+  auto d = Descriptor::fromFile(a.positional[0]);
+  if (!d)
+    return fail(d.takeError());
+  CompileOptions opts;
+  opts.useCache = false;
+  int64_t opt = 3;
+  if (a.has("opt") && (!parseCount(a.get("opt"), opt) || opt > 3))
+    return fail("--opt: expected 0, 1, 2 or 3");
+  opts.optLevel = static_cast<int>(opt);
+  if (a.has("dump-dir")) {
+    opts.dumpDir = a.get("dump-dir");
+    opts.specialize = true;
+    auto k = compile(*d, opts);
+    if (!k)
+      return fail(k.takeError());
+    if (!k->fallbackReason().empty())
+      return fail("compilation failed: " + k->fallbackReason());
+    if (!a.has("emit"))
+      return 0;
+  }
+  std::string stageText = a.get("emit", "llvm-opt");
+  auto stage = parseStage(stageText);
+  if (!stage)
+    return fail("--emit: unknown stage '" + stageText +
+                "' (expected descriptor, spec, lowered, llvm-dialect, llvm, "
+                "llvm-opt, asm or obj)");
+  auto text = emitStage(*d, *stage, opts);
+  if (!text)
+    return fail(text.takeError());
+  std::string outPath = a.get("o", "-");
+  std::error_code ec;
+  llvm::raw_fd_ostream os(outPath, ec);
+  if (ec)
+    return fail("cannot write '" + outPath + "': " + ec.message());
+  os << *text;
+  return 0;
+}
+
+int cmdInfo(int argc, char **argv) {
+  Args a(argc, argv, {}, {});
+  if (!a.error.empty())
+    return fail(a.error);
+  if (a.positional.size() != 1)
+    return fail("usage: specjit info DESC.json");
+  auto d = Descriptor::fromFile(a.positional[0]);
+  if (!d)
+    return fail(d.takeError());
+  const PipelineSpec &p = d->pipeline();
+  llvm::outs() << "kind: " << kindName(d->kind()) << "\n";
+  llvm::outs() << "name: " << p.name << "\n";
+  llvm::outs() << "hash: " << d->hash().hex() << "\n";
+  llvm::outs() << "valid: yes\n";
+  llvm::outs() << "inputs:";
+  for (const InputColumn &in : p.inputs) {
+    llvm::outs() << " " << in.name << ":" << dtypeName(in.type);
+    if (in.missing)
+      llvm::outs() << "(missing=" << *in.missing << ")";
+  }
+  llvm::outs() << "\nsteps: " << p.steps.size() << "\n";
+  llvm::outs() << "outputs (" << d->numOutputs() << " x " << dtypeName(d->outputType())
+               << "):";
+  for (const std::string &n : d->outputNames())
+    llvm::outs() << " " << n;
+  llvm::outs() << "\ncanonical: " << d->canonical() << "\n";
+  return 0;
+}
+
+int cmdBench(int argc, char **argv) {
+  Args a(argc, argv, {"json"}, {"rows", "reps", "seed"});
+  if (!a.error.empty())
+    return fail(a.error);
+  if (a.positional.size() != 1)
+    return fail("usage: specjit bench DESC.json [--rows N] [--reps N] [--json]");
+  int64_t rows = 1000000, reps = 7, seed = 42;
+  if (a.has("rows") && (!parseCount(a.get("rows"), rows) || rows == 0))
+    return fail("--rows: expected a positive integer");
+  if (a.has("reps") && (!parseCount(a.get("reps"), reps) || reps == 0))
+    return fail("--reps: expected a positive integer");
+  if (a.has("seed") && !parseCount(a.get("seed"), seed))
+    return fail("--seed: expected a non-negative integer");
+  auto d = Descriptor::fromFile(a.positional[0]);
+  if (!d)
+    return fail(d.takeError());
+
+  // Cold compiles (no cache), median of 5.
+  std::vector<double> compiles;
+  for (int i = 0; i < 5; ++i) {
+    CompileOptions o;
+    o.specialize = true;
+    o.useCache = false;
+    auto k = compile(*d, o);
+    if (!k)
+      return fail(k.takeError());
+    if (k->backend() != Backend::Jit)
+      return fail("the JIT fell back to the interpreter: " + k->fallbackReason());
+    compiles.push_back(k->compileMillis());
+  }
+  std::sort(compiles.begin(), compiles.end());
+  double compileMs = compiles[compiles.size() / 2];
+
+  CompileOptions jo, io;
+  jo.specialize = true;
+  io.specialize = false;
+  auto jk = compile(*d, jo);
+  auto ik = compile(*d, io);
+  if (!jk)
+    return fail(jk.takeError());
+  if (!ik)
+    return fail(ik.takeError());
+  // Cache hits: the same descriptor again.
+  const int lookups = 100000;
+  auto t0 = Clock::now();
+  for (int i = 0; i < lookups; ++i) {
+    auto k = compile(*d, jo);
+    if (!k)
+      return fail(k.takeError());
+  }
+  double hitNs = std::chrono::duration<double, std::nano>(Clock::now() - t0).count() / lookups;
+
+  tools::Table table = tools::generateInputs(*d, rows, static_cast<uint64_t>(seed));
+  std::vector<Column> in = table.views();
+  OutputBuffer jout(d->outputType(), rows, d->numOutputs());
+  OutputBuffer iout(d->outputType(), rows, d->numOutputs());
+  // Interleave so both see the same machine conditions.
+  double jitNs = INFINITY, intNs = INFINITY;
+  for (int64_t r = 0; r < reps; ++r) {
+    auto j = timeKernel(*jk, in, jout.view, 1);
+    if (!j)
+      return fail(j.takeError());
+    auto i = timeKernel(*ik, in, iout.view, 1);
+    if (!i)
+      return fail(i.takeError());
+    jitNs = std::min(jitNs, *j);
+    intNs = std::min(intNs, *i);
+  }
+  double jitPerRow = jitNs / rows, intPerRow = intNs / rows;
+  if (a.has("json")) {
+    llvm::outs() << llvm::formatv(
+        "{{\"descriptor\": \"{0}\", \"hash\": \"{1}\", \"rows\": {2}, "
+        "\"reps\": {3}, \"jit_ns_per_row\": {4:f4}, \"interpreter_ns_per_row\": {5:f4}, "
+        "\"speedup\": {6:f3}, \"compile_ms\": {7:f3}, \"cache_hit_ns\": {8:f1}}\n",
+        d->pipeline().name, d->hash().hex(), rows, reps, jitPerRow, intPerRow,
+        intPerRow / jitPerRow, compileMs, hitNs);
+    return 0;
+  }
+  llvm::outs() << llvm::formatv(
+      "specjit bench: {0} ({1} rows, best of {2})\n"
+      "  jit          {3,8:f3} ns/row\n"
+      "  interpreter  {4,8:f3} ns/row\n"
+      "  speedup      {5,8:f2}x\n"
+      "  cold compile {6,8:f2} ms (median of 5)\n"
+      "  cache hit    {7,8:f1} ns\n",
+      d->pipeline().name, rows, reps, jitPerRow, intPerRow, intPerRow / jitPerRow,
+      compileMs, hitNs);
+  return 0;
+}
+
+int cmdImport(int argc, char **argv) {
+  if (argc < 1 || llvm::StringRef(argv[0]) != "xgboost")
+    return fail("usage: specjit import xgboost MODEL.json");
+  return fail("import xgboost: the `model` descriptor family is not available in "
+              "this version of specjit (only `pipeline` is)");
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  if (argc < 2) {
+    llvm::errs() << kUsage;
+    return 2;
+  }
+  llvm::StringRef cmd(argv[1]);
+  if (cmd == "-h" || cmd == "--help" || cmd == "help") {
+    llvm::outs() << kUsage;
+    return 0;
+  }
+  int rest = argc - 2;
+  char **restv = argv + 2;
+  if (cmd == "run")
+    return cmdRun(rest, restv);
+  if (cmd == "compile")
+    return cmdCompile(rest, restv);
+  if (cmd == "info")
+    return cmdInfo(rest, restv);
+  if (cmd == "bench")
+    return cmdBench(rest, restv);
+  if (cmd == "import")
+    return cmdImport(rest, restv);
+  llvm::errs() << "specjit: error: unknown command '" << cmd << "'\n\n" << kUsage;
+  return 2;
+}
