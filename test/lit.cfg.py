@@ -1,0 +1,25 @@
+# -*- Python -*-
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "specjit"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.specjit_obj_root, "test")
+config.excludes = ["lit.cfg.py", "lit.site.cfg.py", "CMakeLists.txt", "data",
+                   "reference", "schema", "Inputs"]
+
+llvm_config.with_system_environment(["HOME", "TMP", "TEMP"])
+# The driver must not inherit a caller's switch.
+config.environment.pop("SPECJIT_SPECIALIZE", None)
+llvm_config.use_default_substitutions()
+
+tool_dirs = [config.specjit_tools_dir, config.llvm_tools_dir]
+llvm_config.add_tool_substitutions(["specjit-opt", "specjit", "FileCheck", "not", "count"],
+                                   tool_dirs)
+config.substitutions.append(("%examples", os.path.join(config.specjit_src_root, "examples")))
+config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "specjit", "Inputs")))
+config.substitutions.append(("%python", config.python_executable))

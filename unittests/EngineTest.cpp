@@ -1,0 +1,381 @@
+//===- EngineTest.cpp - jit::compile, kernels, cache, fallback, switch ----===//
+#include "specjit/specjit.h"
+
+#include "gtest/gtest.h"
+
+#include <atomic>
+#include <cmath>
+#include <cstring>
+#include <thread>
+#include <vector>
+
+using namespace specjit::jit;
+
+namespace {
+
+const char *kChurn = R"({
+  "specjit": 1, "kind": "pipeline", "name": "churn",
+  "inputs": [{"name": "age", "type": "i64"},
+             {"name": "income", "type": "f64"},
+             {"name": "engagement", "type": "f64"},
+             {"name": "category", "type": "i64", "missing": -1}],
+  "output": {"type": "f32"},
+  "steps": [
+    {"op": "standardize", "column": "age", "mean": 41.2, "std": 12.7},
+    {"op": "log", "column": "income"},
+    {"op": "standardize", "column": "income", "mean": 10.8, "std": 0.9},
+    {"op": "clip", "column": "engagement", "min": 0, "max": 1},
+    {"op": "impute", "column": "category", "value": 1},
+    {"op": "one_hot", "column": "category", "categories": [0, 1, 2]}
+  ]})";
+
+Descriptor parse(const char *text) {
+  auto d = Descriptor::parse(text);
+  if (!d) {
+    ADD_FAILURE() << llvm::toString(d.takeError());
+    return *Descriptor::parse(kChurn);
+  }
+  return std::move(*d);
+}
+
+std::string errorText(llvm::Error e) { return llvm::toString(std::move(e)); }
+
+struct ChurnData {
+  std::vector<int64_t> age, category;
+  std::vector<double> income, engagement;
+  explicit ChurnData(int64_t n) {
+    for (int64_t i = 0; i < n; ++i) {
+      age.push_back(18 + (i * 7) % 60);
+      income.push_back(i % 13 == 0 ? NAN : 5000.0 + 37.5 * (i % 1000));
+      engagement.push_back(-0.2 + 0.01 * (i % 150));
+      category.push_back(i % 11 == 0 ? -1 : i % 4); // 3 is unknown
+    }
+  }
+  std::vector<Column> columns() const {
+    int64_t n = age.size();
+    return {Column::i64(age.data(), n), Column::f64(income.data(), n),
+            Column::f64(engagement.data(), n), Column::i64(category.data(), n)};
+  }
+};
+
+/// Bitwise comparison that treats every NaN alike.
+bool sameBits(float a, float b) {
+  if (std::isnan(a) && std::isnan(b))
+    return true;
+  return std::memcmp(&a, &b, sizeof a) == 0;
+}
+
+CompileOptions jitOptions() {
+  CompileOptions o;
+  o.specialize = true;
+  o.useCache = false;
+  return o;
+}
+
+TEST(Engine, CompilesToJitAndMatchesHandComputedRow) {
+  Descriptor d = parse(kChurn);
+  auto k = compile(d, jitOptions());
+  ASSERT_TRUE(static_cast<bool>(k)) << errorText(k.takeError());
+  EXPECT_EQ(k->backend(), Backend::Jit) << k->fallbackReason();
+  EXPECT_TRUE(k->fallbackReason().empty());
+  EXPECT_EQ(k->hash(), d.hash());
+  EXPECT_GT(k->compileMillis(), 0.0);
+  ASSERT_EQ(k->numOutputs(), 6u);
+  EXPECT_EQ(k->outputNames()[3], "category=0");
+
+  int64_t age = 50, cat = -1;
+  double income = 20000, engagement = 1.5;
+  float out[6];
+  std::vector<Column> in = {Column::i64(&age, 1), Column::f64(&income, 1),
+                            Column::f64(&engagement, 1), Column::i64(&cat, 1)};
+  ASSERT_FALSE(k->run(in, Output::f32(out, 1, 6)));
+  EXPECT_FLOAT_EQ(out[0], static_cast<float>((50 - 41.2) / 12.7));
+  EXPECT_NEAR(out[1], (std::log(20000.0) - 10.8) / 0.9, 1e-6);
+  EXPECT_EQ(out[2], 1.0f); // clipped
+  EXPECT_EQ(out[3], 0.0f); // missing -> imputed 1
+  EXPECT_EQ(out[4], 1.0f);
+  EXPECT_EQ(out[5], 0.0f);
+}
+
+TEST(Engine, JitAndInterpreterAgreeOnChurn) {
+  Descriptor d = parse(kChurn);
+  CompileOptions io = jitOptions();
+  io.specialize = false;
+  auto jk = compile(d, jitOptions());
+  auto ik = compile(d, io);
+  ASSERT_TRUE(jk && ik);
+  EXPECT_EQ(ik->backend(), Backend::Interpreter);
+  EXPECT_FALSE(ik->specialized());
+  ChurnData data(5000);
+  std::vector<float> a(5000 * 6), b(5000 * 6);
+  ASSERT_FALSE(jk->run(data.columns(), Output::f32(a.data(), 5000, 6)));
+  ASSERT_FALSE(ik->run(data.columns(), Output::f32(b.data(), 5000, 6)));
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (i % 6 == 1) // log: libmvec in the JIT, libm in the interpreter
+      EXPECT_NEAR(a[i], b[i], 1e-6 * std::max(1.0f, std::fabs(b[i]))) << i;
+    else
+      EXPECT_TRUE(sameBits(a[i], b[i])) << i << ": " << a[i] << " vs " << b[i];
+  }
+}
+
+TEST(Engine, RunRejectsBadBuffersWithoutWriting) {
+  Descriptor d = parse(kChurn);
+  auto k = compile(d, jitOptions());
+  ASSERT_TRUE(static_cast<bool>(k));
+  ChurnData data(10);
+  std::vector<float> out(60, 42.0f);
+  auto cols = data.columns();
+
+  std::vector<Column> tooFew(cols.begin(), cols.begin() + 3);
+  EXPECT_NE(errorText(k->run(tooFew, Output::f32(out.data(), 10, 6)))
+                .find("expected 4 input columns, got 3"),
+            std::string::npos);
+
+  auto wrongType = cols;
+  wrongType[1] = Column::i64(data.age.data(), 10);
+  EXPECT_NE(errorText(k->run(wrongType, Output::f32(out.data(), 10, 6)))
+                .find("input 1 ('income'): expected a f64 column, got i64"),
+            std::string::npos);
+
+  auto shortCol = cols;
+  shortCol[2].rows = 9;
+  EXPECT_NE(errorText(k->run(shortCol, Output::f32(out.data(), 10, 6)))
+                .find("has 9 rows but input 0 has 10"),
+            std::string::npos);
+
+  auto nullCol = cols;
+  nullCol[0].data = nullptr;
+  EXPECT_NE(errorText(k->run(nullCol, Output::f32(out.data(), 10, 6)))
+                .find("data pointer is null"),
+            std::string::npos);
+
+  EXPECT_NE(errorText(k->run(cols, Output::f32(out.data(), 10, 5)))
+                .find("output must have 6 columns, got 5"),
+            std::string::npos);
+  EXPECT_NE(errorText(k->run(cols, Output::f64(nullptr, 10, 6)))
+                .find("output must be f32, got f64"),
+            std::string::npos);
+  EXPECT_NE(errorText(k->run(cols, Output::f32(out.data(), 11, 6)))
+                .find("output has 11 rows but the inputs have 10"),
+            std::string::npos);
+  for (float v : out)
+    EXPECT_EQ(v, 42.0f);
+
+  // Zero rows is a no-op, not an error.
+  std::vector<Column> empty = cols;
+  for (Column &c : empty)
+    c.rows = 0;
+  EXPECT_FALSE(k->run(empty, Output::f32(nullptr, 0, 6)));
+  EXPECT_NE(errorText(Kernel().run(cols, Output::f32(out.data(), 10, 6))).find("empty"),
+            std::string::npos);
+}
+
+TEST(Engine, UnknownCategoryErrorLeavesOutputUntouched) {
+  const char *text = R"({"specjit": 1, "kind": "pipeline",
+    "inputs": [{"name": "c", "type": "i64"}, {"name": "s", "type": "string"}],
+    "output": {"type": "f64"},
+    "steps": [{"op": "one_hot", "column": "c", "categories": [1, 2], "unknown": "error"},
+              {"op": "one_hot", "column": "s", "categories": ["a", "b"], "unknown": "error"}]})";
+  Descriptor d = parse(text);
+  for (bool specialize : {true, false}) {
+    CompileOptions o = jitOptions();
+    o.specialize = specialize;
+    auto k = compile(d, o);
+    ASSERT_TRUE(static_cast<bool>(k));
+    EXPECT_EQ(k->backend(), specialize ? Backend::Jit : Backend::Interpreter)
+        << k->fallbackReason();
+    std::vector<int64_t> c = {1, 2, 1, 2, 1};
+    std::vector<int64_t> offsets = {0, 1, 2, 3, 5, 6};
+    std::string bytes = "abazzb"; // row 3 is "zz": unknown
+    std::vector<double> out(5 * 4, -7.0);
+    std::vector<Column> in = {Column::i64(c.data(), 5),
+                              Column::strings(offsets.data(), bytes.data(), 5)};
+    std::string err = errorText(k->run(in, Output::f64(out.data(), 5, 4)));
+    EXPECT_NE(err.find("row 3"), std::string::npos) << err;
+    EXPECT_NE(err.find("steps[1]"), std::string::npos) << err;
+    EXPECT_NE(err.find("zz"), std::string::npos) << err;
+    for (double v : out)
+      EXPECT_EQ(v, -7.0);
+    // With every value known the call succeeds: rows a, b, a, b, a.
+    offsets = {0, 1, 2, 3, 4, 5};
+    bytes = "ababa";
+    in[1] = Column::strings(offsets.data(), bytes.data(), 5);
+    ASSERT_FALSE(k->run(in, Output::f64(out.data(), 5, 4)));
+    EXPECT_EQ(out[3 * 4 + 0], 0.0); // c = 2
+    EXPECT_EQ(out[3 * 4 + 1], 1.0);
+    EXPECT_EQ(out[3 * 4 + 2], 0.0); // s = "b"
+    EXPECT_EQ(out[3 * 4 + 3], 1.0);
+  }
+}
+
+TEST(Engine, StringOffsetsAreValidated) {
+  const char *text = R"({"specjit": 1, "kind": "pipeline",
+    "inputs": [{"name": "s", "type": "string"}], "output": {"type": "f64"},
+    "steps": [{"op": "label_encode", "column": "s", "mapping": {"x": 1, "y": 2}}]})";
+  Descriptor d = parse(text);
+  auto k = compile(d, jitOptions());
+  ASSERT_TRUE(static_cast<bool>(k));
+  std::vector<int64_t> offsets = {0, 1, 0};
+  std::string bytes = "xy";
+  double out[2] = {5, 5};
+  std::string err = errorText(k->run({Column::strings(offsets.data(), bytes.data(), 2)},
+                                     Output::f64(out, 2, 1)));
+  EXPECT_NE(err.find("offsets decrease at row 1"), std::string::npos) << err;
+  EXPECT_EQ(out[0], 5);
+}
+
+TEST(Engine, CacheCompilesOncePerHashUnderEightThreads) {
+  clearCache();
+  // A descriptor no other test uses, so the first request compiles it.
+  Descriptor d = parse(R"({"specjit": 1, "kind": "pipeline",
+    "inputs": [{"name": "x", "type": "f64"}], "output": {"type": "f64"},
+    "steps": [{"op": "standardize", "column": "x", "mean": 0.123456, "std": 7.5}]})");
+  CompileOptions o;
+  o.specialize = true;
+  CacheStats before = cacheStats();
+  std::atomic<int> ready{0};
+  std::vector<Kernel> kernels(8);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t)
+    threads.emplace_back([&, t] {
+      ready.fetch_add(1);
+      while (ready.load() < 8) {
+      }
+      auto k = compile(d, o);
+      ASSERT_TRUE(static_cast<bool>(k));
+      kernels[t] = *k;
+    });
+  for (auto &t : threads)
+    t.join();
+  CacheStats after = cacheStats();
+  EXPECT_EQ(after.compiles - before.compiles, 1u);
+  EXPECT_EQ(after.misses - before.misses, 1u);
+  EXPECT_EQ(after.hits - before.hits, 7u);
+  for (const Kernel &k : kernels) {
+    EXPECT_EQ(k.state(), kernels[0].state());
+    EXPECT_EQ(k.backend(), Backend::Jit);
+  }
+  // The same meaning spelled differently hits the same entry.
+  Descriptor again = parse(R"({"kind": "pipeline", "specjit": 1,
+    "output": {"type": "f64"}, "inputs": [{"type": "f64", "name": "x"}],
+    "steps": [{"std": 7.50, "mean": 0.123456, "column": "x", "op": "standardize"}]})");
+  auto k = compile(again, o);
+  ASSERT_TRUE(static_cast<bool>(k));
+  EXPECT_EQ(k->state(), kernels[0].state());
+  // Specialization off is a different entry.
+  CompileOptions off;
+  off.specialize = false;
+  auto ik = compile(d, off);
+  ASSERT_TRUE(static_cast<bool>(ik));
+  EXPECT_EQ(ik->backend(), Backend::Interpreter);
+}
+
+TEST(Engine, KernelsRunConcurrently) {
+  Descriptor d = parse(kChurn);
+  auto k = compile(d, jitOptions());
+  ASSERT_TRUE(static_cast<bool>(k));
+  ChurnData data(20000);
+  std::vector<float> expected(20000 * 6);
+  ASSERT_FALSE(k->run(data.columns(), Output::f32(expected.data(), 20000, 6)));
+  std::vector<std::thread> threads;
+  std::atomic<int> mismatches{0};
+  for (int t = 0; t < 8; ++t)
+    threads.emplace_back([&] {
+      std::vector<float> out(20000 * 6);
+      for (int rep = 0; rep < 10; ++rep) {
+        if (k->run(data.columns(), Output::f32(out.data(), 20000, 6)))
+          mismatches.fetch_add(1);
+        else if (std::memcmp(out.data(), expected.data(), out.size() * 4) != 0)
+          mismatches.fetch_add(1);
+      }
+    });
+  for (auto &t : threads)
+    t.join();
+  EXPECT_EQ(mismatches.load(), 0);
+}
+
+class FallbackTest : public ::testing::TestWithParam<Stage> {
+protected:
+  void TearDown() override { testing::setFailureInjection(std::nullopt); }
+};
+
+TEST_P(FallbackTest, FailureAtStageFallsBackWithIdenticalResults) {
+  Descriptor d = parse(kChurn);
+  ChurnData data(3000);
+  CompileOptions io = jitOptions();
+  io.specialize = false;
+  auto reference = compile(d, io);
+  ASSERT_TRUE(static_cast<bool>(reference));
+  std::vector<float> want(3000 * 6), got(3000 * 6);
+  ASSERT_FALSE(reference->run(data.columns(), Output::f32(want.data(), 3000, 6)));
+
+  testing::setFailureInjection(GetParam());
+  CompileOptions o;
+  o.specialize = true; // cache on: the hook must bypass it
+  auto k = compile(d, o);
+  ASSERT_TRUE(static_cast<bool>(k));
+  EXPECT_EQ(k->backend(), Backend::Interpreter);
+  EXPECT_TRUE(k->specialized());
+  std::string reason = k->fallbackReason();
+  EXPECT_NE(reason.find(stageName(GetParam()).str() + ": injected failure"),
+            std::string::npos)
+      << reason;
+  ASSERT_FALSE(k->run(data.columns(), Output::f32(got.data(), 3000, 6)));
+  EXPECT_EQ(std::memcmp(want.data(), got.data(), want.size() * 4), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryStage, FallbackTest,
+                         ::testing::Values(Stage::Descriptor, Stage::Spec,
+                                           Stage::Lowered, Stage::LLVMDialect,
+                                           Stage::LLVM, Stage::LLVMOpt,
+                                           Stage::Asm, Stage::Obj),
+                         [](const auto &info) {
+                           std::string n = stageName(info.param).str();
+                           n.erase(std::remove(n.begin(), n.end(), '-'), n.end());
+                           return n;
+                         });
+
+TEST(Engine, ProcessWideSwitch) {
+  Descriptor d = parse(kChurn);
+  bool was = specializeEnabled();
+  setSpecialize(false);
+  CompileOptions follow; // specialize unset: follows the switch
+  follow.useCache = false;
+  auto off = compile(d, follow);
+  ASSERT_TRUE(static_cast<bool>(off));
+  EXPECT_EQ(off->backend(), Backend::Interpreter);
+  EXPECT_FALSE(off->specialized());
+  EXPECT_TRUE(off->fallbackReason().empty());
+  // An explicit option wins over the switch.
+  auto forced = compile(d, jitOptions());
+  ASSERT_TRUE(static_cast<bool>(forced));
+  EXPECT_EQ(forced->backend(), Backend::Jit);
+  setSpecialize(true);
+  auto on = compile(d, follow);
+  ASSERT_TRUE(static_cast<bool>(on));
+  EXPECT_EQ(on->backend(), Backend::Jit);
+  setSpecialize(was);
+}
+
+TEST(Engine, EmitsEveryStage) {
+  Descriptor d = parse(kChurn);
+  for (Stage s : {Stage::Descriptor, Stage::Spec, Stage::Lowered, Stage::LLVMDialect,
+                  Stage::LLVM, Stage::LLVMOpt, Stage::Asm, Stage::Obj}) {
+    auto text = emitStage(d, s);
+    ASSERT_TRUE(static_cast<bool>(text)) << errorText(text.takeError());
+    EXPECT_FALSE(text->empty()) << stageName(s).str();
+  }
+  EXPECT_NE(emitStage(d, Stage::Spec)->find("spec.one_hot"), std::string::npos);
+  EXPECT_NE(emitStage(d, Stage::LLVMOpt)->find("<8 x float>"), std::string::npos);
+  EXPECT_EQ(emitStage(d, Stage::Obj)->substr(0, 4), "\x7f" "ELF");
+}
+
+TEST(Engine, StageNamesRoundTrip) {
+  for (int i = 0; i <= static_cast<int>(Stage::Obj); ++i) {
+    Stage s = static_cast<Stage>(i);
+    EXPECT_EQ(parseStage(stageName(s)), s);
+  }
+  EXPECT_FALSE(parseStage("bogus"));
+}
+
+} // namespace
