@@ -92,7 +92,10 @@ compileToObject(const jit::Descriptor &d, const CodegenOptions &options) {
     return options.stopAfter && *options.stopAfter == s;
   };
   auto printMLIR = [](ModuleOp m) {
-    return [m](llvm::raw_ostream &os) mutable { m.print(os); };
+    // Locations name the descriptor step each op came from.
+    return [m](llvm::raw_ostream &os) mutable {
+      m.print(os, OpPrintingFlags().enableDebugInfo(true, /*prettyForm=*/false));
+    };
   };
 
   if (auto err = checkInjectedFailure(Stage::Descriptor))

@@ -28,15 +28,14 @@ class Importer {
 public:
   Importer(MLIRContext &ctx, const Descriptor &d)
       : ctx(ctx), d(d), p(d.pipeline()), b(&ctx),
-        loc(FileLineColLoc::get(&ctx, "descriptor", 0, 0)) {}
+        loc(NameLoc::get(StringAttr::get(&ctx, "descriptor"))) {}
 
   llvm::Expected<OwningOpRef<ModuleOp>> run();
 
 private:
   Type inputType(DType t);
   Location stepLoc(int step) {
-    return NameLoc::get(b.getStringAttr("steps[" + std::to_string(step) + "]"),
-                        loc);
+    return NameLoc::get(b.getStringAttr("steps[" + std::to_string(step) + "]"));
   }
   /// The value as f64 (Int: spec.to_float with its sentinel; cached).
   Value asFloat(int id);
@@ -296,7 +295,7 @@ llvm::Expected<OwningOpRef<ModuleOp>> Importer::run() {
                 : isa<IntegerType>(t) ? Type(b.getI64Type())
                                       : Type(b.getF64Type());
     values[i] = b.create<spec::InputOp>(
-        NameLoc::get(b.getStringAttr(p.inputs[i].name), loc), read,
+        NameLoc::get(b.getStringAttr("inputs[" + std::to_string(i) + "]")), read,
         b.getI64IntegerAttr(static_cast<int64_t>(i)));
   }
   for (const PlanNode &n : p.plan.nodes)

@@ -35,7 +35,7 @@ spec.kernel @all_ops attributes {input_names = ["age", "income", "color", "flag"
   %idx = spec.str_lookup %color ["red", "blue"]
   // CHECK: spec.label_encode %{{.+}} {codes = array<f64: 1.000000e+01, 2.000000e+01>, default_code = -1.000000e+00 : f64, keys = [0, 1], missing = -1 : i64} : i64
   %le = spec.label_encode %idx {keys = [0, 1], codes = array<f64: 10.0, 20.0>, default_code = -1.0 : f64, missing = -1 : i64} : i64
-  // CHECK: spec.polynomial %{{.+}}, %{{.+}} {degree = 2 : i64, include_bias = false, interaction_only = true} : (f64, f64) -> f64
+  // CHECK: spec.polynomial %{{.+}}, %{{.+}} {degree = 2 : i64, include_bias = false, interaction_only = true} : (f64, f64) -> (f64, f64, f64)
   %p:3 = spec.polynomial %s, %mm {degree = 2 : i64, interaction_only = true, include_bias = false} : (f64, f64) -> (f64, f64, f64)
   // CHECK: spec.bucketize %[[INC]] {edges = array<f64: 1.000000e+00, 2.000000e+00>}
   %bk = spec.bucketize %inc {edges = array<f64: 1.0, 2.0>}
