@@ -22,6 +22,11 @@
 namespace specjit {
 namespace interp {
 
+/// Rows processed per block. Programs with very many live values (e.g. a
+/// one_hot with tens of thousands of categories) use smaller blocks so that
+/// the per-call scratch space stays within a few MiB.
+constexpr int64_t kInterpreterBlockRows = 512;
+
 class Interpreter {
 public:
   virtual ~Interpreter();
@@ -32,13 +37,16 @@ public:
 
   /// Runs with the kernel ABI (see Runtime/KernelABI.h): returns 0, or r > 0
   /// when row r-1 fails a data check, in which case `out` is untouched.
+  /// Returns -1 (with `out` untouched) if scratch space cannot be allocated.
   /// Thread-safe: scratch space is per call.
   virtual int64_t run(const void *const *args, void *out,
                       int64_t rows) const = 0;
 
   /// Explains why `row` fails a data check, naming the step's JSON path, the
   /// column and the value (e.g. "row 17: steps[3] (one_hot of 'color'):
-  /// value \"teal\" is not a known category").
+  /// value \"teal\" is not one of the categories"; integers in decimal, a
+  /// missing value as `missing`). Rows that pass every check yield
+  /// "row N: no data check fails".
   virtual std::string describeFailure(const void *const *args,
                                       int64_t row) const = 0;
 };
