@@ -111,7 +111,7 @@ TEST(Engine, JitAndInterpreterAgreeOnChurn) {
   ASSERT_FALSE(jk->run(data.columns(), Output::f32(a.data(), 5000, 6)));
   ASSERT_FALSE(ik->run(data.columns(), Output::f32(b.data(), 5000, 6)));
   for (size_t i = 0; i < a.size(); ++i) {
-    if (i % 6 == 1) // log: libmvec in the JIT, libm in the interpreter
+    if (i % 6 == 1 && !std::isnan(b[i])) // log: libmvec vs libm
       EXPECT_NEAR(a[i], b[i], 1e-6 * std::max(1.0f, std::fabs(b[i]))) << i;
     else
       EXPECT_TRUE(sameBits(a[i], b[i])) << i << ": " << a[i] << " vs " << b[i];
@@ -296,7 +296,7 @@ TEST(Engine, KernelsRunConcurrently) {
 
 class FallbackTest : public ::testing::TestWithParam<Stage> {
 protected:
-  void TearDown() override { testing::setFailureInjection(std::nullopt); }
+  void TearDown() override { specjit::jit::testing::setFailureInjection(std::nullopt); }
 };
 
 TEST_P(FallbackTest, FailureAtStageFallsBackWithIdenticalResults) {
@@ -309,7 +309,7 @@ TEST_P(FallbackTest, FailureAtStageFallsBackWithIdenticalResults) {
   std::vector<float> want(3000 * 6), got(3000 * 6);
   ASSERT_FALSE(reference->run(data.columns(), Output::f32(want.data(), 3000, 6)));
 
-  testing::setFailureInjection(GetParam());
+  specjit::jit::testing::setFailureInjection(GetParam());
   CompileOptions o;
   o.specialize = true; // cache on: the hook must bypass it
   auto k = compile(d, o);

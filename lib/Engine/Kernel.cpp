@@ -72,6 +72,8 @@ llvm::Error Kernel::run(llvm::ArrayRef<Column> inputs, const Output &out) const 
   KernelFn fn = s.compiled.load(std::memory_order_acquire);
   int64_t status = fn ? fn(args.data(), out.data, rows)
                       : s.interpreter->run(args.data(), out.data, rows);
+  if (status < 0)
+    return runError("run: out of memory for the interpreter's scratch space");
   if (status != 0)
     return runError(s.interpreter->describeFailure(args.data(), status - 1));
   return llvm::Error::success();
