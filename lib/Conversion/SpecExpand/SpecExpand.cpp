@@ -111,8 +111,9 @@ struct Log1pLowering : OpRewritePattern<Log1pOp> {
     Value one = f64Const(r, loc, 1.0);
     Value u = r.create<arith::AddFOp>(loc, one, x);
     Value um1 = r.create<arith::SubFOp>(loc, u, one);
-    Value scaled = r.create<arith::MulFOp>(
-        loc, r.create<math::LogOp>(loc, u), r.create<arith::DivFOp>(loc, x, um1));
+    Value logU = r.create<math::LogOp>(loc, u);
+    Value ratio = r.create<arith::DivFOp>(loc, x, um1);
+    Value scaled = r.create<arith::MulFOp>(loc, logU, ratio);
     Value isInf = r.create<arith::CmpFOp>(
         loc, arith::CmpFPredicate::OEQ, u,
         f64Const(r, loc, std::numeric_limits<double>::infinity()));

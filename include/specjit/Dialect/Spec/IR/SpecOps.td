@@ -50,7 +50,7 @@ def Spec_InputOp : Spec_Op<"input", [Pure]> {
 def Spec_OutputOp : Spec_Op<"output", [HasParent<"KernelOp">]> {
   let summary = "writes this row of the output matrix";
   let arguments = (ins Variadic<F64>:$values);
-  let assemblyFormat = "$values attr-dict `:` type($values)";
+  let assemblyFormat = "attr-dict ($values^ `:` type($values))?";
   let hasVerifier = 1;
 }
 
