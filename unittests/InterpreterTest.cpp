@@ -673,12 +673,12 @@ TEST(Interpreter, PolynomialDegree3) {
   expectSame(run64(c, in, 3),
              {1,     2,           3,           4,           6,
               9,     8,           12,          18,          27, //
-              1,     a,           b,           a * a,       a * b,
-              b * b, (a * a) * a, (a * a) * b, (a * b) * b, (b * b) * b, //
+              1,     a,           b,           a * a,       b * a,
+              b * b, (a * a) * a, (a * b) * a, (b * b) * a, (b * b) * b, //
               1,     NaN,         1,           NaN,         NaN,
               1,     NaN,         NaN,         NaN,         1});
-  // Left to right: (a*a)*b differs from a*(a*b) here.
-  EXPECT_FALSE(same((a * a) * b, a * (a * b)));
+  // scikit-learn's association, a^2 b = (a*b)*a, differs from (a*a)*b here.
+  EXPECT_FALSE(same((a * b) * a, (a * a) * b));
 }
 
 TEST(Interpreter, PolynomialInteractionOnlyNoBias) {
@@ -1196,7 +1196,7 @@ TEST(Interpreter, DeadPolynomialTermsAndNoChecks) {
   ASSERT_TRUE(c);
   Inputs in;
   in.f64({3, 0.1}).f64({5, 0.7});
-  expectSame(run64(c, in, 2), {45, 5, (0.1 * 0.1) * 0.7, 0.7});
+  expectSame(run64(c, in, 2), {45, 5, (0.1 * 0.7) * 0.1, 0.7});
   EXPECT_EQ(c.interp->describeFailure(in.args(), 1),
             "row 1: no data check fails");
 }

@@ -23,6 +23,7 @@
 #include "Interpreter/ExprCode.h"
 #include "Interpreter/Lookup.h"
 
+#include <map>
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -77,9 +78,9 @@ llvm::Error planError(const std::string &msg) {
 struct PolyTerm {
   /// Result position written.
   int dst = 0;
-  /// Result position of the term's prefix (all factors but the last), or -1.
+  /// Result position of the term of all factors but the first, or -1.
   int prefix = -1;
-  /// Argument position of the last factor, or -1 for the bias.
+  /// Argument position of the first factor, or -1 for the bias.
   int arg = -1;
 };
 
@@ -531,28 +532,32 @@ llvm::Error GenericInterpreter::prepareNode(const jit::PipelineSpec &spec,
       return planError(where + ": empty polynomial");
     nd.column = st.columns.empty() ? std::string() : st.columns[0];
     // scikit-learn order: bias, then degree by degree the (multi)sets of
-    // argument indices in lexicographic order. A term of degree d is its
-    // prefix (a term of degree d-1, an earlier result) times its last
-    // factor, which is exactly the left-to-right product.
+    // argument indices in lexicographic order. Like scikit-learn, a term of
+    // degree d >= 2 is (the term of all its factors but the first, an
+    // earlier result) times its first factor, so results agree bit for bit.
     std::vector<PolyTerm> &terms = nd.poly;
     if (st.includeBias)
       terms.push_back({static_cast<int>(terms.size()), -1, -1});
-    struct Partial {
-      int pos, last;
-    };
-    std::vector<Partial> prev, cur;
+    std::map<std::vector<int>, int> posOf;
+    std::vector<std::vector<int>> prev, cur;
     for (int a = 0; a < n; ++a) {
       int pos = static_cast<int>(terms.size());
       terms.push_back({pos, -1, a});
-      prev.push_back({pos, a});
+      posOf[{a}] = pos;
+      prev.push_back({a});
     }
     for (int deg = 2; deg <= st.degree && !prev.empty(); ++deg) {
       cur.clear();
-      for (const Partial &p : prev)
-        for (int a = st.interactionOnly ? p.last + 1 : p.last; a < n; ++a) {
+      // Extending lexicographically ordered combinations at the end keeps
+      // the order lexicographic.
+      for (const std::vector<int> &p : prev)
+        for (int a = st.interactionOnly ? p.back() + 1 : p.back(); a < n; ++a) {
+          std::vector<int> t = p;
+          t.push_back(a);
           int pos = static_cast<int>(terms.size());
-          terms.push_back({pos, p.pos, a});
-          cur.push_back({pos, a});
+          terms.push_back({pos, posOf.at(std::vector<int>(t.begin() + 1, t.end())), t[0]});
+          posOf.emplace(t, pos);
+          cur.push_back(std::move(t));
           if (terms.size() > pn.results.size())
             return planError(where + ": more polynomial terms than results");
         }

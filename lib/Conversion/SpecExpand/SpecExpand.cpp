@@ -210,27 +210,23 @@ struct PolynomialLowering : OpRewritePattern<PolynomialOp> {
     Location loc = op.getLoc();
     auto inputs = op.getInputs();
     SmallVector<Value> results;
-    // Products left to right in index order; a term's prefix is computed once.
-    llvm::DenseMap<ArrayRef<unsigned>, Value> prefixes;
+    // As scikit-learn: a term of degree d >= 2 is (the term of all its
+    // factors but the first, computed at degree d - 1) times its first
+    // factor, so the products round exactly like scikit-learn's.
     auto terms = polynomialTerms(inputs.size(), op.getDegree(),
                                  op.getInteractionOnly(), op.getIncludeBias());
+    llvm::DenseMap<ArrayRef<unsigned>, Value> computed;
     for (auto &term : terms) {
-      if (term.empty()) {
-        results.push_back(f64Const(r, loc, 1.0));
-        continue;
-      }
-      Value acc = inputs[term[0]];
-      for (size_t k = 1; k < term.size(); ++k) {
-        ArrayRef<unsigned> prefix(term.data(), k + 1);
-        auto it = prefixes.find(prefix);
-        if (it != prefixes.end()) {
-          acc = it->second;
-          continue;
-        }
-        acc = r.create<arith::MulFOp>(loc, acc, inputs[term[k]]);
-        prefixes[prefix] = acc;
-      }
-      results.push_back(acc);
+      Value v;
+      if (term.empty())
+        v = f64Const(r, loc, 1.0);
+      else if (term.size() == 1)
+        v = inputs[term[0]];
+      else
+        v = r.create<arith::MulFOp>(loc, computed.lookup(ArrayRef(term).drop_front()),
+                                    inputs[term[0]]);
+      computed[ArrayRef(term)] = v;
+      results.push_back(v);
     }
     r.replaceOp(op, results);
     return success();

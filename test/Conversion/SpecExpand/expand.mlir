@@ -151,7 +151,7 @@ spec.kernel @label_encode attributes {input_names = ["s"], input_types = [!spec.
 // CHECK: %[[A:.+]] = spec.input 0 : f64
 // CHECK: %[[B:.+]] = spec.input 1 : f64
 // CHECK: %[[AA:.+]] = arith.mulf %[[A]], %[[A]] : f64
-// CHECK: %[[AB:.+]] = arith.mulf %[[A]], %[[B]] : f64
+// CHECK: %[[AB:.+]] = arith.mulf %[[B]], %[[A]] : f64
 // CHECK: %[[BB:.+]] = arith.mulf %[[B]], %[[B]] : f64
 // CHECK: spec.output %[[ONE]], %[[A]], %[[B]], %[[AA]], %[[AB]], %[[BB]]
 spec.kernel @polynomial attributes {input_names = ["a", "b"], input_types = [f64, f64], output_names = ["1", "a", "b", "a^2", "a b", "b^2"], output_type = f32} {
@@ -163,16 +163,16 @@ spec.kernel @polynomial attributes {input_names = ["a", "b"], input_types = [f64
 
 // -----
 
-// Degree 3, interaction only, no bias: a, b, c, a b, a c, b c, a b c; the
-// prefix a*b is computed once.
+// Degree 3, interaction only, no bias: a, b, c, a b, a c, b c, a b c; as in
+// scikit-learn, a b c is (b c) * a, reusing the degree-2 term.
 // CHECK-LABEL: spec.kernel @polynomial_interaction
 // CHECK: %[[A:.+]] = spec.input 0 : f64
 // CHECK: %[[B:.+]] = spec.input 1 : f64
 // CHECK: %[[C:.+]] = spec.input 2 : f64
-// CHECK: %[[AB:.+]] = arith.mulf %[[A]], %[[B]] : f64
-// CHECK: %[[AC:.+]] = arith.mulf %[[A]], %[[C]] : f64
-// CHECK: %[[BC:.+]] = arith.mulf %[[B]], %[[C]] : f64
-// CHECK: %[[ABC:.+]] = arith.mulf %[[AB]], %[[C]] : f64
+// CHECK: %[[AB:.+]] = arith.mulf %[[B]], %[[A]] : f64
+// CHECK: %[[AC:.+]] = arith.mulf %[[C]], %[[A]] : f64
+// CHECK: %[[BC:.+]] = arith.mulf %[[C]], %[[B]] : f64
+// CHECK: %[[ABC:.+]] = arith.mulf %[[BC]], %[[A]] : f64
 // CHECK: spec.output %[[A]], %[[B]], %[[C]], %[[AB]], %[[AC]], %[[BC]], %[[ABC]]
 spec.kernel @polynomial_interaction attributes {input_names = ["a", "b", "c"], input_types = [f64, f64, f64], output_names = ["a", "b", "c", "a b", "a c", "b c", "a b c"], output_type = f32} {
   %0 = spec.input 0 : f64
