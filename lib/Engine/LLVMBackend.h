@@ -25,6 +25,9 @@ namespace engine {
 llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
 createHostTargetMachine(int optLevel);
 
+/// Whether `tm` targets a CPU with AVX-512F.
+bool hasAVX512(llvm::TargetMachine &tm);
+
 /// Sets triple, data layout and host CPU attributes on `m`.
 void prepareModuleForHost(llvm::Module &m, llvm::TargetMachine &tm);
 
