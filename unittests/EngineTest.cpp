@@ -1,6 +1,8 @@
 //===- EngineTest.cpp - jit::compile, kernels, cache, fallback, switch ----===//
 #include "specjit/specjit.h"
 
+#include "Engine/KernelState.h"
+
 #include "gtest/gtest.h"
 
 #include <atomic>
@@ -292,6 +294,52 @@ TEST(Engine, KernelsRunConcurrently) {
   for (auto &t : threads)
     t.join();
   EXPECT_EQ(mismatches.load(), 0);
+}
+
+TEST(Engine, BackendSwitchesUnderRunningCallers) {
+  // A kernel starts on the interpreter; compiled code is installed while
+  // eight threads keep running it. Every run must see one backend or the
+  // other and produce the same bytes, and the handle reports the switch.
+  Descriptor d = parse(kChurn);
+  CompileOptions io = jitOptions();
+  io.specialize = false;
+  auto k = compile(d, io);
+  auto compiled = compile(d, jitOptions());
+  ASSERT_TRUE(k && compiled);
+  ASSERT_EQ(k->backend(), Backend::Interpreter);
+  KernelFn fn = compiled->state()->compiled.load();
+  ASSERT_NE(fn, nullptr);
+
+  // log(1) is exactly 0 in every libm, so both backends are bit-exact.
+  ChurnData data(4096);
+  std::fill(data.income.begin(), data.income.end(), 1.0);
+  std::vector<float> expected(4096 * 6);
+  ASSERT_FALSE(k->run(data.columns(), Output::f32(expected.data(), 4096, 6)));
+
+  std::atomic<bool> stop{false};
+  std::atomic<int> runs{0}, mismatches{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t)
+    threads.emplace_back([&] {
+      std::vector<float> out(4096 * 6);
+      while (!stop.load()) {
+        if (k->run(data.columns(), Output::f32(out.data(), 4096, 6)) ||
+            std::memcmp(out.data(), expected.data(), out.size() * 4) != 0)
+          mismatches.fetch_add(1);
+        runs.fetch_add(1);
+      }
+    });
+  while (runs.load() < 50) {
+  }
+  k->state()->setCompiled(fn, 1.0);
+  int at = runs.load();
+  while (runs.load() < at + 50) {
+  }
+  stop.store(true);
+  for (auto &t : threads)
+    t.join();
+  EXPECT_EQ(mismatches.load(), 0);
+  EXPECT_EQ(k->backend(), Backend::Jit);
 }
 
 class FallbackTest : public ::testing::TestWithParam<Stage> {
