@@ -307,7 +307,7 @@ TEST(Engine, BackendSwitchesUnderRunningCallers) {
   auto compiled = compile(d, jitOptions());
   ASSERT_TRUE(k && compiled);
   ASSERT_EQ(k->backend(), Backend::Interpreter);
-  KernelFn fn = compiled->state()->compiled.load();
+  specjit::KernelFn fn = compiled->state()->compiled.load();
   ASSERT_NE(fn, nullptr);
 
   // log(1) is exactly 0 in every libm, so both backends are bit-exact.
