@@ -14,6 +14,8 @@
 #include "specjit/Kernel.h"
 
 #include <optional>
+#include <utility>
+#include <vector>
 
 namespace specjit {
 namespace jit {
@@ -63,6 +65,12 @@ bool specializeEnabled();
 /// Renders one stage of the compiler for inspection (the driver's --emit).
 llvm::Expected<std::string> emitStage(const Descriptor &d, Stage stage,
                                       const CompileOptions &options = {});
+
+/// Wall time (ms) of each compiler stage for one cold compile of `d`, in
+/// stage order, named as stageName() plus "jit-link" for linking the object
+/// into the JIT (the driver's --timing).
+llvm::Expected<std::vector<std::pair<std::string, double>>>
+timeStages(const Descriptor &d, const CompileOptions &options = {});
 
 /// Process-wide cache statistics and control.
 struct CacheStats {

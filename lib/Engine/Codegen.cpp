@@ -30,7 +30,10 @@
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/Transforms/Utils/Cloning.h"
 
+#include "llvm/ADT/ScopeExit.h"
+
 #include <atomic>
+#include <chrono>
 
 using namespace mlir;
 using namespace specjit;
@@ -81,8 +84,15 @@ bool failureInjectionActive() { return injectedStage.load() >= 0; }
 
 llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>>
 compileToObject(const jit::Descriptor &d, const CodegenOptions &options) {
-  // Reports a stage's text if asked; true when the pipeline stops here.
+  // Reports a stage's time and text if asked; true when the pipeline stops
+  // here. Printing is not part of a stage's time.
+  auto last = std::chrono::steady_clock::now();
   auto reached = [&](Stage s, llvm::function_ref<void(llvm::raw_ostream &)> print) {
+    if (options.onTiming) {
+      auto now = std::chrono::steady_clock::now();
+      options.onTiming(s, std::chrono::duration<double, std::milli>(now - last).count());
+    }
+    auto resetClock = llvm::make_scope_exit([&] { last = std::chrono::steady_clock::now(); });
     if (options.onStage) {
       std::string text;
       llvm::raw_string_ostream os(text);

@@ -26,6 +26,8 @@ struct CodegenOptions {
   std::optional<jit::Stage> stopAfter;
   /// When set, receives the text of every stage as it is produced.
   std::function<void(jit::Stage, llvm::StringRef)> onStage;
+  /// When set, receives the wall time (ms) spent producing each stage.
+  std::function<void(jit::Stage, double)> onTiming;
 };
 
 /// Compiles `d` to a relocatable object for the host. With stopAfter set, the

@@ -271,5 +271,22 @@ llvm::Expected<std::string> emitStage(const Descriptor &d, Stage stage,
   return text;
 }
 
+llvm::Expected<std::vector<std::pair<std::string, double>>>
+timeStages(const Descriptor &d, const CompileOptions &o) {
+  engine::CodegenOptions co;
+  co.optLevel = o.optLevel;
+  std::vector<std::pair<std::string, double>> times;
+  co.onTiming = [&](Stage s, double ms) { times.emplace_back(stageName(s).str(), ms); };
+  auto r = engine::compileToObject(d, co);
+  if (!r)
+    return r.takeError();
+  auto t0 = std::chrono::steady_clock::now();
+  auto fn = engine::loadKernelObject(std::move(*r), "timing_" + d.hash().hex());
+  if (!fn)
+    return fn.takeError();
+  times.emplace_back("jit-link", millisSince(t0));
+  return times;
+}
+
 } // namespace jit
 } // namespace specjit

@@ -37,10 +37,10 @@ commands:
   run DESC.json --input DATA.csv [--output OUT.csv] [--no-specialize] [--compare]
       Run a descriptor over CSV data. Prints a summary of the output; with
       --compare also runs the interpreter and reports the JIT speedup.
-  compile DESC.json [--emit=STAGE] [--dump-dir=DIR] [-o FILE] [--opt=N]
+  compile DESC.json [--emit=STAGE] [--dump-dir=DIR] [-o FILE] [--opt=N] [--timing]
       Print one stage of the compiler (default llvm-opt), or write every
-      stage to DIR/NN-stage.ext. Stages: descriptor, spec, lowered,
-      llvm-dialect, llvm, llvm-opt, asm, obj.
+      stage to DIR/NN-stage.ext, or (--timing) the time each stage takes.
+      Stages: descriptor, spec, lowered, llvm-dialect, llvm, llvm-opt, asm, obj.
   info DESC.json
       Kind, canonical hash, inputs, outputs and the validation result.
   bench DESC.json [--rows N] [--reps N] [--json]
@@ -242,12 +242,12 @@ int cmdRun(int argc, char **argv) {
 }
 
 int cmdCompile(int argc, char **argv) {
-  Args a(argc, argv, {}, {"emit", "dump-dir", "o", "opt"});
+  Args a(argc, argv, {"timing"}, {"emit", "dump-dir", "o", "opt"});
   if (!a.error.empty())
     return fail(a.error);
   if (a.positional.size() != 1)
     return fail("usage: specjit compile DESC.json [--emit=STAGE] [--dump-dir=DIR] "
-                "[-o FILE] [--opt=N]");
+                "[-o FILE] [--opt=N] [--timing]");
   auto d = Descriptor::fromFile(a.positional[0]);
   if (!d)
     return fail(d.takeError());
@@ -257,6 +257,29 @@ int cmdCompile(int argc, char **argv) {
   if (a.has("opt") && (!parseCount(a.get("opt"), opt) || opt > 3))
     return fail("--opt: expected 0, 1, 2 or 3");
   opts.optLevel = static_cast<int>(opt);
+  if (a.has("timing")) {
+    // The first compile in a process also creates the JIT and initializes
+    // the target; report it, then a steady-state compile stage by stage.
+    auto first = timeStages(*d, opts);
+    if (!first)
+      return fail(first.takeError());
+    double firstTotal = 0;
+    for (auto &st : *first)
+      firstTotal += st.second;
+    auto times = timeStages(*d, opts);
+    if (!times)
+      return fail(times.takeError());
+    llvm::outs() << llvm::formatv("first compile in this process: {0:f2} ms; "
+                                  "then, stage by stage:\n",
+                                  firstTotal);
+    double total = 0;
+    for (auto &[stage, ms] : *times) {
+      llvm::outs() << llvm::formatv("  {0,-14} {1,8:f2} ms\n", stage, ms);
+      total += ms;
+    }
+    llvm::outs() << llvm::formatv("  {0,-14} {1,8:f2} ms\n", "total", total);
+    return 0;
+  }
   if (a.has("dump-dir")) {
     opts.dumpDir = a.get("dump-dir");
     opts.specialize = true;
