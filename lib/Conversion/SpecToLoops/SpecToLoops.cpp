@@ -28,6 +28,10 @@
 
 #include "Runtime/KernelABI.h"
 
+#include "llvm/Support/SwapByteOrder.h"
+
+#include <map>
+
 namespace specjit {
 #define GEN_PASS_DEF_CONVERTSPECTOLOOPS
 #include "specjit/Conversion/Passes.h.inc"
@@ -73,6 +77,8 @@ private:
   /// Emits the row computation for row `row` (i64). With `checksOnly`, the
   /// result is the conjunction of the row's checks and nothing is stored.
   FailureOr<Value> emitRow(Location loc, Value row, bool checksOnly);
+  LogicalResult emitBlockedRowLoop(Location loc, ArrayRef<StrLookupOp> lookups,
+                                   Value rows);
   Value emitInput(InputOp op, Value row);
   Value emitStrLookup(StrLookupOp op, Value row);
 
@@ -83,6 +89,11 @@ private:
   // Body function arguments: one pointer per slot, then out, then rows.
   SmallVector<Value> slotPtrs;
   Value outPtr;
+  // When set, string lookups were resolved ahead of the row loop into
+  // `lookupBuffer` (lookup k of row j of the block at k * blockRows + j).
+  Value lookupBuffer, rowInBlock;
+  int64_t blockRows = 0;
+  llvm::DenseMap<Operation *, int64_t> lookupIndex;
 };
 
 Value KernelLowering::emitInput(InputOp op, Value row) {
@@ -100,8 +111,10 @@ Value KernelLowering::emitInput(InputOp op, Value row) {
   return loadAt(loc, t, base, row);
 }
 
-/// index of the row's string among the keys, or -1. Bytes are compared only
-/// after the length matched, so no load reads past the row's slice.
+/// Index of the row's string among the keys, or -1. Keys are grouped by
+/// length; a group's bytes are read only when the row's length matches, as
+/// a few integer words (little-endian, up to 8 bytes each), and compared
+/// with the keys' words without branches.
 Value KernelLowering::emitStrLookup(StrLookupOp op, Value row) {
   Location loc = op.getLoc();
   auto input = op.getInput().getDefiningOp<InputOp>();
@@ -111,31 +124,51 @@ Value KernelLowering::emitStrLookup(StrLookupOp op, Value row) {
   Value next = b.create<arith::AddIOp>(loc, row, i64(loc, 1));
   Value end = loadAt(loc, b.getI64Type(), offsets, next);
   Value len = b.create<arith::SubIOp>(loc, end, start);
+
+  std::map<size_t, SmallVector<std::pair<int64_t, StringRef>>> byLength;
+  for (auto [k, key] : llvm::enumerate(op.getKeys()))
+    byLength[cast<StringAttr>(key).getValue().size()].push_back(
+        {static_cast<int64_t>(k), cast<StringAttr>(key).getValue()});
+
   Value result = i64(loc, -1);
-  for (auto [k, key] : llvm::enumerate(op.getKeys())) {
-    StringRef s = cast<StringAttr>(key).getValue();
+  for (auto &[length, keys] : byLength) {
     Value lenOk = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, len,
-                                          i64(loc, s.size()));
-    auto ifOp = b.create<scf::IfOp>(loc, TypeRange{b.getI1Type()}, lenOk, true);
-    {
-      OpBuilder::InsertionGuard g(b);
-      b.setInsertionPointToStart(&ifOp.getThenRegion().front());
-      Value all = b.create<arith::ConstantOp>(loc, b.getBoolAttr(true));
-      for (size_t i = 0; i < s.size(); ++i) {
-        Value at = b.create<arith::AddIOp>(loc, start, i64(loc, i));
-        Value ch = loadAt(loc, b.getI8Type(), bytes, at);
-        Value want = b.create<arith::ConstantOp>(
-            loc, b.getI8IntegerAttr(static_cast<int8_t>(s[i])));
-        Value eq = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, ch, want);
-        all = b.create<arith::AndIOp>(loc, all, eq);
-      }
-      b.create<scf::YieldOp>(loc, all);
-      b.setInsertionPointToStart(&ifOp.getElseRegion().front());
-      b.create<scf::YieldOp>(
-          loc, ValueRange{b.create<arith::ConstantOp>(loc, b.getBoolAttr(false))});
+                                          i64(loc, length));
+    auto ifOp = b.create<scf::IfOp>(loc, TypeRange{b.getI64Type()}, lenOk, true);
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+    // The row's bytes as words of up to 8 bytes.
+    SmallVector<Value> words;
+    Value base = b.create<LLVM::GEPOp>(loc, ptrType(), b.getI8Type(), bytes,
+                                       ValueRange{start}, /*inbounds=*/true);
+    for (size_t at = 0; at < length; at += 8) {
+      unsigned n = std::min<size_t>(8, length - at);
+      Type word = b.getIntegerType(8 * n);
+      Value p = b.create<LLVM::GEPOp>(loc, ptrType(), b.getI8Type(), base,
+                                      ValueRange{i64(loc, at)}, /*inbounds=*/true);
+      words.push_back(b.create<LLVM::LoadOp>(loc, word, p, /*alignment=*/1));
     }
-    result = b.create<arith::SelectOp>(loc, ifOp.getResult(0),
-                                       i64(loc, static_cast<int64_t>(k)), result);
+    Value found = i64(loc, -1);
+    for (auto &[index, key] : keys) {
+      Value match = b.create<arith::ConstantOp>(loc, b.getBoolAttr(true));
+      for (size_t w = 0; w < words.size(); ++w) {
+        StringRef piece = key.substr(8 * w, 8);
+        uint64_t v = 0;
+        for (size_t i = 0; i < piece.size(); ++i)
+          v |= static_cast<uint64_t>(static_cast<uint8_t>(piece[i])) << (8 * i);
+        Value want = b.create<arith::ConstantOp>(
+            loc, b.getIntegerAttr(words[w].getType(), APInt(8 * piece.size(), v)));
+        Value eq = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, words[w], want);
+        match = b.create<arith::AndIOp>(loc, match, eq);
+      }
+      found = b.create<arith::SelectOp>(loc, match, i64(loc, index), found);
+    }
+    b.create<scf::YieldOp>(loc, found);
+    b.setInsertionPointToStart(&ifOp.getElseRegion().front());
+    b.create<scf::YieldOp>(loc, ValueRange{i64(loc, -1)});
+    b.setInsertionPointAfter(ifOp);
+    // Length groups are exclusive: at most one yields an index >= 0.
+    result = b.create<arith::MaxSIOp>(loc, result, ifOp.getResult(0));
   }
   return result;
 }
@@ -155,7 +188,13 @@ FailureOr<Value> KernelLowering::emitRow(Location loc, Value row,
     if (auto lookup = dyn_cast<StrLookupOp>(op)) {
       if (!lookup.getInput().getDefiningOp<InputOp>())
         return op.emitOpError("operand must come from spec.input");
-      map.map(lookup.getResult(), emitStrLookup(lookup, row));
+      if (lookupBuffer && !checksOnly) {
+        Value at = b.create<arith::AddIOp>(
+            loc, i64(loc, lookupIndex.lookup(lookup) * blockRows), rowInBlock);
+        map.map(lookup.getResult(), loadAt(loc, b.getI64Type(), lookupBuffer, at));
+      } else {
+        map.map(lookup.getResult(), emitStrLookup(lookup, row));
+      }
       continue;
     }
     if (auto check = dyn_cast<CheckOp>(op)) {
@@ -184,6 +223,55 @@ FailureOr<Value> KernelLowering::emitRow(Location loc, Value row,
     b.clone(op, map);
   }
   return ok;
+}
+
+/// String lookups branch on the row's length, which keeps the vectorizer
+/// away from the whole row loop. So rows go in blocks: a first loop resolves
+/// the block's lookups into a stack buffer, then the branch-free row loop
+/// (which vectorizes) reads the indices from it.
+LogicalResult KernelLowering::emitBlockedRowLoop(Location loc,
+                                                 ArrayRef<StrLookupOp> lookups,
+                                                 Value rows) {
+  // At most 64 KiB of stack, and at least 16 rows per block.
+  blockRows = std::clamp<int64_t>(8192 / static_cast<int64_t>(lookups.size()), 16, 256);
+  for (auto [k, op] : llvm::enumerate(lookups))
+    lookupIndex[op] = static_cast<int64_t>(k);
+  {
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(&rows.getParentBlock()->getParent()->front());
+    lookupBuffer = b.create<LLVM::AllocaOp>(
+        loc, ptrType(), b.getI64Type(),
+        i64(loc, blockRows * static_cast<int64_t>(lookups.size())), /*alignment=*/64);
+  }
+  Value zero = i64(loc, 0);
+  auto blocks = b.create<scf::ForOp>(loc, zero, rows, i64(loc, blockRows));
+  OpBuilder::InsertionGuard g(b);
+  b.setInsertionPointToStart(blocks.getBody());
+  Value first = blocks.getInductionVar();
+  Value left = b.create<arith::SubIOp>(loc, rows, first);
+  Value count = b.create<arith::MinSIOp>(loc, left, i64(loc, blockRows));
+  // 1. The lookups of the block.
+  auto resolve = b.create<scf::ForOp>(loc, zero, count, i64(loc, 1));
+  {
+    OpBuilder::InsertionGuard g2(b);
+    b.setInsertionPointToStart(resolve.getBody());
+    Value j = resolve.getInductionVar();
+    Value row = b.create<arith::AddIOp>(loc, first, j);
+    for (auto [k, op] : llvm::enumerate(lookups)) {
+      Value idx = emitStrLookup(op, row);
+      Value at = b.create<arith::AddIOp>(
+          loc, i64(loc, static_cast<int64_t>(k) * blockRows), j);
+      Value p = b.create<LLVM::GEPOp>(loc, ptrType(), b.getI64Type(), lookupBuffer,
+                                      ValueRange{at}, /*inbounds=*/true);
+      b.create<LLVM::StoreOp>(loc, idx, p);
+    }
+  }
+  // 2. The rows of the block.
+  auto rowLoop = b.create<scf::ForOp>(loc, zero, count, i64(loc, 1));
+  b.setInsertionPointToStart(rowLoop.getBody());
+  rowInBlock = rowLoop.getInductionVar();
+  Value row = b.create<arith::AddIOp>(loc, first, rowInBlock);
+  return emitRow(loc, row, /*checksOnly=*/false);
 }
 
 LogicalResult KernelLowering::run() {
@@ -241,15 +329,20 @@ LogicalResult KernelLowering::run() {
   {
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPointToStart(&ifOp.getThenRegion().front());
-    Value lb = b.create<arith::ConstantIndexOp>(loc, 0);
-    Value ub = b.create<arith::IndexCastOp>(loc, b.getIndexType(), rows);
-    Value step = b.create<arith::ConstantIndexOp>(loc, 1);
-    auto forOp = b.create<scf::ForOp>(loc, lb, ub, step);
-    b.setInsertionPointToStart(forOp.getBody());
-    Value row = b.create<arith::IndexCastOp>(loc, b.getI64Type(),
-                                             forOp.getInductionVar());
-    if (failed(emitRow(loc, row, /*checksOnly=*/false)))
+    SmallVector<StrLookupOp> lookups(kernel.getBodyBlock().getOps<StrLookupOp>());
+    if (lookups.empty()) {
+      Value lb = b.create<arith::ConstantIndexOp>(loc, 0);
+      Value ub = b.create<arith::IndexCastOp>(loc, b.getIndexType(), rows);
+      Value step = b.create<arith::ConstantIndexOp>(loc, 1);
+      auto forOp = b.create<scf::ForOp>(loc, lb, ub, step);
+      b.setInsertionPointToStart(forOp.getBody());
+      Value row = b.create<arith::IndexCastOp>(loc, b.getI64Type(),
+                                               forOp.getInductionVar());
+      if (failed(emitRow(loc, row, /*checksOnly=*/false)))
+        return failure();
+    } else if (failed(emitBlockedRowLoop(loc, lookups, rows))) {
       return failure();
+    }
   }
   b.create<func::ReturnOp>(loc, status);
 
@@ -276,6 +369,9 @@ LogicalResult KernelLowering::run() {
 struct ConvertSpecToLoopsPass
     : specjit::impl::ConvertSpecToLoopsBase<ConvertSpecToLoopsPass> {
   void runOnOperation() override {
+    // String keys are compared as little-endian words.
+    static_assert(llvm::sys::IsLittleEndianHost,
+                  "string lookups assume a little-endian host");
     SmallVector<KernelOp> kernels(getOperation().getOps<KernelOp>());
     if (kernels.size() > 1) {
       kernels[1].emitOpError("only one spec.kernel per module is supported");

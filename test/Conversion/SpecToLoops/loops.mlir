@@ -77,17 +77,30 @@ spec.kernel @checked attributes {input_names = ["c"], input_types = [i64], outpu
 
 // -----
 
-// Strings: two slots (offsets, bytes); bytes are read only after the length
-// matched.
+// Strings: two slots (offsets, bytes). Rows go in blocks: a first loop
+// resolves the block's lookups into a stack buffer, reading bytes only after
+// the length matched, as little-endian words ("ab" = 0x6261 = 25185); then
+// the branch-free row loop reads the indices.
 // CHECK-LABEL: func.func private @specjit_kernel_body(
 // CHECK-SAME: %[[OFF:[a-z0-9]+]]: !llvm.ptr {llvm.noalias}, %[[BYTES:[a-z0-9]+]]: !llvm.ptr {llvm.noalias}
+// CHECK: %[[BUF:.+]] = llvm.alloca %{{.+}} x i64 {alignment = 64 : i64}
+// CHECK: scf.for %[[FIRST:.+]] = %{{.+}} to %{{.+}} step %{{.+}} : i64 {
+// CHECK: %[[COUNT:.+]] = arith.minsi
+// CHECK: scf.for %[[J:.+]] = %{{.+}} to %[[COUNT]]
 // CHECK: %[[START:.+]] = llvm.load %{{.+}} : !llvm.ptr -> i64
 // CHECK: %[[END:.+]] = llvm.load %{{.+}} : !llvm.ptr -> i64
 // CHECK: %[[LEN:.+]] = arith.subi %[[END]], %[[START]] : i64
 // CHECK: %[[LENOK:.+]] = arith.cmpi eq, %[[LEN]], %{{.+}} : i64
-// CHECK: scf.if %[[LENOK]] -> (i1) {
-// CHECK: llvm.getelementptr inbounds %[[BYTES]][%{{.+}}] : (!llvm.ptr, i64) -> !llvm.ptr, i8
+// CHECK: scf.if %[[LENOK]] -> (i64) {
+// CHECK: llvm.getelementptr inbounds %[[BYTES]][%[[START]]] : (!llvm.ptr, i64) -> !llvm.ptr, i8
+// CHECK: %[[WORD:.+]] = llvm.load %{{.+}} {alignment = 1 : i64} : !llvm.ptr -> i16
+// CHECK: arith.cmpi eq, %[[WORD]], %{{.+}} : i16
 // CHECK: } else {
+// CHECK: llvm.store %{{.+}}, %{{.+}} : i64, !llvm.ptr
+// CHECK: scf.for %[[J2:.+]] = %{{.+}} to %[[COUNT]]
+// CHECK-NOT: scf.if
+// CHECK: llvm.getelementptr inbounds %[[BUF]][%{{.+}}] : (!llvm.ptr, i64) -> !llvm.ptr, i64
+// CHECK: llvm.store %{{.+}}, %{{.+}} : f64, !llvm.ptr
 // CHECK: llvm.load %{{.+}} : !llvm.ptr -> !llvm.ptr
 // CHECK: llvm.load %{{.+}} : !llvm.ptr -> !llvm.ptr
 spec.kernel @strings attributes {input_names = ["s"], input_types = [!spec.str], output_names = ["s"], output_type = f64} {
