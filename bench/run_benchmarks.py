@@ -12,6 +12,7 @@ import datetime
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 
@@ -36,10 +37,31 @@ def churn_bench(build):
     return med, data["context"]
 
 
-def specjit_bench(build, desc, rows):
-    out = run([os.path.join(build, "bin", "specjit"), "bench", desc,
-               "--rows", str(rows), "--json"])
-    return json.loads(out)
+def example_data(build, name, rows):
+    path = os.path.join(build, "data", f"{name}-{rows}.csv")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    if not os.path.exists(path):
+        run([sys.executable, os.path.join(ROOT, "examples", "gen_data.py"), name,
+             "--rows", str(rows), "--out", path])
+    return path
+
+
+def specjit_run_compare(build, name, rows):
+    """JIT and interpreter on the example's realistic data, best of 5 each."""
+    out = run([os.path.join(build, "bin", "specjit"), "run",
+               os.path.join(ROOT, "examples", name + ".json"),
+               "--input", example_data(build, name, rows), "--compare"])
+    jit = float(re.search(r"run [0-9.]+ ms \(([0-9.]+) ns/row", out).group(1))
+    interp = float(re.search(r"interpreter [0-9.]+ ms \(([0-9.]+) ns/row", out).group(1))
+    agree = re.search(r"max \|jit - interpreter\| = ([^,]+), NaN mismatches (\d+)", out)
+    return jit, interp, agree.group(1), agree.group(2)
+
+
+def compile_timing(build, name):
+    out = run([os.path.join(build, "bin", "specjit"), "compile",
+               os.path.join(ROOT, "examples", name + ".json"), "--timing"])
+    return dict((m.group(1), float(m.group(2)))
+                for m in re.finditer(r"^\s+(\S+)\s+([0-9.]+) ms$", out, re.M))
 
 
 def cpu_name():
@@ -72,11 +94,11 @@ def main():
     compile_ms = ms("ColdCompile")
     hit_ns = ms("CacheHit") * 1e6
 
-    examples = []
-    for name in ("churn", "housing", "retail_strings"):
-        path = os.path.join(ROOT, "examples", name + ".json")
-        if os.path.exists(path):
-            examples.append((name, specjit_bench(args.build, path, args.rows)))
+    examples = [(name, specjit_run_compare(args.build, name, args.rows),
+                 compile_timing(args.build, name))
+                for name in ("churn", "housing", "retail_strings")]
+    peer = run([sys.executable, os.path.join(ROOT, "bench", "peer_sklearn.py"),
+                "--rows", str(args.rows), "--build", args.build])
 
     lines = []
     w = lines.append
@@ -113,16 +135,32 @@ def main():
     w(f"- Cache hit (`jit::compile` of a cached descriptor): **{hit_ns:.0f} ns** "
       "(target: under 1 us).")
     w("")
-    w("## Examples through `specjit bench`")
+    w("## The examples on realistic data")
     w("")
-    w(f"`build/bin/specjit bench examples/NAME.json --rows {args.rows} --json` "
-      "(generated inputs; best of 7 interleaved runs).")
+    w("`examples/gen_data.py NAME --rows 1000000` writes the CSV; "
+      "`build/bin/specjit run examples/NAME.json --input NAME.csv --compare` runs "
+      "the JIT and the interpreter on it (best of 5 each, one process). "
+      "`specjit compile examples/NAME.json --timing` gives the compile time by "
+      "stage (steady state).")
     w("")
-    w("| example | JIT ns/row | interpreter ns/row | speedup | cold compile ms | cache hit ns |")
-    w("|---|---:|---:|---:|---:|---:|")
-    for name, r in examples:
-        w(f"| {name} | {r['jit_ns_per_row']:.2f} | {r['interpreter_ns_per_row']:.2f} | "
-          f"{r['speedup']:.2f}x | {r['compile_ms']:.1f} | {r['cache_hit_ns']:.0f} |")
+    w("| example | JIT ns/row | interpreter ns/row | interpreter / JIT | max abs diff | "
+      "compile ms (MLIR / LLVM opt / codegen / total) |")
+    w("|---|---:|---:|---:|---:|---|")
+    for name, (jit_ns, int_ns, diff, nans), t in examples:
+        mlir = sum(t.get(k, 0) for k in ("descriptor", "spec", "lowered", "llvm-dialect", "llvm"))
+        w(f"| {name} | {jit_ns:.2f} | {int_ns:.2f} | {int_ns / jit_ns:.2f}x | {diff} | "
+          f"{mlir:.1f} / {t.get('llvm-opt', 0):.1f} / {t.get('obj', 0):.1f} / "
+          f"{t.get('total', 0):.1f} |")
+    w("")
+    w("## Against scikit-learn (the peer)")
+    w("")
+    w("`/usr/bin/python3 bench/peer_sklearn.py --rows 1000000`: the churn pipeline "
+      "as a scikit-learn ColumnTransformer (transform only, best of 5) and specjit "
+      "on the same CSV, in one script run.")
+    w("")
+    w("```")
+    w(peer.rstrip())
+    w("```")
     w("")
     notes = os.path.join(ROOT, "bench", "notes.md")
     if os.path.exists(notes):
