@@ -515,6 +515,10 @@ private:
 
   // Validation helpers.
   Error lookupColumn(const json::Value &v, StringRef path, int &slot);
+  /// Reads the step's required "column" key, resolves it to a current
+  /// column and records its name in `step`.
+  Error readStepColumn(const json::Object &o, const std::string &path,
+                       StringRef what, Step &step, int &slot);
   Error requireNumeric(int slot, StringRef path, StringRef op);
   Error checkProduced(StringRef stepPath, StringRef op,
                       ArrayRef<std::string> names, ArrayRef<int> consumed);
@@ -621,6 +625,18 @@ std::string DescriptorParser::originOf(int value) const {
   if (from < 0)
     return "inputs[" + std::to_string(-from - 1) + "]";
   return "steps[" + std::to_string(from) + "]";
+}
+
+Error DescriptorParser::readStepColumn(const json::Object &o,
+                                       const std::string &path, StringRef what,
+                                       Step &step, int &slot) {
+  const json::Value *v;
+  if (Error e = requireKey(o, path, "column", what, v))
+    return e;
+  if (Error e = lookupColumn(*v, keyPath(path, "column"), slot))
+    return e;
+  step.column = slotName(slot);
+  return Error::success();
 }
 
 Error DescriptorParser::lookupColumn(const json::Value &v, StringRef path,
@@ -1011,14 +1027,11 @@ Error DescriptorParser::parseFloatOp(const json::Object &o,
                                      int &slot) {
   StringRef op = stepOpName(step.op);
   const json::Value *v;
-  if (Error e = requireKey(o, path, "column", "the column to transform", v))
-    return e;
   std::string colPath = keyPath(path, "column");
-  if (Error e = lookupColumn(*v, colPath, slot))
+  if (Error e = readStepColumn(o, path, "the column to transform", step, slot))
     return e;
   if (Error e = requireNumeric(slot, colPath, op))
     return e;
-  step.column = slotName(slot);
 
   switch (step.op) {
   case StepOp::Standardize:
@@ -1104,13 +1117,10 @@ Error DescriptorParser::parseFloatOp(const json::Object &o,
 Error DescriptorParser::parseImpute(const json::Object &o,
                                     const std::string &path, Step &step) {
   const json::Value *v;
-  if (Error e = requireKey(o, path, "column", "the column to impute", v))
-    return e;
   std::string colPath = keyPath(path, "column");
   int slot;
-  if (Error e = lookupColumn(*v, colPath, slot))
+  if (Error e = readStepColumn(o, path, "the column to impute", step, slot))
     return e;
-  step.column = slotName(slot);
   const PlanValue &in = plan.values[slots[slot].value];
   if (in.kind == ValueKind::String)
     return failAt(colPath, "column " + quoted(step.column) +
@@ -1223,12 +1233,9 @@ StringRef columnKindText(ValueKind kind) {
 Error DescriptorParser::parseOneHot(const json::Object &o,
                                     const std::string &path, Step &step) {
   const json::Value *v;
-  if (Error e = requireKey(o, path, "column", "the column to encode", v))
-    return e;
   int slot;
-  if (Error e = lookupColumn(*v, keyPath(path, "column"), slot))
+  if (Error e = readStepColumn(o, path, "the column to encode", step, slot))
     return e;
-  step.column = slotName(slot);
   const PlanValue &in = plan.values[slots[slot].value];
   ValueKind kind = in.kind;
   std::optional<int64_t> sentinel = in.missing;
@@ -1355,12 +1362,9 @@ Error DescriptorParser::parseLabelEncode(const json::Object &o,
                                          const std::string &path,
                                          Step &step) {
   const json::Value *v;
-  if (Error e = requireKey(o, path, "column", "the column to encode", v))
-    return e;
   int slot;
-  if (Error e = lookupColumn(*v, keyPath(path, "column"), slot))
+  if (Error e = readStepColumn(o, path, "the column to encode", step, slot))
     return e;
-  step.column = slotName(slot);
   const PlanValue &in = plan.values[slots[slot].value];
   ValueKind kind = in.kind;
   std::optional<int64_t> sentinel = in.missing;

@@ -135,29 +135,19 @@ compileToObject(const jit::Descriptor &d, const CodegenOptions &options) {
   if (reached(Stage::Spec, printMLIR(module)))
     return nullptr;
 
-  // spec -> scf/arith/math
-  if (auto err = checkInjectedFailure(Stage::Lowered))
-    return std::move(err);
-  {
+  // spec -> scf/arith/math -> llvm dialect
+  for (auto [stage, build] :
+       {std::pair{Stage::Lowered, &buildSpecToLoopsPipeline},
+        std::pair{Stage::LLVMDialect, &buildLoopsToLLVMPipeline}}) {
+    if (auto err = checkInjectedFailure(stage))
+      return std::move(err);
     PassManager pm(&ctx);
-    buildSpecToLoopsPipeline(pm);
+    build(pm);
     if (failed(pm.run(module)))
-      return stageError(Stage::Lowered, diagnostics);
+      return stageError(stage, diagnostics);
+    if (reached(stage, printMLIR(module)))
+      return nullptr;
   }
-  if (reached(Stage::Lowered, printMLIR(module)))
-    return nullptr;
-
-  // -> llvm dialect
-  if (auto err = checkInjectedFailure(Stage::LLVMDialect))
-    return std::move(err);
-  {
-    PassManager pm(&ctx);
-    buildLoopsToLLVMPipeline(pm);
-    if (failed(pm.run(module)))
-      return stageError(Stage::LLVMDialect, diagnostics);
-  }
-  if (reached(Stage::LLVMDialect, printMLIR(module)))
-    return nullptr;
 
   // -> LLVM IR
   if (auto err = checkInjectedFailure(Stage::LLVM))
