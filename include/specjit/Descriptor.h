@@ -151,10 +151,80 @@ struct PipelineSpec {
 };
 
 //===----------------------------------------------------------------------===//
+// The series family (docs/series-semantics.md)
+//===----------------------------------------------------------------------===//
+
+enum class IndicatorOp : uint8_t {
+  Sma, Ema, Wma, Dema, Tema, Hma, Lsma, Kama, // moving averages
+  WeightedSum, Crossover, Trend,              // composites
+};
+/// The descriptor spelling ("sma", ..., "weighted_sum", "crossover", "trend").
+llvm::StringRef indicatorOpName(IndicatorOp op);
+
+/// How the EMA family starts: with the first value (pandas
+/// ewm(adjust=False)) or with the SMA of the first `period` values (TA-Lib).
+enum class EmaSeed : uint8_t { First, Sma };
+
+struct Indicator {
+  std::string name;
+  IndicatorOp op = IndicatorOp::Sma;
+  /// What it reads, resolved: ids < inputs.size() are input columns, id
+  /// inputs.size() + k is indicator k (always an earlier one). Moving
+  /// averages read sources[0]; weighted_sum reads one per term; crossover
+  /// reads {fast, slow}; trend reads {price, against...}.
+  std::vector<int> sources;
+  int period = 0;                 // moving averages
+  EmaSeed seed = EmaSeed::First;  // ema, dema, tema
+  int fast = 2, slow = 30;        // kama
+  std::vector<double> weights;    // weighted_sum (per term), trend (per against)
+  double bias = 0.0;              // weighted_sum
+  double upper = 0.0, lower = 0.0; // trend: relative band around the mix
+  /// Rows before the first non-NaN output (for finite inputs).
+  int64_t lookback = 0;
+};
+
+struct SeriesSpec {
+  std::string name;
+  std::vector<InputColumn> inputs; // f64 or f32
+  DType outputType = DType::F64;
+  std::vector<Indicator> indicators;
+  std::vector<int> outputs;        // indicator indices, in output order
+  std::vector<std::string> outputNames;
+};
+
+//===----------------------------------------------------------------------===//
+// The rules family (docs/rules-semantics.md)
+//===----------------------------------------------------------------------===//
+
+struct RuleAction {
+  enum class Kind : uint8_t { Set, Add, Sub, Mul };
+  Kind kind = Kind::Set;
+  int meter = 0;        // index into RulesSpec::meters
+  std::string text;
+  ExprPtr expr;         // Column nodes carry `arg` = meter index
+};
+
+struct Rule {
+  std::string condText; // empty: always
+  ExprPtr cond;         // null: always
+  std::vector<RuleAction> actions; // in canonical order: set, add, sub, mul; by meter
+};
+
+struct RulesSpec {
+  std::string name;
+  std::vector<std::string> meters;
+  DType type = DType::F64;          // the state matrix's element type
+  std::vector<Rule> rules;
+  /// Per meter: clamp bounds (lo <= hi), applied after every write.
+  std::vector<std::optional<std::pair<double, double>>> clamp;
+  int64_t steps = 1;
+};
+
+//===----------------------------------------------------------------------===//
 // Descriptor
 //===----------------------------------------------------------------------===//
 
-enum class Kind : uint8_t { Pipeline };
+enum class Kind : uint8_t { Pipeline, Series, Rules };
 llvm::StringRef kindName(Kind k);
 
 /// Largest descriptor text accepted (bytes) and largest expansion (columns).
@@ -173,7 +243,10 @@ public:
   static llvm::Expected<Descriptor> fromFile(llvm::StringRef path);
 
   Kind kind() const { return kind_; }
+  /// The family's specification; only the one of kind() may be called.
   const PipelineSpec &pipeline() const { return *pipeline_; }
+  const SeriesSpec &series() const { return *series_; }
+  const RulesSpec &rules() const { return *rules_; }
 
   /// Canonical JSON text: sorted keys, defaults filled in, numbers
   /// normalized. The `name` is kept out of it: it does not change meaning.
@@ -181,17 +254,20 @@ public:
   /// xxh3-128 of canonical(); stable across processes and machines.
   Hash128 hash() const { return hash_; }
 
-  /// Output columns: names and count, and the output element type.
-  const std::vector<std::string> &outputNames() const {
-    return pipeline_->plan.outputNames;
-  }
-  size_t numOutputs() const { return pipeline_->plan.outputNames.size(); }
-  DType outputType() const { return pipeline_->outputType; }
-  const std::vector<InputColumn> &inputs() const { return pipeline_->inputs; }
+  /// Output columns: names and count, and the output element type. For
+  /// rules, the output is the state matrix (one column per meter), which a
+  /// run reads and updates in place.
+  const std::vector<std::string> &outputNames() const;
+  size_t numOutputs() const { return outputNames().size(); }
+  DType outputType() const;
+  /// Input columns (none for rules).
+  const std::vector<InputColumn> &inputs() const;
 
 private:
   Kind kind_ = Kind::Pipeline;
   std::shared_ptr<const PipelineSpec> pipeline_;
+  std::shared_ptr<const SeriesSpec> series_;
+  std::shared_ptr<const RulesSpec> rules_;
   std::string canonical_;
   Hash128 hash_;
   friend class DescriptorParser;

@@ -56,6 +56,8 @@ namespace jit {
 llvm::StringRef kindName(Kind k) {
   switch (k) {
   case Kind::Pipeline: return "pipeline";
+  case Kind::Series: return "series";
+  case Kind::Rules: return "rules";
   }
   return "?";
 }
@@ -1891,6 +1893,34 @@ Expected<Descriptor> DescriptorParser::run(const json::Value &rootValue) {
 //===----------------------------------------------------------------------===//
 // Descriptor
 //===----------------------------------------------------------------------===//
+
+const std::vector<std::string> &Descriptor::outputNames() const {
+  switch (kind_) {
+  case Kind::Series: return series_->outputNames;
+  case Kind::Rules: return rules_->meters;
+  case Kind::Pipeline: break;
+  }
+  return pipeline_->plan.outputNames;
+}
+
+DType Descriptor::outputType() const {
+  switch (kind_) {
+  case Kind::Series: return series_->outputType;
+  case Kind::Rules: return rules_->type;
+  case Kind::Pipeline: break;
+  }
+  return pipeline_->outputType;
+}
+
+const std::vector<InputColumn> &Descriptor::inputs() const {
+  static const std::vector<InputColumn> none;
+  switch (kind_) {
+  case Kind::Series: return series_->inputs;
+  case Kind::Rules: return none;
+  case Kind::Pipeline: break;
+  }
+  return pipeline_->inputs;
+}
 
 Expected<Descriptor> Descriptor::parse(StringRef text) {
   if (text.size() > kMaxDescriptorBytes)

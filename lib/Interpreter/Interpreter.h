@@ -42,6 +42,12 @@ public:
   virtual int64_t run(const void *const *args, void *out,
                       int64_t rows) const = 0;
 
+  /// Bytes of streaming state the kernel keeps between calls (series
+  /// kernels; 0 otherwise). When non-zero, `args` carries one more slot after
+  /// the inputs: a pointer to that many bytes, all zero for a fresh stream.
+  /// The layout is the interpreter's own.
+  virtual size_t stateBytes() const { return 0; }
+
   /// Explains why `row` fails a data check, naming the step's JSON path, the
   /// column and the value (e.g. "row 17: steps[3] (one_hot of 'color'):
   /// value \"teal\" is not one of the categories"; integers in decimal, a

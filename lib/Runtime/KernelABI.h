@@ -11,6 +11,15 @@
 // a kernel checks every row before it writes any output, so a failing call
 // leaves `out` untouched.
 //
+// Per family:
+// - pipeline: as above.
+// - rules: no inputs; `out` is the rows x meters state matrix, read and
+//   updated in place.
+// - series: `rows` is the number of time steps; after the inputs, `args`
+//   holds one more slot, a pointer to the kernel's streaming state (its size
+//   and layout are the backend's own; all zero means a fresh stream).
+//   Compiled series kernels export `specjit_state_bytes` (an i64 global).
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef SPECJIT_RUNTIME_KERNELABI_H
@@ -24,6 +33,8 @@ using KernelFn = int64_t (*)(const void *const *args, void *out, int64_t rows);
 
 /// Name of the entry symbol of a compiled kernel module.
 constexpr const char *kKernelEntryName = "specjit_kernel";
+/// Name of the i64 global holding a compiled series kernel's state size.
+constexpr const char *kStateBytesName = "specjit_state_bytes";
 
 } // namespace specjit
 
