@@ -28,6 +28,8 @@ struct KernelState;
 enum class Backend : uint8_t { Jit, Interpreter };
 llvm::StringRef backendName(Backend b);
 
+class Stream;
+
 class Kernel {
 public:
   Kernel() = default;
@@ -37,7 +39,17 @@ public:
   /// and shapes first. On any error (bad buffers, or a data error such as an
   /// unknown category with unknown: "error") nothing is written to `out`.
   /// Safe to call from many threads at once.
+  ///
+  /// Per family: a pipeline writes one output row per input row; a rules
+  /// kernel takes no inputs and updates the state matrix `out` (rows =
+  /// agents, columns = meters) in place; a series kernel treats rows as time
+  /// and starts from a fresh state on every call (see stream()).
   llvm::Error run(llvm::ArrayRef<Column> inputs, const Output &out) const;
+
+  /// A series kernel's running state: chunks fed through one Stream give
+  /// exactly the result of one run() over their concatenation. Fails for
+  /// other families.
+  llvm::Expected<Stream> stream() const;
 
   /// Which backend runs the kernel now.
   Backend backend() const;
@@ -68,6 +80,28 @@ public:
 
 private:
   std::shared_ptr<KernelState> state_;
+};
+
+/// The state a series kernel carries from one chunk to the next. A stream
+/// keeps the backend its kernel had when the stream was made (the state's
+/// layout is the backend's own). Streams are independent of each other; one
+/// stream must not be run from two threads at once.
+class Stream {
+public:
+  /// Feeds the next chunk (rows = time steps) and writes its output rows.
+  /// On error nothing is written and the state does not advance.
+  llvm::Error run(llvm::ArrayRef<Column> inputs, const Output &out);
+  /// Time steps consumed so far.
+  int64_t rowsSeen() const { return rowsSeen_; }
+  /// The backend this stream runs on.
+  Backend backend() const;
+
+private:
+  friend class Kernel;
+  std::shared_ptr<KernelState> kernel_;
+  bool compiled_ = false;
+  std::vector<uint64_t> state_; // 8-byte aligned storage
+  int64_t rowsSeen_ = 0;
 };
 
 } // namespace jit

@@ -16,6 +16,8 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Verifier.h"
 
+#include "llvm/Support/FormatVariadic.h"
+
 #include <cmath>
 
 using namespace mlir;
@@ -23,6 +25,73 @@ using namespace specjit;
 using namespace specjit::jit;
 
 namespace {
+
+/// x != 0 under IEEE unordered-not-equal: NaN is true.
+Value truth(OpBuilder &b, Location loc, Value x) {
+  Value zero = b.create<arith::ConstantOp>(loc, b.getF64FloatAttr(0.0));
+  return b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNE, x, zero);
+}
+
+/// Emits `e` as arith/math/spec ops; Column nodes read args[e.arg].
+Value buildExpr(OpBuilder &b, Location loc, const Expr &e, ValueRange args) {
+  Type f64 = b.getF64Type();
+  auto boolToF64 = [&](Value c) -> Value {
+    return b.create<arith::UIToFPOp>(loc, f64, c);
+  };
+  switch (e.kind) {
+  case Expr::Kind::Const:
+    return b.create<arith::ConstantOp>(loc, b.getF64FloatAttr(e.value));
+  case Expr::Kind::Column:
+    return args[e.arg];
+  case Expr::Kind::Op:
+    break;
+  }
+  SmallVector<Value, 3> a;
+  for (const ExprPtr &arg : e.args)
+    a.push_back(buildExpr(b, loc, *arg, args));
+  auto cmp = [&](arith::CmpFPredicate pred) {
+    return boolToF64(b.create<arith::CmpFOp>(loc, pred, a[0], a[1]));
+  };
+  switch (e.op) {
+  case Expr::Op::Neg: return b.create<arith::NegFOp>(loc, a[0]);
+  case Expr::Op::Not:
+    return boolToF64(b.create<arith::CmpFOp>(
+        loc, arith::CmpFPredicate::OEQ, a[0],
+        b.create<arith::ConstantOp>(loc, b.getF64FloatAttr(0.0))));
+  case Expr::Op::Add: return b.create<arith::AddFOp>(loc, a[0], a[1]);
+  case Expr::Op::Sub: return b.create<arith::SubFOp>(loc, a[0], a[1]);
+  case Expr::Op::Mul: return b.create<arith::MulFOp>(loc, a[0], a[1]);
+  case Expr::Op::Div: return b.create<arith::DivFOp>(loc, a[0], a[1]);
+  case Expr::Op::Lt: return cmp(arith::CmpFPredicate::OLT);
+  case Expr::Op::Le: return cmp(arith::CmpFPredicate::OLE);
+  case Expr::Op::Gt: return cmp(arith::CmpFPredicate::OGT);
+  case Expr::Op::Ge: return cmp(arith::CmpFPredicate::OGE);
+  case Expr::Op::Eq: return cmp(arith::CmpFPredicate::OEQ);
+  case Expr::Op::Ne: return cmp(arith::CmpFPredicate::ONE);
+  case Expr::Op::And:
+    return boolToF64(b.create<arith::AndIOp>(loc, truth(b, loc, a[0]), truth(b, loc, a[1])));
+  case Expr::Op::Or:
+    return boolToF64(b.create<arith::OrIOp>(loc, truth(b, loc, a[0]), truth(b, loc, a[1])));
+  case Expr::Op::Min:
+    return b.create<arith::SelectOp>(
+        loc, b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OLT, a[0], a[1]),
+        a[0], a[1]);
+  case Expr::Op::Max:
+    return b.create<arith::SelectOp>(
+        loc, b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT, a[0], a[1]),
+        a[0], a[1]);
+  case Expr::Op::Abs: return b.create<math::AbsFOp>(loc, a[0]);
+  case Expr::Op::Sqrt: return b.create<math::SqrtOp>(loc, a[0]);
+  case Expr::Op::Exp: return b.create<math::ExpOp>(loc, a[0]);
+  case Expr::Op::Log: return b.create<spec::LogOp>(loc, b.getF64Type(), a[0]);
+  case Expr::Op::Log1p: return b.create<spec::Log1pOp>(loc, b.getF64Type(), a[0]);
+  case Expr::Op::Pow: return b.create<math::PowFOp>(loc, a[0], a[1]);
+  case Expr::Op::Select:
+    return b.create<arith::SelectOp>(loc, truth(b, loc, a[0]), a[1], a[2]);
+  }
+  return {};
+}
+
 
 class Importer {
 public:
@@ -42,8 +111,6 @@ private:
   ArrayAttr categoryAttrs(const Step &s, ValueKind kind);
   Value lookupString(const Step &s, int id, Location l);
   void importNode(const PlanNode &n);
-  Value buildExpr(const Expr &e, Block &block);
-  Value truth(Value x);
 
   MLIRContext &ctx;
   const Descriptor &d;
@@ -98,70 +165,6 @@ Value Importer::lookupString(const Step &s, int id, Location l) {
   SmallVector<StringRef> keys(s.stringCategories.begin(),
                               s.stringCategories.end());
   return b.create<spec::StrLookupOp>(l, b.getI64Type(), values[id], b.getStrArrayAttr(keys));
-}
-
-Value Importer::truth(Value x) {
-  Value zero = b.create<arith::ConstantOp>(loc, b.getF64FloatAttr(0.0));
-  return b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNE, x, zero);
-}
-
-Value Importer::buildExpr(const Expr &e, Block &block) {
-  Type f64 = b.getF64Type();
-  auto boolToF64 = [&](Value c) -> Value {
-    return b.create<arith::UIToFPOp>(loc, f64, c);
-  };
-  switch (e.kind) {
-  case Expr::Kind::Const:
-    return b.create<arith::ConstantOp>(loc, b.getF64FloatAttr(e.value));
-  case Expr::Kind::Column:
-    return block.getArgument(e.arg);
-  case Expr::Kind::Op:
-    break;
-  }
-  SmallVector<Value, 3> a;
-  for (const ExprPtr &arg : e.args)
-    a.push_back(buildExpr(*arg, block));
-  auto cmp = [&](arith::CmpFPredicate pred) {
-    return boolToF64(b.create<arith::CmpFOp>(loc, pred, a[0], a[1]));
-  };
-  switch (e.op) {
-  case Expr::Op::Neg: return b.create<arith::NegFOp>(loc, a[0]);
-  case Expr::Op::Not:
-    return boolToF64(b.create<arith::CmpFOp>(
-        loc, arith::CmpFPredicate::OEQ, a[0],
-        b.create<arith::ConstantOp>(loc, b.getF64FloatAttr(0.0))));
-  case Expr::Op::Add: return b.create<arith::AddFOp>(loc, a[0], a[1]);
-  case Expr::Op::Sub: return b.create<arith::SubFOp>(loc, a[0], a[1]);
-  case Expr::Op::Mul: return b.create<arith::MulFOp>(loc, a[0], a[1]);
-  case Expr::Op::Div: return b.create<arith::DivFOp>(loc, a[0], a[1]);
-  case Expr::Op::Lt: return cmp(arith::CmpFPredicate::OLT);
-  case Expr::Op::Le: return cmp(arith::CmpFPredicate::OLE);
-  case Expr::Op::Gt: return cmp(arith::CmpFPredicate::OGT);
-  case Expr::Op::Ge: return cmp(arith::CmpFPredicate::OGE);
-  case Expr::Op::Eq: return cmp(arith::CmpFPredicate::OEQ);
-  case Expr::Op::Ne: return cmp(arith::CmpFPredicate::ONE);
-  case Expr::Op::And:
-    return boolToF64(b.create<arith::AndIOp>(loc, truth(a[0]), truth(a[1])));
-  case Expr::Op::Or:
-    return boolToF64(b.create<arith::OrIOp>(loc, truth(a[0]), truth(a[1])));
-  case Expr::Op::Min:
-    return b.create<arith::SelectOp>(
-        loc, b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OLT, a[0], a[1]),
-        a[0], a[1]);
-  case Expr::Op::Max:
-    return b.create<arith::SelectOp>(
-        loc, b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT, a[0], a[1]),
-        a[0], a[1]);
-  case Expr::Op::Abs: return b.create<math::AbsFOp>(loc, a[0]);
-  case Expr::Op::Sqrt: return b.create<math::SqrtOp>(loc, a[0]);
-  case Expr::Op::Exp: return b.create<math::ExpOp>(loc, a[0]);
-  case Expr::Op::Log: return b.create<spec::LogOp>(loc, b.getF64Type(), a[0]);
-  case Expr::Op::Log1p: return b.create<spec::Log1pOp>(loc, b.getF64Type(), a[0]);
-  case Expr::Op::Pow: return b.create<math::PowFOp>(loc, a[0], a[1]);
-  case Expr::Op::Select:
-    return b.create<arith::SelectOp>(loc, truth(a[0]), a[1], a[2]);
-  }
-  return {};
 }
 
 void Importer::importNode(const PlanNode &n) {
@@ -256,7 +259,7 @@ void Importer::importNode(const PlanNode &n) {
       block->addArgument(b.getF64Type(), l);
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPointToStart(block);
-    Value result = buildExpr(*s.expr, *block);
+    Value result = buildExpr(b, l, *s.expr, block->getArguments());
     b.create<spec::YieldOp>(l, result);
     set(op.getResult());
     return;
@@ -311,6 +314,68 @@ llvm::Expected<OwningOpRef<ModuleOp>> Importer::run() {
   return std::move(module);
 }
 
+/// A rules descriptor: one spec.rule per rule inside a spec.rules_kernel.
+llvm::Expected<OwningOpRef<ModuleOp>> importRules(MLIRContext &ctx,
+                                                  const RulesSpec &r) {
+  OpBuilder b(&ctx);
+  Location loc = NameLoc::get(StringAttr::get(&ctx, "descriptor"));
+  OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
+  b.setInsertionPointToEnd(module->getBody());
+  SmallVector<StringRef> meters(r.meters.begin(), r.meters.end());
+  Type stateType = r.type == DType::F32 ? Type(b.getF32Type()) : Type(b.getF64Type());
+  auto kernel = b.create<spec::RulesKernelOp>(
+      loc, b.getStringAttr(r.name.empty() ? "rules" : r.name),
+      b.getStrArrayAttr(meters), TypeAttr::get(stateType),
+      b.getI64IntegerAttr(r.steps));
+  Type f64 = b.getF64Type();
+  SmallVector<Type> meterTypes(meters.size(), f64);
+  SmallVector<Location> meterLocs(meters.size(), loc);
+  Block *body = b.createBlock(&kernel.getBody(), {}, meterTypes, meterLocs);
+  SmallVector<Value> current(body->getArguments());
+
+  for (auto [k, rule] : llvm::enumerate(r.rules)) {
+    Location l = NameLoc::get(b.getStringAttr("rules[" + std::to_string(k) + "]"));
+    std::string source = rule.condText.empty() ? "always" : "if " + rule.condText;
+    static const char *verbs[] = {"set", "add", "sub", "mul"};
+    for (const RuleAction &a : rule.actions)
+      source += llvm::formatv("; {0} {1} = {2}", verbs[static_cast<int>(a.kind)],
+                              r.meters[a.meter], a.text)
+                    .str();
+    auto op = b.create<spec::RuleOp>(l, meterTypes, current, b.getStringAttr(source));
+    OpBuilder::InsertionGuard g(b);
+    Block *rb = b.createBlock(&op.getBody(), {}, meterTypes, meterLocs);
+    ValueRange m = rb->getArguments();
+    // All actions read the meters before the rule.
+    SmallVector<Value> next(m.begin(), m.end());
+    for (const RuleAction &a : rule.actions) {
+      Value v = buildExpr(b, l, *a.expr, m);
+      Value old = m[a.meter];
+      switch (a.kind) {
+      case RuleAction::Kind::Set: break;
+      case RuleAction::Kind::Add: v = b.create<arith::AddFOp>(l, old, v); break;
+      case RuleAction::Kind::Sub: v = b.create<arith::SubFOp>(l, old, v); break;
+      case RuleAction::Kind::Mul: v = b.create<arith::MulFOp>(l, old, v); break;
+      }
+      if (const auto &c = r.clamp[a.meter])
+        v = b.create<spec::ClipOp>(l, f64, v, b.getF64FloatAttr(c->first),
+                                   b.getF64FloatAttr(c->second));
+      next[a.meter] = v;
+    }
+    if (rule.cond) {
+      Value fire = truth(b, l, buildExpr(b, l, *rule.cond, m));
+      for (const RuleAction &a : rule.actions)
+        next[a.meter] = b.create<arith::SelectOp>(l, fire, next[a.meter], m[a.meter]);
+    }
+    b.create<spec::StateYieldOp>(l, next);
+    current.assign(op.getResults().begin(), op.getResults().end());
+  }
+  b.create<spec::StateYieldOp>(loc, current);
+  if (failed(verify(*module)))
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "the imported spec module does not verify");
+  return std::move(module);
+}
+
 } // namespace
 
 namespace specjit {
@@ -321,7 +386,17 @@ llvm::Expected<OwningOpRef<ModuleOp>> importDescriptor(MLIRContext &ctx,
   ctx.getOrLoadDialect<spec::SpecDialect>();
   ctx.getOrLoadDialect<arith::ArithDialect>();
   ctx.getOrLoadDialect<math::MathDialect>();
-  return Importer(ctx, d).run();
+  switch (d.kind()) {
+  case Kind::Pipeline:
+    return Importer(ctx, d).run();
+  case Kind::Rules:
+    return importRules(ctx, d.rules());
+  case Kind::Series:
+    break;
+  }
+  return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                 "no code generation for the " +
+                                     kindName(d.kind()) + " family yet");
 }
 
 } // namespace engine

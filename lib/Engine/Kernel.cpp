@@ -16,16 +16,17 @@ static llvm::Error runError(const llvm::Twine &msg) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
 }
 
-llvm::Error Kernel::run(llvm::ArrayRef<Column> inputs, const Output &out) const {
-  if (!state_)
-    return runError("run: the kernel is empty");
-  const KernelState &s = *state_;
+/// Checks the caller's buffers against the descriptor and lays out the
+/// kernel arguments (see Runtime/KernelABI.h). Returns the row count.
+static llvm::Expected<int64_t> bindArgs(const KernelState &s,
+                                        llvm::ArrayRef<Column> inputs,
+                                        const Output &out,
+                                        llvm::SmallVectorImpl<const void *> &args) {
   const std::vector<InputColumn> &decl = s.desc.inputs();
   if (inputs.size() != decl.size())
     return runError(llvm::formatv("run: expected {0} input columns, got {1}",
                                   decl.size(), inputs.size()));
   int64_t rows = inputs.empty() ? out.rows : inputs[0].rows;
-  llvm::SmallVector<const void *, 16> args;
   for (size_t i = 0; i < inputs.size(); ++i) {
     const Column &c = inputs[i];
     auto where = llvm::formatv("run: input {0} ('{1}')", i, decl[i].name).str();
@@ -54,28 +55,90 @@ llvm::Error Kernel::run(llvm::ArrayRef<Column> inputs, const Output &out) const 
     }
     args.push_back(c.data);
   }
+  const char *what = s.desc.kind() == Kind::Rules ? "state matrix" : "output";
   if (out.type != s.desc.outputType())
-    return runError(llvm::Twine("run: output must be ") +
+    return runError(llvm::Twine("run: ") + what + " must be " +
                     dtypeName(s.desc.outputType()) + ", got " +
                     dtypeName(out.type));
   if (out.cols != static_cast<int64_t>(s.desc.numOutputs()))
-    return runError(llvm::formatv("run: output must have {0} columns, got {1}",
-                                  s.desc.numOutputs(), out.cols));
+    return runError(llvm::formatv("run: {0} must have {1} columns, got {2}",
+                                  what, s.desc.numOutputs(), out.cols));
   if (out.rows != rows)
     return runError(llvm::formatv(
         "run: output has {0} rows but the inputs have {1}", out.rows, rows));
-  if (rows == 0)
-    return llvm::Error::success();
-  if (!out.data)
-    return runError("run: output data pointer is null");
+  if (rows < 0)
+    return runError(llvm::Twine("run: ") + what + " has a negative row count");
+  if (rows > 0 && !out.data)
+    return runError(llvm::Twine("run: ") + what + " data pointer is null");
+  return rows;
+}
 
-  KernelFn fn = s.compiled.load(std::memory_order_acquire);
-  int64_t status = fn ? fn(args.data(), out.data, rows)
-                      : s.interpreter->run(args.data(), out.data, rows);
+/// Calls the compiled code or the interpreter and turns a failed data
+/// check into an error naming the row.
+static llvm::Error invoke(const KernelState &s, KernelFn fn,
+                          const void *const *args, void *out, int64_t rows) {
+  int64_t status = fn ? fn(args, out, rows) : s.interpreter->run(args, out, rows);
   if (status < 0)
     return runError("run: out of memory for the interpreter's scratch space");
   if (status != 0)
-    return runError(s.interpreter->describeFailure(args.data(), status - 1));
+    return runError(s.interpreter->describeFailure(args, status - 1));
+  return llvm::Error::success();
+}
+
+llvm::Error Kernel::run(llvm::ArrayRef<Column> inputs, const Output &out) const {
+  if (!state_)
+    return runError("run: the kernel is empty");
+  if (state_->desc.kind() == Kind::Series) {
+    auto fresh = stream();
+    if (!fresh)
+      return fresh.takeError();
+    return fresh->run(inputs, out);
+  }
+  const KernelState &s = *state_;
+  llvm::SmallVector<const void *, 16> args;
+  auto rows = bindArgs(s, inputs, out, args);
+  if (!rows)
+    return rows.takeError();
+  if (*rows == 0)
+    return llvm::Error::success();
+  return invoke(s, s.compiled.load(std::memory_order_acquire), args.data(),
+                out.data, *rows);
+}
+
+llvm::Expected<Stream> Kernel::stream() const {
+  if (!state_)
+    return runError("stream: the kernel is empty");
+  if (state_->desc.kind() != Kind::Series)
+    return runError(llvm::Twine("stream: only series kernels keep state; this is a ") +
+                    kindName(state_->desc.kind()) + " kernel");
+  Stream st;
+  st.kernel_ = state_;
+  st.compiled_ = state_->compiled.load(std::memory_order_acquire) != nullptr;
+  size_t bytes = st.compiled_ ? state_->compiledStateBytes.load()
+                              : state_->interpreter->stateBytes();
+  st.state_.assign((bytes + 7) / 8, 0);
+  return st;
+}
+
+Backend Stream::backend() const {
+  return compiled_ ? Backend::Jit : Backend::Interpreter;
+}
+
+llvm::Error Stream::run(llvm::ArrayRef<Column> inputs, const Output &out) {
+  if (!kernel_)
+    return runError("run: the stream is empty");
+  const KernelState &s = *kernel_;
+  llvm::SmallVector<const void *, 16> args;
+  auto rows = bindArgs(s, inputs, out, args);
+  if (!rows)
+    return rows.takeError();
+  if (*rows == 0)
+    return llvm::Error::success();
+  args.push_back(state_.data());
+  KernelFn fn = compiled_ ? s.compiled.load(std::memory_order_acquire) : nullptr;
+  if (auto err = invoke(s, fn, args.data(), out.data, *rows))
+    return err;
+  rowsSeen_ += *rows;
   return llvm::Error::success();
 }
 

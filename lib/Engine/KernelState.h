@@ -23,6 +23,8 @@ struct KernelState {
   const Descriptor desc;
   std::unique_ptr<interp::Interpreter> interpreter;
   std::atomic<KernelFn> compiled{nullptr};
+  /// Series kernels: bytes of streaming state the compiled code keeps.
+  std::atomic<size_t> compiledStateBytes{0};
   bool specialize = false;
 
   /// Installs compiled code (or removes it with nullptr).

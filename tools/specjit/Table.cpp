@@ -114,7 +114,8 @@ template <typename T> bool parseNumber(llvm::StringRef s, T &out) {
 
 } // namespace
 
-llvm::Expected<Table> readCsv(llvm::StringRef path, const Descriptor &d) {
+llvm::Expected<Table> readCsv(llvm::StringRef path,
+                              const std::vector<InputColumn> &inputs) {
   auto buf = llvm::MemoryBuffer::getFile(path);
   if (!buf)
     return llvm::createStringError(buf.getError(), "cannot read '" + path +
@@ -129,7 +130,6 @@ llvm::Expected<Table> readCsv(llvm::StringRef path, const Descriptor &d) {
   llvm::StringMap<size_t> header;
   for (size_t i = 0; i < fields.size(); ++i)
     header.try_emplace(llvm::StringRef(fields[i]).trim(), i);
-  const auto &inputs = d.inputs();
   std::vector<size_t> fieldOf;
   Table t;
   for (const InputColumn &in : inputs) {
@@ -219,6 +219,53 @@ llvm::Expected<Table> readCsv(llvm::StringRef path, const Descriptor &d) {
   return t;
 }
 
+Output StateMatrix::view(const Descriptor &d) {
+  int64_t cols = static_cast<int64_t>(d.numOutputs());
+  return f32.empty() ? Output::f64(f64.data(), rows, cols)
+                     : Output::f32(f32.data(), rows, cols);
+}
+
+static StateMatrix fromColumns(const Descriptor &d, const Table &t) {
+  StateMatrix m;
+  m.rows = t.rows;
+  size_t cols = t.columns.size();
+  bool narrow = d.outputType() == DType::F32;
+  (narrow ? (void)m.f32.resize(t.rows * cols) : m.f64.resize(t.rows * cols));
+  for (size_t j = 0; j < cols; ++j)
+    for (int64_t r = 0; r < t.rows; ++r) {
+      double v = t.columns[j].f64[r];
+      if (narrow)
+        m.f32[r * cols + j] = static_cast<float>(v);
+      else
+        m.f64[r * cols + j] = v;
+    }
+  return m;
+}
+
+llvm::Expected<StateMatrix> readStateCsv(llvm::StringRef path, const Descriptor &d) {
+  std::vector<InputColumn> meters;
+  for (const std::string &m : d.outputNames())
+    meters.push_back({m, DType::F64, std::nullopt});
+  auto t = readCsv(path, meters);
+  if (!t)
+    return t.takeError();
+  return fromColumns(d, *t);
+}
+
+StateMatrix generateState(const Descriptor &d, int64_t rows, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  Table t;
+  t.rows = rows;
+  for (size_t j = 0; j < d.numOutputs(); ++j) {
+    ColumnData c;
+    for (int64_t r = 0; r < rows; ++r)
+      c.f64.push_back(unit(rng));
+    t.columns.push_back(std::move(c));
+  }
+  return fromColumns(d, t);
+}
+
 llvm::Error writeCsv(llvm::StringRef path, const std::vector<std::string> &names,
                      const void *data, DType type, int64_t rows) {
   std::error_code ec;
@@ -261,7 +308,33 @@ llvm::Error writeCsv(llvm::StringRef path, const std::vector<std::string> &names
   return llvm::Error::success();
 }
 
+/// Positive random-walk prices, one column per series input.
+static Table generateSeries(const Descriptor &d, int64_t rows, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> step(0.0, 0.01);
+  Table t;
+  t.rows = rows;
+  for (const InputColumn &in : d.inputs()) {
+    ColumnData c;
+    c.type = in.type;
+    double price = 100.0;
+    for (int64_t r = 0; r < rows; ++r) {
+      price *= std::exp(step(rng));
+      if (in.type == DType::F32)
+        c.f32.push_back(static_cast<float>(price));
+      else
+        c.f64.push_back(price);
+    }
+    t.columns.push_back(std::move(c));
+  }
+  return t;
+}
+
 Table generateInputs(const Descriptor &d, int64_t rows, uint64_t seed) {
+  if (d.kind() == Kind::Series)
+    return generateSeries(d, rows, seed);
+  if (d.kind() == Kind::Rules)
+    return Table{{}, rows};
   const PipelineSpec &p = d.pipeline();
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<double> unit(0.0, 1.0);

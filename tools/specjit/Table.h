@@ -38,7 +38,24 @@ struct Table {
 /// Reads a CSV file with a header naming (at least) every input of `d`.
 /// Empty fields are missing: NaN for floats, the input's sentinel for
 /// integers (an error when it has none). Errors name the line and column.
-llvm::Expected<Table> readCsv(llvm::StringRef path, const jit::Descriptor &d);
+llvm::Expected<Table> readCsv(llvm::StringRef path,
+                              const std::vector<jit::InputColumn> &columns);
+
+/// Reads a rules kernel's state matrix: a CSV whose header names (at least)
+/// every meter; returns it row-major in the descriptor's state type.
+struct StateMatrix {
+  std::vector<float> f32;
+  std::vector<double> f64;
+  int64_t rows = 0;
+  jit::Output view(const jit::Descriptor &d);
+  const void *data() const {
+    return f32.empty() ? static_cast<const void *>(f64.data()) : f32.data();
+  }
+};
+llvm::Expected<StateMatrix> readStateCsv(llvm::StringRef path, const jit::Descriptor &d);
+
+/// A state matrix of `rows` agents with meters uniform in [0, 1).
+StateMatrix generateState(const jit::Descriptor &d, int64_t rows, uint64_t seed);
 
 /// Writes a row-major matrix as CSV with a header.
 llvm::Error writeCsv(llvm::StringRef path, const std::vector<std::string> &names,

@@ -162,6 +162,82 @@ void printSummary(const Kernel &k, const OutputBuffer &out, int64_t rows) {
   }
 }
 
+llvm::StringRef descName(const Descriptor &d) {
+  switch (d.kind()) {
+  case Kind::Series: return d.series().name;
+  case Kind::Rules: return d.rules().name;
+  case Kind::Pipeline: break;
+  }
+  return d.pipeline().name;
+}
+
+/// Name and hash line shared by the summaries.
+void printHeader(const Descriptor &d) {
+  llvm::StringRef name = descName(d);
+  llvm::outs() << "specjit run: " << (name.empty() ? "(unnamed)" : name) << " ["
+               << d.hash().hex() << "]\n";
+}
+
+/// specjit run for rules: the CSV is the initial state matrix; the output
+/// is the state after the cascade. --compare runs the interpreter on a copy.
+int runRules(const Descriptor &d, const Kernel &kernel, const Args &a) {
+  auto state = tools::readStateCsv(a.get("input"), d);
+  if (!state)
+    return fail(state.takeError());
+  tools::StateMatrix initial = *state;
+  auto timeOnce = [&](const Kernel &k, tools::StateMatrix &m) -> llvm::Expected<double> {
+    // Every repetition starts from the initial state.
+    double best = INFINITY;
+    for (int i = 0; i < (a.has("compare") ? 5 : 1); ++i) {
+      m = initial;
+      auto t0 = Clock::now();
+      if (auto err = k.run({}, m.view(d)))
+        return std::move(err);
+      best = std::min(best, std::chrono::duration<double, std::nano>(Clock::now() - t0).count());
+    }
+    return best;
+  };
+  auto ns = timeOnce(kernel, *state);
+  if (!ns)
+    return fail(ns.takeError());
+  int64_t rows = state->rows;
+  printHeader(d);
+  llvm::outs() << llvm::formatv(
+      "  agents {0}, meters {1} ({2}), rules {3}, steps {4}, backend {5}, compile {6:f1} ms\n",
+      rows, d.numOutputs(), dtypeName(d.outputType()), d.rules().rules.size(),
+      d.rules().steps, backendName(kernel.backend()), kernel.compileMillis());
+  llvm::outs() << llvm::formatv("  run {0:f2} ms ({1:f2} ns/agent)\n", *ns / 1e6,
+                                rows ? *ns / rows : 0.0);
+  if (a.has("compare")) {
+    CompileOptions io;
+    io.specialize = false;
+    auto ik = compile(d, io);
+    if (!ik)
+      return fail(ik.takeError());
+    tools::StateMatrix ref = initial;
+    auto ins = timeOnce(*ik, ref);
+    if (!ins)
+      return fail(ins.takeError());
+    size_t n = rows * d.numOutputs();
+    double maxDiff = 0;
+    for (size_t i = 0; i < n; ++i) {
+      double x = state->f32.empty() ? state->f64[i] : state->f32[i];
+      double y = ref.f32.empty() ? ref.f64[i] : ref.f32[i];
+      if (!(std::isnan(x) && std::isnan(y)))
+        maxDiff = std::max(maxDiff, std::fabs(x - y));
+    }
+    llvm::outs() << llvm::formatv(
+        "  interpreter {0:f2} ms ({1:f2} ns/agent, best of 5): JIT speedup {2:f2}x; "
+        "max |jit - interpreter| = {3:g3}\n",
+        *ins / 1e6, rows ? *ins / rows : 0.0, *ns > 0 ? *ins / *ns : 0.0, maxDiff);
+  }
+  if (a.has("output"))
+    if (auto err = tools::writeCsv(a.get("output"), d.outputNames(), state->data(),
+                                   d.outputType(), rows))
+      return fail(std::move(err));
+  return 0;
+}
+
 int cmdRun(int argc, char **argv) {
   Args a(argc, argv, {"no-specialize", "compare"}, {"input", "output"});
   if (!a.error.empty())
@@ -178,8 +254,10 @@ int cmdRun(int argc, char **argv) {
   auto kernel = compile(*d, opts);
   if (!kernel)
     return fail(kernel.takeError());
+  if (d->kind() == Kind::Rules)
+    return runRules(*d, *kernel, a);
   auto t0 = Clock::now();
-  auto table = tools::readCsv(a.get("input"), *d);
+  auto table = tools::readCsv(a.get("input"), d->inputs());
   if (!table)
     return fail(table.takeError());
   double readMs = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
@@ -191,9 +269,7 @@ int cmdRun(int argc, char **argv) {
   if (!ns)
     return fail(ns.takeError());
 
-  const std::string &name = d->pipeline().name;
-  llvm::outs() << "specjit run: " << (name.empty() ? "(unnamed)" : name) << " ["
-               << d->hash().hex() << "]\n";
+  printHeader(*d);
   llvm::outs() << llvm::formatv(
       "  rows {0}, output {1} x {2} {3}, backend {4}, compile {5:f1} ms, "
       "csv read {6:f1} ms\n",
@@ -318,20 +394,33 @@ int cmdInfo(int argc, char **argv) {
   auto d = Descriptor::fromFile(a.positional[0]);
   if (!d)
     return fail(d.takeError());
-  const PipelineSpec &p = d->pipeline();
   llvm::outs() << "kind: " << kindName(d->kind()) << "\n";
-  llvm::outs() << "name: " << p.name << "\n";
+  llvm::outs() << "name: " << descName(*d) << "\n";
   llvm::outs() << "hash: " << d->hash().hex() << "\n";
   llvm::outs() << "valid: yes\n";
-  llvm::outs() << "inputs:";
-  for (const InputColumn &in : p.inputs) {
-    llvm::outs() << " " << in.name << ":" << dtypeName(in.type);
-    if (in.missing)
-      llvm::outs() << "(missing=" << *in.missing << ")";
+  if (d->kind() != Kind::Rules) {
+    llvm::outs() << "inputs:";
+    for (const InputColumn &in : d->inputs()) {
+      llvm::outs() << " " << in.name << ":" << dtypeName(in.type);
+      if (in.missing)
+        llvm::outs() << "(missing=" << *in.missing << ")";
+    }
+    llvm::outs() << "\n";
   }
-  llvm::outs() << "\nsteps: " << p.steps.size() << "\n";
-  llvm::outs() << "outputs (" << d->numOutputs() << " x " << dtypeName(d->outputType())
-               << "):";
+  if (d->kind() == Kind::Pipeline)
+    llvm::outs() << "steps: " << d->pipeline().steps.size() << "\n";
+  if (d->kind() == Kind::Series) {
+    llvm::outs() << "indicators:";
+    for (const Indicator &i : d->series().indicators)
+      llvm::outs() << " " << i.name << ":" << indicatorOpName(i.op)
+                   << "(lookback " << i.lookback << ")";
+    llvm::outs() << "\n";
+  }
+  if (d->kind() == Kind::Rules)
+    llvm::outs() << "rules: " << d->rules().rules.size()
+                 << ", steps: " << d->rules().steps << "\n";
+  llvm::outs() << (d->kind() == Kind::Rules ? "meters (" : "outputs (")
+               << d->numOutputs() << " x " << dtypeName(d->outputType()) << "):";
   for (const std::string &n : d->outputNames())
     llvm::outs() << " " << n;
   llvm::outs() << "\ncanonical: " << d->canonical() << "\n";
@@ -394,6 +483,15 @@ int cmdBench(int argc, char **argv) {
   std::vector<Column> in = table.views();
   OutputBuffer jout(d->outputType(), rows, d->numOutputs());
   OutputBuffer iout(d->outputType(), rows, d->numOutputs());
+  if (d->kind() == Kind::Rules) {
+    // The output is the state matrix, updated in place run after run.
+    tools::StateMatrix st = tools::generateState(*d, rows, static_cast<uint64_t>(seed));
+    // Copy into the existing buffers: the views point at them.
+    std::copy(st.f32.begin(), st.f32.end(), jout.f32.begin());
+    std::copy(st.f32.begin(), st.f32.end(), iout.f32.begin());
+    std::copy(st.f64.begin(), st.f64.end(), jout.f64.begin());
+    std::copy(st.f64.begin(), st.f64.end(), iout.f64.begin());
+  }
   // Interleave so both see the same machine conditions.
   double jitNs = INFINITY, intNs = INFINITY;
   for (int64_t r = 0; r < reps; ++r) {
@@ -412,7 +510,7 @@ int cmdBench(int argc, char **argv) {
         "{{\"descriptor\": \"{0}\", \"hash\": \"{1}\", \"rows\": {2}, "
         "\"reps\": {3}, \"jit_ns_per_row\": {4:f4}, \"interpreter_ns_per_row\": {5:f4}, "
         "\"speedup\": {6:f3}, \"compile_ms\": {7:f3}, \"cache_hit_ns\": {8:f1}}\n",
-        d->pipeline().name, d->hash().hex(), rows, reps, jitPerRow, intPerRow,
+        descName(*d), d->hash().hex(), rows, reps, jitPerRow, intPerRow,
         intPerRow / jitPerRow, compileMs, hitNs);
     return 0;
   }
@@ -423,7 +521,7 @@ int cmdBench(int argc, char **argv) {
       "  speedup      {5,8:f2}x\n"
       "  cold compile {6,8:f2} ms (median of 5)\n"
       "  cache hit    {7,8:f1} ns\n",
-      d->pipeline().name, rows, reps, jitPerRow, intPerRow, intPerRow / jitPerRow,
+      descName(*d), rows, reps, jitPerRow, intPerRow, intPerRow / jitPerRow,
       compileMs, hitNs);
   return 0;
 }

@@ -250,15 +250,37 @@ struct BucketizeLowering : OpRewritePattern<BucketizeOp> {
   }
 };
 
+/// Inlines the single block of `op` before it, with `args` for its block
+/// arguments, and replaces `op` by the values its terminator yields (a
+/// yielded block argument becomes the matching entry of `args`).
+void inlineRegionOp(PatternRewriter &r, Operation *op, ValueRange args,
+                    ValueRange yielded) {
+  Block &body = op->getRegion(0).front();
+  SmallVector<Value> results;
+  for (Value v : yielded) {
+    auto arg = dyn_cast<BlockArgument>(v);
+    results.push_back(arg && arg.getOwner() == &body ? args[arg.getArgNumber()] : v);
+  }
+  Operation *terminator = body.getTerminator();
+  r.inlineBlockBefore(&body, op, args);
+  r.eraseOp(terminator);
+  r.replaceOp(op, results);
+}
+
 struct ExprLowering : OpRewritePattern<ExprOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(ExprOp op, PatternRewriter &r) const override {
-    Block &body = op.getBody().front();
-    auto yield = cast<YieldOp>(body.getTerminator());
-    Value result = yield.getValue();
-    r.inlineBlockBefore(&body, op, op.getInputs());
-    r.eraseOp(yield);
-    r.replaceOp(op, result);
+    auto yield = cast<YieldOp>(op.getBody().front().getTerminator());
+    inlineRegionOp(r, op, op.getInputs(), yield->getOperands());
+    return success();
+  }
+};
+
+struct RuleLowering : OpRewritePattern<RuleOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(RuleOp op, PatternRewriter &r) const override {
+    auto yield = cast<StateYieldOp>(op.getBody().front().getTerminator());
+    inlineRegionOp(r, op, op.getMeters(), yield.getValues());
     return success();
   }
 };
@@ -269,7 +291,7 @@ struct SpecExpandPass : specjit::impl::SpecExpandBase<SpecExpandPass> {
     patterns.add<ToFloatLowering, StandardizeLowering, MinMaxLowering,
                  LogLowering, Log1pLowering, ClipLowering, ImputeLowering,
                  OneHotLowering, LabelEncodeLowering, PolynomialLowering,
-                 BucketizeLowering, ExprLowering>(&getContext());
+                 BucketizeLowering, ExprLowering, RuleLowering>(&getContext());
     GreedyRewriteConfig config;
     config.enableRegionSimplification = GreedySimplifyRegionLevel::Disabled;
     if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns),
@@ -278,7 +300,8 @@ struct SpecExpandPass : specjit::impl::SpecExpandBase<SpecExpandPass> {
     // Every stage op must be gone: anything left is a lowering bug.
     WalkResult left = getOperation().walk([](Operation *op) {
       if (isa<SpecDialect>(op->getDialect()) &&
-          !isa<KernelOp, InputOp, OutputOp, CheckOp, StrLookupOp>(op)) {
+          !isa<KernelOp, InputOp, OutputOp, CheckOp, StrLookupOp,
+               RulesKernelOp, StateYieldOp>(op)) {
         op->emitOpError("was not expanded");
         return WalkResult::interrupt();
       }

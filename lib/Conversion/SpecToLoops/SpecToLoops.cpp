@@ -22,6 +22,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
@@ -366,6 +367,205 @@ LogicalResult KernelLowering::run() {
   return success();
 }
 
+//===----------------------------------------------------------------------===//
+// spec.rules_kernel
+//===----------------------------------------------------------------------===//
+
+/// Agents are independent, so the cascade is vectorized across rows here,
+/// not by LLVM: the steps loop inside the row loop would keep LLVM's
+/// (innermost-loop) vectorizer away. A tile of kLanes consecutive rows is
+/// loaded with one vector load and split into one vector per meter; every
+/// step and rule runs on those vectors (the meters stay in registers); the
+/// tile is reassembled and stored once. The last rows % kLanes rows run the
+/// same body on scalars.
+class RulesLowering {
+public:
+  static constexpr int64_t kLanes = 8;
+
+  explicit RulesLowering(RulesKernelOp kernel) : kernel(kernel), b(kernel) {}
+  LogicalResult run();
+
+private:
+  Type ptrType() { return LLVM::LLVMPointerType::get(b.getContext()); }
+  Value i64(Location loc, int64_t v) {
+    return b.create<arith::ConstantOp>(loc, b.getI64IntegerAttr(v));
+  }
+  /// The body (one step) on `meters`; lanes == 0 means scalars.
+  FailureOr<SmallVector<Value>> emitStep(ValueRange meters, int64_t lanes);
+  /// `steps` applications of the body.
+  FailureOr<SmallVector<Value>> emitSteps(Location loc, ValueRange meters,
+                                          int64_t lanes);
+  /// Whether every body op can run on vectors (elementwise arith/math).
+  bool vectorizable();
+
+  RulesKernelOp kernel;
+  OpBuilder b;
+};
+
+bool RulesLowering::vectorizable() {
+  for (Operation &op : kernel.getBody().front().without_terminator()) {
+    if (isa<arith::ConstantOp>(op))
+      continue;
+    bool elementwise = op.hasTrait<OpTrait::Elementwise>();
+    if (!elementwise || op.getNumRegions() != 0 ||
+        !isa<arith::ArithDialect, math::MathDialect>(op.getDialect()))
+      return false;
+  }
+  return true;
+}
+
+FailureOr<SmallVector<Value>> RulesLowering::emitStep(ValueRange meters,
+                                                      int64_t lanes) {
+  Block &body = kernel.getBody().front();
+  IRMapping map;
+  map.map(body.getArguments(), meters);
+  for (Operation &op : body.without_terminator()) {
+    if (isa<SpecDialect>(op.getDialect()))
+      return op.emitOpError("must be expanded before convert-spec-to-loops "
+                            "(run spec-expand first)");
+    if (!lanes) {
+      b.clone(op, map);
+      continue;
+    }
+    if (auto c = dyn_cast<arith::ConstantOp>(op)) {
+      auto type = VectorType::get({lanes}, c.getType());
+      map.map(c.getResult(), b.create<arith::ConstantOp>(
+                                 c.getLoc(), type,
+                                 DenseElementsAttr::get(type, c.getValue())));
+      continue;
+    }
+    Operation *copy = b.clone(op, map);
+    for (Value r : copy->getResults())
+      r.setType(VectorType::get({lanes}, r.getType()));
+  }
+  SmallVector<Value> out;
+  for (Value v : cast<StateYieldOp>(body.getTerminator()).getValues())
+    out.push_back(map.lookupOrDefault(v));
+  return out;
+}
+
+FailureOr<SmallVector<Value>> RulesLowering::emitSteps(Location loc,
+                                                       ValueRange meters,
+                                                       int64_t lanes) {
+  if (kernel.getSteps() == 1)
+    return emitStep(meters, lanes);
+  auto loop = b.create<scf::ForOp>(loc, i64(loc, 0), i64(loc, kernel.getSteps()),
+                                   i64(loc, 1), meters);
+  OpBuilder::InsertionGuard g(b);
+  b.setInsertionPointToStart(loop.getBody());
+  auto next = emitStep(loop.getRegionIterArgs(), lanes);
+  if (failed(next))
+    return failure();
+  b.create<scf::YieldOp>(loc, *next);
+  return SmallVector<Value>(loop.getResults());
+}
+
+LogicalResult RulesLowering::run() {
+  Location loc = kernel.getLoc();
+  MLIRContext *ctx = b.getContext();
+  int64_t m = kernel.getMeters().size();
+  Type elem = kernel.getStateType();
+  Type f64 = b.getF64Type();
+  bool narrow = elem.isF32();
+
+  b.setInsertionPoint(kernel);
+  std::string bodyName = (specjit::kKernelEntryName + llvm::Twine("_body")).str();
+  auto bodyFn = b.create<func::FuncOp>(
+      loc, bodyName,
+      FunctionType::get(ctx, {ptrType(), b.getI64Type()}, {b.getI64Type()}));
+  bodyFn.setPrivate();
+  bodyFn.setArgAttr(0, LLVM::LLVMDialect::getNoAliasAttrName(), b.getUnitAttr());
+  Block *entry = bodyFn.addEntryBlock();
+  b.setInsertionPointToStart(entry);
+  Value state = entry->getArgument(0), rows = entry->getArgument(1);
+  auto elemAt = [&](Value index) {
+    return b.create<LLVM::GEPOp>(loc, ptrType(), elem, state, ValueRange{index},
+                                 /*inbounds=*/true);
+  };
+
+  Value tail = rows;
+  if (vectorizable()) {
+    // Rows in tiles of kLanes.
+    int64_t lanes = kLanes;
+    Value full = b.create<arith::SubIOp>(
+        loc, rows, b.create<arith::RemSIOp>(loc, rows, i64(loc, lanes)));
+    auto tiles = b.create<scf::ForOp>(loc, i64(loc, 0), full, i64(loc, lanes));
+    {
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(tiles.getBody());
+      Value base = b.create<arith::MulIOp>(loc, tiles.getInductionVar(), i64(loc, m));
+      Value p = elemAt(base);
+      auto tileType = VectorType::get({lanes * m}, elem);
+      unsigned align = elem.getIntOrFloatBitWidth() / 8;
+      Value tile = b.create<LLVM::LoadOp>(loc, tileType, p, align);
+      SmallVector<Value> meters;
+      for (int64_t j = 0; j < m; ++j) {
+        SmallVector<int32_t> mask;
+        for (int64_t l = 0; l < lanes; ++l)
+          mask.push_back(static_cast<int32_t>(l * m + j));
+        Value v = b.create<LLVM::ShuffleVectorOp>(loc, tile, tile, mask);
+        if (narrow)
+          v = b.create<arith::ExtFOp>(loc, VectorType::get({lanes}, f64), v);
+        meters.push_back(v);
+      }
+      auto result = emitSteps(loc, meters, lanes);
+      if (failed(result))
+        return failure();
+      Value out = b.create<LLVM::UndefOp>(loc, tileType);
+      for (int64_t j = 0; j < m; ++j) {
+        Value v = (*result)[j];
+        if (narrow)
+          v = b.create<arith::TruncFOp>(loc, VectorType::get({lanes}, elem), v);
+        for (int64_t l = 0; l < lanes; ++l) {
+          Value e = b.create<LLVM::ExtractElementOp>(loc, v, i64(loc, l));
+          out = b.create<LLVM::InsertElementOp>(loc, out, e, i64(loc, l * m + j));
+        }
+      }
+      b.create<LLVM::StoreOp>(loc, out, p, align);
+    }
+    tail = full;
+  }
+  // The remaining rows (all of them when the body cannot run on vectors).
+  Value start = tail == rows ? i64(loc, 0) : tail;
+  auto scalars = b.create<scf::ForOp>(loc, start, rows, i64(loc, 1));
+  {
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(scalars.getBody());
+    Value base = b.create<arith::MulIOp>(loc, scalars.getInductionVar(), i64(loc, m));
+    SmallVector<Value> meters, ptrs;
+    for (int64_t j = 0; j < m; ++j) {
+      Value p = elemAt(b.create<arith::AddIOp>(loc, base, i64(loc, j)));
+      Value v = b.create<LLVM::LoadOp>(loc, elem, p);
+      meters.push_back(narrow ? b.create<arith::ExtFOp>(loc, f64, v).getResult() : v);
+      ptrs.push_back(p);
+    }
+    auto result = emitSteps(loc, meters, /*lanes=*/0);
+    if (failed(result))
+      return failure();
+    for (int64_t j = 0; j < m; ++j) {
+      Value v = (*result)[j];
+      if (narrow)
+        v = b.create<arith::TruncFOp>(loc, elem, v);
+      b.create<LLVM::StoreOp>(loc, v, ptrs[j]);
+    }
+  }
+  b.create<func::ReturnOp>(loc, ValueRange{i64(loc, 0)});
+
+  // The entry: the fixed C signature; the state matrix is `out`.
+  b.setInsertionPoint(kernel);
+  auto entryFn = b.create<func::FuncOp>(
+      loc, specjit::kKernelEntryName,
+      FunctionType::get(ctx, {ptrType(), ptrType(), b.getI64Type()},
+                        {b.getI64Type()}));
+  Block *eb = entryFn.addEntryBlock();
+  b.setInsertionPointToStart(eb);
+  auto call = b.create<func::CallOp>(
+      loc, bodyFn, ValueRange{eb->getArgument(1), eb->getArgument(2)});
+  b.create<func::ReturnOp>(loc, call.getResults());
+  kernel.erase();
+  return success();
+}
+
 struct ConvertSpecToLoopsPass
     : specjit::impl::ConvertSpecToLoopsBase<ConvertSpecToLoopsPass> {
   void runOnOperation() override {
@@ -373,12 +573,16 @@ struct ConvertSpecToLoopsPass
     static_assert(llvm::sys::IsLittleEndianHost,
                   "string lookups assume a little-endian host");
     SmallVector<KernelOp> kernels(getOperation().getOps<KernelOp>());
-    if (kernels.size() > 1) {
-      kernels[1].emitOpError("only one spec.kernel per module is supported");
+    SmallVector<RulesKernelOp> rules(getOperation().getOps<RulesKernelOp>());
+    if (kernels.size() + rules.size() > 1) {
+      getOperation().emitOpError("holds more than one kernel; lower one per module");
       return signalPassFailure();
     }
     for (KernelOp k : kernels)
       if (failed(KernelLowering(k).run()))
+        return signalPassFailure();
+    for (RulesKernelOp k : rules)
+      if (failed(RulesLowering(k).run()))
         return signalPassFailure();
   }
 };

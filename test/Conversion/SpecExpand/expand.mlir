@@ -220,3 +220,18 @@ spec.kernel @expr attributes {input_names = ["a", "b"], input_types = [f64, f64]
   }
   spec.output %2 : f64
 }
+
+// -----
+
+// An expression that is just a column yields its block argument.
+// CHECK-LABEL: spec.kernel @expr_column
+// CHECK: %[[A:.+]] = spec.input 0 : f64
+// CHECK: spec.output %[[A]], %[[A]]
+spec.kernel @expr_column attributes {input_names = ["a"], input_types = [f64], output_names = ["a", "b"], output_type = f32} {
+  %0 = spec.input 0 : f64
+  %1 = spec.expr %0 attributes {source = "a"} : f64 {
+  ^bb0(%a: f64):
+    spec.yield %a
+  }
+  spec.output %0, %1 : f64, f64
+}

@@ -284,3 +284,40 @@ LogicalResult ExprOp::verify() {
     return emitOpError("region must end with spec.yield");
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// Rules
+//===----------------------------------------------------------------------===//
+
+/// The region takes and yields exactly `n` f64 values.
+static LogicalResult verifyMeterRegion(Operation *op, Region &region, size_t n) {
+  Block &body = region.front();
+  if (body.getNumArguments() != n)
+    return op->emitOpError("region takes ") << body.getNumArguments()
+                                            << " arguments for " << n << " meters";
+  for (BlockArgument a : body.getArguments())
+    if (!a.getType().isF64())
+      return op->emitOpError("region arguments must be f64");
+  auto yield = dyn_cast<StateYieldOp>(body.getTerminator());
+  if (!yield || yield.getValues().size() != n)
+    return op->emitOpError("region must yield the ") << n << " meters";
+  return success();
+}
+
+LogicalResult RulesKernelOp::verify() {
+  if (getMeters().empty())
+    return emitOpError("needs at least one meter");
+  Type t = getStateType();
+  if (!t.isF32() && !t.isF64())
+    return emitOpError("state type must be f32 or f64, got ") << t;
+  if (getSteps() < 1)
+    return emitOpError("steps must be at least 1, got ") << getSteps();
+  return verifyMeterRegion(*this, getBody(), getMeters().size());
+}
+
+LogicalResult RuleOp::verify() {
+  if (getResults().size() != getMeters().size())
+    return emitOpError("has ") << getResults().size() << " results for "
+                               << getMeters().size() << " meters";
+  return verifyMeterRegion(*this, getBody(), getMeters().size());
+}

@@ -194,4 +194,48 @@ def Spec_YieldOp : Spec_Op<"yield", [Pure, Terminator, HasParent<"ExprOp">,
   let assemblyFormat = "$value attr-dict";
 }
 
+//===----------------------------------------------------------------------===//
+// The rules family
+//===----------------------------------------------------------------------===//
+
+def Spec_RulesKernelOp : Spec_Op<"rules_kernel", [Symbol, IsolatedFromAbove,
+    SingleBlock]> {
+  let summary = "a rule cascade over an in-place state matrix";
+  let description = [{
+    The body computes one step for one row: its block arguments are the
+    row's meters (f64, in `meters` order) and it yields their new values.
+    The kernel applies the body `steps` times to every row of the state
+    matrix (`state_type` f32 or f64), reading each row once and writing it
+    once.
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name, StrArrayAttr:$meters,
+                       TypeAttr:$state_type, I64Attr:$steps);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = "$sym_name attr-dict-with-keyword $body";
+  let hasVerifier = 1;
+}
+
+def Spec_StateYieldOp : Spec_Op<"state_yield", [Pure, Terminator,
+    ParentOneOf<["RulesKernelOp", "RuleOp"]>, ReturnLike]> {
+  let summary = "the meters after a step or a rule";
+  let arguments = (ins Variadic<F64>:$values);
+  let assemblyFormat = "attr-dict ($values^ `:` type($values))?";
+}
+
+def Spec_RuleOp : Spec_Op<"rule", [Pure, IsolatedFromAbove, SingleBlock]> {
+  let summary = "one rule: condition, actions and clamps over all meters";
+  let description = [{
+    The region takes the meters before the rule and yields them after it:
+    unchanged where the condition is false, else with the actions applied
+    (all reading the meters before the rule) and the targets clamped.
+    `source` keeps the rule as written, for diagnostics and dumps.
+  }];
+  let arguments = (ins Variadic<F64>:$meters, StrAttr:$source);
+  let results = (outs Variadic<F64>:$results);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = "$meters attr-dict-with-keyword `:` "
+                       "functional-type($meters, $results) $body";
+  let hasVerifier = 1;
+}
+
 #endif // SPECJIT_SPEC_OPS
