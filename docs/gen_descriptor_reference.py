@@ -103,11 +103,13 @@ def slug(*parts):
 
 
 def plural(t):
-    if t.startswith("array"):
-        return "arrays"
+    """The plural of a type string: "object ([Rule](#...))" ->
+    "objects ([Rule](#...))", "array of numbers" -> "arrays of numbers"."""
+    for word in ("array", "object"):
+        if t == word or t.startswith(word + " "):
+            return word + "s" + t[len(word):]
     return {"string": "strings", "number": "numbers", "integer": "integers",
-            "boolean": "booleans", "object": "objects",
-            "null": "nulls"}.get(t, t)
+            "boolean": "booleans", "null": "nulls"}.get(t, t)
 
 
 # ---------------------------------------------------------------------------
@@ -246,12 +248,15 @@ class Renderer:
             out.append("matches %s" % code(s["pattern"]))
         if "format" in s:
             out.append("format %s" % s["format"])
-        if s.get("minItems") == 1:
-            out.append("non-empty")
-        elif "minItems" in s:
-            out.append("≥ %d items" % s["minItems"])
-        if "maxItems" in s:
-            out.append("≤ %d items" % s["maxItems"])
+        if "minItems" in s and s.get("maxItems") == s["minItems"]:
+            out.append("exactly %d items" % s["minItems"])
+        else:
+            if s.get("minItems") == 1:
+                out.append("non-empty")
+            elif "minItems" in s:
+                out.append("≥ %d items" % s["minItems"])
+            if "maxItems" in s:
+                out.append("≤ %d items" % s["maxItems"])
         if s.get("uniqueItems"):
             out.append("unique items")
         if s.get("minProperties") == 1:

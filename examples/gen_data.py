@@ -3,6 +3,8 @@
 
     /usr/bin/python3 examples/gen_data.py churn --rows 1000000 --out churn.csv
     /usr/bin/python3 examples/gen_data.py housing --rows 1000 --out -
+    /usr/bin/python3 examples/gen_data.py strategy --out strategy.csv
+    /usr/bin/python3 examples/gen_data.py needs_rules --rows 100000 --out needs.csv
     /usr/bin/python3 examples/gen_data.py --list
 
 The CSV has a header naming the descriptor's input columns, in order. A
@@ -12,12 +14,18 @@ data is deterministic for a given --seed and --rows, and includes the awkward
 values a real feed has: missing values, out-of-range values, unseen
 categories.
 
+A `series` example (strategy) gets a time series, one row per time step
+(1,000,000 rows unless --rows says otherwise). A `rules` example
+(needs_rules) has no inputs: its data is the initial state matrix, one row
+per agent, with the meters as the header, in the descriptor's element type.
+
 Columns are generated with vectorized numpy and written with one join, so a
 million rows take a few seconds.
 """
 
 import argparse
 import json
+import math
 import os
 import sys
 
@@ -97,13 +105,67 @@ def retail_strings(rng, n):
             "is_member": is_member}
 
 
+def strategy(rng, n):
+    """An intraday (one-minute) close price in cents: a geometric random walk
+    with clustered volatility (calm and turbulent stretches), drift regimes
+    that flip every couple of thousand steps (so trends, reversals and
+    crossovers all occur) and a very weak pull towards 100, so a million
+    steps stay in a realistic range. Prices are positive; rounding to cents
+    leaves flat stretches, as a real tape has."""
+    eps = rng.standard_normal(n)
+    vol_shocks = rng.normal(0.0, 0.05, n)
+    regime = np.cumsum(rng.random(n) < 1.0 / 2000.0) % 2
+    drift = np.where(regime == 0, 0.00004, -0.00004)
+    # The two recurrences run on Python floats (a scalar loop: ~1 s/M rows).
+    log_price = [0.0] * n
+    base_vol = math.log(0.0006)
+    level, lp, anchor = base_vol, math.log(100.0), math.log(100.0)
+    exp = math.exp
+    for i, (shock, d, e) in enumerate(zip(vol_shocks.tolist(), drift.tolist(),
+                                          eps.tolist())):
+        level += 0.01 * (base_vol - level) + shock
+        lp += d + exp(level) * e - 2e-6 * (lp - anchor)
+        log_price[i] = lp
+    log_price = np.asarray(log_price, dtype=np.float64)
+    close = np.maximum(np.round(np.exp(log_price), 2), 0.01)
+    return {"close": close}
+
+
+def needs_rules(rng, n):
+    """The initial state of n agents: every meter in [0, 1], each with its
+    own typical level, and a few agents at the edges (0 and 1 exactly)."""
+    levels = {"energy": (5.0, 2.0), "mood": (4.0, 3.0), "hunger": (2.0, 4.0),
+              "thirst": (2.0, 3.5), "social": (3.0, 3.0),
+              "hygiene": (5.0, 2.5), "fun": (2.5, 3.0), "comfort": (4.0, 2.0)}
+    out = {}
+    for name, (a, b) in levels.items():
+        x = np.round(rng.beta(a, b, n), 4)
+        edge = rng.random(n)
+        x[edge < 0.005] = 0.0
+        x[edge > 0.995] = 1.0
+        out[name] = x
+    return out
+
+
 GENERATORS = {"churn": churn, "housing": housing,
-              "retail_strings": retail_strings}
+              "retail_strings": retail_strings, "strategy": strategy,
+              "needs_rules": needs_rules}
+# The random stream of each example: fixed, so adding an example does not
+# change the data of the others.
+STREAMS = {"churn": 0, "housing": 1, "retail_strings": 2, "strategy": 3,
+           "needs_rules": 4}
+# Rows when --rows is not given.
+DEFAULT_ROWS = {"strategy": 1000000}
 
 
 def load_inputs(name):
+    """The CSV columns of an example: the inputs of a pipeline or series
+    descriptor; the meters of a rules descriptor (its state matrix)."""
     with open(os.path.join(HERE, name + ".json"), encoding="utf-8") as f:
         desc = json.load(f)
+    if desc.get("kind") == "rules":
+        return [{"name": m, "type": desc.get("type", "f64")}
+                for m in desc["meters"]]
     return desc["inputs"]
 
 
@@ -138,7 +200,9 @@ def main(argv):
         description="Write example input data as CSV.")
     ap.add_argument("example", nargs="?", choices=sorted(GENERATORS),
                     help="example descriptor (examples/<name>.json)")
-    ap.add_argument("--rows", type=int, default=10000)
+    ap.add_argument("--rows", type=int, default=None,
+                    help="rows to write (default: 1000000 for strategy, "
+                    "10000 otherwise)")
     ap.add_argument("--out", default="-", help="output file, - for stdout")
     ap.add_argument("--seed", type=int, default=20240601)
     ap.add_argument("--list", action="store_true",
@@ -149,12 +213,13 @@ def main(argv):
         return 0
     if args.example is None:
         ap.error("an example name is required")
+    if args.rows is None:
+        args.rows = DEFAULT_ROWS.get(args.example, 10000)
     if args.rows < 0:
         ap.error("--rows must be >= 0")
 
     inputs = load_inputs(args.example)
-    rng = np.random.default_rng([args.seed, sorted(GENERATORS).index(
-        args.example)])
+    rng = np.random.default_rng([args.seed, STREAMS[args.example]])
     cols = GENERATORS[args.example](rng, args.rows)
     names = [i["name"] for i in inputs]
     if sorted(cols) != sorted(names):

@@ -338,7 +338,10 @@ TEST(DescriptorErrors, Header) {
   EXPECT_PARSE_ERROR(R"({"specjit":1,"knd":"pipeline"})", "descriptor",
                      "found 'knd', a misspelling?");
   EXPECT_PARSE_ERROR(R"({"specjit":1,"kind":"model"})", "kind",
-                     "unknown kind 'model' (expected one of pipeline)");
+                     "unknown kind 'model' (expected one of pipeline, series, "
+                     "rules)");
+  EXPECT_PARSE_ERROR(R"({"specjit":1,"kind":"serie"})", "kind",
+                     "did you mean 'series'?");
   EXPECT_PARSE_ERROR(R"({"specjit":1,"kind":3})", "kind", "expected a string");
   EXPECT_PARSE_ERROR(doc(kABC, "[]").insert(1, R"("extra":1,)"), "descriptor",
                      "unknown key 'extra'");
@@ -1627,6 +1630,1092 @@ TEST(DescriptorFiles, SchemaDescribesEveryProperty) {
   for (const llvm::json::Value &ex : *examples) {
     llvm::Expected<Descriptor> d = Descriptor::fromJSON(ex);
     EXPECT_TRUE(static_cast<bool>(d)) << (d ? "" : llvm::toString(d.takeError()));
+  }
+}
+
+
+
+//===----------------------------------------------------------------------===//
+// The series family
+//===----------------------------------------------------------------------===//
+
+const char *kClose = R"([{"name":"close","type":"f64"}])";
+
+/// A series document from its parts (JSON fragments).
+std::string sdoc(const std::string &indicators,
+                 const std::string &inputs = kClose,
+                 const std::string &output = R"({"type":"f64"})") {
+  return R"({"specjit":1,"kind":"series","inputs":)" + inputs +
+         R"(,"output":)" + output + R"(,"indicators":)" + indicators + "}";
+}
+
+/// One indicator over `close` with extra JSON members.
+std::string sind(const std::string &name, const std::string &op,
+                 const std::string &extra) {
+  return R"({"name":")" + name + R"(","op":")" + op + "\"" +
+         (extra.empty() ? "" : "," + extra) + "}";
+}
+
+/// The lookback of the last indicator of a document.
+int64_t lastLookback(const std::string &text) {
+  llvm::Expected<Descriptor> d = Descriptor::parse(text);
+  if (!d) {
+    ADD_FAILURE() << llvm::toString(d.takeError()) << "\nin: " << text;
+    return -1;
+  }
+  return d->series().indicators.back().lookback;
+}
+
+std::string readSourceFile(const std::string &rel) {
+  std::string path = std::string(SPECJIT_SOURCE_DIR) + "/" + rel;
+  auto buffer = llvm::MemoryBuffer::getFile(path);
+  if (!buffer) {
+    ADD_FAILURE() << "cannot read " << path;
+    return "";
+  }
+  return (*buffer)->getBuffer().str();
+}
+
+TEST(DescriptorNames, IndicatorOps) {
+  EXPECT_EQ(kindName(Kind::Series), "series");
+  EXPECT_EQ(kindName(Kind::Rules), "rules");
+  const std::pair<IndicatorOp, const char *> ops[] = {
+      {IndicatorOp::Sma, "sma"},        {IndicatorOp::Ema, "ema"},
+      {IndicatorOp::Wma, "wma"},        {IndicatorOp::Dema, "dema"},
+      {IndicatorOp::Tema, "tema"},      {IndicatorOp::Hma, "hma"},
+      {IndicatorOp::Lsma, "lsma"},      {IndicatorOp::Kama, "kama"},
+      {IndicatorOp::WeightedSum, "weighted_sum"},
+      {IndicatorOp::Crossover, "crossover"},
+      {IndicatorOp::Trend, "trend"}};
+  for (auto [op, name] : ops)
+    EXPECT_EQ(indicatorOpName(op), name);
+}
+
+TEST(SeriesErrors, Document) {
+  const std::string sma = "[" + sind("s", "sma", R"("input":"close","period":3)") + "]";
+  ASSERT_PARSES(ok, sdoc(sma));
+  EXPECT_EQ(ok.kind(), Kind::Series);
+  EXPECT_PARSE_ERROR(R"({"specjit":1,"kind":"series","output":{"type":"f64"},"indicators":[]})",
+                     "descriptor", "missing required key 'inputs'");
+  EXPECT_PARSE_ERROR(R"({"specjit":1,"kind":"series","inputs":[{"name":"a","type":"f64"}],"indicators":[]})",
+                     "descriptor", "missing required key 'output'");
+  EXPECT_PARSE_ERROR(R"({"specjit":1,"kind":"series","inputs":[{"name":"a","type":"f64"}],"output":{"type":"f64"}})",
+                     "descriptor", "missing required key 'indicators'");
+  EXPECT_PARSE_ERROR(sdoc("[]"), "indicators",
+                     "expected a non-empty array of indicators, got an array");
+  EXPECT_PARSE_ERROR(sdoc("{}"), "indicators",
+                     "expected a non-empty array of indicators, got an object");
+  EXPECT_PARSE_ERROR(sdoc(sma).insert(1, R"("indicator":[],)"), "descriptor",
+                     "unknown key 'indicator' (did you mean 'indicators'?); a "
+                     "series descriptor takes");
+  // Keys of another family are unknown keys.
+  EXPECT_PARSE_ERROR(sdoc(sma).insert(1, R"("steps":[],)"), "descriptor",
+                     "unknown key 'steps'");
+  EXPECT_PARSE_ERROR(sdoc(sma).insert(1, R"("name":["x"],)"), "name",
+                     "expected a string, got an array");
+  EXPECT_PARSE_ERROR(sdoc(sma, "[]"), "inputs", "expected a non-empty array");
+  EXPECT_PARSE_ERROR(sdoc(sma, R"([{"name":"close","type":"i64"}])"),
+                     "inputs[0].type", "expected one of f64, f32");
+  EXPECT_PARSE_ERROR(sdoc(sma, R"([{"name":"close","type":"f64","missing":0}])"),
+                     "inputs[0].missing", "series inputs take no 'missing'");
+  EXPECT_PARSE_ERROR(sdoc(sma, R"([{"name":"close","type":"f64","nmae":"x"}])"),
+                     "inputs[0]", "unknown key 'nmae' (did you mean 'name'?)");
+  EXPECT_PARSE_ERROR(sdoc(sma, R"([{"name":"close","type":"f64"},{"name":"close","type":"f32"}])"),
+                     "inputs[1].name", "duplicate input name 'close' (also inputs[0])");
+  EXPECT_PARSE_ERROR(sdoc(sma, R"([{"name":"","type":"f64"}])"),
+                     "inputs[0].name", "expected a non-empty string");
+  EXPECT_PARSE_ERROR(sdoc(sma, kClose, R"({"type":"i32"})"), "output.type",
+                     "expected one of f32, f64, got the string 'i32'");
+  EXPECT_PARSE_ERROR(sdoc(sma, kClose, R"({"type":"f64","cols":[]})"), "output",
+                     "unknown key 'cols'");
+}
+
+TEST(SeriesErrors, IndicatorShape) {
+  auto one = [](const std::string &ind) { return sdoc("[" + ind + "]"); };
+  EXPECT_PARSE_ERROR(one("3"), "indicators[0]", "expected an indicator object");
+  EXPECT_PARSE_ERROR(one(R"({"name":"x","input":"close","period":3})"),
+                     "indicators[0]", "missing required key 'op' (one of sma, "
+                     "ema, wma, dema, tema, hma, lsma, kama, weighted_sum, "
+                     "crossover, trend)");
+  EXPECT_PARSE_ERROR(one(sind("x", "emaa", R"("input":"close","period":3)")),
+                     "indicators[0].op",
+                     "unknown op 'emaa' (expected one of sma, ema");
+  EXPECT_PARSE_ERROR(one(sind("x", "emaa", R"("input":"close","period":3)")),
+                     "indicators[0].op", "did you mean 'ema'?");
+  EXPECT_PARSE_ERROR(one(R"({"name":"x","op":7,"input":"close","period":3})"),
+                     "indicators[0].op", "got 7");
+  EXPECT_PARSE_ERROR(one(R"({"op":"sma","input":"close","period":3})"),
+                     "indicators[0]", "missing required key 'name'");
+  EXPECT_PARSE_ERROR(one(R"({"name":"","op":"sma","input":"close","period":3})"),
+                     "indicators[0].name", "expected a non-empty string");
+  EXPECT_PARSE_ERROR(one(R"({"name":5,"op":"sma","input":"close","period":3})"),
+                     "indicators[0].name", "expected a non-empty string, got 5");
+  // Unknown keys, per op: a key of another op is unknown too.
+  EXPECT_PARSE_ERROR(one(sind("x", "sma", R"("input":"close","period":3,"seed":"sma")")),
+                     "indicators[0]", "unknown key 'seed'; a sma indicator takes "
+                                      "input, name, op, period");
+  EXPECT_PARSE_ERROR(one(sind("x", "ema", R"("input":"close","period":3,"sed":"sma")")),
+                     "indicators[0]", "unknown key 'sed' (did you mean 'seed'?)");
+  EXPECT_PARSE_ERROR(one(sind("x", "kama", R"("input":"close","period":3,"weights":[1])")),
+                     "indicators[0]", "unknown key 'weights'");
+  EXPECT_PARSE_ERROR(one(sind("x", "crossover", R"("fast":"close","slow":"close","period":3)")),
+                     "indicators[0]", "unknown key 'period'");
+  EXPECT_PARSE_ERROR(one(sind("x", "weighted_sum", R"("terms":[{"input":"close","weight":1}],"input":"close")")),
+                     "indicators[0]", "unknown key 'input'");
+  EXPECT_PARSE_ERROR(one(sind("x", "trend", R"("input":"close","against":["close"],"bias":1)")),
+                     "indicators[0]", "unknown key 'bias'");
+  EXPECT_PARSE_ERROR(one(sind("x", "weighted_sum", R"("terms":[{"input":"close","weight":1,"w":2}])")),
+                     "indicators[0].terms[0]", "unknown key 'w'");
+}
+
+TEST(SeriesErrors, Periods) {
+  auto ma = [](const std::string &op, const std::string &extra) {
+    return sdoc("[" + sind("x", op, R"("input":"close",)" + extra) + "]");
+  };
+  for (const char *op : {"sma", "ema", "wma", "dema", "tema", "hma", "lsma", "kama"}) {
+    EXPECT_PARSE_ERROR(ma(op, R"("period":0)"), "indicators[0].period",
+                       "expected an integer in 1..100000, got 0");
+    EXPECT_PARSE_ERROR(ma(op, R"("period":-3)"), "indicators[0].period",
+                       "expected an integer in 1..100000, got -3");
+    EXPECT_PARSE_ERROR(ma(op, R"("period":2.5)"), "indicators[0].period",
+                       "expected an integer in 1..100000, got 2.5");
+    EXPECT_PARSE_ERROR(ma(op, R"("period":"12")"), "indicators[0].period",
+                       "got the string '12'");
+    EXPECT_PARSE_ERROR(ma(op, R"("period":100001)"), "indicators[0].period",
+                       "expected an integer in 1..100000");
+    EXPECT_PARSE_ERROR(ma(op, R"("period":1e999)"), "indicators[0].period",
+                       "too large for f64");
+    EXPECT_PARSE_ERROR(ma(op, R"("period":null)"), "indicators[0].period",
+                       "got null");
+    EXPECT_PARSE_ERROR(ma(op, R"("perio":3)"), "indicators[0]",
+                       "unknown key 'perio' (did you mean 'period'?)");
+    std::string noPeriod = sdoc("[" + sind("x", op, R"("input":"close")") + "]");
+    EXPECT_PARSE_ERROR(noPeriod, "indicators[0]",
+                       "missing required key 'period' (an integer in 1..100000)");
+    // Integral spellings are integers.
+    EXPECT_EQ(parseOk(ma(op, R"("period":1.2e1)")).series().indicators[0].period, 12);
+  }
+  EXPECT_PARSE_ERROR(ma("ema", R"("period":3,"seed":"last")"),
+                     "indicators[0].seed", "expected one of first, sma, got the string 'last'");
+  EXPECT_PARSE_ERROR(ma("tema", R"("period":3,"seed":1)"),
+                     "indicators[0].seed", "expected one of first, sma, got 1");
+  // kama: 1 <= fast < slow.
+  EXPECT_PARSE_ERROR(ma("kama", R"("period":10,"fast":30,"slow":30)"),
+                     "indicators[0].slow", "kama needs fast < slow, got fast 30 and slow 30");
+  EXPECT_PARSE_ERROR(ma("kama", R"("period":10,"fast":40)"),
+                     "indicators[0].fast",
+                     "kama needs fast < slow, got fast 40 and slow 30 (the default)");
+  EXPECT_PARSE_ERROR(ma("kama", R"("period":10,"slow":2)"),
+                     "indicators[0].slow",
+                     "got fast 2 (the default) and slow 2");
+  EXPECT_PARSE_ERROR(ma("kama", R"("period":10,"fast":0)"),
+                     "indicators[0].fast", "expected an integer in 1..100000, got 0");
+  EXPECT_PARSE_ERROR(ma("kama", R"("period":10,"slow":2.5)"),
+                     "indicators[0].slow", "expected an integer in 1..100000, got 2.5");
+  EXPECT_PARSE_ERROR(ma("kama", R"("period":10,"fast":"2")"),
+                     "indicators[0].fast", "got the string '2'");
+}
+
+TEST(SeriesErrors, Sources) {
+  const std::string e = sind("e", "ema", R"("input":"close","period":3)");
+  const std::string s = sind("s", "sma", R"("input":"close","period":5)");
+  // Unknown: the path, the indicator and the name.
+  EXPECT_PARSE_ERROR(sdoc("[" + e + "," + sind("x", "sma", R"("input":"clos","period":3)") + "]"),
+                     "indicators[1].input",
+                     "unknown source 'clos' for indicator 'x' (inputs: close; "
+                     "earlier indicators: e); did you mean 'close'?");
+  EXPECT_PARSE_ERROR(sdoc("[" + sind("x", "sma", R"("input":"volume","period":3)") + "]"),
+                     "indicators[0].input",
+                     "unknown source 'volume' for indicator 'x' (inputs: close; "
+                     "earlier indicators: none)");
+  // A later indicator: a forward reference, named with its index.
+  EXPECT_PARSE_ERROR(sdoc("[" + sind("x", "sma", R"("input":"e","period":3)") + "," + e + "]"),
+                     "indicators[0].input",
+                     "indicator 'x' reads 'e', a later indicator (indicators[1])");
+  // Itself: a cycle.
+  EXPECT_PARSE_ERROR(sdoc("[" + sind("x", "ema", R"("input":"x","period":3)") + "]"),
+                     "indicators[0].input", "indicator 'x' reads itself (a cycle)");
+  EXPECT_PARSE_ERROR(sdoc("[" + e + "," + sind("c", "crossover", R"("fast":"c","slow":"e")") + "]"),
+                     "indicators[1].fast", "indicator 'c' reads itself");
+  // A two-indicator cycle is a forward reference.
+  EXPECT_PARSE_ERROR(sdoc("[" + sind("a", "sma", R"("input":"b","period":3)") + "," +
+                          sind("b", "sma", R"("input":"a","period":3)") + "]"),
+                     "indicators[0].input", "'b', a later indicator (indicators[1])");
+  EXPECT_PARSE_ERROR(sdoc("[" + sind("x", "sma", R"("input":"","period":3)") + "]"),
+                     "indicators[0].input", "expected the name of an input or an earlier indicator");
+  EXPECT_PARSE_ERROR(sdoc("[" + sind("x", "sma", R"("input":["close"],"period":3)") + "]"),
+                     "indicators[0].input", "got an array");
+  EXPECT_PARSE_ERROR(sdoc("[" + sind("x", "sma", R"("period":3)") + "]"),
+                     "indicators[0]", "missing required key 'input'");
+  // Duplicate names: indicator vs indicator, indicator vs input.
+  EXPECT_PARSE_ERROR(sdoc("[" + e + "," + sind("e", "sma", R"("input":"close","period":3)") + "]"),
+                     "indicators[1].name", "duplicate indicator name 'e' (also indicators[0])");
+  EXPECT_PARSE_ERROR(sdoc("[" + sind("close", "sma", R"("input":"close","period":3)") + "]"),
+                     "indicators[0].name",
+                     "indicator name 'close' is also the name of inputs[0]");
+  // crossover: two different sources.
+  EXPECT_PARSE_ERROR(sdoc("[" + e + "," + sind("c", "crossover", R"("fast":"e","slow":"e")") + "]"),
+                     "indicators[1].slow",
+                     "crossover needs two different sources, got 'e' for both");
+  EXPECT_PARSE_ERROR(sdoc("[" + e + "," + sind("c", "crossover", R"("fast":"e")") + "]"),
+                     "indicators[1]", "missing required key 'slow'");
+  EXPECT_PARSE_ERROR(sdoc("[" + e + "," + sind("c", "crossover", R"("fast":"e","slow":"q")") + "]"),
+                     "indicators[1].slow", "unknown source 'q' for indicator 'c'");
+  // weighted_sum.
+  EXPECT_PARSE_ERROR(sdoc("[" + sind("w", "weighted_sum", R"("terms":[])") + "]"),
+                     "indicators[0].terms", "expected a non-empty array of terms");
+  EXPECT_PARSE_ERROR(sdoc("[" + sind("w", "weighted_sum", "") + "]"),
+                     "indicators[0]", "missing required key 'terms'");
+  EXPECT_PARSE_ERROR(sdoc("[" + sind("w", "weighted_sum", R"("terms":["close"])") + "]"),
+                     "indicators[0].terms[0]", "expected a term object");
+  EXPECT_PARSE_ERROR(sdoc("[" + sind("w", "weighted_sum", R"("terms":[{"input":"close"}])") + "]"),
+                     "indicators[0].terms[0]", "missing required key 'weight'");
+  EXPECT_PARSE_ERROR(sdoc("[" + sind("w", "weighted_sum", R"("terms":[{"input":"close","weight":1e999}])") + "]"),
+                     "indicators[0].terms[0].weight",
+                     "expected a finite number, got a number too large for f64 (infinity)");
+  EXPECT_PARSE_ERROR(sdoc("[" + sind("w", "weighted_sum", R"("terms":[{"input":"close","weight":"1"}])") + "]"),
+                     "indicators[0].terms[0].weight", "got the string '1'");
+  EXPECT_PARSE_ERROR(sdoc("[" + sind("w", "weighted_sum", R"("terms":[{"input":"close","weight":1},{"input":"w","weight":1}])") + "]"),
+                     "indicators[0].terms[1].input", "indicator 'w' reads itself");
+  EXPECT_PARSE_ERROR(sdoc("[" + sind("w", "weighted_sum", R"("terms":[{"input":"close","weight":1}],"bias":-1e999)") + "]"),
+                     "indicators[0].bias", "(-infinity)");
+  EXPECT_PARSE_ERROR(sdoc("[" + sind("w", "weighted_sum", R"("terms":[{"input":"close","weight":1}],"bias":true)") + "]"),
+                     "indicators[0].bias", "expected a finite number, got true");
+  // trend.
+  EXPECT_PARSE_ERROR(sdoc("[" + s + "," + sind("t", "trend", R"("input":"close","against":[])") + "]"),
+                     "indicators[1].against", "expected a non-empty array of sources");
+  EXPECT_PARSE_ERROR(sdoc("[" + s + "," + sind("t", "trend", R"("input":"close","against":"s")") + "]"),
+                     "indicators[1].against", "got the string 's'");
+  EXPECT_PARSE_ERROR(sdoc("[" + s + "," + sind("t", "trend", R"("input":"close")") + "]"),
+                     "indicators[1]", "missing required key 'against'");
+  EXPECT_PARSE_ERROR(sdoc("[" + s + "," + sind("t", "trend", R"("input":"close","against":["s","z"])") + "]"),
+                     "indicators[1].against[1]", "unknown source 'z' for indicator 't'");
+  EXPECT_PARSE_ERROR(sdoc("[" + s + "," + sind("t", "trend", R"("input":"close","against":["s","close"],"weights":[1])") + "]"),
+                     "indicators[1].weights",
+                     "expected 2 weights (one per 'against' source), got 1");
+  EXPECT_PARSE_ERROR(sdoc("[" + s + "," + sind("t", "trend", R"("input":"close","against":["s"],"weights":[1,2,3])") + "]"),
+                     "indicators[1].weights",
+                     "expected 1 weight (one per 'against' source), got 3");
+  EXPECT_PARSE_ERROR(sdoc("[" + s + "," + sind("t", "trend", R"("input":"close","against":["s"],"weights":[1e999])") + "]"),
+                     "indicators[1].weights[0]", "expected a finite number");
+  EXPECT_PARSE_ERROR(sdoc("[" + s + "," + sind("t", "trend", R"("input":"close","against":["s"],"weights":0.5)") + "]"),
+                     "indicators[1].weights", "expected an array of 1 finite numbers");
+  EXPECT_PARSE_ERROR(sdoc("[" + s + "," + sind("t", "trend", R"("input":"close","against":["s"],"upper":-0.01)") + "]"),
+                     "indicators[1].upper", "expected a finite number >= 0, got -0.01");
+  EXPECT_PARSE_ERROR(sdoc("[" + s + "," + sind("t", "trend", R"("input":"close","against":["s"],"lower":"0.1")") + "]"),
+                     "indicators[1].lower", "expected a finite number >= 0, got the string '0.1'");
+  EXPECT_PARSE_ERROR(sdoc("[" + s + "," + sind("t", "trend", R"("input":"close","against":["s"],"lower":1e999)") + "]"),
+                     "indicators[1].lower", "infinity");
+  EXPECT_PARSE_ERROR(sdoc("[" + s + "," + sind("t", "trend", R"("input":"nope","against":["s"])") + "]"),
+                     "indicators[1].input", "unknown source 'nope' for indicator 't'");
+}
+
+TEST(SeriesErrors, Output) {
+  const std::string inds = "[" + sind("e", "ema", R"("input":"close","period":3)") + "," +
+                           sind("s", "sma", R"("input":"close","period":3)") + "]";
+  EXPECT_PARSE_ERROR(sdoc(inds, kClose, R"({"type":"f64","columns":["e","x"]})"),
+                     "output.columns[1]", "unknown indicator 'x' (indicators: e, s)");
+  EXPECT_PARSE_ERROR(sdoc(inds, kClose, R"({"type":"f64","columns":["ee"]})"),
+                     "output.columns[0]", "did you mean 'e'?");
+  EXPECT_PARSE_ERROR(sdoc(inds, kClose, R"({"type":"f64","columns":["close"]})"),
+                     "output.columns[0]", "'close' is an input column; the output holds indicators");
+  EXPECT_PARSE_ERROR(sdoc(inds, kClose, R"({"type":"f64","columns":["e","e"]})"),
+                     "output.columns[1]", "duplicate output column 'e' (also output.columns[0])");
+  EXPECT_PARSE_ERROR(sdoc(inds, kClose, R"({"type":"f64","columns":[]})"),
+                     "output.columns", "expected a non-empty array of indicator names");
+  EXPECT_PARSE_ERROR(sdoc(inds, kClose, R"({"type":"f64","columns":[3]})"),
+                     "output.columns[0]", "expected an indicator name");
+  EXPECT_PARSE_ERROR(sdoc(inds, kClose, R"({"columns":["e"]})"),
+                     "output", "missing required key 'type'");
+}
+
+TEST(SeriesAnalysis, LookbackOfEveryOpAndSeed) {
+  auto lb = [](const std::string &op, int n, const std::string &extra = "") {
+    return lastLookback(sdoc("[" + sind("x", op, R"("input":"close","period":)" +
+                                                    std::to_string(n) + extra) +
+                             "]"));
+  };
+  for (int n : {1, 2, 3, 4, 9, 10, 16, 17, 24, 25, 26, 100, 100000}) {
+    int64_t sq = static_cast<int64_t>(std::floor(std::sqrt(static_cast<double>(n))));
+    EXPECT_EQ(lb("sma", n), n - 1) << n;
+    EXPECT_EQ(lb("wma", n), n - 1) << n;
+    EXPECT_EQ(lb("lsma", n), n - 1) << n;
+    EXPECT_EQ(lb("ema", n), 0) << n;
+    EXPECT_EQ(lb("ema", n, R"(,"seed":"first")"), 0) << n;
+    EXPECT_EQ(lb("ema", n, R"(,"seed":"sma")"), n - 1) << n;
+    EXPECT_EQ(lb("dema", n), 0) << n;
+    EXPECT_EQ(lb("dema", n, R"(,"seed":"sma")"), 2 * (n - 1)) << n;
+    EXPECT_EQ(lb("tema", n), 0) << n;
+    EXPECT_EQ(lb("tema", n, R"(,"seed":"sma")"), 3 * (n - 1)) << n;
+    EXPECT_EQ(lb("hma", n), n - 1 + sq - 1) << n;
+    EXPECT_EQ(lb("kama", n), n) << n;
+    EXPECT_EQ(lb("kama", n, R"(,"fast":5,"slow":50)"), n) << n;
+  }
+  // Spot values from the table.
+  EXPECT_EQ(lb("hma", 16), 15 + 3);
+  EXPECT_EQ(lb("hma", 15), 14 + 2);
+  EXPECT_EQ(lb("hma", 1), 0);
+  EXPECT_EQ(lb("kama", 10), 10);
+  EXPECT_EQ(lb("tema", 15, R"(,"seed":"sma")"), 42);
+}
+
+TEST(SeriesAnalysis, LookbackOfComposites) {
+  const std::string base =
+      sind("s10", "sma", R"("input":"close","period":10)") + "," +   // 9
+      sind("e5", "ema", R"("input":"close","period":5,"seed":"sma")") + "," + // 4
+      sind("k", "kama", R"("input":"close","period":7)") + "," +    // 7
+      sind("f", "ema", R"("input":"close","period":3)");             // 0
+  auto last = [&](const std::string &ind) {
+    return lastLookback(sdoc("[" + base + "," + ind + "]",
+                             R"([{"name":"close","type":"f64"},{"name":"open","type":"f32"}])"));
+  };
+  EXPECT_EQ(last(sind("w", "weighted_sum", R"("terms":[{"input":"s10","weight":1},{"input":"e5","weight":-1}])")), 9);
+  EXPECT_EQ(last(sind("w", "weighted_sum", R"("terms":[{"input":"close","weight":1}])")), 0);
+  EXPECT_EQ(last(sind("w", "weighted_sum", R"("terms":[{"input":"open","weight":1},{"input":"f","weight":1}])")), 0);
+  EXPECT_EQ(last(sind("w", "weighted_sum", R"("terms":[{"input":"k","weight":1},{"input":"close","weight":1}])")), 7);
+  EXPECT_EQ(last(sind("c", "crossover", R"("fast":"e5","slow":"s10")")), 10);
+  EXPECT_EQ(last(sind("c", "crossover", R"("fast":"close","slow":"open")")), 1);
+  EXPECT_EQ(last(sind("c", "crossover", R"("fast":"f","slow":"close")")), 1);
+  EXPECT_EQ(last(sind("t", "trend", R"("input":"close","against":["e5","k"])")), 7);
+  EXPECT_EQ(last(sind("t", "trend", R"("input":"s10","against":["f"])")), 9);
+  EXPECT_EQ(last(sind("t", "trend", R"("input":"close","against":["open"])")), 0);
+  // A moving average of an indicator starts where its source does.
+  EXPECT_EQ(last(sind("m", "sma", R"("input":"s10","period":4)")), 9 + 3);
+  EXPECT_EQ(last(sind("m", "ema", R"("input":"s10","period":4)")), 9);
+  EXPECT_EQ(last(sind("m", "ema", R"("input":"k","period":4,"seed":"sma")")), 7 + 3);
+  EXPECT_EQ(last(sind("m", "kama", R"("input":"e5","period":6)")), 4 + 6);
+  // Chains of composites accumulate (+1 per crossover).
+  ASSERT_PARSES(d, sdoc("[" + base + "," +
+                        sind("c", "crossover", R"("fast":"e5","slow":"s10")") + "," +
+                        sind("w", "weighted_sum", R"("terms":[{"input":"c","weight":1}])") + "," +
+                        sind("c2", "crossover", R"("fast":"w","slow":"k")") + "]"));
+  const auto &inds = d.series().indicators;
+  EXPECT_EQ(inds[4].lookback, 10);
+  EXPECT_EQ(inds[5].lookback, 10);
+  EXPECT_EQ(inds[6].lookback, 11);
+}
+
+TEST(SeriesAnalysis, SourcesAndDefaults) {
+  ASSERT_PARSES(d, sdoc(
+      "[" + sind("e", "ema", R"("input":"open","period":12)") + "," +
+      sind("k", "kama", R"("input":"close","period":10)") + "," +
+      sind("w", "weighted_sum", R"("terms":[{"input":"e","weight":0.5},{"input":"close","weight":2},{"input":"e","weight":-1}])") + "," +
+      sind("c", "crossover", R"("fast":"k","slow":"e")") + "," +
+      sind("t", "trend", R"("input":"w","against":["e","k","open"])") + "," +
+      sind("t2", "trend", R"("input":"close","against":["c"],"weights":[3],"upper":0.5,"lower":0.25)") + "]",
+      R"([{"name":"close","type":"f64"},{"name":"open","type":"f32"}])"));
+  const SeriesSpec &s = d.series();
+  ASSERT_EQ(s.indicators.size(), 6u);
+  ASSERT_EQ(s.inputs.size(), 2u);
+  EXPECT_EQ(s.inputs[1].type, DType::F32);
+  // Ids: 0 close, 1 open, 2 e, 3 k, 4 w, 5 c, 6 t, 7 t2.
+  EXPECT_EQ(s.indicators[0].sources, std::vector<int>{1});
+  EXPECT_EQ(s.indicators[1].sources, std::vector<int>{0});
+  EXPECT_EQ(s.indicators[2].sources, (std::vector<int>{2, 0, 2}));
+  EXPECT_EQ(s.indicators[3].sources, (std::vector<int>{3, 2}));
+  EXPECT_EQ(s.indicators[4].sources, (std::vector<int>{4, 2, 3, 1}));
+  EXPECT_EQ(s.indicators[5].sources, (std::vector<int>{0, 5}));
+  // Defaults.
+  EXPECT_EQ(s.indicators[0].seed, EmaSeed::First);
+  EXPECT_EQ(s.indicators[0].period, 12);
+  EXPECT_EQ(s.indicators[1].fast, 2);
+  EXPECT_EQ(s.indicators[1].slow, 30);
+  EXPECT_EQ(s.indicators[2].weights, (std::vector<double>{0.5, 2, -1}));
+  EXPECT_EQ(s.indicators[2].bias, 0.0);
+  EXPECT_EQ(s.indicators[4].weights, (std::vector<double>{1.0 / 3, 1.0 / 3, 1.0 / 3}));
+  EXPECT_EQ(s.indicators[4].upper, 0.0);
+  EXPECT_EQ(s.indicators[4].lower, 0.0);
+  EXPECT_EQ(s.indicators[5].weights, std::vector<double>{3});
+  EXPECT_EQ(s.indicators[5].upper, 0.5);
+  EXPECT_EQ(s.indicators[5].lower, 0.25);
+  EXPECT_EQ(s.indicators[3].op, IndicatorOp::Crossover);
+  // Output: every indicator in order.
+  EXPECT_EQ(s.outputs, (std::vector<int>{0, 1, 2, 3, 4, 5}));
+  EXPECT_EQ(d.outputNames(), (std::vector<std::string>{"e", "k", "w", "c", "t", "t2"}));
+  EXPECT_EQ(d.numOutputs(), 6u);
+  EXPECT_EQ(d.outputType(), DType::F64);
+  EXPECT_EQ(d.inputs().size(), 2u);
+  EXPECT_EQ(d.inputs()[0].name, "close");
+  // Selected output columns: indicator indices in the listed order.
+  ASSERT_PARSES(sel, sdoc(
+      "[" + sind("a", "sma", R"("input":"close","period":2)") + "," +
+      sind("b", "wma", R"("input":"close","period":3)") + "," +
+      sind("c", "lsma", R"("input":"close","period":4)") + "]",
+      kClose, R"({"type":"f32","columns":["c","a"]})"));
+  EXPECT_EQ(sel.series().outputs, (std::vector<int>{2, 0}));
+  EXPECT_EQ(sel.outputNames(), (std::vector<std::string>{"c", "a"}));
+  EXPECT_EQ(sel.outputType(), DType::F32);
+  EXPECT_EQ(sel.series().outputType, DType::F32);
+  // Seeds and kama parameters as given.
+  ASSERT_PARSES(g, sdoc("[" + sind("d", "dema", R"("input":"close","period":4,"seed":"sma")") + "," +
+                        sind("k", "kama", R"("input":"d","period":3,"fast":4,"slow":5)") + "]"));
+  EXPECT_EQ(g.series().indicators[0].seed, EmaSeed::Sma);
+  EXPECT_EQ(g.series().indicators[1].fast, 4);
+  EXPECT_EQ(g.series().indicators[1].slow, 5);
+  EXPECT_EQ(g.series().indicators[1].sources, std::vector<int>{1});
+  EXPECT_EQ(g.series().indicators[1].lookback, 6 + 3);
+}
+
+const char *kSeriesFull = R"({
+  "specjit": 1, "kind": "series", "name": "full",
+  "inputs": [{"name": "close", "type": "f64"}, {"name": "vol", "type": "f32"}],
+  "output": {"type": "f32"},
+  "indicators": [
+    {"name": "e", "op": "ema", "input": "close", "period": 12},
+    {"name": "k", "op": "kama", "input": "close", "period": 10},
+    {"name": "w", "op": "weighted_sum", "terms": [{"input": "e", "weight": 0.5}, {"input": "vol", "weight": 2e0}]},
+    {"name": "c", "op": "crossover", "fast": "e", "slow": "k"},
+    {"name": "t", "op": "trend", "input": "close", "against": ["e", "k", "w"], "upper": 1e-2},
+    {"name": "h", "op": "hma", "input": "w", "period": 9},
+    {"name": "s", "op": "tema", "input": "close", "period": 5, "seed": "sma"}
+  ]})";
+
+TEST(SeriesCanonical, ExactText) {
+  ASSERT_PARSES(d, kSeriesFull);
+  EXPECT_EQ(
+      d.canonical(),
+      R"({"indicators":[{"input":"close","name":"e","op":"ema","period":12,"seed":"first"},)"
+      R"({"fast":2,"input":"close","name":"k","op":"kama","period":10,"slow":30},)"
+      R"({"bias":0,"name":"w","op":"weighted_sum","terms":[{"input":"e","weight":0.5},{"input":"vol","weight":2}]},)"
+      R"({"fast":"e","name":"c","op":"crossover","slow":"k"},)"
+      R"({"against":["e","k","w"],"input":"close","lower":0,"name":"t","op":"trend","upper":0.01,)"
+      R"("weights":[0.3333333333333333,0.3333333333333333,0.3333333333333333]},)"
+      R"({"input":"w","name":"h","op":"hma","period":9},)"
+      R"({"input":"close","name":"s","op":"tema","period":5,"seed":"sma"}],)"
+      R"("inputs":[{"name":"close","type":"f64"},{"name":"vol","type":"f32"}],"kind":"series",)"
+      R"("output":{"columns":["e","k","w","c","t","h","s"],"type":"f32"},"specjit":1})");
+  EXPECT_EQ(d.series().name, "full");
+}
+
+TEST(SeriesHash, Invariance) {
+  ASSERT_PARSES(base, kSeriesFull);
+  // Keys permuted, numbers respelled, defaults written out, output columns
+  // spelled out as the default, another name.
+  ASSERT_PARSES(same, R"({"indicators": [
+    {"seed": "first", "period": 12.0, "input": "close", "op": "ema", "name": "e"},
+    {"slow": 3e1, "fast": 2, "period": 10, "op": "kama", "input": "close", "name": "k"},
+    {"bias": 0.0e0, "terms": [{"weight": 5e-1, "input": "e"}, {"weight": 2.0, "input": "vol"}], "op": "weighted_sum", "name": "w"},
+    {"slow": "k", "fast": "e", "op": "crossover", "name": "c"},
+    {"weights": [0.3333333333333333, 0.33333333333333333, 3.333333333333333e-1], "lower": 0, "upper": 0.010, "against": ["e", "k", "w"], "input": "close", "op": "trend", "name": "t"},
+    {"period": 9, "input": "w", "op": "hma", "name": "h"},
+    {"seed": "sma", "period": 5, "input": "close", "op": "tema", "name": "s"}],
+  "output": {"columns": ["e", "k", "w", "c", "t", "h", "s"], "type": "f32"},
+  "inputs": [{"type": "f64", "name": "close"}, {"type": "f32", "name": "vol"}],
+  "kind": "series", "specjit": 1.0, "name": "other"})");
+  EXPECT_EQ(same.canonical(), base.canonical());
+  EXPECT_EQ(same.hash(), base.hash());
+  // Equal weights written out are the default.
+  auto trend = [](const std::string &extra) {
+    return sdoc("[" + sind("a", "sma", R"("input":"close","period":3)") + "," +
+                sind("b", "sma", R"("input":"close","period":4)") + "," +
+                sind("t", "trend", R"("input":"close","against":["a","b"])" + extra) + "]");
+  };
+  ASSERT_PARSES(t1, trend(""));
+  ASSERT_PARSES(t2, trend(R"(,"weights":[0.5,0.5],"upper":0,"lower":0.0)"));
+  EXPECT_EQ(t1.hash(), t2.hash());
+  // The name is not hashed.
+  ASSERT_PARSES(n1, sdoc("[" + sind("a", "sma", R"("input":"close","period":3)") + "]"));
+  std::string named = sdoc("[" + sind("a", "sma", R"("input":"close","period":3)") + "]");
+  named.insert(1, R"("name":"whatever",)");
+  ASSERT_PARSES(n2, named);
+  EXPECT_EQ(n1.hash(), n2.hash());
+  EXPECT_EQ(n2.series().name, "whatever");
+}
+
+TEST(SeriesHash, Sensitivity) {
+  auto replace = [](std::string s, const std::string &from,
+                    const std::string &to) {
+    size_t at = s.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    if (at != std::string::npos)
+      s.replace(at, from.size(), to);
+    return s;
+  };
+  std::vector<std::string> variants = {kSeriesFull};
+  std::vector<std::pair<std::string, std::string>> edits = {
+      {R"("period": 12})", R"("period": 13})"},
+      {R"("period": 12})", R"("period": 12, "seed": "sma"})"},
+      {R"("op": "ema")", R"("op": "sma")"},
+      {R"("op": "ema")", R"("op": "dema")"},
+      {R"("op": "ema")", R"("op": "tema")"},
+      {R"("op": "ema")", R"("op": "wma")"},
+      {R"("op": "ema")", R"("op": "lsma")"},
+      {R"("op": "ema")", R"("op": "hma")"},
+      {R"("period": 10})", R"("period": 10, "fast": 3})"},
+      {R"("period": 10})", R"("period": 10, "slow": 31})"},
+      {R"("period": 10})", R"("period": 11})"},
+      {R"("weight": 0.5})", R"("weight": 0.25})"},
+      {R"("weight": 2e0}])", R"("weight": 2e0}], "bias": 1)"},
+      {R"({"input": "vol", "weight": 2e0})", R"({"input": "close", "weight": 2e0})"},
+      {R"("fast": "e", "slow": "k")", R"("fast": "k", "slow": "e")"},
+      {R"("upper": 1e-2)", R"("upper": 2e-2)"},
+      {R"("upper": 1e-2)", R"("upper": 1e-2, "lower": 1e-2)"},
+      {R"("upper": 1e-2)", R"("upper": 1e-2, "weights": [0.5, 0.25, 0.25])"},
+      {R"(["e", "k", "w"])", R"(["e", "k"])"},
+      {R"(["e", "k", "w"])", R"(["k", "e", "w"])"},
+      {R"("input": "close", "against")", R"("input": "vol", "against")"},
+      {R"("input": "w", "period": 9)", R"("input": "close", "period": 9)"},
+      {R"("seed": "sma"})", R"("seed": "first"})"},
+      {R"({"name": "vol", "type": "f32"})", R"({"name": "vol", "type": "f64"})"},
+      {R"("output": {"type": "f32"})", R"("output": {"type": "f64"})"},
+      {R"("output": {"type": "f32"})", R"("output": {"type": "f32", "columns": ["t", "c"]})"},
+      {R"({"name": "s", "op")", R"({"name": "s2", "op")"},
+  };
+  for (const auto &[from, to] : edits)
+    variants.push_back(replace(kSeriesFull, from, to));
+  std::set<std::pair<uint64_t, uint64_t>> hashes;
+  for (const std::string &v : variants) {
+    SCOPED_TRACE(v);
+    ASSERT_PARSES(d, v);
+    hashes.insert({d.hash().hi, d.hash().lo});
+  }
+  EXPECT_EQ(hashes.size(), variants.size());
+}
+
+//===----------------------------------------------------------------------===//
+// The rules family
+//===----------------------------------------------------------------------===//
+
+/// A rules document over the meters energy, mood, hunger.
+std::string rdoc(const std::string &rules, const std::string &extra = "") {
+  return R"({"specjit":1,"kind":"rules","meters":["energy","mood","hunger"],"rules":)" +
+         rules + (extra.empty() ? "" : "," + extra) + "}";
+}
+
+TEST(RulesErrors, Document) {
+  ASSERT_PARSES(ok, rdoc("[]"));
+  EXPECT_EQ(ok.kind(), Kind::Rules);
+  EXPECT_PARSE_ERROR(R"({"specjit":1,"kind":"rules","rules":[]})", "descriptor",
+                     "missing required key 'meters'");
+  EXPECT_PARSE_ERROR(R"({"specjit":1,"kind":"rules","meters":["a"]})", "descriptor",
+                     "missing required key 'rules'");
+  EXPECT_PARSE_ERROR(R"({"specjit":1,"kind":"rules","meters":[],"rules":[]})", "meters",
+                     "expected a non-empty array of unique meter names, got an array");
+  EXPECT_PARSE_ERROR(R"({"specjit":1,"kind":"rules","meters":"a","rules":[]})", "meters",
+                     "got the string 'a'");
+  EXPECT_PARSE_ERROR(R"({"specjit":1,"kind":"rules","meters":["a",""],"rules":[]})", "meters[1]",
+                     "expected a meter name (a non-empty string)");
+  EXPECT_PARSE_ERROR(R"({"specjit":1,"kind":"rules","meters":["a",1],"rules":[]})", "meters[1]",
+                     "got 1");
+  EXPECT_PARSE_ERROR(R"({"specjit":1,"kind":"rules","meters":["a","b","a"],"rules":[]})", "meters[2]",
+                     "duplicate meter 'a' (also meters[0])");
+  EXPECT_PARSE_ERROR(rdoc("{}"), "rules", "expected an array of rules (may be empty), got an object");
+  EXPECT_PARSE_ERROR(rdoc("[]", R"("typ":"f32")"), "descriptor",
+                     "unknown key 'typ' (did you mean 'type'?); a rules descriptor takes "
+                     "clamp, kind, meters, name, rules, specjit, steps, type");
+  EXPECT_PARSE_ERROR(rdoc("[]", R"("inputs":[])"), "descriptor", "unknown key 'inputs'");
+  EXPECT_PARSE_ERROR(rdoc("[]", R"("name":1)"), "name", "expected a string, got 1");
+  EXPECT_PARSE_ERROR(rdoc("[]", R"("type":"i32")"), "type",
+                     "expected one of f32, f64 (the state matrix's element type), got the string 'i32'");
+  // steps: 1..1000000.
+  EXPECT_PARSE_ERROR(rdoc("[]", R"("steps":0)"), "steps", "expected an integer in 1..1000000, got 0");
+  EXPECT_PARSE_ERROR(rdoc("[]", R"("steps":-1)"), "steps", "expected an integer in 1..1000000, got -1");
+  EXPECT_PARSE_ERROR(rdoc("[]", R"("steps":1000001)"), "steps", "got 1000001");
+  EXPECT_PARSE_ERROR(rdoc("[]", R"("steps":2.5)"), "steps", "got 2.5");
+  EXPECT_PARSE_ERROR(rdoc("[]", R"("steps":"10")"), "steps", "got the string '10'");
+  EXPECT_PARSE_ERROR(rdoc("[]", R"("steps":1e999)"), "steps", "infinity");
+  EXPECT_EQ(parseOk(rdoc("[]", R"("steps":1000000)")).rules().steps, 1000000);
+  EXPECT_EQ(parseOk(rdoc("[]", R"("steps":1e1)")).rules().steps, 10);
+}
+
+TEST(RulesErrors, Clamp) {
+  EXPECT_PARSE_ERROR(rdoc("[]", R"("clamp":{"energy":[1,0]})"), "clamp.energy",
+                     "expected lo <= hi, got [1, 0]");
+  EXPECT_PARSE_ERROR(rdoc("[]", R"("clamp":{"energy":[0.5,0.25]})"), "clamp.energy",
+                     "expected lo <= hi, got [0.5, 0.25]");
+  EXPECT_PARSE_ERROR(rdoc("[]", R"("clamp":{"energy":[0,1e999]})"), "clamp.energy[1]",
+                     "expected a finite number, got a number too large for f64 (infinity)");
+  EXPECT_PARSE_ERROR(rdoc("[]", R"("clamp":{"energy":[-1e999,0]})"), "clamp.energy[0]",
+                     "(-infinity)");
+  EXPECT_PARSE_ERROR(rdoc("[]", R"("clamp":{"energy":[0,"1"]})"), "clamp.energy[1]",
+                     "got the string '1'");
+  EXPECT_PARSE_ERROR(rdoc("[]", R"("clamp":{"energy":[0]})"), "clamp.energy",
+                     "expected [lo, hi], an array of two finite numbers, got an array");
+  EXPECT_PARSE_ERROR(rdoc("[]", R"("clamp":{"energy":[0,1,2]})"), "clamp.energy",
+                     "expected [lo, hi]");
+  EXPECT_PARSE_ERROR(rdoc("[]", R"("clamp":{"energy":1})"), "clamp.energy",
+                     "expected [lo, hi], an array of two finite numbers, got 1");
+  EXPECT_PARSE_ERROR(rdoc("[]", R"("clamp":{"enrgy":[0,1]})"), "clamp.enrgy",
+                     "unknown meter 'enrgy' (meters: energy, mood, hunger); did you mean 'energy'?");
+  EXPECT_PARSE_ERROR(rdoc("[]", R"("clamp":{"a b":[0,1]})"), R"(clamp["a b"])",
+                     "unknown meter 'a b'");
+  EXPECT_PARSE_ERROR(rdoc("[]", R"("clamp":[[0,1]])"), "clamp",
+                     "expected an object {meter: [lo, hi]}, got an array");
+  // lo == hi is fine; so is an empty object (no clamps).
+  ASSERT_PARSES(eq, rdoc("[]", R"("clamp":{"mood":[0.5,0.5]})"));
+  EXPECT_EQ(eq.rules().clamp[1], std::make_pair(0.5, 0.5));
+  ASSERT_PARSES(none, rdoc("[]", R"("clamp":{})"));
+  EXPECT_EQ(none.rules().clamp.size(), 3u);
+  EXPECT_FALSE(none.rules().clamp[0].has_value());
+}
+
+TEST(RulesErrors, Rules) {
+  EXPECT_PARSE_ERROR(rdoc("[3]"), "rules[0]", "expected a rule object");
+  // A rule with no action.
+  EXPECT_PARSE_ERROR(rdoc(R"([{"mul":{"mood":"2"}},{"if":"mood < 1"}])"), "rules[1]",
+                     "a rule needs at least one action: set, add, sub or mul");
+  EXPECT_PARSE_ERROR(rdoc(R"([{}])"), "rules[0]", "a rule needs at least one action");
+  EXPECT_PARSE_ERROR(rdoc(R"([{"set":{}}])"), "rules[0].set",
+                     "expected a non-empty object {meter: expression}, got an object");
+  EXPECT_PARSE_ERROR(rdoc(R"([{"add":["mood"]}])"), "rules[0].add",
+                     "expected a non-empty object {meter: expression}, got an array");
+  // Unknown keys.
+  EXPECT_PARSE_ERROR(rdoc(R"([{"sett":{"mood":"1"}}])"), "rules[0]",
+                     "unknown key 'sett' (did you mean 'set'?); a rule takes add, if, mul, set, sub");
+  EXPECT_PARSE_ERROR(rdoc(R"([{"when":"mood","set":{"mood":"1"}}])"), "rules[0]",
+                     "unknown key 'when'");
+  // Unknown target meters.
+  EXPECT_PARSE_ERROR(rdoc(R"([{"set":{"mod":"1"}}])"), "rules[0].set.mod",
+                     "unknown meter 'mod' (meters: energy, mood, hunger); did you mean 'mood'?");
+  EXPECT_PARSE_ERROR(rdoc(R"([{"sub":{"x y":"1"}}])"), R"(rules[0].sub["x y"])",
+                     "unknown meter 'x y'");
+  // A meter targeted twice in one rule (named with the first action).
+  EXPECT_PARSE_ERROR(rdoc(R"([{"set":{"mood":"1"},"add":{"mood":"2"}}])"), "rules[0].add.mood",
+                     "meter 'mood' is already the target of rules[0].set (a meter may be the "
+                     "target of at most one action per rule)");
+  EXPECT_PARSE_ERROR(rdoc(R"([{"sub":{"energy":"1"},"mul":{"mood":"2","energy":"3"}}])"),
+                     "rules[0].mul.energy", "already the target of rules[0].sub");
+  // ... but across rules it is fine.
+  ASSERT_PARSES(twice, rdoc(R"([{"set":{"mood":"1"}},{"add":{"mood":"2"}}])"));
+  // Expressions naming unknown meters: the path, the name, the offset.
+  EXPECT_PARSE_ERROR(
+      rdoc(R"([{"mul":{"mood":"2"}},{"add":{"mood":"1"}},{"set":{"mood":"1 + x"}}])"),
+      "rules[2].set.mood", "unknown meter 'x' at offset 4 (meters: energy, mood, hunger)");
+  EXPECT_PARSE_ERROR(rdoc(R"([{"set":{"mood":"mod * 2"}}])"), "rules[0].set.mood",
+                     "unknown meter 'mod' at offset 0 (meters: energy, mood, hunger); did you "
+                     "mean 'mood'?");
+  EXPECT_PARSE_ERROR(rdoc(R"([{"if":"hunger > 0.5 and thirst > 0.5","set":{"mood":"0"}}])"),
+                     "rules[0].if", "unknown meter 'thirst' at offset 17");
+  EXPECT_PARSE_ERROR(rdoc(R"([{"if":"`energy ` > 1","set":{"mood":"0"}}])"),
+                     "rules[0].if", "unknown meter 'energy ' at offset 0");
+  // Syntax errors and constants out of range.
+  EXPECT_PARSE_ERROR(rdoc(R"([{"set":{"mood":"1 +"}}])"), "rules[0].set.mood",
+                     "at offset 3");
+  EXPECT_PARSE_ERROR(rdoc(R"([{"set":{"mood":"mood * 1e999"}}])"), "rules[0].set.mood",
+                     "number '1e999' is out of range at offset 7");
+  EXPECT_PARSE_ERROR(rdoc(R"([{"if":"","set":{"mood":"1"}}])"), "rules[0].if",
+                     "expected an expression at offset 0");
+  EXPECT_PARSE_ERROR(rdoc(R"([{"if":"mood = 1","set":{"mood":"1"}}])"), "rules[0].if",
+                     "did you mean '=='?");
+  // Wrong types.
+  EXPECT_PARSE_ERROR(rdoc(R"([{"mul":{"energy":0.999}}])"), "rules[0].mul.energy",
+                     "expected an expression over the meters (a string), got 0.999; write it "
+                     "as \"0.999\"");
+  EXPECT_PARSE_ERROR(rdoc(R"([{"mul":{"energy":null}}])"), "rules[0].mul.energy",
+                     "expected an expression over the meters (a string), got null");
+  EXPECT_PARSE_ERROR(rdoc(R"([{"if":true,"mul":{"energy":"1"}}])"), "rules[0].if",
+                     "expected a condition over the meters (a string), got true");
+  EXPECT_PARSE_ERROR(rdoc(R"([{"if":1,"mul":{"energy":"1"}}])"), "rules[0].if",
+                     "write it as \"1\"");
+}
+
+/// A rules document over the meters energy, mood, hunger, fun.
+std::string rdoc4(const std::string &rules, const std::string &extra = "") {
+  return R"({"specjit":1,"kind":"rules","meters":["energy","mood","hunger","fun"],"rules":)" +
+         rules + (extra.empty() ? "" : "," + extra) + "}";
+}
+
+std::string actionsOf(const Rule &r) {
+  static const char *kinds[] = {"set", "add", "sub", "mul"};
+  std::string out;
+  for (const RuleAction &a : r.actions)
+    out += std::string(out.empty() ? "" : " ") + kinds[static_cast<int>(a.kind)] +
+           ":" + std::to_string(a.meter);
+  return out;
+}
+
+TEST(RulesAnalysis, ActionOrderAndResolution) {
+  ASSERT_PARSES(d, rdoc4(
+      R"([{"mul":{"fun":"2","energy":"mood"},"sub":{"mood":"hunger"},)"
+      R"("set":{"hunger":"energy + hunger * `mood`"},"if":"hunger > 0.5 or not energy"},)"
+      R"({"add":{"fun":"0.01","energy":"0.02","mood":"0.03"}},)"
+      R"({"mul":{"mood":"1"},"add":{"fun":"1"},"sub":{"energy":"1"},"set":{"hunger":"1"}}])",
+      R"("clamp":{"hunger":[0,1],"energy":[-1,2.5]},"type":"f32","steps":7)"));
+  const RulesSpec &r = d.rules();
+  EXPECT_EQ(r.meters, (std::vector<std::string>{"energy", "mood", "hunger", "fun"}));
+  ASSERT_EQ(r.rules.size(), 3u);
+  // set, add, sub, mul; by meter index within a kind.
+  EXPECT_EQ(actionsOf(r.rules[0]), "set:2 sub:1 mul:0 mul:3");
+  EXPECT_EQ(actionsOf(r.rules[1]), "add:0 add:1 add:3");
+  EXPECT_EQ(actionsOf(r.rules[2]), "set:2 add:3 sub:0 mul:1");
+  // Column nodes carry the meter index.
+  const Rule &r0 = r.rules[0];
+  ASSERT_TRUE(r0.cond);
+  EXPECT_EQ(r0.condText, "hunger > 0.5 or not energy");
+  EXPECT_EQ(sexpr(*r0.cond), "(or (> hunger$2 0.5) (not energy$0))");
+  EXPECT_EQ(r0.actions[0].text, "energy + hunger * `mood`");
+  EXPECT_EQ(sexpr(*r0.actions[0].expr), "(+ energy$0 (* hunger$2 mood$1))");
+  EXPECT_EQ(sexpr(*r0.actions[1].expr), "hunger$2");
+  EXPECT_EQ(sexpr(*r0.actions[2].expr), "mood$1");
+  EXPECT_EQ(sexpr(*r0.actions[3].expr), "2");
+  EXPECT_EQ(r0.actions[0].kind, RuleAction::Kind::Set);
+  EXPECT_EQ(r0.actions[3].kind, RuleAction::Kind::Mul);
+  // No condition: always.
+  EXPECT_FALSE(r.rules[1].cond);
+  EXPECT_TRUE(r.rules[1].condText.empty());
+  // Clamps, per meter.
+  ASSERT_EQ(r.clamp.size(), 4u);
+  EXPECT_EQ(r.clamp[0], std::make_pair(-1.0, 2.5));
+  EXPECT_FALSE(r.clamp[1].has_value());
+  EXPECT_EQ(r.clamp[2], std::make_pair(0.0, 1.0));
+  EXPECT_FALSE(r.clamp[3].has_value());
+  EXPECT_EQ(r.type, DType::F32);
+  EXPECT_EQ(r.steps, 7);
+  // The state matrix is the output; there are no inputs.
+  EXPECT_EQ(d.outputNames(), r.meters);
+  EXPECT_EQ(d.numOutputs(), 4u);
+  EXPECT_EQ(d.outputType(), DType::F32);
+  EXPECT_TRUE(d.inputs().empty());
+  // Defaults.
+  ASSERT_PARSES(e, rdoc("[]"));
+  EXPECT_EQ(e.rules().type, DType::F64);
+  EXPECT_EQ(e.rules().steps, 1);
+  EXPECT_TRUE(e.rules().rules.empty());
+  EXPECT_EQ(e.rules().clamp.size(), 3u);
+  // Meter names that need backquotes in expressions.
+  ASSERT_PARSES(q, R"({"specjit":1,"kind":"rules","meters":["a b","and"],)"
+                   R"("rules":[{"set":{"a b":"`and` + 1"}}]})");
+  EXPECT_EQ(sexpr(*q.rules().rules[0].actions[0].expr), "(+ and$1 1)");
+}
+
+const char *kRulesFull = R"json({"specjit":1,"kind":"rules","name":"n",
+ "meters":["energy","mood","hunger"],"type":"f32",
+ "rules":[{"if":"mood<0.2","sub":{"energy":"0.01*(0.2-mood)"}},
+          {"if":"hunger > 0.8 && energy > 0.1","set":{"mood":"mood - 0.05"},"add":{"hunger":"1e-2"}},
+          {"mul":{"mood":"(mood)","energy":"0.999"}}],
+ "clamp":{"mood":[0,1.0],"energy":[0,1]},"steps":10})json";
+
+TEST(RulesCanonical, ExactText) {
+  ASSERT_PARSES(d, kRulesFull);
+  EXPECT_EQ(
+      d.canonical(),
+      R"({"clamp":{"energy":[0,1],"mood":[0,1]},"kind":"rules","meters":["energy","mood","hunger"],)"
+      R"j("rules":[{"if":"mood < 0.2","sub":{"energy":"0.01 * (0.2 - mood)"}},)j"
+      R"({"add":{"hunger":"0.01"},"if":"hunger > 0.8 and energy > 0.1","set":{"mood":"mood - 0.05"}},)"
+      R"({"mul":{"energy":"0.999","mood":"mood"}}],"specjit":1,"steps":10,"type":"f32"})");
+  EXPECT_EQ(d.rules().name, "n");
+  // Defaults written out; meter keys sorted bytewise, not in meter order.
+  ASSERT_PARSES(e, R"({"specjit":1,"kind":"rules","meters":["zeta","alpha"],)"
+                   R"("rules":[{"add":{"zeta":"1","alpha":"alpha"}}]})");
+  EXPECT_EQ(e.canonical(),
+            R"({"kind":"rules","meters":["zeta","alpha"],"rules":[{"add":{"alpha":"alpha","zeta":"1"}}],)"
+            R"("specjit":1,"steps":1,"type":"f64"})");
+  EXPECT_EQ(actionsOf(e.rules().rules[0]), "add:0 add:1");
+}
+
+TEST(RulesHash, Invariance) {
+  ASSERT_PARSES(base, kRulesFull);
+  ASSERT_PARSES(same, R"json({"steps":1e1,"clamp":{"energy":[0.0,1e0],"mood":[-0,1]},
+   "rules":[{"sub":{"energy":"0.010 * ((0.2) - `mood`)"},"if":"(mood < 2e-1)"},
+            {"add":{"hunger":"0.01"},"set":{"mood":"mood-0.05"},"if":"(hunger > 0.8) and (energy > 0.1)"},
+            {"mul":{"energy":"999e-3","mood":"mood"}}],
+   "type":"f32","meters":["energy","mood","hunger"],"kind":"rules","specjit":1.0,"name":"other"})json");
+  EXPECT_EQ(same.canonical(), base.canonical());
+  EXPECT_EQ(same.hash(), base.hash());
+  // Defaults written or not; an empty clamp is no clamp.
+  ASSERT_PARSES(d1, rdoc(R"([{"mul":{"mood":"2"}}])"));
+  ASSERT_PARSES(d2, rdoc(R"([{"mul":{"mood":"2"}}])", R"("type":"f64","steps":1,"clamp":{})"));
+  EXPECT_EQ(d1.hash(), d2.hash());
+  // Expression spellings.
+  ASSERT_PARSES(x1, rdoc(R"j([{"if":"not (mood < 1) || hunger","set":{"mood":"pow(mood, 2)"}}])j"));
+  ASSERT_PARSES(x2, rdoc(R"([{"if":"!(mood<1) or hunger","set":{"mood":"mood ** 2.0"}}])"));
+  EXPECT_EQ(x1.hash(), x2.hash());
+}
+
+TEST(RulesHash, Sensitivity) {
+  auto replace = [](std::string s, const std::string &from,
+                    const std::string &to) {
+    size_t at = s.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    if (at != std::string::npos)
+      s.replace(at, from.size(), to);
+    return s;
+  };
+  std::vector<std::string> variants = {kRulesFull};
+  std::vector<std::pair<std::string, std::string>> edits = {
+      {R"("type":"f32")", R"("type":"f64")"},
+      {R"("steps":10)", R"("steps":11)"},
+      {R"(,"steps":10)", ""},
+      {R"("mood":[0,1.0],)", ""},
+      {R"("mood":[0,1.0])", R"("mood":[0,0.9])"},
+      {R"("mood":[0,1.0])", R"("hunger":[0,1.0])"},
+      {R"("mood<0.2")", R"("mood<=0.2")"},
+      {R"("if":"mood<0.2",)", ""},
+      {R"("sub":{"energy")", R"("add":{"energy")"},
+      {R"("sub":{"energy")", R"("set":{"energy")"},
+      {R"("sub":{"energy")", R"("mul":{"energy")"},
+      {R"("sub":{"energy")", R"("sub":{"hunger")"},
+      {R"("1e-2")", R"("2e-2")"},
+      {R"j("(mood)")j", R"("energy")"},
+      {R"(["energy","mood","hunger"])", R"(["energy","mood","hunger","fun"])"},
+      {R"(["energy","mood","hunger"])", R"(["mood","energy","hunger"])"},
+      {R"j({"mul":{"mood":"(mood)","energy":"0.999"}})j", R"({"mul":{"energy":"0.999"}})"},
+  };
+  for (const auto &[from, to] : edits)
+    variants.push_back(replace(kRulesFull, from, to));
+  // Rule order matters.
+  variants.push_back(replace(
+      replace(kRulesFull, R"j({"if":"mood<0.2","sub":{"energy":"0.01*(0.2-mood)"}},)j", ""),
+      R"j({"mul":{"mood":"(mood)","energy":"0.999"}}])j",
+      R"j({"mul":{"mood":"(mood)","energy":"0.999"}},{"if":"mood<0.2","sub":{"energy":"0.01*(0.2-mood)"}}])j"));
+  std::set<std::pair<uint64_t, uint64_t>> hashes;
+  for (const std::string &v : variants) {
+    ASSERT_PARSES(d, v);
+    hashes.insert({d.hash().hi, d.hash().lo});
+  }
+  EXPECT_EQ(hashes.size(), variants.size());
+}
+
+TEST(FamiliesHash, GoldenValues) {
+  // Persistent cache keys, as for the pipeline family (see
+  // DescriptorHash.GoldenValue): a change here invalidates stored kernels.
+  ASSERT_PARSES(s, R"({"specjit":1,"kind":"series","inputs":[{"name":"close","type":"f64"}],)"
+                   R"("output":{"type":"f64"},"indicators":[)"
+                   R"({"name":"ema12","op":"ema","input":"close","period":12},)"
+                   R"({"name":"sig","op":"trend","input":"close","against":["ema12"],"upper":0.01}]})");
+  EXPECT_EQ(s.canonical(),
+            R"({"indicators":[{"input":"close","name":"ema12","op":"ema","period":12,"seed":"first"},)"
+            R"({"against":["ema12"],"input":"close","lower":0,"name":"sig","op":"trend","upper":0.01,)"
+            R"("weights":[1]}],"inputs":[{"name":"close","type":"f64"}],"kind":"series",)"
+            R"("output":{"columns":["ema12","sig"],"type":"f64"},"specjit":1})");
+  EXPECT_EQ(s.hash().hex(), "ed0d8d86aab672c334b8661123393421");
+  ASSERT_PARSES(r, R"j({"specjit":1,"kind":"rules","meters":["energy","mood"],"type":"f32",)j"
+                   R"j("rules":[{"if":"mood < 0.2","sub":{"energy":"0.01 * (0.2 - mood)"}}],)j"
+                   R"j("clamp":{"energy":[0,1]},"steps":10})j");
+  EXPECT_EQ(r.canonical(),
+            R"j({"clamp":{"energy":[0,1]},"kind":"rules","meters":["energy","mood"],)j"
+            R"j("rules":[{"if":"mood < 0.2","sub":{"energy":"0.01 * (0.2 - mood)"}}],)j"
+            R"j("specjit":1,"steps":10,"type":"f32"})j");
+  EXPECT_EQ(r.hash().hex(), "8cb8795e6cc84cc2f924636361f8e91d");
+}
+
+//===----------------------------------------------------------------------===//
+// Both new families: round trip, dispatch, files, robustness
+//===----------------------------------------------------------------------===//
+
+TEST(FamiliesCanonical, RoundTrip) {
+  std::vector<std::string> texts = {
+      kSeriesFull,
+      kRulesFull,
+      readSourceFile("examples/strategy.json"),
+      readSourceFile("examples/needs_rules.json"),
+      sdoc("[" + sind("a b", "sma", R"("input":"c\"d","period":1)") + "," +
+           sind("x", "weighted_sum", R"("terms":[{"input":"a b","weight":-0.0}],"bias":1e300)") + "]",
+           R"([{"name":"c\"d","type":"f32"}])", R"({"type":"f64","columns":["x"]})"),
+      R"({"specjit":1,"kind":"rules","meters":["a b","and","é"],"rules":[)"
+      R"j({"if":"-`a b` ** 2 > 3 ? 1 : select(`and`, 0, 1)","set":{"é":"`é` / 3"}},)j"
+      R"j({"mul":{"and":"1.5e-7"},"sub":{"a b":"-(-`and`)"}}],"clamp":{"é":[-0.0,0]}})j",
+  };
+  for (const std::string &text : texts) {
+    ASSERT_PARSES(d, text);
+    ASSERT_PARSES(again, d.canonical());
+    EXPECT_EQ(again.canonical(), d.canonical()) << text;
+    EXPECT_EQ(again.hash(), d.hash());
+    EXPECT_EQ(again.kind(), d.kind());
+    EXPECT_EQ(again.outputNames(), d.outputNames());
+    EXPECT_TRUE(static_cast<bool>(llvm::json::parse(d.canonical())));
+    EXPECT_EQ(d.canonical().find('\n'), std::string::npos);
+    if (d.kind() == Kind::Series) {
+      ASSERT_EQ(again.series().indicators.size(), d.series().indicators.size());
+      for (size_t i = 0; i < d.series().indicators.size(); ++i) {
+        EXPECT_EQ(again.series().indicators[i].sources, d.series().indicators[i].sources);
+        EXPECT_EQ(again.series().indicators[i].lookback, d.series().indicators[i].lookback);
+        EXPECT_EQ(again.series().indicators[i].weights, d.series().indicators[i].weights);
+      }
+    }
+  }
+}
+
+TEST(FamiliesDispatch, KindAndFromJson) {
+  EXPECT_PARSE_ERROR(R"({"specjit":1,"kind":"rule","meters":["a"],"rules":[]})", "kind",
+                     "unknown kind 'rule' (expected one of pipeline, series, rules); did you "
+                     "mean 'rules'?");
+  EXPECT_PARSE_ERROR(R"({"specjit":1,"kind":["series"]})", "kind",
+                     "expected a string naming the family (one of pipeline, series, rules)");
+  EXPECT_PARSE_ERROR(R"({"specjit":2,"kind":"series"})", "specjit", "unsupported format version 2");
+  EXPECT_PARSE_ERROR(R"({"specjit":1})", "descriptor",
+                     "missing required key 'kind' (the descriptor family: one of pipeline, "
+                     "series, rules)");
+  // A pipeline document with another kind: its keys are unknown there.
+  EXPECT_PARSE_ERROR(doc(kABC, "[]").replace(doc(kABC, "[]").find("pipeline"), 8, "rules"),
+                     "descriptor", "unknown key 'inputs'");
+  // fromJSON on values built in C++: NaN and infinity are rejected.
+  llvm::json::Value series = llvm::json::Object{
+      {"specjit", 1},
+      {"kind", "series"},
+      {"inputs", llvm::json::Array{llvm::json::Object{{"name", "p"}, {"type", "f64"}}}},
+      {"output", llvm::json::Object{{"type", "f64"}}},
+      {"indicators", llvm::json::Array{llvm::json::Object{
+                         {"name", "w"}, {"op", "weighted_sum"},
+                         {"terms", llvm::json::Array{llvm::json::Object{
+                                       {"input", "p"}, {"weight", NAN}}}}}}}};
+  llvm::Expected<Descriptor> s = Descriptor::fromJSON(series);
+  ASSERT_FALSE(static_cast<bool>(s));
+  EXPECT_NE(llvm::toString(s.takeError())
+                .find("indicators[0].terms[0].weight: expected a finite number, got NaN"),
+            std::string::npos);
+  llvm::json::Value rules = llvm::json::Object{
+      {"specjit", 1},
+      {"kind", "rules"},
+      {"meters", llvm::json::Array{"m"}},
+      {"rules", llvm::json::Array{}},
+      {"clamp", llvm::json::Object{{"m", llvm::json::Array{0.0, INFINITY}}}}};
+  llvm::Expected<Descriptor> r = Descriptor::fromJSON(rules);
+  ASSERT_FALSE(static_cast<bool>(r));
+  EXPECT_NE(llvm::toString(r.takeError()).find("clamp.m[1]: expected a finite number"),
+            std::string::npos);
+  llvm::json::Value good = llvm::json::Object{
+      {"specjit", 1}, {"kind", "rules"}, {"meters", llvm::json::Array{"m"}},
+      {"rules", llvm::json::Array{llvm::json::Object{
+                    {"add", llvm::json::Object{{"m", "1"}}}}}}};
+  llvm::Expected<Descriptor> g = Descriptor::fromJSON(good);
+  ASSERT_TRUE(static_cast<bool>(g)) << llvm::toString(g.takeError());
+  ASSERT_PARSES(gt, R"({"specjit":1,"kind":"rules","meters":["m"],"rules":[{"add":{"m":"1"}}]})");
+  EXPECT_EQ(g->hash(), gt.hash());
+}
+
+TEST(FamiliesFiles, NewExamplesParse) {
+  llvm::Expected<Descriptor> s = Descriptor::fromFile(
+      std::string(SPECJIT_SOURCE_DIR) + "/examples/strategy.json");
+  ASSERT_TRUE(static_cast<bool>(s)) << llvm::toString(s.takeError());
+  EXPECT_EQ(s->kind(), Kind::Series);
+  const SeriesSpec &ss = s->series();
+  EXPECT_EQ(ss.inputs.size(), 1u);
+  EXPECT_EQ(ss.inputs[0].name, "close");
+  EXPECT_EQ(ss.outputType, DType::F64);
+  EXPECT_GE(ss.indicators.size(), 12u);
+  std::set<IndicatorOp> ops;
+  std::set<EmaSeed> emaSeeds;
+  for (const Indicator &ind : ss.indicators) {
+    ops.insert(ind.op);
+    if (ind.op == IndicatorOp::Ema)
+      emaSeeds.insert(ind.seed);
+  }
+  EXPECT_EQ(ops.size(), 11u) << "every op";
+  EXPECT_EQ(emaSeeds.size(), 2u) << "EMAs with both seeds";
+  llvm::Expected<Descriptor> r = Descriptor::fromFile(
+      std::string(SPECJIT_SOURCE_DIR) + "/examples/needs_rules.json");
+  ASSERT_TRUE(static_cast<bool>(r)) << llvm::toString(r.takeError());
+  const RulesSpec &rs = r->rules();
+  EXPECT_EQ(rs.meters.size(), 8u);
+  EXPECT_EQ(rs.rules.size(), 11u);
+  EXPECT_EQ(rs.steps, 10);
+  EXPECT_EQ(rs.type, DType::F32);
+  std::set<RuleAction::Kind> kinds;
+  for (const Rule &rule : rs.rules)
+    for (const RuleAction &a : rule.actions)
+      kinds.insert(a.kind);
+  EXPECT_EQ(kinds.size(), 4u) << "set, add, sub and mul";
+  EXPECT_TRUE(llvm::all_of(rs.clamp, [](const auto &c) { return c.has_value(); }));
+}
+
+TEST(FamiliesRobustness, EveryPrefixOfTheNewExamplesIsAnError) {
+  for (const char *file : {"examples/strategy.json", "examples/needs_rules.json"}) {
+    std::string text = readSourceFile(file);
+    ASSERT_FALSE(text.empty());
+    // The closing brace is the last non-space byte: every shorter prefix is
+    // cut JSON.
+    size_t end = text.find_last_not_of(" \n\r\t");
+    ASSERT_EQ(text[end], '}');
+    for (size_t n = 0; n <= end; ++n) {
+      llvm::Expected<Descriptor> d = Descriptor::parse(StringRef(text).take_front(n));
+      EXPECT_FALSE(static_cast<bool>(d)) << file << " " << n;
+      if (!d)
+        EXPECT_FALSE(llvm::toString(d.takeError()).empty());
+    }
+  }
+}
+
+TEST(FamiliesRobustness, MutationsNeverCrash) {
+  std::mt19937 rng(777);
+  const char alphabet[] = "{}[]\",:01-.eE aZ\\u`<>()*+";
+  for (const char *file : {"examples/strategy.json", "examples/needs_rules.json"}) {
+    std::string text = readSourceFile(file);
+    ASSERT_FALSE(text.empty());
+    int parsed = 0;
+    for (int iter = 0; iter < 1500; ++iter) {
+      std::string m = text;
+      int edits = 1 + rng() % 3;
+      for (int e = 0; e < edits; ++e) {
+        size_t at = rng() % m.size();
+        switch (rng() % 3) {
+        case 0: m[at] = alphabet[rng() % (sizeof(alphabet) - 1)]; break;
+        case 1: m.erase(at, 1); break;
+        default: m.insert(at, 1, alphabet[rng() % (sizeof(alphabet) - 1)]);
+        }
+      }
+      llvm::Expected<Descriptor> d = Descriptor::parse(m);
+      if (!d) {
+        EXPECT_FALSE(llvm::toString(d.takeError()).empty());
+        continue;
+      }
+      ++parsed;
+      ASSERT_PARSES(again, d->canonical());
+      EXPECT_EQ(again.canonical(), d->canonical()) << m;
+    }
+    EXPECT_GT(parsed, 0) << file;
+  }
+}
+
+TEST(FamiliesFiles, SchemasDescribeEveryProperty) {
+  for (const char *family : {"series", "rules"}) {
+    std::string text = readSourceFile(std::string("schemas/") + family + ".schema.json");
+    llvm::Expected<llvm::json::Value> schema = llvm::json::parse(text);
+    ASSERT_TRUE(static_cast<bool>(schema)) << llvm::toString(schema.takeError());
+    const llvm::json::Object *root = schema->getAsObject();
+    ASSERT_TRUE(root);
+    EXPECT_EQ(root->getString("$schema").value_or(""),
+              "https://json-schema.org/draft/2020-12/schema");
+    std::vector<std::pair<std::string, const llvm::json::Value *>> work = {{"", &*schema}};
+    int objects = 0;
+    while (!work.empty()) {
+      auto [where, v] = work.back();
+      work.pop_back();
+      if (const llvm::json::Object *o = v->getAsObject()) {
+        if (const llvm::json::Object *props = o->getObject("properties")) {
+          ++objects;
+          const llvm::json::Value *ap = o->get("additionalProperties");
+          EXPECT_TRUE(ap && ap->getAsBoolean() == false) << family << where;
+          for (const auto &kv : *props) {
+            const llvm::json::Object *p = kv.second.getAsObject();
+            EXPECT_TRUE(p && p->getString("description"))
+                << family << where << "/" << kv.first.str();
+          }
+        }
+        for (const auto &kv : *o)
+          work.push_back({where + "/" + kv.first.str(), &kv.second});
+      } else if (const llvm::json::Array *a = v->getAsArray()) {
+        for (size_t i = 0; i < a->size(); ++i)
+          work.push_back({where + "/" + std::to_string(i), &(*a)[i]});
+      }
+    }
+    EXPECT_GE(objects, StringRef(family) == "series" ? 15 : 2) << family;
+    const llvm::json::Array *examples = root->getArray("examples");
+    ASSERT_TRUE(examples && !examples->empty());
+    for (const llvm::json::Value &ex : *examples) {
+      llvm::Expected<Descriptor> d = Descriptor::fromJSON(ex);
+      EXPECT_TRUE(static_cast<bool>(d)) << (d ? "" : llvm::toString(d.takeError()));
+    }
+  }
+  // Every indicator op has a oneOf branch keyed on its const.
+  std::string text = readSourceFile("schemas/series.schema.json");
+  llvm::Expected<llvm::json::Value> schema = llvm::json::parse(text);
+  ASSERT_TRUE(static_cast<bool>(schema));
+  const llvm::json::Object *defs = schema->getAsObject()->getObject("$defs");
+  ASSERT_TRUE(defs);
+  const llvm::json::Array *oneOf = defs->getObject("indicator")->getArray("oneOf");
+  ASSERT_TRUE(oneOf);
+  EXPECT_EQ(oneOf->size(), 11u);
+  for (IndicatorOp op : {IndicatorOp::Sma, IndicatorOp::Ema, IndicatorOp::Wma,
+                         IndicatorOp::Dema, IndicatorOp::Tema, IndicatorOp::Hma,
+                         IndicatorOp::Lsma, IndicatorOp::Kama,
+                         IndicatorOp::WeightedSum, IndicatorOp::Crossover,
+                         IndicatorOp::Trend}) {
+    const llvm::json::Object *def = defs->getObject(indicatorOpName(op));
+    ASSERT_TRUE(def) << indicatorOpName(op).str();
+    const llvm::json::Object *op_ = def->getObject("properties")->getObject("op");
+    ASSERT_TRUE(op_);
+    EXPECT_EQ(op_->getString("const").value_or(""), indicatorOpName(op));
   }
 }
 

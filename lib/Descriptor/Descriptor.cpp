@@ -4,11 +4,17 @@
 //   1. a linear pre-scan of the text that bounds JSON nesting (llvm::json
 //      recurses) and finds duplicate object keys (llvm::json keeps the last);
 //   2. llvm::json::parse;
-//   3. DescriptorParser: validation of every key, with the JSON path of the
-//      fault in every error, interleaved with the analysis that builds the
-//      Plan (column kinds, missing sentinels, value ids);
-//   4. the canonical text, written from the validated PipelineSpec (not from
-//      the JSON), and its xxh3-128 hash.
+//   3. the header (`specjit`, `kind`), then the family's parser: validation
+//      of every key, with the JSON path of the fault in every error,
+//      interleaved with the analysis. The pipeline family (PipelineParser,
+//      here) builds the Plan (column kinds, missing sentinels, value ids);
+//      `series` and `rules` live in SeriesDescriptor.cpp and
+//      RulesDescriptor.cpp and share the helpers of DescriptorInternal.h;
+//   4. the canonical text, written from the validated specification (not
+//      from the JSON), and its xxh3-128 hash (DescriptorParser::make).
+//
+// The pipeline canonical form is described below; the other families
+// describe theirs at the top of their files.
 //
 // Canonical form: compact JSON, keys sorted bytewise, `name` dropped,
 // defaults written out ("steps": [], one_hot "unknown", label_encode
@@ -81,8 +87,22 @@ llvm::StringRef stepOpName(StepOp op) {
 
 namespace {
 
+using detail::asInt64;
+using detail::checkKeys;
+using detail::describe;
+using detail::expected;
+using detail::failAt;
+using detail::fitsInt64;
 using detail::formatNumber;
+using detail::indexPath;
+using detail::jsonString;
+using detail::keyPath;
 using detail::makeError;
+using detail::quoted;
+using detail::readBool;
+using detail::readFinite;
+using detail::readNonEmptyString;
+using detail::requireKey;
 
 constexpr StepOp kAllOps[] = {
     StepOp::Standardize, StepOp::MinMax,      StepOp::Log,
@@ -102,6 +122,10 @@ constexpr size_t kMaxJsonObjects = 1u << 17;
 constexpr size_t kMaxJsonValues = 1u << 23;
 /// Columns listed in "current columns: ..." hints.
 constexpr size_t kMaxListed = 20;
+
+} // namespace
+
+namespace detail {
 
 //===----------------------------------------------------------------------===//
 // Messages and paths
@@ -201,7 +225,7 @@ Error expected(StringRef path, const Twine &what, const json::Value &got) {
 }
 
 Error readFinite(const json::Value &v, StringRef path, double &out,
-                 StringRef what = "a finite number") {
+                 StringRef what) {
   std::optional<double> d = v.getAsNumber();
   if (!d || !std::isfinite(*d))
     return expected(path, what, v);
@@ -274,6 +298,10 @@ Error requireKey(const json::Object &o, StringRef path, StringRef key,
   }
   return failAt(path, msg);
 }
+
+} // namespace detail
+
+namespace {
 
 //===----------------------------------------------------------------------===//
 // Pre-scan of the JSON text
@@ -478,12 +506,12 @@ std::string formatJsonError(Error e, StringRef text) {
 } // namespace
 
 //===----------------------------------------------------------------------===//
-// DescriptorParser: validation and analysis
+// PipelineParser: validation and analysis of the pipeline family
 //===----------------------------------------------------------------------===//
 
-class DescriptorParser {
+class PipelineParser {
 public:
-  Expected<Descriptor> run(const json::Value &root);
+  Expected<Descriptor> run(const json::Object &root);
 
 private:
   /// One current column: a slot of a doubly linked list (steps splice in
@@ -559,8 +587,8 @@ private:
   PlanNode &addNode(StepOp op);
 };
 
-int DescriptorParser::newValue(ValueKind kind, std::optional<int64_t> missing,
-                               std::string name, int from) {
+int PipelineParser::newValue(ValueKind kind, std::optional<int64_t> missing,
+                             std::string name, int from) {
   nameBytes += name.size();
   PlanValue v;
   v.kind = kind;
@@ -571,7 +599,7 @@ int DescriptorParser::newValue(ValueKind kind, std::optional<int64_t> missing,
   return static_cast<int>(plan.values.size()) - 1;
 }
 
-int DescriptorParser::insertBefore(int before, int value) {
+int PipelineParser::insertBefore(int before, int value) {
   int s = static_cast<int>(slots.size());
   Slot slot;
   slot.value = value;
@@ -591,7 +619,7 @@ int DescriptorParser::insertBefore(int before, int value) {
   return s;
 }
 
-void DescriptorParser::unlink(int s) {
+void PipelineParser::unlink(int s) {
   Slot &slot = slots[s];
   if (slot.prev < 0)
     head = slot.next;
@@ -607,7 +635,7 @@ void DescriptorParser::unlink(int s) {
   --liveColumns;
 }
 
-std::string DescriptorParser::currentColumns() const {
+std::string PipelineParser::currentColumns() const {
   std::string out;
   size_t n = 0;
   for (int s = head; s >= 0; s = slots[s].next, ++n) {
@@ -622,16 +650,16 @@ std::string DescriptorParser::currentColumns() const {
   return n ? out : "none";
 }
 
-std::string DescriptorParser::originOf(int value) const {
+std::string PipelineParser::originOf(int value) const {
   int from = origin[value];
   if (from < 0)
     return "inputs[" + std::to_string(-from - 1) + "]";
   return "steps[" + std::to_string(from) + "]";
 }
 
-Error DescriptorParser::readStepColumn(const json::Object &o,
-                                       const std::string &path, StringRef what,
-                                       Step &step, int &slot) {
+Error PipelineParser::readStepColumn(const json::Object &o,
+                                     const std::string &path, StringRef what,
+                                     Step &step, int &slot) {
   const json::Value *v;
   if (Error e = requireKey(o, path, "column", what, v))
     return e;
@@ -641,8 +669,8 @@ Error DescriptorParser::readStepColumn(const json::Object &o,
   return Error::success();
 }
 
-Error DescriptorParser::lookupColumn(const json::Value &v, StringRef path,
-                                     int &slot) {
+Error PipelineParser::lookupColumn(const json::Value &v, StringRef path,
+                                   int &slot) {
   std::optional<StringRef> name = v.getAsString();
   if (!name || name->empty())
     return expected(path, "a column name (a non-empty string)", v);
@@ -654,8 +682,8 @@ Error DescriptorParser::lookupColumn(const json::Value &v, StringRef path,
   return Error::success();
 }
 
-Error DescriptorParser::requireNumeric(int slot, StringRef path,
-                                       StringRef op) {
+Error PipelineParser::requireNumeric(int slot, StringRef path,
+                                     StringRef op) {
   if (slotKind(slot) != ValueKind::String)
     return Error::success();
   return failAt(path, "column " + quoted(slotName(slot)) +
@@ -664,9 +692,9 @@ Error DescriptorParser::requireNumeric(int slot, StringRef path,
                           "be consumed by one_hot and label_encode)");
 }
 
-Error DescriptorParser::checkProduced(StringRef stepPath, StringRef op,
-                                      ArrayRef<std::string> names,
-                                      ArrayRef<int> consumed) {
+Error PipelineParser::checkProduced(StringRef stepPath, StringRef op,
+                                    ArrayRef<std::string> names,
+                                    ArrayRef<int> consumed) {
   llvm::StringSet<> seen;
   llvm::DenseSet<int> consumedSet(consumed.begin(), consumed.end());
   for (const std::string &name : names) {
@@ -684,9 +712,9 @@ Error DescriptorParser::checkProduced(StringRef stepPath, StringRef op,
   return Error::success();
 }
 
-Error DescriptorParser::checkColumnBudget(StringRef stepPath, StringRef op,
-                                          size_t consumed, uint64_t produced,
-                                          uint64_t producedNameBytes) {
+Error PipelineParser::checkColumnBudget(StringRef stepPath, StringRef op,
+                                        size_t consumed, uint64_t produced,
+                                        uint64_t producedNameBytes) {
   uint64_t after = liveColumns - consumed + produced;
   if (produced > kMaxColumns || after > kMaxColumns)
     return failAt(stepPath, op + " would make " + Twine(after) +
@@ -700,7 +728,7 @@ Error DescriptorParser::checkColumnBudget(StringRef stepPath, StringRef op,
   return Error::success();
 }
 
-PlanNode &DescriptorParser::addNode(StepOp op) {
+PlanNode &PipelineParser::addNode(StepOp op) {
   PlanNode node;
   node.op = op;
   node.step = static_cast<int>(spec.steps.size());
@@ -708,7 +736,7 @@ PlanNode &DescriptorParser::addNode(StepOp op) {
   return plan.nodes.back();
 }
 
-void DescriptorParser::replaceWithFloat(int slot, StepOp op) {
+void PipelineParser::replaceWithFloat(int slot, StepOp op) {
   int in = slots[slot].value;
   int out = newValue(ValueKind::Float, std::nullopt, plan.values[in].name,
                      static_cast<int>(spec.steps.size()));
@@ -718,8 +746,8 @@ void DescriptorParser::replaceWithFloat(int slot, StepOp op) {
   slots[slot].value = out;
 }
 
-void DescriptorParser::splice(int slot, ArrayRef<int> alsoRemove,
-                              ArrayRef<int> values) {
+void PipelineParser::splice(int slot, ArrayRef<int> alsoRemove,
+                            ArrayRef<int> values) {
   for (int s : alsoRemove)
     unlink(s);
   int next = slots[slot].next;
@@ -732,40 +760,16 @@ void DescriptorParser::splice(int slot, ArrayRef<int> alsoRemove,
 // Document, inputs, output
 //===----------------------------------------------------------------------===//
 
-Error DescriptorParser::parseHeader(const json::Object &root) {
-  const json::Value *v;
-  if (Error e = requireKey(root, "", "specjit", "the format version, 1", v))
-    return e;
-  std::optional<int64_t> version = asInt64(*v);
-  if (!version)
-    return expected("specjit", "the format version 1", *v);
-  if (*version != 1)
-    return failAt("specjit", "unsupported format version " +
-                                 Twine(*version) +
-                                 " (this build reads version 1)");
-  if (Error e = requireKey(root, "", "kind", "the descriptor family", v))
-    return e;
-  std::optional<StringRef> kind = v->getAsString();
-  if (!kind)
-    return expected("kind", "a string naming the family (pipeline)", *v);
-  if (*kind != kindName(Kind::Pipeline))
-    return failAt("kind", "unknown kind " + quoted(*kind) +
-                              " (expected one of pipeline)");
+Error PipelineParser::parseHeader(const json::Object &root) {
   if (Error e = checkKeys(root, "",
                           {"specjit", "kind", "name", "inputs", "output",
                            "steps"},
                           "a pipeline descriptor"))
     return e;
-  if (const json::Value *name = root.get("name")) {
-    std::optional<StringRef> s = name->getAsString();
-    if (!s)
-      return expected("name", "a string", *name);
-    spec.name = s->str();
-  }
-  return Error::success();
+  return detail::readDescriptorName(root, spec.name);
 }
 
-Error DescriptorParser::parseInputs(const json::Object &root) {
+Error PipelineParser::parseInputs(const json::Object &root) {
   const json::Value *v;
   if (Error e = requireKey(root, "", "inputs",
                            "a non-empty array of input columns", v))
@@ -848,7 +852,7 @@ Error DescriptorParser::parseInputs(const json::Object &root) {
   return Error::success();
 }
 
-Error DescriptorParser::parseOutputShape(const json::Object &root) {
+Error PipelineParser::parseOutputShape(const json::Object &root) {
   const json::Value *v;
   if (Error e = requireKey(root, "", "output",
                            "an object {\"type\": \"f32\" or \"f64\"}", v))
@@ -891,7 +895,7 @@ Error DescriptorParser::parseOutputShape(const json::Object &root) {
   return Error::success();
 }
 
-Error DescriptorParser::resolveOutputs() {
+Error PipelineParser::resolveOutputs() {
   auto stringError = [&](StringRef path, StringRef name) {
     return failAt(path, "column " + quoted(name) +
                             " is a string column and cannot be written to "
@@ -931,7 +935,7 @@ Error DescriptorParser::resolveOutputs() {
 // Steps
 //===----------------------------------------------------------------------===//
 
-Error DescriptorParser::parseSteps(const json::Object &root) {
+Error PipelineParser::parseSteps(const json::Object &root) {
   const json::Value *v = root.get("steps");
   if (!v)
     return Error::success();
@@ -944,7 +948,7 @@ Error DescriptorParser::parseSteps(const json::Object &root) {
   return Error::success();
 }
 
-Error DescriptorParser::parseStep(const json::Value &v, size_t index) {
+Error PipelineParser::parseStep(const json::Value &v, size_t index) {
   std::string path = indexPath("steps", index);
   const json::Object *o = v.getAsObject();
   if (!o)
@@ -1024,9 +1028,9 @@ Error DescriptorParser::parseStep(const json::Value &v, size_t index) {
 
 /// standardize, minmax, log, log1p, clip, bucketize: one numeric column in,
 /// one Float column out.
-Error DescriptorParser::parseFloatOp(const json::Object &o,
-                                     const std::string &path, Step &step,
-                                     int &slot) {
+Error PipelineParser::parseFloatOp(const json::Object &o,
+                                   const std::string &path, Step &step,
+                                   int &slot) {
   StringRef op = stepOpName(step.op);
   const json::Value *v;
   std::string colPath = keyPath(path, "column");
@@ -1116,8 +1120,8 @@ Error DescriptorParser::parseFloatOp(const json::Object &o,
   }
 }
 
-Error DescriptorParser::parseImpute(const json::Object &o,
-                                    const std::string &path, Step &step) {
+Error PipelineParser::parseImpute(const json::Object &o,
+                                  const std::string &path, Step &step) {
   const json::Value *v;
   std::string colPath = keyPath(path, "column");
   int slot;
@@ -1152,9 +1156,9 @@ Error DescriptorParser::parseImpute(const json::Object &o,
 }
 
 /// One category of a one_hot or label_encode step, typed by the column kind.
-Error DescriptorParser::parseCategory(const json::Value &v, StringRef path,
-                                      ValueKind kind, StringRef what,
-                                      int64_t &i, double &d, std::string &s) {
+Error PipelineParser::parseCategory(const json::Value &v, StringRef path,
+                                    ValueKind kind, StringRef what,
+                                    int64_t &i, double &d, std::string &s) {
   switch (kind) {
   case ValueKind::Int: {
     std::optional<int64_t> x = asInt64(v);
@@ -1232,8 +1236,8 @@ StringRef columnKindText(ValueKind kind) {
   return "a column";
 }
 
-Error DescriptorParser::parseOneHot(const json::Object &o,
-                                    const std::string &path, Step &step) {
+Error PipelineParser::parseOneHot(const json::Object &o,
+                                  const std::string &path, Step &step) {
   const json::Value *v;
   int slot;
   if (Error e = readStepColumn(o, path, "the column to encode", step, slot))
@@ -1360,9 +1364,9 @@ bool parseCategoryKey(StringRef key, ValueKind kind, int64_t &i, double &d) {
   return false;
 }
 
-Error DescriptorParser::parseLabelEncode(const json::Object &o,
-                                         const std::string &path,
-                                         Step &step) {
+Error PipelineParser::parseLabelEncode(const json::Object &o,
+                                       const std::string &path,
+                                       Step &step) {
   const json::Value *v;
   int slot;
   if (Error e = readStepColumn(o, path, "the column to encode", step, slot))
@@ -1477,8 +1481,8 @@ Error DescriptorParser::parseLabelEncode(const json::Object &o,
   return Error::success();
 }
 
-Error DescriptorParser::parsePolynomial(const json::Object &o,
-                                        const std::string &path, Step &step) {
+Error PipelineParser::parsePolynomial(const json::Object &o,
+                                      const std::string &path, Step &step) {
   const json::Value *v;
   std::string colsWhat = "a non-empty array of numeric column names";
   if (Error e = requireKey(o, path, "columns", colsWhat, v))
@@ -1629,7 +1633,7 @@ Error DescriptorParser::parsePolynomial(const json::Object &o,
   return Error::success();
 }
 
-namespace {
+namespace detail {
 /// Copies `e` with every Column node's `arg` set from `argOf`.
 ExprPtr resolveExpr(const ExprPtr &e, const llvm::StringMap<int> &argOf) {
   switch (e->kind) {
@@ -1649,10 +1653,10 @@ ExprPtr resolveExpr(const ExprPtr &e, const llvm::StringMap<int> &argOf) {
   }
   return e;
 }
-} // namespace
+} // namespace detail
 
-Error DescriptorParser::parseExprStep(const json::Object &o,
-                                      const std::string &path, Step &step) {
+Error PipelineParser::parseExprStep(const json::Object &o,
+                                    const std::string &path, Step &step) {
   const json::Value *v;
   if (Error e = requireKey(o, path, "name",
                            "the name of the produced column", v))
@@ -1693,7 +1697,7 @@ Error DescriptorParser::parseExprStep(const json::Object &o,
     argOf[ref.name] = static_cast<int>(args.size());
     args.push_back(slots[it->second].value);
   }
-  step.expr = resolveExpr(*parsed, argOf);
+  step.expr = detail::resolveExpr(*parsed, argOf);
 
   int stepIndex = static_cast<int>(spec.steps.size());
   auto existing = byName.find(step.name);
@@ -1715,13 +1719,19 @@ Error DescriptorParser::parseExprStep(const json::Object &o,
 // Canonical form
 //===----------------------------------------------------------------------===//
 
-namespace {
+namespace detail {
 
 void numberAttr(json::OStream &j, StringRef key, double v) {
   j.attributeBegin(key);
   j.rawValue(formatNumber(v));
   j.attributeEnd();
 }
+
+} // namespace detail
+
+namespace {
+
+using detail::numberAttr;
 
 void categories(json::OStream &j, const Step &s) {
   j.array([&] {
@@ -1863,32 +1873,152 @@ std::string canonicalText(const PipelineSpec &spec) {
 
 } // namespace
 
-Expected<Descriptor> DescriptorParser::run(const json::Value &rootValue) {
-  const json::Object *root = rootValue.getAsObject();
-  if (!root)
-    return expected("", "a JSON object (a descriptor)", rootValue);
-  if (Error e = parseHeader(*root))
+Expected<Descriptor> PipelineParser::run(const json::Object &root) {
+  if (Error e = parseHeader(root))
     return std::move(e);
-  if (Error e = parseInputs(*root))
+  if (Error e = parseInputs(root))
     return std::move(e);
-  if (Error e = parseOutputShape(*root))
+  if (Error e = parseOutputShape(root))
     return std::move(e);
-  if (Error e = parseSteps(*root))
+  if (Error e = parseSteps(root))
     return std::move(e);
   if (Error e = resolveOutputs())
     return std::move(e);
+  std::string canonical = canonicalText(spec);
+  return DescriptorParser::make(std::move(spec), std::move(canonical));
+}
 
+//===----------------------------------------------------------------------===//
+// Shared by the families
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+Hash128 hashText(StringRef text) {
+  llvm::XXH128_hash_t h = llvm::xxh3_128bits(ArrayRef<uint8_t>(
+      reinterpret_cast<const uint8_t *>(text.data()), text.size()));
+  Hash128 out;
+  out.hi = h.high64;
+  out.lo = h.low64;
+  return out;
+}
+
+constexpr Kind kAllKinds[] = {Kind::Pipeline, Kind::Series, Kind::Rules};
+
+std::string kindList() {
+  std::string out;
+  for (Kind k : kAllKinds)
+    out += (out.empty() ? "" : ", ") + kindName(k).str();
+  return out;
+}
+
+} // namespace
+
+Descriptor DescriptorParser::make(PipelineSpec spec, std::string canonical) {
   Descriptor d;
   d.kind_ = Kind::Pipeline;
-  d.canonical_ = canonicalText(spec);
-  llvm::XXH128_hash_t h = llvm::xxh3_128bits(
-      ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(d.canonical_.data()),
-                        d.canonical_.size()));
-  d.hash_.hi = h.high64;
-  d.hash_.lo = h.low64;
+  d.hash_ = hashText(canonical);
+  d.canonical_ = std::move(canonical);
   d.pipeline_ = std::make_shared<const PipelineSpec>(std::move(spec));
-  return std::move(d);
+  return d;
 }
+
+Descriptor DescriptorParser::make(SeriesSpec spec, std::string canonical) {
+  Descriptor d;
+  d.kind_ = Kind::Series;
+  d.hash_ = hashText(canonical);
+  d.canonical_ = std::move(canonical);
+  d.series_ = std::make_shared<const SeriesSpec>(std::move(spec));
+  return d;
+}
+
+Descriptor DescriptorParser::make(RulesSpec spec, std::string canonical) {
+  Descriptor d;
+  d.kind_ = Kind::Rules;
+  d.hash_ = hashText(canonical);
+  d.canonical_ = std::move(canonical);
+  d.rules_ = std::make_shared<const RulesSpec>(std::move(spec));
+  return d;
+}
+
+namespace detail {
+
+Error parseHeader(const json::Object &root, Kind &kind) {
+  const json::Value *v;
+  if (Error e = requireKey(root, "", "specjit", "the format version, 1", v))
+    return e;
+  std::optional<int64_t> version = asInt64(*v);
+  if (!version)
+    return expected("specjit", "the format version 1", *v);
+  if (*version != 1)
+    return failAt("specjit", "unsupported format version " +
+                                 Twine(*version) +
+                                 " (this build reads version 1)");
+  if (Error e = requireKey(root, "", "kind",
+                           "the descriptor family: one of " + kindList(), v))
+    return e;
+  std::optional<StringRef> name = v->getAsString();
+  if (!name)
+    return expected("kind", "a string naming the family (one of " +
+                                kindList() + ")",
+                    *v);
+  for (Kind k : kAllKinds)
+    if (*name == kindName(k)) {
+      kind = k;
+      return Error::success();
+    }
+  std::string msg =
+      "unknown kind " + quoted(*name) + " (expected one of " + kindList() + ")";
+  for (Kind k : kAllKinds)
+    if (name->edit_distance(kindName(k), true, 3) <= 2) {
+      msg += "; did you mean '" + kindName(k).str() + "'?";
+      break;
+    }
+  return failAt("kind", msg);
+}
+
+Error readDescriptorName(const json::Object &root, std::string &out) {
+  if (const json::Value *name = root.get("name")) {
+    std::optional<StringRef> s = name->getAsString();
+    if (!s)
+      return expected("name", "a string", *name);
+    out = s->str();
+  }
+  return Error::success();
+}
+
+std::string suggestName(StringRef bad, ArrayRef<std::string> candidates) {
+  StringRef best;
+  unsigned bestDistance = 3;
+  for (const std::string &c : candidates) {
+    unsigned dist = bad.edit_distance(c, true, bestDistance);
+    if (dist < bestDistance) {
+      bestDistance = dist;
+      best = c;
+    }
+  }
+  if (best.empty() || bad.size() < 2)
+    return "";
+  return "; did you mean " + quoted(best) + "?";
+}
+
+std::string listNames(ArrayRef<std::string> names) {
+  if (names.empty())
+    return "none";
+  std::string out;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i == kMaxListed) {
+      out += ", ... (" + std::to_string(names.size()) + " in all)";
+      break;
+    }
+    if (i)
+      out += ", ";
+    out += names[i];
+  }
+  return out;
+}
+
+} // namespace detail
 
 //===----------------------------------------------------------------------===//
 // Descriptor
@@ -1939,7 +2069,18 @@ Expected<Descriptor> Descriptor::parse(StringRef text) {
 }
 
 Expected<Descriptor> Descriptor::fromJSON(const json::Value &v) {
-  return DescriptorParser().run(v);
+  const json::Object *root = v.getAsObject();
+  if (!root)
+    return expected("", "a JSON object (a descriptor)", v);
+  Kind kind = Kind::Pipeline;
+  if (Error e = detail::parseHeader(*root, kind))
+    return std::move(e);
+  switch (kind) {
+  case Kind::Series: return detail::parseSeries(*root);
+  case Kind::Rules: return detail::parseRules(*root);
+  case Kind::Pipeline: break;
+  }
+  return PipelineParser().run(*root);
 }
 
 Expected<Descriptor> Descriptor::fromFile(StringRef path) {

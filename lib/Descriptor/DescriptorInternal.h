@@ -9,14 +9,29 @@
 
 #include "specjit/Descriptor.h"
 
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
+#include "llvm/Support/JSON.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace specjit {
 namespace jit {
+
+/// Builds a Descriptor from a validated specification and its canonical
+/// text (the friend of Descriptor that sets its private members, and
+/// computes the hash). Used by every family's parser.
+class DescriptorParser {
+public:
+  static Descriptor make(PipelineSpec spec, std::string canonical);
+  static Descriptor make(SeriesSpec spec, std::string canonical);
+  static Descriptor make(RulesSpec spec, std::string canonical);
+};
+
 namespace detail {
 
 /// Deepest nesting accepted in JSON text and in expressions.
@@ -49,6 +64,77 @@ std::string printExpr(const Expr &e);
 
 /// True if `name` can be written without backquotes in an expression.
 bool isPlainExprName(llvm::StringRef name);
+
+//===----------------------------------------------------------------------===//
+// Validation helpers shared by the families (Descriptor.cpp)
+//===----------------------------------------------------------------------===//
+
+/// "<path>: <msg>", with "descriptor" for the root path.
+llvm::Error failAt(llvm::StringRef path, const llvm::Twine &msg);
+/// A user string for a message: quoted, cut to a sane length.
+std::string quoted(llvm::StringRef s);
+/// A string as JSON text (with quotes and escapes).
+std::string jsonString(llvm::StringRef s);
+/// `parent.key`, or `parent["key"]` when the key is not a plain word.
+std::string keyPath(llvm::StringRef parent, llvm::StringRef key);
+/// `parent[i]`.
+std::string indexPath(llvm::StringRef parent, size_t i);
+/// An integer JSON value as int64, also from integral doubles (1.0, 1e0);
+/// std::nullopt when not an integer or out of range.
+std::optional<int64_t> asInt64(const llvm::json::Value &v);
+/// True when d is integral and converts to int64 exactly.
+bool fitsInt64(double d);
+/// What a JSON value is, for "got ..." in messages.
+std::string describe(const llvm::json::Value &v);
+/// "<path>: expected <what>, got <describe(got)>".
+llvm::Error expected(llvm::StringRef path, const llvm::Twine &what,
+                     const llvm::json::Value &got);
+llvm::Error readFinite(const llvm::json::Value &v, llvm::StringRef path,
+                       double &out,
+                       llvm::StringRef what = "a finite number");
+llvm::Error readBool(const llvm::json::Value &v, llvm::StringRef path,
+                     bool &out);
+llvm::Error readNonEmptyString(const llvm::json::Value &v,
+                               llvm::StringRef path, std::string &out,
+                               llvm::StringRef what);
+/// Unknown keys are errors everywhere: reports the first one in byte order,
+/// with a did-you-mean when it is close to an allowed key.
+llvm::Error checkKeys(const llvm::json::Object &o, llvm::StringRef path,
+                      llvm::ArrayRef<llvm::StringRef> allowed,
+                      llvm::StringRef what);
+/// Finds a required key; a missing one is an error saying what belongs there.
+llvm::Error requireKey(const llvm::json::Object &o, llvm::StringRef path,
+                       llvm::StringRef key, llvm::StringRef what,
+                       const llvm::json::Value *&out);
+
+/// Checks `specjit` (the version) and reads `kind`: an unknown kind is an
+/// error listing every family.
+llvm::Error parseHeader(const llvm::json::Object &root, Kind &kind);
+/// Reads the optional top-level `name` (a string; not hashed).
+llvm::Error readDescriptorName(const llvm::json::Object &root,
+                               std::string &out);
+/// "; did you mean 'x'?" when a candidate is close to `bad`, else "".
+std::string suggestName(llvm::StringRef bad,
+                        llvm::ArrayRef<std::string> candidates);
+/// "a, b, c" (at most 20, then "... (N in all)"), or "none".
+std::string listNames(llvm::ArrayRef<std::string> names);
+
+/// Copies `e` with every Column node's `arg` set from `argOf` (names absent
+/// from the map get 0: resolve only after checking every reference).
+ExprPtr resolveExpr(const ExprPtr &e, const llvm::StringMap<int> &argOf);
+
+/// Writes `"key": <formatNumber(v)>` to a JSON stream.
+void numberAttr(llvm::json::OStream &j, llvm::StringRef key, double v);
+
+//===----------------------------------------------------------------------===//
+// The families (one file each)
+//===----------------------------------------------------------------------===//
+
+/// SeriesDescriptor.cpp: a validated `kind: "series"` document (the header
+/// is already checked).
+llvm::Expected<Descriptor> parseSeries(const llvm::json::Object &root);
+/// RulesDescriptor.cpp: a validated `kind: "rules"` document.
+llvm::Expected<Descriptor> parseRules(const llvm::json::Object &root);
 
 } // namespace detail
 } // namespace jit

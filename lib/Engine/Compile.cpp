@@ -145,7 +145,8 @@ llvm::Expected<std::shared_ptr<KernelState>> buildKernel(const Descriptor &d,
     state->setFallback("jit: " + llvm::toString(fn.takeError()), millisSince(t0));
     return state;
   }
-  state->setCompiled(*fn, millisSince(t0));
+  state->compiledStateBytes.store(fn->stateBytes);
+  state->setCompiled(fn->fn, millisSince(t0));
   return state;
 }
 

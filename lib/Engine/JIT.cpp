@@ -46,8 +46,8 @@ std::atomic<uint64_t> dylibCounter{0};
 
 } // namespace
 
-Expected<KernelFn> loadKernelObject(std::unique_ptr<MemoryBuffer> object,
-                                    StringRef name) {
+Expected<LoadedKernel> loadKernelObject(std::unique_ptr<MemoryBuffer> object,
+                                        StringRef name) {
   JITInstance &inst = instance();
   if (!inst.jit)
     return createStringError(inconvertibleErrorCode(),
@@ -68,7 +68,14 @@ Expected<KernelFn> loadKernelObject(std::unique_ptr<MemoryBuffer> object,
   auto addr = j.lookup(*jd, kKernelEntryName);
   if (!addr)
     return addr.takeError();
-  return addr->toPtr<KernelFn>();
+  LoadedKernel k;
+  k.fn = addr->toPtr<KernelFn>();
+  // Only series kernels define the state size.
+  if (auto size = j.lookup(*jd, kStateBytesName))
+    k.stateBytes = static_cast<size_t>(size->toPtr<int64_t (*)()>()());
+  else
+    consumeError(size.takeError());
+  return k;
 }
 
 } // namespace engine

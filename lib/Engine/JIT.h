@@ -15,8 +15,13 @@ namespace engine {
 /// Links `object` into a fresh JITDylib of the process-wide LLJIT (created on
 /// first use, thread-safe) and returns its entry point. The code stays loaded
 /// for the life of the process.
-llvm::Expected<KernelFn> loadKernelObject(std::unique_ptr<llvm::MemoryBuffer> object,
-                                          llvm::StringRef name);
+struct LoadedKernel {
+  KernelFn fn = nullptr;
+  /// Series kernels: bytes of streaming state (0 for other families).
+  size_t stateBytes = 0;
+};
+llvm::Expected<LoadedKernel> loadKernelObject(std::unique_ptr<llvm::MemoryBuffer> object,
+                                              llvm::StringRef name);
 
 } // namespace engine
 } // namespace specjit

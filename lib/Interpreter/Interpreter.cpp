@@ -21,6 +21,7 @@
 #include "Interpreter/Interpreter.h"
 
 #include "Interpreter/ExprCode.h"
+#include "Interpreter/Families.h"
 #include "Interpreter/Lookup.h"
 
 #include <map>
@@ -1179,6 +1180,14 @@ std::string GenericInterpreter::describeFailure(const void *const *args,
 
 llvm::Expected<std::unique_ptr<Interpreter>>
 Interpreter::create(const jit::Descriptor &d) {
+  switch (d.kind()) {
+  case jit::Kind::Series:
+    return createSeriesInterpreter(d.series());
+  case jit::Kind::Rules:
+    return createRulesInterpreter(d.rules());
+  case jit::Kind::Pipeline:
+    break;
+  }
   auto ip = GenericInterpreter::build(d);
   if (!ip)
     return ip.takeError();

@@ -27,6 +27,14 @@ namespace interp {
 /// the per-call scratch space stays within a few MiB.
 constexpr int64_t kInterpreterBlockRows = 512;
 
+/// Rows (agents) per block of the rules interpreter: the block's meters are
+/// held as f64 columns through every step and rule (fewer rows when there
+/// are very many meters, so that the scratch space stays within a few MiB).
+constexpr int64_t kRulesBlockRows = 256;
+
+/// Time steps per block of the series interpreter.
+constexpr int64_t kSeriesBlockRows = 512;
+
 class Interpreter {
 public:
   virtual ~Interpreter();

@@ -301,7 +301,9 @@ struct SpecExpandPass : specjit::impl::SpecExpandBase<SpecExpandPass> {
     WalkResult left = getOperation().walk([](Operation *op) {
       if (isa<SpecDialect>(op->getDialect()) &&
           !isa<KernelOp, InputOp, OutputOp, CheckOp, StrLookupOp,
-               RulesKernelOp, StateYieldOp>(op)) {
+               RulesKernelOp, StateYieldOp, SeriesKernelOp, SeriesInputOp,
+               SeriesOutputOp, SmaOp, WmaOp, LsmaOp, EmaOp, KamaOp,
+               CrossoverOp>(op)) {
         op->emitOpError("was not expanded");
         return WalkResult::interrupt();
       }

@@ -28,6 +28,7 @@
 #include "mlir/IR/IRMapping.h"
 
 #include "Runtime/KernelABI.h"
+#include "SeriesToLoops.h"
 
 #include "llvm/Support/SwapByteOrder.h"
 
@@ -574,7 +575,8 @@ struct ConvertSpecToLoopsPass
                   "string lookups assume a little-endian host");
     SmallVector<KernelOp> kernels(getOperation().getOps<KernelOp>());
     SmallVector<RulesKernelOp> rules(getOperation().getOps<RulesKernelOp>());
-    if (kernels.size() + rules.size() > 1) {
+    SmallVector<SeriesKernelOp> series(getOperation().getOps<SeriesKernelOp>());
+    if (kernels.size() + rules.size() + series.size() > 1) {
       getOperation().emitOpError("holds more than one kernel; lower one per module");
       return signalPassFailure();
     }
@@ -583,6 +585,9 @@ struct ConvertSpecToLoopsPass
         return signalPassFailure();
     for (RulesKernelOp k : rules)
       if (failed(RulesLowering(k).run()))
+        return signalPassFailure();
+    for (SeriesKernelOp k : series)
+      if (failed(specjit::lowerSeriesKernel(k)))
         return signalPassFailure();
   }
 };

@@ -321,3 +321,56 @@ LogicalResult RuleOp::verify() {
                                << getMeters().size() << " meters";
   return verifyMeterRegion(*this, getBody(), getMeters().size());
 }
+
+//===----------------------------------------------------------------------===//
+// Series
+//===----------------------------------------------------------------------===//
+
+LogicalResult SeriesKernelOp::verify() {
+  if (getInputNames().size() != getInputTypes().size())
+    return emitOpError("has ") << getInputNames().size() << " input names but "
+                               << getInputTypes().size() << " input types";
+  for (auto [i, t] : llvm::enumerate(getInputTypes())) {
+    Type ty = cast<TypeAttr>(t).getValue();
+    if (!ty.isF32() && !ty.isF64())
+      return emitOpError("input #") << i << " must be f32 or f64, got " << ty;
+  }
+  Type out = getOutputType();
+  if (!out.isF32() && !out.isF64())
+    return emitOpError("output type must be f32 or f64, got ") << out;
+  Block &body = getBody().front();
+  auto outputs = body.getOps<SeriesOutputOp>();
+  if (std::distance(outputs.begin(), outputs.end()) != 1 ||
+      !isa<SeriesOutputOp>(body.back()))
+    return emitOpError("body must end with its only spec.series_output");
+  if ((*outputs.begin()).getValues().size() != getOutputNames().size())
+    return emitOpError("writes ") << (*outputs.begin()).getValues().size()
+                                  << " values for " << getOutputNames().size()
+                                  << " output columns";
+  for (auto in : body.getOps<SeriesInputOp>())
+    if (in.getIndex() < 0 ||
+        in.getIndex() >= static_cast<int64_t>(getInputTypes().size()))
+      return in.emitOpError("index ") << in.getIndex() << " out of range";
+  return success();
+}
+
+/// Periods up to the descriptor limit.
+static LogicalResult verifyPeriod(Operation *op, int64_t period) {
+  if (period < 1 || period > 100000)
+    return op->emitOpError("period must be in 1..100000, got ") << period;
+  return success();
+}
+
+LogicalResult SmaOp::verify() { return verifyPeriod(*this, getPeriod()); }
+LogicalResult WmaOp::verify() { return verifyPeriod(*this, getPeriod()); }
+LogicalResult LsmaOp::verify() { return verifyPeriod(*this, getPeriod()); }
+LogicalResult EmaOp::verify() { return verifyPeriod(*this, getPeriod()); }
+
+LogicalResult KamaOp::verify() {
+  if (failed(verifyPeriod(*this, getPeriod())))
+    return failure();
+  if (getFast() < 1 || getSlow() <= getFast())
+    return emitOpError("needs 1 <= fast < slow, got fast ")
+           << getFast() << " and slow " << getSlow();
+  return success();
+}

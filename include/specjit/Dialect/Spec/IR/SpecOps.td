@@ -238,4 +238,83 @@ def Spec_RuleOp : Spec_Op<"rule", [Pure, IsolatedFromAbove, SingleBlock]> {
   let hasVerifier = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// The series family
+//===----------------------------------------------------------------------===//
+
+def Spec_SeriesKernelOp : Spec_Op<"series_kernel", [Symbol, IsolatedFromAbove,
+    NoTerminator, SingleBlock]> {
+  let summary = "indicators over time: one output row per input row";
+  let description = [{
+    The body defines the value of every indicator at one time step, from
+    `spec.series_input` values and earlier indicators; indicators that need
+    the past (windows, recursions, crossovers) keep it in the kernel's
+    streaming state. Lowering processes the rows in blocks, computing window
+    sums for several rows at once.
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name, StrArrayAttr:$input_names,
+                       TypeArrayAttr:$input_types, TypeAttr:$output_type,
+                       StrArrayAttr:$output_names);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = "$sym_name attr-dict-with-keyword $body";
+  let hasVerifier = 1;
+}
+
+def Spec_SeriesInputOp : Spec_Op<"series_input", [Pure,
+    HasParent<"SeriesKernelOp">]> {
+  let summary = "this time step's value of an input column, as f64";
+  let arguments = (ins I64Attr:$index);
+  let results = (outs F64:$result);
+  let assemblyFormat = "$index attr-dict";
+}
+
+def Spec_SeriesOutputOp : Spec_Op<"series_output", [HasParent<"SeriesKernelOp">]> {
+  let summary = "this time step's output row";
+  let arguments = (ins Variadic<F64>:$values);
+  let assemblyFormat = "attr-dict ($values^ `:` type($values))?";
+}
+
+class Spec_WindowOp<string mnemonic, string sum> : Spec_Op<mnemonic, [Pure]> {
+  let summary = sum;
+  let arguments = (ins F64:$input, I64Attr:$period);
+  let results = (outs F64:$result);
+  let assemblyFormat = "$input attr-dict";
+  let hasVerifier = 1;
+}
+
+def Spec_SmaOp : Spec_WindowOp<"sma", "mean of the last `period` values">;
+def Spec_WmaOp : Spec_WindowOp<"wma",
+    "linearly weighted mean of the last `period` values (newest weighs most)">;
+def Spec_LsmaOp : Spec_WindowOp<"lsma",
+    "least-squares line through the last `period` values, at the newest">;
+
+def Spec_EmaOp : Spec_Op<"ema", [Pure]> {
+  let summary = "one exponential moving average stage";
+  let description = [{
+    `e = a*x + (1-a)*e` with `a = 2/(period+1)`, seeded by the first value or
+    (with `seed_sma`) by the mean of the first `period` values. NaN inputs
+    are skipped (the output is NaN there); before the seed completes a NaN
+    restarts it.
+  }];
+  let arguments = (ins F64:$input, I64Attr:$period, UnitAttr:$seed_sma);
+  let results = (outs F64:$result);
+  let assemblyFormat = "$input attr-dict";
+  let hasVerifier = 1;
+}
+
+def Spec_KamaOp : Spec_Op<"kama", [Pure]> {
+  let summary = "Kaufman's adaptive moving average";
+  let arguments = (ins F64:$input, I64Attr:$period, I64Attr:$fast, I64Attr:$slow);
+  let results = (outs F64:$result);
+  let assemblyFormat = "$input attr-dict";
+  let hasVerifier = 1;
+}
+
+def Spec_CrossoverOp : Spec_Op<"crossover", [Pure]> {
+  let summary = "+1 / -1 when `fast` crosses above / below `slow`, else 0";
+  let arguments = (ins F64:$fast, F64:$slow);
+  let results = (outs F64:$result);
+  let assemblyFormat = "$fast `,` $slow attr-dict";
+}
+
 #endif // SPECJIT_SPEC_OPS
