@@ -72,8 +72,7 @@ std::string doc(const std::string &meters, const std::string &rules,
 }
 
 /// Runs in place over `rows` rows of `m` (row-major).
-template <class T>
-void runOn(const Rules &c, std::vector<T> &m, int64_t rows) {
+template <class T> void runOn(const Rules &c, std::vector<T> &m, int64_t rows) {
   EXPECT_EQ(c.interp->run(nullptr, m.data(), rows), 0);
 }
 
@@ -91,8 +90,8 @@ void expectSame(const std::vector<T> &got, const std::vector<T> &want,
   for (size_t i = 0; i < got.size(); ++i) {
     if (same(got[i], want[i]))
       continue;
-    ADD_FAILURE() << what << " element " << i << ": got " << got[i]
-                  << ", want " << want[i];
+    ADD_FAILURE() << what << " element " << i << ": got " << got[i] << ", want "
+                  << want[i];
     if (++bad == 10)
       return;
   }
@@ -117,23 +116,36 @@ double eval(const jit::Expr &e, const std::vector<double> &m) {
   }
   auto a = [&](size_t i) { return eval(*e.args.at(i), m); };
   switch (e.op) {
-  case Op::Neg: return -a(0);
-  case Op::Not: return b2d(!truth(a(0)));
-  case Op::Add: return a(0) + a(1);
-  case Op::Sub: return a(0) - a(1);
-  case Op::Mul: return a(0) * a(1);
-  case Op::Div: return a(0) / a(1);
-  case Op::Lt: return b2d(a(0) < a(1));
-  case Op::Le: return b2d(a(0) <= a(1));
-  case Op::Gt: return b2d(a(0) > a(1));
-  case Op::Ge: return b2d(a(0) >= a(1));
-  case Op::Eq: return b2d(a(0) == a(1));
+  case Op::Neg:
+    return -a(0);
+  case Op::Not:
+    return b2d(!truth(a(0)));
+  case Op::Add:
+    return a(0) + a(1);
+  case Op::Sub:
+    return a(0) - a(1);
+  case Op::Mul:
+    return a(0) * a(1);
+  case Op::Div:
+    return a(0) / a(1);
+  case Op::Lt:
+    return b2d(a(0) < a(1));
+  case Op::Le:
+    return b2d(a(0) <= a(1));
+  case Op::Gt:
+    return b2d(a(0) > a(1));
+  case Op::Ge:
+    return b2d(a(0) >= a(1));
+  case Op::Eq:
+    return b2d(a(0) == a(1));
   case Op::Ne: {
     double x = a(0), y = a(1);
     return b2d(x < y || x > y); // ordered
   }
-  case Op::And: return b2d(truth(a(0)) && truth(a(1)));
-  case Op::Or: return b2d(truth(a(0)) || truth(a(1)));
+  case Op::And:
+    return b2d(truth(a(0)) && truth(a(1)));
+  case Op::Or:
+    return b2d(truth(a(0)) || truth(a(1)));
   case Op::Min: {
     double x = a(0), y = a(1);
     return x < y ? x : y;
@@ -142,13 +154,20 @@ double eval(const jit::Expr &e, const std::vector<double> &m) {
     double x = a(0), y = a(1);
     return x > y ? x : y;
   }
-  case Op::Abs: return std::fabs(a(0));
-  case Op::Sqrt: return std::sqrt(a(0));
-  case Op::Exp: return std::exp(a(0));
-  case Op::Log: return std::log(a(0));
-  case Op::Log1p: return std::log1p(a(0));
-  case Op::Pow: return std::pow(a(0), a(1));
-  case Op::Select: return truth(a(0)) ? a(1) : a(2);
+  case Op::Abs:
+    return std::fabs(a(0));
+  case Op::Sqrt:
+    return std::sqrt(a(0));
+  case Op::Exp:
+    return std::exp(a(0));
+  case Op::Log:
+    return std::log(a(0));
+  case Op::Log1p:
+    return std::log1p(a(0));
+  case Op::Pow:
+    return std::pow(a(0), a(1));
+  case Op::Select:
+    return truth(a(0)) ? a(1) : a(2);
   }
   return NaN;
 }
@@ -172,10 +191,18 @@ void reference(const jit::RulesSpec &spec, std::vector<T> &mat, int64_t rows) {
           const jit::RuleAction &a = rule.actions[i];
           double &x = m[a.meter];
           switch (a.kind) {
-          case jit::RuleAction::Kind::Set: x = values[i]; break;
-          case jit::RuleAction::Kind::Add: x = x + values[i]; break;
-          case jit::RuleAction::Kind::Sub: x = x - values[i]; break;
-          case jit::RuleAction::Kind::Mul: x = x * values[i]; break;
+          case jit::RuleAction::Kind::Set:
+            x = values[i];
+            break;
+          case jit::RuleAction::Kind::Add:
+            x = x + values[i];
+            break;
+          case jit::RuleAction::Kind::Sub:
+            x = x - values[i];
+            break;
+          case jit::RuleAction::Kind::Mul:
+            x = x * values[i];
+            break;
           }
           if (a.meter < static_cast<int>(spec.clamp.size()) &&
               spec.clamp[a.meter]) {
@@ -194,7 +221,8 @@ void reference(const jit::RulesSpec &spec, std::vector<T> &mat, int64_t rows) {
 /// The `needs` example of the semantics page, grown to exercise every
 /// operator, conditions, clamps and steps.
 std::string rich(const char *type = "f64", int steps = 3) {
-  return doc(R"(["energy", "mood", "hunger", "cash", "x"])", R"J([
+  return doc(
+      R"(["energy", "mood", "hunger", "cash", "x"])", R"J([
     {"if": "mood < 0.2", "sub": {"energy": "0.01 * (0.2 - mood)"}},
     {"if": "hunger > 0.8 and energy > 0.1", "set": {"mood": "mood - 0.05"},
      "add": {"hunger": "0.01"}},
@@ -208,9 +236,10 @@ std::string rich(const char *type = "f64", int steps = 3) {
      "set": {"x": "x > 5 ? x / 2 : -x - 1", "energy": "log(abs(energy) + 1) * 2"}},
     {"if": "hunger >= 1.5", "set": {"hunger": "cash / (energy - energy)"}}
   ])J",
-             std::string(R"("type": ")") + type +
-                 R"(", "clamp": {"energy": [0, 1], "mood": [0, 1], "hunger": [-1, 2]},
-      "steps": )" + std::to_string(steps));
+      std::string(R"("type": ")") + type +
+          R"(", "clamp": {"energy": [0, 1], "mood": [0, 1], "hunger": [-1, 2]},
+      "steps": )" +
+          std::to_string(steps));
 }
 
 /// A random state matrix for rich(): mostly in range, some out of range,
@@ -222,7 +251,10 @@ std::vector<double> randomMatrix(int64_t rows, unsigned seed) {
   std::vector<double> m(static_cast<size_t>(rows) * 5);
   for (size_t i = 0; i < m.size(); ++i) {
     int p = pick(rng);
-    m[i] = p == 0 ? NaN : p == 1 ? Inf : p == 2 ? -Inf : u(rng) * (i % 5 == 3 ? 20 : 1);
+    m[i] = p == 0   ? NaN
+           : p == 1 ? Inf
+           : p == 2 ? -Inf
+                    : u(rng) * (i % 5 == 3 ? 20 : 1);
   }
   return m;
 }
@@ -275,17 +307,17 @@ TEST(RulesInterpreter, Clamp) {
                        R"("clamp": {"a": [0, 1], "b": [-1, 1]})"));
   ASSERT_TRUE(c);
   std::vector<double> m = {
-      0.8, 5, 1,   // a: 1.3 -> 1; b not written: stays out of range
-      -5,  5, 2,   // a: clamped after the (identity) write -> 0
-      -1,  5, 3,   // a: sqrt(-1) = NaN passes the clamp
-      0.5, 5, 4,   // b: 5 + 0 -> 1
+      0.8, 5,    1, // a: 1.3 -> 1; b not written: stays out of range
+      -5,  5,    2, // a: clamped after the (identity) write -> 0
+      -1,  5,    3, // a: sqrt(-1) = NaN passes the clamp
+      0.5, 5,    4, // b: 5 + 0 -> 1
       0.5, -Inf, 4, // b: -inf -> -1
-      NaN, NaN, 1, // a: NaN + 0.5 = NaN passes
-      -7,  9, 0,   // nothing fires: nothing is clamped
+      NaN, NaN,  1, // a: NaN + 0.5 = NaN passes
+      -7,  9,    0, // nothing fires: nothing is clamped
   };
   runOn(c, m, 7);
-  expectSame(m, {1, 5, 1, 0, 5, 2, NaN, 5, 3, 0.5, 1, 4, 0.5, -1, 4, NaN, NaN,
-                 1, -7, 9, 0});
+  expectSame(m, {1, 5,   1,  0, 5,   2,   NaN, 5,  3, 0.5, 1,
+                 4, 0.5, -1, 4, NaN, NaN, 1,   -7, 9, 0});
 }
 
 TEST(RulesInterpreter, NaNConditionIsTrue) {
@@ -350,8 +382,8 @@ TEST(RulesInterpreter, NoRulesKeepsTheMatrix) {
 TEST(RulesInterpreter, RowCountsAgainstReference) {
   auto c = compile(rich());
   ASSERT_TRUE(c);
-  for (int64_t rows : {int64_t(0), int64_t(1), kB - 1, kB, kB + 1,
-                       int64_t(10000)}) {
+  for (int64_t rows :
+       {int64_t(0), int64_t(1), kB - 1, kB, kB + 1, int64_t(10000)}) {
     std::vector<double> m = randomMatrix(rows, 3 + static_cast<unsigned>(rows));
     m.push_back(-12345.0); // past the end: untouched
     std::vector<double> want = m;
@@ -393,10 +425,11 @@ TEST(RulesInterpreter, ManyMetersSmallerBlocks) {
   for (int j = 0; j < M; ++j)
     meters += (j ? ", \"m" : "\"m") + std::to_string(j) + "\"";
   meters += "]";
-  auto c = compile(doc(meters, R"([
+  auto c =
+      compile(doc(meters, R"([
     {"if": "m0 > m2999", "set": {"m2999": "m0 + m1", "m1500": "m2999"}},
     {"add": {"m0": "m1500 * 0.5"}}])",
-                       R"("type": "f32", "steps": 2, "clamp": {"m0": [-1, 1]})"));
+                  R"("type": "f32", "steps": 2, "clamp": {"m0": [-1, 1]})"));
   ASSERT_TRUE(c);
   const int64_t rows = 2 * kB + 3;
   std::mt19937 rng(1);

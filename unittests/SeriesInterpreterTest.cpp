@@ -85,8 +85,8 @@ struct Stream {
 /// Runs `rows` rows starting at row `begin` of the f64 input columns on
 /// `stream`, appending to `out`.
 template <class T = double>
-void feed(const Series &c, Stream &s, const std::vector<Col> &in,
-          int64_t begin, int64_t rows, std::vector<T> &out) {
+void feed(const Series &c, Stream &s, const std::vector<Col> &in, int64_t begin,
+          int64_t rows, std::vector<T> &out) {
   std::vector<const void *> args;
   for (const Col &x : in)
     args.push_back(x.data() + begin);
@@ -425,7 +425,8 @@ std::string everything(const std::string &input = kClose,
 //===----------------------------------------------------------------------===//
 
 TEST(SeriesInterpreter, SmaByHand) {
-  auto c = compile(single(R"({"name": "s", "op": "sma", "input": "close", "period": 3})"));
+  auto c = compile(
+      single(R"({"name": "s", "op": "sma", "input": "close", "period": 3})"));
   ASSERT_TRUE(c);
   EXPECT_GT(c.interp->stateBytes(), 0u);
   expectSame(runAll(c, {{1, 2, 3, 4, 5, 9}}), {NaN, NaN, 2, 3, 4, 6});
@@ -433,7 +434,8 @@ TEST(SeriesInterpreter, SmaByHand) {
 
 TEST(SeriesInterpreter, EmaFirstByHand) {
   // a = 2/(3+1) = 0.5: every value below is exact.
-  auto c = compile(single(R"({"name": "e", "op": "ema", "input": "close", "period": 3})"));
+  auto c = compile(
+      single(R"({"name": "e", "op": "ema", "input": "close", "period": 3})"));
   ASSERT_TRUE(c);
   expectSame(runAll(c, {{1, 2, 3, 5}}), {1, 1.5, 2.25, 3.625});
   // NaN: skipped (NaN out, state kept).
@@ -469,14 +471,16 @@ TEST(SeriesInterpreter, SmaSeedIsTheSma) {
 }
 
 TEST(SeriesInterpreter, WmaByHand) {
-  auto c = compile(single(R"({"name": "w", "op": "wma", "input": "close", "period": 3})"));
+  auto c = compile(
+      single(R"({"name": "w", "op": "wma", "input": "close", "period": 3})"));
   ASSERT_TRUE(c);
   // (1*1 + 2*2 + 3*3)/6, (1*2 + 2*3 + 3*7)/6
   expectSame(runAll(c, {{1, 2, 3, 7}}), {NaN, NaN, 14.0 / 6.0, 29.0 / 6.0});
 }
 
 TEST(SeriesInterpreter, LsmaByHand) {
-  auto c = compile(single(R"({"name": "l", "op": "lsma", "input": "close", "period": 3})"));
+  auto c = compile(
+      single(R"({"name": "l", "op": "lsma", "input": "close", "period": 3})"));
   ASSERT_TRUE(c);
   // On a line the fit is exact. Through (0,2), (1,3), (2,1): slope -0.5,
   // mean 2, at i = 2: 1.5. Through (0,3), (1,1), (2,3): flat at 7/3.
@@ -506,7 +510,8 @@ TEST(SeriesInterpreter, DemaTemaByHand) {
 
 TEST(SeriesInterpreter, HmaByHand) {
   // n = 4: wma(2*wma(x,2) - wma(x,4), 2); lookback 3 + 1 = 4.
-  auto c = compile(single(R"({"name": "h", "op": "hma", "input": "close", "period": 4})"));
+  auto c = compile(
+      single(R"({"name": "h", "op": "hma", "input": "close", "period": 4})"));
   ASSERT_TRUE(c);
   EXPECT_EQ(c.spec().indicators[0].lookback, 4);
   Col x = {1, 2, 3, 4, 5, 6};
@@ -547,8 +552,9 @@ TEST(SeriesInterpreter, KamaByHand) {
 }
 
 TEST(SeriesInterpreter, CompositesByHand) {
-  auto c = compile(doc(R"([{"name": "f", "type": "f64"}, {"name": "s", "type": "f64"}])",
-                       R"([
+  auto c = compile(
+      doc(R"([{"name": "f", "type": "f64"}, {"name": "s", "type": "f64"}])",
+          R"([
     {"name": "x", "op": "crossover", "fast": "f", "slow": "s"},
     {"name": "w", "op": "weighted_sum", "bias": 1,
      "terms": [{"input": "f", "weight": 0.5}, {"input": "s", "weight": 0.25}]},
@@ -586,8 +592,8 @@ TEST(SeriesInterpreter, PeriodOneIsTheInput) {
 TEST(SeriesInterpreter, EverythingAgainstReference) {
   auto c = compile(everything());
   ASSERT_TRUE(c);
-  for (size_t T : {size_t(1), size_t(3), size_t(30), size_t(kB - 1),
-                   size_t(kB), size_t(kB + 1), size_t(3 * kB + 17)}) {
+  for (size_t T : {size_t(1), size_t(3), size_t(30), size_t(kB - 1), size_t(kB),
+                   size_t(kB + 1), size_t(3 * kB + 17)}) {
     Col x = prices(T, 1 + static_cast<unsigned>(T));
     Col got = runAll(c, {x}), want = referenceOut(c, {x});
     for (size_t j = 0; j < c.cols; ++j)
@@ -693,7 +699,8 @@ TEST(SeriesInterpreter, LongPeriods) {
 
 TEST(SeriesInterpreter, LsmaNearTheLeastSquaresFit) {
   // The centered formula against the normal equations in long double.
-  auto c = compile(single(R"({"name": "l", "op": "lsma", "input": "close", "period": 50})"));
+  auto c = compile(
+      single(R"({"name": "l", "op": "lsma", "input": "close", "period": 50})"));
   ASSERT_TRUE(c);
   Col x = prices(300, 13, 1000.0);
   Col y = runAll(c, {x});
@@ -734,7 +741,8 @@ TEST(SeriesInterpreter, F32InputsAndOutput) {
   std::vector<unsigned char> state(c32.interp->stateBytes(), 0);
   const void *args[] = {xf.data(), state.data()};
   std::vector<float> got(want.size());
-  ASSERT_EQ(c32.interp->run(args, got.data(), static_cast<int64_t>(x.size())), 0);
+  ASSERT_EQ(c32.interp->run(args, got.data(), static_cast<int64_t>(x.size())),
+            0);
   for (size_t i = 0; i < got.size(); ++i) {
     float w = static_cast<float>(want[i]);
     EXPECT_TRUE((std::isnan(got[i]) && std::isnan(w)) ||
@@ -886,7 +894,8 @@ TEST(SeriesInterpreter, OutlivesDescriptor) {
   std::unique_ptr<Interpreter> ip;
   size_t bytes = 0;
   {
-    auto c = compile(single(R"({"name": "s", "op": "sma", "input": "close", "period": 2})"));
+    auto c = compile(
+        single(R"({"name": "s", "op": "sma", "input": "close", "period": 2})"));
     ASSERT_TRUE(c);
     ip = std::move(c.interp);
     bytes = ip->stateBytes();

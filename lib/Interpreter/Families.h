@@ -1,4 +1,4 @@
-//===- Families.h - Interpreters of the series and rules families -*- C++ -*-===//
+//===- Families.h - The series and rules interpreters -----------*- C++ -*-===//
 //
 // Interpreter::create dispatches on the descriptor kind; these build the
 // interpreters of the non-pipeline families from their analyzed specs. The

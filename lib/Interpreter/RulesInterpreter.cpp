@@ -1,4 +1,4 @@
-//===- RulesInterpreter.cpp - The generic interpreter of `rules` -----------===//
+//===- RulesInterpreter.cpp - The generic interpreter of `rules` ----------===//
 //
 // docs/rules-semantics.md. The state matrix is worked a block of rows (agents)
 // at a time:
@@ -288,12 +288,12 @@ int64_t RulesInterpreter::runTyped(T *out, int64_t rows) const {
       1, std::min<int64_t>(kRulesBlockRows,
                            kRulesScratchBudgetBytes / (numCols * 8)));
   B = std::min(B, rows);
-  std::unique_ptr<double[]> buf(new (std::nothrow)
-                                    double[static_cast<size_t>(numCols * B)]);
+  std::unique_ptr<double[]> buf(
+      new (std::nothrow) double[static_cast<size_t>(numCols * B)]);
   std::unique_ptr<const double *[]> meterCols(
       new (std::nothrow) const double *[static_cast<size_t>(m)]);
-  std::unique_ptr<double *[]> temps(new (std::nothrow) double *[static_cast<
-                                    size_t>(std::max(1, maxTemps_))]);
+  std::unique_ptr<double *[]> temps(
+      new (std::nothrow) double *[static_cast<size_t>(std::max(1, maxTemps_))]);
   if (!buf || !meterCols || !temps)
     return -1;
   double *meters = buf.get();

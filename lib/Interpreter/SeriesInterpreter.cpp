@@ -11,12 +11,34 @@
 // over the whole window at every row, adding from oldest to newest starting
 // at 0.0. The block's source column is appended to the window history (the
 // last n-1 values, kept in the state) in a contiguous buffer, and the sums of
-// all rows of the block are accumulated together, one window position at a
-// time: every row still adds its own values in window order, so this is the
-// per-row definition exactly, but the loop over rows vectorizes.
+// a tile of 16 rows are accumulated together in registers, one window
+// position at a time: every row still adds its own values in window order,
+// so this is the per-row definition exactly, but the rows' chains overlap.
 //
-// The per-row f64 operations (see each indicator below) are those the
-// compiled kernel performs, in the same order.
+// Per-row f64 operations, in this order (the compiled kernel performs the
+// same ones; "sum" starts at 0.0 and adds oldest to newest):
+//   sma           (sum x) / n
+//   wma           (sum j*x_j, j = 1..n) / D,  D = n(n+1)/2
+//   lsma          sy/n + (sc/S)*h,  sy = sum y_i, sc = sum (i - h)*y_i,
+//                 i = 0..n-1, h = (n-1)/2, S = n(n^2-1)/12 (exact); n = 1: sy/n
+//   ema           seed first: e = x; seed sma: e = (sum of n values)/n;
+//                 then e = a*x + b*e, a = 2/(n+1), b = 1 - a
+//   dema, tema    2*e1 - e2;  (3*e1 - 3*e2) + e3
+//   hma           raw = 2*wma(x, max(1, n/2)) - wma(x, n);
+//                 wma(raw, floor(sqrt(n)))
+//   kama          vol = sum |x_i - x_{i-1}|; er = vol == 0 ? 0 : |x_t -
+//                 x_{t-n}| / vol; sc = er*(f - s) + s with f = 2/(fast+1),
+//                 s = 2/(slow+1), (f - s) computed once; sc = sc*sc;
+//                 k = p + sc*(x - p), p = k (x_{t-1} at the seed)
+//   weighted_sum  bias + ((w0*s0 + w1*s1) + ...)
+//   crossover     NaN if any of f, s, f_{t-1}, s_{t-1} is NaN, else
+//                 f > s && pf <= ps ? 1 : f < s && pf >= ps ? -1 : 0
+//   trend         mix = (w0*a0 + w1*a1) + ...; NaN if p or mix is NaN, else
+//                 p > mix*(1+upper) ? 1 : p < mix*(1-lower) ? -1 : 0
+// NaN: windows propagate it through the sums. Recursive stages (ema, the
+// stages of dema/tema, kama) output NaN and keep their state on a NaN
+// observation (kama: on a window x[t-n..t] holding a NaN); before the seed a
+// NaN restarts the count.
 //
 // State layout (all fields 8 bytes, native endianness, no alignment
 // assumed), stateBytes() in total:
@@ -25,12 +47,13 @@
 //        every history below is filled with NaN and crossover's previous
 //        values are NaN, so lookbacks fall out of the arithmetic)
 //   then, per indicator that reaches the output, in indicator order:
-//   sma, wma, lsma   f64 hist[n-1]          last n-1 source values, oldest first
-//   ema              stage                  {f64 e, f64 seedSum, i64 count}
-//   dema / tema      2 / 3 stages           e1, e2(, e3)
-//   hma              f64 hist[n-1], f64 hhist[s-1]   source, and 2*wma(n/2)-wma(n)
-//   kama             f64 k, i64 run, i64 seeded, f64 hist[n]
-//   crossover        f64 prevFast, f64 prevSlow
+//   sma, wma, lsma  f64 hist[n-1]: the last n-1 source values, oldest first
+//   ema             one stage {f64 e, f64 seedSum, i64 count}
+//   dema, tema      2 or 3 stages (e1, e2, e3)
+//   hma             f64 hist[n-1] (source), f64 rawHist[s-1] (2*wma(x, n/2)
+//                   - wma(x, n)), s = floor(sqrt(n))
+//   kama            f64 k, i64 run, i64 seeded, f64 hist[n]
+//   crossover       f64 prevFast, f64 prevSlow
 //   weighted_sum, trend: nothing
 //
 // An EMA stage is seeded when count reaches `need` (1 for seed "first", n
@@ -85,9 +108,7 @@ inline int64_t loadI(const unsigned char *p) {
   std::memcpy(&v, p, sizeof v);
   return v;
 }
-inline void storeF(unsigned char *p, double v) {
-  std::memcpy(p, &v, sizeof v);
-}
+inline void storeF(unsigned char *p, double v) { std::memcpy(p, &v, sizeof v); }
 inline void storeI(unsigned char *p, int64_t v) {
   std::memcpy(p, &v, sizeof v);
 }
@@ -152,8 +173,7 @@ inline void windowTile(const double *x, int64_t n, double *acc) {
 }
 
 /// The scalar form of windowTile for one row.
-template <bool Weighted>
-inline double windowRow(const double *x, int64_t n) {
+template <bool Weighted> inline double windowRow(const double *x, int64_t n) {
   double a = 0.0;
   for (int64_t i = 0; i < n; ++i) {
     if constexpr (Weighted)
@@ -180,8 +200,7 @@ void windowSum(const double *x, int64_t n, int64_t rows, double *acc) {
 }
 
 /// acc[r] = ((0.0 + 1*x[r]) + 2*x[r+1]) + ... + n*x[r+n-1].
-void windowWeightedSum(const double *x, int64_t n, int64_t rows,
-                       double *acc) {
+void windowWeightedSum(const double *x, int64_t n, int64_t rows, double *acc) {
   windowSums<true>(x, n, rows, acc);
 }
 
@@ -211,8 +230,8 @@ inline void lsmaTile(const double *x, int64_t n, double mid, double *sy,
   std::memcpy(sc, b, sizeof b);
 }
 
-void lsmaSums(const double *x, int64_t n, double mid, int64_t rows,
-              double *sy, double *sc) {
+void lsmaSums(const double *x, int64_t n, double mid, int64_t rows, double *sy,
+              double *sc) {
   constexpr int K = 4; // 8 rows per tile
   int64_t r = 0;
   for (; r + 2 * K <= rows; r += 2 * K)
@@ -282,21 +301,21 @@ void emaStage(const double *__restrict x, double *__restrict y, int64_t rows,
 /// An indicator with its configuration resolved for execution.
 struct Ind {
   IndicatorOp op = IndicatorOp::Sma;
-  int index = 0;                  // in SeriesSpec::indicators (messages)
-  std::vector<int> sources;       // value ids: inputs, then indicators
-  int64_t n = 0;                  // period
+  int index = 0;            // in SeriesSpec::indicators (messages)
+  std::vector<int> sources; // value ids: inputs, then indicators
+  int64_t n = 0;            // period
   // ema family
-  int64_t need = 1;               // observations to seed a stage
+  int64_t need = 1; // observations to seed a stage
   double nd = 0.0, a = 0.0, b = 0.0;
   int stages = 0;
   // windows: history lengths in the state
   int64_t hist = 0, hist2 = 0;
-  double div = 1.0;               // wma: n(n+1)/2
+  double div = 1.0; // wma: n(n+1)/2
   // hma
   int64_t half = 1, root = 1;
   double divHalf = 1.0, divRoot = 1.0;
   // lsma
-  double scc = 0.0, mid = 0.0;    // n(n^2-1)/12, (n-1)/2
+  double scc = 0.0, mid = 0.0; // n(n^2-1)/12, (n-1)/2
   // kama
   double slowest = 0.0, span = 0.0; // 2/(slow+1), 2/(fast+1) - 2/(slow+1)
   // composites
@@ -304,7 +323,7 @@ struct Ind {
   double bias = 0.0, up = 1.0, down = 1.0; // trend: 1+upper, 1-lower
   // layout
   int64_t stateOff = 0;
-  int col = 0;                    // scratch column of the result
+  int col = 0; // scratch column of the result
 };
 
 class SeriesInterpreter final : public Interpreter {
@@ -331,11 +350,10 @@ private:
     double *indCols = nullptr; // one block column per live indicator
     double *temps[3] = {nullptr, nullptr, nullptr};
     double *ext = nullptr, *ext2 = nullptr; // maxHist_ + B each
-    double *widen = nullptr;   // one block column per f32 input read
+    double *widen = nullptr; // one block column per f32 input read
   };
 
-  void compute(const Ind &ind, Frame &fr, unsigned char *st,
-               int64_t n) const;
+  void compute(const Ind &ind, Frame &fr, unsigned char *st, int64_t n) const;
   /// ext = hist (from the state) ++ x[0..rows); then hist = last `h` of ext.
   static void loadWindow(double *ext, const unsigned char *hist, int64_t h,
                          const double *x, int64_t rows) {
@@ -352,8 +370,8 @@ private:
   void scatter(const Frame &fr, T *out, int64_t base, int64_t n) const;
 
   std::vector<DType> inputTypes_;
-  std::vector<Ind> inds_;       // live indicators, in order
-  std::vector<int> outputs_;    // value ids of the output columns
+  std::vector<Ind> inds_;    // live indicators, in order
+  std::vector<int> outputs_; // value ids of the output columns
   /// Inputs read by live indicators: f32 (widened per block) and f64 (read
   /// in place).
   std::vector<int> widened_, direct_;
@@ -415,7 +433,6 @@ SeriesInterpreter::build(const jit::SeriesSpec &spec) {
     for (int s : d.sources)
       if (s < numInputs)
         inputRead[s] = true;
-    size_t wantSources = 1;
     bool movingAverage = true;
     switch (in.op) {
     case IndicatorOp::WeightedSum:
@@ -427,7 +444,7 @@ SeriesInterpreter::build(const jit::SeriesSpec &spec) {
       break;
     }
     if (movingAverage) {
-      if (d.sources.size() != wantSources)
+      if (d.sources.size() != 1)
         return seriesError(path + "expected one source");
       if (in.period < 1 || in.period > kMaxPeriod)
         return seriesError(path + "period out of range");
@@ -453,7 +470,9 @@ SeriesInterpreter::build(const jit::SeriesSpec &spec) {
     case IndicatorOp::Ema:
     case IndicatorOp::Dema:
     case IndicatorOp::Tema:
-      d.stages = in.op == IndicatorOp::Ema ? 1 : in.op == IndicatorOp::Dema ? 2 : 3;
+      d.stages = in.op == IndicatorOp::Ema    ? 1
+                 : in.op == IndicatorOp::Dema ? 2
+                                              : 3;
       d.need = in.seed == jit::EmaSeed::Sma ? n : 1;
       d.nd = static_cast<double>(n);
       d.a = 2.0 / static_cast<double>(n + 1);
@@ -766,11 +785,10 @@ int64_t SeriesInterpreter::run(const void *const *args, void *out,
   fr.B = std::min<int64_t>(kSeriesBlockRows, rows);
   int64_t B = fr.B;
   int64_t extLen = maxHist_ + B;
-  size_t total = static_cast<size_t>(
-      (static_cast<int64_t>(inds_.size()) + 3 +
-       static_cast<int64_t>(widened_.size())) *
-          B +
-      2 * extLen);
+  size_t total = static_cast<size_t>((static_cast<int64_t>(inds_.size()) + 3 +
+                                      static_cast<int64_t>(widened_.size())) *
+                                         B +
+                                     2 * extLen);
   std::unique_ptr<double[]> buf(new (std::nothrow) double[total]);
   std::unique_ptr<const double *[]> cols(
       new (std::nothrow) const double *[static_cast<size_t>(numValues_)]());

@@ -44,6 +44,8 @@ namespace {
 
 constexpr int64_t kBlock = 256;
 constexpr int64_t kLanes = 8;
+constexpr int64_t kTiles = 4;
+constexpr int64_t kPad = kLanes * kTiles;
 
 class SeriesLowering {
 public:
@@ -101,7 +103,7 @@ private:
   Value column(Value v) {
     Value &c = columns[v];
     if (!c)
-      c = alloca(kBlock + kLanes);
+      c = alloca(kBlock + kPad);
     return c;
   }
 
@@ -109,11 +111,10 @@ private:
   Value windowExtent(Value source, int64_t hist, int64_t histOffset, int64_t extra);
   void saveHistory(Value ext, int64_t hist, int64_t histOffset);
   LogicalResult lowerWindow(Operation *op, int64_t period);
-  void lowerEma(EmaOp op);
   void lowerKama(KamaOp op);
-  void lowerCrossover(CrossoverOp op);
-  void lowerSegment(ArrayRef<Operation *> ops);
-  void lowerOutput(SeriesOutputOp op);
+  /// Row-wise ops (inputs, arith, ema stages, crossovers, the output) fused
+  /// into one loop over the block.
+  void lowerRows(ArrayRef<Operation *> ops);
 
   SeriesKernelOp kernel;
   OpBuilder b;
@@ -148,7 +149,7 @@ std::pair<int64_t, std::pair<int64_t, int64_t>> stateOf(Operation *op) {
 
 Value SeriesLowering::windowExtent(Value source, int64_t hist, int64_t histOffset,
                                    int64_t extra) {
-  Value ext = alloca(hist + kBlock + kLanes + extra);
+  Value ext = alloca(hist + kBlock + kPad + extra);
   Value h = stateAt(histOffset);
   if (hist > 0)
     loop(i64(0), i64(hist), 1, {}, [&](Value i, ValueRange) {
@@ -184,94 +185,60 @@ LogicalResult SeriesLowering::lowerWindow(Operation *op, int64_t n) {
   double div = static_cast<double>(n * (n + 1) / 2);
   double mid = static_cast<double>(n - 1) / 2.0;
   double scc = static_cast<double>(n * (n * n - 1)) / 12.0;
-  loop(i64(0), count, kLanes, {}, [&](Value r, ValueRange) {
-    // acc = ((0.0 + w1*x1) + w2*x2) + ..., 8 rows at once; the weight (i + 1
-    // for wma, i - mid for lsma) advances by 1.0, exactly as the integer.
-    SmallVector<Value> init = {vecc(0.0)};
+  // Per row: acc = ((0.0 + w1*x1) + w2*x2) + ..., the weight (i + 1 for
+  // wma, i - mid for lsma) advancing by 1.0, exactly as the integer. kTiles
+  // groups of kLanes rows run side by side, so their addition chains
+  // overlap; no row's order of additions changes.
+  loop(i64(0), count, kLanes * kTiles, {}, [&](Value r, ValueRange) {
+    SmallVector<Value> init;
+    for (int64_t t = 0; t < kTiles; ++t) {
+      init.push_back(vecc(0.0));
+      if (lsma)
+        init.push_back(vecc(0.0));
+    }
     if (weighted)
       init.push_back(vecc(1.0));
     if (lsma)
-      init.append({vecc(0.0), vecc(-mid)});
+      init.push_back(vecc(-mid));
+    int64_t per = lsma ? 2 : 1;
     auto sums = loop(i64(0), i64(n), 1, init, [&](Value i, ValueRange acc) {
-      Value x = load(vec(), ext, b.create<arith::AddIOp>(loc, r, i), f64());
       SmallVector<Value> next;
-      if (weighted) {
-        next.push_back(b.create<arith::AddFOp>(
-            loc, acc[0], b.create<arith::MulFOp>(loc, acc[1], x)));
-        next.push_back(b.create<arith::AddFOp>(loc, acc[1], vecc(1.0)));
-      } else {
-        next.push_back(b.create<arith::AddFOp>(loc, acc[0], x));
+      Value w = weighted ? acc[per * kTiles] : lsma ? acc[per * kTiles] : Value();
+      Value at = b.create<arith::AddIOp>(loc, r, i);
+      for (int64_t t = 0; t < kTiles; ++t) {
+        Value x = load(vec(), ext, b.create<arith::AddIOp>(loc, at, i64(t * kLanes)), f64());
+        Value a0 = acc[per * t];
+        if (weighted)
+          next.push_back(b.create<arith::AddFOp>(loc, a0, b.create<arith::MulFOp>(loc, w, x)));
+        else
+          next.push_back(b.create<arith::AddFOp>(loc, a0, x));
+        if (lsma)
+          next.push_back(b.create<arith::AddFOp>(
+              loc, acc[per * t + 1], b.create<arith::MulFOp>(loc, w, x)));
       }
-      if (lsma) {
-        next.push_back(b.create<arith::AddFOp>(
-            loc, acc[1], b.create<arith::MulFOp>(loc, acc[2], x)));
-        next.push_back(b.create<arith::AddFOp>(loc, acc[2], vecc(1.0)));
-      }
+      if (w)
+        next.push_back(b.create<arith::AddFOp>(loc, w, vecc(1.0)));
       return next;
     });
-    Value result;
-    if (weighted)
-      result = b.create<arith::DivFOp>(loc, sums.getResult(0), vecc(div));
-    else if (lsma && n > 1)
-      result = b.create<arith::AddFOp>(
-          loc, b.create<arith::DivFOp>(loc, sums.getResult(0), vecc(nd)),
-          b.create<arith::MulFOp>(
-              loc, b.create<arith::DivFOp>(loc, sums.getResult(1), vecc(scc)),
-              vecc(mid)));
-    else
-      result = b.create<arith::DivFOp>(loc, sums.getResult(0), vecc(nd));
-    store(result, y, r, f64());
+    for (int64_t t = 0; t < kTiles; ++t) {
+      Value sum = sums.getResult(per * t);
+      Value result;
+      if (weighted)
+        result = b.create<arith::DivFOp>(loc, sum, vecc(div));
+      else if (lsma && n > 1)
+        result = b.create<arith::AddFOp>(
+            loc, b.create<arith::DivFOp>(loc, sum, vecc(nd)),
+            b.create<arith::MulFOp>(
+                loc, b.create<arith::DivFOp>(loc, sums.getResult(per * t + 1), vecc(scc)),
+                vecc(mid)));
+      else
+        result = b.create<arith::DivFOp>(loc, sum, vecc(nd));
+      store(result, y, b.create<arith::AddIOp>(loc, r, i64(t * kLanes)), f64());
+    }
     return SmallVector<Value>{};
   });
   saveHistory(ext, hist, off);
   return success();
-}
-
-void SeriesLowering::lowerEma(EmaOp op) {
-  int64_t n = op.getPeriod(), off = stateOffset[op];
-  int64_t need = op.getSeedSma() ? n : 1;
-  double nd = static_cast<double>(n);
-  double a = 2.0 / static_cast<double>(n + 1);
-  double bb = 1.0 - a;
-  Value x = columns.lookup(op.getInput()), xc = scalars.lookup(op.getInput());
-  Value y = column(op.getResult());
-  Value pe = stateAt(off), ps = stateAt(off + 8), pc = stateAt(off + 16);
-  SmallVector<Value> init = {b.create<LLVM::LoadOp>(loc, f64(), pe),
-                             b.create<LLVM::LoadOp>(loc, f64(), ps),
-                             b.create<LLVM::LoadOp>(loc, b.getI64Type(), pc)};
-  auto sel = [&](Value c, Value t, Value f) -> Value {
-    return b.create<arith::SelectOp>(loc, c, t, f);
-  };
-  auto f = loop(i64(0), count, 1, init, [&](Value r, ValueRange s) {
-    Value e = s[0], sum = s[1], cnt = s[2];
-    Value v = xc ? xc : load(f64(), x, r);
-    Value isNaN = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNO, v, v);
-    Value seeded = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sge, cnt, i64(need));
-    // Seeded: e = a*v + (1-a)*e.
-    Value rec = b.create<arith::AddFOp>(loc, b.create<arith::MulFOp>(loc, f64c(a), v),
-                                        b.create<arith::MulFOp>(loc, f64c(bb), e));
-    // Seeding.
-    Value eU, sumU, cntU, yU;
-    if (need == 1) {
-      eU = v, sumU = sum, cntU = i64(1), yU = v;
-    } else {
-      sumU = b.create<arith::AddFOp>(loc, sum, v);
-      cntU = b.create<arith::AddIOp>(loc, cnt, i64(1));
-      Value done = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, cntU, i64(need));
-      Value seed = b.create<arith::DivFOp>(loc, sumU, f64c(nd));
-      eU = sel(done, seed, e);
-      yU = sel(done, seed, nan());
-    }
-    Value e2 = sel(seeded, sel(isNaN, e, rec), sel(isNaN, e, eU));
-    Value sum2 = sel(seeded, sum, sel(isNaN, f64c(0.0), sumU));
-    Value cnt2 = sel(seeded, cnt, sel(isNaN, i64(0), cntU));
-    Value out = sel(seeded, sel(isNaN, nan(), rec), sel(isNaN, nan(), yU));
-    store(out, y, r);
-    return SmallVector<Value>{e2, sum2, cnt2};
-  });
-  b.create<LLVM::StoreOp>(loc, f.getResult(0), pe);
-  b.create<LLVM::StoreOp>(loc, f.getResult(1), ps);
-  b.create<LLVM::StoreOp>(loc, f.getResult(2), pc);
 }
 
 void SeriesLowering::lowerKama(KamaOp op) {
@@ -280,7 +247,7 @@ void SeriesLowering::lowerKama(KamaOp op) {
   double span = 2.0 / static_cast<double>(op.getFast() + 1) - slowest;
   // ext = x[t-n .. t] for each row: n history values, then the block.
   Value ext = windowExtent(op.getInput(), n, off + 24, 1);
-  Value vol = alloca(kBlock + kLanes);
+  Value vol = alloca(kBlock + kPad);
   loop(i64(0), count, kLanes, {}, [&](Value r, ValueRange) {
     auto sum = loop(i64(0), i64(n), 1, {vecc(0.0)}, [&](Value i, ValueRange acc) {
       Value at = b.create<arith::AddIOp>(loc, r, i);
@@ -331,64 +298,186 @@ void SeriesLowering::lowerKama(KamaOp op) {
   saveHistory(ext, n, off + 24);
 }
 
-void SeriesLowering::lowerCrossover(CrossoverOp op) {
-  int64_t off = stateOffset[op];
-  Value pf = stateAt(off), ps = stateAt(off + 8);
-  Value y = column(op.getResult());
-  SmallVector<Value> init = {b.create<LLVM::LoadOp>(loc, f64(), pf),
-                             b.create<LLVM::LoadOp>(loc, f64(), ps)};
-  auto f = loop(i64(0), count, 1, init, [&](Value r, ValueRange s) {
-    Value cf = valueAt(op.getFast(), r), cs = valueAt(op.getSlow(), r);
-    auto cmp = [&](arith::CmpFPredicate p, Value x, Value z) -> Value {
-      return b.create<arith::CmpFOp>(loc, p, x, z);
-    };
-    Value anyNaN = b.create<arith::OrIOp>(loc, cmp(arith::CmpFPredicate::UNO, cf, cs),
-                                          cmp(arith::CmpFPredicate::UNO, s[0], s[1]));
-    Value up = b.create<arith::AndIOp>(loc, cmp(arith::CmpFPredicate::OGT, cf, cs),
-                                       cmp(arith::CmpFPredicate::OLE, s[0], s[1]));
-    Value down = b.create<arith::AndIOp>(loc, cmp(arith::CmpFPredicate::OLT, cf, cs),
-                                         cmp(arith::CmpFPredicate::OGE, s[0], s[1]));
-    Value v = b.create<arith::SelectOp>(loc, down, f64c(-1.0), f64c(0.0));
-    v = b.create<arith::SelectOp>(loc, up, f64c(1.0), v);
-    v = b.create<arith::SelectOp>(loc, anyNaN, nan(), v);
-    store(v, y, r);
-    return SmallVector<Value>{cf, cs};
-  });
-  b.create<LLVM::StoreOp>(loc, f.getResult(0), pf);
-  b.create<LLVM::StoreOp>(loc, f.getResult(1), ps);
-}
+/// One row-wise op inside a fused row loop: its loop-carried state (loaded
+/// before the loop, stored after) and how it computes one row.
+namespace {
+struct EmaConstants {
+  int64_t need;
+  double nd, a, b;
+};
+} // namespace
 
-void SeriesLowering::lowerSegment(ArrayRef<Operation *> ops) {
-  llvm::SmallPtrSet<Operation *, 16> inSegment(ops.begin(), ops.end());
-  loop(i64(0), count, 1, {}, [&](Value r, ValueRange) {
+void SeriesLowering::lowerRows(ArrayRef<Operation *> ops) {
+  llvm::SmallPtrSet<Operation *, 32> inGroup(ops.begin(), ops.end());
+  // Loop-carried state: ema {e, sum, count}, crossover {fast, slow}.
+  SmallVector<Value> init;
+  SmallVector<std::pair<Operation *, unsigned>> carried; // op, first iter arg
+  SmallVector<Value> statePtrs;
+  for (Operation *op : ops) {
+    int64_t off = stateOffset.lookup(op);
+    if (isa<EmaOp>(op)) {
+      carried.push_back({op, static_cast<unsigned>(init.size())});
+      for (auto [k, t] : llvm::enumerate(
+               SmallVector<Type>{f64(), f64(), b.getI64Type()})) {
+        Value p = stateAt(off + 8 * static_cast<int64_t>(k));
+        init.push_back(b.create<LLVM::LoadOp>(loc, t, p));
+        statePtrs.push_back(p);
+      }
+    } else if (isa<CrossoverOp>(op)) {
+      carried.push_back({op, static_cast<unsigned>(init.size())});
+      for (int64_t k = 0; k < 2; ++k) {
+        Value p = stateAt(off + 8 * k);
+        init.push_back(b.create<LLVM::LoadOp>(loc, f64(), p));
+        statePtrs.push_back(p);
+      }
+    }
+  }
+  llvm::DenseMap<Operation *, unsigned> firstArg(carried.begin(), carried.end());
+  auto sel = [&](Value c, Value t, Value f) -> Value {
+    return b.create<arith::SelectOp>(loc, c, t, f);
+  };
+  auto cmp = [&](arith::CmpFPredicate p, Value x, Value z) -> Value {
+    return b.create<arith::CmpFOp>(loc, p, x, z);
+  };
+  // The body of one row. `steady`: every ema stage of the group is seeded,
+  // so only the NaN skip remains on the recurrence.
+  auto rowBody = [&](Value r, ValueRange s, bool steady) {
+    SmallVector<Value> next(s.begin(), s.end());
     IRMapping map;
+    auto at = [&](Value v) -> Value {
+      if (Value m = map.lookupOrNull(v))
+        return m;
+      return valueAt(v, r);
+    };
     for (Operation *op : ops) {
-      for (Value operand : op->getOperands())
-        if (!map.contains(operand) && !inSegment.contains(operand.getDefiningOp()))
-          map.map(operand, valueAt(operand, r));
-      Operation *copy = b.clone(*op, map);
-      for (auto [res, c] : llvm::zip(op->getResults(), copy->getResults()))
-        if (res.getType().isF64())
-          store(c, column(res), r);
+      Value result;
+      if (auto in = dyn_cast<SeriesInputOp>(op)) {
+        Type t = cast<TypeAttr>(kernel.getInputTypes()[in.getIndex()]).getValue();
+        result = load(t, inputs[in.getIndex()], b.create<arith::AddIOp>(loc, blockStart, r));
+        if (t.isF32())
+          result = b.create<arith::ExtFOp>(loc, f64(), result);
+      } else if (auto e = dyn_cast<EmaOp>(op)) {
+        unsigned k = firstArg[op];
+        int64_t n = e.getPeriod();
+        EmaConstants c{e.getSeedSma() ? n : 1, static_cast<double>(n),
+                       2.0 / static_cast<double>(n + 1), 0.0};
+        c.b = 1.0 - c.a;
+        Value ev = s[k], sum = s[k + 1], cnt = s[k + 2];
+        Value v = at(e.getInput());
+        Value isNaN = cmp(arith::CmpFPredicate::UNO, v, v);
+        Value seeded = steady ? Value() : b.create<arith::CmpIOp>(
+                                              loc, arith::CmpIPredicate::sge, cnt, i64(c.need));
+        // Seeded: e = a*v + (1-a)*e; NaN observations are skipped.
+        Value rec = b.create<arith::AddFOp>(loc, b.create<arith::MulFOp>(loc, f64c(c.a), v),
+                                            b.create<arith::MulFOp>(loc, f64c(c.b), ev));
+        Value eU, sumU, cntU, yU;
+        if (steady) {
+          // Nothing to seed.
+        } else if (c.need == 1) {
+          eU = v, sumU = sum, cntU = i64(1), yU = v;
+        } else {
+          sumU = b.create<arith::AddFOp>(loc, sum, v);
+          cntU = b.create<arith::AddIOp>(loc, cnt, i64(1));
+          Value done = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, cntU, i64(c.need));
+          Value seed = b.create<arith::DivFOp>(loc, sumU, f64c(c.nd));
+          eU = sel(done, seed, ev);
+          yU = sel(done, seed, nan());
+        }
+        if (steady) {
+          next[k] = sel(isNaN, ev, rec);
+          result = sel(isNaN, nan(), rec);
+        } else {
+          next[k] = sel(isNaN, ev, sel(seeded, rec, eU));
+          next[k + 1] = sel(seeded, sum, sel(isNaN, f64c(0.0), sumU));
+          next[k + 2] = sel(seeded, cnt, sel(isNaN, i64(0), cntU));
+          result = sel(isNaN, nan(), sel(seeded, rec, yU));
+        }
+      } else if (auto x = dyn_cast<CrossoverOp>(op)) {
+        unsigned k = firstArg[op];
+        Value cf = at(x.getFast()), cs = at(x.getSlow()), pf = s[k], ps = s[k + 1];
+        Value anyNaN = b.create<arith::OrIOp>(loc, cmp(arith::CmpFPredicate::UNO, cf, cs),
+                                              cmp(arith::CmpFPredicate::UNO, pf, ps));
+        Value up = b.create<arith::AndIOp>(loc, cmp(arith::CmpFPredicate::OGT, cf, cs),
+                                           cmp(arith::CmpFPredicate::OLE, pf, ps));
+        Value down = b.create<arith::AndIOp>(loc, cmp(arith::CmpFPredicate::OLT, cf, cs),
+                                             cmp(arith::CmpFPredicate::OGE, pf, ps));
+        Value v = sel(down, f64c(-1.0), f64c(0.0));
+        v = sel(up, f64c(1.0), v);
+        result = sel(anyNaN, nan(), v);
+        next[k] = cf;
+        next[k + 1] = cs;
+      } else if (auto o = dyn_cast<SeriesOutputOp>(op)) {
+        int64_t cols = o.getValues().size();
+        Type elem = kernel.getOutputType();
+        Value row = b.create<arith::AddIOp>(loc, blockStart, r);
+        Value base = b.create<arith::MulIOp>(loc, row, i64(cols));
+        for (auto [j, v] : llvm::enumerate(o.getValues())) {
+          Value xv = at(v);
+          if (elem.isF32())
+            xv = b.create<arith::TruncFOp>(loc, elem, xv);
+          store(xv, out, b.create<arith::AddIOp>(loc, base, i64(j)), elem);
+        }
+        continue;
+      } else {
+        for (Value operand : op->getOperands())
+          if (!map.contains(operand))
+            map.map(operand, at(operand));
+        result = b.clone(*op, map)->getResult(0);
+      }
+      map.map(op->getResult(0), result);
+      // Later phases read it from its column.
+      bool usedOutside = llvm::any_of(op->getResult(0).getUsers(), [&](Operation *u) {
+        return !inGroup.contains(u);
+      });
+      if (usedOutside && result.getType().isF64())
+        store(result, column(op->getResult(0)), r);
     }
-    return SmallVector<Value>{};
-  });
-}
-
-void SeriesLowering::lowerOutput(SeriesOutputOp op) {
-  int64_t cols = op.getValues().size();
-  Type elem = kernel.getOutputType();
-  loop(i64(0), count, 1, {}, [&](Value r, ValueRange) {
-    Value row = b.create<arith::AddIOp>(loc, blockStart, r);
-    Value base = b.create<arith::MulIOp>(loc, row, i64(cols));
-    for (auto [j, v] : llvm::enumerate(op.getValues())) {
-      Value x = valueAt(v, r);
-      if (elem.isF32())
-        x = b.create<arith::TruncFOp>(loc, elem, x);
-      store(x, out, b.create<arith::AddIOp>(loc, base, i64(j)), elem);
+    return next;
+  };
+  SmallVector<Value> final;
+  if (llvm::none_of(ops, [](Operation *op) { return isa<EmaOp>(op); })) {
+    auto f = loop(i64(0), count, 1, init,
+                  [&](Value r, ValueRange st) { return rowBody(r, st, false); });
+    final.assign(f.getResults().begin(), f.getResults().end());
+  } else {
+    // Seeding: rows while some ema stage still seeds (only at the start of a
+    // stream), then the steady loop for the rest of the block.
+    SmallVector<Value> whileInit = {i64(0)};
+    whileInit.append(init.begin(), init.end());
+    SmallVector<Type> types;
+    for (Value v : whileInit)
+      types.push_back(v.getType());
+    SmallVector<Location> locs(types.size(), loc);
+    auto seeding = b.create<scf::WhileOp>(loc, types, whileInit);
+    {
+      OpBuilder::InsertionGuard g(b);
+      Block *before = b.createBlock(&seeding.getBefore(), {}, types, locs);
+      Value more = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt,
+                                           before->getArgument(0), count);
+      Value unseeded = b.create<arith::ConstantOp>(loc, b.getBoolAttr(false));
+      for (auto [op, k] : carried)
+        if (auto e = dyn_cast<EmaOp>(op)) {
+          int64_t need = e.getSeedSma() ? e.getPeriod() : 1;
+          Value c = before->getArgument(1 + k + 2);
+          unseeded = b.create<arith::OrIOp>(
+              loc, unseeded,
+              b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, c, i64(need)));
+        }
+      b.create<scf::ConditionOp>(loc, b.create<arith::AndIOp>(loc, more, unseeded),
+                                 before->getArguments());
+      Block *after = b.createBlock(&seeding.getAfter(), {}, types, locs);
+      SmallVector<Value> next =
+          rowBody(after->getArgument(0), after->getArguments().drop_front(), false);
+      next.insert(next.begin(),
+                  b.create<arith::AddIOp>(loc, after->getArgument(0), i64(1)));
+      b.create<scf::YieldOp>(loc, next);
     }
-    return SmallVector<Value>{};
-  });
+    auto f = loop(seeding.getResult(0), count, 1, seeding.getResults().drop_front(),
+                  [&](Value r, ValueRange st) { return rowBody(r, st, true); });
+    final.assign(f.getResults().begin(), f.getResults().end());
+  }
+  for (auto [k, p] : llvm::enumerate(statePtrs))
+    b.create<LLVM::StoreOp>(loc, final[k], p);
 }
 
 LogicalResult SeriesLowering::run() {
@@ -450,48 +539,36 @@ LogicalResult SeriesLowering::run() {
     blockStart = start;
     count = b.create<arith::MinSIOp>(loc, b.create<arith::SubIOp>(loc, rows, start),
                                      i64(kBlock));
-    SmallVector<Operation *> segment;
+    // Windows need their source's whole block: they end a fused group.
+    SmallVector<Operation *> group;
     auto flush = [&] {
-      if (!segment.empty())
-        lowerSegment(segment);
-      segment.clear();
+      if (!group.empty())
+        lowerRows(group);
+      group.clear();
     };
     for (Operation &op : body) {
       if (isa<arith::ConstantOp>(op))
         continue;
-      if (isa<arith::ArithDialect, math::MathDialect>(op.getDialect())) {
-        segment.push_back(&op);
+      if (isa<SmaOp, WmaOp, LsmaOp, KamaOp>(op)) {
+        flush();
+        if (auto w = dyn_cast<SmaOp>(op))
+          (void)lowerWindow(w, w.getPeriod());
+        else if (auto w = dyn_cast<WmaOp>(op))
+          (void)lowerWindow(w, w.getPeriod());
+        else if (auto w = dyn_cast<LsmaOp>(op))
+          (void)lowerWindow(w, w.getPeriod());
+        else
+          lowerKama(cast<KamaOp>(op));
         continue;
       }
-      flush();
-      if (auto in = dyn_cast<SeriesInputOp>(op)) {
-        Type t = cast<TypeAttr>(kernel.getInputTypes()[in.getIndex()]).getValue();
-        Value src = inputs[in.getIndex()], col = column(in.getResult());
-        loop(i64(0), count, 1, {}, [&](Value r, ValueRange) {
-          Value v = load(t, src, b.create<arith::AddIOp>(loc, start, r));
-          if (t.isF32())
-            v = b.create<arith::ExtFOp>(loc, f64(), v);
-          store(v, col, r);
-          return SmallVector<Value>{};
-        });
-      } else if (auto w = dyn_cast<SmaOp>(op)) {
-        (void)lowerWindow(w, w.getPeriod());
-      } else if (auto w = dyn_cast<WmaOp>(op)) {
-        (void)lowerWindow(w, w.getPeriod());
-      } else if (auto w = dyn_cast<LsmaOp>(op)) {
-        (void)lowerWindow(w, w.getPeriod());
-      } else if (auto e = dyn_cast<EmaOp>(op)) {
-        lowerEma(e);
-      } else if (auto k = dyn_cast<KamaOp>(op)) {
-        lowerKama(k);
-      } else if (auto c = dyn_cast<CrossoverOp>(op)) {
-        lowerCrossover(c);
-      } else if (auto o = dyn_cast<SeriesOutputOp>(op)) {
-        lowerOutput(o);
-      } else {
-        result = op.emitOpError("cannot be lowered inside a spec.series_kernel");
+      if (isa<SeriesInputOp, EmaOp, CrossoverOp, SeriesOutputOp>(op) ||
+          isa<arith::ArithDialect, math::MathDialect>(op.getDialect())) {
+        group.push_back(&op);
+        continue;
       }
+      result = op.emitOpError("cannot be lowered inside a spec.series_kernel");
     }
+    flush();
     return SmallVector<Value>{};
   });
   if (failed(result))
