@@ -225,12 +225,12 @@ LogicalResult SeriesLowering::lowerWindow(Operation *op, int64_t n) {
       Value result;
       if (weighted)
         result = b.create<arith::DivFOp>(loc, sum, vecc(div));
-      else if (lsma && n > 1)
-        result = b.create<arith::AddFOp>(
-            loc, b.create<arith::DivFOp>(loc, sum, vecc(nd)),
-            b.create<arith::MulFOp>(
-                loc, b.create<arith::DivFOp>(loc, sums.getResult(per * t + 1), vecc(scc)),
-                vecc(mid)));
+      else if (lsma && n > 1) {
+        Value mean = b.create<arith::DivFOp>(loc, sum, vecc(nd));
+        Value slope = b.create<arith::DivFOp>(loc, sums.getResult(per * t + 1), vecc(scc));
+        result = b.create<arith::AddFOp>(loc, mean,
+                                         b.create<arith::MulFOp>(loc, slope, vecc(mid)));
+      }
       else
         result = b.create<arith::DivFOp>(loc, sum, vecc(nd));
       store(result, y, b.create<arith::AddIOp>(loc, r, i64(t * kLanes)), f64());
@@ -368,8 +368,9 @@ void SeriesLowering::lowerRows(ArrayRef<Operation *> ops) {
         Value seeded = steady ? Value() : b.create<arith::CmpIOp>(
                                               loc, arith::CmpIPredicate::sge, cnt, i64(c.need));
         // Seeded: e = a*v + (1-a)*e; NaN observations are skipped.
-        Value rec = b.create<arith::AddFOp>(loc, b.create<arith::MulFOp>(loc, f64c(c.a), v),
-                                            b.create<arith::MulFOp>(loc, f64c(c.b), ev));
+        Value ax = b.create<arith::MulFOp>(loc, f64c(c.a), v);
+        Value be = b.create<arith::MulFOp>(loc, f64c(c.b), ev);
+        Value rec = b.create<arith::AddFOp>(loc, ax, be);
         Value eU, sumU, cntU, yU;
         if (steady) {
           // Nothing to seed.
