@@ -285,12 +285,23 @@ void SeriesLowering::lowerKama(KamaOp op) {
     Value sc = b.create<arith::AddFOp>(loc, b.create<arith::MulFOp>(loc, er, f64c(span)),
                                        f64c(slowest));
     sc = b.create<arith::MulFOp>(loc, sc, sc);
-    Value isSeeded = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne, seeded, i64(0));
-    Value prev = sel(isSeeded, k, before);
-    Value kNew = b.create<arith::AddFOp>(
-        loc, prev, b.create<arith::MulFOp>(loc, sc, b.create<arith::SubFOp>(loc, x, prev)));
-    store(sel(ok, kNew, nan()), y, r);
-    return SmallVector<Value>{sel(ok, kNew, k), run2, sel(ok, i64(1), seeded)};
+    // The window is clean on almost every row: a predictable branch keeps
+    // the selects off the recurrence (k -> x - k -> sc * . -> k + .).
+    auto step = b.create<scf::IfOp>(loc, TypeRange{f64(), b.getI64Type(), f64()}, ok,
+                                    /*withElseRegion=*/true);
+    {
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(&step.getThenRegion().front());
+      Value isSeeded = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne, seeded, i64(0));
+      Value prev = sel(isSeeded, k, before);
+      Value kNew = b.create<arith::AddFOp>(
+          loc, prev, b.create<arith::MulFOp>(loc, sc, b.create<arith::SubFOp>(loc, x, prev)));
+      b.create<scf::YieldOp>(loc, ValueRange{kNew, i64(1), kNew});
+      b.setInsertionPointToStart(&step.getElseRegion().front());
+      b.create<scf::YieldOp>(loc, ValueRange{k, seeded, nan()});
+    }
+    store(step.getResult(2), y, r);
+    return SmallVector<Value>{step.getResult(0), run2, step.getResult(1)};
   });
   b.create<LLVM::StoreOp>(loc, f.getResult(0), pk);
   b.create<LLVM::StoreOp>(loc, f.getResult(1), pr);
