@@ -64,6 +64,25 @@ def compile_timing(build, name):
                 for m in re.finditer(r"^\s+(\S+)\s+([0-9.]+) ms$", out, re.M))
 
 
+def families_bench(build):
+    """Median ns/row of each (family case, variant) of specjit-families-bench."""
+    out = run([os.path.join(build, "bin", "specjit-families-bench"),
+               "--benchmark_format=json", "--benchmark_repetitions=3",
+               "--benchmark_report_aggregates_only=true"])
+    rows = {}
+    for b in json.loads(out)["benchmarks"]:
+        if b.get("aggregate_name") != "median":
+            continue
+        parts = b["run_name"].split("/")
+        family, variant = parts[0].replace("BM_", "").split("_", 1)
+        case = parts[1] if family == "Series" else "needs_rules"
+        if case.startswith("min_time"):
+            case = "needs_rules"
+        rows.setdefault((family, case), {})[variant] = b["ns_per_row"] * 1e9 \
+            if b["ns_per_row"] < 1e-3 else b["ns_per_row"]
+    return rows
+
+
 def cpu_name():
     try:
         with open("/proc/cpuinfo") as f:
@@ -99,6 +118,11 @@ def main():
                 for name in ("churn", "housing", "retail_strings")]
     peer = run([sys.executable, os.path.join(ROOT, "bench", "peer_sklearn.py"),
                 "--rows", str(args.rows), "--build", args.build])
+    families = families_bench(args.build)
+    numba = run([sys.executable, os.path.join(ROOT, "bench", "peer_numba.py"),
+                 "--no-check"])
+    family_compile = {name: compile_timing(args.build, name)
+                      for name in ("strategy", "needs_rules")}
 
     lines = []
     w = lines.append
@@ -160,6 +184,37 @@ def main():
     w("")
     w("```")
     w(peer.rstrip())
+    w("```")
+    w("")
+    w("## Rules and indicators")
+    w("")
+    w("`build/bin/specjit-families-bench --benchmark_repetitions=3` (medians; "
+      "one process): rules = 100k agents x 8 meters x 11 rules x 10 steps "
+      "(`examples/needs_rules.json`, f32), ns per agent; indicators = 1M "
+      "random-walk prices, ns per price. The hand-written C++ implements the "
+      "same semantics with the constants written in (`-O3 -march=native`) and is "
+      "checked against the interpreter before it is timed.")
+    w("")
+    w("| case | JIT | interpreter | hand-written C++ | interpreter / JIT | "
+      "hand-written / JIT |")
+    w("|---|---:|---:|---:|---:|---:|")
+    for (family, case), v in sorted(families.items(), key=lambda kv: (kv[0][0] != "Rules", kv[0][1])):
+        jit, interp, hand = v.get("Jit"), v.get("Interpreter"), v.get("HandWritten")
+        if not (jit and interp and hand):
+            continue
+        w(f"| {family.lower()}: {case} | {jit:.2f} | {interp:.2f} | {hand:.2f} | "
+          f"{interp / jit:.2f}x | {hand / jit:.2f}x |")
+    w("")
+    w("Compile time by stage (`specjit compile examples/NAME.json --timing`, steady "
+      "state): " + "; ".join(
+          f"{name}: {t.get('total', 0):.0f} ms (LLVM opt {t.get('llvm-opt', 0):.0f}, "
+          f"codegen {t.get('obj', 0):.0f})" for name, t in family_compile.items()) + ".")
+    w("")
+    w("Against numba (`/usr/bin/python3 bench/peer_numba.py`, the same semantics "
+      "as @njit functions; its compile time is the first call minus a steady run):")
+    w("")
+    w("```")
+    w(numba.rstrip())
     w("```")
     w("")
     notes = os.path.join(ROOT, "bench", "notes.md")

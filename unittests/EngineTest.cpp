@@ -427,3 +427,34 @@ TEST(Engine, StageNamesRoundTrip) {
 }
 
 } // namespace
+
+TEST(Engine, SeriesWithHugeWindowsDoesNotExhaustTheStack) {
+  // Twelve windows of ~100000 values (~9.6 MB of window scratch, more than a
+  // thread's 8 MB stack): the compiled kernel keeps its scratch in the
+  // heap-allocated state, and agrees with the interpreter.
+  std::string text = R"({"specjit": 1, "kind": "series", "inputs": [{"name": "close", "type": "f64"}],
+    "output": {"type": "f64"}, "indicators": [)";
+  for (int i = 0; i < 12; ++i)
+    text += std::string(i ? ", " : "") + R"({"name": "s)" + std::to_string(i) +
+            R"(", "op": "sma", "input": "close", "period": )" + std::to_string(100000 - i) + "}";
+  text += "]}";
+  Descriptor d = parse(text.c_str());
+  auto k = compile(d, jitOptions());
+  CompileOptions io = jitOptions();
+  io.specialize = false;
+  auto ik = compile(d, io);
+  ASSERT_TRUE(k && ik);
+  ASSERT_EQ(k->backend(), Backend::Jit) << k->fallbackReason();
+  const int64_t rows = 2000;
+  std::vector<double> close(rows);
+  for (int64_t i = 0; i < rows; ++i)
+    close[i] = 100.0 + (i % 97) * 0.25;
+  std::vector<double> a(rows * 12, 1.0), b(rows * 12, 2.0);
+  std::thread t([&] {
+    ASSERT_FALSE(k->run({Column::f64(close.data(), rows)}, Output::f64(a.data(), rows, 12)));
+  });
+  t.join();
+  ASSERT_FALSE(ik->run({Column::f64(close.data(), rows)}, Output::f64(b.data(), rows, 12)));
+  for (size_t i = 0; i < a.size(); ++i) // all within the lookback
+    ASSERT_TRUE(std::isnan(a[i]) && std::isnan(b[i])) << i;
+}

@@ -17,8 +17,10 @@
 //
 // The streaming state (its layout is this lowering's own) starts with the
 // rows consumed so far; a fresh (all-zero) state fills every history with
-// NaN, so lookbacks fall out of the arithmetic. `specjit_state_bytes()`
-// reports the state's size.
+// NaN, so lookbacks fall out of the arithmetic. The buffer also holds the
+// call's scratch (block columns, window extents) after the persistent part,
+// so nothing large lives on the stack. `specjit_state_bytes()` reports the
+// whole size.
 //
 //===----------------------------------------------------------------------===//
 
@@ -74,10 +76,15 @@ private:
   }
   /// Bytes from the start of the state, as a pointer.
   Value stateAt(int64_t byteOffset) { return gep(b.getI8Type(), state, i64(byteOffset)); }
-  Value alloca(int64_t doubles) {
+  /// Scratch space for the call, carved from the state buffer (which the
+  /// runtime allocates on the heap) rather than the stack: windows may hold
+  /// 100000 values each.
+  Value scratch(int64_t doubles) {
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPointToStart(entryBlock);
-    return b.create<LLVM::AllocaOp>(loc, ptrType(), f64(), i64(doubles), 64);
+    int64_t offset = persistentBytes + scratchBytes;
+    scratchBytes += 8 * doubles;
+    return stateAt(offset);
   }
   /// for (i = lo; i < hi; i += step) body(i), with optional loop-carried values.
   scf::ForOp loop(Value lo, Value hi, int64_t step, ValueRange init,
@@ -103,7 +110,7 @@ private:
   Value column(Value v) {
     Value &c = columns[v];
     if (!c)
-      c = alloca(kBlock + kPad);
+      c = scratch(kBlock + kPad);
     return c;
   }
 
@@ -127,6 +134,8 @@ private:
   /// Byte ranges of NaN-initialized f64 histories and the total size.
   SmallVector<std::pair<int64_t, int64_t>> nanRanges;
   int64_t stateBytes = 8;
+  /// Persistent state ends here; the call's scratch follows.
+  int64_t persistentBytes = 0, scratchBytes = 0;
 };
 
 /// Bytes of state an op keeps, and the f64s (from its start) that a fresh
@@ -149,7 +158,7 @@ std::pair<int64_t, std::pair<int64_t, int64_t>> stateOf(Operation *op) {
 
 Value SeriesLowering::windowExtent(Value source, int64_t hist, int64_t histOffset,
                                    int64_t extra) {
-  Value ext = alloca(hist + kBlock + kPad + extra);
+  Value ext = scratch(hist + kBlock + kPad + extra);
   Value h = stateAt(histOffset);
   if (hist > 0)
     loop(i64(0), i64(hist), 1, {}, [&](Value i, ValueRange) {
@@ -247,7 +256,7 @@ void SeriesLowering::lowerKama(KamaOp op) {
   double span = 2.0 / static_cast<double>(op.getFast() + 1) - slowest;
   // ext = x[t-n .. t] for each row: n history values, then the block.
   Value ext = windowExtent(op.getInput(), n, off + 24, 1);
-  Value vol = alloca(kBlock + kPad);
+  Value vol = scratch(kBlock + kPad);
   loop(i64(0), count, kLanes, {}, [&](Value r, ValueRange) {
     auto sum = loop(i64(0), i64(n), 1, {vecc(0.0)}, [&](Value i, ValueRange acc) {
       Value at = b.create<arith::AddIOp>(loc, r, i);
@@ -507,6 +516,8 @@ LogicalResult SeriesLowering::run() {
       nanRanges.push_back({stateBytes + 8 * nanRange.first, nanRange.second});
     stateBytes += bytes;
   }
+  // Scratch starts 64-byte aligned (the runtime's buffer is 8-byte aligned).
+  persistentBytes = (stateBytes + 63) / 64 * 64;
 
   // The body: inputs..., state, out, rows; every pointer noalias.
   b.setInsertionPoint(kernel);
@@ -609,7 +620,7 @@ LogicalResult SeriesLowering::run() {
   auto sizeFn = b.create<func::FuncOp>(loc, specjit::kStateBytesName,
                                        FunctionType::get(ctx, {}, {b.getI64Type()}));
   b.setInsertionPointToStart(sizeFn.addEntryBlock());
-  b.create<func::ReturnOp>(loc, ValueRange{i64(stateBytes)});
+  b.create<func::ReturnOp>(loc, ValueRange{i64(persistentBytes + scratchBytes)});
   kernel.erase();
   return success();
 }
