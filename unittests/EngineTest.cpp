@@ -5,7 +5,9 @@
 
 #include "gtest/gtest.h"
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <thread>
@@ -457,4 +459,28 @@ TEST(Engine, SeriesWithHugeWindowsDoesNotExhaustTheStack) {
   ASSERT_FALSE(ik->run({Column::f64(close.data(), rows)}, Output::f64(b.data(), rows, 12)));
   for (size_t i = 0; i < a.size(); ++i) // all within the lookback
     ASSERT_TRUE(std::isnan(a[i]) && std::isnan(b[i])) << i;
+}
+
+TEST(Engine, OversizedKernelsRunOnTheInterpreterWithAReason) {
+  // A 2000-way one_hot would take LLVM tens of seconds: it is not compiled.
+  std::string cats;
+  for (int i = 0; i < 2000; ++i)
+    cats += (i ? "," : "") + std::to_string(i);
+  std::string text = R"({"specjit": 1, "kind": "pipeline", "inputs": [{"name": "c", "type": "i64"}],
+    "output": {"type": "f32"}, "steps": [{"op": "one_hot", "column": "c", "categories": [)" +
+                     cats + "]}]}";
+  Descriptor d = parse(text.c_str());
+  auto t0 = std::chrono::steady_clock::now();
+  auto k = compile(d, jitOptions());
+  ASSERT_TRUE(static_cast<bool>(k));
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 5.0);
+  EXPECT_EQ(k->backend(), Backend::Interpreter);
+  EXPECT_NE(k->fallbackReason().find("too large to specialize"), std::string::npos)
+      << k->fallbackReason();
+  int64_t c[3] = {5, 1999, -3};
+  std::vector<float> out(3 * 2000, 7.0f);
+  ASSERT_FALSE(k->run({Column::i64(c, 3)}, Output::f32(out.data(), 3, 2000)));
+  EXPECT_EQ(out[5], 1.0f);
+  EXPECT_EQ(out[2000 + 1999], 1.0f);
+  EXPECT_EQ(std::count(out.begin(), out.end(), 1.0f), 2);
 }

@@ -47,6 +47,11 @@ struct CompileOptions {
   bool useCache = true;
   /// LLVM optimization level for the generated code (0-3).
   int optLevel = 3;
+  /// Kernels with more operations than this after lowering are not compiled
+  /// (LLVM's time grows faster than linearly with kernel size; a 2000-way
+  /// one_hot takes ~25 s): they run on the interpreter, with the reason
+  /// recorded. 0 means no limit.
+  size_t maxKernelOps = 6000;
   /// When set, every stage is written to DIR/NN-stage.ext.
   std::string dumpDir;
 };

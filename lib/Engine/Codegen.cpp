@@ -145,6 +145,15 @@ compileToObject(const jit::Descriptor &d, const CodegenOptions &options) {
     build(pm);
     if (failed(pm.run(module)))
       return stageError(stage, diagnostics);
+    if (stage == Stage::Lowered && options.maxKernelOps) {
+      size_t ops = 0;
+      module.walk([&](Operation *) { ++ops; });
+      if (ops > options.maxKernelOps)
+        return stageError(stage, llvm::Twine("the kernel is too large to specialize: ") +
+                                     llvm::Twine(ops) + " operations after lowering, more "
+                                     "than the limit of " + llvm::Twine(options.maxKernelOps) +
+                                     " (CompileOptions::maxKernelOps)");
+    }
     if (reached(stage, printMLIR(module)))
       return nullptr;
   }

@@ -22,6 +22,8 @@ namespace engine {
 
 struct CodegenOptions {
   int optLevel = 3;
+  size_t maxKernelOps = 0; ///< 0: no limit
+
   /// Stop after producing this stage (its text is still reported).
   std::optional<jit::Stage> stopAfter;
   /// When set, receives the text of every stage as it is produced.

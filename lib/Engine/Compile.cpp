@@ -125,6 +125,7 @@ llvm::Expected<std::shared_ptr<KernelState>> buildKernel(const Descriptor &d,
 
   engine::CodegenOptions co;
   co.optLevel = o.optLevel;
+  co.maxKernelOps = o.maxKernelOps;
   std::string dumpError;
   if (!o.dumpDir.empty()) {
     if (std::error_code ec = llvm::sys::fs::create_directories(o.dumpDir))
@@ -158,8 +159,10 @@ struct CacheKey {
   Hash128 hash;
   bool specialize;
   int optLevel;
+  size_t maxKernelOps;
   bool operator==(const CacheKey &o) const {
-    return hash == o.hash && specialize == o.specialize && optLevel == o.optLevel;
+    return hash == o.hash && specialize == o.specialize && optLevel == o.optLevel &&
+           maxKernelOps == o.maxKernelOps;
   }
 };
 struct CacheKeyHash {
@@ -207,7 +210,7 @@ llvm::Expected<Kernel> compile(const Descriptor &d, const CompileOptions &o) {
     return Kernel(std::move(*state));
   }
 
-  CacheKey key{d.hash(), specialize, o.optLevel};
+  CacheKey key{d.hash(), specialize, o.optLevel, o.maxKernelOps};
   std::shared_future<CacheResult> future;
   std::promise<CacheResult> promise;
   bool owner = false;
