@@ -208,3 +208,80 @@ spec.kernel @k attributes {input_names = ["a"], input_types = [f64], output_name
   }
   spec.output %1 : f64
 }
+
+// -----
+
+// expected-error @+1 {{'spec.rules_kernel' op state type must be f32 or f64, got 'i32'}}
+spec.rules_kernel @r attributes {meters = ["a"], state_type = i32, steps = 1 : i64} {
+^bb0(%a: f64):
+  spec.state_yield %a : f64
+}
+
+// -----
+
+// expected-error @+1 {{'spec.rules_kernel' op steps must be at least 1, got 0}}
+spec.rules_kernel @r attributes {meters = ["a"], state_type = f32, steps = 0 : i64} {
+^bb0(%a: f64):
+  spec.state_yield %a : f64
+}
+
+// -----
+
+// expected-error @+1 {{'spec.rules_kernel' op region must yield the 2 meters}}
+spec.rules_kernel @r attributes {meters = ["a", "b"], state_type = f64, steps = 1 : i64} {
+^bb0(%a: f64, %b: f64):
+  spec.state_yield %a : f64
+}
+
+// -----
+
+spec.rules_kernel @r attributes {meters = ["a"], state_type = f64, steps = 1 : i64} {
+^bb0(%a: f64):
+  // expected-error @+1 {{'spec.rule' op region takes 2 arguments for 1 meters}}
+  %0 = spec.rule %a attributes {source = "always"} : (f64) -> f64 {
+  ^bb0(%x: f64, %y: f64):
+    spec.state_yield %x : f64
+  }
+  spec.state_yield %0 : f64
+}
+
+// -----
+
+// expected-error @+1 {{'spec.series_kernel' op input #0 must be f32 or f64, got 'i64'}}
+spec.series_kernel @s attributes {input_names = ["p"], input_types = [i64], output_names = [], output_type = f64} {
+  spec.series_output
+}
+
+// -----
+
+// expected-error @+1 {{'spec.series_kernel' op writes 1 values for 2 output columns}}
+spec.series_kernel @s attributes {input_names = ["p"], input_types = [f64], output_names = ["a", "b"], output_type = f64} {
+  %0 = spec.series_input 0
+  spec.series_output %0 : f64
+}
+
+// -----
+
+spec.series_kernel @s attributes {input_names = ["p"], input_types = [f64], output_names = ["a"], output_type = f64} {
+  %0 = spec.series_input 0
+  // expected-error @+1 {{'spec.sma' op period must be in 1..100000, got 0}}
+  %1 = spec.sma %0 {period = 0 : i64}
+  spec.series_output %1 : f64
+}
+
+// -----
+
+spec.series_kernel @s attributes {input_names = ["p"], input_types = [f64], output_names = ["a"], output_type = f64} {
+  %0 = spec.series_input 0
+  // expected-error @+1 {{'spec.kama' op needs 1 <= fast < slow, got fast 30 and slow 2}}
+  %1 = spec.kama %0 {period = 10 : i64, fast = 30 : i64, slow = 2 : i64}
+  spec.series_output %1 : f64
+}
+
+// -----
+
+spec.series_kernel @s attributes {input_names = ["p"], input_types = [f64], output_names = ["a"], output_type = f64} {
+  // expected-error @+1 {{'spec.series_input' op index 3 out of range}}
+  %0 = spec.series_input 3
+  spec.series_output %0 : f64
+}
