@@ -221,10 +221,70 @@ struct RulesSpec {
 };
 
 //===----------------------------------------------------------------------===//
+// The model family (docs/model-semantics.md)
+//===----------------------------------------------------------------------===//
+
+enum class ModelType : uint8_t { Linear, TreeEnsemble, Mlp };
+/// How margins become the output: identity, logistic (1 / (1 + exp(-m))) per
+/// output, softmax across the outputs, or argmax (the index of the largest
+/// margin, one output column).
+enum class Link : uint8_t { Identity, Logistic, Softmax, Argmax };
+enum class Activation : uint8_t { Identity, Relu, Tanh, Logistic };
+llvm::StringRef modelTypeName(ModelType t);
+llvm::StringRef linkName(Link l);
+llvm::StringRef activationName(Activation a);
+
+/// One node of a decision tree; node 0 is the root. A split sends `x` to
+/// `left` when `x < threshold`, to `right` otherwise, and a missing (NaN)
+/// `x` to the default side.
+struct TreeNode {
+  int32_t feature = -1;   ///< -1 for a leaf
+  double threshold = 0.0;
+  int32_t left = -1, right = -1;
+  bool defaultLeft = true;
+  double leaf = 0.0;      ///< leaves only
+};
+
+struct Tree {
+  std::vector<TreeNode> nodes;
+  int32_t group = 0;      ///< the output (class) this tree adds to
+};
+
+struct DenseLayer {
+  int32_t inputs = 0, outputs = 0;
+  std::vector<double> weights; ///< outputs x inputs, row-major
+  std::vector<double> biases;  ///< outputs
+  Activation activation = Activation::Identity;
+};
+
+struct ModelSpec {
+  std::string name;
+  /// Inputs, optional preprocessing steps and (in plan.outputNames) the
+  /// model's features, in order. A model without steps reads its inputs.
+  PipelineSpec pipeline;
+  ModelType type = ModelType::Linear;
+  int32_t numFeatures = 0;
+  int32_t numOutputs = 1;
+  // linear: weights is numOutputs x numFeatures, row-major
+  std::vector<double> weights, intercepts;
+  // tree ensembles
+  std::vector<Tree> trees;
+  std::vector<double> baseScore;   ///< per output, in margin space
+  bool average = false;            ///< random forests: sum / number of trees per output
+  bool float32 = false;            ///< XGBoost semantics: f32 features, thresholds, leaves and sums
+  // mlp
+  std::vector<DenseLayer> layers;
+  Link link = Link::Identity;
+  bool margin = false;             ///< output margins (skip the link)
+  DType outputType = DType::F32;
+  std::vector<std::string> outputNames;
+};
+
+//===----------------------------------------------------------------------===//
 // Descriptor
 //===----------------------------------------------------------------------===//
 
-enum class Kind : uint8_t { Pipeline, Series, Rules };
+enum class Kind : uint8_t { Pipeline, Series, Rules, Model };
 llvm::StringRef kindName(Kind k);
 
 /// Largest descriptor text accepted (bytes) and largest expansion (columns).
@@ -247,6 +307,7 @@ public:
   const PipelineSpec &pipeline() const { return *pipeline_; }
   const SeriesSpec &series() const { return *series_; }
   const RulesSpec &rules() const { return *rules_; }
+  const ModelSpec &model() const { return *model_; }
 
   /// Canonical JSON text: sorted keys, defaults filled in, numbers
   /// normalized. The `name` is kept out of it: it does not change meaning.
@@ -268,6 +329,7 @@ private:
   std::shared_ptr<const PipelineSpec> pipeline_;
   std::shared_ptr<const SeriesSpec> series_;
   std::shared_ptr<const RulesSpec> rules_;
+  std::shared_ptr<const ModelSpec> model_;
   std::string canonical_;
   Hash128 hash_;
   friend class DescriptorParser;
