@@ -97,7 +97,9 @@ Value buildExpr(OpBuilder &b, Location loc, const Expr &e, ValueRange args) {
 class Importer {
 public:
   Importer(MLIRContext &ctx, const Descriptor &d)
-      : ctx(ctx), d(d), p(d.pipeline()), b(&ctx),
+      : ctx(ctx), d(d),
+        p(d.kind() == Kind::Model ? d.model().pipeline : d.pipeline()),
+        model(d.kind() == Kind::Model ? &d.model() : nullptr), b(&ctx),
         loc(NameLoc::get(StringAttr::get(&ctx, "descriptor"))) {}
 
   llvm::Expected<OwningOpRef<ModuleOp>> run();
@@ -112,10 +114,13 @@ private:
   ArrayAttr categoryAttrs(const Step &s, ValueKind kind);
   Value lookupString(const Step &s, int id, Location l);
   void importNode(const PlanNode &n);
+  /// The model stage and its link on the features.
+  SmallVector<Value> importModel(ValueRange features);
 
   MLIRContext &ctx;
   const Descriptor &d;
   const PipelineSpec &p;
+  const ModelSpec *model;
   OpBuilder b;
   Location loc;
   std::vector<Value> values;
@@ -268,6 +273,67 @@ void Importer::importNode(const PlanNode &n) {
   }
 }
 
+SmallVector<Value> Importer::importModel(ValueRange features) {
+  const ModelSpec &m = *model;
+  Location l = NameLoc::get(b.getStringAttr("model"));
+  SmallVector<Type> margins(m.numOutputs, b.getF64Type());
+  Operation *op = nullptr;
+  switch (m.type) {
+  case ModelType::Linear:
+    op = b.create<spec::LinearOp>(l, margins, features,
+                                  b.getDenseF64ArrayAttr(m.weights),
+                                  b.getDenseF64ArrayAttr(m.intercepts));
+    break;
+  case ModelType::TreeEnsemble: {
+    SmallVector<int32_t> feat, left, right, roots, groups;
+    SmallVector<double> thr, leaves;
+    SmallVector<bool> defLeft;
+    for (const Tree &t : m.trees) {
+      int32_t base = static_cast<int32_t>(feat.size());
+      roots.push_back(base);
+      groups.push_back(t.group);
+      for (const TreeNode &n : t.nodes) {
+        feat.push_back(n.feature);
+        thr.push_back(n.threshold);
+        left.push_back(n.feature < 0 ? -1 : base + n.left);
+        right.push_back(n.feature < 0 ? -1 : base + n.right);
+        defLeft.push_back(n.defaultLeft);
+        leaves.push_back(n.leaf);
+      }
+    }
+    op = b.create<spec::TreeEnsembleOp>(
+        l, margins, features, b.getDenseI32ArrayAttr(feat), b.getDenseF64ArrayAttr(thr),
+        b.getDenseI32ArrayAttr(left), b.getDenseI32ArrayAttr(right),
+        b.getDenseBoolArrayAttr(defLeft), b.getDenseF64ArrayAttr(leaves),
+        b.getDenseI32ArrayAttr(roots), b.getDenseI32ArrayAttr(groups),
+        b.getDenseF64ArrayAttr(m.baseScore), b.getBoolAttr(m.average),
+        b.getBoolAttr(m.float32));
+    break;
+  }
+  case ModelType::Mlp: {
+    SmallVector<int32_t> sizes = {m.numFeatures};
+    SmallVector<double> w, bias;
+    SmallVector<StringRef> acts;
+    for (const DenseLayer &layer : m.layers) {
+      sizes.push_back(layer.outputs);
+      w.append(layer.weights.begin(), layer.weights.end());
+      bias.append(layer.biases.begin(), layer.biases.end());
+      acts.push_back(activationName(layer.activation));
+    }
+    op = b.create<spec::MlpOp>(l, margins, features, b.getDenseI32ArrayAttr(sizes),
+                               b.getDenseF64ArrayAttr(w), b.getDenseF64ArrayAttr(bias),
+                               b.getStrArrayAttr(acts));
+    break;
+  }
+  }
+  SmallVector<Value> out(op->getResults());
+  if (m.margin || m.link == Link::Identity)
+    return out;
+  SmallVector<Type> results(m.link == Link::Argmax ? 1 : out.size(), b.getF64Type());
+  auto link = b.create<spec::LinkOp>(l, results, out, b.getStringAttr(linkName(m.link)));
+  return SmallVector<Value>(link.getResults());
+}
+
 llvm::Expected<OwningOpRef<ModuleOp>> Importer::run() {
   OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
   b.setInsertionPointToEnd(module->getBody());
@@ -278,11 +344,12 @@ llvm::Expected<OwningOpRef<ModuleOp>> Importer::run() {
     inputNames.push_back(in.name);
     inputTypes.push_back(TypeAttr::get(inputType(in.type)));
   }
-  SmallVector<StringRef> outputNames(p.plan.outputNames.begin(),
-                                     p.plan.outputNames.end());
-  Type outType = p.outputType == DType::F64 ? Type(b.getF64Type())
-                                            : Type(b.getF32Type());
-  std::string sym = p.name.empty() ? "kernel" : p.name;
+  const std::vector<std::string> &names = model ? model->outputNames : p.plan.outputNames;
+  SmallVector<StringRef> outputNames(names.begin(), names.end());
+  DType outDType = model ? model->outputType : p.outputType;
+  Type outType = outDType == DType::F64 ? Type(b.getF64Type()) : Type(b.getF32Type());
+  std::string name = model ? model->name : p.name;
+  std::string sym = name.empty() ? "kernel" : name;
   auto kernel = b.create<spec::KernelOp>(
       loc, b.getStringAttr(sym), b.getStrArrayAttr(inputNames),
       b.getArrayAttr(inputTypes), TypeAttr::get(outType),
@@ -307,6 +374,8 @@ llvm::Expected<OwningOpRef<ModuleOp>> Importer::run() {
   SmallVector<Value> outs;
   for (int id : p.plan.outputs)
     outs.push_back(asFloat(id));
+  if (model)
+    outs = importModel(outs);
   b.create<spec::OutputOp>(loc, outs);
 
   if (failed(verify(*module)))
@@ -517,6 +586,7 @@ llvm::Expected<OwningOpRef<ModuleOp>> importDescriptor(MLIRContext &ctx,
   ctx.getOrLoadDialect<math::MathDialect>();
   switch (d.kind()) {
   case Kind::Pipeline:
+  case Kind::Model:
     return Importer(ctx, d).run();
   case Kind::Rules:
     return importRules(ctx, d.rules());

@@ -14,7 +14,8 @@ def SpecExpand : Pass<"spec-expand", "::mlir::ModuleOp"> {
     convert-spec-to-loops.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect",
-                           "::mlir::math::MathDialect"];
+                           "::mlir::math::MathDialect",
+                           "::mlir::scf::SCFDialect"];
 }
 
 def ConvertSpecToLoops : Pass<"convert-spec-to-loops", "::mlir::ModuleOp"> {

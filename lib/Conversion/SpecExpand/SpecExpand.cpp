@@ -12,10 +12,12 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 #include <cmath>
+#include <functional>
 #include <limits>
 
 namespace specjit {
@@ -285,13 +287,188 @@ struct RuleLowering : OpRewritePattern<RuleOp> {
   }
 };
 
+//===----------------------------------------------------------------------===//
+// Models
+//===----------------------------------------------------------------------===//
+
+/// ((w_0*x_0 + w_1*x_1) + ...): the dot product left to right.
+Value dot(OpBuilder &b, Location loc, ArrayRef<double> w, ValueRange x) {
+  Value acc = b.create<arith::MulFOp>(loc, f64Const(b, loc, w[0]), x[0]);
+  for (size_t j = 1; j < x.size(); ++j) {
+    Value term = b.create<arith::MulFOp>(loc, f64Const(b, loc, w[j]), x[j]);
+    acc = b.create<arith::AddFOp>(loc, acc, term);
+  }
+  return acc;
+}
+
+struct LinearLowering : OpRewritePattern<LinearOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(LinearOp op, PatternRewriter &r) const override {
+    Location loc = op.getLoc();
+    size_t f = op.getFeatures().size();
+    SmallVector<Value> margins;
+    for (size_t k = 0; k < op.getMargins().size(); ++k) {
+      Value d = dot(r, loc, op.getWeights().slice(k * f, f), op.getFeatures());
+      margins.push_back(
+          r.create<arith::AddFOp>(loc, d, f64Const(r, loc, op.getIntercepts()[k])));
+    }
+    r.replaceOp(op, margins);
+    return success();
+  }
+};
+
+/// Each tree becomes nested scf.if: one compare per split, `x < t` ordered
+/// when NaN goes right, unordered (NaN true) when it goes left.
+struct TreeEnsembleLowering : OpRewritePattern<TreeEnsembleOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(TreeEnsembleOp op, PatternRewriter &r) const override {
+    Location loc = op.getLoc();
+    bool f32 = op.getFloat32();
+    Type t = f32 ? Type(r.getF32Type()) : Type(r.getF64Type());
+    auto constant = [&](double v) -> Value {
+      return r.create<arith::ConstantOp>(
+          loc, f32 ? r.getF32FloatAttr(static_cast<float>(v)) : r.getF64FloatAttr(v));
+    };
+    // Features in the compare type, made once.
+    SmallVector<Value> xs(op.getFeatures().begin(), op.getFeatures().end());
+    if (f32)
+      for (Value &x : xs)
+        x = r.create<arith::TruncFOp>(loc, r.getF32Type(), x);
+    auto features = op.getNodeFeatures();
+    std::function<Value(int32_t)> node = [&](int32_t i) -> Value {
+      if (features[i] < 0)
+        return constant(op.getLeaves()[i]);
+      auto pred = op.getDefaultLeft()[i] ? arith::CmpFPredicate::ULT
+                                         : arith::CmpFPredicate::OLT;
+      Value goLeft = r.create<arith::CmpFOp>(loc, pred, xs[features[i]],
+                                             constant(op.getThresholds()[i]));
+      auto ifOp = r.create<scf::IfOp>(loc, TypeRange{t}, goLeft, true);
+      OpBuilder::InsertionGuard g(r);
+      r.setInsertionPointToStart(&ifOp.getThenRegion().front());
+      r.create<scf::YieldOp>(loc, node(op.getLeft()[i]));
+      r.setInsertionPointToStart(&ifOp.getElseRegion().front());
+      r.create<scf::YieldOp>(loc, node(op.getRight()[i]));
+      return ifOp.getResult(0);
+    };
+    size_t outputs = op.getMargins().size();
+    SmallVector<Value> acc(outputs), sums(outputs);
+    SmallVector<int64_t> counts(outputs, 0);
+    for (size_t k = 0; k < outputs; ++k)
+      acc[k] = constant(op.getBaseScore()[k]);
+    for (auto [root, group] : llvm::zip(op.getRoots(), op.getGroups())) {
+      Value v = node(root);
+      if (op.getAverage()) {
+        sums[group] = sums[group] ? r.create<arith::AddFOp>(loc, sums[group], v).getResult() : v;
+        ++counts[group];
+      } else {
+        acc[group] = r.create<arith::AddFOp>(loc, acc[group], v);
+      }
+    }
+    SmallVector<Value> margins;
+    for (size_t k = 0; k < outputs; ++k) {
+      Value m = acc[k];
+      if (op.getAverage() && counts[k]) {
+        Value mean = r.create<arith::DivFOp>(loc, sums[k],
+                                             constant(static_cast<double>(counts[k])));
+        m = r.create<arith::AddFOp>(loc, m, mean);
+      }
+      if (f32)
+        m = r.create<arith::ExtFOp>(loc, r.getF64Type(), m);
+      margins.push_back(m);
+    }
+    r.replaceOp(op, margins);
+    return success();
+  }
+};
+
+/// 1 / (1 + exp(-z))
+Value logistic(OpBuilder &b, Location loc, Value z) {
+  Value e = b.create<math::ExpOp>(loc, b.create<arith::NegFOp>(loc, z));
+  Value one = f64Const(b, loc, 1.0);
+  return b.create<arith::DivFOp>(loc, one, b.create<arith::AddFOp>(loc, one, e));
+}
+
+struct MlpLowering : OpRewritePattern<MlpOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MlpOp op, PatternRewriter &r) const override {
+    Location loc = op.getLoc();
+    ArrayRef<int32_t> sizes = op.getSizes();
+    SmallVector<Value> h(op.getFeatures().begin(), op.getFeatures().end());
+    size_t w = 0, bi = 0;
+    for (size_t l = 0; l + 1 < sizes.size(); ++l) {
+      StringRef act = cast<StringAttr>(op.getActivations()[l]).getValue();
+      SmallVector<Value> next;
+      for (int32_t o = 0; o < sizes[l + 1]; ++o) {
+        Value z = dot(r, loc, op.getWeights().slice(w, sizes[l]), h);
+        z = r.create<arith::AddFOp>(loc, z, f64Const(r, loc, op.getBiases()[bi + o]));
+        w += sizes[l];
+        if (act == "relu") {
+          Value zero = f64Const(r, loc, 0.0);
+          Value pos = r.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT, z, zero);
+          z = r.create<arith::SelectOp>(loc, pos, z, zero);
+        } else if (act == "tanh") {
+          z = r.create<math::TanhOp>(loc, z);
+        } else if (act == "logistic") {
+          z = logistic(r, loc, z);
+        }
+        next.push_back(z);
+      }
+      bi += sizes[l + 1];
+      h = std::move(next);
+    }
+    r.replaceOp(op, h);
+    return success();
+  }
+};
+
+struct LinkLowering : OpRewritePattern<LinkOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(LinkOp op, PatternRewriter &r) const override {
+    Location loc = op.getLoc();
+    auto m = op.getMargins();
+    SmallVector<Value> out;
+    if (op.getKind() == "logistic") {
+      for (Value v : m)
+        out.push_back(logistic(r, loc, v));
+    } else if (op.getKind() == "softmax") {
+      Value max = m[0];
+      for (size_t k = 1; k < m.size(); ++k) {
+        Value gt = r.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT, m[k], max);
+        max = r.create<arith::SelectOp>(loc, gt, m[k], max);
+      }
+      SmallVector<Value> e;
+      for (Value v : m)
+        e.push_back(r.create<math::ExpOp>(loc, r.create<arith::SubFOp>(loc, v, max)));
+      Value sum = e[0];
+      for (size_t k = 1; k < e.size(); ++k)
+        sum = r.create<arith::AddFOp>(loc, sum, e[k]);
+      for (Value v : e)
+        out.push_back(r.create<arith::DivFOp>(loc, v, sum));
+    } else { // argmax: the smallest index of the largest margin; NaN loses
+      Value best = f64Const(r, loc, 0.0), bestV = m[0];
+      for (size_t k = 1; k < m.size(); ++k) {
+        Value gt = r.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT, m[k], bestV);
+        Value bestNaN = r.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNO, bestV, bestV);
+        Value here = r.create<arith::CmpFOp>(loc, arith::CmpFPredicate::ORD, m[k], m[k]);
+        Value take = r.create<arith::OrIOp>(loc, gt, r.create<arith::AndIOp>(loc, bestNaN, here));
+        best = r.create<arith::SelectOp>(loc, take, f64Const(r, loc, static_cast<double>(k)), best);
+        bestV = r.create<arith::SelectOp>(loc, take, m[k], bestV);
+      }
+      out.push_back(best);
+    }
+    r.replaceOp(op, out);
+    return success();
+  }
+};
+
 struct SpecExpandPass : specjit::impl::SpecExpandBase<SpecExpandPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<ToFloatLowering, StandardizeLowering, MinMaxLowering,
                  LogLowering, Log1pLowering, ClipLowering, ImputeLowering,
                  OneHotLowering, LabelEncodeLowering, PolynomialLowering,
-                 BucketizeLowering, ExprLowering, RuleLowering>(&getContext());
+                 BucketizeLowering, ExprLowering, RuleLowering, LinearLowering,
+                 TreeEnsembleLowering, MlpLowering, LinkLowering>(&getContext());
     GreedyRewriteConfig config;
     config.enableRegionSimplification = GreedySimplifyRegionLevel::Disabled;
     if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns),

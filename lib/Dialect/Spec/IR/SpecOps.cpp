@@ -374,3 +374,95 @@ LogicalResult KamaOp::verify() {
            << getFast() << " and slow " << getSlow();
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// Models
+//===----------------------------------------------------------------------===//
+
+LogicalResult LinearOp::verify() {
+  size_t f = getFeatures().size(), k = getMargins().size();
+  if (k == 0)
+    return emitOpError("needs at least one output");
+  if (getWeights().size() != f * k)
+    return emitOpError("has ") << getWeights().size() << " weights for " << k
+                               << " outputs x " << f << " features";
+  if (getIntercepts().size() != k)
+    return emitOpError("has ") << getIntercepts().size() << " intercepts for "
+                               << k << " outputs";
+  return success();
+}
+
+LogicalResult TreeEnsembleOp::verify() {
+  size_t n = getNodeFeatures().size();
+  if (getThresholds().size() != n || getLeft().size() != n ||
+      getRight().size() != n || getDefaultLeft().size() != n ||
+      getLeaves().size() != n)
+    return emitOpError("node arrays must all have ") << n << " entries";
+  if (getRoots().size() != getGroups().size() || getRoots().empty())
+    return emitOpError("needs one group per tree and at least one tree");
+  int64_t outputs = getMargins().size();
+  if (static_cast<int64_t>(getBaseScore().size()) != outputs)
+    return emitOpError("needs one base score per output");
+  int64_t features = getFeatures().size();
+  for (size_t i = 0; i < n; ++i) {
+    int32_t f = getNodeFeatures()[i];
+    if (f < 0)
+      continue;
+    if (f >= features)
+      return emitOpError("node ") << i << " splits on feature " << f
+                                  << " of " << features;
+    // Children come after their parent: the tree is acyclic.
+    for (int32_t c : {getLeft()[i], getRight()[i]})
+      if (c <= static_cast<int32_t>(i) || c >= static_cast<int32_t>(n))
+        return emitOpError("node ") << i << " has child " << c
+                                    << " (children must be later nodes)";
+  }
+  for (auto [root, group] : llvm::zip(getRoots(), getGroups())) {
+    if (root < 0 || root >= static_cast<int32_t>(n))
+      return emitOpError("root ") << root << " out of range";
+    if (group < 0 || group >= outputs)
+      return emitOpError("group ") << group << " out of range";
+  }
+  return success();
+}
+
+LogicalResult MlpOp::verify() {
+  ArrayRef<int32_t> sizes = getSizes();
+  if (sizes.size() < 2)
+    return emitOpError("needs at least one layer");
+  if (sizes.front() != static_cast<int32_t>(getFeatures().size()) ||
+      sizes.back() != static_cast<int32_t>(getMargins().size()))
+    return emitOpError("sizes must start with the features and end with the outputs");
+  size_t w = 0, bsz = 0;
+  for (size_t l = 0; l + 1 < sizes.size(); ++l) {
+    if (sizes[l + 1] < 1)
+      return emitOpError("layer ") << l << " has no outputs";
+    w += static_cast<size_t>(sizes[l]) * sizes[l + 1];
+    bsz += sizes[l + 1];
+  }
+  if (getWeights().size() != w || getBiases().size() != bsz)
+    return emitOpError("weights/biases do not match the layer sizes");
+  if (getActivations().size() != sizes.size() - 1)
+    return emitOpError("needs one activation per layer");
+  for (Attribute a : getActivations()) {
+    StringRef k = cast<StringAttr>(a).getValue();
+    if (k != "identity" && k != "relu" && k != "tanh" && k != "logistic")
+      return emitOpError("unknown activation '") << k << "'";
+  }
+  return success();
+}
+
+LogicalResult LinkOp::verify() {
+  StringRef k = getKind();
+  size_t n = getMargins().size();
+  if (n == 0)
+    return emitOpError("needs at least one margin");
+  if (k == "argmax")
+    return getResults().size() == 1 ? success()
+                                     : emitOpError("argmax has one result");
+  if (k != "logistic" && k != "softmax")
+    return emitOpError("unknown link '") << k << "'";
+  if (getResults().size() != n)
+    return emitOpError("has one result per margin");
+  return success();
+}

@@ -317,4 +317,63 @@ def Spec_CrossoverOp : Spec_Op<"crossover", [Pure]> {
   let assemblyFormat = "$fast `,` $slow attr-dict";
 }
 
+//===----------------------------------------------------------------------===//
+// The model family (stages inside a spec.kernel, after any preprocessing)
+//===----------------------------------------------------------------------===//
+
+def Spec_LinearOp : Spec_Op<"linear", [Pure]> {
+  let summary = "linear margins: per output, the dot product then the intercept";
+  let arguments = (ins Variadic<F64>:$features, DenseF64ArrayAttr:$weights,
+                       DenseF64ArrayAttr:$intercepts);
+  let results = (outs Variadic<F64>:$margins);
+  let assemblyFormat = "$features attr-dict `:` functional-type($features, $margins)";
+  let hasVerifier = 1;
+}
+
+def Spec_TreeEnsembleOp : Spec_Op<"tree_ensemble", [Pure]> {
+  let summary = "margins of a tree ensemble";
+  let description = [{
+    The trees are flattened: node `i` splits on `node_features[i]` (-1 for a
+    leaf) at `thresholds[i]` (x < threshold goes to `left[i]`, NaN to the
+    left when `default_left[i]`), a leaf holds `leaves[i]`; tree `t` starts
+    at node `roots[t]` and adds to output `groups[t]`. With `float32`,
+    features, thresholds, leaves and sums are f32 (XGBoost); with `average`,
+    each output is its base score plus the mean of its trees.
+  }];
+  let arguments = (ins Variadic<F64>:$features,
+                       DenseI32ArrayAttr:$node_features, DenseF64ArrayAttr:$thresholds,
+                       DenseI32ArrayAttr:$left, DenseI32ArrayAttr:$right,
+                       DenseBoolArrayAttr:$default_left, DenseF64ArrayAttr:$leaves,
+                       DenseI32ArrayAttr:$roots, DenseI32ArrayAttr:$groups,
+                       DenseF64ArrayAttr:$base_score, BoolAttr:$average,
+                       BoolAttr:$float32);
+  let results = (outs Variadic<F64>:$margins);
+  let assemblyFormat = "$features attr-dict `:` functional-type($features, $margins)";
+  let hasVerifier = 1;
+}
+
+def Spec_MlpOp : Spec_Op<"mlp", [Pure]> {
+  let summary = "a multi-layer perceptron's margins";
+  let description = [{
+    `sizes` = [inputs, hidden..., outputs]; layer `l` has a
+    sizes[l+1] x sizes[l] row-major block of `weights` and sizes[l+1]
+    `biases`, both concatenated over the layers, and `activations[l]`
+    (identity, relu, tanh, logistic).
+  }];
+  let arguments = (ins Variadic<F64>:$features, DenseI32ArrayAttr:$sizes,
+                       DenseF64ArrayAttr:$weights, DenseF64ArrayAttr:$biases,
+                       StrArrayAttr:$activations);
+  let results = (outs Variadic<F64>:$margins);
+  let assemblyFormat = "$features attr-dict `:` functional-type($features, $margins)";
+  let hasVerifier = 1;
+}
+
+def Spec_LinkOp : Spec_Op<"link", [Pure]> {
+  let summary = "margins to predictions: logistic, softmax or argmax";
+  let arguments = (ins Variadic<F64>:$margins, StrAttr:$kind);
+  let results = (outs Variadic<F64>:$results);
+  let assemblyFormat = "$margins attr-dict `:` functional-type($margins, $results)";
+  let hasVerifier = 1;
+}
+
 #endif // SPECJIT_SPEC_OPS
