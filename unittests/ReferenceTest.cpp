@@ -45,18 +45,25 @@ using namespace specjit::jit;
 namespace {
 
 std::string referenceDir() {
-  return std::string(SPECJIT_SOURCE_DIR) + "/test/data/reference";
+  return std::string(SPECJIT_SOURCE_DIR) + "/test/data";
 }
 
-/// File names (not paths) of every reference case, sorted.
+/// Paths (relative to test/data) of every reference case, sorted: the
+/// pipeline cases and the scikit-learn model cases (models/sk_*.json), which
+/// share the format.
 std::vector<std::string> referenceFiles() {
   std::vector<std::string> files;
-  std::error_code ec;
-  for (llvm::sys::fs::directory_iterator it(referenceDir(), ec), end;
-       !ec && it != end; it.increment(ec)) {
-    llvm::StringRef path = it->path();
-    if (llvm::sys::path::extension(path) == ".json")
-      files.push_back(llvm::sys::path::filename(path).str());
+  for (const char *dir : {"reference", "models"}) {
+    std::error_code ec;
+    for (llvm::sys::fs::directory_iterator it(referenceDir() + "/" + dir, ec), end;
+         !ec && it != end; it.increment(ec)) {
+      llvm::StringRef name = llvm::sys::path::filename(it->path());
+      if (llvm::sys::path::extension(name) != ".json")
+        continue;
+      if (llvm::StringRef(dir) == "models" && !name.starts_with("sk_"))
+        continue;
+      files.push_back(std::string(dir) + "/" + name.str());
+    }
   }
   std::sort(files.begin(), files.end());
   return files;
@@ -183,7 +190,17 @@ bool exprUsesTranscendental(const Expr *e) {
 }
 
 bool usesTranscendental(const Descriptor &d) {
-  for (const Step &s : d.pipeline().steps) {
+  const PipelineSpec &front =
+      d.kind() == Kind::Model ? d.model().pipeline : d.pipeline();
+  if (d.kind() == Kind::Model) {
+    const ModelSpec &m = d.model();
+    if (!m.margin && (m.link == Link::Logistic || m.link == Link::Softmax))
+      return true;
+    for (const DenseLayer &l : m.layers)
+      if (l.activation == Activation::Tanh || l.activation == Activation::Logistic)
+        return true;
+  }
+  for (const Step &s : front.steps) {
     if (s.op == StepOp::Log || s.op == StepOp::Log1p)
       return true;
     if (s.op == StepOp::Expr) {

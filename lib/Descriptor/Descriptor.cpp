@@ -8,8 +8,10 @@
 //      of every key, with the JSON path of the fault in every error,
 //      interleaved with the analysis. The pipeline family (PipelineParser,
 //      here) builds the Plan (column kinds, missing sentinels, value ids);
-//      `series` and `rules` live in SeriesDescriptor.cpp and
-//      RulesDescriptor.cpp and share the helpers of DescriptorInternal.h;
+//      `series`, `rules` and `model` live in SeriesDescriptor.cpp,
+//      RulesDescriptor.cpp and ModelDescriptor.cpp and share the helpers of
+//      DescriptorInternal.h (`model` also reuses PipelineParser for its
+//      inputs and steps: detail::parseModelPipeline);
 //   4. the canonical text, written from the validated specification (not
 //      from the JSON), and its xxh3-128 hash (DescriptorParser::make).
 //
@@ -64,6 +66,7 @@ llvm::StringRef kindName(Kind k) {
   case Kind::Pipeline: return "pipeline";
   case Kind::Series: return "series";
   case Kind::Rules: return "rules";
+  case Kind::Model: return "model";
   }
   return "?";
 }
@@ -512,6 +515,8 @@ std::string formatJsonError(Error e, StringRef text) {
 class PipelineParser {
 public:
   Expected<Descriptor> run(const json::Object &root);
+  /// The model family's preprocessing (see detail::parseModelPipeline).
+  Error runModelFront(const json::Object &root, PipelineSpec &out);
 
 private:
   /// One current column: a slot of a doubly linked list (steps splice in
@@ -562,6 +567,7 @@ private:
   Error parseSteps(const json::Object &root);
   Error parseStep(const json::Value &v, size_t index);
   Error resolveOutputs();
+  Error resolveFeatures(const json::Object &root);
 
   // Ops.
   Error parseFloatOp(const json::Object &o, const std::string &path,
@@ -927,6 +933,63 @@ Error PipelineParser::resolveOutputs() {
       return stringError(path, name);
     plan.outputs.push_back(slots[it->second].value);
     plan.outputNames.push_back(name);
+  }
+  return Error::success();
+}
+
+/// The model family: `features` (optional) names the model's features among
+/// the current columns; without it, every current column in order. The
+/// features land in plan.outputs/outputNames; `features` as written in
+/// spec.outputColumns.
+Error PipelineParser::resolveFeatures(const json::Object &root) {
+  auto stringError = [&](StringRef path, StringRef name, bool listed) {
+    return failAt(path, "column " + quoted(name) +
+                            " is a string column, but the model's features "
+                            "must be numeric (encode it with one_hot or "
+                            "label_encode" +
+                            (listed ? ")"
+                                    : ", or list the numeric features in "
+                                      "'features')"));
+  };
+  const json::Value *v = root.get("features");
+  if (!v) {
+    for (int s = head; s >= 0; s = slots[s].next) {
+      if (slotKind(s) == ValueKind::String)
+        return stringError("features", slotName(s), false);
+      plan.outputs.push_back(slots[s].value);
+      plan.outputNames.push_back(slotName(s));
+    }
+    return Error::success();
+  }
+  const json::Array *list = v->getAsArray();
+  if (!list || list->empty())
+    return expected("features", "a non-empty array of column names", *v);
+  llvm::StringMap<size_t> seen;
+  for (size_t i = 0; i < list->size(); ++i) {
+    std::string path = indexPath("features", i);
+    std::string name;
+    if (Error e = readNonEmptyString((*list)[i], path, name,
+                                     "a column name (a non-empty string)"))
+      return e;
+    auto [dup, inserted] = seen.try_emplace(name, i);
+    if (!inserted)
+      return failAt(path, "duplicate feature " + quoted(name) +
+                              " (also features[" + Twine(dup->second) + "])");
+    auto it = byName.find(name);
+    if (it == byName.end()) {
+      std::vector<std::string> names;
+      for (int s = head; s >= 0 && names.size() < 4096; s = slots[s].next)
+        names.push_back(slotName(s));
+      return failAt(path, "unknown column " + quoted(name) +
+                              " (columns after the last step: " +
+                              currentColumns() + ")" +
+                              detail::suggestName(name, names));
+    }
+    if (slotKind(it->second) == ValueKind::String)
+      return stringError(path, name, true);
+    plan.outputs.push_back(slots[it->second].value);
+    plan.outputNames.push_back(name);
+    spec.outputColumns.push_back(std::move(name));
   }
   return Error::success();
 }
@@ -1744,7 +1807,11 @@ void categories(json::OStream &j, const Step &s) {
   });
 }
 
-void writeStep(json::OStream &j, const Step &s) {
+} // namespace
+
+namespace detail {
+
+void writeCanonicalStep(json::OStream &j, const Step &s) {
   j.object([&] {
     auto op = [&] { j.attribute("op", stepOpName(s.op)); };
     auto column = [&] { j.attribute("column", s.column); };
@@ -1836,21 +1903,32 @@ void writeStep(json::OStream &j, const Step &s) {
   });
 }
 
+void writeCanonicalInputs(json::OStream &j,
+                          ArrayRef<InputColumn> inputs) {
+  j.array([&] {
+    for (const InputColumn &in : inputs)
+      j.object([&] {
+        if (in.missing)
+          j.attribute("missing", *in.missing);
+        j.attribute("name", in.name);
+        j.attribute("type", dtypeName(in.type));
+      });
+  });
+}
+
+} // namespace detail
+
+namespace {
+
 std::string canonicalText(const PipelineSpec &spec) {
   std::string out;
   llvm::raw_string_ostream os(out);
   {
     json::OStream j(os);
     j.object([&] {
-      j.attributeArray("inputs", [&] {
-        for (const InputColumn &in : spec.inputs)
-          j.object([&] {
-            if (in.missing)
-              j.attribute("missing", *in.missing);
-            j.attribute("name", in.name);
-            j.attribute("type", dtypeName(in.type));
-          });
-      });
+      j.attributeBegin("inputs");
+      detail::writeCanonicalInputs(j, spec.inputs);
+      j.attributeEnd();
       j.attribute("kind", kindName(Kind::Pipeline));
       j.attributeObject("output", [&] {
         if (!spec.outputColumns.empty())
@@ -1863,7 +1941,7 @@ std::string canonicalText(const PipelineSpec &spec) {
       j.attribute("specjit", 1);
       j.attributeArray("steps", [&] {
         for (const Step &s : spec.steps)
-          writeStep(j, s);
+          detail::writeCanonicalStep(j, s);
       });
     });
   }
@@ -1888,6 +1966,28 @@ Expected<Descriptor> PipelineParser::run(const json::Object &root) {
   return DescriptorParser::make(std::move(spec), std::move(canonical));
 }
 
+Error PipelineParser::runModelFront(const json::Object &root,
+                                    PipelineSpec &out) {
+  if (Error e = parseInputs(root))
+    return e;
+  if (Error e = parseSteps(root))
+    return e;
+  if (Error e = resolveFeatures(root))
+    return e;
+  // The features are f64 values (f32 under a float32 tree ensemble).
+  spec.outputType = DType::F64;
+  out = std::move(spec);
+  return Error::success();
+}
+
+namespace detail {
+
+Error parseModelPipeline(const json::Object &root, PipelineSpec &out) {
+  return PipelineParser().runModelFront(root, out);
+}
+
+} // namespace detail
+
 //===----------------------------------------------------------------------===//
 // Shared by the families
 //===----------------------------------------------------------------------===//
@@ -1903,7 +2003,8 @@ Hash128 hashText(StringRef text) {
   return out;
 }
 
-constexpr Kind kAllKinds[] = {Kind::Pipeline, Kind::Series, Kind::Rules};
+constexpr Kind kAllKinds[] = {Kind::Pipeline, Kind::Series, Kind::Rules,
+                              Kind::Model};
 
 std::string kindList() {
   std::string out;
@@ -1929,6 +2030,15 @@ Descriptor DescriptorParser::make(SeriesSpec spec, std::string canonical) {
   d.hash_ = hashText(canonical);
   d.canonical_ = std::move(canonical);
   d.series_ = std::make_shared<const SeriesSpec>(std::move(spec));
+  return d;
+}
+
+Descriptor DescriptorParser::make(ModelSpec spec, std::string canonical) {
+  Descriptor d;
+  d.kind_ = Kind::Model;
+  d.hash_ = hashText(canonical);
+  d.canonical_ = std::move(canonical);
+  d.model_ = std::make_shared<const ModelSpec>(std::move(spec));
   return d;
 }
 
@@ -2028,6 +2138,7 @@ const std::vector<std::string> &Descriptor::outputNames() const {
   switch (kind_) {
   case Kind::Series: return series_->outputNames;
   case Kind::Rules: return rules_->meters;
+  case Kind::Model: return model_->outputNames;
   case Kind::Pipeline: break;
   }
   return pipeline_->plan.outputNames;
@@ -2037,6 +2148,7 @@ DType Descriptor::outputType() const {
   switch (kind_) {
   case Kind::Series: return series_->outputType;
   case Kind::Rules: return rules_->type;
+  case Kind::Model: return model_->outputType;
   case Kind::Pipeline: break;
   }
   return pipeline_->outputType;
@@ -2047,6 +2159,7 @@ const std::vector<InputColumn> &Descriptor::inputs() const {
   switch (kind_) {
   case Kind::Series: return series_->inputs;
   case Kind::Rules: return none;
+  case Kind::Model: return model_->pipeline.inputs;
   case Kind::Pipeline: break;
   }
   return pipeline_->inputs;
@@ -2078,6 +2191,7 @@ Expected<Descriptor> Descriptor::fromJSON(const json::Value &v) {
   switch (kind) {
   case Kind::Series: return detail::parseSeries(*root);
   case Kind::Rules: return detail::parseRules(*root);
+  case Kind::Model: return detail::parseModel(*root);
   case Kind::Pipeline: break;
   }
   return PipelineParser().run(*root);

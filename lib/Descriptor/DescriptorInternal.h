@@ -30,6 +30,7 @@ public:
   static Descriptor make(PipelineSpec spec, std::string canonical);
   static Descriptor make(SeriesSpec spec, std::string canonical);
   static Descriptor make(RulesSpec spec, std::string canonical);
+  static Descriptor make(ModelSpec spec, std::string canonical);
 };
 
 namespace detail {
@@ -127,6 +128,25 @@ ExprPtr resolveExpr(const ExprPtr &e, const llvm::StringMap<int> &argOf);
 void numberAttr(llvm::json::OStream &j, llvm::StringRef key, double v);
 
 //===----------------------------------------------------------------------===//
+// The pipeline family's parts, shared with the model family (Descriptor.cpp)
+//===----------------------------------------------------------------------===//
+
+/// Validates and analyzes a document's `inputs` and optional `steps` with
+/// the pipeline family's own code (same paths, same errors), then its
+/// optional `features` (the current columns the model reads, in order;
+/// default every current column; all must be numeric). In `out`:
+/// plan.outputs/outputNames are the features, outputColumns is `features`
+/// as written (empty when absent), outputType is F64. The caller checks the
+/// document's keys.
+llvm::Error parseModelPipeline(const llvm::json::Object &root,
+                               PipelineSpec &out);
+/// A step as the pipeline family's canonical form writes it.
+void writeCanonicalStep(llvm::json::OStream &j, const Step &s);
+/// The `inputs` array as the pipeline family's canonical form writes it.
+void writeCanonicalInputs(llvm::json::OStream &j,
+                          llvm::ArrayRef<InputColumn> inputs);
+
+//===----------------------------------------------------------------------===//
 // The families (one file each)
 //===----------------------------------------------------------------------===//
 
@@ -135,6 +155,8 @@ void numberAttr(llvm::json::OStream &j, llvm::StringRef key, double v);
 llvm::Expected<Descriptor> parseSeries(const llvm::json::Object &root);
 /// RulesDescriptor.cpp: a validated `kind: "rules"` document.
 llvm::Expected<Descriptor> parseRules(const llvm::json::Object &root);
+/// ModelDescriptor.cpp: a validated `kind: "model"` document.
+llvm::Expected<Descriptor> parseModel(const llvm::json::Object &root);
 
 } // namespace detail
 } // namespace jit

@@ -1,4 +1,4 @@
-//===- Families.h - The series and rules interpreters -----------*- C++ -*-===//
+//===- Families.h - The series, rules and model interpreters ----*- C++ -*-===//
 //
 // Interpreter::create dispatches on the descriptor kind; these build the
 // interpreters of the non-pipeline families from their analyzed specs. The
@@ -11,6 +11,8 @@
 
 #include "Interpreter/Interpreter.h"
 
+#include "llvm/ADT/STLFunctionalExtras.h"
+
 namespace specjit {
 namespace interp {
 
@@ -21,6 +23,44 @@ createSeriesInterpreter(const jit::SeriesSpec &spec);
 /// docs/rules-semantics.md.
 llvm::Expected<std::unique_ptr<Interpreter>>
 createRulesInterpreter(const jit::RulesSpec &spec);
+
+/// docs/model-semantics.md: the preprocessing runs on the pipeline
+/// interpreter (FeatureProgram), the model per block on the features.
+llvm::Expected<std::unique_ptr<Interpreter>>
+createModelInterpreter(const jit::ModelSpec &spec);
+
+/// The pipeline interpreter's program as a source of feature columns for
+/// another family (models): the plan's outputs, as f64 columns, a block of
+/// rows at a time. Data checks (one_hot with unknown: "error") run over every
+/// row first, as for pipelines.
+class FeatureProgram {
+public:
+  virtual ~FeatureProgram();
+
+  /// Builds the program of `spec`'s plan; the result keeps no reference to
+  /// it. `spec.outputType` is not used.
+  static llvm::Expected<std::unique_ptr<FeatureProgram>>
+  create(const jit::PipelineSpec &spec);
+
+  /// Receives `numColumns()` f64 columns of `n` rows each, holding rows
+  /// [base, base + n) of the call. The columns are valid during the call
+  /// only; n never exceeds kInterpreterBlockRows.
+  using BlockFn = llvm::function_ref<void(const double *const *cols,
+                                          int64_t base, int64_t n)>;
+
+  /// Number of columns (plan outputs).
+  virtual size_t numColumns() const = 0;
+
+  /// Runs over `rows` rows: returns 0 after handing every block to `fn` in
+  /// row order; r > 0 when row r-1 fails a data check, -1 when scratch space
+  /// cannot be allocated, in both cases without calling `fn`. Thread-safe.
+  virtual int64_t run(const void *const *args, int64_t rows,
+                      BlockFn fn) const = 0;
+
+  /// As Interpreter::describeFailure.
+  virtual std::string describeFailure(const void *const *args,
+                                      int64_t row) const = 0;
+};
 
 } // namespace interp
 } // namespace specjit

@@ -242,26 +242,45 @@ std::string quoteBytes(const char *p, size_t n) {
 // The interpreter
 //===----------------------------------------------------------------------===//
 
+/// Receives the f64 output columns of a block of the main program.
+using BlockSink = FeatureProgram::BlockFn;
+
 class GenericInterpreter final : public Interpreter {
 public:
   /// Builds everything from the descriptor; the result keeps no reference to
   /// it.
   static llvm::Expected<std::unique_ptr<GenericInterpreter>>
   build(const jit::Descriptor &d);
+  /// Builds from a pipeline spec whose plan outputs feed another family (the
+  /// output type is not used).
+  static llvm::Expected<std::unique_ptr<GenericInterpreter>>
+  buildFeatures(const jit::PipelineSpec &spec);
 
   int64_t run(const void *const *args, void *out, int64_t rows) const override;
   std::string describeFailure(const void *const *args,
                               int64_t row) const override;
+
+  /// Checks every row, then hands each block's output columns (f64) to
+  /// `sink`. Same results as run(); the sink is never called when a check
+  /// fails or scratch space cannot be allocated.
+  int64_t runBlocks(const void *const *args, int64_t rows,
+                    BlockSink sink) const;
+  size_t numOutputColumns() const { return outputs_.size(); }
 
 private:
   llvm::Error prepareNode(const jit::PipelineSpec &spec,
                           const jit::PlanNode &pn, Node &nd) const;
   Program schedule(bool mainProgram) const;
 
-  /// Runs `prog` over rows [begin, end). The main program writes `out`.
-  /// Returns the first row failing a check (described in *fail), or -1.
-  int64_t execute(const Program &prog, const void *const *args, void *out,
-                  int64_t begin, int64_t end, Failure *fail) const;
+  static llvm::Expected<std::unique_ptr<GenericInterpreter>>
+  buildSpec(const jit::PipelineSpec &spec);
+
+  /// Runs `prog` over rows [begin, end). The main program hands its output
+  /// columns to `*sink` block by block. Returns the first row failing a
+  /// check (described in *fail), or -1.
+  int64_t execute(const Program &prog, const void *const *args,
+                  const BlockSink *sink, int64_t begin, int64_t end,
+                  Failure *fail) const;
   void gatherInputs(const Program &prog, Frame &fr, const void *const *args,
                     int64_t base, int64_t n) const;
   void computeNode(const Node &nd, const Item &it, const Program &prog,
@@ -275,7 +294,8 @@ private:
                           const void *const *args, int64_t base,
                           int64_t r) const;
   template <class T>
-  void scatter(const Frame &fr, T *out, int64_t base, int64_t n) const;
+  void scatter(const double *const *cols, T *out, int64_t base,
+               int64_t n) const;
 
   /// A string input's offsets (positioned at row `base`) and bytes.
   const int64_t *stringOffsets(const void *const *args, int v,
@@ -300,13 +320,24 @@ GenericInterpreter::build(const jit::Descriptor &d) {
   if (d.kind() != jit::Kind::Pipeline)
     return planError("unsupported descriptor kind");
   const jit::PipelineSpec &spec = d.pipeline();
+  if (spec.outputType != DType::F32 && spec.outputType != DType::F64)
+    return planError("output type must be f32 or f64");
+  auto ip = buildSpec(spec);
+  if (ip)
+    (*ip)->outType_ = spec.outputType;
+  return ip;
+}
+
+llvm::Expected<std::unique_ptr<GenericInterpreter>>
+GenericInterpreter::buildFeatures(const jit::PipelineSpec &spec) {
+  return buildSpec(spec);
+}
+
+llvm::Expected<std::unique_ptr<GenericInterpreter>>
+GenericInterpreter::buildSpec(const jit::PipelineSpec &spec) {
   const jit::Plan &plan = spec.plan;
   auto ip = std::make_unique<GenericInterpreter>();
   GenericInterpreter &I = *ip;
-
-  if (spec.outputType != DType::F32 && spec.outputType != DType::F64)
-    return planError("output type must be f32 or f64");
-  I.outType_ = spec.outputType;
   I.values_ = plan.values;
   int numValues = static_cast<int>(plan.values.size());
   if (plan.values.size() < spec.inputs.size())
@@ -1049,14 +1080,13 @@ void interleave(const double *const *cols, T *o, int64_t m, int64_t n) {
 }
 
 template <class T>
-void GenericInterpreter::scatter(const Frame &fr, T *out, int64_t base,
-                                 int64_t n) const {
+void GenericInterpreter::scatter(const double *const *cols, T *out,
+                                 int64_t base, int64_t n) const {
   // Every output has an f64 view (Int outputs through their shadow). Rows
   // are written in order, 8 columns at a time, with the column pointers in
   // registers.
   int64_t m = static_cast<int64_t>(outputs_.size());
   T *o = out + base * m;
-  const double *const *cols = fr.outCols.get();
   int64_t j = 0;
   for (; j + 8 <= m; j += 8)
     interleave<T, 8>(cols + j, o + j, m, n);
@@ -1088,9 +1118,9 @@ void GenericInterpreter::scatter(const Frame &fr, T *out, int64_t base,
 }
 
 int64_t GenericInterpreter::execute(const Program &prog,
-                                    const void *const *args, void *out,
-                                    int64_t begin, int64_t end,
-                                    Failure *fail) const {
+                                    const void *const *args,
+                                    const BlockSink *sink, int64_t begin,
+                                    int64_t end, Failure *fail) const {
   Frame fr;
   int64_t slotBytes = (static_cast<int64_t>(prog.numF) + prog.numI + 1) * 8;
   fr.B =
@@ -1098,7 +1128,7 @@ int64_t GenericInterpreter::execute(const Program &prog,
                                              kScratchBudgetBytes / slotBytes));
   fr.B = std::min(fr.B, end - begin);
   size_t numValues = values_.size();
-  if (!fr.allocate(prog, numValues, out ? outputs_.size() : 0))
+  if (!fr.allocate(prog, numValues, sink ? outputs_.size() : 0))
     return kOutOfMemory;
   for (size_t v = 0; v < numValues; ++v) {
     if (prog.fslot[v] >= 0)
@@ -1130,20 +1160,17 @@ int64_t GenericInterpreter::execute(const Program &prog,
     }
     if (firstBad >= 0)
       return base + firstBad;
-    if (out) {
+    if (sink) {
       for (size_t j = 0; j < outputs_.size(); ++j)
         fr.outCols[j] = fr.fv[outputs_[j]];
-      if (outType_ == DType::F32)
-        scatter(fr, static_cast<float *>(out), base, n);
-      else
-        scatter(fr, static_cast<double *>(out), base, n);
+      (*sink)(fr.outCols.get(), base, n);
     }
   }
   return -1;
 }
 
-int64_t GenericInterpreter::run(const void *const *args, void *out,
-                                int64_t rows) const {
+int64_t GenericInterpreter::runBlocks(const void *const *args, int64_t rows,
+                                      BlockSink sink) const {
   if (rows <= 0)
     return 0;
   if (hasChecks_) {
@@ -1153,10 +1180,22 @@ int64_t GenericInterpreter::run(const void *const *args, void *out,
     if (bad >= 0)
       return bad + 1;
   }
-  // The main program allocates before it writes anything.
-  if (execute(main_, args, out, 0, rows, nullptr) == kOutOfMemory)
+  // The main program allocates before it hands out any block.
+  if (execute(main_, args, &sink, 0, rows, nullptr) == kOutOfMemory)
     return -1;
   return 0;
+}
+
+int64_t GenericInterpreter::run(const void *const *args, void *out,
+                                int64_t rows) const {
+  auto scatterBlock = [&](const double *const *cols, int64_t base,
+                          int64_t n) {
+    if (outType_ == DType::F32)
+      scatter(cols, static_cast<float *>(out), base, n);
+    else
+      scatter(cols, static_cast<double *>(out), base, n);
+  };
+  return runBlocks(args, rows, scatterBlock);
 }
 
 std::string GenericInterpreter::describeFailure(const void *const *args,
@@ -1176,7 +1215,37 @@ std::string GenericInterpreter::describeFailure(const void *const *args,
          fail.value + " is not one of the categories";
 }
 
+/// The pipeline program of another family's preprocessing.
+class PipelineFeatures final : public FeatureProgram {
+public:
+  explicit PipelineFeatures(std::unique_ptr<GenericInterpreter> ip)
+      : ip_(std::move(ip)) {}
+  size_t numColumns() const override { return ip_->numOutputColumns(); }
+  int64_t run(const void *const *args, int64_t rows,
+              BlockFn fn) const override {
+    return ip_->runBlocks(args, rows, fn);
+  }
+  std::string describeFailure(const void *const *args,
+                              int64_t row) const override {
+    return ip_->describeFailure(args, row);
+  }
+
+private:
+  std::unique_ptr<GenericInterpreter> ip_;
+};
+
 } // namespace
+
+FeatureProgram::~FeatureProgram() = default;
+
+llvm::Expected<std::unique_ptr<FeatureProgram>>
+FeatureProgram::create(const jit::PipelineSpec &spec) {
+  auto ip = GenericInterpreter::buildFeatures(spec);
+  if (!ip)
+    return ip.takeError();
+  return std::unique_ptr<FeatureProgram>(
+      std::make_unique<PipelineFeatures>(std::move(*ip)));
+}
 
 llvm::Expected<std::unique_ptr<Interpreter>>
 Interpreter::create(const jit::Descriptor &d) {
@@ -1185,6 +1254,8 @@ Interpreter::create(const jit::Descriptor &d) {
     return createSeriesInterpreter(d.series());
   case jit::Kind::Rules:
     return createRulesInterpreter(d.rules());
+  case jit::Kind::Model:
+    return createModelInterpreter(d.model());
   case jit::Kind::Pipeline:
     break;
   }

@@ -5,7 +5,7 @@
 //   specjit compile DESC.json [--emit=STAGE] [--dump-dir=DIR] [-o FILE] [--opt=N]
 //   specjit info DESC.json
 //   specjit bench DESC.json [--rows N] [--reps N] [--json]
-//   specjit import xgboost MODEL.json
+//   specjit import xgboost MODEL.json [--features a,b,c] [--margin]
 //
 // Errors print one message and exit non-zero.
 //
@@ -13,11 +13,14 @@
 
 #include "Table.h"
 
+#include "specjit/Import.h"
 #include "specjit/specjit.h"
 
+#include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
@@ -45,8 +48,11 @@ commands:
       Kind, canonical hash, inputs, outputs and the validation result.
   bench DESC.json [--rows N] [--reps N] [--json]
       JIT vs interpreter on generated data (default 1000000 rows).
-  import xgboost MODEL.json
-      Convert an XGBoost JSON model into a model descriptor.
+  import xgboost MODEL.json [--features NAME[:TYPE],...] [--margin]
+      Convert an XGBoost JSON model (Booster.save_model("m.json")) into a
+      model descriptor, printed on stdout. --features names the inputs (one
+      per model feature; TYPE f32 (default), f64, i32, i64 or bool);
+      --margin outputs the margins instead of the transformed prediction.
 
 environment:
   SPECJIT_SPECIALIZE=0|1   switch specialization off or on (default on)
@@ -166,6 +172,7 @@ llvm::StringRef descName(const Descriptor &d) {
   switch (d.kind()) {
   case Kind::Series: return d.series().name;
   case Kind::Rules: return d.rules().name;
+  case Kind::Model: return d.model().name;
   case Kind::Pipeline: break;
   }
   return d.pipeline().name;
@@ -409,6 +416,21 @@ int cmdInfo(int argc, char **argv) {
   }
   if (d->kind() == Kind::Pipeline)
     llvm::outs() << "steps: " << d->pipeline().steps.size() << "\n";
+  if (d->kind() == Kind::Model) {
+    const ModelSpec &m = d->model();
+    llvm::outs() << "steps: " << m.pipeline.steps.size() << "\n";
+    llvm::outs() << "model: " << modelTypeName(m.type) << ", " << m.numFeatures
+                 << " features, " << m.numOutputs << " outputs, link " << linkName(m.link)
+                 << (m.margin ? " (margins)" : "");
+    if (m.type == ModelType::TreeEnsemble) {
+      size_t nodes = 0;
+      for (const Tree &t : m.trees)
+        nodes += t.nodes.size();
+      llvm::outs() << ", " << m.trees.size() << " trees, " << nodes << " nodes"
+                   << (m.float32 ? ", float32" : "");
+    }
+    llvm::outs() << "\n";
+  }
   if (d->kind() == Kind::Series) {
     llvm::outs() << "indicators:";
     for (const Indicator &i : d->series().indicators)
@@ -527,10 +549,51 @@ int cmdBench(int argc, char **argv) {
 }
 
 int cmdImport(int argc, char **argv) {
-  if (argc < 1 || llvm::StringRef(argv[0]) != "xgboost")
-    return fail("usage: specjit import xgboost MODEL.json");
-  return fail("import xgboost: the `model` descriptor family is not available in "
-              "this version of specjit (only `pipeline` is)");
+  const char *usage =
+      "usage: specjit import xgboost MODEL.json [--features NAME[:TYPE],...] "
+      "[--margin]";
+  Args a(argc, argv, {"margin"}, {"features"});
+  if (!a.error.empty())
+    return fail(a.error);
+  if (a.positional.size() != 2 || a.positional[0] != "xgboost")
+    return fail(usage);
+  XGBoostImportOptions opts;
+  opts.margin = a.has("margin");
+  if (a.has("features")) {
+    std::string list = a.get("features");
+    llvm::SmallVector<llvm::StringRef, 32> items;
+    llvm::StringRef(list).split(items, ',');
+    bool anyType = false;
+    std::vector<DType> types;
+    for (llvm::StringRef item : items) {
+      auto [name, type] = item.split(':');
+      name = name.trim();
+      if (name.empty())
+        return fail("--features: empty feature name in '" + list + "'");
+      opts.featureNames.push_back(name.str());
+      DType t = DType::F32;
+      if (item.contains(':')) {
+        anyType = true;
+        auto parsed = parseDType(type.trim());
+        if (!parsed || *parsed == DType::String)
+          return fail("--features: '" + item.str() +
+                      "': the type must be f32, f64, i32, i64 or bool");
+        t = *parsed;
+      }
+      types.push_back(t);
+    }
+    if (anyType)
+      opts.featureTypes = std::move(types);
+  }
+  auto buffer = llvm::MemoryBuffer::getFile(a.positional[1]);
+  if (!buffer)
+    return fail("cannot read '" + a.positional[1] +
+                "': " + buffer.getError().message());
+  auto text = importXGBoostJSON((*buffer)->getBuffer(), opts);
+  if (!text)
+    return fail(text.takeError());
+  llvm::outs() << *text;
+  return 0;
 }
 
 } // namespace
