@@ -146,12 +146,23 @@ compileToObject(const jit::Descriptor &d, const CodegenOptions &options) {
     if (failed(pm.run(module)))
       return stageError(stage, diagnostics);
     if (stage == Stage::Lowered && options.maxKernelOps) {
-      size_t ops = 0;
-      module.walk([&](Operation *) { ++ops; });
-      if (ops > options.maxKernelOps)
+      // LLVM's cost grows faster than linearly within a function and
+      // linearly across functions: bound the largest function, and the total
+      // at a multiple of that.
+      size_t total = 0, largest = 0;
+      for (auto fn : module.getOps<func::FuncOp>()) {
+        size_t ops = 0;
+        fn.walk([&](Operation *) { ++ops; });
+        largest = std::max(largest, ops);
+        total += ops;
+      }
+      if (largest > options.maxKernelOps || total > 40 * options.maxKernelOps)
         return stageError(stage, llvm::Twine("the kernel is too large to specialize: ") +
-                                     llvm::Twine(ops) + " operations after lowering, more "
-                                     "than the limit of " + llvm::Twine(options.maxKernelOps) +
+                                     llvm::Twine(largest) + " operations in its largest "
+                                     "function and " + llvm::Twine(total) + " in all after "
+                                     "lowering, more than the limits of " +
+                                     llvm::Twine(options.maxKernelOps) + " and " +
+                                     llvm::Twine(40 * options.maxKernelOps) +
                                      " (CompileOptions::maxKernelOps)");
     }
     if (reached(stage, printMLIR(module)))

@@ -11,6 +11,7 @@
 #include "specjit/Dialect/Spec/IR/SpecOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/PatternMatch.h"
@@ -318,9 +319,16 @@ struct LinearLowering : OpRewritePattern<LinearOp> {
 };
 
 /// Each tree becomes nested scf.if: one compare per split, `x < t` ordered
-/// when NaN goes right, unordered (NaN true) when it goes left.
+/// when NaN goes right, unordered (NaN true) when it goes left. Large
+/// additive ensembles go into chunks of trees, each a noinline function that
+/// takes the features and the running sums and returns them with its trees
+/// added in order: the sums round as before, and code generation stays
+/// linear in the number of trees (one huge function costs LLVM superlinear
+/// time).
 struct TreeEnsembleLowering : OpRewritePattern<TreeEnsembleOp> {
   using OpRewritePattern::OpRewritePattern;
+  static constexpr int64_t kChunkNodes = 256;
+
   LogicalResult matchAndRewrite(TreeEnsembleOp op, PatternRewriter &r) const override {
     Location loc = op.getLoc();
     bool f32 = op.getFloat32();
@@ -335,19 +343,20 @@ struct TreeEnsembleLowering : OpRewritePattern<TreeEnsembleOp> {
       for (Value &x : xs)
         x = r.create<arith::TruncFOp>(loc, r.getF32Type(), x);
     auto features = op.getNodeFeatures();
-    std::function<Value(int32_t)> node = [&](int32_t i) -> Value {
+    std::function<Value(int32_t, ArrayRef<Value>)> node = [&](int32_t i,
+                                                              ArrayRef<Value> x) -> Value {
       if (features[i] < 0)
         return constant(op.getLeaves()[i]);
       auto pred = op.getDefaultLeft()[i] ? arith::CmpFPredicate::ULT
                                          : arith::CmpFPredicate::OLT;
-      Value goLeft = r.create<arith::CmpFOp>(loc, pred, xs[features[i]],
+      Value goLeft = r.create<arith::CmpFOp>(loc, pred, x[features[i]],
                                              constant(op.getThresholds()[i]));
       auto ifOp = r.create<scf::IfOp>(loc, TypeRange{t}, goLeft, true);
       OpBuilder::InsertionGuard g(r);
       r.setInsertionPointToStart(&ifOp.getThenRegion().front());
-      r.create<scf::YieldOp>(loc, node(op.getLeft()[i]));
+      r.create<scf::YieldOp>(loc, node(op.getLeft()[i], x));
       r.setInsertionPointToStart(&ifOp.getElseRegion().front());
-      r.create<scf::YieldOp>(loc, node(op.getRight()[i]));
+      r.create<scf::YieldOp>(loc, node(op.getRight()[i], x));
       return ifOp.getResult(0);
     };
     size_t outputs = op.getMargins().size();
@@ -355,13 +364,57 @@ struct TreeEnsembleLowering : OpRewritePattern<TreeEnsembleOp> {
     SmallVector<int64_t> counts(outputs, 0);
     for (size_t k = 0; k < outputs; ++k)
       acc[k] = constant(op.getBaseScore()[k]);
-    for (auto [root, group] : llvm::zip(op.getRoots(), op.getGroups())) {
-      Value v = node(root);
-      if (op.getAverage()) {
-        sums[group] = sums[group] ? r.create<arith::AddFOp>(loc, sums[group], v).getResult() : v;
-        ++counts[group];
-      } else {
-        acc[group] = r.create<arith::AddFOp>(loc, acc[group], v);
+    ArrayRef<int32_t> roots = op.getRoots(), groups = op.getGroups();
+    int64_t totalNodes = features.size();
+    if (!op.getAverage() && totalNodes > 2 * kChunkNodes) {
+      // Chunks of whole trees of about kChunkNodes nodes.
+      auto module = op->getParentOfType<ModuleOp>();
+      SmallVector<Type> argTypes(xs.size(), t);
+      argTypes.append(outputs, t);
+      SmallVector<Type> resultTypes(outputs, t);
+      size_t first = 0;
+      int chunk = 0;
+      while (first < roots.size()) {
+        size_t last = first;
+        int64_t nodes = 0;
+        do {
+          int64_t end = last + 1 < roots.size() ? roots[last + 1] : totalNodes;
+          nodes += end - roots[last];
+          ++last;
+        } while (last < roots.size() && nodes < kChunkNodes);
+        func::FuncOp fn;
+        {
+          OpBuilder::InsertionGuard g(r);
+          r.setInsertionPointToEnd(module.getBody());
+          fn = r.create<func::FuncOp>(
+              loc, "specjit_trees_" + std::to_string(chunk++),
+              r.getFunctionType(argTypes, resultTypes));
+          fn.setPrivate();
+          fn->setAttr("passthrough", r.getArrayAttr({r.getStringAttr("noinline")}));
+          Block *body = fn.addEntryBlock();
+          r.setInsertionPointToStart(body);
+          ArrayRef<BlockArgument> args = body->getArguments();
+          SmallVector<Value> fx(args.begin(), args.begin() + xs.size());
+          SmallVector<Value> fa(args.begin() + xs.size(), args.end());
+          for (size_t tr = first; tr < last; ++tr)
+            fa[groups[tr]] = r.create<arith::AddFOp>(loc, fa[groups[tr]], node(roots[tr], fx));
+          r.create<func::ReturnOp>(loc, fa);
+        }
+        SmallVector<Value> callArgs(xs.begin(), xs.end());
+        callArgs.append(acc.begin(), acc.end());
+        auto call = r.create<func::CallOp>(loc, fn, callArgs);
+        acc.assign(call.getResults().begin(), call.getResults().end());
+        first = last;
+      }
+    } else {
+      for (auto [root, group] : llvm::zip(roots, groups)) {
+        Value v = node(root, xs);
+        if (op.getAverage()) {
+          sums[group] = sums[group] ? r.create<arith::AddFOp>(loc, sums[group], v).getResult() : v;
+          ++counts[group];
+        } else {
+          acc[group] = r.create<arith::AddFOp>(loc, acc[group], v);
+        }
       }
     }
     SmallVector<Value> margins;
