@@ -123,6 +123,8 @@ def main():
                  "--no-check"])
     family_compile = {name: compile_timing(args.build, name)
                       for name in ("strategy", "needs_rules")}
+    xgb_peer = run([sys.executable, os.path.join(ROOT, "bench", "peer_xgboost.py"),
+                    "--build", args.build])
 
     lines = []
     w = lines.append
@@ -215,6 +217,18 @@ def main():
     w("")
     w("```")
     w(numba.rstrip())
+    w("```")
+    w("")
+    w("## Models against XGBoost")
+    w("")
+    w("`/usr/bin/python3 bench/peer_xgboost.py`: binary:logistic models trained on "
+      "a synthetic 28-feature set, imported with `specjit import xgboost`; XGBoost "
+      "`inplace_predict` (nthread=1) and `specjit run --compare` on the same "
+      "100k rows in one script run. The full grid of the model benchmark "
+      "(100/500/1000 trees, batch sizes, XGBoost's C API) is not done yet.")
+    w("")
+    w("```")
+    w(xgb_peer.rstrip())
     w("```")
     w("")
     notes = os.path.join(ROOT, "bench", "notes.md")
