@@ -244,6 +244,50 @@ Error readBool(const json::Value &v, StringRef path, bool &out) {
   return Error::success();
 }
 
+Error parseOutputObject(const json::Object &root, StringRef noun, DType &type,
+                        std::vector<std::string> &columns) {
+  const json::Value *v;
+  if (Error e = requireKey(root, "", "output",
+                           "an object {\"type\": \"f32\" or \"f64\"}", v))
+    return e;
+  const json::Object *o = v->getAsObject();
+  if (!o)
+    return expected("output", "an object {\"type\": \"f32\" or \"f64\"}", *v);
+  if (Error e = checkKeys(*o, "output", {"type", "columns"}, "output"))
+    return e;
+  const json::Value *t;
+  if (Error e = requireKey(*o, "output", "type", "f32 or f64", t))
+    return e;
+  std::optional<StringRef> name = t->getAsString();
+  if (name && *name == "f32")
+    type = DType::F32;
+  else if (name && *name == "f64")
+    type = DType::F64;
+  else
+    return expected("output.type", "one of f32, f64", *t);
+  const json::Value *c = o->get("columns");
+  if (!c)
+    return Error::success();
+  const json::Array *cols = c->getAsArray();
+  if (!cols || cols->empty())
+    return expected("output.columns", "a non-empty array of " + noun + " names", *c);
+  llvm::StringMap<size_t> seen;
+  for (size_t i = 0; i < cols->size(); ++i) {
+    std::string path = indexPath("output.columns", i);
+    std::string col;
+    std::string article = StringRef("aeiou").contains(noun.front()) ? "an " : "a ";
+    if (Error e = readNonEmptyString((*cols)[i], path, col,
+                                     article + noun.str() + " name (a non-empty string)"))
+      return e;
+    auto [it, inserted] = seen.try_emplace(col, i);
+    if (!inserted)
+      return failAt(path, "duplicate output column " + quoted(col) +
+                              " (also output.columns[" + Twine(it->second) + "])");
+    columns.push_back(std::move(col));
+  }
+  return Error::success();
+}
+
 Error readNonEmptyString(const json::Value &v, StringRef path,
                          std::string &out, StringRef what) {
   std::optional<StringRef> s = v.getAsString();
@@ -859,46 +903,7 @@ Error PipelineParser::parseInputs(const json::Object &root) {
 }
 
 Error PipelineParser::parseOutputShape(const json::Object &root) {
-  const json::Value *v;
-  if (Error e = requireKey(root, "", "output",
-                           "an object {\"type\": \"f32\" or \"f64\"}", v))
-    return e;
-  const json::Object *o = v->getAsObject();
-  if (!o)
-    return expected("output", "an object {\"type\": \"f32\" or \"f64\"}", *v);
-  if (Error e = checkKeys(*o, "output", {"type", "columns"}, "output"))
-    return e;
-  const json::Value *t;
-  if (Error e = requireKey(*o, "output", "type", "f32 or f64", t))
-    return e;
-  std::optional<StringRef> type = t->getAsString();
-  if (type && *type == "f32")
-    spec.outputType = DType::F32;
-  else if (type && *type == "f64")
-    spec.outputType = DType::F64;
-  else
-    return expected("output.type", "one of f32, f64", *t);
-  if (const json::Value *c = o->get("columns")) {
-    const json::Array *cols = c->getAsArray();
-    if (!cols || cols->empty())
-      return expected("output.columns",
-                      "a non-empty array of column names", *c);
-    llvm::StringMap<size_t> seen;
-    for (size_t i = 0; i < cols->size(); ++i) {
-      std::string path = indexPath("output.columns", i);
-      std::string name;
-      if (Error e = readNonEmptyString((*cols)[i], path, name,
-                                       "a column name (a non-empty string)"))
-        return e;
-      auto [it, inserted] = seen.try_emplace(name, i);
-      if (!inserted)
-        return failAt(path, "duplicate output column " + quoted(name) +
-                                " (also output.columns[" + Twine(it->second) +
-                                "])");
-      spec.outputColumns.push_back(std::move(name));
-    }
-  }
-  return Error::success();
+  return detail::parseOutputObject(root, "column", spec.outputType, spec.outputColumns);
 }
 
 Error PipelineParser::resolveOutputs() {

@@ -95,6 +95,12 @@ llvm::Error readFinite(const llvm::json::Value &v, llvm::StringRef path,
                        llvm::StringRef what = "a finite number");
 llvm::Error readBool(const llvm::json::Value &v, llvm::StringRef path,
                      bool &out);
+/// Reads the `output` object {type: f32|f64, columns?: unique names} shared
+/// by the pipeline, series and model families; `noun` names what the columns
+/// are ("column", "indicator").
+llvm::Error parseOutputObject(const llvm::json::Object &root, llvm::StringRef noun,
+                              DType &type, std::vector<std::string> &columns);
+
 llvm::Error readNonEmptyString(const llvm::json::Value &v,
                                llvm::StringRef path, std::string &out,
                                llvm::StringRef what);

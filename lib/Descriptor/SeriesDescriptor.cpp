@@ -142,7 +142,7 @@ private:
   /// indicator" errors).
   llvm::StringMap<size_t> declaredAt;
   std::vector<std::string> inputNames, indicatorNames;
-  const json::Value *outputColumns = nullptr;
+  std::vector<std::string> outputColumns;
 
   Error parseInputs(const json::Object &root);
   Error parseOutputShape(const json::Object &root);
@@ -225,63 +225,22 @@ Error SeriesParser::parseInputs(const json::Object &root) {
 }
 
 Error SeriesParser::parseOutputShape(const json::Object &root) {
-  const json::Value *v;
-  if (Error e = requireKey(root, "", "output",
-                           "an object {\"type\": \"f32\" or \"f64\"}", v))
-    return e;
-  const json::Object *o = v->getAsObject();
-  if (!o)
-    return expected("output", "an object {\"type\": \"f32\" or \"f64\"}", *v);
-  if (Error e = checkKeys(*o, "output", {"type", "columns"}, "output"))
-    return e;
-  const json::Value *t;
-  if (Error e = requireKey(*o, "output", "type", "f32 or f64", t))
-    return e;
-  std::optional<StringRef> type = t->getAsString();
-  if (type && *type == "f32")
-    spec.outputType = DType::F32;
-  else if (type && *type == "f64")
-    spec.outputType = DType::F64;
-  else
-    return expected("output.type", "one of f32, f64", *t);
-  if (const json::Value *c = o->get("columns")) {
-    const json::Array *cols = c->getAsArray();
-    if (!cols || cols->empty())
-      return expected("output.columns",
-                      "a non-empty array of indicator names", *c);
-    // Shape now; names are resolved after the indicators.
-    llvm::StringMap<size_t> seen;
-    for (size_t i = 0; i < cols->size(); ++i) {
-      std::string path = indexPath("output.columns", i);
-      std::string name;
-      if (Error e = readNonEmptyString(
-              (*cols)[i], path, name,
-              "an indicator name (a non-empty string)"))
-        return e;
-      auto [it, inserted] = seen.try_emplace(name, i);
-      if (!inserted)
-        return failAt(path, "duplicate output column " + quoted(name) +
-                                " (also output.columns[" + Twine(it->second) +
-                                "])");
-    }
-    outputColumns = c;
-  }
-  return Error::success();
+  // Shape now; names are resolved after the indicators.
+  return detail::parseOutputObject(root, "indicator", spec.outputType, outputColumns);
 }
 
 Error SeriesParser::resolveOutputs() {
   size_t nInputs = spec.inputs.size();
-  if (!outputColumns) {
+  if (outputColumns.empty()) {
     for (size_t k = 0; k < spec.indicators.size(); ++k) {
       spec.outputs.push_back(static_cast<int>(k));
       spec.outputNames.push_back(spec.indicators[k].name);
     }
     return Error::success();
   }
-  const json::Array &cols = *outputColumns->getAsArray();
-  for (size_t i = 0; i < cols.size(); ++i) {
+  for (size_t i = 0; i < outputColumns.size(); ++i) {
     std::string path = indexPath("output.columns", i);
-    StringRef name = *cols[i].getAsString();
+    StringRef name = outputColumns[i];
     auto it = sourceId.find(name);
     if (it == sourceId.end())
       return failAt(path, "unknown indicator " + quoted(name) +
