@@ -12,6 +12,8 @@
 #include "Interpreter/Interpreter.h"
 #include "specjit/Descriptor.h"
 
+#include "KernelArgs.h"
+
 #include "gtest/gtest.h"
 
 #include <cmath>
@@ -87,57 +89,7 @@ std::string f64Inputs(int n) {
   return s + "]";
 }
 
-class Inputs {
-public:
-  Inputs &f64(std::vector<double> v) {
-    d_.push_back(std::move(v));
-    ptrs_.push_back(d_.back().data());
-    return *this;
-  }
-  Inputs &f32(std::vector<float> v) {
-    f_.push_back(std::move(v));
-    ptrs_.push_back(f_.back().data());
-    return *this;
-  }
-  Inputs &i64(std::vector<int64_t> v) {
-    l_.push_back(std::move(v));
-    ptrs_.push_back(l_.back().data());
-    return *this;
-  }
-  Inputs &i32(std::vector<int32_t> v) {
-    i_.push_back(std::move(v));
-    ptrs_.push_back(i_.back().data());
-    return *this;
-  }
-  Inputs &boolean(std::vector<uint8_t> v) {
-    b_.push_back(std::move(v));
-    ptrs_.push_back(b_.back().data());
-    return *this;
-  }
-  Inputs &str(const std::vector<std::string> &v) {
-    std::vector<int64_t> off{0};
-    std::string bytes;
-    for (const std::string &x : v) {
-      bytes += x;
-      off.push_back(static_cast<int64_t>(bytes.size()));
-    }
-    l_.push_back(std::move(off));
-    s_.push_back(std::move(bytes));
-    ptrs_.push_back(l_.back().data());
-    ptrs_.push_back(s_.back().data());
-    return *this;
-  }
-  const void *const *args() const { return ptrs_.data(); }
-
-private:
-  std::list<std::vector<double>> d_;
-  std::list<std::vector<float>> f_;
-  std::list<std::vector<int64_t>> l_;
-  std::list<std::vector<int32_t>> i_;
-  std::list<std::vector<uint8_t>> b_;
-  std::list<std::string> s_;
-  std::vector<const void *> ptrs_;
-};
+using specjit_test::Inputs;
 
 /// Row-major rows x cols f64 inputs as one column per feature.
 Inputs columns(const std::vector<std::vector<double>> &rows, size_t cols) {
