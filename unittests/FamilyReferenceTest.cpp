@@ -38,6 +38,8 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
+#include "KernelArgs.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -79,22 +81,7 @@ std::vector<std::string> familyFiles(llvm::StringRef family) {
   return files;
 }
 
-/// A float as the files encode it: number, null (NaN), "inf", "-inf", "nan".
-std::optional<double> jsonDouble(const llvm::json::Value &v) {
-  if (v.getAsNull())
-    return std::numeric_limits<double>::quiet_NaN();
-  if (auto d = v.getAsNumber())
-    return *d;
-  if (auto s = v.getAsString()) {
-    if (*s == "inf" || *s == "+inf")
-      return std::numeric_limits<double>::infinity();
-    if (*s == "-inf")
-      return -std::numeric_limits<double>::infinity();
-    if (*s == "nan")
-      return std::numeric_limits<double>::quiet_NaN();
-  }
-  return std::nullopt;
-}
+using specjit_test::jsonDouble;
 
 /// Reads `key` of `top` as a rows x `cols` matrix; returns an error message
 /// or "".

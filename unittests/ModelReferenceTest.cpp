@@ -38,6 +38,8 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include "KernelArgs.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -98,12 +100,7 @@ bool requireJit() {
   return v && *v && llvm::StringRef(v) != "0";
 }
 
-/// Number, or null for NaN (the files' encoding).
-std::optional<double> jsonDouble(const json::Value &v) {
-  if (v.getAsNull())
-    return std::numeric_limits<double>::quiet_NaN();
-  return v.getAsNumber();
-}
+using specjit_test::jsonDouble;
 
 /// Distance in f32 units in the last place (finite values).
 uint64_t ulpsF32(float a, float b) {
