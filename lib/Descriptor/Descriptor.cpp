@@ -1021,39 +1021,22 @@ Error PipelineParser::parseStep(const json::Value &v, size_t index) {
   const json::Object *o = v.getAsObject();
   if (!o)
     return expected(path, "a step object {\"op\": ...}", v);
-  std::string opList;
+  std::vector<std::string> opNames;
   for (StepOp op : kAllOps)
-    opList += (opList.empty() ? "" : ", ") + stepOpName(op).str();
-  const json::Value *opValue;
-  if (Error e = requireKey(*o, path, "op", "one of " + opList, opValue))
-    return e;
-  std::string opPath = keyPath(path, "op");
-  std::optional<StringRef> opName = opValue->getAsString();
-  if (!opName)
-    return expected(opPath, "one of " + opList, *opValue);
-  std::optional<StepOp> op;
-  for (StepOp candidate : kAllOps)
-    if (stepOpName(candidate) == *opName)
-      op = candidate;
-  if (!op) {
-    std::string msg = "unknown op " + quoted(*opName) + " (expected one of " +
-                      opList + ")";
-    for (StepOp candidate : kAllOps)
-      if (opName->edit_distance(stepOpName(candidate), true, 3) <= 2) {
-        msg += "; did you mean '" + stepOpName(candidate).str() + "'?";
-        break;
-      }
-    return failAt(opPath, msg);
-  }
+    opNames.push_back(stepOpName(op).str());
+  Expected<size_t> opIndex = detail::readOp(*o, path, opNames);
+  if (!opIndex)
+    return opIndex.takeError();
+  StepOp op = kAllOps[*opIndex];
 
   Step step;
-  step.op = *op;
-  StringRef name = stepOpName(*op);
+  step.op = op;
+  StringRef name = stepOpName(step.op);
   std::string what =
       (StringRef("aeiou").contains(name[0]) ? "an " : "a ") + name.str() +
       " step";
   auto allowedKeys = [&]() -> std::vector<StringRef> {
-    switch (*op) {
+    switch (op) {
     case StepOp::Standardize: return {"op", "column", "mean", "std"};
     case StepOp::MinMax:
     case StepOp::Clip: return {"op", "column", "min", "max"};
@@ -1073,7 +1056,7 @@ Error PipelineParser::parseStep(const json::Value &v, size_t index) {
     return e;
 
   auto parseOp = [&]() -> Error {
-    switch (*op) {
+    switch (op) {
     case StepOp::Impute: return parseImpute(*o, path, step);
     case StepOp::OneHot: return parseOneHot(*o, path, step);
     case StepOp::LabelEncode: return parseLabelEncode(*o, path, step);
@@ -1083,7 +1066,7 @@ Error PipelineParser::parseStep(const json::Value &v, size_t index) {
       int slot;
       if (Error e = parseFloatOp(*o, path, step, slot))
         return e;
-      replaceWithFloat(slot, *op);
+      replaceWithFloat(slot, op);
       return Error::success();
     }
     }
@@ -2100,6 +2083,25 @@ Error readDescriptorName(const json::Object &root, std::string &out) {
     out = s->str();
   }
   return Error::success();
+}
+
+Expected<size_t> readOp(const json::Object &o, StringRef path,
+                        ArrayRef<std::string> names) {
+  std::string list;
+  for (const std::string &n : names)
+    list += (list.empty() ? "" : ", ") + n;
+  const json::Value *v;
+  if (Error e = requireKey(o, path, "op", "one of " + list, v))
+    return std::move(e);
+  std::string opPath = keyPath(path, "op");
+  std::optional<StringRef> name = v->getAsString();
+  if (!name)
+    return expected(opPath, "one of " + list, *v);
+  for (size_t i = 0; i < names.size(); ++i)
+    if (names[i] == *name)
+      return i;
+  return failAt(opPath, "unknown op " + quoted(*name) + " (expected one of " +
+                            list + ")" + suggestName(*name, names));
 }
 
 std::string suggestName(StringRef bad, ArrayRef<std::string> candidates) {

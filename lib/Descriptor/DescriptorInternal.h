@@ -120,6 +120,11 @@ llvm::Error parseHeader(const llvm::json::Object &root, Kind &kind);
 /// Reads the optional top-level `name` (a string; not hashed).
 llvm::Error readDescriptorName(const llvm::json::Object &root,
                                std::string &out);
+/// Reads the required `op` key of the object at `path` as one of `names`
+/// (in their order) and returns its index; errors list the names and suggest
+/// the closest one.
+llvm::Expected<size_t> readOp(const llvm::json::Object &o, llvm::StringRef path,
+                              llvm::ArrayRef<std::string> names);
 /// "; did you mean 'x'?" when a candidate is close to `bad`, else "".
 std::string suggestName(llvm::StringRef bad,
                         llvm::ArrayRef<std::string> candidates);

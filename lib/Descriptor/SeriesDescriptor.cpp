@@ -95,13 +95,6 @@ bool isMovingAverage(IndicatorOp op) {
   }
 }
 
-std::string opList() {
-  std::string out;
-  for (IndicatorOp op : kAllIndicatorOps)
-    out += (out.empty() ? "" : ", ") + indicatorOpName(op).str();
-  return out;
-}
-
 /// floor(sqrt(n)), exactly.
 int64_t isqrt(int64_t n) {
   int64_t s = static_cast<int64_t>(std::sqrt(static_cast<double>(n)));
@@ -353,35 +346,22 @@ Error SeriesParser::parseIndicator(const json::Value &v, size_t index) {
   const json::Object *o = v.getAsObject();
   if (!o)
     return expected(path, "an indicator object {\"name\", \"op\", ...}", v);
-  std::string ops = opList();
-  const json::Value *opValue;
-  if (Error e = requireKey(*o, path, "op", "one of " + ops, opValue))
-    return e;
-  std::string opPath = keyPath(path, "op");
-  std::optional<StringRef> opName = opValue->getAsString();
-  if (!opName)
-    return expected(opPath, "one of " + ops, *opValue);
-  std::optional<IndicatorOp> op;
+  std::vector<std::string> opNames;
   for (IndicatorOp candidate : kAllIndicatorOps)
-    if (indicatorOpName(candidate) == *opName)
-      op = candidate;
-  if (!op) {
-    std::string msg =
-        "unknown op " + quoted(*opName) + " (expected one of " + ops + ")";
-    std::vector<std::string> names;
-    for (IndicatorOp candidate : kAllIndicatorOps)
-      names.push_back(indicatorOpName(candidate).str());
-    return failAt(opPath, msg + detail::suggestName(*opName, names));
-  }
+    opNames.push_back(indicatorOpName(candidate).str());
+  Expected<size_t> opIndex = detail::readOp(*o, path, opNames);
+  if (!opIndex)
+    return opIndex.takeError();
+  IndicatorOp op = kAllIndicatorOps[*opIndex];
 
   Indicator ind;
-  ind.op = *op;
-  StringRef name = indicatorOpName(*op);
+  ind.op = op;
+  StringRef name = indicatorOpName(ind.op);
   std::string what =
       (StringRef("aeiou").contains(name[0]) ? "an " : "a ") + name.str() +
       " indicator";
   auto allowedKeys = [&]() -> std::vector<StringRef> {
-    switch (*op) {
+    switch (op) {
     case IndicatorOp::Ema:
     case IndicatorOp::Dema:
     case IndicatorOp::Tema:
@@ -432,13 +412,13 @@ Error SeriesParser::parseIndicator(const json::Value &v, size_t index) {
     return Error::success();
   };
 
-  if (isMovingAverage(*op)) {
+  if (isMovingAverage(op)) {
     if (Error e = source("input", "the source: an input or an earlier "
                                   "indicator"))
       return e;
     if (Error e = readInt(*o, path, "period", true, 1, kMaxPeriod, ind.period))
       return e;
-    if (hasSeed(*op))
+    if (hasSeed(op))
       if (const json::Value *s = o->get("seed")) {
         std::optional<StringRef> seed = s->getAsString();
         if (seed && *seed == "first")
@@ -448,7 +428,7 @@ Error SeriesParser::parseIndicator(const json::Value &v, size_t index) {
         else
           return expected(keyPath(path, "seed"), "one of first, sma", *s);
       }
-    if (*op == IndicatorOp::Kama) {
+    if (op == IndicatorOp::Kama) {
       if (Error e = readInt(*o, path, "fast", false, 1, kMaxPeriod, ind.fast))
         return e;
       if (Error e = readInt(*o, path, "slow", false, 1, kMaxPeriod, ind.slow))
@@ -465,7 +445,7 @@ Error SeriesParser::parseIndicator(const json::Value &v, size_t index) {
     }
     ind.lookback = sourceLookback(ind.sources[0]) + ownLookback(ind);
   } else {
-    switch (*op) {
+    switch (op) {
     case IndicatorOp::WeightedSum: {
       std::string termsWhat =
           "a non-empty array of terms {\"input\", \"weight\"}";
@@ -572,7 +552,7 @@ Error SeriesParser::parseIndicator(const json::Value &v, size_t index) {
     int64_t lookback = 0;
     for (int id : ind.sources)
       lookback = std::max(lookback, sourceLookback(id));
-    if (*op == IndicatorOp::Crossover)
+    if (op == IndicatorOp::Crossover)
       ++lookback;
     ind.lookback = lookback;
   }
