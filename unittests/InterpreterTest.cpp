@@ -10,6 +10,7 @@
 #include "Interpreter/Interpreter.h"
 #include "specjit/Descriptor.h"
 
+#include "InterpreterTestSupport.h"
 #include "KernelArgs.h"
 
 #include "gtest/gtest.h"
@@ -34,32 +35,8 @@ constexpr int64_t kB = interp::kInterpreterBlockRows;
 const double NaN = std::numeric_limits<double>::quiet_NaN();
 const double Inf = std::numeric_limits<double>::infinity();
 
-/// A parsed descriptor and its interpreter.
-struct Compiled {
-  std::unique_ptr<Descriptor> desc;
-  std::unique_ptr<Interpreter> interp;
-  size_t cols = 0;
-  explicit operator bool() const { return interp != nullptr; }
-};
-
-Compiled compile(const std::string &json) {
-  Compiled c;
-  auto d = Descriptor::parse(json);
-  if (!d) {
-    ADD_FAILURE() << "parse failed: " << llvm::toString(d.takeError()) << "\n"
-                  << json;
-    return c;
-  }
-  c.desc = std::make_unique<Descriptor>(std::move(*d));
-  c.cols = c.desc->numOutputs();
-  auto ip = Interpreter::create(*c.desc);
-  if (!ip) {
-    ADD_FAILURE() << "create failed: " << llvm::toString(ip.takeError());
-    return c;
-  }
-  c.interp = std::move(*ip);
-  return c;
-}
+using specjit_test::Compiled;
+using specjit_test::compile;
 
 using specjit_test::Inputs;
 

@@ -12,6 +12,7 @@
 #include "Interpreter/Interpreter.h"
 #include "specjit/Descriptor.h"
 
+#include "InterpreterTestSupport.h"
 #include "KernelArgs.h"
 
 #include "gtest/gtest.h"
@@ -37,34 +38,10 @@ constexpr int64_t kB = interp::kInterpreterBlockRows;
 const double NaN = std::numeric_limits<double>::quiet_NaN();
 const double Inf = std::numeric_limits<double>::infinity();
 
-struct Compiled {
-  std::unique_ptr<Descriptor> desc;
-  std::unique_ptr<Interpreter> interp;
-  size_t cols = 0;
-  explicit operator bool() const { return interp != nullptr; }
-};
+using specjit_test::Compiled;
 
 Compiled compile(const std::string &json) {
-  Compiled c;
-  auto d = Descriptor::parse(json);
-  if (!d) {
-    ADD_FAILURE() << "parse failed: " << llvm::toString(d.takeError()) << "\n"
-                  << json;
-    return c;
-  }
-  c.desc = std::make_unique<Descriptor>(std::move(*d));
-  if (c.desc->kind() != jit::Kind::Model) {
-    ADD_FAILURE() << "not parsed as a model";
-    return c;
-  }
-  c.cols = c.desc->numOutputs();
-  auto ip = Interpreter::create(*c.desc);
-  if (!ip) {
-    ADD_FAILURE() << "create failed: " << llvm::toString(ip.takeError());
-    return c;
-  }
-  c.interp = std::move(*ip);
-  return c;
+  return specjit_test::compile(json, jit::Kind::Model);
 }
 
 /// A model document: inputs, steps, features (JSON, empty to leave out),
