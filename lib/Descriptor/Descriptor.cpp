@@ -2003,40 +2003,31 @@ std::string kindList() {
 
 } // namespace
 
-Descriptor DescriptorParser::make(PipelineSpec spec, std::string canonical) {
+template <typename Spec>
+Descriptor DescriptorParser::make(Kind kind, Spec spec, std::string canonical,
+                                  std::shared_ptr<const Spec> Descriptor::*member) {
   Descriptor d;
-  d.kind_ = Kind::Pipeline;
+  d.kind_ = kind;
   d.hash_ = hashText(canonical);
   d.canonical_ = std::move(canonical);
-  d.pipeline_ = std::make_shared<const PipelineSpec>(std::move(spec));
+  d.*member = std::make_shared<const Spec>(std::move(spec));
   return d;
+}
+
+Descriptor DescriptorParser::make(PipelineSpec spec, std::string canonical) {
+  return make(Kind::Pipeline, std::move(spec), std::move(canonical), &Descriptor::pipeline_);
 }
 
 Descriptor DescriptorParser::make(SeriesSpec spec, std::string canonical) {
-  Descriptor d;
-  d.kind_ = Kind::Series;
-  d.hash_ = hashText(canonical);
-  d.canonical_ = std::move(canonical);
-  d.series_ = std::make_shared<const SeriesSpec>(std::move(spec));
-  return d;
+  return make(Kind::Series, std::move(spec), std::move(canonical), &Descriptor::series_);
 }
 
 Descriptor DescriptorParser::make(ModelSpec spec, std::string canonical) {
-  Descriptor d;
-  d.kind_ = Kind::Model;
-  d.hash_ = hashText(canonical);
-  d.canonical_ = std::move(canonical);
-  d.model_ = std::make_shared<const ModelSpec>(std::move(spec));
-  return d;
+  return make(Kind::Model, std::move(spec), std::move(canonical), &Descriptor::model_);
 }
 
 Descriptor DescriptorParser::make(RulesSpec spec, std::string canonical) {
-  Descriptor d;
-  d.kind_ = Kind::Rules;
-  d.hash_ = hashText(canonical);
-  d.canonical_ = std::move(canonical);
-  d.rules_ = std::make_shared<const RulesSpec>(std::move(spec));
-  return d;
+  return make(Kind::Rules, std::move(spec), std::move(canonical), &Descriptor::rules_);
 }
 
 namespace detail {

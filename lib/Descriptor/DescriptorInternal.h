@@ -31,6 +31,12 @@ public:
   static Descriptor make(SeriesSpec spec, std::string canonical);
   static Descriptor make(RulesSpec spec, std::string canonical);
   static Descriptor make(ModelSpec spec, std::string canonical);
+
+private:
+  /// The common part: kind, canonical text, its hash, and the family's spec.
+  template <typename Spec>
+  static Descriptor make(Kind kind, Spec spec, std::string canonical,
+                         std::shared_ptr<const Spec> Descriptor::*member);
 };
 
 namespace detail {
