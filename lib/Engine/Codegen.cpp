@@ -87,13 +87,18 @@ compileToObject(const jit::Descriptor &d, const CodegenOptions &options) {
   // Reports a stage's time and text if asked; true when the pipeline stops
   // here. Printing is not part of a stage's time.
   auto last = std::chrono::steady_clock::now();
+  // With stopAfter, only the last stage's text is wanted (--emit); without
+  // it, every stage's (--dump-dir).
+  auto wants = [&](Stage s) {
+    return options.onStage && (!options.stopAfter || *options.stopAfter == s);
+  };
   auto reached = [&](Stage s, llvm::function_ref<void(llvm::raw_ostream &)> print) {
     if (options.onTiming) {
       auto now = std::chrono::steady_clock::now();
       options.onTiming(s, std::chrono::duration<double, std::milli>(now - last).count());
     }
     auto resetClock = llvm::make_scope_exit([&] { last = std::chrono::steady_clock::now(); });
-    if (options.onStage) {
+    if (wants(s)) {
       std::string text;
       llvm::raw_string_ostream os(text);
       print(os);
@@ -194,7 +199,7 @@ compileToObject(const jit::Descriptor &d, const CodegenOptions &options) {
   // machine code
   if (auto err = checkInjectedFailure(Stage::Asm))
     return std::move(err);
-  if (options.onStage || options.stopAfter == Stage::Asm) {
+  if (wants(Stage::Asm) || options.stopAfter == Stage::Asm) {
     std::unique_ptr<llvm::Module> copy = llvm::CloneModule(*llmod);
     auto text = emitMachineCode(*copy, **tm, /*assembly=*/true);
     if (!text)

@@ -265,10 +265,7 @@ llvm::Expected<std::string> emitStage(const Descriptor &d, Stage stage,
   co.optLevel = o.optLevel;
   co.stopAfter = stage;
   std::string text;
-  co.onStage = [&](Stage s, llvm::StringRef t) {
-    if (s == stage)
-      text = t.str();
-  };
+  co.onStage = [&](Stage, llvm::StringRef t) { text = t.str(); };
   auto r = engine::compileToObject(d, co);
   if (!r)
     return r.takeError();
