@@ -87,16 +87,11 @@ double millisSince(std::chrono::steady_clock::time_point t0) {
 std::function<void(Stage, llvm::StringRef)> dumpTo(const std::string &dir,
                                                    std::string &firstError) {
   return [dir, &firstError](Stage s, llvm::StringRef text) {
+    int number = static_cast<int>(s) + 1;
     llvm::SmallString<128> path(dir);
-    llvm::sys::path::append(path, llvm::formatv("{0:2}-{1}.{2}",
-                                                static_cast<int>(s) + 1,
-                                                stageName(s), stageExtension(s))
+    llvm::sys::path::append(path, llvm::formatv("{0}{1}-{2}.{3}", number < 10 ? "0" : "",
+                                                number, stageName(s), stageExtension(s))
                                       .str());
-    // formatv pads with spaces; file names want zeros.
-    std::string name = llvm::sys::path::filename(path).str();
-    std::replace(name.begin(), name.begin() + 2, ' ', '0');
-    llvm::sys::path::remove_filename(path);
-    llvm::sys::path::append(path, name);
     std::error_code ec;
     llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_None);
     if (ec) {
