@@ -335,9 +335,12 @@ Table generateInputs(const Descriptor &d, int64_t rows, uint64_t seed) {
     return generateSeries(d, rows, seed);
   if (d.kind() == Kind::Rules)
     return Table{{}, rows};
-  const PipelineSpec &p = d.pipeline();
+  bool model = d.kind() == Kind::Model;
+  const PipelineSpec &p = model ? d.model().pipeline : d.pipeline();
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<double> unit(0.0, 1.0);
+  // Models are usually trained on standardized features.
+  std::normal_distribution<double> normal(0.0, 1.0);
   // Categories each input is compared against (first step that reads it).
   std::vector<const Step *> catStep(p.inputs.size(), nullptr);
   for (const PlanNode &n : p.plan.nodes) {
@@ -364,7 +367,7 @@ Table generateInputs(const Descriptor &d, int64_t rows, uint64_t seed) {
         double v = missing ? std::numeric_limits<double>::quiet_NaN()
                            : (cs && !cs->floatCategories.empty()
                                   ? cs->floatCategories[rng() % cs->floatCategories.size()]
-                                  : std::exp(unit(rng) * 6.0) - 0.5);
+                                  : model ? normal(rng) : std::exp(unit(rng) * 6.0) - 0.5);
         if (in.type == DType::F64)
           c.f64.push_back(v);
         else
