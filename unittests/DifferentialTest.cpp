@@ -343,3 +343,151 @@ TEST(RulesDifferential, RandomRuleSetsJitEqualsInterpreter) {
   }
   EXPECT_EQ(compared, 200);
 }
+
+//===----------------------------------------------------------------------===//
+// Tree ensembles: both code shapes against the interpreter
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+std::string numText(double v) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
+/// A random tree of depth <= `depth` in object form; some subtrees stop
+/// early (a tree may be a single leaf), leaves may be -0.0, thresholds are
+/// often values the inputs also take.
+void randomTreeNodes(std::mt19937_64 &g, int features, int depth,
+                     std::vector<std::string> &nodes, size_t at) {
+  if (depth == 0 || g() % 5 == 0) {
+    double leaf = g() % 7 == 0 ? -0.0 : std::uniform_real_distribution<double>(-1, 1)(g);
+    nodes[at] = "{\"leaf\": " + numText(leaf) + "}";
+    return;
+  }
+  size_t left = nodes.size(), right = left + 1;
+  nodes.emplace_back();
+  nodes.emplace_back();
+  if (g() % 2)
+    std::swap(left, right);
+  const double grid[] = {-1.0, 0.0, 0.1, 0.5, 2.0};
+  double t = g() % 2 ? grid[g() % 5] : std::uniform_real_distribution<double>(-2, 2)(g);
+  nodes[at] = "{\"feature\": " + std::to_string(g() % features) +
+              ", \"threshold\": " + numText(t) + ", \"left\": " + std::to_string(left) +
+              ", \"right\": " + std::to_string(right) +
+              ", \"default_left\": " + (g() % 2 ? "true" : "false") + "}";
+  randomTreeNodes(g, features, depth - 1, nodes, left);
+  randomTreeNodes(g, features, depth - 1, nodes, right);
+}
+
+std::string randomTreeModel(std::mt19937_64 &g, int features, int outputs,
+                            int trees, int depth, bool f32, bool average,
+                            const char *link, bool margin) {
+  std::string s = "{\"specjit\": 1, \"kind\": \"model\", \"inputs\": [";
+  for (int f = 0; f < features; ++f)
+    s += (f ? ", " : "") + std::string("{\"name\": \"x") + std::to_string(f) +
+         "\", \"type\": \"f64\"}";
+  s += "], \"model\": {\"type\": \"tree_ensemble\", \"num_outputs\": " +
+       std::to_string(outputs) + ", \"float32\": " + (f32 ? "true" : "false") +
+       ", \"average\": " + (average ? "true" : "false") + ", \"link\": \"" + link +
+       "\", \"base_score\": [";
+  for (int k = 0; k < outputs; ++k)
+    s += (k ? ", " : "") + numText(0.25 * (k + 1));
+  s += "], \"trees\": [";
+  for (int t = 0; t < trees; ++t) {
+    std::vector<std::string> nodes(1);
+    randomTreeNodes(g, features, 1 + static_cast<int>(g() % depth), nodes, 0);
+    s += (t ? ", " : "") + std::string("{\"group\": ") +
+         std::to_string(g() % outputs) + ", \"nodes\": [";
+    for (size_t i = 0; i < nodes.size(); ++i)
+      s += (i ? ", " : "") + nodes[i];
+    s += "]}";
+  }
+  // Every output needs at least one tree.
+  for (int k = 0; k < outputs; ++k)
+    s += ", {\"group\": " + std::to_string(k) + ", \"nodes\": [{\"leaf\": 0.5}]}";
+  return s + "]}, \"output\": {\"type\": \"f64\", \"margin\": " +
+         (margin ? "true" : "false") + "}}";
+}
+
+/// Inputs around the thresholds, with NaN, infinities and -0.0.
+std::vector<std::vector<double>> treeInputs(std::mt19937_64 &g, int features,
+                                            int64_t rows) {
+  const double special[] = {std::numeric_limits<double>::quiet_NaN(),
+                            std::numeric_limits<double>::infinity(),
+                            -std::numeric_limits<double>::infinity(),
+                            -0.0, 0.0, 0.1, 0.5, 2.0, 0.09999999999, 1e39};
+  std::vector<std::vector<double>> cols(features, std::vector<double>(rows));
+  for (auto &c : cols)
+    for (double &v : c)
+      v = g() % 3 == 0 ? special[g() % 10]
+                       : std::uniform_real_distribution<double>(-3, 3)(g);
+  return cols;
+}
+
+} // namespace
+
+TEST(TreeLayoutDifferential, BranchesWalkAndInterpreterAgree) {
+  std::mt19937_64 g(2026);
+  struct Shape {
+    int features, outputs, trees, depth;
+    bool f32, average;
+    const char *link;
+    bool margin;
+  } shapes[] = {
+      {5, 1, 1, 4, true, false, "logistic", true},
+      {5, 1, 20, 6, true, false, "logistic", true},  // three groups of trees
+      {7, 3, 30, 5, true, false, "softmax", true},   // trees of several outputs
+      {4, 2, 17, 7, false, true, "identity", false}, // averaged forest, f64
+      {6, 1, 9, 3, false, false, "identity", false},
+      {3, 3, 12, 4, true, false, "argmax", false},
+  };
+  for (const Shape &sh : shapes) {
+    std::string json = randomTreeModel(g, sh.features, sh.outputs, sh.trees, sh.depth,
+                                       sh.f32, sh.average, sh.link, sh.margin);
+    auto d = Descriptor::parse(json);
+    ASSERT_TRUE(static_cast<bool>(d)) << llvm::toString(d.takeError());
+    CompileOptions io;
+    io.specialize = false;
+    auto ref = compile(*d, io);
+    ASSERT_TRUE(static_cast<bool>(ref));
+    for (TreeLayout layout : {TreeLayout::Branches, TreeLayout::Walk}) {
+      SCOPED_TRACE(std::string(treeLayoutName(layout)) + ": " + json.substr(0, 200));
+      CompileOptions jo;
+      jo.specialize = true;
+      jo.useCache = false;
+      jo.treeLayout = layout;
+      auto jit = compile(*d, jo);
+      ASSERT_TRUE(static_cast<bool>(jit));
+      ASSERT_EQ(jit->backend(), Backend::Jit) << jit->fallbackReason();
+      // Around the walk's block of rows (at most 256) and the vector width.
+      for (int64_t rows : {0, 1, 3, 8, 255, 256, 257, 1000}) {
+        auto data = treeInputs(g, sh.features, rows);
+        std::vector<Column> in;
+        for (auto &c : data)
+          in.push_back(Column::f64(c.data(), rows));
+        // Margins and identity outputs are exact; links may use vector exp.
+        bool approx = !sh.margin && std::string(sh.link) != "identity" &&
+                      std::string(sh.link) != "argmax";
+        compareRun<double>(*jit, *ref, in, rows, approx);
+        if (::testing::Test::HasFailure())
+          return;
+      }
+    }
+  }
+}
+
+TEST(TreeLayoutDifferential, AutoPicksByEnsembleSize) {
+  std::mt19937_64 g(7);
+  for (auto [trees, walks] : {std::pair{2, false}, std::pair{200, true}}) {
+    auto d = Descriptor::parse(randomTreeModel(g, 4, 1, trees, 6, true, false,
+                                               "logistic", true));
+    ASSERT_TRUE(static_cast<bool>(d)) << llvm::toString(d.takeError());
+    auto text = emitStage(*d, Stage::Lowered);
+    ASSERT_TRUE(static_cast<bool>(text)) << llvm::toString(text.takeError());
+    // The walk layout's node arrays are module globals.
+    EXPECT_EQ(text->find("specjit_tree_value") != std::string::npos, walks)
+        << trees << " trees";
+  }
+}

@@ -318,13 +318,17 @@ void expectJitMatchesInterpreter(const std::vector<float> &jit,
                          << (transcendental ? " (beyond 4 ulp)" : "");
 }
 
-class ModelReferenceTest
-    : public ::testing::TestWithParam<std::tuple<std::string, bool>> {};
+/// A model file, margin or prediction, and the trees' code shape.
+using ModelParam = std::tuple<std::string, bool, TreeLayout>;
+
+class ModelReferenceTest : public ::testing::TestWithParam<ModelParam> {};
 
 TEST_P(ModelReferenceTest, MatchesXGBoost) {
   const std::string &file = std::get<0>(GetParam());
   bool margin = std::get<1>(GetParam());
-  std::string what = file + (margin ? " (margin)" : "");
+  TreeLayout layout = std::get<2>(GetParam());
+  std::string what = file + (margin ? " (margin, " : " (") +
+                     treeLayoutName(layout).str() + ")";
   ModelCase mc;
   std::string err = loadModelCase(file, mc);
   ASSERT_TRUE(err.empty()) << err;
@@ -355,6 +359,7 @@ TEST_P(ModelReferenceTest, MatchesXGBoost) {
 
   CompileOptions jitOpts;
   jitOpts.specialize = true;
+  jitOpts.treeLayout = layout;
   llvm::Expected<Kernel> jit = compile(*d, jitOpts);
   ASSERT_TRUE(static_cast<bool>(jit))
       << what << ": compile: " << llvm::toString(jit.takeError());
@@ -402,19 +407,19 @@ TEST_P(ModelReferenceTest, MatchesXGBoost) {
   }
 }
 
-std::string modelCaseName(
-    const ::testing::TestParamInfo<std::tuple<std::string, bool>> &info) {
+std::string modelCaseName(const ::testing::TestParamInfo<ModelParam> &info) {
   std::string name = llvm::sys::path::stem(std::get<0>(info.param)).str();
   for (char &ch : name)
     if (!std::isalnum(static_cast<unsigned char>(ch)))
       ch = '_';
-  return name + (std::get<1>(info.param) ? "_margin" : "_predict");
+  return name + (std::get<1>(info.param) ? "_margin_" : "_predict_") +
+         treeLayoutName(std::get<2>(info.param)).str();
 }
 
 INSTANTIATE_TEST_SUITE_P(
     XGBoost, ModelReferenceTest,
-    ::testing::Combine(::testing::ValuesIn(modelCaseFiles()),
-                       ::testing::Bool()),
+    ::testing::Combine(::testing::ValuesIn(modelCaseFiles()), ::testing::Bool(),
+                       ::testing::Values(TreeLayout::Branches, TreeLayout::Walk)),
     modelCaseName);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(ModelReferenceTest);
 

@@ -450,20 +450,6 @@ TEST_P(ReferenceTest, MatchesReference) {
   ASSERT_GT(rc.rows, 0) << rc.file;
   bool transcendental = usesTranscendental(d);
 
-  // Specialized: must be compiled code.
-  CompileOptions jitOpts;
-  jitOpts.specialize = true;
-  llvm::Expected<Kernel> jitKernel = compile(d, jitOpts);
-  ASSERT_TRUE(static_cast<bool>(jitKernel))
-      << rc.file << ": " << llvm::toString(jitKernel.takeError());
-  EXPECT_EQ(jitKernel->backend(), Backend::Jit)
-      << rc.file << ": fell back to the interpreter: "
-      << jitKernel->fallbackReason();
-  EXPECT_TRUE(jitKernel->specialized());
-  EXPECT_EQ(jitKernel->numInputs(), d.inputs().size());
-  EXPECT_EQ(jitKernel->outputNames(), rc.columns);
-  EXPECT_EQ(jitKernel->hash(), d.hash());
-
   // Unspecialized, bypassing the cache: the interpreter.
   CompileOptions interpOpts;
   interpOpts.specialize = false;
@@ -474,26 +460,47 @@ TEST_P(ReferenceTest, MatchesReference) {
   EXPECT_EQ(interpKernel->backend(), Backend::Interpreter);
   EXPECT_FALSE(interpKernel->specialized());
   EXPECT_EQ(interpKernel->outputNames(), rc.columns);
-
-  Result jitOut, interpOut;
-  err = runKernel(*jitKernel, rc, 0, rc.rows, jitOut);
-  ASSERT_TRUE(err.empty()) << rc.file << " (jit): " << err;
+  Result interpOut;
   err = runKernel(*interpKernel, rc, 0, rc.rows, interpOut);
   ASSERT_TRUE(err.empty()) << rc.file << " (interpreter): " << err;
-
-  ASSERT_EQ(jitOut.cols, static_cast<int64_t>(rc.columns.size()));
-  expectMatchesReference(rc, jitOut, 0, "jit");
   expectMatchesReference(rc, interpOut, 0, "interpreter");
-  expectJitMatchesInterpreter(rc, jitOut, interpOut, transcendental);
 
-  // A slice with an odd length starting at an unaligned row: exercises the
-  // remainder of vectorized loops and offset input views.
-  if (rc.rows > 4) {
-    int64_t begin = 3, n = std::min<int64_t>(rc.rows - begin, 37);
-    Result slice;
-    err = runKernel(*jitKernel, rc, begin, n, slice);
-    ASSERT_TRUE(err.empty()) << rc.file << " (jit, slice): " << err;
-    expectMatchesReference(rc, slice, begin, "jit, rows 3..");
+  // Specialized: must be compiled code; tree ensembles in both code shapes.
+  std::vector<TreeLayout> layouts = {TreeLayout::Auto};
+  if (d.kind() == Kind::Model && d.model().type == ModelType::TreeEnsemble)
+    layouts = {TreeLayout::Branches, TreeLayout::Walk};
+  for (TreeLayout layout : layouts) {
+    std::string what = "jit, " + treeLayoutName(layout).str();
+    CompileOptions jitOpts;
+    jitOpts.specialize = true;
+    jitOpts.treeLayout = layout;
+    llvm::Expected<Kernel> jitKernel = compile(d, jitOpts);
+    ASSERT_TRUE(static_cast<bool>(jitKernel))
+        << rc.file << ": " << llvm::toString(jitKernel.takeError());
+    EXPECT_EQ(jitKernel->backend(), Backend::Jit)
+        << rc.file << " (" << what << "): fell back to the interpreter: "
+        << jitKernel->fallbackReason();
+    EXPECT_TRUE(jitKernel->specialized());
+    EXPECT_EQ(jitKernel->numInputs(), d.inputs().size());
+    EXPECT_EQ(jitKernel->outputNames(), rc.columns);
+    EXPECT_EQ(jitKernel->hash(), d.hash());
+
+    Result jitOut;
+    err = runKernel(*jitKernel, rc, 0, rc.rows, jitOut);
+    ASSERT_TRUE(err.empty()) << rc.file << " (" << what << "): " << err;
+    ASSERT_EQ(jitOut.cols, static_cast<int64_t>(rc.columns.size()));
+    expectMatchesReference(rc, jitOut, 0, what.c_str());
+    expectJitMatchesInterpreter(rc, jitOut, interpOut, transcendental);
+
+    // A slice with an odd length starting at an unaligned row: exercises
+    // the remainder of vectorized loops and offset input views.
+    if (rc.rows > 4) {
+      int64_t begin = 3, n = std::min<int64_t>(rc.rows - begin, 37);
+      Result slice;
+      err = runKernel(*jitKernel, rc, begin, n, slice);
+      ASSERT_TRUE(err.empty()) << rc.file << " (" << what << ", slice): " << err;
+      expectMatchesReference(rc, slice, begin, (what + ", rows 3..").c_str());
+    }
   }
 }
 

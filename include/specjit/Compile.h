@@ -32,6 +32,16 @@ enum class Stage : uint8_t {
   Asm,        ///< host assembly
   Obj,        ///< host object file
 };
+/// The code shape of tree ensembles (docs/model-semantics.md, "Code shape").
+enum class TreeLayout : uint8_t {
+  Auto,     ///< chosen from the ensemble's size (measured; see the docs)
+  Branches, ///< nested branches with the thresholds as immediates
+  Walk,     ///< constant node arrays walked branch-free, blocks of rows
+};
+/// "auto", "branches", "walk".
+llvm::StringRef treeLayoutName(TreeLayout l);
+std::optional<TreeLayout> parseTreeLayout(llvm::StringRef s);
+
 /// Kebab-case name used by the CLI (descriptor, spec, lowered, llvm-dialect,
 /// llvm, llvm-opt, asm, obj).
 llvm::StringRef stageName(Stage s);
@@ -52,6 +62,8 @@ struct CompileOptions {
   /// one_hot takes ~25 s): they run on the interpreter, with the reason
   /// recorded. 0 means no limit.
   size_t maxKernelOps = 6000;
+  /// How tree ensembles become code; the result is the same either way.
+  TreeLayout treeLayout = TreeLayout::Auto;
   /// When set, every stage is written to DIR/NN-stage.ext.
   std::string dumpDir;
 };

@@ -132,7 +132,7 @@ compileToObject(const jit::Descriptor &d, const CodegenOptions &options) {
   // descriptor -> spec
   if (auto err = checkInjectedFailure(Stage::Spec))
     return std::move(err);
-  auto imported = importDescriptor(ctx, d);
+  auto imported = importDescriptor(ctx, d, options.treeLayout);
   if (!imported)
     return stageError(Stage::Spec, llvm::toString(imported.takeError()) +
                                        (diagnostics.empty() ? "" : ": " + diagnostics));

@@ -23,6 +23,7 @@ namespace engine {
 struct CodegenOptions {
   int optLevel = 3;
   size_t maxKernelOps = 0; ///< 0: no limit
+  jit::TreeLayout treeLayout = jit::TreeLayout::Auto;
 
   /// Stop after producing this stage (its text is still reported).
   std::optional<jit::Stage> stopAfter;

@@ -43,6 +43,20 @@ constexpr StageInfo kStages[] = {
 
 llvm::StringRef stageName(Stage s) { return kStages[static_cast<int>(s)].name; }
 llvm::StringRef stageExtension(Stage s) { return kStages[static_cast<int>(s)].ext; }
+llvm::StringRef treeLayoutName(TreeLayout l) {
+  switch (l) {
+  case TreeLayout::Auto: return "auto";
+  case TreeLayout::Branches: return "branches";
+  case TreeLayout::Walk: return "walk";
+  }
+  return "auto";
+}
+std::optional<TreeLayout> parseTreeLayout(llvm::StringRef s) {
+  for (TreeLayout l : {TreeLayout::Auto, TreeLayout::Branches, TreeLayout::Walk})
+    if (s == treeLayoutName(l))
+      return l;
+  return std::nullopt;
+}
 std::optional<Stage> parseStage(llvm::StringRef s) {
   for (const StageInfo &i : kStages)
     if (s == i.name)
@@ -83,6 +97,14 @@ double millisSince(std::chrono::steady_clock::time_point t0) {
       .count();
 }
 
+/// The code generator's share of the compile options.
+engine::CodegenOptions codegenOptions(const CompileOptions &o) {
+  engine::CodegenOptions co;
+  co.optLevel = o.optLevel;
+  co.treeLayout = o.treeLayout;
+  return co;
+}
+
 /// Writes every stage to DIR/NN-stage.ext as the compiler produces it.
 std::function<void(Stage, llvm::StringRef)> dumpTo(const std::string &dir,
                                                    std::string &firstError) {
@@ -118,8 +140,7 @@ llvm::Expected<std::shared_ptr<KernelState>> buildKernel(const Descriptor &d,
     return state;
   }
 
-  engine::CodegenOptions co;
-  co.optLevel = o.optLevel;
+  engine::CodegenOptions co = codegenOptions(o);
   co.maxKernelOps = o.maxKernelOps;
   std::string dumpError;
   if (!o.dumpDir.empty()) {
@@ -155,9 +176,10 @@ struct CacheKey {
   bool specialize;
   int optLevel;
   size_t maxKernelOps;
+  TreeLayout treeLayout;
   bool operator==(const CacheKey &o) const {
     return hash == o.hash && specialize == o.specialize && optLevel == o.optLevel &&
-           maxKernelOps == o.maxKernelOps;
+           maxKernelOps == o.maxKernelOps && treeLayout == o.treeLayout;
   }
 };
 struct CacheKeyHash {
@@ -205,7 +227,7 @@ llvm::Expected<Kernel> compile(const Descriptor &d, const CompileOptions &o) {
     return Kernel(std::move(*state));
   }
 
-  CacheKey key{d.hash(), specialize, o.optLevel, o.maxKernelOps};
+  CacheKey key{d.hash(), specialize, o.optLevel, o.maxKernelOps, o.treeLayout};
   std::shared_future<CacheResult> future;
   std::promise<CacheResult> promise;
   bool owner = false;
@@ -256,8 +278,7 @@ void clearCache() {
 
 llvm::Expected<std::string> emitStage(const Descriptor &d, Stage stage,
                                       const CompileOptions &o) {
-  engine::CodegenOptions co;
-  co.optLevel = o.optLevel;
+  engine::CodegenOptions co = codegenOptions(o);
   co.stopAfter = stage;
   std::string text;
   co.onStage = [&](Stage, llvm::StringRef t) { text = t.str(); };
@@ -269,8 +290,7 @@ llvm::Expected<std::string> emitStage(const Descriptor &d, Stage stage,
 
 llvm::Expected<std::vector<std::pair<std::string, double>>>
 timeStages(const Descriptor &d, const CompileOptions &o) {
-  engine::CodegenOptions co;
-  co.optLevel = o.optLevel;
+  engine::CodegenOptions co = codegenOptions(o);
   std::vector<std::pair<std::string, double>> times;
   co.onTiming = [&](Stage s, double ms) { times.emplace_back(stageName(s).str(), ms); };
   auto r = engine::compileToObject(d, co);

@@ -96,8 +96,8 @@ Value buildExpr(OpBuilder &b, Location loc, const Expr &e, ValueRange args) {
 
 class Importer {
 public:
-  Importer(MLIRContext &ctx, const Descriptor &d)
-      : ctx(ctx), d(d),
+  Importer(MLIRContext &ctx, const Descriptor &d, TreeLayout treeLayout)
+      : ctx(ctx), d(d), treeLayout(treeLayout),
         p(d.kind() == Kind::Model ? d.model().pipeline : d.pipeline()),
         model(d.kind() == Kind::Model ? &d.model() : nullptr), b(&ctx),
         loc(NameLoc::get(StringAttr::get(&ctx, "descriptor"))) {}
@@ -119,6 +119,7 @@ private:
 
   MLIRContext &ctx;
   const Descriptor &d;
+  TreeLayout treeLayout;
   const PipelineSpec &p;
   const ModelSpec *model;
   OpBuilder b;
@@ -307,7 +308,10 @@ SmallVector<Value> Importer::importModel(ValueRange features) {
         b.getDenseBoolArrayAttr(defLeft), b.getDenseF64ArrayAttr(leaves),
         b.getDenseI32ArrayAttr(roots), b.getDenseI32ArrayAttr(groups),
         b.getDenseF64ArrayAttr(m.baseScore), b.getBoolAttr(m.average),
-        b.getBoolAttr(m.float32));
+        b.getBoolAttr(m.float32),
+        b.getStringAttr(treeLayoutName(treeLayout == TreeLayout::Auto
+                                           ? engine::chooseTreeLayout(m)
+                                           : treeLayout)));
     break;
   }
   case ModelType::Mlp: {
@@ -579,15 +583,29 @@ llvm::Expected<OwningOpRef<ModuleOp>> importSeries(MLIRContext &ctx,
 namespace specjit {
 namespace engine {
 
+// Auto's thresholds; see docs/model-semantics.md, "Code shape".
+constexpr size_t kWalkMinNodes = 1024;
+constexpr int64_t kWalkMaxFeatures = 1024;
+
+TreeLayout chooseTreeLayout(const ModelSpec &m) {
+  size_t nodes = 0;
+  for (const Tree &t : m.trees)
+    nodes += t.nodes.size();
+  return nodes >= kWalkMinNodes && m.numFeatures <= kWalkMaxFeatures
+             ? TreeLayout::Walk
+             : TreeLayout::Branches;
+}
+
 llvm::Expected<OwningOpRef<ModuleOp>> importDescriptor(MLIRContext &ctx,
-                                                 const Descriptor &d) {
+                                                 const Descriptor &d,
+                                                 TreeLayout treeLayout) {
   ctx.getOrLoadDialect<spec::SpecDialect>();
   ctx.getOrLoadDialect<arith::ArithDialect>();
   ctx.getOrLoadDialect<math::MathDialect>();
   switch (d.kind()) {
   case Kind::Pipeline:
   case Kind::Model:
-    return Importer(ctx, d).run();
+    return Importer(ctx, d, treeLayout).run();
   case Kind::Rules:
     return importRules(ctx, d.rules());
   case Kind::Series:

@@ -38,21 +38,26 @@ const char *kUsage = R"(usage: specjit <command> [options]
 
 commands:
   run DESC.json --input DATA.csv [--output OUT.csv] [--no-specialize] [--compare]
+      [--tree-layout=L]
       Run a descriptor over CSV data. Prints a summary of the output; with
       --compare also runs the interpreter and reports the JIT speedup.
   compile DESC.json [--emit=STAGE] [--dump-dir=DIR] [-o FILE] [--opt=N] [--timing]
+      [--tree-layout=L]
       Print one stage of the compiler (default llvm-opt), or write every
       stage to DIR/NN-stage.ext, or (--timing) the time each stage takes.
       Stages: descriptor, spec, lowered, llvm-dialect, llvm, llvm-opt, asm, obj.
   info DESC.json
       Kind, canonical hash, inputs, outputs and the validation result.
-  bench DESC.json [--rows N] [--reps N] [--json]
+  bench DESC.json [--rows N] [--reps N] [--json] [--tree-layout=L]
       JIT vs interpreter on generated data (default 1000000 rows).
   import xgboost MODEL.json [--features NAME[:TYPE],...] [--margin]
       Convert an XGBoost JSON model (Booster.save_model("m.json")) into a
       model descriptor, printed on stdout. --features names the inputs (one
       per model feature; TYPE f32 (default), f64, i32, i64 or bool);
       --margin outputs the margins instead of the transformed prediction.
+
+  --tree-layout=auto|branches|walk picks the code shape of tree ensembles
+  (docs/model-semantics.md, "Code shape"); the results are the same.
 
 environment:
   SPECJIT_SPECIALIZE=0|1   switch specialization off or on (default on)
@@ -245,8 +250,20 @@ int runRules(const Descriptor &d, const Kernel &kernel, const Args &a) {
   return 0;
 }
 
+/// Applies --tree-layout; false (with the message in `error`) when invalid.
+bool applyTreeLayout(const Args &a, CompileOptions &o, std::string &error) {
+  if (!a.has("tree-layout"))
+    return true;
+  if (auto l = parseTreeLayout(a.get("tree-layout"))) {
+    o.treeLayout = *l;
+    return true;
+  }
+  error = "--tree-layout: expected auto, branches or walk";
+  return false;
+}
+
 int cmdRun(int argc, char **argv) {
-  Args a(argc, argv, {"no-specialize", "compare"}, {"input", "output"});
+  Args a(argc, argv, {"no-specialize", "compare"}, {"input", "output", "tree-layout"});
   if (!a.error.empty())
     return fail(a.error);
   if (a.positional.size() != 1 || !a.has("input"))
@@ -258,6 +275,9 @@ int cmdRun(int argc, char **argv) {
   CompileOptions opts;
   if (a.has("no-specialize"))
     opts.specialize = false;
+  std::string layoutError;
+  if (!applyTreeLayout(a, opts, layoutError))
+    return fail(layoutError);
   auto kernel = compile(*d, opts);
   if (!kernel)
     return fail(kernel.takeError());
@@ -325,7 +345,7 @@ int cmdRun(int argc, char **argv) {
 }
 
 int cmdCompile(int argc, char **argv) {
-  Args a(argc, argv, {"timing"}, {"emit", "dump-dir", "o", "opt"});
+  Args a(argc, argv, {"timing"}, {"emit", "dump-dir", "o", "opt", "tree-layout"});
   if (!a.error.empty())
     return fail(a.error);
   if (a.positional.size() != 1)
@@ -340,6 +360,9 @@ int cmdCompile(int argc, char **argv) {
   if (a.has("opt") && (!parseCount(a.get("opt"), opt) || opt > 3))
     return fail("--opt: expected 0, 1, 2 or 3");
   opts.optLevel = static_cast<int>(opt);
+  std::string layoutError;
+  if (!applyTreeLayout(a, opts, layoutError))
+    return fail(layoutError);
   if (a.has("timing")) {
     // The first compile in a process also creates the JIT and initializes
     // the target; report it, then a steady-state compile stage by stage.
@@ -450,7 +473,7 @@ int cmdInfo(int argc, char **argv) {
 }
 
 int cmdBench(int argc, char **argv) {
-  Args a(argc, argv, {"json"}, {"rows", "reps", "seed"});
+  Args a(argc, argv, {"json"}, {"rows", "reps", "seed", "tree-layout"});
   if (!a.error.empty())
     return fail(a.error);
   if (a.positional.size() != 1)
@@ -462,6 +485,10 @@ int cmdBench(int argc, char **argv) {
     return fail("--reps: expected a positive integer");
   if (a.has("seed") && !parseCount(a.get("seed"), seed))
     return fail("--seed: expected a non-negative integer");
+  CompileOptions layoutOpts;
+  std::string layoutError;
+  if (!applyTreeLayout(a, layoutOpts, layoutError))
+    return fail(layoutError);
   auto d = Descriptor::fromFile(a.positional[0]);
   if (!d)
     return fail(d.takeError());
@@ -469,7 +496,7 @@ int cmdBench(int argc, char **argv) {
   // Cold compiles (no cache), median of 5.
   std::vector<double> compiles;
   for (int i = 0; i < 5; ++i) {
-    CompileOptions o;
+    CompileOptions o = layoutOpts;
     o.specialize = true;
     o.useCache = false;
     auto k = compile(*d, o);
@@ -482,7 +509,7 @@ int cmdBench(int argc, char **argv) {
   std::sort(compiles.begin(), compiles.end());
   double compileMs = compiles[compiles.size() / 2];
 
-  CompileOptions jo, io;
+  CompileOptions jo = layoutOpts, io = layoutOpts;
   jo.specialize = true;
   io.specialize = false;
   auto jk = compile(*d, jo);

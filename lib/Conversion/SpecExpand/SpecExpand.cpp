@@ -330,6 +330,9 @@ struct TreeEnsembleLowering : OpRewritePattern<TreeEnsembleOp> {
   static constexpr int64_t kChunkNodes = 256;
 
   LogicalResult matchAndRewrite(TreeEnsembleOp op, PatternRewriter &r) const override {
+    // The walk layout is lowered by convert-spec-to-loops (TreeWalk.cpp).
+    if (op.getLayout() != "branches")
+      return failure();
     Location loc = op.getLoc();
     bool f32 = op.getFloat32();
     Type t = f32 ? Type(r.getF32Type()) : Type(r.getF64Type());
@@ -529,6 +532,9 @@ struct SpecExpandPass : specjit::impl::SpecExpandBase<SpecExpandPass> {
       return signalPassFailure();
     // Every stage op must be gone: anything left is a lowering bug.
     WalkResult left = getOperation().walk([](Operation *op) {
+      auto trees = dyn_cast<TreeEnsembleOp>(op);
+      if (trees && trees.getLayout() == "walk")
+        return WalkResult::advance(); // convert-spec-to-loops lowers it
       if (isa<SpecDialect>(op->getDialect()) &&
           !isa<KernelOp, InputOp, OutputOp, CheckOp, StrLookupOp,
                RulesKernelOp, StateYieldOp, SeriesKernelOp, SeriesInputOp,

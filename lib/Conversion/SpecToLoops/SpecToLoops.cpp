@@ -29,6 +29,7 @@
 
 #include "Runtime/KernelABI.h"
 #include "SeriesToLoops.h"
+#include "TreeWalk.h"
 
 #include "llvm/Support/SwapByteOrder.h"
 
@@ -76,11 +77,21 @@ private:
     return b.create<LLVM::LoadOp>(loc, elem, p);
   }
 
+  /// Which ops of the body a row loop computes: all of them, or (with a
+  /// walked tree ensemble) those before it, ending with storing its
+  /// features, or those after it, starting from its margins.
+  enum class Segment { All, BeforeTrees, AfterTrees };
+
   /// Emits the row computation for row `row` (i64). With `checksOnly`, the
   /// result is the conjunction of the row's checks and nothing is stored.
-  FailureOr<Value> emitRow(Location loc, Value row, bool checksOnly);
+  FailureOr<Value> emitRow(Location loc, Value row, bool checksOnly,
+                           Segment segment = Segment::All);
   LogicalResult emitBlockedRowLoop(Location loc, ArrayRef<StrLookupOp> lookups,
                                    Value rows);
+  /// Finds a tree ensemble with the walk layout and checks that the body
+  /// splits around it: no checks after it, and nothing after it uses a value
+  /// from before it other than constants.
+  LogicalResult findWalkedTrees();
   Value emitInput(InputOp op, Value row);
   Value emitStrLookup(StrLookupOp op, Value row);
 
@@ -96,7 +107,40 @@ private:
   Value lookupBuffer, rowInBlock;
   int64_t blockRows = 0;
   llvm::DenseMap<Operation *, int64_t> lookupIndex;
+  // A tree ensemble with the walk layout, when the body has one.
+  TreeEnsembleOp walkedOp;
+  std::optional<specjit::TreeWalk> walk;
 };
+
+LogicalResult KernelLowering::findWalkedTrees() {
+  for (auto op : kernel.getBodyBlock().getOps<TreeEnsembleOp>()) {
+    if (op.getLayout() != "walk")
+      return op.emitOpError("with the branches layout must be expanded before "
+                            "convert-spec-to-loops (run spec-expand first)");
+    if (walkedOp)
+      return op.emitOpError("is the second tree ensemble of the kernel; the "
+                            "walk layout takes one");
+    walkedOp = op;
+  }
+  if (!walkedOp)
+    return success();
+  for (Operation *op = walkedOp->getNextNode(); op; op = op->getNextNode()) {
+    if (isa<CheckOp>(op))
+      return op->emitOpError("follows a walked tree ensemble");
+    for (Value v : op->getOperands()) {
+      Operation *def = v.getDefiningOp();
+      if (def && def != walkedOp && def->isBeforeInBlock(walkedOp) &&
+          !def->hasTrait<OpTrait::ConstantLike>())
+        return op->emitOpError("uses a value computed before the walked tree "
+                               "ensemble; only its margins cross it");
+    }
+  }
+  FailureOr<specjit::TreeWalk> w = specjit::TreeWalk::plan(walkedOp);
+  if (failed(w))
+    return failure();
+  walk = std::move(*w);
+  return success();
+}
 
 Value KernelLowering::emitInput(InputOp op, Value row) {
   Location loc = op.getLoc();
@@ -176,12 +220,34 @@ Value KernelLowering::emitStrLookup(StrLookupOp op, Value row) {
 }
 
 FailureOr<Value> KernelLowering::emitRow(Location loc, Value row,
-                                         bool checksOnly) {
+                                         bool checksOnly, Segment segment) {
   IRMapping map;
   Value ok = b.create<arith::ConstantOp>(loc, b.getBoolAttr(true));
   int64_t numCols = kernel.getOutputNames().size();
   Type outElem = kernel.getOutputType();
+  bool afterTrees = false;
   for (Operation &op : kernel.getBodyBlock()) {
+    if (&op == walkedOp.getOperation()) {
+      // Nothing after the trees is a check (findWalkedTrees).
+      if (checksOnly)
+        break;
+      if (segment == Segment::BeforeTrees) {
+        SmallVector<Value> features;
+        for (Value f : walkedOp.getFeatures())
+          features.push_back(map.lookup(f));
+        walk->emitStoreFeatures(b, loc, features, rowInBlock);
+        break;
+      }
+      map.map(walkedOp.getResults(), walk->emitLoadMargins(b, loc, rowInBlock));
+      afterTrees = true;
+      continue;
+    }
+    if (segment == Segment::AfterTrees && !afterTrees) {
+      // Only constants from before the trees are used after them.
+      if (op.hasTrait<OpTrait::ConstantLike>())
+        b.clone(op, map);
+      continue;
+    }
     if (auto in = dyn_cast<InputOp>(op)) {
       if (!isa<StrType>(in.getType()))
         map.map(in.getResult(), emitInput(in, row));
@@ -230,20 +296,28 @@ FailureOr<Value> KernelLowering::emitRow(Location loc, Value row,
 /// String lookups branch on the row's length, which keeps the vectorizer
 /// away from the whole row loop. So rows go in blocks: a first loop resolves
 /// the block's lookups into a stack buffer, then the branch-free row loop
-/// (which vectorizes) reads the indices from it.
+/// (which vectorizes) reads the indices from it. A walked tree ensemble
+/// splits the row loop in two around its tree phase (TreeWalk.h).
 LogicalResult KernelLowering::emitBlockedRowLoop(Location loc,
                                                  ArrayRef<StrLookupOp> lookups,
                                                  Value rows) {
-  // At most 64 KiB of stack, and at least 16 rows per block.
-  blockRows = std::clamp<int64_t>(8192 / static_cast<int64_t>(lookups.size()), 16, 256);
+  // At most 64 KiB of stack for lookups, and at least 16 rows per block.
+  blockRows = lookups.empty()
+                  ? 256
+                  : std::clamp<int64_t>(8192 / static_cast<int64_t>(lookups.size()), 16, 256);
+  if (walk)
+    blockRows = std::min(blockRows, walk->maxBlockRows());
   for (auto [k, op] : llvm::enumerate(lookups))
     lookupIndex[op] = static_cast<int64_t>(k);
   {
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPointToStart(&rows.getParentBlock()->getParent()->front());
-    lookupBuffer = b.create<LLVM::AllocaOp>(
-        loc, ptrType(), b.getI64Type(),
-        i64(loc, blockRows * static_cast<int64_t>(lookups.size())), /*alignment=*/64);
+    if (!lookups.empty())
+      lookupBuffer = b.create<LLVM::AllocaOp>(
+          loc, ptrType(), b.getI64Type(),
+          i64(loc, blockRows * static_cast<int64_t>(lookups.size())), /*alignment=*/64);
+    if (walk)
+      walk->emitSetup(b, loc, blockRows);
   }
   Value zero = i64(loc, 0);
   auto blocks = b.create<scf::ForOp>(loc, zero, rows, i64(loc, blockRows));
@@ -253,8 +327,8 @@ LogicalResult KernelLowering::emitBlockedRowLoop(Location loc,
   Value left = b.create<arith::SubIOp>(loc, rows, first);
   Value count = b.create<arith::MinSIOp>(loc, left, i64(loc, blockRows));
   // 1. The lookups of the block.
-  auto resolve = b.create<scf::ForOp>(loc, zero, count, i64(loc, 1));
-  {
+  if (!lookups.empty()) {
+    auto resolve = b.create<scf::ForOp>(loc, zero, count, i64(loc, 1));
     OpBuilder::InsertionGuard g2(b);
     b.setInsertionPointToStart(resolve.getBody());
     Value j = resolve.getInductionVar();
@@ -268,12 +342,22 @@ LogicalResult KernelLowering::emitBlockedRowLoop(Location loc,
       b.create<LLVM::StoreOp>(loc, idx, p);
     }
   }
-  // 2. The rows of the block.
-  auto rowLoop = b.create<scf::ForOp>(loc, zero, count, i64(loc, 1));
-  b.setInsertionPointToStart(rowLoop.getBody());
-  rowInBlock = rowLoop.getInductionVar();
-  Value row = b.create<arith::AddIOp>(loc, first, rowInBlock);
-  return emitRow(loc, row, /*checksOnly=*/false);
+  // 2. The rows of the block (with walked trees: up to the trees, the tree
+  // phase, then the rest of each row).
+  auto rowLoop = [&](Segment segment) -> LogicalResult {
+    OpBuilder::InsertionGuard g2(b);
+    auto loop = b.create<scf::ForOp>(loc, zero, count, i64(loc, 1));
+    b.setInsertionPointToStart(loop.getBody());
+    rowInBlock = loop.getInductionVar();
+    Value row = b.create<arith::AddIOp>(loc, first, rowInBlock);
+    return emitRow(loc, row, /*checksOnly=*/false, segment);
+  };
+  if (!walk)
+    return rowLoop(Segment::All);
+  if (failed(rowLoop(Segment::BeforeTrees)))
+    return failure();
+  walk->emitTrees(b, loc, count);
+  return rowLoop(Segment::AfterTrees);
 }
 
 LogicalResult KernelLowering::run() {
@@ -281,6 +365,8 @@ LogicalResult KernelLowering::run() {
   MLIRContext *ctx = b.getContext();
   auto module = kernel->getParentOfType<ModuleOp>();
   bool hasChecks = !kernel.getBodyBlock().getOps<CheckOp>().empty();
+  if (failed(findWalkedTrees()))
+    return failure();
   std::string bodyName = (specjit::kKernelEntryName + llvm::Twine("_body")).str();
 
   // The body: noalias pointers, a checking loop, the row loop.
@@ -332,7 +418,7 @@ LogicalResult KernelLowering::run() {
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPointToStart(&ifOp.getThenRegion().front());
     SmallVector<StrLookupOp> lookups(kernel.getBodyBlock().getOps<StrLookupOp>());
-    if (lookups.empty()) {
+    if (lookups.empty() && !walk) {
       Value lb = b.create<arith::ConstantIndexOp>(loc, 0);
       Value ub = b.create<arith::IndexCastOp>(loc, b.getIndexType(), rows);
       Value step = b.create<arith::ConstantIndexOp>(loc, 1);

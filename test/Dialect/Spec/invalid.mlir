@@ -285,3 +285,15 @@ spec.series_kernel @s attributes {input_names = ["p"], input_types = [f64], outp
   %0 = spec.series_input 3
   spec.series_output %0 : f64
 }
+
+// -----
+
+spec.kernel @k attributes {input_names = ["x"], input_types = [f64], output_names = ["m"], output_type = f32} {
+  %0 = spec.input 0 : f64
+  // expected-error @+1 {{'spec.tree_ensemble' op layout must be "branches" or "walk", not "selects"}}
+  %m = spec.tree_ensemble %0 {node_features = array<i32: -1>, thresholds = array<f64: 0.0>,
+      left = array<i32: -1>, right = array<i32: -1>, default_left = array<i1: false>,
+      leaves = array<f64: 1.0>, roots = array<i32: 0>, groups = array<i32: 0>,
+      base_score = array<f64: 0.0>, average = false, float32 = false, layout = "selects"} : (f64) -> f64
+  spec.output %m : f64
+}

@@ -339,6 +339,11 @@ def Spec_TreeEnsembleOp : Spec_Op<"tree_ensemble", [Pure]> {
     at node `roots[t]` and adds to output `groups[t]`. With `float32`,
     features, thresholds, leaves and sums are f32 (XGBoost); with `average`,
     each output is its base score plus the mean of its trees.
+
+    `layout` picks the code shape: `branches` (spec-expand turns every tree
+    into nested scf.if with the thresholds as immediates) or `walk`
+    (convert-spec-to-loops keeps the nodes in constant arrays and walks
+    blocks of rows through groups of trees level by level, branch-free).
   }];
   let arguments = (ins Variadic<F64>:$features,
                        DenseI32ArrayAttr:$node_features, DenseF64ArrayAttr:$thresholds,
@@ -346,7 +351,8 @@ def Spec_TreeEnsembleOp : Spec_Op<"tree_ensemble", [Pure]> {
                        DenseBoolArrayAttr:$default_left, DenseF64ArrayAttr:$leaves,
                        DenseI32ArrayAttr:$roots, DenseI32ArrayAttr:$groups,
                        DenseF64ArrayAttr:$base_score, BoolAttr:$average,
-                       BoolAttr:$float32);
+                       BoolAttr:$float32,
+                       DefaultValuedAttr<StrAttr, "\"branches\"">:$layout);
   let results = (outs Variadic<F64>:$margins);
   let assemblyFormat = "$features attr-dict `:` functional-type($features, $margins)";
   let hasVerifier = 1;
