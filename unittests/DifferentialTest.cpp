@@ -478,16 +478,40 @@ TEST(TreeLayoutDifferential, BranchesWalkAndInterpreterAgree) {
   }
 }
 
-TEST(TreeLayoutDifferential, AutoPicksByEnsembleSize) {
+/// One tree of `depth` splits in a chain (each left child a leaf).
+std::string chainTreeModel(int depth) {
+  std::string nodes;
+  for (int i = 0; i < depth; ++i)
+    nodes += "{\"feature\": 0, \"threshold\": " + std::to_string(i) +
+             ", \"left\": " + std::to_string(2 * i + 1) + ", \"right\": " +
+             std::to_string(2 * i + 2) + ", \"default_left\": true}, {\"leaf\": " +
+             std::to_string(i) + "}, ";
+  nodes += "{\"leaf\": -1}";
+  return "{\"specjit\": 1, \"kind\": \"model\", \"inputs\": [{\"name\": \"x\", "
+         "\"type\": \"f32\"}], \"model\": {\"type\": \"tree_ensemble\", "
+         "\"num_outputs\": 1, \"trees\": [{\"group\": 0, \"nodes\": [" + nodes +
+         "]}]}, \"output\": {\"type\": \"f32\"}}";
+}
+
+TEST(TreeLayoutDifferential, AutoPicksByDepthAndSize) {
+  // Shallow and small: branches; large, or deeper than 5: the walk.
   std::mt19937_64 g(7);
-  for (auto [trees, walks] : {std::pair{2, false}, std::pair{200, true}}) {
-    auto d = Descriptor::parse(randomTreeModel(g, 4, 1, trees, 6, true, false,
-                                               "logistic", true));
+  struct Case {
+    std::string json;
+    bool walks;
+  } cases[] = {
+      {randomTreeModel(g, 4, 1, 2, 3, true, false, "logistic", true), false},
+      {randomTreeModel(g, 4, 1, 300, 6, true, false, "logistic", true), true},
+      {chainTreeModel(5), false},
+      {chainTreeModel(6), true},
+  };
+  for (auto &[json, walks] : cases) {
+    auto d = Descriptor::parse(json);
     ASSERT_TRUE(static_cast<bool>(d)) << llvm::toString(d.takeError());
     auto text = emitStage(*d, Stage::Lowered);
     ASSERT_TRUE(static_cast<bool>(text)) << llvm::toString(text.takeError());
     // The walk layout's node arrays are module globals.
     EXPECT_EQ(text->find("specjit_tree_value") != std::string::npos, walks)
-        << trees << " trees";
+        << json.substr(0, 300);
   }
 }
