@@ -29,28 +29,31 @@ static llvm::Expected<int64_t> bindArgs(const KernelState &s,
   int64_t rows = inputs.empty() ? out.rows : inputs[0].rows;
   for (size_t i = 0; i < inputs.size(); ++i) {
     const Column &c = inputs[i];
-    auto where = llvm::formatv("run: input {0} ('{1}')", i, decl[i].name).str();
+    // Formatted only on a failure: batch-1 callers pay for every call.
+    auto where = [&] {
+      return llvm::formatv("run: input {0} ('{1}')", i, decl[i].name).str();
+    };
     if (c.type != decl[i].type)
-      return runError(where + ": expected a " + dtypeName(decl[i].type) +
+      return runError(where() + ": expected a " + dtypeName(decl[i].type) +
                       " column, got " + dtypeName(c.type));
     if (c.rows != rows)
       return runError(llvm::formatv("{0}: has {1} rows but input 0 has {2}",
-                                    where, c.rows, rows));
+                                    where(), c.rows, rows));
     if (rows < 0)
-      return runError(where + ": negative row count");
+      return runError(where() + ": negative row count");
     if (rows > 0 && !c.data)
-      return runError(where + ": data pointer is null");
+      return runError(where() + ": data pointer is null");
     if (c.type == DType::String) {
       if (rows > 0 && !c.offsets)
-        return runError(where + ": offsets pointer is null");
+        return runError(where() + ": offsets pointer is null");
       // Offsets are checked so a malformed column cannot make the kernel read
       // outside the caller's byte buffer from a negative length.
       if (rows > 0 && c.offsets[0] < 0)
-        return runError(where + ": offsets[0] is negative");
+        return runError(where() + ": offsets[0] is negative");
       for (int64_t r = 0; r < rows; ++r)
         if (c.offsets[r + 1] < c.offsets[r])
           return runError(llvm::formatv("{0}: offsets decrease at row {1}",
-                                        where, r));
+                                        where(), r));
       args.push_back(c.offsets);
     }
     args.push_back(c.data);
