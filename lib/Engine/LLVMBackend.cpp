@@ -2,11 +2,7 @@
 #include "Engine/LLVMBackend.h"
 #include "Engine/Codegen.h"
 
-#include "Runtime/KernelABI.h"
-
-#include "llvm/Analysis/LoopInfo.h"
 #include "llvm/Analysis/TargetLibraryInfo.h"
-#include "llvm/IR/Dominators.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
@@ -72,26 +68,6 @@ bool hasAVX512(TargetMachine &tm) {
   return tm.getTargetFeatureString().contains("+avx512f");
 }
 
-/// Every loop of `f` gets llvm.loop.vectorize.width 1: the loop vectorizer
-/// leaves it scalar (it may still interleave it).
-static void keepLoopsScalar(Function &f) {
-  DominatorTree dt(f);
-  LoopInfo li(dt);
-  LLVMContext &ctx = f.getContext();
-  for (Loop *l : li.getLoopsInPreorder()) {
-    Instruction *latch = l->getLoopLatch() ? l->getLoopLatch()->getTerminator() : nullptr;
-    if (!latch)
-      continue;
-    Metadata *width[] = {
-        MDString::get(ctx, "llvm.loop.vectorize.width"),
-        ConstantAsMetadata::get(ConstantInt::get(Type::getInt32Ty(ctx), 1))};
-    Metadata *ops[] = {nullptr, MDNode::get(ctx, width)};
-    MDNode *id = MDNode::getDistinct(ctx, ops);
-    id->replaceOperandWith(0, id);
-    latch->setMetadata(LLVMContext::MD_loop, id);
-  }
-}
-
 void prepareModuleForHost(Module &m, TargetMachine &tm) {
   m.setTargetTriple(tm.getTargetTriple().str());
   m.setDataLayout(tm.createDataLayout());
@@ -103,8 +79,6 @@ void prepareModuleForHost(Module &m, TargetMachine &tm) {
     // Kernels are long row loops: full-width vectors pay for themselves.
     if (hasAVX512(tm))
       f.addFnAttr("prefer-vector-width", "512");
-    if (f.hasFnAttribute(kScalarLoopsAttr))
-      keepLoopsScalar(f);
   }
 }
 

@@ -35,9 +35,6 @@ using KernelFn = int64_t (*)(const void *const *args, void *out, int64_t rows);
 constexpr const char *kKernelEntryName = "specjit_kernel";
 /// Name of the i64 global holding a compiled series kernel's state size.
 constexpr const char *kStateBytesName = "specjit_state_bytes";
-/// A function attribute: LLVM keeps the function's loops scalar (no loop
-/// vectorization; unrolling and interleaving stay allowed).
-constexpr const char *kScalarLoopsAttr = "specjit-scalar-loops";
 
 } // namespace specjit
 

@@ -6,7 +6,7 @@
 // nodes are constant arrays in the kernel's module and one small function,
 // @specjit_tree_walk, walks every block of rows through them branch-free:
 //
-//   for each group of 8 trees:
+//   for each group of 8 trees (the last filled up with trees adding -0.0):
 //     level 0:    for t in group: for j in block: node[t][j] = step(root_t, j)
 //     level 1..d: for t in group: for j in block: node[t][j] = step(node[t][j], j)
 //     leaves:     for t in group: for j in block: acc[out_t][j] += value[node[t][j]]
@@ -17,7 +17,11 @@
 // costs no test: each feature is stored twice per block, NaN replaced by
 // -inf for the splits that send it left and by +inf for the others.
 //
-// The loops stay scalar (kScalarLoopsAttr): the rows of a block are
+// A block of fewer than kLockstepRows rows is walked a row at a time instead,
+// the 8 trees of a group in registers, stepped together: the latency of one
+// row is then 8 independent chains rather than one loop per tree and level.
+//
+// The function stays scalar (noimplicitfloat): the rows of a block are
 // independent walks that the core overlaps, and on the x86 parts measured
 // (docs/model-semantics.md, "Code shape") that beats the gathers LLVM's
 // vectorizer would use. Each row adds its trees in tree order, as the
@@ -26,7 +30,6 @@
 //===----------------------------------------------------------------------===//
 
 #include "TreeWalk.h"
-#include "Runtime/KernelABI.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -48,8 +51,6 @@ constexpr const char *kValue = "specjit_tree_value";
 constexpr const char *kMeta = "specjit_tree_meta";
 constexpr const char *kRoot = "specjit_tree_root";
 constexpr const char *kOutput = "specjit_tree_output";
-constexpr const char *kFirst = "specjit_group_first";
-constexpr const char *kEnd = "specjit_group_end";
 constexpr const char *kDepth = "specjit_group_depth";
 constexpr const char *kWalkFunction = "specjit_tree_walk";
 
@@ -57,6 +58,8 @@ constexpr const char *kWalkFunction = "specjit_tree_walk";
 constexpr int64_t kScratchBytes = 256 * 1024;
 constexpr int64_t kMaxBlockRows = 256;
 constexpr int64_t kMinBlockRows = 8;
+/// Fewer rows than this take the row-at-a-time path.
+constexpr int64_t kLockstepRows = 4;
 
 Type ptrType(OpBuilder &b) { return LLVM::LLVMPointerType::get(b.getContext()); }
 
@@ -152,12 +155,22 @@ FailureOr<TreeWalk> TreeWalk::plan(spec::TreeEnsembleOp op) {
     }
     depths.push_back(treeDepth);
   }
-  for (size_t t = 0; t < w.root.size(); t += kTreesPerGroup) {
-    size_t end = std::min(w.root.size(), t + kTreesPerGroup);
-    w.groupFirst.push_back(static_cast<int32_t>(t));
-    w.groupEnd.push_back(static_cast<int32_t>(end));
-    w.groupDepth.push_back(*std::max_element(depths.begin() + t, depths.begin() + end));
+  // Whole groups: the last is filled with trees of one leaf, -0.0, which
+  // adds exactly (x + -0.0 == x, -0.0 included) and counts in no average.
+  if (w.root.size() % kTreesPerGroup) {
+    int32_t pad = static_cast<int32_t>(w.value.size());
+    w.value.push_back(-0.0);
+    w.row.push_back(static_cast<int32_t>(2 * F));
+    w.delta.push_back(0);
+    while (w.root.size() % kTreesPerGroup) {
+      w.root.push_back(pad);
+      w.group.push_back(0);
+      depths.push_back(0);
+    }
   }
+  for (size_t t = 0; t < w.root.size(); t += kTreesPerGroup)
+    w.groupDepth.push_back(*std::max_element(depths.begin() + t,
+                                             depths.begin() + t + kTreesPerGroup));
   if (w.maxBlockRows() < kMinBlockRows)
     return op.emitOpError("has too many features (")
            << w.numFeatures << ") for the walk layout's scratch";
@@ -197,15 +210,13 @@ void TreeWalk::emitSetup(OpBuilder &b, Location loc, int64_t rows) {
                              name, init, /*alignment=*/64);
   };
   Type i32 = b.getI32Type(), i64t = b.getI64Type();
-  int64_t trees = root.size(), groups = groupFirst.size();
+  int64_t trees = root.size(), groups = groupDepth.size();
   globals(kValue, values, elem, n);
   globals(kMeta,
           DenseElementsAttr::get(RankedTensorType::get({n}, i64t), ArrayRef<int64_t>(words)),
           i64t, n);
   globals(kRoot, i32Array(b, root), i32, trees);
   globals(kOutput, i32Array(b, group), i32, trees);
-  globals(kFirst, i32Array(b, groupFirst), i32, groups);
-  globals(kEnd, i32Array(b, groupEnd), i32, groups);
   globals(kDepth, i32Array(b, groupDepth), i32, groups);
 
   auto scratch = [&](Type t, int64_t count) {
@@ -253,10 +264,10 @@ void TreeWalk::emitWalkFunction(OpBuilder &b, Location loc, ModuleOp module) {
   walkFn = b.create<func::FuncOp>(loc, kWalkFunction,
                                   b.getFunctionType({ptr, ptr, ptr, i64t}, {}));
   walkFn.setPrivate();
-  walkFn->setAttr("passthrough",
-                  b.getArrayAttr({b.getStringAttr("noinline"),
-                                  b.getArrayAttr({b.getStringAttr(specjit::kScalarLoopsAttr),
-                                                  b.getStringAttr("true")})}));
+  // noimplicitfloat keeps both of LLVM's vectorizers away: their gathers
+  // lose to the scalar walk (see the file comment).
+  walkFn->setAttr("passthrough", b.getArrayAttr({b.getStringAttr("noinline"),
+                                                 b.getStringAttr("noimplicitfloat")}));
   for (unsigned i = 0; i < 3; ++i)
     walkFn.setArgAttr(i, LLVM::LLVMDialect::getNoAliasAttrName(), b.getUnitAttr());
   Block *entry = walkFn.addEntryBlock();
@@ -267,8 +278,7 @@ void TreeWalk::emitWalkFunction(OpBuilder &b, Location loc, ModuleOp module) {
     return b.create<LLVM::AddressOfOp>(loc, ptr, name).getResult();
   };
   Value valueArr = global(kValue), metaArr = global(kMeta), rootArr = global(kRoot),
-        outArr = global(kOutput), firstArr = global(kFirst), endArr = global(kEnd),
-        depthArr = global(kDepth);
+        outArr = global(kOutput), depthArr = global(kDepth);
 
   Type elem = f32 ? Type(b.getF32Type()) : Type(b.getF64Type());
   Value zero = i64(b, loc, 0), one = i64(b, loc, 1), rows = i64(b, loc, blockRows);
@@ -295,10 +305,55 @@ void TreeWalk::emitWalkFunction(OpBuilder &b, Location loc, ModuleOp module) {
         b.create<arith::ExtUIOp>(loc, i64t, goRight));
     return b.create<arith::TruncIOp>(loc, b.getI32Type(), next);
   };
-  Value numGroups = i64(b, loc, static_cast<int64_t>(groupFirst.size()));
+  Value numGroups = i64(b, loc, static_cast<int64_t>(groupDepth.size()));
+  Value groupSize = i64(b, loc, kTreesPerGroup);
+  // The leaf of tree t (node n) added to row j's sum.
+  auto addLeaf = [&](Value t, Value n, Value j) {
+    Value out = b.create<arith::MulIOp>(loc, loadIndex(b, loc, outArr, t), rows);
+    Value at = b.create<arith::AddIOp>(loc, out, j);
+    Value sum = b.create<arith::AddFOp>(loc, load(b, loc, elem, acc, at),
+                                        load(b, loc, elem, valueArr, n));
+    store(b, loc, sum, acc, at);
+  };
+  auto few = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, count,
+                                     i64(b, loc, kLockstepRows));
+  auto paths = b.create<scf::IfOp>(loc, few, /*withElse=*/true);
+  {
+    // A few rows: one row at a time, the 8 trees of a group in registers,
+    // stepped together (8 independent chains for the core to overlap).
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(&paths.getThenRegion().front());
+    forRange(b, loc, zero, count, [&](Value j) {
+      forRange(b, loc, zero, numGroups, [&](Value gi) {
+        Value first = b.create<arith::MulIOp>(loc, gi, groupSize);
+        SmallVector<Value> trees, start;
+        for (int64_t k = 0; k < kTreesPerGroup; ++k) {
+          trees.push_back(b.create<arith::AddIOp>(loc, first, i64(b, loc, k)));
+          start.push_back(loadIndex(b, loc, rootArr, trees.back()));
+        }
+        auto levels = b.create<scf::ForOp>(loc, zero, loadIndex(b, loc, depthArr, gi),
+                                           one, start);
+        {
+          OpBuilder::InsertionGuard g2(b);
+          b.setInsertionPointToStart(levels.getBody());
+          SmallVector<Value> next;
+          for (Value n : levels.getRegionIterArgs()) {
+            Value word = load(b, loc, i64t, metaArr, n);
+            Value thr = load(b, loc, elem, valueArr, n);
+            next.push_back(b.create<arith::ExtSIOp>(loc, i64t, step(n, thr, word, j)));
+          }
+          b.create<scf::YieldOp>(loc, next);
+        }
+        for (int64_t k = 0; k < kTreesPerGroup; ++k)
+          addLeaf(trees[k], levels.getResult(k), j);
+      });
+    });
+  }
+  // Many rows: level by level, each step over the block's rows.
+  b.setInsertionPointToStart(&paths.getElseRegion().front());
   forRange(b, loc, zero, numGroups, [&](Value gi) {
-    Value first = loadIndex(b, loc, firstArr, gi);
-    Value end = loadIndex(b, loc, endArr, gi);
+    Value first = b.create<arith::MulIOp>(loc, gi, groupSize);
+    Value end = b.create<arith::AddIOp>(loc, first, groupSize);
     Value depth = loadIndex(b, loc, depthArr, gi);
     auto slotOf = [&](Value t) {
       return b.create<arith::MulIOp>(loc, b.create<arith::SubIOp>(loc, t, first), rows);
@@ -329,16 +384,12 @@ void TreeWalk::emitWalkFunction(OpBuilder &b, Location loc, ModuleOp module) {
     // The leaves, added in tree order.
     forRange(b, loc, first, end, [&](Value t) {
       Value slot = slotOf(t);
-      Value out = b.create<arith::MulIOp>(loc, loadIndex(b, loc, outArr, t), rows);
       forRange(b, loc, zero, count, [&](Value j) {
-        Value n = loadIndex(b, loc, nodes, b.create<arith::AddIOp>(loc, slot, j));
-        Value at = b.create<arith::AddIOp>(loc, out, j);
-        Value sum = b.create<arith::AddFOp>(loc, load(b, loc, elem, acc, at),
-                                            load(b, loc, elem, valueArr, n));
-        store(b, loc, sum, acc, at);
+        addLeaf(t, loadIndex(b, loc, nodes, b.create<arith::AddIOp>(loc, slot, j)), j);
       });
     });
   });
+  b.setInsertionPointAfter(paths);
   b.create<func::ReturnOp>(loc);
 }
 

@@ -71,7 +71,7 @@ private:
   std::vector<int64_t> delta;     // left child - self (leaf: 0)
   std::vector<int32_t> row;       // the feature-matrix row the node reads
   std::vector<int32_t> root, group;                      // per tree
-  std::vector<int32_t> groupFirst, groupEnd, groupDepth; // per group of trees
+  std::vector<int32_t> groupDepth; // per group of kTreesPerGroup trees
   std::vector<int64_t> count;     // trees per output (for averages)
 
   // Set by emitSetup.

@@ -12,13 +12,12 @@
 //
 // tree 0: a < 0.5 (NaN left) ? 1.0 : (b < 2 (NaN right) ? 2.0 : 3.0)
 // tree 1: b < 2 (NaN right) ? -1.0 : 1.0
-// CHECK-DAG: llvm.mlir.global private constant @specjit_tree_value(dense<[5.000000e-01, 1.000000e+00, 2.000000e+00, 2.000000e+00, 3.000000e+00, 2.000000e+00, -1.000000e+00, 1.000000e+00]> : tensor<8xf32>)
-// CHECK-DAG: llvm.mlir.global private constant @specjit_tree_meta(dense<[1, 4398046511104, 3298534883329, 4398046511104, 4398046511104, 3298534883329, 4398046511104, 4398046511104]> : tensor<8xi64>)
-// CHECK-DAG: llvm.mlir.global private constant @specjit_tree_root(dense<[0, 5]> : tensor<2xi32>)
-// CHECK-DAG: llvm.mlir.global private constant @specjit_tree_output(dense<0> : tensor<2xi32>)
-// Trees go in groups of 8 walked together, as deep as the deepest.
-// CHECK-DAG: llvm.mlir.global private constant @specjit_group_first(dense<0> : tensor<1xi32>)
-// CHECK-DAG: llvm.mlir.global private constant @specjit_group_end(dense<2> : tensor<1xi32>)
+// Trees go in groups of 8 walked together, as deep as the deepest; the last
+// group is filled with trees of one leaf (node 8) adding -0.0.
+// CHECK-DAG: llvm.mlir.global private constant @specjit_tree_value(dense<[5.000000e-01, 1.000000e+00, 2.000000e+00, 2.000000e+00, 3.000000e+00, 2.000000e+00, -1.000000e+00, 1.000000e+00, -0.000000e+00]> : tensor<9xf32>)
+// CHECK-DAG: llvm.mlir.global private constant @specjit_tree_meta(dense<[1, 4398046511104, 3298534883329, 4398046511104, 4398046511104, 3298534883329, 4398046511104, 4398046511104, 4398046511104]> : tensor<9xi64>)
+// CHECK-DAG: llvm.mlir.global private constant @specjit_tree_root(dense<[0, 5, 8, 8, 8, 8, 8, 8]> : tensor<8xi32>)
+// CHECK-DAG: llvm.mlir.global private constant @specjit_tree_output(dense<0> : tensor<8xi32>)
 // CHECK-DAG: llvm.mlir.global private constant @specjit_group_depth(dense<2> : tensor<1xi32>)
 // CHECK-LABEL: func.func private @specjit_kernel_body(
 // The scratch: 5 feature rows x 256 f32, 8 x 256 node indices, 256 f32 sums.
@@ -40,15 +39,23 @@
 // ... 3. the rest of the row from the sums.
 // CHECK: arith.extf %{{.+}} : f32 to f64
 // CHECK: llvm.store
-// The walk, with loops LLVM keeps scalar: sums start at the base score ...
+// The walk, which LLVM keeps scalar: sums start at the base score ...
 // CHECK-LABEL: func.func private @specjit_tree_walk(
-// CHECK-SAME: attributes {passthrough = ["noinline", ["specjit-scalar-loops", "true"]]}
+// CHECK-SAME: attributes {passthrough = ["noinline", "noimplicitfloat"]}
 // CHECK: arith.constant 1.000000e-01 : f32
-// ... level 0 from each root, then the deeper levels: one compare per step,
-// x >= t (x is never NaN) ...
+// ... fewer than 4 rows: a row at a time, 8 trees stepped together (one
+// compare per step, x >= t: x is never NaN), then their leaves in order ...
+// CHECK: %[[FEW:.+]] = arith.cmpi slt, %{{.+}}, %c4_i64 : i64
+// CHECK: scf.if %[[FEW]] {
+// CHECK: scf.for {{.+}} iter_args({{.+}}) -> (i64, i64, i64, i64, i64, i64, i64, i64)  : i64 {
+// CHECK-COUNT-8: arith.cmpf uge, %{{.+}}, %{{.+}} : f32
+// CHECK: scf.yield
+// CHECK-COUNT-8: arith.addf %{{.+}}, %{{.+}} : f32
+// ... else level by level over the block: the roots, the deeper levels, the
+// leaves added in tree order.
+// CHECK: } else {
 // CHECK: arith.cmpf uge, %{{.+}}, %{{.+}} : f32
 // CHECK: arith.cmpf uge, %{{.+}}, %{{.+}} : f32
-// ... the leaves added in tree order.
 // CHECK: arith.addf %{{.+}}, %{{.+}} : f32
 // CHECK-NOT: scf.if
 // CHECK: return
