@@ -284,7 +284,9 @@ class Renderer:
             parts = []
             for a in alts:
                 ra, _ = self.schema.resolve(a)
-                t = self.type_of(ra, path)
+                # type_of(a), not type_of(ra): the $ref names the section
+                # (its anchor), the resolved copy would get a new one.
+                t = self.type_of(a, path)
                 c = self.constraints(ra, path, top=False)
                 parts.append("%s%s" % (t, (" (" + ", ".join(c) + ")")
                                        if c else ""))

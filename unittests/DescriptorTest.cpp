@@ -2,6 +2,7 @@
 
 #include "specjit/Descriptor.h"
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
@@ -14,9 +15,13 @@
 #include <gtest/gtest.h>
 
 #include <charconv>
+#include <cstdio>
 #include <chrono>
 #include <cmath>
+#include <functional>
+#include <optional>
 #include <random>
+#include <regex>
 #include <set>
 
 using namespace specjit::jit;
@@ -2764,6 +2769,72 @@ std::string ensemble(const std::vector<std::string> &trees,
 /// The stump x < 0.5 ? -1 : 1.
 std::string stump() { return tree(0, {split(0, "0.5", 1, 2), leaf("-1"), leaf("1")}); }
 
+/// A tree of `group` in the columnar form, from its columns (JSON texts).
+std::string columns(int group, const std::string &feature, const std::string &threshold,
+                    const std::string &left, const std::string &right,
+                    const std::string &defaultLeft, const std::string &leaf) {
+  return R"({"group":)" + std::to_string(group) + R"(,"feature":)" + feature +
+         R"(,"threshold":)" + threshold + R"(,"left":)" + left + R"(,"right":)" + right +
+         R"(,"default_left":)" + defaultLeft + R"(,"leaf":)" + leaf + "}";
+}
+
+/// tree(group, nodes) in the columnar form: the same nodes, a leaf's
+/// feature, left and right -1, unused entries 0, default_left 1/0 (absent:
+/// 1). Node texts must be JSON objects with finite numbers.
+std::string asColumns(int group, const std::vector<std::string> &nodes) {
+  std::string cols[6];
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    llvm::Expected<llvm::json::Value> v = llvm::json::parse(nodes[i]);
+    EXPECT_TRUE(v && v->getAsObject()) << nodes[i];
+    if (!v || !v->getAsObject())
+      return "";
+    const llvm::json::Object &o = *v->getAsObject();
+    auto text = [&](StringRef key, const char *absent) {
+      const llvm::json::Value *x = o.get(key);
+      if (!x)
+        return std::string(absent);
+      std::string out;
+      llvm::raw_string_ostream os(out);
+      std::optional<double> d = x->getAsNumber();
+      if (d && *d == 0 && std::signbit(*d))
+        os << "-0.0"; // llvm::json would write -0, which reads back as 0
+      else
+        os << *x;
+      return out;
+    };
+    bool isLeaf = o.get("leaf") != nullptr;
+    std::string row[6] = {text("feature", "-1"),
+                          text("threshold", "0"),
+                          text("left", "-1"),
+                          text("right", "-1"),
+                          isLeaf ? "0" : (o.getBoolean("default_left").value_or(true) ? "1" : "0"),
+                          text("leaf", "0")};
+    for (int k = 0; k < 6; ++k)
+      cols[k] += (i ? "," : "") + row[k];
+  }
+  for (std::string &c : cols)
+    c = "[" + c + "]";
+  return columns(group, cols[0], cols[1], cols[2], cols[3], cols[4], cols[5]);
+}
+
+/// Two trees are the same in memory: every field of every node.
+void expectSameTree(const Tree &a, const Tree &b) {
+  EXPECT_EQ(a.group, b.group);
+  ASSERT_EQ(a.nodes.size(), b.nodes.size());
+  for (size_t n = 0; n < a.nodes.size(); ++n) {
+    SCOPED_TRACE("node " + std::to_string(n));
+    const TreeNode &x = a.nodes[n], &y = b.nodes[n];
+    EXPECT_EQ(x.feature, y.feature);
+    EXPECT_EQ(x.left, y.left);
+    EXPECT_EQ(x.right, y.right);
+    EXPECT_EQ(x.defaultLeft, y.defaultLeft);
+    EXPECT_EQ(std::signbit(x.threshold), std::signbit(y.threshold));
+    EXPECT_EQ(x.threshold, y.threshold);
+    EXPECT_EQ(std::signbit(x.leaf), std::signbit(y.leaf));
+    EXPECT_EQ(x.leaf, y.leaf);
+  }
+}
+
 /// `n` features named f0..f{n-1} (f64).
 std::string features(int n) {
   std::string out = "[";
@@ -3011,18 +3082,23 @@ TEST(ModelErrors, TreeShape) {
     return mdoc(ensemble({tree(0, n)}, extra));
   };
   EXPECT_PARSE_ERROR(mdoc(ensemble({})), "model.trees",
-                     "expected a non-empty array of trees {group, nodes}, got an array");
+                     "expected a non-empty array of trees {group, feature, threshold, left, "
+                     "right, default_left, leaf} or {group, nodes}, got an array");
   EXPECT_PARSE_ERROR(mdoc(R"({"type":"tree_ensemble","num_outputs":1})"), "model",
                      "missing required key 'trees'");
   EXPECT_PARSE_ERROR(one({}), "model.trees[0].nodes",
                      "expected a non-empty array of nodes, the root first, got an array");
   EXPECT_PARSE_ERROR(mdoc(ensemble({"[]"})), "model.trees[0]",
-                     "expected a tree object {\"group\", \"nodes\"}, got an array");
+                     "expected a tree object {\"group\", \"feature\", \"threshold\", \"left\", "
+                     "\"right\", \"default_left\", \"leaf\"} or {\"group\", \"nodes\"}, got an "
+                     "array");
   EXPECT_PARSE_ERROR(mdoc(ensemble({R"({"nodes":[{"leaf":1}]})"})), "model.trees[0]",
                      "missing required key 'group' (the output the tree adds to (an integer in "
                      "0..0))");
   EXPECT_PARSE_ERROR(mdoc(ensemble({R"({"group":0,"nodes":[{"leaf":1}],"weight":1})"})),
-                     "model.trees[0]", "unknown key 'weight'; a tree takes group, nodes");
+                     "model.trees[0]",
+                     "unknown key 'weight' (did you mean 'right'?); a tree takes default_left, "
+                     "feature, group, leaf, left, nodes, right, threshold");
   EXPECT_PARSE_ERROR(mdoc(ensemble({stump(), tree(3, {leaf("1")})}, "", 3)), "model.trees[1].group",
                      "group 3 out of range (the model has 3 outputs, num_outputs)");
   EXPECT_PARSE_ERROR(mdoc(ensemble({tree(-1, {leaf("1")})})), "model.trees[0].group",
@@ -3087,6 +3163,224 @@ TEST(ModelErrors, TreeShape) {
                      "of trees, so each needs one)");
   ASSERT_PARSES(sumsOnly, mdoc(ensemble({stump(), tree(2, {leaf("1")})}, "", 3)));
   EXPECT_EQ(sumsOnly.model().numOutputs, 3);
+}
+
+TEST(ModelTrees, ColumnsParseToTheSameTreesAsNodeObjects) {
+  // Trees of every shape the other tests use, each written both ways: the
+  // same in-memory trees, the same canonical text and hash.
+  std::string ten = features(10);
+  std::vector<std::vector<std::string>> shapes = {
+      {leaf("2.5")},
+      {split(0, "0.5", 1, 2), leaf("-1"), leaf("1")},
+      {split(9, "-1e300", 1, 2, R"(,"default_left":false)"), leaf("-0.0"), leaf("1e-300")},
+      // depth 3, a left chain, mixed default_left
+      {split(0, "1", 1, 2), split(1, "1", 3, 4, R"(,"default_left":false)"),
+       split(2, "1", 5, 6), leaf("1"), leaf("2"), leaf("3"), split(3, "0", 7, 8),
+       split(9, "0", 9, 10, R"(,"default_left":true)"), leaf("4"), leaf("5"), leaf("6")},
+      // children not in breadth-first order
+      {split(4, "0.25", 2, 1), leaf("7"), split(5, "3", 4, 3), leaf("8"), leaf("9")},
+  };
+  std::vector<std::string> objectTrees, columnTrees, mixedTrees;
+  for (size_t i = 0; i < shapes.size(); ++i) {
+    int group = static_cast<int>(i % 2);
+    objectTrees.push_back(tree(group, shapes[i]));
+    columnTrees.push_back(asColumns(group, shapes[i]));
+    mixedTrees.push_back(i % 2 ? objectTrees.back() : columnTrees.back());
+  }
+  const std::string extra = R"(,"base_score":[0.5,-1])";
+  ASSERT_PARSES(o, mdoc(ensemble(objectTrees, extra, 2), "", ten));
+  ASSERT_PARSES(c, mdoc(ensemble(columnTrees, extra, 2), "", ten));
+  ASSERT_PARSES(m, mdoc(ensemble(mixedTrees, extra, 2), "", ten));
+  for (const Descriptor *d : {&c, &m}) {
+    ASSERT_EQ(d->model().trees.size(), shapes.size());
+    for (size_t t = 0; t < shapes.size(); ++t) {
+      SCOPED_TRACE("tree " + std::to_string(t));
+      expectSameTree(d->model().trees[t], o.model().trees[t]);
+    }
+    EXPECT_EQ(d->canonical(), o.canonical());
+    EXPECT_EQ(d->hash(), o.hash());
+  }
+  // Spot checks of what the trees hold, leaves included.
+  const Tree &deep = c.model().trees[3];
+  EXPECT_EQ(deep.nodes.size(), 11u);
+  EXPECT_EQ(deep.nodes[1].feature, 1);
+  EXPECT_FALSE(deep.nodes[1].defaultLeft);
+  EXPECT_TRUE(deep.nodes[7].defaultLeft);
+  EXPECT_EQ(deep.nodes[7].left, 9);
+  EXPECT_EQ(deep.nodes[10].feature, -1);
+  EXPECT_EQ(deep.nodes[10].leaf, 6.0);
+  // A leaf keeps the defaults of a leaf written as {"leaf"}, whatever its
+  // ignored entries say; a split ignores its leaf entry.
+  ASSERT_PARSES(ignored, mdoc(ensemble({columns(0, "[0,-1,-1]", "[0.5,99,-3]", "[1,-1,-1]",
+                                                "[2,-1,-1]", "[true,false,1]", "[12,-1,1]")})));
+  ASSERT_PARSES(plain, mdoc(ensemble({stump()})));
+  expectSameTree(ignored.model().trees[0], plain.model().trees[0]);
+  EXPECT_EQ(ignored.hash(), plain.hash());
+  // default_left: true/false and 1/0 are the same.
+  ASSERT_PARSES(b, mdoc(ensemble({columns(0, "[1,-1,-1]", "[0,0,0]", "[1,-1,-1]", "[2,-1,-1]",
+                                          "[false,false,false]", "[0,1,2]")})));
+  ASSERT_PARSES(i, mdoc(ensemble({columns(0, "[1,-1,-1]", "[0,0,0]", "[1,-1,-1]", "[2,-1,-1]",
+                                          "[0,0,0]", "[0,1,2]")})));
+  EXPECT_FALSE(i.model().trees[0].nodes[0].defaultLeft);
+  EXPECT_EQ(b.hash(), i.hash());
+}
+
+TEST(ModelTrees, ColumnErrorsNameTheElement) {
+  // The fourth tree (model.trees[3]) is the faulty one: a complete tree of
+  // depth 2 over x, y.
+  struct Cols {
+    std::string feature = "[0,1,1,-1,-1,-1,-1]";
+    std::string threshold = "[0.5,1,2,0,0,0,0]";
+    std::string left = "[1,3,5,-1,-1,-1,-1]";
+    std::string right = "[2,4,6,-1,-1,-1,-1]";
+    std::string defaultLeft = "[1,0,true,0,0,false,0]";
+    std::string leaf = "[0,0,0,1,2,3,4]";
+  };
+  auto with = [](const std::function<void(Cols &)> &mutate, const std::string &extra = "") {
+    Cols c;
+    mutate(c);
+    return mdoc(ensemble({stump(), stump(), stump(),
+                          columns(0, c.feature, c.threshold, c.left, c.right, c.defaultLeft,
+                                  c.leaf)},
+                         extra));
+  };
+  ASSERT_PARSES(ok, with([](Cols &) {}));
+  EXPECT_EQ(ok.model().trees[3].nodes.size(), 7u);
+  EXPECT_TRUE(ok.model().trees[3].nodes[2].defaultLeft);
+
+  // Lengths: every column has one entry per node, feature's length.
+  EXPECT_EQ(errorOf(with([](Cols &c) { c.right = "[2,4,6,-1,-1,-1]"; })),
+            "model.trees[3].right: 6 entries, expected 7 (the length of model.trees[3].feature)");
+  EXPECT_EQ(errorOf(with([](Cols &c) { c.leaf = "[0]"; })),
+            "model.trees[3].leaf: 1 entry, expected 7 (the length of model.trees[3].feature)");
+  EXPECT_EQ(errorOf(with([](Cols &c) { c.feature = "[]"; })),
+            "model.trees[3].feature: expected a non-empty array, one entry per node (the feature "
+            "each node tests, -1 for a leaf), got an array");
+  EXPECT_EQ(errorOf(with([](Cols &c) { c.threshold = "0.5"; })),
+            "model.trees[3].threshold: expected an array, one entry per node (split values, "
+            "finite numbers), got 0.5");
+  EXPECT_EQ(errorOf(with([](Cols &c) { c.defaultLeft = "{}"; })),
+            "model.trees[3].default_left: expected an array, one entry per node (where a split "
+            "sends NaN: true or 1 for left, false or 0 for right), got an object");
+  // One form per tree: both, neither, or an incomplete set of columns.
+  const std::string three = R"({"type":"tree_ensemble","num_outputs":1,"trees":[)" + stump() +
+                            "," + stump() + "," + stump() + ",";
+  EXPECT_EQ(errorOf(mdoc(three + R"({"group":0,"nodes":[{"leaf":1}],"leaf":[1]}]})")),
+            "model.trees[3]: both 'nodes' and the column 'leaf': a tree is either columns "
+            "(feature, threshold, left, right, default_left, leaf) or an array of node objects "
+            "(nodes), not both");
+  EXPECT_PARSE_ERROR(mdoc(three + R"({"group":0,"nodes":[{"leaf":1}],"feature":[-1],)"
+                                  R"("threshold":[0],"left":[-1],"right":[-1],)"
+                                  R"("default_left":[0],"leaf":[1]}]})"),
+                     "model.trees[3]", "both 'nodes' and the column 'feature'");
+  EXPECT_EQ(errorOf(mdoc(three + R"({"group":0}]})")),
+            "model.trees[3]: missing the nodes: the columns 'feature', 'threshold', 'left', "
+            "'right', 'default_left', 'leaf' (one entry per node), or 'nodes' (an array of node "
+            "objects)");
+  EXPECT_EQ(errorOf(mdoc(three + R"({"group":0,"feature":[-1],"threshold":[0],"left":[-1],)"
+                                 R"("right":[-1],"default_left":[0]}]})")),
+            "model.trees[3]: missing the column 'leaf' (an array, one entry per node (leaf "
+            "values, finite numbers))");
+  EXPECT_PARSE_ERROR(mdoc(three + R"({"group":0,"feature":[-1],"treshold":[0]}]})"),
+                     "model.trees[3]", "unknown key 'treshold' (did you mean 'threshold'?)");
+
+  // Features.
+  EXPECT_EQ(errorOf(with([](Cols &c) { c.feature = "[0,2,1,-1,-1,-1,-1]"; })),
+            "model.trees[3].feature[1]: feature 2 out of range (the model has 2 features)");
+  EXPECT_EQ(errorOf(with([](Cols &c) { c.feature = "[0,-2,1,-1,-1,-1,-1]"; })),
+            "model.trees[3].feature[1]: expected a feature index (an integer >= 0), or -1 for a "
+            "leaf, got -2");
+  EXPECT_PARSE_ERROR(with([](Cols &c) { c.feature = "[0,1,\"1\",-1,-1,-1,-1]"; }),
+                     "model.trees[3].feature[2]",
+                     "expected a feature index (an integer >= 0), or -1 for a leaf, got the "
+                     "string '1'");
+  EXPECT_PARSE_ERROR(with([](Cols &c) { c.feature = "[0,1,1,-1,-1,-1,0.5]"; }),
+                     "model.trees[3].feature[6]", "expected a feature index");
+  // Thresholds: a split's must be finite, a leaf's a finite number too.
+  EXPECT_EQ(errorOf(with([](Cols &c) { c.threshold = "[0.5,1,1e999,0,0,0,0]"; })),
+            "model.trees[3].threshold[2]: expected a finite number, got a number too large for "
+            "f64 (infinity)");
+  EXPECT_EQ(errorOf(with([](Cols &c) { c.threshold = "[0.5,1,2,0,null,0,0]"; })),
+            "model.trees[3].threshold[4]: expected a finite number, got null");
+  // Children: in range, later than the node, reached once, -1 for a leaf.
+  EXPECT_EQ(errorOf(with([](Cols &c) { c.left = "[1,\"x\",5,-1,-1,-1,-1]"; })),
+            "model.trees[3].left[1]: expected the index of a later node of this tree (2..6), got "
+            "the string 'x'");
+  EXPECT_EQ(errorOf(with([](Cols &c) { c.left = "[1,3,7,-1,-1,-1,-1]"; })),
+            "model.trees[3].left[2]: child 7 out of range (the tree has 7 nodes)");
+  EXPECT_EQ(errorOf(with([](Cols &c) { c.right = "[2,1,6,-1,-1,-1,-1]"; })),
+            "model.trees[3].right[1]: child 1 is not after this node (children are later nodes of "
+            "the same tree, so there are no cycles)");
+  EXPECT_EQ(errorOf(with([](Cols &c) { c.right = "[2,4,4,-1,-1,-1,-1]"; })),
+            "model.trees[3].right[2]: node 4 is already a child of model.trees[3].right[1] "
+            "(every node is reached once: no shared subtrees)");
+  EXPECT_EQ(errorOf(with([](Cols &c) { c.right = "[1,4,6,-1,-1,-1,-1]"; })),
+            "model.trees[3].right[0]: node 1 is already a child of model.trees[3].left[0] "
+            "(every node is reached once: no shared subtrees)");
+  EXPECT_EQ(errorOf(with([](Cols &c) { c.right = "[2,4,3,-1,-1,-1,-1]"; })),
+            "model.trees[3].right[2]: node 3 is already a child of model.trees[3].left[1] "
+            "(every node is reached once: no shared subtrees)");
+  EXPECT_EQ(errorOf(with([](Cols &c) { c.left = "[1,3,5,-1,-1,-1,6]"; })),
+            "model.trees[3].left[6]: expected -1 (node 6 is a leaf: its feature is -1), got 6");
+  EXPECT_EQ(errorOf(with([](Cols &c) { c.right = "[2,4,6,0,-1,-1,-1]"; })),
+            "model.trees[3].right[3]: expected -1 (node 3 is a leaf: its feature is -1), got 0");
+  // A node no split names is unreachable; its feature entry names it.
+  EXPECT_EQ(errorOf(mdoc(ensemble({columns(0, "[0,-1,-1,-1]", "[0,0,0,0]", "[1,-1,-1,-1]",
+                                           "[3,-1,-1,-1]", "[0,0,0,0]", "[0,1,2,3]")}))),
+            "model.trees[0].feature[2]: node 2 is not reachable from the root (no split node "
+            "names it as a child)");
+  EXPECT_EQ(errorOf(mdoc(ensemble({columns(0, "[-1,-1]", "[0,0]", "[-1,-1]", "[-1,-1]", "[0,0]",
+                                           "[1,2]")}))),
+            "model.trees[0].feature[1]: node 1 is not reachable from the root (no split node "
+            "names it as a child)");
+  // The last node cannot be a split.
+  EXPECT_EQ(errorOf(mdoc(ensemble({columns(0, "[0,-1,0]", "[0,0,0]", "[1,-1,\"a\"]", "[2,-1,-1]",
+                                           "[0,0,0]", "[0,1,2]")}))),
+            "model.trees[0].left[2]: expected the index of a later node of this tree (there is "
+            "none: the last node must be a leaf), got the string 'a'");
+  // default_left: true, false, 1 or 0, for leaves too.
+  EXPECT_EQ(errorOf(with([](Cols &c) { c.defaultLeft = "[2,0,0,0,0,0,0]"; })),
+            "model.trees[3].default_left[0]: expected true, false, 1 or 0, got 2");
+  EXPECT_EQ(errorOf(with([](Cols &c) { c.defaultLeft = "[1,0,0,0,0,\"no\",0]"; })),
+            "model.trees[3].default_left[5]: expected true, false, 1 or 0, got the string 'no'");
+  // Leaves: finite (in f32 under float32); a split's entry a finite number.
+  EXPECT_EQ(errorOf(with([](Cols &c) { c.leaf = "[0,0,0,1,2,3,\"4\"]"; })),
+            "model.trees[3].leaf[6]: expected a finite number, got the string '4'");
+  EXPECT_EQ(errorOf(with([](Cols &c) { c.leaf = "[0,[],0,1,2,3,4]"; })),
+            "model.trees[3].leaf[1]: expected a finite number, got an array");
+  EXPECT_EQ(errorOf(with([](Cols &c) { c.leaf = "[0,0,0,1,2,3,1e300]"; }, R"(,"float32":true)")),
+            "model.trees[3].leaf[6]: 1e+300 is not finite in f32 (the model is float32)");
+  ASSERT_PARSES(bigSplitLeaf,
+                with([](Cols &c) { c.leaf = "[1e300,0,0,1,2,3,4]"; }, R"(,"float32":true)"));
+  EXPECT_EQ(bigSplitLeaf.model().trees[3].nodes[0].leaf, 0.0) << "ignored";
+}
+
+TEST(ModelTrees, ColumnsAndNodeObjectsShareTheirErrors) {
+  // Faulty trees from ModelErrors.TreeFeaturesAndChildren, as columns: the
+  // same message, at `key[i]` instead of `nodes[i].key` (and a node as a
+  // whole at its feature entry).
+  std::vector<std::vector<std::string>> faulty = {
+      {split(2, "0", 1, 2), leaf("1"), leaf("2")},
+      {split(0, "0", 1, 3), leaf("1"), leaf("2")},
+      {split(0, "0", -1, 2), leaf("1"), leaf("2")},
+      {split(0, "0", 0, 2), leaf("1"), leaf("2")},
+      {split(0, "0", 1, 2), split(1, "0", 3, 1), leaf("2"), leaf("3")},
+      {split(0, "0", 1, 2), split(1, "0", 0, 3), leaf("2"), leaf("3")},
+      {split(0, "0", 1, 3), leaf("1"), leaf("2"), leaf("3")},
+      {leaf("1"), leaf("2")},
+      {split(0, "0", 1, 2), leaf("1"), split(0, "0", 3, 4)},
+      {split(0, "0", 1, 2), leaf("1"), leaf("1e300")},
+  };
+  const std::regex field(R"(model\.trees\[0\]\.nodes\[(\d+)\]\.(\w+))");
+  const std::regex node(R"(model\.trees\[0\]\.nodes\[(\d+)\])");
+  for (const std::vector<std::string> &nodes : faulty) {
+    std::string objects = errorOf(mdoc(ensemble({tree(0, nodes)}, R"(,"float32":true)")));
+    std::string cols = errorOf(mdoc(ensemble({asColumns(0, nodes)}, R"(,"float32":true)")));
+    ASSERT_NE(objects, "<no error>");
+    std::string expected = std::regex_replace(objects, field, "model.trees[0].$2[$1]");
+    expected = std::regex_replace(expected, node, "model.trees[0].feature[$1]");
+    EXPECT_EQ(cols, expected) << "node objects: " << objects;
+  }
 }
 
 TEST(ModelErrors, Mlp) {
@@ -3390,11 +3684,31 @@ TEST(ModelCanonical, ExactText) {
             R"({"features":["x","c"],"inputs":[{"name":"x","type":"f64"},)"
             R"({"missing":-1,"name":"c","type":"i32"}],"kind":"model","model":{"average":false,)"
             R"("base_score":[0],"float32":false,"link":"logistic","num_outputs":1,"trees":[)"
-            R"({"group":0,"nodes":[{"default_left":false,"feature":1,"left":1,"right":2,)"
-            R"("threshold":0.5},{"leaf":-0.0},{"leaf":1.5e-07}]}],"type":"tree_ensemble"},)"
+            R"({"default_left":[0,0,0],"feature":[1,-1,-1],"group":0,"leaf":[0,-0.0,1.5e-07],)"
+            R"("left":[1,-1,-1],"right":[2,-1,-1],"threshold":[0.5,0,0]}],"type":"tree_ensemble"},)"
             R"("output":{"columns":["prediction"],"margin":false,"type":"f32"},"specjit":1,)"
             R"("steps":[{"column":"x","mean":1,"op":"standardize","std":2}]})");
-  EXPECT_EQ(d.hash().hex(), "72c4d4c821ddcf2b8c17e7500137d403");
+  EXPECT_EQ(d.hash().hex(), "24a97dfad6a4c0da08222662485bffb9");
+  // The same tree written as columns (keys in any order, default_left as a
+  // boolean, ignored entries nonzero) has the same canonical text; a split
+  // that sends NaN left is written 1.
+  ASSERT_PARSES(c, R"({"name":"n","output":{"type":"f32"},"specjit":1,"kind":"model",)"
+                   R"("inputs":[{"type":"f64","name":"x"},{"name":"c","type":"i32","missing":-1}],)"
+                   R"("steps":[{"op":"standardize","column":"x","std":2.0,"mean":1e0}],)"
+                   R"("model":{"type":"tree_ensemble","num_outputs":1.0,"link":"logistic","trees":[)"
+                   R"({"leaf":[7,-0.0,1.5e-7],"threshold":[0.50,3,-4],"group":0,"feature":[1,-1,-1],)"
+                   R"("right":[2,-1,-1],"left":[1,-1,-1],"default_left":[false,true,1]}]}})");
+  EXPECT_EQ(c.canonical(), d.canonical());
+  EXPECT_EQ(c.hash(), d.hash());
+  ASSERT_PARSES(left, R"({"specjit":1,"kind":"model","inputs":[{"name":"x","type":"f64"}],)"
+                      R"("model":{"type":"tree_ensemble","num_outputs":1,"trees":[)"
+                      R"({"group":0,"nodes":[{"feature":0,"threshold":1,"left":1,"right":2},)"
+                      R"({"leaf":1},{"leaf":2}]}]},"output":{"type":"f64"}})");
+  EXPECT_NE(left.canonical().find(R"("trees":[{"default_left":[1,0,0],"feature":[0,-1,-1],)"
+                                  R"("group":0,"leaf":[0,1,2],"left":[1,-1,-1],)"
+                                  R"("right":[2,-1,-1],"threshold":[1,0,0]}])"),
+            std::string::npos)
+      << left.canonical();
   ASSERT_PARSES(l, R"({"specjit":1,"kind":"model","inputs":[{"name":"x","type":"f64"}],)"
                    R"("model":{"type":"linear","weights":[[2],[-3]],"intercepts":[0.5,1]},)"
                    R"("output":{"type":"f64","margin":true}})");
@@ -3467,6 +3781,18 @@ TEST(ModelHash, Invariance) {
       R"({"leaf":-1.0},{"leaf":1E0}]},)"
       R"({"group":1.0,"nodes":[{"leaf":2}]}]},)"
       R"("output":{"type":"f32","margin":false,"columns":["class_0","class_1"]}})",
+      // columns, mixed with node objects or not; unused entries are ignored
+      R"({"specjit":1,"kind":"model","inputs":[{"name":"x","type":"f64"},{"name":"y","type":"f64"}],)"
+      R"("model":{"type":"tree_ensemble","num_outputs":2,"trees":[)"
+      R"({"group":0,"feature":[0,-1,-1],"threshold":[0.5,0,0],"left":[1,-1,-1],"right":[2,-1,-1],)"
+      R"("default_left":[1,0,0],"leaf":[0,-1,1]},)"
+      R"({"group":1,"nodes":[{"leaf":2}]}]},"output":{"type":"f32"}})",
+      R"({"specjit":1,"kind":"model","inputs":[{"name":"x","type":"f64"},{"name":"y","type":"f64"}],)"
+      R"("model":{"type":"tree_ensemble","num_outputs":2,"trees":[)"
+      R"({"group":0,"feature":[0,-1,-1],"threshold":[5e-1,-3,1e300],"left":[1,-1,-1],)"
+      R"("right":[2,-1,-1],"default_left":[true,true,false],"leaf":[42,-1.0,1]},)"
+      R"({"leaf":[2],"default_left":[0],"right":[-1],"left":[-1],"threshold":[0],"feature":[-1],)"
+      R"("group":1}]},"output":{"type":"f32"}})",
   };
   ASSERT_PARSES(b, base);
   for (const std::string &text : same) {
@@ -3584,21 +3910,8 @@ TEST(ModelCanonical, RoundTrip) {
     EXPECT_EQ(a.pipeline.plan.outputs, b.pipeline.plan.outputs);
     EXPECT_EQ(a.pipeline.plan.outputNames, b.pipeline.plan.outputNames);
     ASSERT_EQ(a.trees.size(), b.trees.size());
-    for (size_t t = 0; t < a.trees.size(); ++t) {
-      ASSERT_EQ(a.trees[t].nodes.size(), b.trees[t].nodes.size());
-      EXPECT_EQ(a.trees[t].group, b.trees[t].group);
-      for (size_t n = 0; n < a.trees[t].nodes.size(); ++n) {
-        const TreeNode &x = a.trees[t].nodes[n], &y = b.trees[t].nodes[n];
-        EXPECT_EQ(x.feature, y.feature);
-        EXPECT_EQ(x.left, y.left);
-        EXPECT_EQ(x.right, y.right);
-        EXPECT_EQ(x.defaultLeft, y.defaultLeft);
-        EXPECT_EQ(std::signbit(x.threshold), std::signbit(y.threshold));
-        EXPECT_EQ(x.threshold, y.threshold);
-        EXPECT_EQ(std::signbit(x.leaf), std::signbit(y.leaf));
-        EXPECT_EQ(x.leaf, y.leaf);
-      }
-    }
+    for (size_t t = 0; t < a.trees.size(); ++t)
+      expectSameTree(a.trees[t], b.trees[t]);
     ASSERT_EQ(a.layers.size(), b.layers.size());
     for (size_t l = 0; l < a.layers.size(); ++l) {
       EXPECT_EQ(a.layers[l].weights, b.layers[l].weights);
@@ -3764,6 +4077,70 @@ TEST(ModelRobustness, LargeEnsembleParsesQuickly) {
                                  trees + "]}",
                              "", features(50));
   EXPECT_PARSE_ERROR(tooMany, "descriptor", "JSON objects");
+}
+
+TEST(ModelRobustness, ThousandDepth8TreesAsColumns) {
+  // What 1,000 rounds of XGBoost at max_depth 8 can give: 1,000 complete
+  // trees of 511 nodes (255 splits, 256 leaves; 511,000 nodes), f32
+  // thresholds and leaves written as doubles with up to 17 digits (as the
+  // importer writes them), over 50 features. As node objects that is
+  // nearly 4x the JSON object limit; as columns it is about 1,000 objects
+  // and 3.1M values (the limits: 131,072 and 8,388,608) in 17 MB of text
+  // (the limit: 64 MiB).
+  constexpr int kTrees = 1000, kNodes = 511, kSplits = 255;
+  std::mt19937 rng(511);
+  std::uniform_real_distribution<float> value(-4.0f, 4.0f);
+  auto number = [&] {
+    char buf[32];
+    snprintf(buf, sizeof buf, "%.17g", static_cast<double>(value(rng)));
+    return std::string(buf);
+  };
+  std::string text = R"({"specjit":1,"kind":"model","inputs":)" + features(50) +
+                     R"(,"model":{"type":"tree_ensemble","num_outputs":1,"float32":true,)"
+                     R"("link":"logistic","trees":[)";
+  text.reserve(32u << 20);
+  for (int t = 0; t < kTrees; ++t) {
+    std::string cols[6]; // feature, threshold, left, right, default_left, leaf
+    for (int i = 0; i < kNodes; ++i) {
+      const char *sep = i ? "," : "";
+      bool split = i < kSplits; // breadth first: node i's children are 2i+1, 2i+2
+      cols[0] += sep + std::to_string(split ? static_cast<int>(rng() % 50) : -1);
+      cols[1] += sep + (split ? number() : "0");
+      cols[2] += sep + std::to_string(split ? 2 * i + 1 : -1);
+      cols[3] += sep + std::to_string(split ? 2 * i + 2 : -1);
+      cols[4] += sep + std::string(split && rng() % 2 ? "1" : "0");
+      cols[5] += sep + (split ? "0" : number());
+    }
+    text += (t ? "," : "") + columns(0, "[" + cols[0] + "]", "[" + cols[1] + "]",
+                                     "[" + cols[2] + "]", "[" + cols[3] + "]",
+                                     "[" + cols[4] + "]", "[" + cols[5] + "]");
+  }
+  text += R"(]},"output":{"type":"f32"}})";
+  EXPECT_LT(text.size(), kMaxDescriptorBytes / 2);
+
+  auto start = std::chrono::steady_clock::now();
+  ASSERT_PARSES(d, text);
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("[   INFO   ] 1000 x 511 nodes as columns: %.1f MB of text parsed in %.2f s\n",
+              text.size() / 1e6, seconds);
+  RecordProperty("parse_seconds", std::to_string(seconds));
+  const ModelSpec &m = d.model();
+  ASSERT_EQ(m.trees.size(), static_cast<size_t>(kTrees));
+  size_t nodes = 0, leaves = 0;
+  for (const Tree &t : m.trees) {
+    nodes += t.nodes.size();
+    leaves += llvm::count_if(t.nodes, [](const TreeNode &n) { return n.feature < 0; });
+  }
+  EXPECT_EQ(nodes, 511000u);
+  EXPECT_EQ(leaves, 256000u);
+  const TreeNode &last = m.trees.back().nodes[kSplits - 1];
+  EXPECT_EQ(last.left, 509);
+  EXPECT_EQ(last.right, 510);
+  // Linear work; most of it is llvm::json (measured: about 1 s, Release).
+  EXPECT_LT(seconds, 10.0);
+  ASSERT_PARSES(again, d.canonical());
+  EXPECT_EQ(again.hash(), d.hash());
 }
 
 TEST(ModelFiles, SchemaDescribesEveryPropertyAndCopiesThePipelineSteps) {

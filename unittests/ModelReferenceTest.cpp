@@ -562,14 +562,53 @@ void expectImportError(const std::function<void(json::Value &)> &mutate,
 const json::Object &descModel(const json::Value &d) {
   return *d.getAsObject()->getObject("model");
 }
-const json::Array &descNodes(const json::Value &d, size_t tree = 0) {
-  const json::Array &trees = *descModel(d).getArray("trees");
-  return *trees[tree].getAsObject()->getArray("nodes");
+/// One node of an imported tree, as the columns hold it (NaN / -99 for an
+/// entry that is missing or of the wrong type).
+struct DescNode {
+  int64_t feature = -99, left = -99, right = -99, defaultLeft = -99;
+  double threshold = std::numeric_limits<double>::quiet_NaN();
+  double leaf = std::numeric_limits<double>::quiet_NaN();
+};
+
+/// The nodes of tree `tree` of an imported descriptor. The importer writes
+/// the columnar form: the group and six arrays of one entry per node.
+std::vector<DescNode> descNodes(const json::Value &d, size_t tree = 0) {
+  const json::Object &t = *(*descModel(d).getArray("trees"))[tree].getAsObject();
+  EXPECT_EQ(t.size(), 7u) << "group and six columns";
+  const json::Array *feature = t.getArray("feature");
+  if (!feature) {
+    ADD_FAILURE() << "no feature column";
+    return {};
+  }
+  std::vector<DescNode> out(feature->size());
+  auto column = [&](llvm::StringRef key, auto &&set) {
+    const json::Array *a = t.getArray(key);
+    EXPECT_TRUE(a && a->size() == out.size()) << key.str();
+    for (size_t i = 0; a && i < a->size() && i < out.size(); ++i)
+      set(out[i], (*a)[i]);
+  };
+  auto integer = [](const json::Value &v) { return v.getAsInteger().value_or(-99); };
+  auto number = [](const json::Value &v) {
+    return v.getAsNumber().value_or(std::numeric_limits<double>::quiet_NaN());
+  };
+  column("feature", [&](DescNode &n, const json::Value &v) { n.feature = integer(v); });
+  column("threshold", [&](DescNode &n, const json::Value &v) { n.threshold = number(v); });
+  column("left", [&](DescNode &n, const json::Value &v) { n.left = integer(v); });
+  column("right", [&](DescNode &n, const json::Value &v) { n.right = integer(v); });
+  column("default_left", [&](DescNode &n, const json::Value &v) { n.defaultLeft = integer(v); });
+  column("leaf", [&](DescNode &n, const json::Value &v) { n.leaf = number(v); });
+  return out;
 }
-double number(const json::Object &o, llvm::StringRef key) {
-  auto v = o.getNumber(key);
-  EXPECT_TRUE(v.has_value()) << "missing number " << key.str();
-  return v.value_or(std::numeric_limits<double>::quiet_NaN());
+
+/// A leaf as the importer writes it: feature, left and right -1, threshold
+/// and default_left 0.
+void expectLeaf(const DescNode &n, double value) {
+  EXPECT_EQ(n.feature, -1);
+  EXPECT_EQ(n.left, -1);
+  EXPECT_EQ(n.right, -1);
+  EXPECT_EQ(n.threshold, 0.0);
+  EXPECT_EQ(n.defaultLeft, 0);
+  EXPECT_EQ(n.leaf, value);
 }
 
 TEST(XGBoostImport, SmallModelDescriptor) {
@@ -593,23 +632,24 @@ TEST(XGBoostImport, SmallModelDescriptor) {
   ASSERT_EQ(m.getArray("base_score")->size(), 1u);
   // logit(0.5) = 0 (XGBoost computes -logf(1/0.5f - 1) = -0.0).
   EXPECT_EQ((*m.getArray("base_score"))[0].getAsNumber(), 0.0);
-  const json::Array &nodes = descNodes(d);
+  std::vector<DescNode> nodes = descNodes(d);
   ASSERT_EQ(nodes.size(), 5u);
-  const json::Object &n0 = *nodes[0].getAsObject();
-  EXPECT_EQ(n0.getInteger("feature"), 1);
-  EXPECT_EQ(number(n0, "threshold"), 0.5);
-  EXPECT_EQ(n0.getInteger("left"), 1);
-  EXPECT_EQ(n0.getInteger("right"), 2);
-  EXPECT_EQ(n0.getBoolean("default_left"), true);
-  const json::Object &n1 = *nodes[1].getAsObject();
-  EXPECT_EQ(n1.getInteger("feature"), 2);
-  EXPECT_EQ(number(n1, "threshold"), -1.25);
-  EXPECT_EQ(n1.getBoolean("default_left"), false);
+  EXPECT_EQ(nodes[0].feature, 1);
+  EXPECT_EQ(nodes[0].threshold, 0.5);
+  EXPECT_EQ(nodes[0].left, 1);
+  EXPECT_EQ(nodes[0].right, 2);
+  EXPECT_EQ(nodes[0].defaultLeft, 1);
+  EXPECT_EQ(nodes[0].leaf, 0.0);
+  EXPECT_EQ(nodes[1].feature, 2);
+  EXPECT_EQ(nodes[1].threshold, -1.25);
+  EXPECT_EQ(nodes[1].left, 3);
+  EXPECT_EQ(nodes[1].right, 4);
+  EXPECT_EQ(nodes[1].defaultLeft, 0);
   // Leaves take split_conditions (scaled by the learning rate), not
   // base_weights.
-  EXPECT_EQ(number(*nodes[2].getAsObject(), "leaf"), 0.75);
-  EXPECT_EQ(number(*nodes[3].getAsObject(), "leaf"), -0.5);
-  EXPECT_EQ(number(*nodes[4].getAsObject(), "leaf"), 0.25);
+  expectLeaf(nodes[2], 0.75);
+  expectLeaf(nodes[3], -0.5);
+  expectLeaf(nodes[4], 0.25);
   const json::Object &out = *top.getObject("output");
   EXPECT_EQ(out.getString("type"), "f32");
   EXPECT_EQ(out.getBoolean("margin"), false);
@@ -669,11 +709,10 @@ TEST(XGBoostImport, ThresholdsAndLeavesAreF32) {
   (*tree0(m).getArray("split_conditions"))[2] = 1.0 / 3.0;
   json::Value d = importOk(m);
   ASSERT_NE(d.getAsObject(), nullptr);
-  const json::Array &nodes = descNodes(d);
-  EXPECT_EQ(number(*nodes[0].getAsObject(), "threshold"),
-            static_cast<double>(0.1f));
-  EXPECT_EQ(number(*nodes[2].getAsObject(), "leaf"),
-            static_cast<double>(static_cast<float>(1.0 / 3.0)));
+  std::vector<DescNode> nodes = descNodes(d);
+  ASSERT_EQ(nodes.size(), 5u);
+  EXPECT_EQ(nodes[0].threshold, static_cast<double>(0.1f));
+  EXPECT_EQ(nodes[2].leaf, static_cast<double>(static_cast<float>(1.0 / 3.0)));
 }
 
 TEST(XGBoostImport, MultiTarget) {
@@ -702,22 +741,20 @@ TEST(XGBoostImport, RenumbersNodesBreadthFirst) {
   (*t.getObject("tree_param"))["num_deleted"] = "1";
   json::Value d = importOk(m);
   ASSERT_NE(d.getAsObject(), nullptr);
-  const json::Array &nodes = descNodes(d);
+  std::vector<DescNode> nodes = descNodes(d);
   ASSERT_EQ(nodes.size(), 5u);
-  const json::Object &n0 = *nodes[0].getAsObject();
-  EXPECT_EQ(n0.getInteger("feature"), 0);
-  EXPECT_EQ(n0.getInteger("left"), 1);
-  EXPECT_EQ(n0.getInteger("right"), 2);
-  EXPECT_EQ(n0.getBoolean("default_left"), false);
-  const json::Object &n1 = *nodes[1].getAsObject();
-  EXPECT_EQ(n1.getInteger("feature"), 2);
-  EXPECT_EQ(number(n1, "threshold"), -2.5);
-  EXPECT_EQ(n1.getInteger("left"), 3);
-  EXPECT_EQ(n1.getInteger("right"), 4);
-  EXPECT_EQ(n1.getBoolean("default_left"), true);
-  EXPECT_EQ(number(*nodes[2].getAsObject(), "leaf"), 10.0);
-  EXPECT_EQ(number(*nodes[3].getAsObject(), "leaf"), 30.0);
-  EXPECT_EQ(number(*nodes[4].getAsObject(), "leaf"), 20.0);
+  EXPECT_EQ(nodes[0].feature, 0);
+  EXPECT_EQ(nodes[0].left, 1);
+  EXPECT_EQ(nodes[0].right, 2);
+  EXPECT_EQ(nodes[0].defaultLeft, 0);
+  EXPECT_EQ(nodes[1].feature, 2);
+  EXPECT_EQ(nodes[1].threshold, -2.5);
+  EXPECT_EQ(nodes[1].left, 3);
+  EXPECT_EQ(nodes[1].right, 4);
+  EXPECT_EQ(nodes[1].defaultLeft, 1);
+  expectLeaf(nodes[2], 10.0);
+  expectLeaf(nodes[3], 30.0);
+  expectLeaf(nodes[4], 20.0);
 }
 
 TEST(XGBoostImport, Options) {
@@ -795,7 +832,9 @@ TEST(XGBoostImport, NoTrees) {
   ASSERT_NE(d.getAsObject(), nullptr);
   const json::Array &trees = *descModel(d).getArray("trees");
   ASSERT_EQ(trees.size(), 1u);
-  EXPECT_EQ(number(*descNodes(d)[0].getAsObject(), "leaf"), 0.0);
+  std::vector<DescNode> nodes = descNodes(d);
+  ASSERT_EQ(nodes.size(), 1u);
+  expectLeaf(nodes[0], 0.0);
 }
 
 TEST(XGBoostImport, NotAModel) {
@@ -1075,7 +1114,10 @@ TEST(XGBoostImport, DefaultLeftAsBooleans) {
   tree0(m)["default_left"] = json::Array{true, false, false, false, false};
   json::Value d = importOk(m);
   ASSERT_NE(d.getAsObject(), nullptr);
-  EXPECT_EQ(descNodes(d)[0].getAsObject()->getBoolean("default_left"), true);
+  std::vector<DescNode> nodes = descNodes(d);
+  ASSERT_EQ(nodes.size(), 5u);
+  EXPECT_EQ(nodes[0].defaultLeft, 1);
+  EXPECT_EQ(nodes[1].defaultLeft, 0);
 }
 
 TEST(XGBoostImport, RealModelsProduceValidJSON) {
@@ -1094,6 +1136,10 @@ TEST(XGBoostImport, RealModelsProduceValidJSON) {
     ASSERT_NE(top, nullptr);
     EXPECT_EQ(top->getArray("inputs")->size(), mc.inputs.size());
     EXPECT_EQ(top->getObject("model")->getBoolean("float32"), true);
+    // Every tree in the columnar form (descNodes checks the shape).
+    const json::Array &trees = *top->getObject("model")->getArray("trees");
+    for (size_t t = 0; t < trees.size(); ++t)
+      EXPECT_FALSE(descNodes(*v, t).empty()) << "tree " << t;
   }
 }
 

@@ -15,7 +15,8 @@
 //     as XGBoost does it (ProbToMargin, in f32): logit for binary:logistic /
 //     reg:logistic, unchanged for the others (binary:logitraw included);
 //     the same value for every output;
-//   - one descriptor tree per XGBoost tree, in order, its group from
+//   - one descriptor tree per XGBoost tree, in the columnar form (one array
+//     per node field, as XGBoost stores them), in order, its group from
 //     gradient_booster.model.tree_info; nodes renumbered breadth first from
 //     the root (so children follow their parent and nodes XGBoost deleted
 //     while pruning disappear); a leaf's value is its split_conditions entry
@@ -33,6 +34,9 @@
 
 #include "specjit/Import.h"
 
+#include "DescriptorInternal.h"
+
+#include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/JSON.h"
@@ -40,8 +44,6 @@
 
 #include <cmath>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <limits>
 #include <optional>
 #include <set>
@@ -57,6 +59,11 @@ namespace specjit {
 namespace jit {
 
 namespace {
+
+/// Numbers are written as the descriptor's canonical form spells them:
+/// shortest round-trip text, exact for every f32 value (std::to_chars; the
+/// importer writes one or two per node).
+using detail::formatNumber;
 
 Error importError(const std::string &path, const std::string &msg) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(),
@@ -235,28 +242,6 @@ std::string supportedObjectives() {
   return s;
 }
 
-/// The exact double value of a float, as shortest round-trip text.
-void writeNumber(llvm::raw_ostream &os, double v) {
-  if (v == 0.0) {
-    os << (std::signbit(v) ? "-0.0" : "0.0");
-    return;
-  }
-  char buf[40];
-  for (int prec = 1; prec <= 17; ++prec) {
-    snprintf(buf, sizeof buf, "%.*g", prec, v);
-    if (std::strtod(buf, nullptr) == v)
-      break;
-  }
-  os << buf;
-}
-
-std::string numberText(double v) {
-  std::string s;
-  llvm::raw_string_ostream os(s);
-  writeNumber(os, v);
-  return s;
-}
-
 void writeString(llvm::raw_ostream &os, StringRef s) {
   json::OStream j(os);
   j.value(s);
@@ -422,6 +407,36 @@ convertTree(const json::Object &t, const std::string &path, int64_t numFeature,
   return out;
 }
 
+/// One tree in the descriptor's columnar form (docs/model-semantics.md),
+/// one line per column: node i is entry i of every column; a leaf has
+/// feature, left and right -1 and threshold and default_left 0, a split has
+/// leaf 0.
+void writeTree(llvm::raw_ostream &os, int64_t group,
+               llvm::ArrayRef<OutNode> nodes) {
+  auto column = [&](const char *key, auto &&entry) {
+    os << ",\n    \"" << key << "\": [";
+    for (size_t i = 0; i < nodes.size(); ++i) {
+      if (i)
+        os << ",";
+      entry(nodes[i]);
+    }
+    os << "]";
+  };
+  os << "{\"group\": " << group;
+  column("feature", [&](const OutNode &n) { os << (n.leaf ? -1 : n.feature); });
+  column("threshold", [&](const OutNode &n) {
+    os << (n.leaf ? "0" : formatNumber(n.threshold));
+  });
+  column("left", [&](const OutNode &n) { os << (n.leaf ? -1 : n.left); });
+  column("right", [&](const OutNode &n) { os << (n.leaf ? -1 : n.right); });
+  column("default_left",
+         [&](const OutNode &n) { os << (!n.leaf && n.defaultLeft ? 1 : 0); });
+  column("leaf", [&](const OutNode &n) {
+    os << (n.leaf ? formatNumber(n.value) : "0");
+  });
+  os << "}";
+}
+
 } // namespace
 
 Expected<std::string> importXGBoostJSON(StringRef modelJson,
@@ -535,7 +550,7 @@ Expected<std::string> importXGBoostJSON(StringRef modelJson,
   float base = static_cast<float>(*bs);
   if (obj->logitBase) {
     if (!(base > 0.0f && base < 1.0f))
-      return importError(MP + ".base_score", "base_score " + numberText(*bs) +
+      return importError(MP + ".base_score", "base_score " + formatNumber(*bs) +
                                                  " must be in (0, 1) for " +
                                                  obj->name);
     base = -std::log(1.0f / base - 1.0f);
@@ -667,12 +682,15 @@ Expected<std::string> importXGBoostJSON(StringRef modelJson,
      << numOutputs << ", \"float32\": true, \"base_score\": [";
   for (int64_t k = 0; k < numOutputs; ++k) {
     os << (k ? ", " : "");
-    writeNumber(os, base);
+    os << formatNumber(base);
   }
   os << "], \"link\": \"" << obj->link << "\",\n  \"trees\": [";
   if (trees->empty()) {
     // A model without trees predicts its base score: one tree adding 0.
-    os << "\n   {\"group\": 0, \"nodes\": [{\"leaf\": 0.0}]}";
+    OutNode zero;
+    zero.leaf = true;
+    os << "\n   ";
+    writeTree(os, 0, {zero});
   }
   for (size_t ti = 0; ti < trees->size(); ++ti) {
     std::string path = M + ".trees[" + std::to_string(ti) + "]";
@@ -688,24 +706,8 @@ Expected<std::string> importXGBoostJSON(StringRef modelJson,
     auto nodes = convertTree(*t, path, nf, categorical);
     if (!nodes)
       return nodes.takeError();
-    os << (ti ? ",\n   " : "\n   ") << "{\"group\": " << group
-       << ", \"nodes\": [";
-    for (size_t i = 0; i < nodes->size(); ++i) {
-      const OutNode &n = (*nodes)[i];
-      os << (i ? ", " : "");
-      if (n.leaf) {
-        os << "{\"leaf\": ";
-        writeNumber(os, n.value);
-        os << "}";
-      } else {
-        os << "{\"feature\": " << n.feature << ", \"threshold\": ";
-        writeNumber(os, n.threshold);
-        os << ", \"left\": " << n.left << ", \"right\": " << n.right
-           << ", \"default_left\": " << (n.defaultLeft ? "true" : "false")
-           << "}";
-      }
-    }
-    os << "]}";
+    os << (ti ? ",\n   " : "\n   ");
+    writeTree(os, group, *nodes);
   }
   os << "]},\n \"output\": {\"type\": \"" << dtypeName(opts.outputType)
      << "\", \"margin\": " << (opts.margin ? "true" : "false") << "}}\n";

@@ -11,11 +11,13 @@
 //
 // Canonical form: compact JSON, keys sorted bytewise, the top-level `name`
 // dropped, defaults written out ("steps": [], "features": every feature in
-// order, model "link", tree_ensemble "base_score"/"average"/"float32", split
-// "default_left", output "margin" and "columns"), steps exactly as the
-// pipeline family writes them, numbers as formatNumber() spells them (as
-// written: a float32 model's values are not rounded in the canonical form).
-// Trees, nodes, layers, rows and features keep their order.
+// order, model "link", tree_ensemble "base_score"/"average"/"float32",
+// output "margin" and "columns"), every tree in the columnar form whatever
+// form it was written in (writeTree: unused entries 0, default_left 1/0),
+// steps exactly as the pipeline family writes them, numbers as
+// formatNumber() spells them (as written: a float32 model's values are not
+// rounded in the canonical form). Trees, nodes, layers, rows and features
+// keep their order.
 //
 //===----------------------------------------------------------------------===//
 
@@ -26,6 +28,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <limits>
 
@@ -152,6 +155,11 @@ private:
   Error parseLinear();
   Error parseTrees();
   Error parseTree(const json::Value &v, size_t index, uint64_t &totalNodes);
+  /// The two forms of a tree's nodes (see "Tree ensembles" below).
+  Error readNodeColumns(const json::Object &tree, StringRef path,
+                        uint64_t &totalNodes, Tree &out);
+  Error readNodeObjects(const json::Value &nodes, StringRef path,
+                        uint64_t &totalNodes, Tree &out);
   Error parseMlp();
   Error parseLink();
   Error parseOutput(const json::Object &root);
@@ -259,7 +267,283 @@ Error ModelParser::parseLinear() {
 
 //===----------------------------------------------------------------------===//
 // Tree ensembles
+//
+// A tree is written in one of two forms, chosen per tree:
+//
+//   columns: {"group": g, "feature": [...], "threshold": [...],
+//             "left": [...], "right": [...], "default_left": [...],
+//             "leaf": [...]}
+//            Node i is entry i of every column (all of the same length
+//            n >= 1); it is a leaf when feature[i] is -1, and then left[i]
+//            and right[i] are -1 too. Entries a node does not use (a
+//            leaf's threshold and default_left, a split's leaf) are
+//            ignored, but must be well-formed. default_left entries are
+//            true/false or 1/0. The canonical form, and what the importers
+//            write: one JSON object per tree rather than per node, so large
+//            ensembles stay within the parser's JSON object limit.
+//   objects: {"group": g, "nodes": [{"feature", "threshold", "left",
+//             "right", "default_left"} | {"leaf"}, ...]}
+//            A node is a leaf when it has "leaf"; default_left is optional
+//            (default true) and boolean.
+//
+// The forms differ only in where a node's fields are (NodeFields) and how
+// the paths of errors are spelled (`nodes[i].left`, `left[i]`): one
+// TreeReader validates every node, from either form.
 //===----------------------------------------------------------------------===//
+
+/// The fields of a node, in the order they are checked.
+enum NodeField : uint8_t {
+  kFeature,
+  kThreshold,
+  kLeft,
+  kRight,
+  kDefaultLeft,
+  kLeaf,
+};
+constexpr size_t kNumNodeFields = 6;
+/// Their keys: member names of a node object, column names of a tree.
+constexpr StringRef kNodeFieldKeys[kNumNodeFields] = {
+    "feature", "threshold", "left", "right", "default_left", "leaf"};
+/// What each column holds, for messages.
+constexpr StringRef kColumnWhat[kNumNodeFields] = {
+    "the feature each node tests, -1 for a leaf",
+    "split values, finite numbers",
+    "left children, -1 for a leaf",
+    "right children, -1 for a leaf",
+    "where a split sends NaN: true or 1 for left, false or 0 for right",
+    "leaf values, finite numbers"};
+
+constexpr StringRef kTreesWhat =
+    "a non-empty array of trees {group, feature, threshold, left, right, "
+    "default_left, leaf} or {group, nodes}";
+
+/// Where the fields of one node are in the document: the members of
+/// nodes[i] (objects: absent members are null), or entry i of each column
+/// (columns: never null).
+struct NodeFields {
+  const json::Object *object = nullptr; ///< nodes[i]; null for columns
+  const json::Value *at[kNumNodeFields] = {};
+
+  const json::Value *operator[](NodeField f) const { return at[f]; }
+};
+
+/// Validates the nodes of one tree, in order, into a Tree: feature indices
+/// in range, finite thresholds and leaves (leaves finite in f32 under
+/// float32), children that are later nodes of the same tree, every node but
+/// the root the child of exactly one split. The one code path of both
+/// forms: only paths, the leaf test, the feature's "-1 for a leaf" and the
+/// 0/1 spelling of default_left depend on the form.
+class TreeReader {
+public:
+  TreeReader(const ModelSpec &spec, std::string treePath, bool columns,
+             size_t numNodes, Tree &tree)
+      : spec(spec), treePath(std::move(treePath)), columns(columns),
+        n(numNodes), tree(tree), parent(numNodes, -1) {
+    tree.nodes.resize(numNodes);
+  }
+
+  /// Reads node i; nodes are read in order 0, 1, ..., n-1.
+  Error readNode(size_t i, const NodeFields &f);
+
+private:
+  const ModelSpec &spec;
+  std::string treePath; ///< "model.trees[3]"
+  bool columns;         ///< the columnar form
+  size_t n;
+  Tree &tree;
+  /// parent[i]: the node whose child node i is (-1: none yet). Children
+  /// come after their parent, so when node i is read its parent was read
+  /// before.
+  std::vector<int32_t> parent;
+
+  // Paths and messages are built only on the way to an error: readNode runs
+  // once per node.
+
+  /// `model.trees[t].nodes[i].key` or `model.trees[t].key[i]`.
+  std::string fieldPath(size_t i, NodeField field) const {
+    StringRef key = kNodeFieldKeys[field];
+    return columns ? indexPath(keyPath(treePath, key), i)
+                   : keyPath(nodePath(i), key);
+  }
+  /// The element that stands for node i as a whole: nodes[i], or its
+  /// feature entry (the one that says what the node is).
+  std::string nodePath(size_t i) const {
+    return columns ? fieldPath(i, kFeature)
+                   : indexPath(keyPath(treePath, "nodes"), i);
+  }
+  std::string childWhat(size_t i) const {
+    if (i + 1 >= n)
+      return "the index of a later node of this tree (there is none: the "
+             "last node must be a leaf)";
+    return "the index of a later node of this tree (" + std::to_string(i + 1) +
+           ".." + std::to_string(n - 1) + ")";
+  }
+  /// The error for a member missing from a node object (the columnar form
+  /// has every field).
+  Error missing(const NodeFields &f, size_t i, NodeField field,
+                StringRef what) const {
+    assert(f.object && "columns have every field");
+    const json::Value *absent;
+    return requireKey(*f.object, nodePath(i), kNodeFieldKeys[field], what,
+                      absent);
+  }
+  /// A finite number (the leaf's value, or an ignored entry).
+  Error checkFinite(size_t i, NodeField field, const json::Value &v,
+                    double &out) const {
+    std::optional<double> d = v.getAsNumber();
+    if (!d || !std::isfinite(*d))
+      return expected(fieldPath(i, field), "a finite number", v);
+    out = *d;
+    return Error::success();
+  }
+  Error readSplitFeature(size_t i, const NodeFields &f, TreeNode &node) const;
+  Error readChild(size_t i, const NodeFields &f, NodeField side,
+                  TreeNode &node);
+  Error readDefaultLeft(size_t i, const json::Value &v, bool &out) const;
+};
+
+Error TreeReader::readNode(size_t i, const NodeFields &f) {
+  if (i > 0 && parent[i] < 0)
+    return failAt(nodePath(i),
+                  "node " + Twine(i) +
+                      " is not reachable from the root (no split node names "
+                      "it as a child)");
+  bool isLeaf = f.object ? f[kLeaf] != nullptr
+                         : asInt64(*f[kFeature]) == std::optional<int64_t>(-1);
+  if (f.object) {
+    static constexpr StringRef kLeafKeys[] = {"leaf"};
+    static constexpr StringRef kSplitKeys[] = {"feature", "threshold", "left",
+                                               "right", "default_left"};
+    ArrayRef<StringRef> allowed = isLeaf ? ArrayRef<StringRef>(kLeafKeys)
+                                         : ArrayRef<StringRef>(kSplitKeys);
+    for (const auto &kv : *f.object)
+      if (!llvm::is_contained(allowed, StringRef(kv.first)))
+        return checkKeys(*f.object, nodePath(i), allowed,
+                         isLeaf ? "a leaf node" : "a split node");
+  }
+  TreeNode &node = tree.nodes[i];
+  if (isLeaf) {
+    // A leaf's other fields exist only as column entries: checked, unused.
+    double unusedNumber;
+    bool unusedBool;
+    if (f[kThreshold])
+      if (Error e = checkFinite(i, kThreshold, *f[kThreshold], unusedNumber))
+        return e;
+    for (NodeField side : {kLeft, kRight})
+      if (f[side] && asInt64(*f[side]) != std::optional<int64_t>(-1))
+        return expected(fieldPath(i, side),
+                        "-1 (node " + Twine(i) +
+                            " is a leaf: its feature is -1)",
+                        *f[side]);
+    if (f[kDefaultLeft])
+      if (Error e = readDefaultLeft(i, *f[kDefaultLeft], unusedBool))
+        return e;
+    if (Error e = checkFinite(i, kLeaf, *f[kLeaf], node.leaf))
+      return e;
+    if (spec.float32 && !finiteInF32(node.leaf))
+      return failAt(fieldPath(i, kLeaf),
+                    formatNumber(node.leaf) +
+                        " is not finite in f32 (the model is float32)");
+    return Error::success();
+  }
+  if (Error e = readSplitFeature(i, f, node))
+    return e;
+  if (!f[kThreshold])
+    return missing(f, i, kThreshold, "a finite number");
+  if (Error e = checkFinite(i, kThreshold, *f[kThreshold], node.threshold))
+    return e;
+  for (NodeField side : {kLeft, kRight})
+    if (Error e = readChild(i, f, side, node))
+      return e;
+  if (f[kDefaultLeft]) // optional in a node object: default true
+    if (Error e = readDefaultLeft(i, *f[kDefaultLeft], node.defaultLeft))
+      return e;
+  // A split's leaf exists only as a column entry: checked, unused.
+  double unused;
+  if (f[kLeaf])
+    return checkFinite(i, kLeaf, *f[kLeaf], unused);
+  return Error::success();
+}
+
+Error TreeReader::readSplitFeature(size_t i, const NodeFields &f,
+                                   TreeNode &node) const {
+  const json::Value *v = f[kFeature];
+  if (!v)
+    return missing(f, i, kFeature,
+                   "a split node's feature index, or 'leaf' for a leaf");
+  std::optional<int64_t> feature = asInt64(*v);
+  if (!feature || *feature < 0)
+    return expected(fieldPath(i, kFeature),
+                    columns ? "a feature index (an integer >= 0), or -1 for "
+                              "a leaf"
+                            : "a feature index (an integer >= 0)",
+                    *v);
+  if (*feature >= spec.numFeatures)
+    return failAt(fieldPath(i, kFeature),
+                  "feature " + Twine(*feature) +
+                      " out of range (the model has " +
+                      countOf(spec.numFeatures, "feature", "features") + ")");
+  node.feature = static_cast<int32_t>(*feature);
+  return Error::success();
+}
+
+Error TreeReader::readChild(size_t i, const NodeFields &f, NodeField side,
+                            TreeNode &node) {
+  const json::Value *v = f[side];
+  if (!v)
+    return missing(f, i, side, childWhat(i));
+  std::optional<int64_t> child = asInt64(*v);
+  if (!child)
+    return expected(fieldPath(i, side), childWhat(i), *v);
+  if (*child < 0 || static_cast<uint64_t>(*child) >= n)
+    return failAt(fieldPath(i, side), "child " + Twine(*child) +
+                                          " out of range (the tree has " +
+                                          countOf(n, "node", "nodes") + ")");
+  if (static_cast<uint64_t>(*child) <= i)
+    return failAt(fieldPath(i, side),
+                  "child " + Twine(*child) +
+                      " is not after this node (children are later nodes of "
+                      "the same tree, so there are no cycles)");
+  int32_t c = static_cast<int32_t>(*child);
+  if (int32_t p = parent[c]; p >= 0) {
+    // The element that made it a child: nodes[p], or the left/right entry
+    // of p naming it (a column node has no element of its own).
+    std::string by =
+        columns ? fieldPath(p, tree.nodes[p].left == c ? kLeft : kRight)
+                : nodePath(p);
+    return failAt(fieldPath(i, side),
+                  "node " + Twine(c) + " is already a child of " + by +
+                      " (every node is reached once: no shared subtrees)");
+  }
+  parent[c] = static_cast<int32_t>(i);
+  (side == kLeft ? node.left : node.right) = c;
+  return Error::success();
+}
+
+Error TreeReader::readDefaultLeft(size_t i, const json::Value &v,
+                                  bool &out) const {
+  if (std::optional<bool> b = v.getAsBoolean()) {
+    out = *b;
+    return Error::success();
+  }
+  // Columns also take 0 and 1, the canonical spelling.
+  std::optional<int64_t> k = columns ? asInt64(v) : std::nullopt;
+  if (k && (*k == 0 || *k == 1)) {
+    out = *k == 1;
+    return Error::success();
+  }
+  return expected(fieldPath(i, kDefaultLeft),
+                  columns ? "true, false, 1 or 0" : "true or false", v);
+}
+
+/// Counts n more nodes against the model's limit.
+Error takeNodes(StringRef path, size_t n, uint64_t &totalNodes) {
+  if (n > kMaxTreeNodes - totalNodes)
+    return failAt(path, "more than " + Twine(kMaxTreeNodes) +
+                            " tree nodes in all (the limit)");
+  totalNodes += n;
+  return Error::success();
+}
 
 Error ModelParser::parseTrees() {
   if (Error e = checkKeys(*model, "model",
@@ -296,13 +580,11 @@ Error ModelParser::parseTrees() {
     spec.baseScore.assign(spec.numOutputs, 0.0);
   }
 
-  if (Error e = requireKey(*model, "model", "trees",
-                           "a non-empty array of trees {group, nodes}", v))
+  if (Error e = requireKey(*model, "model", "trees", kTreesWhat, v))
     return e;
   const json::Array *trees = v->getAsArray();
   if (!trees || trees->empty())
-    return expected("model.trees", "a non-empty array of trees {group, nodes}",
-                    *v);
+    return expected("model.trees", kTreesWhat, *v);
   if (trees->size() > kMaxTreeNodes)
     return failAt("model.trees", Twine(trees->size()) +
                                      " trees, more than the limit of " +
@@ -331,8 +613,15 @@ Error ModelParser::parseTree(const json::Value &v, size_t index,
   std::string path = indexPath("model.trees", index);
   const json::Object *o = v.getAsObject();
   if (!o)
-    return expected(path, "a tree object {\"group\", \"nodes\"}", v);
-  if (Error e = checkKeys(*o, path, {"group", "nodes"}, "a tree"))
+    return expected(path,
+                    "a tree object {\"group\", \"feature\", \"threshold\", "
+                    "\"left\", \"right\", \"default_left\", \"leaf\"} or "
+                    "{\"group\", \"nodes\"}",
+                    v);
+  static constexpr StringRef kTreeKeys[] = {"group",        "nodes", "feature",
+                                            "threshold",    "left",  "right",
+                                            "default_left", "leaf"};
+  if (Error e = checkKeys(*o, path, kTreeKeys, "a tree"))
     return e;
   Tree tree;
   const json::Value *g;
@@ -351,133 +640,95 @@ Error ModelParser::parseTree(const json::Value &v, size_t index,
                                  ", num_outputs)");
   tree.group = static_cast<int32_t>(*group);
 
-  const json::Value *nv;
-  if (Error e = requireKey(*o, path, "nodes",
-                           "a non-empty array of nodes, the root first", nv))
+  // The form: the columns or `nodes`, not both, not neither.
+  const StringRef *column =
+      llvm::find_if(kNodeFieldKeys, [&](StringRef k) { return o->get(k); });
+  bool hasColumns = column != std::end(kNodeFieldKeys);
+  const json::Value *nodes = o->get("nodes");
+  if (nodes && hasColumns)
+    return failAt(path, "both 'nodes' and the column " + quoted(*column) +
+                            ": a tree is either columns (feature, threshold, "
+                            "left, right, default_left, leaf) or an array of "
+                            "node objects (nodes), not both");
+  if (!nodes && !hasColumns)
+    return failAt(path, "missing the nodes: the columns 'feature', "
+                        "'threshold', 'left', 'right', 'default_left', "
+                        "'leaf' (one entry per node), or 'nodes' (an array "
+                        "of node objects)");
+  if (Error e = nodes ? readNodeObjects(*nodes, path, totalNodes, tree)
+                      : readNodeColumns(*o, path, totalNodes, tree))
     return e;
-  std::string nodesPath = keyPath(path, "nodes");
-  const json::Array *nodes = nv->getAsArray();
-  if (!nodes || nodes->empty())
-    return expected(nodesPath, "a non-empty array of nodes, the root first",
-                    *nv);
-  if (nodes->size() > kMaxTreeNodes - totalNodes)
-    return failAt(nodesPath, "more than " + Twine(kMaxTreeNodes) +
-                                 " tree nodes in all (the limit)");
-  totalNodes += nodes->size();
-  const size_t n = nodes->size();
-  tree.nodes.resize(n);
-  // parent[i]: the node whose child node i is (-1: none yet). Children come
-  // after their parent, so when node i is read its parent was read before.
-  std::vector<int32_t> parent(n, -1);
-  // Paths and messages are built only on the way to an error: this loop
-  // runs once per node.
-  auto nodePath = [&](size_t i) { return indexPath(nodesPath, i); };
-  auto childWhat = [&](size_t i) {
-    if (i + 1 >= n)
-      return std::string("the index of a later node of this tree (there is "
-                         "none: the last node must be a leaf)");
-    return "the index of a later node of this tree (" +
-           std::to_string(i + 1) + ".." + std::to_string(n - 1) + ")";
-  };
-  static constexpr StringRef kLeafKeys[] = {"leaf"};
-  static constexpr StringRef kSplitKeys[] = {"feature", "threshold", "left",
-                                             "right", "default_left"};
-  auto onlyKeys = [](const json::Object &o, ArrayRef<StringRef> allowed) {
-    for (const auto &kv : o)
-      if (!llvm::is_contained(allowed, StringRef(kv.first)))
-        return false;
-    return true;
-  };
+  spec.trees.push_back(std::move(tree));
+  return Error::success();
+}
+
+Error ModelParser::readNodeColumns(const json::Object &o, StringRef path,
+                                   uint64_t &totalNodes, Tree &tree) {
+  // Every column is an array of the same length n >= 1: feature's.
+  const json::Array *columns[kNumNodeFields];
+  std::string featurePath = keyPath(path, kNodeFieldKeys[kFeature]);
+  for (size_t k = 0; k < kNumNodeFields; ++k) {
+    StringRef key = kNodeFieldKeys[k];
+    auto what = [&] {
+      return (k == kFeature ? "a non-empty array, one entry per node ("
+                            : "an array, one entry per node (") +
+             kColumnWhat[k].str() + ")";
+    };
+    // Not requireKey(): its "a misspelling?" hint would take `left` for
+    // `leaf`; misspelt keys are unknown keys, reported before this.
+    const json::Value *v = o.get(key);
+    if (!v)
+      return failAt(path,
+                    "missing the column " + quoted(key) + " (" + what() + ")");
+    const json::Array *a = v->getAsArray();
+    if (!a || (k == kFeature && a->empty()))
+      return expected(keyPath(path, key), what(), *v);
+    if (k == kFeature) {
+      if (Error e = takeNodes(featurePath, a->size(), totalNodes))
+        return e;
+    } else if (a->size() != columns[kFeature]->size()) {
+      return failAt(keyPath(path, key),
+                    countOf(a->size(), "entry", "entries") + ", expected " +
+                        Twine(columns[kFeature]->size()) + " (the length of " +
+                        featurePath + ")");
+    }
+    columns[k] = a;
+  }
+  const size_t n = columns[kFeature]->size();
+  TreeReader reader(spec, path.str(), /*columns=*/true, n, tree);
+  NodeFields f;
   for (size_t i = 0; i < n; ++i) {
-    const json::Object *no = (*nodes)[i].getAsObject();
-    if (!no)
-      return expected(nodePath(i),
+    for (size_t k = 0; k < kNumNodeFields; ++k)
+      f.at[k] = &(*columns[k])[i];
+    if (Error e = reader.readNode(i, f))
+      return e;
+  }
+  return Error::success();
+}
+
+Error ModelParser::readNodeObjects(const json::Value &v, StringRef path,
+                                   uint64_t &totalNodes, Tree &tree) {
+  std::string nodesPath = keyPath(path, "nodes");
+  const json::Array *nodes = v.getAsArray();
+  if (!nodes || nodes->empty())
+    return expected(nodesPath, "a non-empty array of nodes, the root first", v);
+  if (Error e = takeNodes(nodesPath, nodes->size(), totalNodes))
+    return e;
+  const size_t n = nodes->size();
+  TreeReader reader(spec, path.str(), /*columns=*/false, n, tree);
+  for (size_t i = 0; i < n; ++i) {
+    NodeFields f;
+    f.object = (*nodes)[i].getAsObject();
+    if (!f.object)
+      return expected(indexPath(nodesPath, i),
                       "a split node {\"feature\", \"threshold\", \"left\", "
                       "\"right\"} or a leaf {\"leaf\"}",
                       (*nodes)[i]);
-    if (i > 0 && parent[i] < 0)
-      return failAt(nodePath(i),
-                    "node " + Twine(i) +
-                        " is not reachable from the root (no split node "
-                        "names it as a child)");
-    TreeNode &node = tree.nodes[i];
-    if (const json::Value *leaf = no->get("leaf")) {
-      if (!onlyKeys(*no, kLeafKeys))
-        return checkKeys(*no, nodePath(i), kLeafKeys, "a leaf node");
-      std::optional<double> d = leaf->getAsNumber();
-      if (!d || !std::isfinite(*d))
-        return expected(keyPath(nodePath(i), "leaf"), "a finite number",
-                        *leaf);
-      node.leaf = *d;
-      if (spec.float32 && !finiteInF32(node.leaf))
-        return failAt(keyPath(nodePath(i), "leaf"),
-                      formatNumber(node.leaf) +
-                          " is not finite in f32 (the model is float32)");
-      continue;
-    }
-    if (!onlyKeys(*no, kSplitKeys))
-      return checkKeys(*no, nodePath(i), kSplitKeys, "a split node");
-    const json::Value *f = no->get("feature");
-    if (!f)
-      return requireKey(*no, nodePath(i), "feature",
-                        "a split node's feature index, or 'leaf' for a leaf",
-                        f);
-    std::optional<int64_t> feature = asInt64(*f);
-    if (!feature || *feature < 0)
-      return expected(keyPath(nodePath(i), "feature"),
-                      "a feature index (an integer >= 0)", *f);
-    if (*feature >= spec.numFeatures)
-      return failAt(keyPath(nodePath(i), "feature"),
-                    "feature " + Twine(*feature) +
-                        " out of range (the model has " +
-                        countOf(spec.numFeatures, "feature", "features") +
-                        ")");
-    node.feature = static_cast<int32_t>(*feature);
-    f = no->get("threshold");
-    if (!f)
-      return requireKey(*no, nodePath(i), "threshold", "a finite number", f);
-    std::optional<double> threshold = f->getAsNumber();
-    if (!threshold || !std::isfinite(*threshold))
-      return expected(keyPath(nodePath(i), "threshold"), "a finite number",
-                      *f);
-    node.threshold = *threshold;
-    for (bool isLeft : {true, false}) {
-      StringRef key = isLeft ? "left" : "right";
-      f = no->get(key);
-      if (!f)
-        return requireKey(*no, nodePath(i), key, childWhat(i), f);
-      std::optional<int64_t> child = asInt64(*f);
-      if (!child)
-        return expected(keyPath(nodePath(i), key), childWhat(i), *f);
-      if (*child < 0 || static_cast<uint64_t>(*child) >= n)
-        return failAt(keyPath(nodePath(i), key),
-                      "child " + Twine(*child) +
-                          " out of range (the tree has " +
-                          countOf(n, "node", "nodes") + ")");
-      if (static_cast<uint64_t>(*child) <= i)
-        return failAt(keyPath(nodePath(i), key),
-                      "child " + Twine(*child) +
-                          " is not after this node (children are later "
-                          "nodes of the same tree, so there are no cycles)");
-      int32_t &p = parent[*child];
-      if (p >= 0)
-        return failAt(keyPath(nodePath(i), key),
-                      "node " + Twine(*child) + " is already a child of " +
-                          nodePath(p) +
-                          " (every node is reached once: no shared "
-                          "subtrees)");
-      p = static_cast<int32_t>(i);
-      (isLeft ? node.left : node.right) = static_cast<int32_t>(*child);
-    }
-    if (const json::Value *d = no->get("default_left")) {
-      std::optional<bool> b = d->getAsBoolean();
-      if (!b)
-        return readBool(*d, keyPath(nodePath(i), "default_left"),
-                        node.defaultLeft);
-      node.defaultLeft = *b;
-    }
+    for (size_t k = 0; k < kNumNodeFields; ++k)
+      f.at[k] = f.object->get(kNodeFieldKeys[k]);
+    if (Error e = reader.readNode(i, f))
+      return e;
   }
-  spec.trees.push_back(std::move(tree));
   return Error::success();
 }
 
@@ -677,6 +928,41 @@ void matrix(json::OStream &j, ArrayRef<double> values, size_t cols) {
   });
 }
 
+/// A tree in the columnar form, keys sorted. Entries a node does not use
+/// are written as 0 (a leaf's threshold and default_left, a split's leaf),
+/// a leaf's feature, left and right as -1, default_left as 1/0: the text
+/// depends only on what the tree computes.
+void writeTree(json::OStream &j, const Tree &tree) {
+  auto column = [&](StringRef key, auto &&entry) {
+    j.attributeArray(key, [&] {
+      for (const TreeNode &node : tree.nodes)
+        entry(node.feature >= 0, node);
+    });
+  };
+  auto integer = [&](int64_t v) { j.value(v); };
+  j.object([&] {
+    column("default_left", [&](bool split, const TreeNode &node) {
+      integer(split && node.defaultLeft ? 1 : 0);
+    });
+    column("feature", [&](bool split, const TreeNode &node) {
+      integer(split ? node.feature : -1);
+    });
+    j.attribute("group", static_cast<int64_t>(tree.group));
+    column("leaf", [&](bool split, const TreeNode &node) {
+      j.rawValue(split ? "0" : formatNumber(node.leaf));
+    });
+    column("left", [&](bool split, const TreeNode &node) {
+      integer(split ? node.left : -1);
+    });
+    column("right", [&](bool split, const TreeNode &node) {
+      integer(split ? node.right : -1);
+    });
+    column("threshold", [&](bool split, const TreeNode &node) {
+      j.rawValue(split ? formatNumber(node.threshold) : "0");
+    });
+  });
+}
+
 std::string canonicalText(const ModelSpec &spec) {
   std::string out;
   llvm::raw_string_ostream os(out);
@@ -713,24 +999,7 @@ std::string canonicalText(const ModelSpec &spec) {
           j.attribute("num_outputs", static_cast<int64_t>(spec.numOutputs));
           j.attributeArray("trees", [&] {
             for (const Tree &tree : spec.trees)
-              j.object([&] {
-                j.attribute("group", static_cast<int64_t>(tree.group));
-                j.attributeArray("nodes", [&] {
-                  for (const TreeNode &node : tree.nodes)
-                    j.object([&] {
-                      if (node.feature < 0) {
-                        numberAttr(j, "leaf", node.leaf);
-                        return;
-                      }
-                      j.attribute("default_left", node.defaultLeft);
-                      j.attribute("feature",
-                                  static_cast<int64_t>(node.feature));
-                      j.attribute("left", static_cast<int64_t>(node.left));
-                      j.attribute("right", static_cast<int64_t>(node.right));
-                      numberAttr(j, "threshold", node.threshold);
-                    });
-                });
-              });
+              writeTree(j, tree);
           });
           j.attribute("type", modelTypeName(spec.type));
           break;

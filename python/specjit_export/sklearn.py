@@ -570,32 +570,42 @@ def _regression_columns(n_outputs):
     return ["prediction_%d" % k for k in range(n_outputs)]
 
 
-def _tree_nodes(tree, leaf_fn):
-    """Nodes of a fitted sklearn `Tree` in preorder (children after their
-    parent), leaves from leaf_fn(node_id)."""
+# The columns of a descriptor tree, in the order _tree fills a node's row.
+_TREE_COLUMNS = ("feature", "threshold", "left", "right", "default_left",
+                 "leaf")
+
+
+def _tree(group, tree, leaf_fn):
+    """A fitted sklearn `Tree` as a descriptor tree of `group` in the
+    columnar form (docs/model-semantics.md): node i is entry i of every
+    column, nodes in preorder (children after their parent), leaves from
+    leaf_fn(node_id). A leaf has feature, left and right -1 and threshold
+    and default_left 0; a split has leaf 0."""
     left, right = tree.children_left, tree.children_right
     feat, thr = tree.feature, tree.threshold
     mgl = getattr(tree, "missing_go_to_left", None)  # scikit-learn >= 1.3
-    nodes = []
+    out = {"group": group}
+    out.update((key, []) for key in _TREE_COLUMNS)
+    cols = [out[key] for key in _TREE_COLUMNS]
 
     # Iterative preorder to avoid Python's recursion limit on deep trees.
     stack = [(0, None, None)]
     while stack:
         i, parent, side = stack.pop()
-        pos = len(nodes)
+        pos = len(out["feature"])
         if parent is not None:
-            nodes[parent][side] = pos
+            out[side][parent] = pos
         if left[i] == -1:
-            nodes.append({"leaf": leaf_fn(i)})
-            continue
-        nodes.append({"feature": int(feat[i]),
-                      "threshold": split_threshold(thr[i]),
-                      "left": -1, "right": -1,
-                      "default_left": bool(mgl[i]) if mgl is not None
-                      else True})
-        stack.append((right[i], pos, "right"))
-        stack.append((left[i], pos, "left"))
-    return nodes
+            row = (-1, 0, -1, -1, 0, leaf_fn(i))
+        else:
+            default_left = bool(mgl[i]) if mgl is not None else True
+            row = (int(feat[i]), split_threshold(thr[i]), -1, -1,
+                   int(default_left), 0)
+            stack.append((right[i], pos, "right"))
+            stack.append((left[i], pos, "left"))
+        for col, v in zip(cols, row):
+            col.append(v)
+    return out
 
 
 def _classifier_tree_groups(tree, n_classes):
@@ -609,9 +619,8 @@ def _classifier_tree_groups(tree, n_classes):
     norm = v.sum(axis=1)
     norm[norm == 0.0] = 1.0
     proba = v / norm[:, None]
-    return [{"group": k, "nodes": _tree_nodes(
-        tree, lambda i, k=k: _num(proba[i, k], "leaf value"))}
-        for k in range(n_classes)]
+    return [_tree(k, tree, lambda i, k=k: _num(proba[i, k], "leaf value"))
+            for k in range(n_classes)]
 
 
 def _regressor_tree_groups(tree, scale=None):
@@ -621,8 +630,8 @@ def _regressor_tree_groups(tree, scale=None):
         vk = value[:, k, 0].astype(np.float64)
         if scale is not None:
             vk = scale * vk
-        out.append({"group": k, "nodes": _tree_nodes(
-            tree, lambda i, vk=vk: _num(vk[i], "leaf value"))})
+        out.append(_tree(k, tree,
+                         lambda i, vk=vk: _num(vk[i], "leaf value")))
     return out
 
 
@@ -717,8 +726,8 @@ def _gb_model(est, n_features, classifier, margin):
             v = lr * np.asarray(tree.value)[:, 0, 0].astype(np.float64)
             if factor is not None:
                 v = factor * v
-            trees.append({"group": k, "nodes": _tree_nodes(
-                tree, lambda j, v=v: _num(v[j], "leaf value"))})
+            trees.append(_tree(k, tree,
+                               lambda j, v=v: _num(v[j], "leaf value")))
     return ({"type": "tree_ensemble", "num_outputs": K, "base_score": base,
              "average": False, "link": link, "trees": trees}, columns)
 

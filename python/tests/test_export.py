@@ -226,15 +226,40 @@ def _dot_rows(W, b, X):
     return out
 
 
-def _walk(nodes, X, f32):
-    n = len(nodes)
-    is_leaf = np.array(["leaf" in nd for nd in nodes])
-    feat = np.array([nd.get("feature", 0) for nd in nodes])
-    thr = np.array([nd.get("threshold", 0.0) for nd in nodes])
-    left = np.array([nd.get("left", 0) for nd in nodes])
-    right = np.array([nd.get("right", 0) for nd in nodes])
-    dleft = np.array([nd.get("default_left", True) for nd in nodes])
-    leaf = np.array([nd.get("leaf", 0.0) for nd in nodes])
+_TREE_COLUMNS = ("feature", "threshold", "left", "right", "default_left",
+                 "leaf")
+
+
+def _tree_columns(tree):
+    """A descriptor tree in the columnar form, from either form: node i is
+    entry i of every column, a leaf when its feature is -1."""
+    if "nodes" in tree:
+        nodes = tree["nodes"]
+        return {"feature": [nd.get("feature", -1) for nd in nodes],
+                "threshold": [nd.get("threshold", 0.0) for nd in nodes],
+                "left": [nd.get("left", -1) for nd in nodes],
+                "right": [nd.get("right", -1) for nd in nodes],
+                "default_left": [nd.get("default_left", True)
+                                 for nd in nodes],
+                "leaf": [nd.get("leaf", 0.0) for nd in nodes]}
+    n = len(tree["feature"])
+    for key in _TREE_COLUMNS:
+        if len(tree[key]) != n:
+            raise SemanticsError("column %s has %d entries, feature %d" %
+                                 (key, len(tree[key]), n))
+    return {key: tree[key] for key in _TREE_COLUMNS}
+
+
+def _walk(cols, X, f32):
+    n = len(cols["feature"])
+    feat = np.array(cols["feature"])
+    is_leaf = feat == -1
+    feat = np.where(is_leaf, 0, feat)
+    thr = np.array(cols["threshold"], dtype=np.float64)
+    left = np.array(cols["left"])
+    right = np.array(cols["right"])
+    dleft = np.array([bool(d) for d in cols["default_left"]])
+    leaf = np.array(cols["leaf"], dtype=np.float64)
     if f32:
         thr = thr.astype(np.float32)
         leaf = leaf.astype(np.float32)
@@ -250,14 +275,21 @@ def _walk(nodes, X, f32):
     return leaf[pos]
 
 
-def _check_tree(nodes):
-    seen = [0] * len(nodes)
+def _check_tree(cols, n_features):
+    n = len(cols["feature"])
+    seen = [0] * n
     seen[0] = 1
-    for i, nd in enumerate(nodes):
-        if "leaf" in nd:
+    for i in range(n):
+        f, children = cols["feature"][i], (cols["left"][i], cols["right"][i])
+        if f == -1:
+            if children != (-1, -1):
+                raise SemanticsError("leaf %d has children %r" %
+                                     (i, children))
             continue
-        for ch in (nd["left"], nd["right"]):
-            if not i < ch < len(nodes):
+        if not 0 <= f < n_features:
+            raise SemanticsError("feature index %d out of range" % f)
+        for ch in children:
+            if not i < ch < n:
                 raise SemanticsError("child %d of node %d is not a later "
                                      "node" % (ch, i))
             seen[ch] += 1
@@ -295,13 +327,10 @@ def _margins(model, X):
         sums = [None] * K
         counts = [0] * K
         for tree in model["trees"]:
-            _check_tree(tree["nodes"])
-            for nd in tree["nodes"]:
-                if "leaf" not in nd and not 0 <= nd["feature"] < X.shape[1]:
-                    raise SemanticsError("feature index %d out of range" %
-                                         nd["feature"])
+            cols = _tree_columns(tree)
+            _check_tree(cols, X.shape[1])
             g = tree["group"]
-            v = _walk(tree["nodes"], Xw, f32)
+            v = _walk(cols, Xw, f32)
             counts[g] += 1
             if model.get("average", False) or sums[g] is not None:
                 sums[g] = v if sums[g] is None else sums[g] + v
@@ -661,14 +690,16 @@ class TreeTest(Base):
                                     random_state=0).fit(X, y)
         d = export(est)
         for tree in d["model"]["trees"]:
-            _check_tree(tree["nodes"])
-            for nd in tree["nodes"]:
-                if "leaf" in nd:
-                    self.assertEqual(set(nd), {"leaf"})
+            # The columnar form, unused entries 0, default_left 1/0.
+            self.assertEqual(set(tree), {"group"} | set(_TREE_COLUMNS))
+            _check_tree(_tree_columns(tree), X.shape[1])
+            for i, f in enumerate(tree["feature"]):
+                if f == -1:
+                    self.assertEqual([tree[k][i] for k in _TREE_COLUMNS[:5]],
+                                     [-1, 0, -1, -1, 0])
                 else:
-                    self.assertEqual(set(nd), {"feature", "threshold", "left",
-                                               "right", "default_left"})
-                    self.assertTrue(nd["default_left"])
+                    self.assertEqual(tree["leaf"][i], 0)
+                    self.assertEqual(tree["default_left"][i], 1)
 
     def test_stump(self):
         from sklearn.tree import DecisionTreeRegressor
@@ -676,8 +707,10 @@ class TreeTest(Base):
         y = np.arange(10.0)
         est = DecisionTreeRegressor().fit(X, y)
         d = self.check(est, X, exact=True)
-        self.assertEqual(d["model"]["trees"][0]["nodes"],
-                         [{"leaf": 4.5}])
+        self.assertEqual(d["model"]["trees"][0],
+                         {"group": 0, "feature": [-1], "threshold": [0],
+                          "left": [-1], "right": [-1], "default_left": [0],
+                          "leaf": [4.5]})
 
 
 class LinearTest(Base):

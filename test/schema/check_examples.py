@@ -8,7 +8,9 @@ Checks, with jsonschema's Draft202012Validator:
   - every examples/*.json descriptor against schemas/<kind>.schema.json;
   - the `descriptor` of every test/data/reference/*.json against the same;
   - negative cases: descriptors the schema must reject (unknown keys, empty
-    categories, ...).
+    categories, ...);
+  - both forms of a model tree (columns, node objects), and trees the model
+    schema must reject.
 
 Exits 0 when everything passes, 1 with one line per failure otherwise (2 when
 the tool itself cannot run, e.g. jsonschema is missing).
@@ -266,6 +268,64 @@ class Checker:
             else:
                 self.ok("negative check: %s rejected" % name)
 
+    def check_model_trees(self):
+        """Both forms of a tree validate, alone or mixed in one model; the
+        model schema rejects trees with both forms or neither, and malformed
+        columns."""
+        if "model" not in self.validators:
+            return
+        validator = self.validators["model"]
+
+        def doc(*trees):
+            return {"specjit": 1, "kind": "model",
+                    "inputs": [{"name": "x", "type": "f64"}],
+                    "model": {"type": "tree_ensemble", "num_outputs": 1,
+                              "trees": list(trees)},
+                    "output": {"type": "f64"}}
+
+        columns = {"group": 0, "feature": [0, -1, -1],
+                   "threshold": [0.5, 0, 0], "left": [1, -1, -1],
+                   "right": [2, -1, -1], "default_left": [1, 0, 0],
+                   "leaf": [0, -1, 1]}
+        nodes = {"group": 0,
+                 "nodes": [{"feature": 0, "threshold": 0.5, "left": 1,
+                            "right": 2}, {"leaf": -1}, {"leaf": 1}]}
+        good = [
+            ("columns", doc(columns)),
+            ("node objects", doc(nodes)),
+            ("both forms in one model", doc(columns, nodes)),
+            ("default_left as booleans",
+             doc(dict(columns, default_left=[True, False, False]))),
+        ]
+        bad = [
+            ("a tree with nodes and columns",
+             doc(dict(columns, nodes=nodes["nodes"]))),
+            ("a tree with neither form", doc({"group": 0})),
+            ("a tree missing a column",
+             doc({k: v for k, v in columns.items() if k != "leaf"})),
+            ("an empty feature column", doc(dict(columns, feature=[]))),
+            ("a feature below -1", doc(dict(columns, feature=[-2, -1, -1]))),
+            ("default_left 2", doc(dict(columns, default_left=[2, 0, 0]))),
+            ("a string threshold",
+             doc(dict(columns, threshold=["0.5", 0, 0]))),
+            ("an unknown key next to the columns",
+             doc(dict(columns, weight=1))),
+        ]
+        for name, d in good:
+            errors = list(validator.iter_errors(d))
+            if errors:
+                self.fail("model tree check %r" % name, "rejected: %s" %
+                          best_message(errors[0]))
+            else:
+                self.ok("model tree check: %s accepted" % name)
+        for name, d in bad:
+            if not list(validator.iter_errors(d)):
+                self.fail("model tree check %r" % name,
+                          "the schema accepts a descriptor it must reject: "
+                          "%s" % json.dumps(d, sort_keys=True))
+            else:
+                self.ok("model tree check: %s rejected" % name)
+
 
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -278,6 +338,7 @@ def main(argv):
     c.check_examples()
     c.check_reference()
     c.check_negative()
+    c.check_model_trees()
     if c.failures:
         for f in c.failures:
             print("FAIL %s" % f, file=sys.stderr)
