@@ -3,6 +3,11 @@
 
 Usage (after scripts/build.sh):
     /usr/bin/python3 bench/run_benchmarks.py [--build build] [--out docs/benchmarks.md]
+    /usr/bin/python3 bench/run_benchmarks.py --only trees [--tree-models 100x6,100x8]
+
+--only trees regenerates just the tree-ensemble section (bench/tree_grid.py)
+and splices it into the existing --out file, leaving the other sections as
+they are.
 
 Everything reported is a ratio measured side by side in one process run:
 the machines are shared and noisy, so lone absolute times mean little.
@@ -83,6 +88,50 @@ def families_bench(build):
     return rows
 
 
+def tree_section(args):
+    """The tree-ensemble grid against XGBoost's C API (bench/tree_grid.py)."""
+    cmd = [sys.executable, os.path.join(ROOT, "bench", "tree_grid.py"),
+           "--build", args.build, "--models", args.tree_models]
+    if args.tree_models_dir:
+        cmd += ["--models-dir", args.tree_models_dir]
+    if args.tree_rows:
+        cmd += ["--rows", str(args.tree_rows)]
+    via = "/usr/bin/python3 bench/run_benchmarks.py " + " ".join(sys.argv[1:])
+    return run(cmd + ["--via", via.strip()]).rstrip()
+
+
+def splice_section(path, section):
+    """Replaces the section of `path` whose heading is the first line of
+    `section` (up to the next `## ` heading), or inserts it before the notes
+    (bench/notes.md), or appends it."""
+    heading = section.splitlines()[0]
+    lines = []
+    if os.path.exists(path):
+        with open(path) as f:
+            lines = f.read().split("\n")
+    new = section.split("\n") + [""]
+    if heading in lines:
+        i = lines.index(heading)
+        j = next((k for k in range(i + 1, len(lines)) if lines[k].startswith("## ")),
+                 len(lines))
+        lines[i:j] = new
+    else:
+        notes_heading = None
+        notes = os.path.join(ROOT, "bench", "notes.md")
+        if os.path.exists(notes):
+            with open(notes) as f:
+                notes_heading = next((l.rstrip() for l in f if l.startswith("## ")), None)
+        if notes_heading in lines:
+            i = lines.index(notes_heading)
+            lines[i:i] = new
+        else:
+            if lines and lines[-1] != "":
+                lines.append("")
+            lines += new
+    with open(path, "w") as f:
+        f.write("\n".join(lines).rstrip("\n") + "\n")
+
+
 def cpu_name():
     try:
         with open("/proc/cpuinfo") as f:
@@ -99,7 +148,21 @@ def main():
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--out", default=os.path.join(ROOT, "docs", "benchmarks.md"))
     ap.add_argument("--rows", type=int, default=1000000)
+    ap.add_argument("--only", choices=["trees"], default=None,
+                    help="regenerate only this section and splice it into --out")
+    ap.add_argument("--tree-models", default="100x6,100x8,500x6,500x8,1000x6,1000x8",
+                    help="TREESxDEPTH grid of the tree section (default %(default)s)")
+    ap.add_argument("--tree-models-dir", default=None,
+                    help="model cache of the tree section (default BUILD/data/trees)")
+    ap.add_argument("--tree-rows", type=int, default=0,
+                    help="evaluation rows of the tree section (default all 100k)")
     args = ap.parse_args()
+
+    if args.only == "trees":
+        section = tree_section(args)
+        splice_section(args.out, section)
+        print(section)
+        return 0
 
     med, ctx = churn_bench(args.build)
 
@@ -133,6 +196,7 @@ def main():
         if b.get("aggregate_name") == "median":
             model, variant = b["run_name"].split("/")[0].replace("BM_", "").split("_", 1)
             dense.setdefault(model, {})[variant] = b["ns_per_row"] * 1e9
+    trees = tree_section(args)
 
     lines = []
     w = lines.append
@@ -232,8 +296,8 @@ def main():
     w("`/usr/bin/python3 bench/peer_xgboost.py`: binary:logistic models trained on "
       "a synthetic 28-feature set, imported with `specjit import xgboost`; XGBoost "
       "`inplace_predict` (nthread=1) and `specjit run --compare` on the same "
-      "100k rows in one script run. The full grid of the model benchmark "
-      "(100/500/1000 trees, batch sizes, XGBoost's C API) is not done yet.")
+      "100k rows in one script run. The grid of tree counts and batch sizes "
+      "against XGBoost's C API is the next section.")
     w("")
     w("```")
     w(xgb_peer.rstrip())
@@ -251,6 +315,8 @@ def main():
         jit, interp, hand = v["Jit"], v["Interpreter"], v["HandWritten"]
         w(f"| {model.lower()} | {jit:.1f} | {interp:.1f} | {hand:.1f} | "
           f"{interp / jit:.2f}x | {hand / jit:.2f}x |")
+    w("")
+    w(trees)
     w("")
     notes = os.path.join(ROOT, "bench", "notes.md")
     if os.path.exists(notes):
