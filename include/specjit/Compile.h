@@ -64,6 +64,13 @@ struct CompileOptions {
   size_t maxKernelOps = 6000;
   /// How tree ensembles become code; the result is the same either way.
   TreeLayout treeLayout = TreeLayout::Auto;
+  /// Large kernels (LLVM IR of 8000 instructions or more in several
+  /// functions, e.g. tree ensembles of ~40 full depth-6 trees and up) are
+  /// split by function into at most this many compile units, each optimized
+  /// and compiled on its own thread, all linked into the kernel; the code
+  /// computes exactly what the unsplit kernel does. 0: the hardware threads
+  /// of the process; 1: never split. Not part of the cache key.
+  unsigned compileThreads = 0;
   /// When set, every stage is written to DIR/NN-stage.ext.
   std::string dumpDir;
 };
@@ -80,14 +87,25 @@ void setSpecialize(bool on);
 bool specializeEnabled();
 
 /// Renders one stage of the compiler for inspection (the driver's --emit).
+/// Always of the whole kernel: Stage::Obj is one object even for a kernel
+/// that compile() splits into several compile units.
 llvm::Expected<std::string> emitStage(const Descriptor &d, Stage stage,
                                       const CompileOptions &options = {});
 
-/// Wall time (ms) of each compiler stage for one cold compile of `d`, in
-/// stage order, named as stageName() plus "jit-link" for linking the object
-/// into the JIT (the driver's --timing).
-llvm::Expected<std::vector<std::pair<std::string, double>>>
-timeStages(const Descriptor &d, const CompileOptions &options = {});
+/// One cold compile of a descriptor, stage by stage (the driver's --timing).
+struct StageTimes {
+  /// Wall time (ms) of each stage in order, named as stageName(), plus
+  /// "split" (dividing the LLVM module into compile units, when it is) and
+  /// "jit-link" (linking the objects into the JIT). With several units,
+  /// llvm-opt and obj are the wall time of all units running in parallel.
+  std::vector<std::pair<std::string, double>> stages;
+  /// Compile units (objects): 1 unless the kernel was split.
+  unsigned units = 1;
+};
+/// Compiles `d` as compile() would with specialization on (without the
+/// maxKernelOps limit and the cache), timing each stage.
+llvm::Expected<StageTimes> timeStages(const Descriptor &d,
+                                      const CompileOptions &options = {});
 
 /// Process-wide cache statistics and control.
 struct CacheStats {

@@ -63,6 +63,10 @@ public:
   std::string fallbackReason() const;
   /// Whether specialization was requested for this kernel.
   bool specialized() const;
+  /// How many LLVM compile units the compiled code was built from: 1, or
+  /// more when a large kernel was split to compile in parallel
+  /// (CompileOptions::compileThreads); 0 on the interpreter.
+  unsigned compileUnits() const;
 
   /// Shape of the computation.
   size_t numInputs() const;

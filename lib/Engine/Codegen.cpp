@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Engine/Codegen.h"
+#include "Engine/CompileUnits.h"
 #include "Engine/Importer.h"
 #include "Engine/LLVMBackend.h"
 
@@ -82,21 +83,24 @@ llvm::Error checkInjectedFailure(Stage s) {
 
 bool failureInjectionActive() { return injectedStage.load() >= 0; }
 
-llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>>
-compileToObject(const jit::Descriptor &d, const CodegenOptions &options) {
+llvm::Expected<ObjectFiles> compileToObjects(const jit::Descriptor &d,
+                                             const CodegenOptions &options) {
   // Reports a stage's time and text if asked; true when the pipeline stops
   // here. Printing is not part of a stage's time.
   auto last = std::chrono::steady_clock::now();
+  auto lap = [&](llvm::StringRef name) {
+    auto now = std::chrono::steady_clock::now();
+    if (options.onTiming)
+      options.onTiming(name, std::chrono::duration<double, std::milli>(now - last).count());
+    last = now;
+  };
   // With stopAfter, only the last stage's text is wanted (--emit); without
   // it, every stage's (--dump-dir).
   auto wants = [&](Stage s) {
     return options.onStage && (!options.stopAfter || *options.stopAfter == s);
   };
   auto reached = [&](Stage s, llvm::function_ref<void(llvm::raw_ostream &)> print) {
-    if (options.onTiming) {
-      auto now = std::chrono::steady_clock::now();
-      options.onTiming(s, std::chrono::duration<double, std::milli>(now - last).count());
-    }
+    lap(jit::stageName(s));
     auto resetClock = llvm::make_scope_exit([&] { last = std::chrono::steady_clock::now(); });
     if (wants(s)) {
       std::string text;
@@ -116,7 +120,7 @@ compileToObject(const jit::Descriptor &d, const CodegenOptions &options) {
   if (auto err = checkInjectedFailure(Stage::Descriptor))
     return std::move(err);
   if (reached(Stage::Descriptor, [&](llvm::raw_ostream &os) { os << d.canonical() << "\n"; }))
-    return nullptr;
+    return ObjectFiles();
 
   MLIRContext ctx(registry(), MLIRContext::Threading::DISABLED);
   ctx.loadAllAvailableDialects();
@@ -138,7 +142,7 @@ compileToObject(const jit::Descriptor &d, const CodegenOptions &options) {
                                        (diagnostics.empty() ? "" : ": " + diagnostics));
   ModuleOp module = imported->get();
   if (reached(Stage::Spec, printMLIR(module)))
-    return nullptr;
+    return ObjectFiles();
 
   // spec -> scf/arith/math -> llvm dialect
   for (auto [stage, build] :
@@ -171,7 +175,7 @@ compileToObject(const jit::Descriptor &d, const CodegenOptions &options) {
                                      " (CompileOptions::maxKernelOps)");
     }
     if (reached(stage, printMLIR(module)))
-      return nullptr;
+      return ObjectFiles();
   }
 
   // -> LLVM IR
@@ -182,19 +186,53 @@ compileToObject(const jit::Descriptor &d, const CodegenOptions &options) {
       translateModuleToLLVMIR(module, llctx, "specjit_kernel");
   if (!llmod)
     return stageError(Stage::LLVM, "translation to LLVM IR failed: " + diagnostics);
+  // The MLIR module is done with: free it before LLVM takes its memory.
+  { OwningOpRef<ModuleOp> done = std::move(*imported); }
   auto tm = createHostTargetMachine(options.optLevel);
   if (!tm)
     return stageError(Stage::LLVM, llvm::toString(tm.takeError()));
   prepareModuleForHost(*llmod, **tm);
   if (reached(Stage::LLVM, [&](llvm::raw_ostream &os) { llmod->print(os, nullptr); }))
-    return nullptr;
+    return ObjectFiles();
+
+  // Large kernels compile as several units in parallel (CompileUnits.h),
+  // each optimized and compiled on its own thread. The stage texts are
+  // those of the whole module, so a compile that shows any (--emit, dumps)
+  // keeps it whole: what it shows is what runs.
+  std::optional<UnitPlan> plan;
+  if (!options.onStage)
+    plan = planCompileUnits(*llmod, options.compileThreads);
+  if (plan) {
+    // A module the split does not handle compiles whole (the split checks
+    // before it changes anything).
+    auto units = CompileUnits::split(llmod, *plan, options.optLevel);
+    if (units) {
+      lap("split");
+      if (auto err = checkInjectedFailure(Stage::LLVMOpt))
+        return std::move(err);
+      if (auto err = (*units)->optimize())
+        return stageError(Stage::LLVMOpt, llvm::toString(std::move(err)));
+      lap(jit::stageName(Stage::LLVMOpt));
+      // No assembly text is made here, but the failure hook still applies.
+      if (auto err = checkInjectedFailure(Stage::Asm))
+        return std::move(err);
+      if (auto err = checkInjectedFailure(Stage::Obj))
+        return std::move(err);
+      auto objects = (*units)->emit();
+      if (!objects)
+        return stageError(Stage::Obj, llvm::toString(objects.takeError()));
+      lap(jit::stageName(Stage::Obj));
+      return std::move(*objects);
+    }
+    llvm::consumeError(units.takeError());
+  }
 
   // optimized LLVM IR
   if (auto err = checkInjectedFailure(Stage::LLVMOpt))
     return std::move(err);
   optimizeModule(*llmod, **tm, options.optLevel);
   if (reached(Stage::LLVMOpt, [&](llvm::raw_ostream &os) { llmod->print(os, nullptr); }))
-    return nullptr;
+    return ObjectFiles();
 
   // machine code
   if (auto err = checkInjectedFailure(Stage::Asm))
@@ -205,7 +243,7 @@ compileToObject(const jit::Descriptor &d, const CodegenOptions &options) {
     if (!text)
       return stageError(Stage::Asm, llvm::toString(text.takeError()));
     if (reached(Stage::Asm, [&](llvm::raw_ostream &os) { os << *text; }))
-      return nullptr;
+      return ObjectFiles();
   }
   if (auto err = checkInjectedFailure(Stage::Obj))
     return std::move(err);
@@ -213,8 +251,10 @@ compileToObject(const jit::Descriptor &d, const CodegenOptions &options) {
   if (!object)
     return stageError(Stage::Obj, llvm::toString(object.takeError()));
   if (reached(Stage::Obj, [&](llvm::raw_ostream &os) { os << *object; }))
-    return nullptr;
-  return llvm::MemoryBuffer::getMemBufferCopy(*object, "specjit_kernel.o");
+    return ObjectFiles();
+  ObjectFiles objects;
+  objects.push_back(llvm::MemoryBuffer::getMemBufferCopy(*object, "specjit_kernel.o"));
+  return std::move(objects);
 }
 
 } // namespace engine

@@ -16,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <vector>
 
 namespace specjit {
 namespace engine {
@@ -24,19 +25,31 @@ struct CodegenOptions {
   int optLevel = 3;
   size_t maxKernelOps = 0; ///< 0: no limit
   jit::TreeLayout treeLayout = jit::TreeLayout::Auto;
+  /// Most compile units for a large kernel (0: the hardware threads, 1:
+  /// never split). See CompileUnits.h.
+  unsigned compileThreads = 0;
 
   /// Stop after producing this stage (its text is still reported).
   std::optional<jit::Stage> stopAfter;
   /// When set, receives the text of every stage as it is produced.
   std::function<void(jit::Stage, llvm::StringRef)> onStage;
-  /// When set, receives the wall time (ms) spent producing each stage.
-  std::function<void(jit::Stage, double)> onTiming;
+  /// When set, receives the wall time (ms) spent producing each stage, named
+  /// as jit::stageName(), plus "split" (dividing the LLVM module into
+  /// compile units) when a large kernel is compiled in parallel; then
+  /// llvm-opt and obj are the wall times of all units.
+  std::function<void(llvm::StringRef, double)> onTiming;
 };
 
-/// Compiles `d` to a relocatable object for the host. With stopAfter set, the
-/// result is null on success.
-llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>>
-compileToObject(const jit::Descriptor &d, const CodegenOptions &options);
+/// Relocatable objects of one kernel, to be linked together.
+using ObjectFiles = std::vector<std::unique_ptr<llvm::MemoryBuffer>>;
+
+/// Compiles `d` to relocatable objects for the host: one object, or one per
+/// compile unit when the kernel is large enough to compile in parallel
+/// (CompileUnits.h). A compile that reports stage text (onStage: --emit,
+/// dumps) keeps the module whole, so what it shows is what runs. With
+/// stopAfter set, the result is empty on success.
+llvm::Expected<ObjectFiles> compileToObjects(const jit::Descriptor &d,
+                                             const CodegenOptions &options);
 
 /// Fails with an "injected failure" error when the test hook targets `s`.
 llvm::Error checkInjectedFailure(jit::Stage s);

@@ -102,6 +102,7 @@ engine::CodegenOptions codegenOptions(const CompileOptions &o) {
   engine::CodegenOptions co;
   co.optLevel = o.optLevel;
   co.treeLayout = o.treeLayout;
+  co.compileThreads = o.compileThreads;
   return co;
 }
 
@@ -149,20 +150,22 @@ llvm::Expected<std::shared_ptr<KernelState>> buildKernel(const Descriptor &d,
                                              o.dumpDir + "': " + ec.message());
     co.onStage = dumpTo(o.dumpDir, dumpError);
   }
-  auto object = engine::compileToObject(d, co);
+  auto objects = engine::compileToObjects(d, co);
   if (!dumpError.empty())
     return llvm::createStringError(llvm::inconvertibleErrorCode(), dumpError);
-  if (!object) {
-    state->setFallback(llvm::toString(object.takeError()), millisSince(t0));
+  if (!objects) {
+    state->setFallback(llvm::toString(objects.takeError()), millisSince(t0));
     return state;
   }
-  auto fn = engine::loadKernelObject(std::move(*object),
-                                     "kernel_" + d.hash().hex());
+  unsigned units = objects->size();
+  auto fn = engine::loadKernelObjects(std::move(*objects),
+                                      "kernel_" + d.hash().hex());
   if (!fn) {
     state->setFallback("jit: " + llvm::toString(fn.takeError()), millisSince(t0));
     return state;
   }
   state->compiledStateBytes.store(fn->stateBytes);
+  state->compiledUnits.store(units);
   state->setCompiled(fn->fn, millisSince(t0));
   return state;
 }
@@ -282,25 +285,27 @@ llvm::Expected<std::string> emitStage(const Descriptor &d, Stage stage,
   co.stopAfter = stage;
   std::string text;
   co.onStage = [&](Stage, llvm::StringRef t) { text = t.str(); };
-  auto r = engine::compileToObject(d, co);
+  auto r = engine::compileToObjects(d, co);
   if (!r)
     return r.takeError();
   return text;
 }
 
-llvm::Expected<std::vector<std::pair<std::string, double>>>
-timeStages(const Descriptor &d, const CompileOptions &o) {
+llvm::Expected<StageTimes> timeStages(const Descriptor &d, const CompileOptions &o) {
   engine::CodegenOptions co = codegenOptions(o);
-  std::vector<std::pair<std::string, double>> times;
-  co.onTiming = [&](Stage s, double ms) { times.emplace_back(stageName(s).str(), ms); };
-  auto r = engine::compileToObject(d, co);
+  StageTimes times;
+  co.onTiming = [&](llvm::StringRef name, double ms) {
+    times.stages.emplace_back(name.str(), ms);
+  };
+  auto r = engine::compileToObjects(d, co);
   if (!r)
     return r.takeError();
+  times.units = r->size();
   auto t0 = std::chrono::steady_clock::now();
-  auto fn = engine::loadKernelObject(std::move(*r), "timing_" + d.hash().hex());
+  auto fn = engine::loadKernelObjects(std::move(*r), "timing_" + d.hash().hex());
   if (!fn)
     return fn.takeError();
-  times.emplace_back("jit-link", millisSince(t0));
+  times.stages.emplace_back("jit-link", millisSince(t0));
   return times;
 }
 

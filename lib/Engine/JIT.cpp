@@ -1,8 +1,8 @@
 //===- JIT.cpp - The process-wide ORC LLJIT -------------------------------===//
 //
-// One LLJIT per process; every kernel object goes into its own JITDylib
-// (so kernels never clash on the fixed entry symbol) that resolves libm and
-// libmvec from the host process.
+// One LLJIT per process; every kernel's objects (one, or one per compile
+// unit) go into its own JITDylib (so kernels never clash on the fixed entry
+// symbol) that resolves libm and libmvec from the host process.
 //
 //===----------------------------------------------------------------------===//
 
@@ -46,8 +46,10 @@ std::atomic<uint64_t> dylibCounter{0};
 
 } // namespace
 
-Expected<LoadedKernel> loadKernelObject(std::unique_ptr<MemoryBuffer> object,
-                                        StringRef name) {
+Expected<LoadedKernel>
+loadKernelObjects(std::vector<std::unique_ptr<MemoryBuffer>> objects, StringRef name) {
+  if (objects.empty())
+    return createStringError(inconvertibleErrorCode(), "no object to load");
   JITInstance &inst = instance();
   if (!inst.jit)
     return createStringError(inconvertibleErrorCode(),
@@ -63,8 +65,11 @@ Expected<LoadedKernel> loadKernelObject(std::unique_ptr<MemoryBuffer> object,
   if (!gen)
     return gen.takeError();
   jd->addGenerator(std::move(*gen));
-  if (auto err = j.addObjectFile(*jd, std::move(object)))
-    return std::move(err);
+  // Compile units refer to each other's (hidden) symbols: all in one
+  // JITDylib, they resolve there.
+  for (auto &object : objects)
+    if (auto err = j.addObjectFile(*jd, std::move(object)))
+      return std::move(err);
   auto addr = j.lookup(*jd, kKernelEntryName);
   if (!addr)
     return addr.takeError();

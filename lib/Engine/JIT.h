@@ -8,20 +8,23 @@
 #include "llvm/Support/MemoryBuffer.h"
 
 #include <memory>
+#include <vector>
 
 namespace specjit {
 namespace engine {
 
-/// Links `object` into a fresh JITDylib of the process-wide LLJIT (created on
-/// first use, thread-safe) and returns its entry point. The code stays loaded
-/// for the life of the process.
+/// Links `objects` (one kernel: one object, or one per compile unit) into a
+/// fresh JITDylib of the process-wide LLJIT (created on first use,
+/// thread-safe) and returns its entry point. The code stays loaded for the
+/// life of the process.
 struct LoadedKernel {
   KernelFn fn = nullptr;
   /// Series kernels: bytes of streaming state (0 for other families).
   size_t stateBytes = 0;
 };
-llvm::Expected<LoadedKernel> loadKernelObject(std::unique_ptr<llvm::MemoryBuffer> object,
-                                              llvm::StringRef name);
+llvm::Expected<LoadedKernel>
+loadKernelObjects(std::vector<std::unique_ptr<llvm::MemoryBuffer>> objects,
+                  llvm::StringRef name);
 
 } // namespace engine
 } // namespace specjit

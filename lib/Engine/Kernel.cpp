@@ -154,6 +154,9 @@ Hash128 Kernel::hash() const { return state_->desc.hash(); }
 double Kernel::compileMillis() const { return state_->compileMillis(); }
 std::string Kernel::fallbackReason() const { return state_->fallbackReason(); }
 bool Kernel::specialized() const { return state_->specialize; }
+unsigned Kernel::compileUnits() const {
+  return backend() == Backend::Jit ? state_->compiledUnits.load() : 0;
+}
 size_t Kernel::numInputs() const { return state_->desc.inputs().size(); }
 size_t Kernel::numOutputs() const { return state_->desc.numOutputs(); }
 const std::vector<std::string> &Kernel::outputNames() const {

@@ -25,6 +25,8 @@ struct KernelState {
   std::atomic<KernelFn> compiled{nullptr};
   /// Series kernels: bytes of streaming state the compiled code keeps.
   std::atomic<size_t> compiledStateBytes{0};
+  /// Compile units the compiled code came from (0: none).
+  std::atomic<unsigned> compiledUnits{0};
   bool specialize = false;
 
   /// Installs compiled code (or removes it with nullptr).

@@ -3,6 +3,7 @@
 //   specjit run DESC.json --input data.csv [--output out.csv] [--no-specialize]
 //                                          [--compare]
 //   specjit compile DESC.json [--emit=STAGE] [--dump-dir=DIR] [-o FILE] [--opt=N]
+//                             [--threads=N] [--timing]
 //   specjit info DESC.json
 //   specjit bench DESC.json [--rows N] [--reps N] [--json]
 //   specjit import xgboost MODEL.json [--features a,b,c] [--margin]
@@ -23,10 +24,13 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <vector>
 
 using namespace specjit;
@@ -41,10 +45,13 @@ commands:
       [--tree-layout=L]
       Run a descriptor over CSV data. Prints a summary of the output; with
       --compare also runs the interpreter and reports the JIT speedup.
-  compile DESC.json [--emit=STAGE] [--dump-dir=DIR] [-o FILE] [--opt=N] [--timing]
-      [--tree-layout=L]
+  compile DESC.json [--emit=STAGE] [--dump-dir=DIR] [-o FILE] [--opt=N]
+                   [--threads=N] [--timing] [--tree-layout=L]
       Print one stage of the compiler (default llvm-opt), or write every
-      stage to DIR/NN-stage.ext, or (--timing) the time each stage takes.
+      stage to DIR/NN-stage.ext, or (--timing) the time each stage takes,
+      the number of compile units and the peak RSS. Large kernels compile
+      as up to N units in parallel (default 0: the hardware threads; 1:
+      one unit); --emit and --dump-dir always show the whole, unsplit kernel.
       Stages: descriptor, spec, lowered, llvm-dialect, llvm, llvm-opt, asm, obj.
   info DESC.json
       Kind, canonical hash, inputs, outputs and the validation result.
@@ -344,13 +351,58 @@ int cmdRun(int argc, char **argv) {
   return 0;
 }
 
+/// The peak RSS of this process (getrusage ru_maxrss) in MiB.
+double peakRSSMiB() {
+  struct rusage ru;
+  if (getrusage(RUSAGE_SELF, &ru) != 0)
+    return 0;
+#ifdef __APPLE__
+  return ru.ru_maxrss / (1024.0 * 1024.0); // bytes
+#else
+  return ru.ru_maxrss / 1024.0; // KiB
+#endif
+}
+
+/// A memory figure of this process from /proc/self/status (VmRSS, VmHWM)
+/// in MiB, where there is one (Linux).
+std::optional<double> residentMiB(llvm::StringRef field) {
+  auto status = llvm::MemoryBuffer::getFileAsStream("/proc/self/status");
+  if (!status)
+    return std::nullopt;
+  llvm::SmallVector<llvm::StringRef, 64> lines;
+  (*status)->getBuffer().split(lines, '\n');
+  for (llvm::StringRef line : lines) {
+    if (!line.consume_front(field) || !line.consume_front(":"))
+      continue;
+    llvm::StringRef value = line.trim();
+    uint64_t kib;
+    if (value.consume_back("kB") && !value.trim().getAsInteger(10, kib))
+      return kib / 1024.0;
+  }
+  return std::nullopt;
+}
+
+/// Restarts the peak RSS (VmHWM, and so ru_maxrss) of this process at its
+/// current RSS (Linux 4.0+); false where that is not possible.
+bool resetPeakRSS() {
+  std::error_code ec;
+  llvm::raw_fd_ostream os("/proc/self/clear_refs", ec);
+  if (ec)
+    return false;
+  os << "5";
+  os.close();
+  bool ok = !os.has_error();
+  os.clear_error(); // not fatal: the report just leaves the figure out
+  return ok;
+}
+
 int cmdCompile(int argc, char **argv) {
-  Args a(argc, argv, {"timing"}, {"emit", "dump-dir", "o", "opt", "tree-layout"});
+  Args a(argc, argv, {"timing"}, {"emit", "dump-dir", "o", "opt", "threads", "tree-layout"});
   if (!a.error.empty())
     return fail(a.error);
   if (a.positional.size() != 1)
     return fail("usage: specjit compile DESC.json [--emit=STAGE] [--dump-dir=DIR] "
-                "[-o FILE] [--opt=N] [--timing]");
+                "[-o FILE] [--opt=N] [--threads=N] [--timing]");
   auto d = Descriptor::fromFile(a.positional[0]);
   if (!d)
     return fail(d.takeError());
@@ -363,14 +415,24 @@ int cmdCompile(int argc, char **argv) {
   std::string layoutError;
   if (!applyTreeLayout(a, opts, layoutError))
     return fail(layoutError);
+  int64_t threads = 0;
+  if (a.has("threads") && (!parseCount(a.get("threads"), threads) || threads > 1024))
+    return fail("--threads: expected a count (0: the hardware threads)");
+  opts.compileThreads = static_cast<unsigned>(threads);
   if (a.has("timing")) {
+    // The process peak so far is reading the descriptor (large for big
+    // models): restart the high-water mark (Linux) so that ru_maxrss then
+    // shows the compiles' own.
+    double readingPeak = peakRSSMiB();
+    std::optional<double> rssBefore = residentMiB("VmRSS");
+    bool peakReset = resetPeakRSS();
     // The first compile in a process also creates the JIT and initializes
     // the target; report it, then a steady-state compile stage by stage.
     auto first = timeStages(*d, opts);
     if (!first)
       return fail(first.takeError());
     double firstTotal = 0;
-    for (auto &st : *first)
+    for (auto &st : first->stages)
       firstTotal += st.second;
     auto times = timeStages(*d, opts);
     if (!times)
@@ -379,11 +441,26 @@ int cmdCompile(int argc, char **argv) {
                                   "then, stage by stage:\n",
                                   firstTotal);
     double total = 0;
-    for (auto &[stage, ms] : *times) {
+    for (auto &[stage, ms] : times->stages) {
       llvm::outs() << llvm::formatv("  {0,-14} {1,8:f2} ms\n", stage, ms);
       total += ms;
     }
     llvm::outs() << llvm::formatv("  {0,-14} {1,8:f2} ms\n", "total", total);
+    if (times->units > 1)
+      llvm::outs() << llvm::formatv("compile units: {0}, optimized and compiled in "
+                                    "parallel (llvm-opt and obj: wall time of all)\n",
+                                    times->units);
+    else
+      llvm::outs() << "compile units: 1\n";
+    if (peakReset && rssBefore)
+      llvm::outs() << llvm::formatv(
+          "peak RSS (getrusage ru_maxrss): {0:f1} MiB while compiling (from {1:f1} MiB "
+          "before the first compile; reading the descriptor peaked at {2:f1} MiB)\n",
+          peakRSSMiB(), *rssBefore, readingPeak);
+    else
+      llvm::outs() << llvm::formatv("peak RSS of the process (getrusage ru_maxrss): "
+                                    "{0:f1} MiB\n",
+                                    peakRSSMiB());
     return 0;
   }
   if (a.has("dump-dir")) {
