@@ -30,6 +30,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "TreeWalk.h"
+#include "LLVMAccess.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -61,29 +62,10 @@ constexpr int64_t kMinBlockRows = 8;
 /// Fewer rows than this take the row-at-a-time path.
 constexpr int64_t kLockstepRows = 4;
 
-Type ptrType(OpBuilder &b) { return LLVM::LLVMPointerType::get(b.getContext()); }
-
-Value i64(OpBuilder &b, Location loc, int64_t v) {
-  return b.create<arith::ConstantOp>(loc, b.getI64IntegerAttr(v));
-}
-
-Value addr(OpBuilder &b, Location loc, Type elem, Value base, Value index) {
-  return b.create<LLVM::GEPOp>(loc, ptrType(b), elem, base, ValueRange{index},
-                               /*inbounds=*/true);
-}
-
-Value load(OpBuilder &b, Location loc, Type elem, Value base, Value index) {
-  return b.create<LLVM::LoadOp>(loc, elem, addr(b, loc, elem, base, index));
-}
-
 /// An i32 array element, widened to i64 for indexing.
 Value loadIndex(OpBuilder &b, Location loc, Value base, Value index) {
   return b.create<arith::ExtSIOp>(loc, b.getI64Type(),
-                                  load(b, loc, b.getI32Type(), base, index));
-}
-
-void store(OpBuilder &b, Location loc, Value v, Value base, Value index) {
-  b.create<LLVM::StoreOp>(loc, v, addr(b, loc, v.getType(), base, index));
+                                  loadAt(b, loc, b.getI32Type(), base, index));
 }
 
 /// for (iv = lb; iv < ub; ++iv) body(iv), on i64.
@@ -226,13 +208,6 @@ void TreeWalk::emitSetup(OpBuilder &b, Location loc, int64_t rows) {
   feats = scratch(elem, featureRows() * blockRows);
   nodes = scratch(i32, kTreesPerGroup * blockRows);
   acc = scratch(elem, numOutputs * blockRows);
-  // The row leaves read: -inf.
-  Value leafV = b.create<arith::ConstantOp>(
-      loc, b.getFloatAttr(elem, -std::numeric_limits<double>::infinity()));
-  Value leafRow = i64(b, loc, (featureRows() - 1) * blockRows);
-  forRange(b, loc, i64(b, loc, 0), i64(b, loc, blockRows), [&](Value j) {
-    store(b, loc, leafV, feats, b.create<arith::AddIOp>(loc, leafRow, j));
-  });
   emitWalkFunction(b, loc, module);
 }
 
@@ -251,10 +226,13 @@ void TreeWalk::emitStoreFeatures(OpBuilder &b, Location loc, ValueRange features
       x = b.create<arith::TruncFOp>(loc, b.getF32Type(), x);
     int64_t row = static_cast<int64_t>(f);
     Value isNaN = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNO, x, x);
-    store(b, loc, b.create<arith::SelectOp>(loc, isNaN, negInf, x), feats, at(row));
-    store(b, loc, b.create<arith::SelectOp>(loc, isNaN, posInf, x), feats,
+    storeAt(b, loc, b.create<arith::SelectOp>(loc, isNaN, negInf, x), feats, at(row));
+    storeAt(b, loc, b.create<arith::SelectOp>(loc, isNaN, posInf, x), feats,
           at(numFeatures + row));
   }
+  // The row leaves read: -inf. Stored with the row's features, so a call
+  // pays for the rows it has, not for a whole block.
+  storeAt(b, loc, negInf, feats, at(featureRows() - 1));
 }
 
 void TreeWalk::emitWalkFunction(OpBuilder &b, Location loc, ModuleOp module) {
@@ -289,14 +267,14 @@ void TreeWalk::emitWalkFunction(OpBuilder &b, Location loc, ModuleOp module) {
     Value v = b.create<arith::ConstantOp>(loc, b.getFloatAttr(elem, init));
     Value base = i64(b, loc, k * blockRows);
     forRange(b, loc, zero, count, [&](Value j) {
-      store(b, loc, v, acc, b.create<arith::AddIOp>(loc, base, j));
+      storeAt(b, loc, v, acc, b.create<arith::AddIOp>(loc, base, j));
     });
   }
   // One step from node n (its value and meta word loaded) for row j:
   // n + (left - n) + (goes right).
   auto step = [&](Value n, Value threshold, Value word, Value j) {
     Value off = b.create<arith::ShRSIOp>(loc, word, c32);
-    Value x = load(b, loc, elem, feats, b.create<arith::AddIOp>(loc, off, j));
+    Value x = loadAt(b, loc, elem, feats, b.create<arith::AddIOp>(loc, off, j));
     // x is never NaN here (the ±inf rows): it goes right when x >= t.
     Value goRight = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UGE, x, threshold);
     Value delta = b.create<arith::AndIOp>(loc, word, deltaMask);
@@ -311,9 +289,9 @@ void TreeWalk::emitWalkFunction(OpBuilder &b, Location loc, ModuleOp module) {
   auto addLeaf = [&](Value t, Value n, Value j) {
     Value out = b.create<arith::MulIOp>(loc, loadIndex(b, loc, outArr, t), rows);
     Value at = b.create<arith::AddIOp>(loc, out, j);
-    Value sum = b.create<arith::AddFOp>(loc, load(b, loc, elem, acc, at),
-                                        load(b, loc, elem, valueArr, n));
-    store(b, loc, sum, acc, at);
+    Value sum = b.create<arith::AddFOp>(loc, loadAt(b, loc, elem, acc, at),
+                                        loadAt(b, loc, elem, valueArr, n));
+    storeAt(b, loc, sum, acc, at);
   };
   auto few = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, count,
                                      i64(b, loc, kLockstepRows));
@@ -338,8 +316,8 @@ void TreeWalk::emitWalkFunction(OpBuilder &b, Location loc, ModuleOp module) {
           b.setInsertionPointToStart(levels.getBody());
           SmallVector<Value> next;
           for (Value n : levels.getRegionIterArgs()) {
-            Value word = load(b, loc, i64t, metaArr, n);
-            Value thr = load(b, loc, elem, valueArr, n);
+            Value word = loadAt(b, loc, i64t, metaArr, n);
+            Value thr = loadAt(b, loc, elem, valueArr, n);
             next.push_back(b.create<arith::ExtSIOp>(loc, i64t, step(n, thr, word, j)));
           }
           b.create<scf::YieldOp>(loc, next);
@@ -361,11 +339,11 @@ void TreeWalk::emitWalkFunction(OpBuilder &b, Location loc, ModuleOp module) {
     // Level 0: the root's words are the same for every row.
     forRange(b, loc, first, end, [&](Value t) {
       Value r = loadIndex(b, loc, rootArr, t);
-      Value word = load(b, loc, i64t, metaArr, r);
-      Value thr = load(b, loc, elem, valueArr, r);
+      Value word = loadAt(b, loc, i64t, metaArr, r);
+      Value thr = loadAt(b, loc, elem, valueArr, r);
       Value slot = slotOf(t);
       forRange(b, loc, zero, count, [&](Value j) {
-        store(b, loc, step(r, thr, word, j), nodes, b.create<arith::AddIOp>(loc, slot, j));
+        storeAt(b, loc, step(r, thr, word, j), nodes, b.create<arith::AddIOp>(loc, slot, j));
       });
     });
     // Levels 1 .. depth - 1.
@@ -375,9 +353,9 @@ void TreeWalk::emitWalkFunction(OpBuilder &b, Location loc, ModuleOp module) {
         forRange(b, loc, zero, count, [&](Value j) {
           Value at = b.create<arith::AddIOp>(loc, slot, j);
           Value n = loadIndex(b, loc, nodes, at);
-          Value word = load(b, loc, i64t, metaArr, n);
-          Value thr = load(b, loc, elem, valueArr, n);
-          store(b, loc, step(n, thr, word, j), nodes, at);
+          Value word = loadAt(b, loc, i64t, metaArr, n);
+          Value thr = loadAt(b, loc, elem, valueArr, n);
+          storeAt(b, loc, step(n, thr, word, j), nodes, at);
         });
       });
     });
@@ -403,7 +381,7 @@ SmallVector<Value> TreeWalk::emitLoadMargins(OpBuilder &b, Location loc,
   SmallVector<Value> margins;
   for (int64_t k = 0; k < numOutputs; ++k) {
     Value at = b.create<arith::AddIOp>(loc, i64(b, loc, k * blockRows), rowInBlock);
-    Value m = load(b, loc, elem, acc, at);
+    Value m = loadAt(b, loc, elem, acc, at);
     if (op.getAverage()) {
       // base + sum / count, as the branches layout computes it.
       Value base = b.create<arith::ConstantOp>(

@@ -25,7 +25,9 @@ public:
   static constexpr int64_t kTreesPerGroup = 8;
 
   /// Plans the arrays of `op` (layout "walk"). Fails with a diagnostic when
-  /// the scratch of even the smallest block would not fit the stack.
+  /// a threshold or leaf is not above -inf in the compare type, the trees
+  /// have more nodes than i32 indices reach, or the scratch of even the
+  /// smallest block would not fit the stack.
   static mlir::FailureOr<TreeWalk> plan(spec::TreeEnsembleOp op);
 
   /// The largest block (rows) whose scratch stays within the stack budget.
@@ -37,7 +39,8 @@ public:
   void emitSetup(mlir::OpBuilder &b, mlir::Location loc, int64_t blockRows);
 
   /// Stores the features of row `rowInBlock` (the op's operands, already
-  /// mapped to this row's values) into the scratch matrix.
+  /// mapped to this row's values) into the scratch matrix, with the row's
+  /// entry of the leaves' row.
   void emitStoreFeatures(mlir::OpBuilder &b, mlir::Location loc,
                          mlir::ValueRange features, mlir::Value rowInBlock);
 
