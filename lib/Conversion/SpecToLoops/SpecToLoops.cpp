@@ -29,6 +29,7 @@
 
 #include "Runtime/KernelABI.h"
 #include "SeriesToLoops.h"
+#include "LLVMAccess.h"
 #include "TreeWalk.h"
 
 #include "llvm/Support/SwapByteOrder.h"
@@ -67,14 +68,10 @@ public:
   LogicalResult run();
 
 private:
-  Type ptrType() { return LLVM::LLVMPointerType::get(b.getContext()); }
-  Value i64(Location loc, int64_t v) {
-    return b.create<arith::ConstantOp>(loc, b.getI64IntegerAttr(v));
-  }
+  Type ptrType() { return specjit::ptrType(b); }
+  Value i64(Location loc, int64_t v) { return specjit::i64(b, loc, v); }
   Value loadAt(Location loc, Type elem, Value base, Value index) {
-    Value p = b.create<LLVM::GEPOp>(loc, ptrType(), elem, base, ValueRange{index},
-                                    /*inbounds=*/true);
-    return b.create<LLVM::LoadOp>(loc, elem, p);
+    return specjit::loadAt(b, loc, elem, base, index);
   }
 
   /// Which ops of the body a row loop computes: all of them, or (with a
@@ -279,9 +276,7 @@ FailureOr<Value> KernelLowering::emitRow(Location loc, Value row,
         if (outElem.isF32())
           x = b.create<arith::TruncFOp>(loc, outElem, x);
         Value idx = b.create<arith::AddIOp>(loc, base, i64(loc, j));
-        Value p = b.create<LLVM::GEPOp>(loc, ptrType(), outElem, outPtr,
-                                        ValueRange{idx}, /*inbounds=*/true);
-        b.create<LLVM::StoreOp>(loc, x, p);
+        specjit::storeAt(b, loc, x, outPtr, idx);
       }
       continue;
     }
@@ -337,9 +332,7 @@ LogicalResult KernelLowering::emitBlockedRowLoop(Location loc,
       Value idx = emitStrLookup(op, row);
       Value at = b.create<arith::AddIOp>(
           loc, i64(loc, static_cast<int64_t>(k) * blockRows), j);
-      Value p = b.create<LLVM::GEPOp>(loc, ptrType(), b.getI64Type(), lookupBuffer,
-                                      ValueRange{at}, /*inbounds=*/true);
-      b.create<LLVM::StoreOp>(loc, idx, p);
+      specjit::storeAt(b, loc, idx, lookupBuffer, at);
     }
   }
   // 2. The rows of the block (with walked trees: up to the trees, the tree
@@ -473,10 +466,8 @@ public:
   LogicalResult run();
 
 private:
-  Type ptrType() { return LLVM::LLVMPointerType::get(b.getContext()); }
-  Value i64(Location loc, int64_t v) {
-    return b.create<arith::ConstantOp>(loc, b.getI64IntegerAttr(v));
-  }
+  Type ptrType() { return specjit::ptrType(b); }
+  Value i64(Location loc, int64_t v) { return specjit::i64(b, loc, v); }
   /// The body (one step) on `meters`; lanes == 0 means scalars.
   FailureOr<SmallVector<Value>> emitStep(ValueRange meters, int64_t lanes);
   /// `steps` applications of the body.
