@@ -284,8 +284,16 @@ struct ModelSpec {
 // Descriptor
 //===----------------------------------------------------------------------===//
 
-enum class Kind : uint8_t { Pipeline, Series, Rules, Model };
+/// The descriptor families. Each lives in its own directory (lib/Families/
+/// for the newer ones) and is registered once in lib/Descriptor/Families.def.
+enum class Kind : uint8_t { Pipeline, Series, Rules, Model, Train, Eval };
 llvm::StringRef kindName(Kind k);
+
+/// The analyzed forms of the train and eval families are internal
+/// (lib/Families/Train/TrainSpec.h, lib/Families/Eval/EvalSpec.h): users
+/// run them through jit::train and jit::evaluate.
+struct TrainSpec;
+struct EvalSpec;
 
 /// Largest descriptor text accepted (bytes) and largest expansion (columns).
 constexpr size_t kMaxDescriptorBytes = 64u << 20;
@@ -308,6 +316,10 @@ public:
   const SeriesSpec &series() const { return *series_; }
   const RulesSpec &rules() const { return *rules_; }
   const ModelSpec &model() const { return *model_; }
+  const TrainSpec &train() const { return *train_; }
+  const EvalSpec &eval() const { return *eval_; }
+  /// The descriptor's `name` (not hashed; may be empty).
+  const std::string &name() const;
 
   /// Canonical JSON text: sorted keys, defaults filled in, numbers
   /// normalized. The `name` is kept out of it: it does not change meaning.
@@ -321,7 +333,9 @@ public:
   const std::vector<std::string> &outputNames() const;
   size_t numOutputs() const { return outputNames().size(); }
   DType outputType() const;
-  /// Input columns (none for rules).
+  /// The columns a data file must provide, in order: the inputs (none for
+  /// rules); for train, the inputs then the label; for eval, the columns it
+  /// reads (see docs/eval-semantics.md).
   const std::vector<InputColumn> &inputs() const;
 
 private:
@@ -330,6 +344,8 @@ private:
   std::shared_ptr<const SeriesSpec> series_;
   std::shared_ptr<const RulesSpec> rules_;
   std::shared_ptr<const ModelSpec> model_;
+  std::shared_ptr<const TrainSpec> train_;
+  std::shared_ptr<const EvalSpec> eval_;
   std::string canonical_;
   Hash128 hash_;
   friend class DescriptorParser;

@@ -63,10 +63,10 @@ namespace jit {
 
 llvm::StringRef kindName(Kind k) {
   switch (k) {
-  case Kind::Pipeline: return "pipeline";
-  case Kind::Series: return "series";
-  case Kind::Rules: return "rules";
-  case Kind::Model: return "model";
+#define SPECJIT_FAMILY(K, NAME, PARSE)                                         \
+  case Kind::K:                                                                \
+    return NAME;
+#include "Families.def"
   }
   return "?";
 }
@@ -1991,8 +1991,10 @@ Hash128 hashText(StringRef text) {
   return out;
 }
 
-constexpr Kind kAllKinds[] = {Kind::Pipeline, Kind::Series, Kind::Rules,
-                              Kind::Model};
+constexpr Kind kAllKinds[] = {
+#define SPECJIT_FAMILY(K, NAME, PARSE) Kind::K,
+#include "Families.def"
+};
 
 std::string kindList() {
   std::string out;
@@ -2030,7 +2032,19 @@ Descriptor DescriptorParser::make(RulesSpec spec, std::string canonical) {
   return make(Kind::Rules, std::move(spec), std::move(canonical), &Descriptor::rules_);
 }
 
+Descriptor DescriptorParser::make(TrainSpec spec, std::string canonical) {
+  return make(Kind::Train, std::move(spec), std::move(canonical), &Descriptor::train_);
+}
+
+Descriptor DescriptorParser::make(EvalSpec spec, std::string canonical) {
+  return make(Kind::Eval, std::move(spec), std::move(canonical), &Descriptor::eval_);
+}
+
 namespace detail {
+
+Expected<Descriptor> parsePipeline(const json::Object &root) {
+  return PipelineParser().run(root);
+}
 
 Error parseHeader(const json::Object &root, Kind &kind) {
   const json::Value *v;
@@ -2137,6 +2151,8 @@ const std::vector<std::string> &Descriptor::outputNames() const {
   case Kind::Series: return series_->outputNames;
   case Kind::Rules: return rules_->meters;
   case Kind::Model: return model_->outputNames;
+  case Kind::Train: return train_->pipeline.plan.outputNames;
+  case Kind::Eval: return eval_->outputNames;
   case Kind::Pipeline: break;
   }
   return pipeline_->plan.outputNames;
@@ -2147,6 +2163,8 @@ DType Descriptor::outputType() const {
   case Kind::Series: return series_->outputType;
   case Kind::Rules: return rules_->type;
   case Kind::Model: return model_->outputType;
+  case Kind::Train:
+  case Kind::Eval: return DType::F64;
   case Kind::Pipeline: break;
   }
   return pipeline_->outputType;
@@ -2158,9 +2176,23 @@ const std::vector<InputColumn> &Descriptor::inputs() const {
   case Kind::Series: return series_->inputs;
   case Kind::Rules: return none;
   case Kind::Model: return model_->pipeline.inputs;
+  case Kind::Train: return train_->dataColumns;
+  case Kind::Eval: return eval_->dataColumns;
   case Kind::Pipeline: break;
   }
   return pipeline_->inputs;
+}
+
+const std::string &Descriptor::name() const {
+  switch (kind_) {
+  case Kind::Series: return series_->name;
+  case Kind::Rules: return rules_->name;
+  case Kind::Model: return model_->name;
+  case Kind::Train: return train_->name;
+  case Kind::Eval: return eval_->name;
+  case Kind::Pipeline: break;
+  }
+  return pipeline_->name;
 }
 
 Expected<Descriptor> Descriptor::parse(StringRef text) {
@@ -2187,12 +2219,12 @@ Expected<Descriptor> Descriptor::fromJSON(const json::Value &v) {
   if (Error e = detail::parseHeader(*root, kind))
     return std::move(e);
   switch (kind) {
-  case Kind::Series: return detail::parseSeries(*root);
-  case Kind::Rules: return detail::parseRules(*root);
-  case Kind::Model: return detail::parseModel(*root);
-  case Kind::Pipeline: break;
+#define SPECJIT_FAMILY(K, NAME, PARSE)                                         \
+  case Kind::K:                                                                \
+    return detail::PARSE(*root);
+#include "Families.def"
   }
-  return PipelineParser().run(*root);
+  return makeError("kind: unknown family");
 }
 
 Expected<Descriptor> Descriptor::fromFile(StringRef path) {

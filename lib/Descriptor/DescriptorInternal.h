@@ -9,6 +9,9 @@
 
 #include "specjit/Descriptor.h"
 
+#include "Families/Eval/EvalSpec.h"
+#include "Families/Train/TrainSpec.h"
+
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringRef.h"
@@ -31,6 +34,8 @@ public:
   static Descriptor make(SeriesSpec spec, std::string canonical);
   static Descriptor make(RulesSpec spec, std::string canonical);
   static Descriptor make(ModelSpec spec, std::string canonical);
+  static Descriptor make(TrainSpec spec, std::string canonical);
+  static Descriptor make(EvalSpec spec, std::string canonical);
 
 private:
   /// The common part: kind, canonical text, its hash, and the family's spec.
@@ -167,13 +172,23 @@ void writeCanonicalInputs(llvm::json::OStream &j,
 // The families (one file each)
 //===----------------------------------------------------------------------===//
 
-/// SeriesDescriptor.cpp: a validated `kind: "series"` document (the header
-/// is already checked).
+/// Descriptor.cpp: a validated `kind: "pipeline"` document (the header is
+/// already checked).
+llvm::Expected<Descriptor> parsePipeline(const llvm::json::Object &root);
+/// SeriesDescriptor.cpp: a validated `kind: "series"` document.
 llvm::Expected<Descriptor> parseSeries(const llvm::json::Object &root);
 /// RulesDescriptor.cpp: a validated `kind: "rules"` document.
 llvm::Expected<Descriptor> parseRules(const llvm::json::Object &root);
 /// ModelDescriptor.cpp: a validated `kind: "model"` document.
 llvm::Expected<Descriptor> parseModel(const llvm::json::Object &root);
+/// Families/Train/TrainDescriptor.cpp: a validated `kind: "train"` document.
+llvm::Expected<Descriptor> parseTrain(const llvm::json::Object &root);
+/// Families/Eval/EvalDescriptor.cpp: a validated `kind: "eval"` document.
+llvm::Expected<Descriptor> parseEval(const llvm::json::Object &root);
+
+/// The text of a model descriptor for `spec` (its canonical form with the
+/// `name` in front): how the train family writes the model it trained.
+std::string modelDescriptorText(const ModelSpec &spec);
 
 } // namespace detail
 } // namespace jit

@@ -1068,6 +1068,12 @@ Expected<Descriptor> parseModel(const json::Object &root) {
   return ModelParser().run(root);
 }
 
+std::string modelDescriptorText(const ModelSpec &spec) {
+  std::string body = canonicalText(spec);
+  // canonicalText writes a JSON object; put the name first.
+  return "{\"name\":" + jsonString(spec.name) + "," + body.substr(1);
+}
+
 } // namespace detail
 } // namespace jit
 } // namespace specjit

@@ -624,6 +624,9 @@ llvm::Expected<OwningOpRef<ModuleOp>> importDescriptor(MLIRContext &ctx,
     return importRules(ctx, d.rules());
   case Kind::Series:
     return importSeries(ctx, d.series());
+  case Kind::Train:
+  case Kind::Eval:
+    break;
   }
   return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                  "unknown descriptor kind");

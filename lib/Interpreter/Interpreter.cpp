@@ -1256,6 +1256,14 @@ Interpreter::create(const jit::Descriptor &d) {
     return createRulesInterpreter(d.rules());
   case jit::Kind::Model:
     return createModelInterpreter(d.model());
+  case jit::Kind::Train:
+  case jit::Kind::Eval:
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "kind: a " + jit::kindName(d.kind()) +
+            " descriptor does not compile into a kernel; run it with "
+            "jit::" + (d.kind() == jit::Kind::Train ? "train" : "evaluate") +
+            " or `specjit " + jit::kindName(d.kind()) + "`");
   case jit::Kind::Pipeline:
     break;
   }

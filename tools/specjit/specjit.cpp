@@ -7,11 +7,14 @@
 //   specjit info DESC.json
 //   specjit bench DESC.json [--rows N] [--reps N] [--json]
 //   specjit import xgboost MODEL.json [--features a,b,c] [--margin]
+//   specjit train TRAIN.json --input DATA.csv --output MODEL.json [...]
+//   specjit eval EVAL.json --input DATA.csv [--json]
 //
 // Errors print one message and exit non-zero.
 //
 //===----------------------------------------------------------------------===//
 
+#include "Driver.h"
 #include "Table.h"
 
 #include "specjit/Import.h"
@@ -35,6 +38,9 @@
 
 using namespace specjit;
 using namespace specjit::jit;
+using specjit::tools::Args;
+using specjit::tools::fail;
+using specjit::tools::parseCount;
 
 namespace {
 
@@ -57,6 +63,15 @@ commands:
       Kind, canonical hash, inputs, outputs and the validation result.
   bench DESC.json [--rows N] [--reps N] [--json] [--tree-layout=L]
       JIT vs interpreter on generated data (default 1000000 rows).
+  train TRAIN.json --input DATA.csv --output MODEL.json [--history H.csv]
+      [--no-specialize] [--quiet]
+      Train the model a train descriptor describes on CSV data (the inputs
+      and the label column); write the trained model descriptor, and the
+      per-epoch history as CSV. A progress bar on a terminal, one line per
+      epoch otherwise.
+  eval EVAL.json --input DATA.csv [--json]
+      Compute an eval descriptor's metrics (or cross-validation folds) over
+      CSV data: a table, or one JSON object.
   import xgboost MODEL.json [--features NAME[:TYPE],...] [--margin]
       Convert an XGBoost JSON model (Booster.save_model("m.json")) into a
       model descriptor, printed on stdout. --features names the inputs (one
@@ -69,60 +84,6 @@ commands:
 environment:
   SPECJIT_SPECIALIZE=0|1   switch specialization off or on (default on)
 )";
-
-int fail(const llvm::Twine &msg) {
-  llvm::errs() << "specjit: error: " << msg << "\n";
-  return 1;
-}
-int fail(llvm::Error err) { return fail(llvm::toString(std::move(err))); }
-
-/// Minimal option parsing: positionals plus --key=value / --key value / --flag.
-struct Args {
-  std::vector<std::string> positional;
-  std::map<std::string, std::string> options;
-  std::string error;
-
-  Args(int argc, char **argv, std::initializer_list<const char *> flags,
-       std::initializer_list<const char *> valued) {
-    for (int i = 0; i < argc; ++i) {
-      llvm::StringRef a(argv[i]);
-      if (!a.starts_with("-") || a == "-") {
-        positional.push_back(a.str());
-        continue;
-      }
-      llvm::StringRef key = a.ltrim('-'), value;
-      bool hasValue = false;
-      if (size_t eq = key.find('='); eq != llvm::StringRef::npos) {
-        value = key.substr(eq + 1);
-        key = key.substr(0, eq);
-        hasValue = true;
-      }
-      bool isFlag = std::find(flags.begin(), flags.end(), key) != flags.end();
-      bool isValued = std::find(valued.begin(), valued.end(), key) != valued.end();
-      if (!isFlag && !isValued) {
-        error = "unknown option '" + a.str() + "'";
-        return;
-      }
-      if (isValued && !hasValue) {
-        if (i + 1 >= argc) {
-          error = "option '" + a.str() + "' needs a value";
-          return;
-        }
-        value = argv[++i];
-      }
-      options[key.str()] = value.str();
-    }
-  }
-  bool has(const std::string &k) const { return options.count(k) != 0; }
-  std::string get(const std::string &k, const std::string &def = "") const {
-    auto it = options.find(k);
-    return it == options.end() ? def : it->second;
-  }
-};
-
-bool parseCount(const std::string &s, int64_t &out) {
-  return !llvm::StringRef(s).getAsInteger(10, out) && out >= 0;
-}
 
 using Clock = std::chrono::steady_clock;
 
@@ -180,15 +141,7 @@ void printSummary(const Kernel &k, const OutputBuffer &out, int64_t rows) {
   }
 }
 
-llvm::StringRef descName(const Descriptor &d) {
-  switch (d.kind()) {
-  case Kind::Series: return d.series().name;
-  case Kind::Rules: return d.rules().name;
-  case Kind::Model: return d.model().name;
-  case Kind::Pipeline: break;
-  }
-  return d.pipeline().name;
-}
+llvm::StringRef descName(const Descriptor &d) { return d.name(); }
 
 /// Name and hash line shared by the summaries.
 void printHeader(const Descriptor &d) {
@@ -725,6 +678,10 @@ int main(int argc, char **argv) {
     return cmdBench(rest, restv);
   if (cmd == "import")
     return cmdImport(rest, restv);
+  if (cmd == "train")
+    return tools::cmdTrain(rest, restv);
+  if (cmd == "eval")
+    return tools::cmdEval(rest, restv);
   llvm::errs() << "specjit: error: unknown command '" << cmd << "'\n\n" << kUsage;
   return 2;
 }
