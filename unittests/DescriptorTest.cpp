@@ -344,7 +344,7 @@ TEST(DescriptorErrors, Header) {
                      "found 'knd', a misspelling?");
   EXPECT_PARSE_ERROR(R"({"specjit":1,"kind":"classifier"})", "kind",
                      "unknown kind 'classifier' (expected one of pipeline, "
-                     "series, rules, model)");
+                     "series, rules, model, train, eval)");
   EXPECT_PARSE_ERROR(R"({"specjit":1,"kind":"serie"})", "kind",
                      "did you mean 'series'?");
   EXPECT_PARSE_ERROR(R"({"specjit":1,"kind":3})", "kind", "expected a string");
@@ -2533,14 +2533,14 @@ TEST(FamiliesCanonical, RoundTrip) {
 
 TEST(FamiliesDispatch, KindAndFromJson) {
   EXPECT_PARSE_ERROR(R"({"specjit":1,"kind":"rule","meters":["a"],"rules":[]})", "kind",
-                     "unknown kind 'rule' (expected one of pipeline, series, rules, model); did you "
+                     "unknown kind 'rule' (expected one of pipeline, series, rules, model, train, eval); did you "
                      "mean 'rules'?");
   EXPECT_PARSE_ERROR(R"({"specjit":1,"kind":["series"]})", "kind",
-                     "expected a string naming the family (one of pipeline, series, rules, model)");
+                     "expected a string naming the family (one of pipeline, series, rules, model, train, eval)");
   EXPECT_PARSE_ERROR(R"({"specjit":2,"kind":"series"})", "specjit", "unsupported format version 2");
   EXPECT_PARSE_ERROR(R"({"specjit":1})", "descriptor",
                      "missing required key 'kind' (the descriptor family: one of pipeline, "
-                     "series, rules, model)");
+                     "series, rules, model, train, eval)");
   // A pipeline document with another kind: its keys are unknown there.
   EXPECT_PARSE_ERROR(doc(kABC, "[]").replace(doc(kABC, "[]").find("pipeline"), 8, "rules"),
                      "descriptor", "unknown key 'inputs'");
