@@ -5,6 +5,7 @@
 #include "specjit/Compile.h"
 #include "specjit/Descriptor.h"
 #include "specjit/Kernel.h"
+#include "specjit/Train.h"
 #include "specjit/Types.h"
 
 #endif // SPECJIT_SPECJIT_H
