@@ -19,6 +19,7 @@ read by unittests/Families/Train/TrainReferenceTest.cpp:
                  "link": ...}
               | {"type": "mlp", "layers": [{"weights": [[...]] (outputs x
                  inputs), "biases": [...], "activation": a}, ...], "link": ...},
+       "features": [the model's feature names, after the steps],
        "history": [{"epoch": 1, "train_loss": x, "validation_loss": x|null}],
        "stop_reason": "epochs" | "early_stopping" | "time_limit",
        "best_epoch": k,
@@ -44,7 +45,7 @@ difference, ...) and the generator fails if the reference does not show it,
 so retuning a case cannot silently drop coverage.
 
 Deterministic: data come from fixed numpy seeds and scikit-learn's bundled
-data sets; the files are written with sorted-free, stable key order.
+data sets; the files are written in a fixed key order.
 """
 
 import argparse
@@ -433,7 +434,7 @@ def compute_features(desc, data):
     names = desc.get("features") or [c[0] for c in cols]
     X = np.column_stack([as_float(cols[find(nm)]) for nm in names])
     assert np.all(np.isfinite(X)), "non-finite feature"
-    return X
+    return X, names
 
 
 # ---------------------------------------------------------------------------
@@ -678,7 +679,7 @@ def build_descriptor(c):
 def run_case(c):
     desc = build_descriptor(c)
     _, _, data = c["data"]
-    X = compute_features(desc, data)
+    X, feature_names = compute_features(desc, data)
     label_name = c["label"]
     y = np.array(data[label_name], dtype=float)
     spec = resolve(desc, X.shape[1])
@@ -692,7 +693,7 @@ def run_case(c):
     check_gradients(spec, X, y, c["name"])
     check_expectations(c, spec, X, y, history, stop, best_epoch)
     k = pred.shape[1]
-    expected = {"model": model_json(spec, layers),
+    expected = {"features": feature_names, "model": model_json(spec, layers),
                 "history": history, "stop_reason": stop, "best_epoch": best_epoch,
                 "prediction_columns": prediction_columns(k),
                 "predictions": pred.tolist()}
