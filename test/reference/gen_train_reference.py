@@ -803,7 +803,8 @@ def define_cases():
          {"type": "linear", "link": "logistic"},
          optimizer={"type": "adam", "learning_rate": 0.01}, epochs=3, batch_size=1)
     case("linear_logistic_init", "explicit init (weights, intercepts) for a "
-         "logistic model on XOR-free blobs; plain sgd", xo, "label",
+         "logistic model on the XOR blobs (no linear fit, so the start "
+         "shows); plain sgd", xo, "label",
          {"type": "linear", "link": "logistic",
           "init": {"weights": [[0.75, -1.25]], "intercepts": [0.3]}},
          loss="log_loss", optimizer={"type": "sgd", "learning_rate": 0.2},
