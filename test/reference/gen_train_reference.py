@@ -734,6 +734,18 @@ def check_gradients(spec, X, y, where):
 def check_expectations(c, spec, X, y, history, stop, best_epoch):
     e = c["expect"]
     where = c["name"]
+    es = spec["early_stopping"]
+    if es:
+        # No improvement decision may be a near tie: a trainer that sums in
+        # another order (a few ulp) must still decide every epoch the same.
+        best = math.inf
+        for h in history:
+            v, threshold = h["validation_loss"], best - es["min_delta"]
+            if math.isfinite(threshold):
+                assert abs(v - threshold) > 1e-6 * abs(v), \
+                    "%s: epoch %d's validation loss is a near tie" % (where, h["epoch"])
+            if v < threshold:
+                best = v
     if "stop" in e:
         assert stop == e["stop"], "%s: stop %s, wanted %s" % (where, stop, e["stop"])
     if e.get("restores_earlier_epoch"):
