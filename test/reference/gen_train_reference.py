@@ -44,6 +44,13 @@ on any x86-64 machine. Each case states the behaviour it is meant to show
 difference, ...) and the generator fails if the reference does not show it,
 so retuning a case cannot silently drop coverage.
 
+`--order-check` reruns every case with pairwise and with reversed sums and
+reports how far the expected values move: at most ~5e-13 relative here, so
+the tests' rtol of 1e-9 absorbs any summation order a trainer may use while
+still catching a wrong rule; it also checks that no run changes its stop or
+best epoch, and the generator rejects early-stopping decisions that are near
+ties.
+
 Deterministic: data come from fixed numpy seeds and scikit-learn's bundled
 data sets; the files are written in a fixed key order.
 """
@@ -976,13 +983,62 @@ def self_test_generators():
         0xE220A8397B1DCDAF, 0x6E789E6AA1B965F4, 0x06C45D188009454F]
 
 
+def flat_parameters(model):
+    def flat(v):
+        return [x for e in v for x in flat(e)] if isinstance(v, list) else [v]
+    if model["type"] == "linear":
+        return np.array(flat(model["weights"]) + flat(model["intercepts"]))
+    return np.array([x for l in model["layers"]
+                     for x in flat(l["weights"]) + flat(l["biases"])])
+
+
+def order_check(cases):
+    """Reruns every case with pairwise and with reversed sums: how far the
+    expected parameters and losses move when only the summation order
+    changes (what a correct trainer may differ by). Fails beyond rtol/100."""
+    global seqsum
+    baseline = {c["name"]: run_case(c)["expected"] for c in cases}
+    orders = {
+        "pairwise": lambda a, axis: np.sum(a, axis=axis),
+        "reversed": lambda a, axis: np.flip(np.cumsum(np.flip(a, axis=axis), axis=axis),
+                                            axis=axis).take(0, axis=axis),
+    }
+    sequential = seqsum
+    worst = 0.0
+    try:
+        for label, fn in orders.items():
+            seqsum = fn
+            for c in cases:
+                got, want = run_case(c)["expected"], baseline[c["name"]]
+                assert (got["stop_reason"], got["best_epoch"], len(got["history"])) == \
+                    (want["stop_reason"], want["best_epoch"], len(want["history"])), \
+                    "%s: the %s order changes the run" % (c["name"], label)
+                a, b = flat_parameters(got["model"]), flat_parameters(want["model"])
+                la = np.array([h["train_loss"] for h in got["history"]] or [0.0])
+                lb = np.array([h["train_loss"] for h in want["history"]] or [0.0])
+                rel = max(np.max(np.abs(a - b) / np.maximum(np.maximum(abs(a), abs(b)), 1e-12)),
+                          np.max(np.abs(la - lb) / np.maximum(np.maximum(abs(la), abs(lb)), 1e-12)))
+                worst = max(worst, rel)
+                print("%-48s %-8s max relative change %.1e" % (c["name"], label, rel))
+    finally:
+        seqsum = sequential
+    print("worst %.1e (rtol %g)" % (worst, RTOL))
+    assert worst < RTOL / 100, "a case is too sensitive to summation order"
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=DEFAULT_OUT)
     ap.add_argument("--only", help="generate one case")
+    ap.add_argument("--order-check", action="store_true",
+                    help="write nothing; report how much each case moves "
+                    "under other summation orders")
     args = ap.parse_args()
     self_test_generators()
     define_cases()
+    if args.order_check:
+        order_check([c for c in CASES if not args.only or c["name"] == args.only])
+        return 0
     os.makedirs(args.out, exist_ok=True)
     total = 0
     for c in CASES:
