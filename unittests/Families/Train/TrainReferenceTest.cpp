@@ -776,9 +776,12 @@ TEST(TrainDataErrors, NonFiniteValidationLossNamesTheEpoch) {
 }
 
 TEST(TrainDataErrors, RowCountsMustAgree) {
+  // Not a documented message: a clear one names both row counts.
   std::string msg =
       trainError(logisticDescriptor(), {0.1, 0.2, 0.3}, {0, 1, 1, 0});
   EXPECT_FALSE(msg.empty()) << "columns of different lengths must fail";
+  EXPECT_NE(msg.find('3'), std::string::npos) << msg;
+  EXPECT_NE(msg.find('4'), std::string::npos) << msg;
 }
 
 //===----------------------------------------------------------------------===//
