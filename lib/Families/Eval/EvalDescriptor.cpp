@@ -9,6 +9,8 @@ llvm::Expected<Descriptor> parseEval(const llvm::json::Object &) {
   return failAt("kind", "eval descriptors are not available in this build");
 }
 
+std::string summarizeEval(const EvalSpec &) { return ""; }
+
 } // namespace detail
 } // namespace jit
 } // namespace specjit
