@@ -6,6 +6,9 @@
 //   func @specjit_kernel(%args, %out, %n) -> i64     the kernel ABI entry
 //   func private @specjit_train_body(noalias pointers..., %n, %mode) -> i64
 //
+// With `batch_rows` B the body holds the step twice, for n == B with B a
+// constant (every batch but an epoch's last) and for any n.
+//
 // The body runs, for the batch's `n` rows (indices into the feature matrix),
 //   1. forward: per layer, per row, per output a dot product over the
 //      inputs (summed from i = 0 up, then the bias added) and the
@@ -150,6 +153,8 @@ private:
   void lossAndDeltas();
   void backward();
   void update();
+  /// The whole step over `rowCount` rows (a constant or the argument).
+  void emitStep(Value rowCount);
 
   TrainStepOp op;
   OpBuilder b;
@@ -366,6 +371,21 @@ void TrainLowering::update() {
   });
 }
 
+void TrainLowering::emitStep(Value rowCount) {
+  n = rowCount;
+  nf = b.create<arith::SIToFPOp>(loc, f64(), n);
+  acts = scratch;
+  deltas = at(scratch, mul(n, c64(sumOut)));
+  grads = at(scratch, mul(n, c64(2 * sumOut)));
+  forward();
+  lossAndDeltas();
+  Value training = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, mode, c64(0));
+  when(training, [&] {
+    backward();
+    update();
+  });
+}
+
 LogicalResult TrainLowering::run() {
   MLIRContext *ctx = b.getContext();
   Type ptr = ptrType(b), i64t = b.getI64Type();
@@ -395,19 +415,24 @@ LogicalResult TrainLowering::run() {
     scratch = entry->getArgument(kScratch);
     stepCount = entry->getArgument(kStep);
     out = entry->getArgument(kSlots - 1);
-    n = entry->getArgument(kSlots);
+    Value rowsArg = entry->getArgument(kSlots);
     mode = entry->getArgument(kSlots + 1);
-    nf = b.create<arith::SIToFPOp>(loc, f64(), n);
-    acts = scratch;
-    deltas = at(scratch, mul(n, c64(sumOut)));
-    grads = at(scratch, mul(n, c64(2 * sumOut)));
-    forward();
-    lossAndDeltas();
-    Value training = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, mode, c64(0));
-    when(training, [&] {
-      backward();
-      update();
-    });
+    int64_t batch = op.getBatchRows();
+    if (batch > 0) {
+      // The full batches with the row count folded in, the rest generic.
+      Value full = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, rowsArg,
+                                           c64(batch));
+      auto split = b.create<scf::IfOp>(loc, full, /*withElseRegion=*/true);
+      {
+        OpBuilder::InsertionGuard g(b);
+        b.setInsertionPoint(split.thenBlock()->getTerminator());
+        emitStep(c64(batch));
+        b.setInsertionPoint(split.elseBlock()->getTerminator());
+        emitStep(rowsArg);
+      }
+    } else {
+      emitStep(rowsArg);
+    }
     b.create<func::ReturnOp>(loc, ValueRange{c64(0)});
   }
 
