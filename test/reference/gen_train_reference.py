@@ -35,9 +35,12 @@ Everything below is written from docs/train-semantics.md (the loop, losses,
 gradients, updates, early stopping, the SplitMix64 generators) and
 docs/pipeline-semantics.md / docs/model-semantics.md (the features in front
 and the trained model's forward pass), not from the C++ trainer. All
-arithmetic is f64. Sums run in a fixed, documented-by-code order (row by row
-in batch order, dot products left to right, as docs/model-semantics.md
-fixes for inference); exp/log/tanh/log1p come from the C library (Python's
+arithmetic is f64. Sums run in a fixed order: the training forward's dot
+products as docs/train-semantics.md fixes them (four interleaved partial
+sums from 8 terms on), the trained model's predictions left to right as
+docs/model-semantics.md fixes them, every other sum (over a batch's rows,
+over a layer's outputs in backpropagation) from the first term up;
+exp/log/tanh/log1p come from the C library (Python's
 math module), not numpy's SIMD versions, so the files regenerate bit for bit
 on any x86-64 machine. Each case states the behaviour it is meant to show
 (early stopping that stops, restoring an earlier epoch, min_delta making a
@@ -180,15 +183,33 @@ def softplus(t):
 # ---------------------------------------------------------------------------
 
 
-def forward(layers, x):
+def training_dot(products):
+    """The training forward's dot product over the last axis
+    (docs/train-semantics.md, "Forward"): fewer than 8 terms from the first
+    up; else term i (i < m - m mod 4) into partial sum s_(i mod 4), each
+    from its first term up, then (s0 + s1) + (s2 + s3), then the remaining
+    terms in order."""
+    m = products.shape[-1]
+    if m < 8:
+        return seqsum(products, axis=-1)
+    k = m - m % 4
+    s = [seqsum(products[..., j:k:4], axis=-1) for j in range(4)]
+    total = (s[0] + s[1]) + (s[2] + s[3])
+    for i in range(k, m):
+        total = total + products[..., i]
+    return total
+
+
+def forward(layers, x, dot=training_dot):
     """x: B x features. Returns (pres, acts) with acts[0] = x; z = acts[-1].
 
-    Each pre-activation is ((W_o0*a_0 + W_o1*a_1) + ...) + b_o."""
+    Each pre-activation is dot(W_o * a) + b_o: the training order by
+    default; model_forward() uses docs/model-semantics.md's."""
     acts = [x]
     pres = []
     a = x
     for layer in layers:
-        pre = seqsum(a[:, None, :] * layer["W"][None, :, :], axis=2) + layer["b"]
+        pre = dot(a[:, None, :] * layer["W"][None, :, :]) + layer["b"]
         a = activation(layer["act"], pre)
         pres.append(pre)
         acts.append(a)
@@ -692,8 +713,9 @@ def run_case(c):
     spec = resolve(desc, X.shape[1])
     layers, history, stop, best_epoch = train(spec, X, y, c["max_batches"])
 
-    # The trained model on every row (docs/model-semantics.md).
-    _, acts = forward(layers, X)
+    # The trained model on every row (docs/model-semantics.md: dot products
+    # left to right).
+    _, acts = forward(layers, X, dot=lambda p: seqsum(p, axis=-1))
     pred = apply_link(spec["link"], acts[-1])
     assert np.all(np.isfinite(pred))
 
