@@ -48,7 +48,7 @@ difference, ...) and the generator fails if the reference does not show it,
 so retuning a case cannot silently drop coverage.
 
 `--order-check` reruns every case with pairwise and with reversed sums and
-reports how far the expected values move: at most ~5e-13 relative here, so
+reports how far the expected values move: at most ~1e-12 relative here, so
 the tests' rtol of 1e-9 absorbs any summation order a trainer may use while
 still catching a wrong rule; it also checks that no run changes its stop or
 best epoch, and the generator rejects early-stopping decisions that are near
