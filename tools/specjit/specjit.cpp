@@ -83,6 +83,9 @@ commands:
 
 environment:
   SPECJIT_SPECIALIZE=0|1   switch specialization off or on (default on)
+  SPECJIT_MAX_DESCRIPTOR_MB, SPECJIT_MAX_CSV_MB, SPECJIT_MAX_MODEL_MB
+                           largest descriptor, CSV file and model to import,
+                           in MiB (default 64, 1024, 1024; docs/reliability.md)
 )";
 
 using Clock = std::chrono::steady_clock;
@@ -642,11 +645,7 @@ int cmdImport(int argc, char **argv) {
     if (anyType)
       opts.featureTypes = std::move(types);
   }
-  auto buffer = llvm::MemoryBuffer::getFile(a.positional[1]);
-  if (!buffer)
-    return fail("cannot read '" + a.positional[1] +
-                "': " + buffer.getError().message());
-  auto text = importXGBoostJSON((*buffer)->getBuffer(), opts);
+  auto text = importXGBoostFile(a.positional[1], opts);
   if (!text)
     return fail(text.takeError());
   llvm::outs() << *text;
