@@ -35,14 +35,20 @@ struct Table {
   std::vector<jit::Column> views() const;
 };
 
-/// Reads a CSV file with a header naming (at least) every input of `d`.
+/// Reads a CSV file with a header naming (at least) every input of `d`, by
+/// the rule of docs/reliability.md ("CSV"): a UTF-8 BOM is skipped, header
+/// names are unique, every row has as many fields as the header, an empty
+/// line is a missing value in a one-column file (an error otherwise).
 /// Empty fields are missing: NaN for floats, the input's sentinel for
-/// integers (an error when it has none). Errors name the line and column.
+/// integers (an error when it has none), "" for strings. Numbers read as
+/// numpy reads them (1e400 -> inf; f32 via f64). The file is read under
+/// SPECJIT_MAX_CSV_MB (specjit/ReadFile.h). Errors are "PATH:LINE: what".
 llvm::Expected<Table> readCsv(llvm::StringRef path,
                               const std::vector<jit::InputColumn> &columns);
 
-/// Reads a rules kernel's state matrix: a CSV whose header names (at least)
-/// every meter; returns it row-major in the descriptor's state type.
+/// Reads a rules kernel's state matrix: a CSV (the readCsv() rule) whose
+/// header names (at least) every meter; returns it row-major in the
+/// descriptor's state type.
 struct StateMatrix {
   std::vector<float> f32;
   std::vector<double> f64;
