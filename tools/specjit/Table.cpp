@@ -13,6 +13,8 @@
 #include <limits>
 #include <random>
 
+#include <unistd.h>
+
 using namespace specjit::jit;
 
 namespace specjit {
@@ -360,6 +362,34 @@ llvm::Error writeCsv(llvm::StringRef path, const std::vector<std::string> &names
     os << '\n';
   }
   return llvm::Error::success();
+}
+
+llvm::Error checkRowsFit(int64_t rows, uint64_t rowBytes, const llvm::Twine &what) {
+  uint64_t bytes = 0;
+  bool overflow = rows < 0 || __builtin_mul_overflow(static_cast<uint64_t>(rows),
+                                                     rowBytes, &bytes);
+  long pages = sysconf(_SC_PHYS_PAGES), pageSize = sysconf(_SC_PAGESIZE);
+  uint64_t memory = pages > 0 && pageSize > 0
+                        ? static_cast<uint64_t>(pages) * static_cast<uint64_t>(pageSize)
+                        : 0;
+  if (!overflow && (memory == 0 || bytes <= memory))
+    return llvm::Error::success();
+  std::string size = overflow ? std::string("over 2^64 bytes")
+                              : llvm::formatv("{0:f1} GiB", bytes / double(1ull << 30)).str();
+  return llvm::createStringError(
+      llvm::inconvertibleErrorCode(),
+      what + llvm::formatv(": {0} rows x {1} bytes per row need {2}; this machine "
+                           "has {3:f1} GiB of memory",
+                           rows, rowBytes, size, memory / double(1ull << 30)));
+}
+
+uint64_t generatedRowBytes(const Descriptor &d) {
+  uint64_t bytes = 0;
+  for (const InputColumn &in : d.inputs())
+    bytes += in.type == DType::String ? 24 : dtypeSize(in.type);
+  if (d.kind() == Kind::Rules)
+    bytes += d.numOutputs() * (sizeof(double) + dtypeSize(d.outputType()));
+  return bytes;
 }
 
 /// Positive random-walk prices, one column per series input.

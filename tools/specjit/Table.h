@@ -67,6 +67,16 @@ StateMatrix generateState(const jit::Descriptor &d, int64_t rows, uint64_t seed)
 llvm::Error writeCsv(llvm::StringRef path, const std::vector<std::string> &names,
                      const void *data, jit::DType type, int64_t rows);
 
+/// Checks before allocating that `rows` rows of `rowBytes` bytes each fit:
+/// an error naming `what` when the product overflows or is more than the
+/// physical memory of the machine (sysconf), so that a huge --rows or
+/// output is a message, not an out-of-memory abort.
+llvm::Error checkRowsFit(int64_t rows, uint64_t rowBytes, const llvm::Twine &what);
+
+/// Bytes per row that generateInputs() (and, for rules, generateState())
+/// allocate for `d`; strings are counted at 24 bytes.
+uint64_t generatedRowBytes(const jit::Descriptor &d);
+
 /// Random inputs for `d`: categories seen in its steps (plus some unknown
 /// values), missing values at ~1%, positive floats. Deterministic in `seed`.
 Table generateInputs(const jit::Descriptor &d, int64_t rows, uint64_t seed);

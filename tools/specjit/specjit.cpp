@@ -252,6 +252,11 @@ int cmdRun(int argc, char **argv) {
     return fail(table.takeError());
   double readMs = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
   int64_t rows = table->rows;
+  // The output (twice with --compare) must fit before it is allocated.
+  uint64_t outRowBytes = d->numOutputs() * dtypeSize(d->outputType());
+  if (auto err = tools::checkRowsFit(rows, outRowBytes * (a.has("compare") ? 2 : 1),
+                                     "the output"))
+    return fail(std::move(err));
   OutputBuffer out(d->outputType(), rows, d->numOutputs());
   std::vector<Column> in = table->views();
   int reps = a.has("compare") ? 5 : 1;
@@ -525,6 +530,13 @@ int cmdBench(int argc, char **argv) {
   auto d = Descriptor::fromFile(a.positional[0]);
   if (!d)
     return fail(d.takeError());
+  // The generated inputs and the two outputs must fit, checked up front.
+  if (auto err = tools::checkRowsFit(
+          rows,
+          tools::generatedRowBytes(*d) +
+              2 * d->numOutputs() * dtypeSize(d->outputType()),
+          "--rows " + llvm::Twine(rows)))
+    return fail(std::move(err));
 
   // Cold compiles (no cache), median of 5.
   std::vector<double> compiles;
