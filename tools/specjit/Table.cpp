@@ -166,7 +166,11 @@ llvm::Expected<Table> readCsv(llvm::StringRef path,
   llvm::Expected<std::string> contents = readBoundedFile(path, kCsvReadLimit);
   if (!contents)
     return contents.takeError();
-  llvm::StringRef text = *contents;
+  return readCsvText(*contents, path, inputs);
+}
+
+llvm::Expected<Table> readCsvText(llvm::StringRef text, llvm::StringRef path,
+                                  const std::vector<InputColumn> &inputs) {
   text.consume_front("\xEF\xBB\xBF"); // a UTF-8 byte order mark
   CsvRecords records(text);
   std::vector<std::string> fields;

@@ -45,6 +45,9 @@ struct Table {
 /// SPECJIT_MAX_CSV_MB (specjit/ReadFile.h). Errors are "PATH:LINE: what".
 llvm::Expected<Table> readCsv(llvm::StringRef path,
                               const std::vector<jit::InputColumn> &columns);
+/// readCsv() of text already in memory; `path` names it in errors.
+llvm::Expected<Table> readCsvText(llvm::StringRef text, llvm::StringRef path,
+                                  const std::vector<jit::InputColumn> &columns);
 
 /// Reads a rules kernel's state matrix: a CSV (the readCsv() rule) whose
 /// header names (at least) every meter; returns it row-major in the
