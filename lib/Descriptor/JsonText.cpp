@@ -229,12 +229,16 @@ public:
   }
 
 private:
-  /// The JSON path of frames[0, n).
+  /// The JSON path of frames[0, n). The keys have not been checked yet
+  /// (llvm::json checks UTF-8 after the scan): invalid UTF-8 is replaced.
   std::string path(size_t n) const {
     std::string p;
-    for (size_t f = 0; f < n; ++f)
-      p = frames[f].object ? keyPath(p, frames[f].key)
-                           : indexPath(p, frames[f].index);
+    for (size_t f = 0; f < n; ++f) {
+      const std::string &key = frames[f].key;
+      p = !frames[f].object      ? indexPath(p, frames[f].index)
+          : json::isUTF8(key) ? keyPath(p, key)
+                              : keyPath(p, json::fixUTF8(key));
+    }
     return p;
   }
   void note(size_t pathDepth, size_t offset, const std::string &problem) {
