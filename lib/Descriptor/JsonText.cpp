@@ -18,6 +18,7 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/Twine.h"
 #include "llvm/Support/ConvertUTF.h"
+#include "llvm/Support/FormatVariadic.h"
 
 #include <algorithm>
 #include <unordered_set>
@@ -360,7 +361,7 @@ Error Scanner::run() {
 
 /// Turns llvm::json's "[L:C, byte=O]: Msg" into "line L, column C: msg",
 /// with O mapped back to the original text by `original`.
-std::string formatSyntaxError(Error e, StringRef text, const Scanner &scan,
+std::string formatSyntaxError(Error e, const Scanner &scan,
                               const JsonReadOptions &opts,
                               llvm::function_ref<size_t(size_t)> original) {
   std::string raw = llvm::toString(std::move(e));
@@ -422,7 +423,7 @@ llvm::Expected<json::Value> parseStrictJson(StringRef text,
   llvm::Expected<json::Value> value = json::parse(parsed);
   if (!value)
     return makeError(
-        formatSyntaxError(value.takeError(), text, scan, opts, original));
+        formatSyntaxError(value.takeError(), scan, opts, original));
   if (!scan.finding.empty())
     return makeError(scan.finding);
   return value;
