@@ -425,13 +425,8 @@ int cmdCompile(int argc, char **argv) {
     return 0;
   }
   if (a.has("dump-dir")) {
-    opts.dumpDir = a.get("dump-dir");
-    opts.specialize = true;
-    auto k = compile(*d, opts);
-    if (!k)
-      return fail(k.takeError());
-    if (!k->fallbackReason().empty())
-      return fail("compilation failed: " + k->fallbackReason());
+    if (auto err = dumpStages(*d, a.get("dump-dir"), opts))
+      return fail(std::move(err));
     if (!a.has("emit"))
       return 0;
   }
