@@ -7,6 +7,7 @@
 #   scripts/fuzz.sh [SECONDS] [HARNESS...]     (default: 60 s, all four)
 #
 # SECONDS 0 only builds and replays fuzz/regressions/ and the corpora.
+# FUZZ_SEED fixes libFuzzer's seed (0: random), as CI does.
 # Harnesses: descriptor expr csv xgboost. Needs clang-19 and libFuzzer
 # (apt-get install -y clang-19 libfuzzer-19-dev libclang-rt-19-dev).
 # Output in ${FUZZ_DIR:-build-fuzz}: the binaries, corpus-NAME/ (grown by
@@ -128,6 +129,7 @@ for h in "${harnesses[@]}"; do
   fi
   (cd "$out" && "./$h-fuzzer" "corpus-$h" "${runs[@]}" \
       -max_len="${MAX_LEN:-16384}" -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
+      -seed="${FUZZ_SEED:-0}" \
       > "$h.log" 2>&1) || status=1
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$out/$h.log" | grep -o '[0-9]*$' || echo "?")
   crashes=$(ls "$out" | grep -c -E "^(crash|leak|timeout|oom)-" || true)
