@@ -5,7 +5,8 @@ Usage (after scripts/build.sh):
     /usr/bin/python3 bench/run_benchmarks.py [--build build] [--out docs/benchmarks.md]
     /usr/bin/python3 bench/run_benchmarks.py --only trees [--tree-models 100x6,100x8]
 
---only trees regenerates just the tree-ensemble section (bench/tree_grid.py)
+--only trees regenerates just the tree-ensemble section (bench/tree_grid.py),
+--only train just the training section (bench/train_bench.py),
 and splices it into the existing --out file, leaving the other sections as
 they are.
 
@@ -100,6 +101,29 @@ def tree_section(args):
     return run(cmd + ["--via", via.strip()]).rstrip()
 
 
+def train_section(args):
+    """Training epochs: the compiled step against the generic loop,
+    hand-written C++, numpy and scikit-learn (bench/train_bench.py)."""
+    cmd = [sys.executable, os.path.join(ROOT, "bench", "train_bench.py"),
+           "--build", args.build, "--rounds", "3"]
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    table = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
+    return "\n".join([
+        "## Training",
+        "",
+        "Command: `OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/train_bench.py --rounds 3` "
+        "(run by `bench/run_benchmarks.py --only train`), on %s. CPU seconds per "
+        "epoch, medians of 3 interleaved rounds; the C++ figures come from "
+        "`build/bin/specjit-train-bench` in the same run. `logreg`: logistic "
+        "regression, sgd lr 0.01, batch 1 (SGDClassifier's per-sample update), "
+        "1M x 28; `mlp`: 28 -> 64 relu -> 1, adam lr 0.001, batch 200 "
+        "(MLPClassifier's default), 100k x 28. JIT and interpreter train to the "
+        "same bits." % cpu_name(),
+        "",
+        table.rstrip(),
+        ""])
+
+
 def splice_section(path, section):
     """Replaces the section of `path` whose heading is the first line of
     `section` (up to the next `## ` heading), or inserts it before the notes
@@ -148,7 +172,7 @@ def main():
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--out", default=os.path.join(ROOT, "docs", "benchmarks.md"))
     ap.add_argument("--rows", type=int, default=1000000)
-    ap.add_argument("--only", choices=["trees"], default=None,
+    ap.add_argument("--only", choices=["trees", "train"], default=None,
                     help="regenerate only this section and splice it into --out")
     ap.add_argument("--tree-models", default="100x6,100x8,500x6,500x8,1000x6,1000x8",
                     help="TREESxDEPTH grid of the tree section (default %(default)s)")
@@ -158,8 +182,8 @@ def main():
                     help="evaluation rows of the tree section (default all 100k)")
     args = ap.parse_args()
 
-    if args.only == "trees":
-        section = tree_section(args)
+    if args.only:
+        section = tree_section(args) if args.only == "trees" else train_section(args)
         splice_section(args.out, section)
         print(section)
         return 0
@@ -318,6 +342,7 @@ def main():
     w("")
     w(trees)
     w("")
+    w(train_section(args))
     notes = os.path.join(ROOT, "bench", "notes.md")
     if os.path.exists(notes):
         with open(notes) as f:

@@ -10,8 +10,10 @@ PACKAGES=(
   llvm-19-dev libmlir-19-dev mlir-19-tools llvm-19-tools
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
+  # fuzzing (scripts/fuzz.sh): clang with libFuzzer and the sanitizer runtimes
+  clang-19 libfuzzer-19-dev libclang-rt-19-dev
   # Python side: reference data, schema checks, docs generation
-  python3 python3-numpy python3-sklearn python3-pandas python3-jsonschema python3-numba python3-pytest python3-xgboost libxgboost-dev
+  python3 python3-dev python3-pybind11 pybind11-dev python3-numpy python3-sklearn python3-pandas python3-jsonschema python3-numba python3-pytest python3-xgboost libxgboost-dev
 )
 
 missing=()

@@ -92,6 +92,13 @@ bool specializeEnabled();
 llvm::Expected<std::string> emitStage(const Descriptor &d, Stage stage,
                                       const CompileOptions &options = {});
 
+/// Writes every stage of one compile of `d` to DIR/NN-stage.ext (the
+/// driver's --dump-dir) without making a kernel, for every family that
+/// compiles (the train family's batch step included). Fails when a stage
+/// fails or a file cannot be written.
+llvm::Error dumpStages(const Descriptor &d, llvm::StringRef dir,
+                       const CompileOptions &options = {});
+
 /// One cold compile of a descriptor, stage by stage (the driver's --timing).
 struct StageTimes {
   /// Wall time (ms) of each stage in order, named as stageName(), plus

@@ -216,6 +216,24 @@ CacheResult toResult(llvm::Expected<std::shared_ptr<KernelState>> r) {
 
 } // namespace
 
+llvm::Error dumpStages(const Descriptor &d, llvm::StringRef dir,
+                       const CompileOptions &o) {
+  if (std::error_code ec = llvm::sys::fs::create_directories(dir))
+    return llvm::createStringError(ec, "cannot create dump directory '" + dir +
+                                           "': " + ec.message());
+  engine::CodegenOptions co = codegenOptions(o);
+  std::string dumpError;
+  co.onStage = dumpTo(dir.str(), dumpError);
+  auto objects = engine::compileToObjects(d, co);
+  if (!dumpError.empty())
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), dumpError);
+  if (!objects)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "compilation failed: " +
+                                       llvm::toString(objects.takeError()));
+  return llvm::Error::success();
+}
+
 llvm::Expected<Kernel> compile(const Descriptor &d, const CompileOptions &o) {
   bool specialize = o.specialize.value_or(specializeEnabled());
   KernelCache &c = cache();
