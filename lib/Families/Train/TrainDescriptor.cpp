@@ -366,7 +366,8 @@ Error TrainParser::parseInit() {
     if (rows != static_cast<uint64_t>(spec.numOutputs))
       return failAt("model.init.weights",
                     "expected " + Twine(spec.numOutputs) +
-                        " rows (one per output), got " + Twine(rows));
+                        (spec.numOutputs == 1 ? " row" : " rows") +
+                        " (one per output), got " + Twine(rows));
     if (Error e = requireKey(*o, "model.init", "intercepts",
                              "one number per output", w))
       return e;
@@ -412,7 +413,8 @@ Error TrainParser::parseInit() {
     if (rows != static_cast<uint64_t>(layer.outputs))
       return failAt(keyPath(path, "weights"),
                     "expected " + Twine(layer.outputs) +
-                        " rows (one per unit), got " + Twine(rows));
+                        (layer.outputs == 1 ? " row" : " rows") +
+                        " (one per unit), got " + Twine(rows));
     if (Error e = requireKey(*lo, path, "biases", "one number per unit", w))
       return e;
     if (Error e = readVector(*w, keyPath(path, "biases"), layer.outputs,

@@ -821,7 +821,7 @@ TEST(TrainDescriptorErrors, DocumentedMessages) {
       {R"("label": {"name": "y"}, "loss": "log_loss",
           "model": {"type": "linear", "link": "logistic",
                     "init": {"weights": [[0.5], [0.25]], "intercepts": [0]}}})",
-       "model.init.weights: expected 1 row per output, got 2"},
+       "model.init.weights: expected 1 row (one per output), got 2"},
   };
   for (const Case &c : cases) {
     std::string msg = parseError(head + c.body);

@@ -177,7 +177,7 @@ TEST(TrainDescriptor, LossLinkLabelAndShapesAgree) {
                      "model.init.weights[0]", "expected 2 numbers");
   EXPECT_TRAIN_ERROR(doc(R"({"type":"linear","link":"identity","init":)"
                          R"({"weights":[[1,2],[3,4]],"intercepts":[0,0]}})"),
-                     "model.init.weights", "expected 1 rows (one per output), got 2");
+                     "model.init.weights", "expected 1 row (one per output), got 2");
   EXPECT_TRAIN_ERROR(doc(R"({"type":"linear","link":"identity","init":)"
                          R"({"weights":[[1,2]],"intercepts":[0,1]}})"),
                      "model.init.intercepts", "expected 1 number");
