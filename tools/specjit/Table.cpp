@@ -215,6 +215,7 @@ llvm::Expected<Table> readCsv(llvm::StringRef path,
       }
     }
     ++t.rows;
+    t.lines.push_back(static_cast<int64_t>(line));
   }
   return t;
 }
