@@ -219,8 +219,10 @@ Error EvalParser::parseMetrics(const json::Object &root) {
   if (Error e = requireKey(root, "", "metrics", what, v))
     return e;
   const json::Array *a = v->getAsArray();
-  if (!a || a->empty())
+  if (!a)
     return expected("metrics", what, *v);
+  if (a->empty())
+    return failAt("metrics", "expected at least one metric");
   std::vector<std::string> names = metricNames();
   llvm::StringMap<size_t> seen;
   for (size_t i = 0; i < a->size(); ++i) {
@@ -292,8 +294,10 @@ Error EvalParser::checkLabelDistinct(ArrayRef<std::string> names,
 Error EvalParser::parseScores(const json::Value &v) {
   const json::Array *a = v.getAsArray();
   std::string what = "a non-empty array of score column names";
-  if (!a || a->empty())
+  if (!a)
     return expected("scores", what, v);
+  if (a->empty())
+    return failAt("scores", "expected at least one score column");
   llvm::StringMap<size_t> seen;
   for (size_t i = 0; i < a->size(); ++i) {
     std::string path = indexPath("scores", i);
