@@ -15,6 +15,7 @@
 
 #include "specjit/Eval.h"
 
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -123,6 +124,10 @@ int cmdEval(int argc, char **argv) {
     options.threads = static_cast<unsigned>(n);
   }
   std::string path = a.get("input");
+  uint64_t bytes = 0;
+  if (!llvm::sys::fs::file_size(path, bytes) && bytes == 0)
+    return fail(path + ": the file is empty (expected a header naming " +
+                "the columns)");
   auto table = readCsv(path, d->inputs());
   if (!table)
     return fail(table.takeError());
