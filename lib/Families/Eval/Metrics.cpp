@@ -342,22 +342,20 @@ Expected<double> binaryRocAuc(ArrayRef<uint8_t> isPositive,
                            "(every row is ") +
                      (positives == 0 ? "negative" : "positive") +
                      "): ROC AUC is not defined");
-  std::vector<size_t> order(n);
-  std::iota(order.begin(), order.end(), size_t(0));
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    return scores[a * stride] < scores[b * stride];
-  });
+  // Sort (score, positive) pairs by score: direct keys, no indirection.
+  std::vector<std::pair<double, uint8_t>> sorted(n);
+  for (size_t i = 0; i < n; ++i)
+    sorted[i] = {scores[i * stride], isPositive[i]};
+  std::sort(sorted.begin(), sorted.end(),
+            [](const auto &a, const auto &b) { return a.first < b.first; });
   // Twice the sum of the positives' midranks (1-based): a tie group over
   // sorted positions [i, j) has midrank (i + 1 + j) / 2.
   uint64_t twiceRankSum = 0;
   for (size_t i = 0; i < n;) {
     size_t j = i + 1;
-    double v = scores[order[i] * stride];
-    while (j < n && scores[order[j] * stride] == v)
-      ++j;
-    uint64_t inGroup = 0;
-    for (size_t t = i; t < j; ++t)
-      inGroup += isPositive[order[t]];
+    uint64_t inGroup = sorted[i].second;
+    while (j < n && sorted[j].first == sorted[i].first)
+      inGroup += sorted[j++].second;
     twiceRankSum += inGroup * static_cast<uint64_t>(i + 1 + j);
     i = j;
   }
