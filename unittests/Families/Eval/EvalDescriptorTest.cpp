@@ -124,8 +124,18 @@ TEST(EvalDescriptor, InlineModel) {
   EXPECT_EQ(d.inputs()[1].type, DType::I64);
   EXPECT_EQ(d.inputs()[1].missing, -1);
   EXPECT_EQ(d.inputs()[2].name, "y");
-  // The model's canonical text is embedded.
+  // The model's canonical text is embedded, and the canonical form parses
+  // back to itself.
   EXPECT_NE(d.canonical().find(s.model->canonical()), std::string::npos);
+  Descriptor again = parseOk(d.canonical());
+  EXPECT_EQ(again.canonical(), d.canonical());
+  EXPECT_EQ(again.hash(), d.hash());
+  // Leaving out the inline model's specjit and kind changes nothing.
+  Descriptor full = parseOk(
+      R"({"specjit":1,"kind":"eval","task":"binary","label":"y",)"
+      R"("metrics":["roc_auc"],"model":{"specjit":1,"kind":"model",)" +
+      std::string(kModel + 1) + "}");
+  EXPECT_EQ(full.hash(), d.hash());
 
   Descriptor mc = parseOk(
       R"({"specjit":1,"kind":"eval","task":"multiclass","label":"y",)"
