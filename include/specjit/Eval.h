@@ -102,8 +102,9 @@ llvm::Expected<EvalResult> evaluate(const Descriptor &d,
 
 /// The result as one JSON object: {"metrics": {name: value}}, or with
 /// cross-validation {"folds": [{name: value}, ...], "mean": {...},
-/// "std": {...}}; confusion_matrix as a nested array, NaN as null, numbers
-/// in shortest round-trip form.
+/// "std": {...}}; confusion_matrix as a nested array, non-finite values
+/// (NaN, or inf from an overflowing regression sum) as null, numbers in
+/// shortest round-trip form.
 std::string evalResultJson(const EvalResult &result);
 
 } // namespace jit

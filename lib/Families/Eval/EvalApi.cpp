@@ -183,11 +183,14 @@ Error Evaluator::checkColumns() {
   for (size_t i = 0; i < columns.size(); ++i) {
     const Column &c = columns[i];
     const std::string &name = want[i].name;
+    if (c.rows < 0)
+      return makeError("evaluate: column " + Twine(i) + " ('" + name +
+                       "') has a negative row count");
     if (c.rows != rows)
       return makeError("evaluate: column " + Twine(i) + " ('" + name +
                        "') has " + Twine(c.rows) + " rows, column 0 has " +
                        Twine(rows));
-    if (c.rows > 0 && !c.data)
+    if (c.rows > 0 && (!c.data || (c.type == DType::String && !c.offsets)))
       return makeError("evaluate: column " + Twine(i) + " ('" + name +
                        "') has no data");
     bool isLabel = i + 1 == columns.size();

@@ -173,6 +173,15 @@ Expected<Descriptor> parseInline(const json::Value &v, StringRef path,
   return d;
 }
 
+/// At most kMaxEvalClasses classes.
+Error checkClassCount(uint64_t k, StringRef path) {
+  if (k > static_cast<uint64_t>(kMaxEvalClasses))
+    return failAt(path, "a multiclass eval takes at most " +
+                            Twine(kMaxEvalClasses) + " classes, got " +
+                            Twine(k));
+  return Error::success();
+}
+
 class EvalParser {
 public:
   Expected<Descriptor> run(const json::Object &root);
@@ -331,6 +340,8 @@ Error EvalParser::parseScores(const json::Value &v) {
       return failAt("scores", "a multiclass task takes one score column per "
                               "class (at least 2), got " +
                                   Twine(n));
+    if (Error e = checkClassCount(n, "scores"))
+      return e;
     spec.numClasses = static_cast<int64_t>(n);
     break;
   }
@@ -363,6 +374,8 @@ Error EvalParser::parseModel(const json::Value &v) {
       return failAt("model", "a multiclass task needs a model with one "
                              "output per class (at least 2), this one has " +
                                  Twine(outputs));
+    if (Error e = checkClassCount(outputs, "model"))
+      return e;
     spec.numClasses = static_cast<int64_t>(outputs);
     break;
   }
@@ -398,6 +411,8 @@ Error EvalParser::checkTrainTask(const Descriptor &train) {
                           "(softmax over k >= 2 outputs), got " +
                               lossText(t.loss) + " with " +
                               Twine(t.numOutputs) + " output(s)");
+    if (Error e = checkClassCount(t.numOutputs, path))
+      return e;
     spec.numClasses = t.numOutputs;
     break;
   case EvalTask::Regression:

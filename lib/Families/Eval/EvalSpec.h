@@ -24,6 +24,10 @@
 namespace specjit {
 namespace jit {
 
+/// The most classes a multiclass eval takes (its confusion matrix has k x k
+/// cells).
+constexpr int64_t kMaxEvalClasses = 1024;
+
 /// What the label and the scores are.
 enum class EvalTask : uint8_t {
   Binary,     ///< label 0/1, one score column (the probability of class 1)

@@ -171,3 +171,58 @@ TEST(EvalApi, JsonOfTheResult) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(EvalApi, HostileDataNeverCrashes) {
+  // Labels and scores drawn from values that break naive code (NaN, inf,
+  // huge, negative zero, non-integral): every evaluation either returns
+  // metrics (finite or NaN for classification) or an error naming a row.
+  const double pool[] = {0, 1, 2, -1, 0.5, -0.0, NAN, INFINITY, -INFINITY,
+                         1e308, -1e308, 1e-320, 0.999999999999};
+  const char *descs[] = {
+      R"({"specjit":1,"kind":"eval","task":"binary","label":"y","scores":["p"],)"
+      R"("metrics":["accuracy","precision","f1_macro","roc_auc","log_loss","confusion_matrix"]})",
+      R"({"specjit":1,"kind":"eval","task":"multiclass","label":"y","scores":["a","b","c"],)"
+      R"("metrics":["accuracy","recall_macro","roc_auc","log_loss","confusion_matrix"]})",
+      R"({"specjit":1,"kind":"eval","task":"regression","label":"y","scores":["p"],)"
+      R"("metrics":["mse","mae","r2"]})"};
+  uint64_t state = 1;
+  auto pick = [&] {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return pool[(state >> 33) % (sizeof pool / sizeof pool[0])];
+  };
+  int ok = 0, errors = 0;
+  for (const char *text : descs) {
+    Descriptor d = parseOk(text);
+    size_t k = d.inputs().size() - 1;
+    for (int trial = 0; trial < 200; ++trial) {
+      int n = 1 + trial % 7;
+      std::vector<std::vector<double>> cols(k + 1, std::vector<double>(n));
+      for (auto &c : cols)
+        for (double &v : c)
+          v = trial % 3 ? std::fabs(std::round(pick())) : pick();
+      std::vector<Column> views;
+      for (auto &c : cols)
+        views.push_back(Column::f64(c.data(), n));
+      llvm::Expected<EvalResult> r = evaluate(d, views);
+      if (!r) {
+        ++errors;
+        std::string msg = llvm::toString(r.takeError());
+        EXPECT_TRUE(msg.rfind("row ", 0) == 0 || msg.rfind("roc_auc: ", 0) == 0)
+            << msg;
+        continue;
+      }
+      ++ok;
+      // Classification metrics are bounded; regression sums may overflow
+      // to inf as numpy's do (1e308 - -1e308 squared).
+      if (text != descs[2])
+        for (const MetricValue &v : r->metrics)
+          EXPECT_FALSE(std::isinf(v.value)) << v.name;
+    }
+  }
+  EXPECT_GT(ok, 10);
+  EXPECT_GT(errors, 10);
+}
+
+} // namespace

@@ -11,6 +11,8 @@
 #include "specjit/Descriptor.h"
 
 #include "llvm/Support/Error.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <gtest/gtest.h>
 
@@ -242,6 +244,15 @@ const ErrorCase kErrors[] = {
      evalWith(R"("task":"multiclass","label":"y","scores":["p"],"metrics":["accuracy"])"),
      "scores: a multiclass task takes one score column per class (at least "
      "2), got 1"},
+    {"too many classes",
+     evalWith(R"("task":"multiclass","label":"y","metrics":["accuracy"],"scores":[)" +
+              [] {
+                std::string s;
+                for (int i = 0; i < 1025; ++i)
+                  s += (i ? ",\"c" : "\"c") + std::to_string(i) + "\"";
+                return s;
+              }() + "]"),
+     "scores: a multiclass eval takes at most 1024 classes, got 1025"},
     {"empty scores",
      evalWith(R"("task":"binary","label":"y","scores":[],"metrics":["f1"])"),
      "scores: expected at least one score column"},
@@ -336,6 +347,52 @@ TEST(EvalDescriptor, MetricVocabulary) {
   EXPECT_TRUE(metricAllowed(Metric::Mse, EvalTask::Regression));
   EXPECT_FALSE(metricAllowed(Metric::Mse, EvalTask::Binary));
   EXPECT_FALSE(metricAllowed(Metric::ConfusionMatrix, EvalTask::Regression));
+}
+
+} // namespace
+
+namespace {
+
+TEST(EvalDescriptor, AnyValueAtAnyKeyIsAPathNamedErrorOrValid) {
+  // Every member of three valid descriptors replaced by values of every
+  // JSON type: each parse returns (no crash), and every error names a path.
+  const std::string docs[] = {
+      binary(R"(,"threshold":0.25)"),
+      R"({"specjit":1,"kind":"eval","task":"multiclass","label":"y",)"
+      R"("metrics":["log_loss"],"model":)" +
+          std::string(kSoftmaxModel) + "}",
+      R"({"specjit":1,"kind":"eval","task":"binary","metrics":["f1"],)"
+      R"("cross_validation":{"k":3,"stratified":true,"shuffle":{"seed":1},"train":{}}})"};
+  const char *values[] = {"null", "0", "-1", "2.5", "1e308", "\"x\"", "\"\"",
+                          "[]", "[1]", "[\"accuracy\",\"accuracy\"]", "{}",
+                          "true", "false", "18446744073709551616"};
+  int parsed = 0, failed = 0;
+  for (const std::string &doc : docs) {
+    llvm::Expected<llvm::json::Value> v = llvm::json::parse(doc);
+    ASSERT_TRUE(bool(v));
+    std::vector<std::string> keys;
+    for (const auto &kv : *v->getAsObject())
+      keys.push_back(kv.first.str());
+    for (const std::string &key : keys)
+      for (const char *value : values) {
+        llvm::json::Object o = *v->getAsObject();
+        o[key] = *llvm::json::parse(value);
+        std::string text;
+        llvm::raw_string_ostream os(text);
+        os << llvm::json::Value(std::move(o));
+        os.flush();
+        llvm::Expected<Descriptor> d = Descriptor::parse(text);
+        if (d) {
+          ++parsed;
+          continue;
+        }
+        ++failed;
+        std::string msg = llvm::toString(d.takeError());
+        EXPECT_NE(msg.find(": "), std::string::npos) << text << "\n" << msg;
+      }
+  }
+  EXPECT_GT(failed, 100);
+  EXPECT_GT(parsed, 0); // e.g. another name
 }
 
 } // namespace
