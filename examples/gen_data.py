@@ -5,6 +5,7 @@
     /usr/bin/python3 examples/gen_data.py housing --rows 1000 --out -
     /usr/bin/python3 examples/gen_data.py strategy --out strategy.csv
     /usr/bin/python3 examples/gen_data.py needs_rules --rows 100000 --out needs.csv
+    /usr/bin/python3 examples/gen_data.py train_churn --rows 100000 --out train.csv
     /usr/bin/python3 examples/gen_data.py --list
 
 The CSV has a header naming the descriptor's input columns, in order. A
@@ -14,7 +15,8 @@ data is deterministic for a given --seed and --rows, and includes the awkward
 values a real feed has: missing values, out-of-range values, unseen
 categories.
 
-A `series` example (strategy) gets a time series, one row per time step
+A `train` example (train_churn) also gets its label column, after the
+inputs. A `series` example (strategy) gets a time series, one row per time step
 (1,000,000 rows unless --rows says otherwise). A `rules` example
 (needs_rules) has no inputs: its data is the initial state matrix, one row
 per agent, with the meters as the header, in the descriptor's element type.
@@ -147,13 +149,30 @@ def needs_rules(rng, n):
     return out
 
 
+def train_churn(rng, n):
+    """Customers with a churn label drawn from a known logistic model of
+    their tenure, charges, support calls and age (the label the train
+    example learns back), plus missing support-call counts."""
+    tenure = np.clip(np.round(rng.exponential(30.0, n), 1), 0.0, 120.0)
+    charges = np.round(np.clip(rng.normal(64.8, 30.1, n), 18.0, 180.0), 2)
+    calls = rng.poisson(1.5, n).astype(np.int64)
+    age = np.clip(np.round(rng.normal(41.2, 13.5, n)), 18, 95)
+    margin = (-1.2 - 0.9 * (tenure - 32.4) / 24.6
+              + 0.4 * (charges - 64.8) / 30.1
+              + 0.35 * (calls - 1.5) / 1.3 - 0.17 * (age - 41.2) / 13.5)
+    churned = (rng.random(n) < 1.0 / (1.0 + np.exp(-margin))).astype(np.int64)
+    return {"tenure_months": tenure, "monthly_charges": charges,
+            "support_calls": _with_sentinel(rng, calls, 0.02, -1),
+            "age": age, "churned": churned}
+
+
 GENERATORS = {"churn": churn, "housing": housing,
               "retail_strings": retail_strings, "strategy": strategy,
-              "needs_rules": needs_rules}
+              "needs_rules": needs_rules, "train_churn": train_churn}
 # The random stream of each example: fixed, so adding an example does not
 # change the data of the others.
 STREAMS = {"churn": 0, "housing": 1, "retail_strings": 2, "strategy": 3,
-           "needs_rules": 4}
+           "needs_rules": 4, "train_churn": 5}
 # Rows when --rows is not given.
 DEFAULT_ROWS = {"strategy": 1000000}
 
@@ -166,6 +185,8 @@ def load_inputs(name):
     if desc.get("kind") == "rules":
         return [{"name": m, "type": desc.get("type", "f64")}
                 for m in desc["meters"]]
+    if desc.get("kind") == "train":
+        return desc["inputs"] + [desc["label"]]
     return desc["inputs"]
 
 

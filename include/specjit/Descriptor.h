@@ -320,6 +320,9 @@ public:
   const EvalSpec &eval() const { return *eval_; }
   /// The descriptor's `name` (not hashed; may be empty).
   const std::string &name() const;
+  /// Family-specific lines for `specjit info` (each "key: value\n"); empty
+  /// for the families the driver describes itself.
+  std::string summary() const;
 
   /// Canonical JSON text: sorted keys, defaults filled in, numbers
   /// normalized. The `name` is kept out of it: it does not change meaning.

@@ -2195,6 +2195,14 @@ const std::string &Descriptor::name() const {
   return pipeline_->name;
 }
 
+std::string Descriptor::summary() const {
+  switch (kind_) {
+  case Kind::Train: return detail::summarizeTrain(*train_);
+  case Kind::Eval: return detail::summarizeEval(*eval_);
+  default: return "";
+  }
+}
+
 Expected<Descriptor> Descriptor::parse(StringRef text) {
   if (text.size() > kMaxDescriptorBytes)
     return makeError("descriptor: the text is " + Twine(text.size()) +

@@ -142,6 +142,54 @@ std::string suggestName(llvm::StringRef bad,
 /// "a, b, c" (at most 20, then "... (N in all)"), or "none".
 std::string listNames(llvm::ArrayRef<std::string> names);
 
+/// "a, b, c": the spelling of every value of `all`.
+template <typename T, size_t N>
+std::string nameList(const T (&all)[N], llvm::StringRef (*nameOf)(T)) {
+  std::string out;
+  for (T x : all)
+    out += (out.empty() ? "" : ", ") + nameOf(x).str();
+  return out;
+}
+
+/// Reads a string naming one of `all`; an unknown one is an error listing
+/// them, with a did-you-mean.
+template <typename T, size_t N>
+llvm::Error readEnum(const llvm::json::Value &v, llvm::StringRef path,
+                     const T (&all)[N], llvm::StringRef (*nameOf)(T), T &out) {
+  std::string list = nameList(all, nameOf);
+  std::optional<llvm::StringRef> s = v.getAsString();
+  if (!s)
+    return expected(path, "one of " + list, v);
+  for (T x : all)
+    if (nameOf(x) == *s) {
+      out = x;
+      return llvm::Error::success();
+    }
+  std::string msg = "unknown value " + quoted(*s) + " (expected one of " +
+                    list + ")";
+  for (T x : all)
+    if (s->edit_distance(nameOf(x), true, 3) <= 2) {
+      msg += "; did you mean '" + nameOf(x).str() + "'?";
+      break;
+    }
+  return failAt(path, msg);
+}
+
+/// Reads an array of exactly `n` finite numbers ("one per <per>")
+/// (ModelDescriptor.cpp).
+llvm::Error readVector(const llvm::json::Value &v, llvm::StringRef path,
+                       uint64_t n, llvm::StringRef per,
+                       std::vector<double> &out);
+/// Reads a non-empty array of rows of `cols` finite numbers each, appended
+/// row-major to `out`; `rows` is the number of rows read. `weightBudget`
+/// (the weights a model may still hold) shrinks by what is read.
+llvm::Error readMatrix(const llvm::json::Value &v, llvm::StringRef path,
+                       uint64_t cols, llvm::StringRef per,
+                       llvm::StringRef rowsWhat, uint64_t &weightBudget,
+                       std::vector<double> &out, uint64_t &rows);
+/// Weights of a linear model or of all layers of an MLP.
+constexpr uint64_t kMaxWeights = 50000000;
+
 /// Copies `e` with every Column node's `arg` set from `argOf` (names absent
 /// from the map get 0: resolve only after checking every reference).
 ExprPtr resolveExpr(const ExprPtr &e, const llvm::StringMap<int> &argOf);
@@ -185,6 +233,10 @@ llvm::Expected<Descriptor> parseModel(const llvm::json::Object &root);
 llvm::Expected<Descriptor> parseTrain(const llvm::json::Object &root);
 /// Families/Eval/EvalDescriptor.cpp: a validated `kind: "eval"` document.
 llvm::Expected<Descriptor> parseEval(const llvm::json::Object &root);
+/// Descriptor::summary() of the train and eval families (their
+/// *Descriptor.cpp).
+std::string summarizeTrain(const TrainSpec &spec);
+std::string summarizeEval(const EvalSpec &spec);
 
 /// The text of a model descriptor for `spec` (its canonical form with the
 /// `name` in front): how the train family writes the model it trained.

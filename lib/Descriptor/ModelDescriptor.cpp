@@ -84,12 +84,15 @@ using detail::numberAttr;
 using detail::quoted;
 using detail::readBool;
 using detail::readFinite;
+using detail::nameList;
+using detail::readEnum;
+using detail::readMatrix;
+using detail::readVector;
 using detail::requireKey;
 
 /// Tree nodes in all trees of one model.
 constexpr uint64_t kMaxTreeNodes = 50000000;
-/// Weights of a linear model or of all layers of an MLP.
-constexpr uint64_t kMaxWeights = 50000000;
+using detail::kMaxWeights;
 /// Outputs of a model (and units of an MLP layer).
 constexpr uint64_t kMaxOutputs = kMaxColumns;
 
@@ -100,38 +103,6 @@ constexpr Link kAllLinks[] = {Link::Identity, Link::Logistic, Link::Softmax,
 constexpr Activation kAllActivations[] = {
     Activation::Identity, Activation::Relu, Activation::Tanh,
     Activation::Logistic};
-
-template <typename T, size_t N>
-std::string nameList(const T (&all)[N], StringRef (*nameOf)(T)) {
-  std::string out;
-  for (T x : all)
-    out += (out.empty() ? "" : ", ") + nameOf(x).str();
-  return out;
-}
-
-/// Reads a string naming one of `all`; an unknown one is an error listing
-/// them, with a did-you-mean.
-template <typename T, size_t N>
-Error readEnum(const json::Value &v, StringRef path, const T (&all)[N],
-               StringRef (*nameOf)(T), T &out) {
-  std::string list = nameList(all, nameOf);
-  std::optional<StringRef> s = v.getAsString();
-  if (!s)
-    return expected(path, "one of " + list, v);
-  for (T x : all)
-    if (nameOf(x) == *s) {
-      out = x;
-      return Error::success();
-    }
-  std::string msg = "unknown value " + quoted(*s) + " (expected one of " +
-                    list + ")";
-  for (T x : all)
-    if (s->edit_distance(nameOf(x), true, 3) <= 2) {
-      msg += "; did you mean '" + nameOf(x).str() + "'?";
-      break;
-    }
-  return failAt(path, msg);
-}
 
 /// "1 number" / "3 numbers".
 std::string countOf(uint64_t n, StringRef one, StringRef many) {
@@ -164,17 +135,13 @@ private:
   Error parseLink();
   Error parseOutput(const json::Object &root);
 
-  /// Reads an array of exactly `n` finite numbers ("one per <per>").
-  Error readVector(const json::Value &v, StringRef path, uint64_t n,
-                   StringRef per, std::vector<double> &out);
-  /// Reads a non-empty array of rows of `cols` finite numbers each, appended
-  /// row-major to `out`; `rows` is the number of rows read.
-  Error readMatrix(const json::Value &v, StringRef path, uint64_t cols,
-                   StringRef per, StringRef rowsWhat, uint64_t &weightBudget,
-                   std::vector<double> &out, uint64_t &rows);
 };
 
-Error ModelParser::readVector(const json::Value &v, StringRef path, uint64_t n,
+} // namespace
+
+namespace detail {
+
+Error readVector(const json::Value &v, StringRef path, uint64_t n,
                               StringRef per, std::vector<double> &out) {
   std::string what = "an array of " + countOf(n, "number", "numbers") + " (" +
                      per.str() + ")";
@@ -195,7 +162,7 @@ Error ModelParser::readVector(const json::Value &v, StringRef path, uint64_t n,
   return Error::success();
 }
 
-Error ModelParser::readMatrix(const json::Value &v, StringRef path,
+Error readMatrix(const json::Value &v, StringRef path,
                               uint64_t cols, StringRef per,
                               StringRef rowsWhat, uint64_t &weightBudget,
                               std::vector<double> &out, uint64_t &rows) {
@@ -236,6 +203,10 @@ Error ModelParser::readMatrix(const json::Value &v, StringRef path,
   }
   return Error::success();
 }
+
+} // namespace detail
+
+namespace {
 
 //===----------------------------------------------------------------------===//
 // Linear

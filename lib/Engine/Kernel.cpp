@@ -16,17 +16,14 @@ static llvm::Error runError(const llvm::Twine &msg) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
 }
 
-/// Checks the caller's buffers against the descriptor and lays out the
-/// kernel arguments (see Runtime/KernelABI.h). Returns the row count.
-static llvm::Expected<int64_t> bindArgs(const KernelState &s,
-                                        llvm::ArrayRef<Column> inputs,
-                                        const Output &out,
-                                        llvm::SmallVectorImpl<const void *> &args) {
-  const std::vector<InputColumn> &decl = s.desc.inputs();
+llvm::Expected<int64_t> bindInputColumns(llvm::ArrayRef<InputColumn> decl,
+                                         llvm::ArrayRef<Column> inputs,
+                                         int64_t rowsWithoutInputs,
+                                         llvm::SmallVectorImpl<const void *> &args) {
   if (inputs.size() != decl.size())
     return runError(llvm::formatv("run: expected {0} input columns, got {1}",
                                   decl.size(), inputs.size()));
-  int64_t rows = inputs.empty() ? out.rows : inputs[0].rows;
+  int64_t rows = inputs.empty() ? rowsWithoutInputs : inputs[0].rows;
   for (size_t i = 0; i < inputs.size(); ++i) {
     const Column &c = inputs[i];
     // Formatted only on a failure: batch-1 callers pay for every call.
@@ -58,6 +55,19 @@ static llvm::Expected<int64_t> bindArgs(const KernelState &s,
     }
     args.push_back(c.data);
   }
+  return rows;
+}
+
+/// Checks the caller's buffers against the descriptor and lays out the
+/// kernel arguments (see Runtime/KernelABI.h). Returns the row count.
+static llvm::Expected<int64_t> bindArgs(const KernelState &s,
+                                        llvm::ArrayRef<Column> inputs,
+                                        const Output &out,
+                                        llvm::SmallVectorImpl<const void *> &args) {
+  auto bound = bindInputColumns(s.desc.inputs(), inputs, out.rows, args);
+  if (!bound)
+    return bound.takeError();
+  int64_t rows = *bound;
   const char *what = s.desc.kind() == Kind::Rules ? "state matrix" : "output";
   if (out.type != s.desc.outputType())
     return runError(llvm::Twine("run: ") + what + " must be " +

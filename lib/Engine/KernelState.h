@@ -6,12 +6,26 @@
 #include "Runtime/KernelABI.h"
 #include "specjit/Descriptor.h"
 
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/Support/Error.h"
+
 #include <atomic>
 #include <mutex>
 #include <string>
 
 namespace specjit {
 namespace jit {
+
+/// Checks caller-owned columns against the declared inputs (count, types,
+/// equal row counts, non-null buffers, well-formed string offsets) and
+/// appends their kernel arguments (see Runtime/KernelABI.h) to `args`.
+/// Returns the row count (`rowsWithoutInputs` when there are no inputs).
+/// Errors name the input by index and name.
+llvm::Expected<int64_t> bindInputColumns(llvm::ArrayRef<InputColumn> decl,
+                                         llvm::ArrayRef<Column> inputs,
+                                         int64_t rowsWithoutInputs,
+                                         llvm::SmallVectorImpl<const void *> &args);
 
 /// Shared by every Kernel handle (and the cache) for one compiled descriptor.
 /// The interpreter is always present: it is the fallback, and it explains

@@ -494,7 +494,11 @@ int cmdInfo(int argc, char **argv) {
   if (d->kind() == Kind::Rules)
     llvm::outs() << "rules: " << d->rules().rules.size()
                  << ", steps: " << d->rules().steps << "\n";
-  llvm::outs() << (d->kind() == Kind::Rules ? "meters (" : "outputs (")
+  if (std::string more = d->summary(); !more.empty())
+    llvm::outs() << more;
+  llvm::outs() << (d->kind() == Kind::Rules   ? "meters ("
+                   : d->kind() == Kind::Train ? "features ("
+                                              : "outputs (")
                << d->numOutputs() << " x " << dtypeName(d->outputType()) << "):";
   for (const std::string &n : d->outputNames())
     llvm::outs() << " " << n;

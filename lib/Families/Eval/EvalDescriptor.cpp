@@ -608,6 +608,8 @@ Expected<Descriptor> parseEval(const json::Object &root) {
   return EvalParser().run(root);
 }
 
+std::string summarizeEval(const EvalSpec &) { return ""; }
+
 } // namespace detail
 } // namespace jit
 } // namespace specjit

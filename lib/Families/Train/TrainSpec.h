@@ -59,7 +59,7 @@ struct TrainSpec {
   double learningRate = 0.01;
   double momentum = 0.0;                   ///< sgd
   double beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8; ///< adam
-  int64_t epochs = 1;
+  int64_t epochs = 10;
   int64_t batchSize = 32;
   std::optional<uint64_t> shuffleSeed;     ///< none: rows in order
   double l2 = 0.0;
