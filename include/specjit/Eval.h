@@ -19,7 +19,6 @@
 #include "llvm/Support/Error.h"
 
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -82,9 +81,6 @@ struct EvalOptions {
   /// Folds trained at once: 0 means the hardware threads; always at most
   /// the fold count, the hardware threads and maxConcurrentTrainings().
   unsigned threads = 0;
-  /// How data errors name a row (0-based index into the columns); the
-  /// default writes "row N". The driver names the CSV file and line.
-  std::function<std::string(int64_t row)> rowName;
 };
 
 /// Evaluates `d` (kind eval) on `columns`: one Column per entry of
@@ -93,9 +89,13 @@ struct EvalOptions {
 /// inputs then the label (with `model`); the train descriptor's inputs then
 /// the label (with `cross_validation`). Score columns are f64 or f32; the
 /// label column is f64, f32, i64, i32 or bool and holds class ids (0/1,
-/// 0..k-1) or finite targets. Fails, naming the row, on a missing (NaN),
-/// non-integral or out-of-range label or a non-finite score, and on any
-/// metric scikit-learn rejects (roc_auc with one class in the labels).
+/// 0..k-1) or finite targets. Fails with a jit::RowError (specjit/Errors.h:
+/// the 0-based row of `columns`, "row N: ...") on a missing (NaN),
+/// non-integral or out-of-range label or a non-finite score, and on a
+/// training data error of a cross-validation fold (mapped to the data's
+/// row); with a plain error on any metric scikit-learn rejects (roc_auc
+/// with one class in the labels) and on other failures of a fold ("fold 2
+/// of 5: ...").
 llvm::Expected<EvalResult> evaluate(const Descriptor &d,
                                     llvm::ArrayRef<Column> columns,
                                     const EvalOptions &options = {});

@@ -13,6 +13,7 @@
 #include "Driver.h"
 #include "Table.h"
 
+#include "specjit/Errors.h"
 #include "specjit/Eval.h"
 
 #include "llvm/Support/FileSystem.h"
@@ -133,14 +134,22 @@ int cmdEval(int argc, char **argv) {
     return fail(table.takeError());
   if (table->rows == 0)
     return fail(path + ": no data rows (only a header)");
-  const std::vector<int64_t> &lines = table->lines;
-  options.rowName = [&](int64_t row) {
-    return path + ":" + std::to_string(lines[row]);
-  };
   std::vector<jit::Column> columns = table->views();
   auto result = jit::evaluate(*d, columns, options);
-  if (!result)
-    return fail(result.takeError());
+  if (!result) {
+    // A data error names the CSV file and the row's line.
+    const std::vector<int64_t> &lines = table->lines;
+    return fail(llvm::handleErrors(
+        result.takeError(), [&](const jit::RowError &e) -> llvm::Error {
+          bool known = e.row() >= 0 && static_cast<size_t>(e.row()) < lines.size();
+          return llvm::createStringError(
+              llvm::inconvertibleErrorCode(),
+              path + ":" +
+                  (known ? std::to_string(lines[e.row()])
+                         : "row " + std::to_string(e.row())) +
+                  ": " + e.detail());
+        }));
+  }
   for (const std::string &w : result->warnings)
     llvm::errs() << "specjit: warning: " << w << "\n";
   if (a.has("json"))

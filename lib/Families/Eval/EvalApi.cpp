@@ -18,6 +18,7 @@
 #include "Families/Train/TrainSpec.h"
 
 #include "specjit/Compile.h"
+#include "specjit/Errors.h"
 
 #include "llvm/ADT/Twine.h"
 #include "llvm/Support/JSON.h"
@@ -43,9 +44,22 @@ namespace {
 
 Error makeError(const Twine &msg) { return detail::makeError(msg); }
 
-/// Prefixes an error's message.
-Error withContext(const Twine &context, Error e) {
-  return makeError(context + ": " + llvm::toString(std::move(e)));
+/// `e` with `context` in front of its message. A RowError stays one (its
+/// detail after the context) and, when `rows` is given, moves from row i of
+/// a fold's subset to the data's row rows[i].
+Error withContext(Error e, const Twine &context, ArrayRef<int64_t> rows = {}) {
+  std::string prefix = context.str();
+  return llvm::handleErrors(
+      std::move(e),
+      [&](const RowError &r) -> Error {
+        int64_t row = r.row();
+        if (!rows.empty() && row >= 0 && static_cast<size_t>(row) < rows.size())
+          row = rows[row];
+        return llvm::make_error<RowError>(row, prefix + r.detail());
+      },
+      [&](const llvm::ErrorInfoBase &other) -> Error {
+        return makeError(prefix + other.message());
+      });
 }
 
 bool isScoreType(DType t) { return t == DType::F64 || t == DType::F32; }
@@ -147,10 +161,7 @@ class Evaluator {
 public:
   Evaluator(const EvalSpec &spec, ArrayRef<Column> columns,
             const EvalOptions &options)
-      : spec(spec), columns(columns), options(options) {
-    rowName = options.rowName ? options.rowName
-                              : eval::RowNamer(eval::defaultRowName);
-  }
+      : spec(spec), columns(columns), options(options) {}
 
   Expected<EvalResult> run();
 
@@ -166,7 +177,6 @@ private:
   const EvalSpec &spec;
   ArrayRef<Column> columns;
   const EvalOptions &options;
-  eval::RowNamer rowName;
   int64_t rows = 0;
   std::vector<double> labels;
 };
@@ -211,7 +221,7 @@ Error Evaluator::readLabels() {
   labels.resize(rows);
   for (int64_t i = 0; i < rows; ++i)
     labels[i] = valueAt(c, i);
-  return eval::checkLabels(spec, labels, rowName);
+  return eval::checkLabels(spec, labels);
 }
 
 Expected<std::vector<double>> Evaluator::scoresFromColumns() {
@@ -220,7 +230,7 @@ Expected<std::vector<double>> Evaluator::scoresFromColumns() {
   for (size_t j = 0; j < k; ++j)
     for (int64_t i = 0; i < rows; ++i)
       scores[i * k + j] = valueAt(columns[j], i);
-  if (Error e = eval::checkScores(scores, spec.scores, "score", rowName))
+  if (Error e = eval::checkScores(scores, spec.scores, "score"))
     return std::move(e);
   return scores;
 }
@@ -230,15 +240,15 @@ Expected<std::vector<double>> Evaluator::scoresFromModel(EvalResult &result) {
   copts.specialize = options.specialize;
   Expected<Kernel> kernel = compile(*spec.model, copts);
   if (!kernel)
-    return withContext("model", kernel.takeError());
+    return withContext(kernel.takeError(), "model: ");
   result.backend = kernel->backend();
   result.fallbackReason = kernel->fallbackReason();
   Expected<std::vector<double>> scores =
       runModel(*kernel, columns.drop_back(), rows);
   if (!scores)
-    return withContext("model", scores.takeError());
+    return withContext(scores.takeError(), "model: ");
   if (Error e = eval::checkScores(*scores, kernel->outputNames(),
-                                  "model output", rowName))
+                                  "model output"))
     return std::move(e);
   return scores;
 }
@@ -262,8 +272,9 @@ Expected<FoldResult> Evaluator::runFold(const eval::FoldPlan &plan, size_t f) {
   topts.specialize = options.specialize;
   Expected<TrainResult> trained = train(trainDesc, views, topts);
   if (!trained)
-    return withContext("training on " + Twine(trainIdx.size()) + " rows",
-                       trained.takeError());
+    return withContext(trained.takeError(),
+                       "training on " + Twine(trainIdx.size()) + " rows: ",
+                       trainIdx);
 
   // Score the fold's own rows with the compiled trained model.
   CompileOptions copts;
@@ -271,7 +282,7 @@ Expected<FoldResult> Evaluator::runFold(const eval::FoldPlan &plan, size_t f) {
   copts.useCache = false; // one model per fold: nothing to share
   Expected<Kernel> kernel = compile(trained->model, copts);
   if (!kernel)
-    return withContext("the trained model", kernel.takeError());
+    return withContext(kernel.takeError(), "the trained model: ");
   owned.clear();
   views.clear();
   for (const Column &c : inputs)
@@ -281,11 +292,10 @@ Expected<FoldResult> Evaluator::runFold(const eval::FoldPlan &plan, size_t f) {
   int64_t n = static_cast<int64_t>(testIdx.size());
   Expected<std::vector<double>> scores = runModel(*kernel, views, n);
   if (!scores)
-    return withContext("the trained model", scores.takeError());
-  eval::RowNamer dataRow = [&](int64_t i) { return rowName(testIdx[i]); };
+    return withContext(scores.takeError(), "the trained model: ", testIdx);
   if (Error e = eval::checkScores(*scores, kernel->outputNames(),
-                                  "trained model output", dataRow))
-    return std::move(e);
+                                  "trained model output"))
+    return withContext(std::move(e), "", testIdx);
   std::vector<double> foldLabels(n);
   for (int64_t i = 0; i < n; ++i)
     foldLabels[i] = labels[testIdx[i]];
@@ -323,15 +333,20 @@ Error Evaluator::crossValidate(EvalResult &result) {
   threads = std::max(threads, 1u);
 
   std::vector<std::optional<FoldResult>> done(k);
-  std::vector<std::string> errors(k);
+  // A failed fold's error: its data row (RowError) or -1, and its text.
+  std::vector<std::pair<int64_t, std::string>> errors(k);
   std::atomic<size_t> next{0};
   auto work = [&] {
     for (size_t f; (f = next.fetch_add(1)) < k;) {
       Expected<FoldResult> r = runFold(*plan, f);
-      if (r)
+      if (r) {
         done[f] = std::move(*r);
-      else
-        errors[f] = llvm::toString(r.takeError());
+        continue;
+      }
+      llvm::handleAllErrors(
+          r.takeError(),
+          [&](const RowError &e) { errors[f] = {e.row(), e.detail()}; },
+          [&](const llvm::ErrorInfoBase &e) { errors[f] = {-1, e.message()}; });
     }
   };
   std::vector<std::thread> pool;
@@ -341,10 +356,16 @@ Error Evaluator::crossValidate(EvalResult &result) {
   for (std::thread &t : pool)
     t.join();
   // The first failing fold by index, whatever finished first.
-  for (size_t f = 0; f < k; ++f)
-    if (!done[f])
-      return makeError("fold " + Twine(f + 1) + " of " + Twine(k) + ": " +
-                       errors[f]);
+  for (size_t f = 0; f < k; ++f) {
+    if (done[f])
+      continue;
+    std::string context = "fold " + std::to_string(f + 1) + " of " +
+                          std::to_string(k) + ": ";
+    if (errors[f].first >= 0)
+      return llvm::make_error<RowError>(errors[f].first,
+                                        context + errors[f].second);
+    return makeError(context + errors[f].second);
+  }
   for (std::optional<FoldResult> &r : done)
     result.folds.push_back(std::move(*r));
   result.crossValidated = true;

@@ -112,12 +112,7 @@ using detail::requireKey;
 constexpr EvalTask kAllTasks[] = {EvalTask::Binary, EvalTask::Multiclass,
                                   EvalTask::Regression};
 
-std::string taskList() {
-  std::string out;
-  for (EvalTask t : kAllTasks)
-    out += (out.empty() ? "" : ", ") + evalTaskName(t).str();
-  return out;
-}
+std::string taskList() { return detail::nameList(kAllTasks, evalTaskName); }
 
 std::vector<std::string> metricNames() {
   std::vector<std::string> out;
@@ -206,20 +201,7 @@ Error EvalParser::parseTask(const json::Object &root) {
   const json::Value *v;
   if (Error e = requireKey(root, "", "task", "one of " + taskList(), v))
     return e;
-  std::optional<StringRef> s = v->getAsString();
-  if (!s)
-    return expected("task", "one of " + taskList(), *v);
-  for (EvalTask t : kAllTasks)
-    if (*s == evalTaskName(t)) {
-      spec.task = t;
-      return Error::success();
-    }
-  std::vector<std::string> names;
-  for (EvalTask t : kAllTasks)
-    names.push_back(evalTaskName(t).str());
-  return failAt("task", "unknown task " + quoted(*s) + " (expected one of " +
-                            taskList() + ")" +
-                            detail::suggestName(*s, names));
+  return detail::readEnum(*v, "task", kAllTasks, evalTaskName, spec.task);
 }
 
 Error EvalParser::parseMetrics(const json::Object &root) {
@@ -389,11 +371,6 @@ Error EvalParser::parseModel(const json::Value &v) {
   return Error::success();
 }
 
-/// The loss's descriptor spelling, for messages.
-std::string lossText(Loss l) {
-  return l == Loss::Mse ? "mse" : l == Loss::LogLoss ? "log_loss" : "cross_entropy";
-}
-
 Error EvalParser::checkTrainTask(const Descriptor &train) {
   const TrainSpec &t = train.train();
   StringRef path = "cross_validation.train";
@@ -402,14 +379,14 @@ Error EvalParser::checkTrainTask(const Descriptor &train) {
     if (t.loss != Loss::LogLoss || t.numOutputs != 1)
       return failAt(path, "a binary task trains with loss log_loss (one "
                           "logistic output), got " +
-                              lossText(t.loss) + " with " +
+                              lossName(t.loss) + " with " +
                               Twine(t.numOutputs) + " output(s)");
     break;
   case EvalTask::Multiclass:
     if (t.loss != Loss::CrossEntropy || t.numOutputs < 2)
       return failAt(path, "a multiclass task trains with loss cross_entropy "
                           "(softmax over k >= 2 outputs), got " +
-                              lossText(t.loss) + " with " +
+                              lossName(t.loss) + " with " +
                               Twine(t.numOutputs) + " output(s)");
     if (Error e = checkClassCount(t.numOutputs, path))
       return e;
@@ -419,7 +396,7 @@ Error EvalParser::checkTrainTask(const Descriptor &train) {
     if (t.loss != Loss::Mse || t.numOutputs != 1)
       return failAt(path, "a regression task trains with loss mse (one "
                           "output), got " +
-                              lossText(t.loss) + " with " +
+                              lossName(t.loss) + " with " +
                               Twine(t.numOutputs) + " output(s)");
     break;
   }
@@ -608,7 +585,34 @@ Expected<Descriptor> parseEval(const json::Object &root) {
   return EvalParser().run(root);
 }
 
-std::string summarizeEval(const EvalSpec &) { return ""; }
+std::string summarizeEval(const EvalSpec &spec) {
+  std::string out;
+  llvm::raw_string_ostream os(out);
+  os << "eval: " << evalTaskName(spec.task);
+  if (spec.task != EvalTask::Regression)
+    os << ", " << spec.numClasses << " classes";
+  if (spec.task == EvalTask::Binary)
+    os << ", threshold " << detail::formatNumber(spec.threshold);
+  switch (spec.source) {
+  case ScoreSource::Columns:
+    os << ", scores from columns";
+    break;
+  case ScoreSource::Model:
+    os << ", scores from an inline model";
+    break;
+  case ScoreSource::CrossValidation: {
+    const CrossValidationSpec &cv = *spec.crossValidation;
+    os << ", " << cv.k << "-fold " << (cv.stratified ? "stratified " : "")
+       << "cross-validation";
+    if (cv.shuffleSeed)
+      os << " shuffled with seed " << *cv.shuffleSeed;
+    break;
+  }
+  }
+  os << "\nlabel: " << spec.label << "\n";
+  os.flush();
+  return out;
+}
 
 } // namespace detail
 } // namespace jit

@@ -4,14 +4,16 @@
 // (sklearn/model_selection/_split.py: KFold._iter_test_indices,
 // StratifiedKFold._make_test_folds), including their errors and the
 // warning about small classes. Shuffling uses SplitMix64 (the generator of
-// docs/train-semantics.md) instead of numpy's RandomState, so shuffled
-// folds are specjit's own, identical on every platform.
+// docs/train-semantics.md, train::splitMix64) instead of numpy's
+// RandomState, so shuffled folds are specjit's own, identical on every
+// platform.
 //
 //===----------------------------------------------------------------------===//
 
 #include "Families/Eval/Folds.h"
 
 #include "Descriptor/DescriptorInternal.h"
+#include "Families/Train/Trainer.h"
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/Twine.h"
@@ -28,16 +30,10 @@ namespace eval {
 
 namespace {
 
-/// SplitMix64 (docs/train-semantics.md, "Generators").
+/// SplitMix64 (docs/train-semantics.md, "Generators"), the train family's.
 struct SplitMix64 {
   uint64_t state;
-  uint64_t next() {
-    state += 0x9E3779B97F4A7C15ull;
-    uint64_t z = state;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
+  uint64_t next() { return train::splitMix64(state); }
 };
 
 /// Fisher-Yates: for i from size-1 down to 1, swap v[i] with v[next() mod

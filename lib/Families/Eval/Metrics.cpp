@@ -15,6 +15,8 @@
 
 #include "Descriptor/DescriptorInternal.h"
 
+#include "specjit/Errors.h"
+
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/Twine.h"
 
@@ -261,8 +263,6 @@ double r2Score(ArrayRef<double> y, ArrayRef<double> yhat) {
 
 } // namespace
 
-std::string defaultRowName(int64_t row) { return "row " + std::to_string(row); }
-
 double pairwiseSum(ArrayRef<double> values) {
   double s = 0.0;
   for (size_t at = 0; at < values.size(); at += kNumpyBuffer) {
@@ -290,14 +290,13 @@ double populationStd(ArrayRef<double> values) {
   return std::sqrt(mean(sq));
 }
 
-Error checkLabels(const EvalSpec &spec, ArrayRef<double> labels,
-                  const RowNamer &rowName) {
-  const RowNamer &name = rowName ? rowName : RowNamer(defaultRowName);
+Error checkLabels(const EvalSpec &spec, ArrayRef<double> labels) {
   for (size_t i = 0; i < labels.size(); ++i) {
     double v = labels[i];
     auto bad = [&](const Twine &what) {
-      return makeError(name(static_cast<int64_t>(i)) + ": label " +
-                       detail::quoted(spec.label) + " is " + what);
+      return llvm::make_error<RowError>(
+          static_cast<int64_t>(i),
+          ("label " + detail::quoted(spec.label) + " is " + what).str());
     };
     if (std::isnan(v))
       return bad("missing (NaN)");
@@ -315,18 +314,15 @@ Error checkLabels(const EvalSpec &spec, ArrayRef<double> labels,
 }
 
 Error checkScores(ArrayRef<double> scores, ArrayRef<std::string> names,
-                  llvm::StringRef what, const RowNamer &rowName) {
-  const RowNamer &name = rowName ? rowName : RowNamer(defaultRowName);
+                  llvm::StringRef what) {
   size_t k = names.size();
   for (size_t i = 0; i < scores.size(); ++i)
-    if (!std::isfinite(scores[i])) {
-      double v = scores[i];
-      return makeError(Twine(name(static_cast<int64_t>(i / k))) + ": " + what +
-                       " " +
-                       detail::quoted(names[i % k]) + " is " +
-                       valueText(v) +
-                       "; scores must be finite");
-    }
+    if (!std::isfinite(scores[i]))
+      return llvm::make_error<RowError>(
+          static_cast<int64_t>(i / k),
+          (Twine(what) + " " + detail::quoted(names[i % k]) + " is " +
+           valueText(scores[i]) + "; scores must be finite")
+              .str());
   return Error::success();
 }
 

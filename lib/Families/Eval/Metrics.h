@@ -19,18 +19,12 @@
 #include "llvm/Support/Error.h"
 
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <vector>
 
 namespace specjit {
 namespace jit {
 namespace eval {
-
-/// How a data error names a row ("row 17", or a CSV file and line).
-using RowNamer = std::function<std::string(int64_t row)>;
-/// The default RowNamer: "row N".
-std::string defaultRowName(int64_t row);
 
 /// numpy's float64 add.reduce over a contiguous array (pairwise summation
 /// with 8 accumulators in blocks of at most 128), bit for bit.
@@ -42,15 +36,14 @@ double populationStd(llvm::ArrayRef<double> values);
 
 /// Checks every label for the task: classification labels are class ids
 /// (integral, in 0..numClasses-1, not NaN), regression targets are finite.
-/// The first bad row is an error naming it and `labelName`.
-llvm::Error checkLabels(const EvalSpec &spec, llvm::ArrayRef<double> labels,
-                        const RowNamer &rowName);
+/// The first bad row is a jit::RowError naming the label column.
+llvm::Error checkLabels(const EvalSpec &spec, llvm::ArrayRef<double> labels);
 
 /// Checks that every score is finite (scikit-learn rejects NaN and inf);
-/// `scores` is row-major with `names.size()` columns.
+/// `scores` is row-major with `names.size()` columns. The first bad row is
+/// a jit::RowError naming the column (`what` 'name').
 llvm::Error checkScores(llvm::ArrayRef<double> scores,
-                        llvm::ArrayRef<std::string> names, llvm::StringRef what,
-                        const RowNamer &rowName);
+                        llvm::ArrayRef<std::string> names, llvm::StringRef what);
 
 /// The metrics of `spec` over checked labels and row-major scores (1 or
 /// numClasses columns), in the descriptor's order. Counting metrics come

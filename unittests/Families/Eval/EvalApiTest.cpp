@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "specjit/Errors.h"
 #include "specjit/Eval.h"
 
 #include "llvm/Support/Error.h"
@@ -88,13 +89,13 @@ TEST(EvalApi, DataErrors) {
   EXPECT_EQ(errorOf(evaluate(d, {Column::strings(strings.data(), "", 3),
                                  Column::f64(y.data(), 3)})),
             "evaluate: score column 'p' must be f64 or f32, got string");
-  EvalOptions named;
-  named.rowName = [](int64_t r) { return "data.csv:" + std::to_string(r + 2); };
-  EXPECT_EQ(errorOf(evaluate(d,
-                             {Column::f64(p.data(), 3),
-                              Column::f64(badLabel.data(), 3)},
-                             named)),
-            "data.csv:3: label 'y' is 3, expected a class id in 0..1");
+  // Data errors are RowErrors, so callers (the driver) can name the line.
+  llvm::Expected<EvalResult> rowError = evaluate(
+      d, {Column::f64(p.data(), 3), Column::f64(badLabel.data(), 3)});
+  ASSERT_FALSE(bool(rowError));
+  llvm::Error e = rowError.takeError();
+  EXPECT_TRUE(e.isA<RowError>());
+  llvm::consumeError(std::move(e));
   Descriptor pipeline = parseOk(
       R"({"specjit":1,"kind":"pipeline","inputs":[{"name":"x","type":"f64"}],)"
       R"("output":{"type":"f64"}})");

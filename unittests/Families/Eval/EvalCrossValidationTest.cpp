@@ -12,6 +12,7 @@
 #include "Families/Eval/Folds.h"
 
 #include "specjit/Compile.h"
+#include "specjit/Errors.h"
 #include "specjit/Eval.h"
 #include "specjit/Train.h"
 
@@ -79,7 +80,7 @@ std::string cvEval(const std::string &task, const std::string &metrics,
 
 /// Fold `f` computed independently: train on `trainRows`, compile, score
 /// `testRows`, evaluate the scores with a score-column eval of `metrics`.
-std::vector<MetricValue> independentFold(const Descriptor &train, const Data &data,
+std::vector<MetricValue> independentFold(const Descriptor &trainDesc, const Data &data,
                                          const std::vector<int64_t> &trainRows,
                                          const std::vector<int64_t> &testRows,
                                          const std::string &task,
@@ -97,7 +98,7 @@ std::vector<MetricValue> independentFold(const Descriptor &train, const Data &da
   std::vector<Column> cols{Column::f64(x1.data(), n), Column::f64(x2.data(), n),
                            integerLabel ? Column::i64(yi.data(), n)
                                         : Column::f64(y.data(), n)};
-  llvm::Expected<TrainResult> trained = jit::train(train, cols);
+  llvm::Expected<TrainResult> trained = train(trainDesc, cols);
   if (!trained) {
     ADD_FAILURE() << llvm::toString(trained.takeError());
     return {};
@@ -160,8 +161,10 @@ TEST(EvalCrossValidation, StratifiedBinaryFoldsAreIndependentTrainings) {
         train, data, trainRows, plan->test[f], "binary", metrics, true);
     ASSERT_EQ(want.size(), fold.metrics.size());
     for (size_t m = 0; m < want.size(); ++m) {
-      EXPECT_EQ(fold.metrics[m].value, want[m].value) << want[m].name;
-      EXPECT_EQ(fold.metrics[m].matrix, want[m].matrix) << want[m].name;
+      if (want[m].isMatrix())
+        EXPECT_EQ(fold.metrics[m].matrix, want[m].matrix) << want[m].name;
+      else
+        EXPECT_EQ(fold.metrics[m].value, want[m].value) << want[m].name;
     }
   }
   // Mean and population std over the folds (element-wise for matrices).
@@ -238,14 +241,26 @@ TEST(EvalCrossValidation, Errors) {
   EXPECT_EQ(llvm::toString(few.takeError()),
             "cross_validation.k: k=3 folds need at least 3 rows, the data has 2");
 
-  // Row 0's feature is NaN: fold 1 (which tests row 0) fails scoring it,
-  // and is reported although fold 2 fails too (training on it).
+  // Row 12's feature is NaN. Fold 1 (rows 0..9) trains on it and fails;
+  // fold 2 (rows 10..19) would fail scoring it: fold 1 is reported, and
+  // the training error names the data's row 12, not the fold's row 2.
   Data data = makeData(30, true);
-  data.x1[0] = NAN;
+  data.x1[12] = NAN;
   llvm::Expected<EvalResult> bad = evaluate(d, data.columns());
   ASSERT_FALSE(bool(bad));
-  std::string msg = llvm::toString(bad.takeError());
-  EXPECT_EQ(msg.rfind("fold 1 of 3: ", 0), 0u) << msg;
+  llvm::Error e = bad.takeError();
+  ASSERT_TRUE(e.isA<RowError>());
+  llvm::handleAllErrors(std::move(e), [](const RowError &r) {
+    EXPECT_EQ(r.row(), 12);
+    EXPECT_EQ(r.detail().rfind("fold 1 of 3: training on 20 rows: ", 0), 0u)
+        << r.detail();
+  });
+  // Labels are checked on all rows before any fold runs.
+  Data nanLabel = makeData(30, true);
+  nanLabel.y[25] = NAN;
+  llvm::Expected<EvalResult> lab = evaluate(d, nanLabel.columns());
+  ASSERT_FALSE(bool(lab));
+  EXPECT_EQ(llvm::toString(lab.takeError()), "row 25: label 'y' is missing (NaN)");
 }
 
 TEST(EvalCrossValidation, StratifiedWarnsAboutSmallClasses) {

@@ -173,7 +173,7 @@ const ErrorCase kErrors[] = {
      "descriptor: missing required key 'task'"},
     {"unknown task",
      evalWith(R"("task":"binay","label":"y","scores":["p"],"metrics":["accuracy"])"),
-     "task: unknown task 'binay' (expected one of binary, multiclass, "
+     "task: unknown value 'binay' (expected one of binary, multiclass, "
      "regression); did you mean 'binary'?"},
     {"task not a string",
      evalWith(R"("task":1,"label":"y","scores":["p"],"metrics":["accuracy"])"),

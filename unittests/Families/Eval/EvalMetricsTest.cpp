@@ -10,6 +10,7 @@
 #include "Families/Eval/Metrics.h"
 
 #include "specjit/Descriptor.h"
+#include "specjit/Errors.h"
 
 #include "llvm/Support/Error.h"
 
@@ -200,7 +201,7 @@ TEST(EvalMetrics, NumpySummationOrder) {
 TEST(EvalMetrics, LabelChecksNameTheRow) {
   EvalSpec s = specOf(EvalTask::Binary, {Metric::Accuracy});
   auto check = [&](std::vector<double> y) {
-    return errorOf(checkLabels(s, y, nullptr));
+    return errorOf(checkLabels(s, y));
   };
   EXPECT_EQ(check({0, 1, 1}), "");
   EXPECT_EQ(check({0, 2}), "row 1: label 'y' is 2, expected a class id in 0..1");
@@ -209,12 +210,15 @@ TEST(EvalMetrics, LabelChecksNameTheRow) {
   EXPECT_EQ(check({-1}), "row 0: label 'y' is -1, expected a class id in 0..1");
   EvalSpec r = specOf(EvalTask::Regression, {Metric::Mse});
   std::vector<double> inf{1, INFINITY};
-  EXPECT_EQ(errorOf(checkLabels(r, inf, [](int64_t i) {
-              return "data.csv:" + std::to_string(i + 2);
-            })),
-            "data.csv:3: label 'y' is inf, expected a finite target");
+  // Data errors are RowErrors: the row, and the detail without it.
+  llvm::Error e = checkLabels(r, inf);
+  ASSERT_TRUE(e.isA<RowError>());
+  llvm::handleAllErrors(std::move(e), [](const RowError &row) {
+    EXPECT_EQ(row.row(), 1);
+    EXPECT_EQ(row.detail(), "label 'y' is inf, expected a finite target");
+  });
   std::vector<double> scores{0.5, NAN};
-  EXPECT_EQ(errorOf(checkScores(scores, {"p"}, "score", nullptr)),
+  EXPECT_EQ(errorOf(checkScores(scores, {"p"}, "score")),
             "row 1: score 'p' is NaN; scores must be finite");
 }
 
