@@ -36,6 +36,21 @@ test/data/eval), read by unittests/Families/Eval/EvalReferenceTest.cpp:
     from KFold(k).split and StratifiedKFold(k).split (shuffle=False); the
     test indices are ascending, as sklearn yields them.
 
+    cv_<case>.json:
+      {"case": name, "descriptor": {... an eval with cross_validation ...},
+       "columns": {...}, "folds": [{"test": [rows], "metrics": {...}}, ...],
+       "mean": {...}, "std": {...}, "atol": 1e-9, "rtol": 1e-9}
+
+    Cross-validation on scikit-learn's bundled data sets (breast cancer,
+    iris, diabetes; a few standardized features rounded to 6 decimals): the
+    folds from StratifiedKFold / KFold, each fold's model trained by
+    `train_reference` below (a plain numpy transcription of
+    docs/train-semantics.md for linear models: zeros, batches in row order,
+    sgd with momentum or adam, l2), its scores on the fold's rows, the
+    metrics from sklearn.metrics, mean with np.mean and std with np.std
+    (ddof=0; element-wise for the confusion matrix). The tolerance is 1e-9:
+    the training's sums may be ordered differently from specjit's.
+
 Every case uses its own fixed seed, so the output is deterministic.
 """
 
@@ -308,6 +323,145 @@ def fold_cases():
     return cases
 
 
+def train_reference(train, X, y):
+    """Linear model training per docs/train-semantics.md (no steps, no
+    shuffle, no early stopping): returns (W, b)."""
+    k = train["model"].get("num_outputs", 1)
+    loss = train["loss"]
+    opt = train["optimizer"]
+    lr = opt["learning_rate"]
+    W = np.zeros((k, X.shape[1]))
+    b = np.zeros(k)
+    l2 = train.get("l2", 0.0)
+    vW, vb = np.zeros_like(W), np.zeros_like(b)
+    mW, mb = np.zeros_like(W), np.zeros_like(b)
+    t = 0
+    B = train["batch_size"]
+    for _ in range(train["epochs"]):
+        for start in range(0, len(y), B):
+            xb, yb = X[start:start + B], y[start:start + B]
+            n = len(yb)
+            z = xb @ W.T + b
+            if loss == "mse":
+                dz = 2 * (z - yb[:, None]) / n
+            elif loss == "log_loss":
+                p = 1 / (1 + np.exp(-z))
+                dz = (p - yb[:, None]) / n
+            else:
+                e = np.exp(z - z.max(axis=1, keepdims=True))
+                p = e / e.sum(axis=1, keepdims=True)
+                dz = (p - np.eye(k)[yb.astype(int)]) / n
+            gW = dz.T @ xb + l2 * W
+            gb = dz.sum(axis=0)
+            if opt["type"] == "sgd":
+                m = opt.get("momentum", 0.0)
+                vW = m * vW + gW
+                vb = m * vb + gb
+                W = W - lr * vW
+                b = b - lr * vb
+            else:
+                b1, b2, eps = 0.9, 0.999, 1e-8
+                t += 1
+                for g, mm, vv, which in ((gW, mW, vW, "W"), (gb, mb, vb, "b")):
+                    mm[...] = b1 * mm + (1 - b1) * g
+                    vv[...] = b2 * vv + (1 - b2) * g * g
+                    step = lr * (mm / (1 - b1 ** t)) / (
+                        np.sqrt(vv / (1 - b2 ** t)) + eps)
+                    if which == "W":
+                        W = W - step
+                    else:
+                        b = b - step
+    return W, b
+
+
+def predict(train, W, b, X):
+    z = X @ W.T + b
+    link = train["model"]["link"]
+    if link == "identity":
+        return z[:, 0]
+    if link == "logistic":
+        return 1 / (1 + np.exp(-z[:, 0]))
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def cv_case(name, task, X, y, features, train, k, stratified, metrics):
+    X = np.round(X, 6)
+    label = train["label"]["name"]
+    train = dict(train)
+    train["inputs"] = [{"name": f, "type": "f64"} for f in features]
+    desc = {"specjit": 1, "kind": "eval", "name": name, "task": task,
+            "metrics": metrics,
+            "cross_validation": {"k": k, "stratified": stratified,
+                                 "train": train}}
+    columns = {f: X[:, j].tolist() for j, f in enumerate(features)}
+    columns[label] = y.astype(float).tolist()
+    splitter = StratifiedKFold(k) if stratified else KFold(k)
+    ncls = 2 if task == "binary" else (
+        train["model"].get("num_outputs", 1) if task == "multiclass" else 0)
+    folds = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for tr, te in splitter.split(X, y):
+            W, b = train_reference(train, X[tr], y[tr].astype(float))
+            scores = predict(train, W, b, X[te])
+            values = {}
+            for m in metrics:
+                v = sk_metric(m, task, y[te].astype(float), scores, 0.5, ncls)
+                values[m] = v if isinstance(v, list) else float(v)
+            folds.append({"test": te.tolist(), "metrics": values})
+    mean, std = {}, {}
+    for m in metrics:
+        vals = np.array([f["metrics"][m] for f in folds], dtype=float)
+        mean[m] = np.mean(vals, axis=0).tolist()
+        std[m] = np.std(vals, axis=0).tolist()
+    return {"case": name, "generator": GENERATOR, "descriptor": desc,
+            "columns": columns, "folds": folds, "mean": mean, "std": std,
+            "atol": 1e-9, "rtol": 1e-9}
+
+
+def standardized(X):
+    return (X - X.mean(axis=0)) / X.std(axis=0)
+
+
+def cv_cases():
+    from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris
+    cases = []
+    bc = load_breast_cancer()
+    cols = [0, 1, 7, 20]
+    X = standardized(bc.data[:, cols])
+    cases.append(cv_case(
+        "breast_cancer_stratified_sgd", "binary", X, bc.target,
+        ["radius", "texture", "concave_points", "worst_radius"],
+        {"label": {"name": "benign", "type": "i64"},
+         "model": {"type": "linear", "link": "logistic"}, "loss": "log_loss",
+         "optimizer": {"type": "sgd", "learning_rate": 0.1, "momentum": 0.9},
+         "epochs": 5, "batch_size": 32, "l2": 0.001},
+        5, True, BINARY))
+    iris = load_iris()
+    X = standardized(iris.data)
+    cases.append(cv_case(
+        "iris_stratified_adam_softmax", "multiclass", X, iris.target,
+        ["sepal_length", "sepal_width", "petal_length", "petal_width"],
+        {"label": {"name": "species", "type": "i64"},
+         "model": {"type": "linear", "link": "softmax", "num_outputs": 3},
+         "loss": "cross_entropy",
+         "optimizer": {"type": "adam", "learning_rate": 0.05},
+         "epochs": 20, "batch_size": 16},
+        3, True, MULTICLASS))
+    dia = load_diabetes()
+    X = standardized(dia.data[:, [2, 3, 8]])
+    cases.append(cv_case(
+        "diabetes_kfold_sgd", "regression", X, np.round(dia.target / 100, 6),
+        ["bmi", "bp", "s5"],
+        {"label": {"name": "progression", "type": "f64"},
+         "model": {"type": "linear", "link": "identity"}, "loss": "mse",
+         "optimizer": {"type": "sgd", "learning_rate": 0.02},
+         "epochs": 10, "batch_size": 16},
+        4, False, REGRESSION))
+    return cases
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", default=DEFAULT_OUT)
@@ -317,6 +471,10 @@ def main():
         with open(os.path.join(args.out, "metrics_%s.json" % c["case"]),
                   "w") as f:
             json.dump(c, f, indent=None, separators=(",", ":"))
+            f.write("\n")
+    for c in cv_cases():
+        with open(os.path.join(args.out, "cv_%s.json" % c["case"]), "w") as f:
+            json.dump(c, f, separators=(",", ":"))
             f.write("\n")
     for c in fold_cases():
         with open(os.path.join(args.out, "folds_%s.json" % c["case"]),

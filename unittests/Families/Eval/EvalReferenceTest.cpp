@@ -6,6 +6,9 @@
 // with sklearn.metrics within the case's tolerance (1e-12); metrics sklearn
 // rejects must fail with the recorded words. Fold cases compare the fold
 // index sets with KFold / StratifiedKFold, their errors and warnings.
+// Cross-validation cases (scikit-learn's bundled data sets) compare every
+// fold's rows and metrics, the mean and the std with folds trained by the
+// generator's numpy transcription of the train semantics (within 1e-9).
 //
 //===----------------------------------------------------------------------===//
 
@@ -137,6 +140,64 @@ TEST(EvalReference, MetricsEqualScikitLearn) {
     }
   }
   EXPECT_GE(compared, 100u);
+}
+
+/// Checks one set of metric values against the reference's object.
+void expectMetrics(llvm::ArrayRef<MetricValue> got, const json::Object &want,
+                   double atol, double rtol) {
+  ASSERT_EQ(got.size(), want.size());
+  for (const MetricValue &v : got) {
+    SCOPED_TRACE(v.name);
+    const json::Value *w = want.get(v.name);
+    ASSERT_TRUE(w);
+    if (const json::Array *rows = w->getAsArray()) {
+      ASSERT_EQ(v.matrix.size(), rows->size());
+      for (size_t t = 0; t < rows->size(); ++t) {
+        std::vector<double> row = numbers(&(*rows)[t]);
+        ASSERT_EQ(row.size(), v.matrix[t].size());
+        for (size_t p = 0; p < row.size(); ++p)
+          EXPECT_TRUE(close(v.matrix[t][p], row[p], atol, rtol))
+              << v.matrix[t][p] << " vs " << row[p];
+      }
+    } else {
+      double x = w->getAsNumber().value_or(NAN);
+      EXPECT_TRUE(close(v.value, x, atol, rtol))
+          << "got " << v.value << ", reference " << x;
+    }
+  }
+}
+
+TEST(EvalReference, CrossValidationEqualsFoldsTrainedByNumpy) {
+  std::vector<std::string> files = casesWith("cv_");
+  ASSERT_GE(files.size(), 3u) << "no reference in " << dataDir();
+  for (const std::string &path : files) {
+    SCOPED_TRACE(path);
+    json::Value doc = load(path);
+    const json::Object *o = doc.getAsObject();
+    ASSERT_TRUE(o);
+    llvm::Expected<Descriptor> d = Descriptor::fromJSON(*o->get("descriptor"));
+    ASSERT_TRUE(bool(d)) << llvm::toString(d.takeError());
+    double atol = o->getNumber("atol").value_or(0);
+    double rtol = o->getNumber("rtol").value_or(0);
+    std::vector<std::vector<double>> store;
+    llvm::Expected<EvalResult> r =
+        evaluateCase(*d, *o->getObject("columns"), store);
+    ASSERT_TRUE(bool(r)) << llvm::toString(r.takeError());
+    ASSERT_TRUE(r->crossValidated);
+    const json::Array *folds = o->getArray("folds");
+    ASSERT_EQ(r->folds.size(), folds->size());
+    for (size_t f = 0; f < folds->size(); ++f) {
+      SCOPED_TRACE("fold " + std::to_string(f));
+      const json::Object *fold = (*folds)[f].getAsObject();
+      std::vector<int64_t> test;
+      for (double x : numbers(fold->get("test")))
+        test.push_back(static_cast<int64_t>(x));
+      EXPECT_EQ(r->folds[f].testRows, test);
+      expectMetrics(r->folds[f].metrics, *fold->getObject("metrics"), atol, rtol);
+    }
+    expectMetrics(r->mean, *o->getObject("mean"), atol, rtol);
+    expectMetrics(r->std, *o->getObject("std"), atol, rtol);
+  }
 }
 
 std::vector<std::vector<int64_t>> indexSets(const json::Value *v) {
