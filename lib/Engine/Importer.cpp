@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Engine/Importer.h"
+#include "Families/Train/TrainToSpec.h"
 
 #include "specjit/Dialect/Spec/IR/SpecOps.h"
 
@@ -625,6 +626,7 @@ llvm::Expected<OwningOpRef<ModuleOp>> importDescriptor(MLIRContext &ctx,
   case Kind::Series:
     return importSeries(ctx, d.series());
   case Kind::Train:
+    return train::importTrainStep(ctx, d.train());
   case Kind::Eval:
     break;
   }

@@ -28,6 +28,9 @@ def ConvertSpecToLoops : Pass<"convert-spec-to-loops", "::mlir::ModuleOp"> {
     body checks every row first when the kernel has data checks (returning
     row + 1 of the first failure), then runs an scf.for over the rows that
     loads the inputs, computes the row, and stores the output row.
+    spec.rules_kernel, spec.series_kernel and spec.train_step become the same
+    entry over their own loops (the state matrix, blocks of time steps, one
+    batch of training).
   }];
   let dependentDialects = ["::mlir::func::FuncDialect",
                            "::mlir::scf::SCFDialect",

@@ -536,10 +536,7 @@ struct SpecExpandPass : specjit::impl::SpecExpandBase<SpecExpandPass> {
       if (trees && trees.getLayout() == "walk")
         return WalkResult::advance(); // convert-spec-to-loops lowers it
       if (isa<SpecDialect>(op->getDialect()) &&
-          !isa<KernelOp, InputOp, OutputOp, CheckOp, StrLookupOp,
-               RulesKernelOp, StateYieldOp, SeriesKernelOp, SeriesInputOp,
-               SeriesOutputOp, SmaOp, WmaOp, LsmaOp, EmaOp, KamaOp,
-               CrossoverOp>(op)) {
+          !op->hasTrait<specjit::spec::SpecTrait::LoweredByLoops>()) {
         op->emitOpError("was not expanded");
         return WalkResult::interrupt();
       }

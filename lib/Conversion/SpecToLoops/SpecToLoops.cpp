@@ -29,6 +29,7 @@
 
 #include "Runtime/KernelABI.h"
 #include "SeriesToLoops.h"
+#include "TrainToLoops.h"
 #include "LLVMAccess.h"
 #include "TreeWalk.h"
 
@@ -653,7 +654,8 @@ struct ConvertSpecToLoopsPass
     SmallVector<KernelOp> kernels(getOperation().getOps<KernelOp>());
     SmallVector<RulesKernelOp> rules(getOperation().getOps<RulesKernelOp>());
     SmallVector<SeriesKernelOp> series(getOperation().getOps<SeriesKernelOp>());
-    if (kernels.size() + rules.size() + series.size() > 1) {
+    SmallVector<TrainStepOp> train(getOperation().getOps<TrainStepOp>());
+    if (kernels.size() + rules.size() + series.size() + train.size() > 1) {
       getOperation().emitOpError("holds more than one kernel; lower one per module");
       return signalPassFailure();
     }
@@ -665,6 +667,9 @@ struct ConvertSpecToLoopsPass
         return signalPassFailure();
     for (SeriesKernelOp k : series)
       if (failed(specjit::lowerSeriesKernel(k)))
+        return signalPassFailure();
+    for (TrainStepOp k : train)
+      if (failed(specjit::lowerTrainStep(k)))
         return signalPassFailure();
   }
 };

@@ -13,6 +13,8 @@
 #include "specjit/Errors.h"
 
 #include "Descriptor/DescriptorInternal.h"
+#include "Engine/Codegen.h"
+#include "Engine/JIT.h"
 #include "Engine/KernelState.h"
 #include "Families/Train/Trainer.h"
 #include "Interpreter/Families.h"
@@ -23,6 +25,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <map>
+#include <mutex>
 
 namespace specjit {
 namespace jit {
@@ -106,8 +110,37 @@ llvm::Error readLabels(const TrainSpec &spec, const Column &c, int64_t rows,
   return llvm::Error::success();
 }
 
+/// The compiled batch step of `d`, compiled once per descriptor hash and
+/// process (cross-validation trains one descriptor k times); an error when
+/// the compiler fails, so the generic step runs.
+llvm::Expected<KernelFn> compiledStep(const Descriptor &d, double &compileMs) {
+  static std::mutex mu;
+  static std::map<std::pair<uint64_t, uint64_t>, KernelFn> compiled;
+  std::pair<uint64_t, uint64_t> key{d.hash().hi, d.hash().lo};
+  std::lock_guard<std::mutex> lock(mu);
+  if (auto it = compiled.find(key); it != compiled.end())
+    return it->second;
+  auto t0 = std::chrono::steady_clock::now();
+  engine::CodegenOptions co;
+  auto objects = engine::compileToObjects(d, co);
+  if (!objects)
+    return objects.takeError();
+  auto fn = engine::loadKernelObjects(std::move(*objects), "train_" + d.hash().hex());
+  if (!fn)
+    return fn.takeError();
+  compileMs = std::chrono::duration<double, std::milli>(
+                  std::chrono::steady_clock::now() - t0)
+                  .count();
+  compiled.emplace(key, fn->fn);
+  return fn->fn;
+}
+
 /// The trained parameters as a model descriptor.
-ModelSpec trainedModel(const TrainSpec &spec, const train::Params &p) {
+ModelSpec trainedModel(const TrainSpec &spec, const std::vector<double> &flat) {
+  train::Layout layout(spec);
+  auto slice = [&](int64_t offset, int64_t count) {
+    return std::vector<double>(flat.begin() + offset, flat.begin() + offset + count);
+  };
   ModelSpec m;
   m.name = spec.name;
   m.pipeline = spec.pipeline;
@@ -117,8 +150,8 @@ ModelSpec trainedModel(const TrainSpec &spec, const train::Params &p) {
   m.outputType = DType::F64;
   if (spec.modelType == ModelType::Linear) {
     m.type = ModelType::Linear;
-    m.weights = p.weights[0];
-    m.intercepts = p.biases[0];
+    m.weights = slice(layout.weightOffset[0], layout.inputs[0] * layout.outputs[0]);
+    m.intercepts = slice(layout.biasOffset[0], layout.outputs[0]);
   } else {
     m.type = ModelType::Mlp;
     int32_t width = spec.numFeatures;
@@ -127,8 +160,8 @@ ModelSpec trainedModel(const TrainSpec &spec, const train::Params &p) {
       d.inputs = width;
       d.outputs = spec.layers[l].units;
       d.activation = spec.layers[l].activation;
-      d.weights = p.weights[l];
-      d.biases = p.biases[l];
+      d.weights = slice(layout.weightOffset[l], layout.inputs[l] * layout.outputs[l]);
+      d.biases = slice(layout.biasOffset[l], layout.outputs[l]);
       width = d.outputs;
       m.layers.push_back(std::move(d));
     }
@@ -202,16 +235,27 @@ llvm::Expected<TrainResult> train(const Descriptor &d,
                              spec.pipeline.plan.outputNames[c],
                              std::isnan(x[r * f + c]) ? "missing (NaN)" : "infinite"));
 
+  TrainResult result;
+  KernelFn step = nullptr;
+  if (options.specialize.value_or(specializeEnabled())) {
+    double compileMs = 0;
+    auto fn = compiledStep(d, compileMs);
+    if (fn) {
+      step = *fn;
+      result.backend = Backend::Jit;
+    } else {
+      result.fallbackReason = llvm::toString(fn.takeError());
+    }
+  }
   train::Control control;
   control.progress = options.progress;
   control.cancel = options.cancel;
   control.maxSeconds = spec.maxSeconds;
   control.start = start;
-  auto outcome = train::runLoop(spec, x.data(), labels.data(), rows, control);
+  auto outcome = train::runLoop(spec, x.data(), labels.data(), rows, control, step);
   if (!outcome)
     return outcome.takeError();
 
-  TrainResult result;
   result.modelJson = detail::modelDescriptorText(trainedModel(spec, outcome->params));
   auto model = Descriptor::parse(result.modelJson);
   if (!model)
@@ -221,11 +265,6 @@ llvm::Expected<TrainResult> train(const Descriptor &d,
   result.history = std::move(outcome->history);
   result.stop = outcome->stop;
   result.bestEpoch = outcome->bestEpoch;
-  result.backend = Backend::Interpreter;
-  bool specialize = options.specialize.value_or(specializeEnabled());
-  if (specialize)
-    result.fallbackReason = "the compiled training loop is not built yet; the "
-                            "generic loop ran";
   result.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;

@@ -42,26 +42,6 @@ llvm::Error fail(const llvm::Twine &msg) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
 }
 
-/// The layer stack as the loop sees it.
-struct Layer {
-  int64_t inputs = 0, outputs = 0;
-  Activation activation = Activation::Identity;
-};
-
-std::vector<Layer> layersOf(const TrainSpec &spec) {
-  std::vector<Layer> out;
-  if (spec.modelType == jit::ModelType::Linear) {
-    out.push_back({spec.numFeatures, spec.numOutputs, Activation::Identity});
-    return out;
-  }
-  int64_t width = spec.numFeatures;
-  for (const jit::LayerShape &l : spec.layers) {
-    out.push_back({width, l.units, l.activation});
-    width = l.units;
-  }
-  return out;
-}
-
 double activate(Activation a, double x) {
   switch (a) {
   case Activation::Identity: return x;
@@ -87,245 +67,269 @@ double derivative(Activation act, double a) {
 /// max(t, 0) + log1p(exp(-|t|)): log(1 + exp(t)) without overflow.
 double softplus(double t) { return std::max(t, 0.0) + std::log1p(std::exp(-std::fabs(t))); }
 
-/// The loop's working state: parameters, optimizer moments and per-batch
-/// buffers, sized once.
-class Loop {
+/// The generic batch step: what spec.train_step computes, with the shapes,
+/// loss and optimizer read from the spec on every batch. Same buffers, same
+/// operation order as the lowering (TrainToLoops.cpp).
+class GenericStep {
 public:
-  Loop(const TrainSpec &spec, const double *x, const double *y)
-      : spec(spec), x(x), y(y), layers(layersOf(spec)) {
-    params = initialParams(spec);
-    size_t n = layers.size();
-    gradW.resize(n);
-    gradB.resize(n);
-    for (size_t l = 0; l < n; ++l) {
-      gradW[l].assign(params.weights[l].size(), 0.0);
-      gradB[l].assign(params.biases[l].size(), 0.0);
-    }
-    moment1 = zerosLike(params);
-    if (spec.optimizer == OptimizerType::Adam)
-      moment2 = zerosLike(params);
-  }
+  GenericStep(const TrainSpec &spec, const Layout &layout)
+      : spec(spec), L(layout) {}
 
-  /// Forward over `n` rows (indices `rows`), leaving the activations in
-  /// `acts`; returns the summed per-row loss, and with `withDelta` the
-  /// output layer's deltas (already divided by `scale`) in `deltas`.
-  double forward(const int64_t *rows, int64_t n, bool withDelta, double scale);
-  /// Backward over the batch of the last forward, then one optimizer step.
-  void backwardAndUpdate(const int64_t *rows, int64_t n);
-
-  const TrainSpec &spec;
-  const double *x, *y;
-  std::vector<Layer> layers;
-  Params params;
+  /// The kernel ABI of spec.train_step: args as StepSlot, `out` the summed
+  /// loss, `n` the batch's rows.
+  void run(const void *const *args, double *out, int64_t n) const;
 
 private:
-  static Params zerosLike(const Params &p) {
-    Params z;
-    for (const auto &w : p.weights)
-      z.weights.emplace_back(w.size(), 0.0);
-    for (const auto &b : p.biases)
-      z.biases.emplace_back(b.size(), 0.0);
-    return z;
-  }
-  void reserveRows(int64_t n) {
-    if (static_cast<int64_t>(acts.size()) == static_cast<int64_t>(layers.size()) &&
-        capacity >= n)
-      return;
-    capacity = std::max(n, capacity);
-    acts.resize(layers.size());
-    deltas.resize(layers.size());
-    for (size_t l = 0; l < layers.size(); ++l) {
-      acts[l].assign(capacity * layers[l].outputs, 0.0);
-      deltas[l].assign(capacity * layers[l].outputs, 0.0);
-    }
-  }
-  /// The input row of layer `l` for batch row `r`.
-  const double *inputOf(size_t l, const int64_t *rows, int64_t r) const {
-    return l == 0 ? x + rows[r] * layers[0].inputs
-                  : acts[l - 1].data() + r * layers[l].inputs;
-  }
-  void step(std::vector<double> &theta, const std::vector<double> &g,
-            std::vector<double> &m1, std::vector<double> *m2);
-
-  std::vector<std::vector<double>> acts, deltas, gradW, gradB;
-  Params moment1, moment2;
-  int64_t capacity = 0;
-  int64_t t = 0; ///< adam's step count
+  const TrainSpec &spec;
+  const Layout &L;
 };
 
-double Loop::forward(const int64_t *rows, int64_t n, bool withDelta, double scale) {
-  reserveRows(n);
-  for (size_t l = 0; l < layers.size(); ++l) {
-    const Layer &L = layers[l];
-    const double *W = params.weights[l].data(), *b = params.biases[l].data();
-    double *out = acts[l].data();
+void GenericStep::run(const void *const *args, double *out, int64_t n) const {
+  const double *x = static_cast<const double *>(args[kFeatures]);
+  const double *y = static_cast<const double *>(args[kLabels]);
+  const int64_t *rows = static_cast<const int64_t *>(args[kRows]);
+  double *params = static_cast<double *>(const_cast<void *>(args[kParams]));
+  double *m1 = static_cast<double *>(const_cast<void *>(args[kMoment1]));
+  double *m2 = static_cast<double *>(const_cast<void *>(args[kMoment2]));
+  double *scratch = static_cast<double *>(const_cast<void *>(args[kScratch]));
+  int64_t *t = static_cast<int64_t *>(const_cast<void *>(args[kStepCount]));
+  const int64_t mode = *static_cast<const int64_t *>(args[kMode]);
+  const double scale = static_cast<double>(n);
+  double *acts = scratch, *deltas = scratch + n * L.sumOutputs;
+  double *grads = scratch + 2 * n * L.sumOutputs;
+  const size_t layers = L.layers();
+  auto inputOf = [&](size_t l, int64_t r) -> const double * {
+    return l == 0 ? x + rows[r] * L.inputs[0]
+                  : acts + n * L.outPrefix[l - 1] + r * L.inputs[l];
+  };
+
+  // Forward.
+  for (size_t l = 0; l < layers; ++l) {
+    const int64_t in = L.inputs[l], outs = L.outputs[l];
+    const double *W = params + L.weightOffset[l], *b = params + L.biasOffset[l];
+    double *a = acts + n * L.outPrefix[l];
     for (int64_t r = 0; r < n; ++r) {
-      const double *in = inputOf(l, rows, r);
-      for (int64_t o = 0; o < L.outputs; ++o) {
-        const double *w = W + o * L.inputs;
+      const double *input = inputOf(l, r);
+      for (int64_t o = 0; o < outs; ++o) {
+        const double *w = W + o * in;
         double s = 0.0;
-        for (int64_t i = 0; i < L.inputs; ++i)
-          s += w[i] * in[i];
-        out[r * L.outputs + o] = activate(L.activation, s + b[o]);
+        for (int64_t i = 0; i < in; ++i)
+          s += w[i] * input[i];
+        a[r * outs + o] = activate(L.activations[l], s + b[o]);
       }
     }
   }
-  const Layer &last = layers.back();
-  const int64_t k = last.outputs;
-  const double *z = acts.back().data();
-  double *dz = deltas.back().data();
+
+  // The per-row loss and d(loss)/dz.
+  const size_t last = layers - 1;
+  const int64_t k = L.outputs[last];
+  const double *z = acts + n * L.outPrefix[last];
+  double *dz = deltas + n * L.outPrefix[last];
   double total = 0.0;
   for (int64_t r = 0; r < n; ++r) {
     const double *zr = z + r * k;
     double *dr = dz + r * k;
-    double label = y[rows[r]];
+    const double label = y[rows[r]];
     switch (spec.loss) {
     case Loss::Mse: {
       double e = zr[0] - label;
       total += e * e;
-      if (withDelta)
-        dr[0] = 2.0 * e / scale;
+      dr[0] = 2.0 * e / scale;
       break;
     }
-    case Loss::LogLoss: {
+    case Loss::LogLoss:
       total += label == 1.0 ? softplus(-zr[0]) : softplus(zr[0]);
-      if (withDelta)
-        dr[0] = (1.0 / (1.0 + std::exp(-zr[0])) - label) / scale;
+      dr[0] = (1.0 / (1.0 + std::exp(-zr[0])) - label) / scale;
       break;
-    }
     case Loss::CrossEntropy: {
-      double mx = *std::max_element(zr, zr + k), sum = 0.0;
-      for (int64_t c = 0; c < k; ++c)
-        sum += std::exp(zr[c] - mx);
-      int64_t cls = static_cast<int64_t>(label);
+      // The first largest margin; the exponentials wait in the delta row
+      // while they are summed.
+      double mx = zr[0];
+      for (int64_t c = 1; c < k; ++c)
+        mx = mx < zr[c] ? zr[c] : mx;
+      double sum = 0.0;
+      for (int64_t c = 0; c < k; ++c) {
+        double e = std::exp(zr[c] - mx);
+        dr[c] = e;
+        sum += e;
+      }
+      const int64_t cls = static_cast<int64_t>(label);
       total += mx + std::log(sum) - zr[cls];
-      if (withDelta)
-        for (int64_t c = 0; c < k; ++c)
-          dr[c] = (std::exp(zr[c] - mx) / sum - (c == cls ? 1.0 : 0.0)) / scale;
+      for (int64_t c = 0; c < k; ++c)
+        dr[c] = (dr[c] / sum - (c == cls ? 1.0 : 0.0)) / scale;
       break;
     }
     }
-    if (withDelta && last.activation != Activation::Identity)
+    if (L.activations[last] != Activation::Identity)
       for (int64_t c = 0; c < k; ++c)
-        dr[c] *= derivative(last.activation, zr[c]);
+        dr[c] *= derivative(L.activations[last], zr[c]);
   }
-  return total;
-}
+  *out = total;
+  if (mode != 0)
+    return;
 
-void Loop::step(std::vector<double> &theta, const std::vector<double> &g,
-                std::vector<double> &m1, std::vector<double> *m2) {
+  // Backward: gradients per layer from the last, deltas through the
+  // weights before they are updated.
+  for (size_t l = layers; l-- > 0;) {
+    const int64_t in = L.inputs[l], outs = L.outputs[l];
+    double *gW = grads + L.weightOffset[l], *gB = grads + L.biasOffset[l];
+    const double *W = params + L.weightOffset[l];
+    const double *d = deltas + n * L.outPrefix[l];
+    std::fill(gW, gW + in * outs + outs, 0.0);
+    for (int64_t r = 0; r < n; ++r) {
+      const double *input = inputOf(l, r);
+      const double *dRow = d + r * outs;
+      for (int64_t o = 0; o < outs; ++o) {
+        const double dro = dRow[o];
+        gB[o] += dro;
+        double *g = gW + o * in;
+        for (int64_t i = 0; i < in; ++i)
+          g[i] += dro * input[i];
+      }
+    }
+    if (spec.l2 != 0.0)
+      for (int64_t i = 0; i < in * outs; ++i)
+        gW[i] += spec.l2 * W[i];
+    if (l == 0)
+      continue;
+    const int64_t prevOuts = L.outputs[l - 1];
+    const double *a = acts + n * L.outPrefix[l - 1];
+    double *dp = deltas + n * L.outPrefix[l - 1];
+    for (int64_t r = 0; r < n; ++r) {
+      const double *dRow = d + r * outs;
+      double *dpRow = dp + r * prevOuts;
+      const double *aRow = a + r * prevOuts;
+      std::fill(dpRow, dpRow + prevOuts, 0.0);
+      for (int64_t o = 0; o < outs; ++o) {
+        const double dro = dRow[o];
+        const double *w = W + o * in;
+        for (int64_t i = 0; i < in; ++i)
+          dpRow[i] += w[i] * dro;
+      }
+      for (int64_t i = 0; i < prevOuts; ++i)
+        dpRow[i] *= derivative(L.activations[l - 1], aRow[i]);
+    }
+  }
+
+  // The optimizer step over every parameter.
+  const int64_t step = ++*t;
   const double lr = spec.learningRate;
   if (spec.optimizer == OptimizerType::Sgd) {
     const double mu = spec.momentum;
-    for (size_t i = 0; i < theta.size(); ++i) {
-      m1[i] = mu * m1[i] + g[i];
-      theta[i] -= lr * m1[i];
+    for (int64_t i = 0; i < L.paramCount; ++i) {
+      m1[i] = mu * m1[i] + grads[i];
+      params[i] -= lr * m1[i];
     }
     return;
   }
   const double b1 = spec.beta1, b2 = spec.beta2, eps = spec.epsilon;
-  const double c1 = 1.0 - std::pow(b1, static_cast<double>(t));
-  const double c2 = 1.0 - std::pow(b2, static_cast<double>(t));
-  std::vector<double> &v = *m2;
-  for (size_t i = 0; i < theta.size(); ++i) {
-    m1[i] = b1 * m1[i] + (1.0 - b1) * g[i];
-    v[i] = b2 * v[i] + (1.0 - b2) * (g[i] * g[i]);
-    theta[i] -= lr * (m1[i] / c1) / (std::sqrt(v[i] / c2) + eps);
+  const double c1 = 1.0 - std::pow(b1, static_cast<double>(step));
+  const double c2 = 1.0 - std::pow(b2, static_cast<double>(step));
+  for (int64_t i = 0; i < L.paramCount; ++i) {
+    const double g = grads[i];
+    m1[i] = b1 * m1[i] + (1.0 - b1) * g;
+    m2[i] = b2 * m2[i] + (1.0 - b2) * (g * g);
+    params[i] -= lr * (m1[i] / c1) / (std::sqrt(m2[i] / c2) + eps);
   }
 }
 
-void Loop::backwardAndUpdate(const int64_t *rows, int64_t n) {
-  for (size_t l = layers.size(); l-- > 0;) {
-    const Layer &L = layers[l];
-    std::vector<double> &gW = gradW[l], &gB = gradB[l];
-    std::fill(gW.begin(), gW.end(), 0.0);
-    std::fill(gB.begin(), gB.end(), 0.0);
-    const double *D = deltas[l].data();
-    for (int64_t r = 0; r < n; ++r) {
-      const double *in = inputOf(l, rows, r);
-      const double *d = D + r * L.outputs;
-      for (int64_t o = 0; o < L.outputs; ++o) {
-        gB[o] += d[o];
-        double *g = gW.data() + o * L.inputs;
-        for (int64_t i = 0; i < L.inputs; ++i)
-          g[i] += d[o] * in[i];
-      }
-    }
-    if (spec.l2 != 0.0) {
-      const std::vector<double> &W = params.weights[l];
-      for (size_t i = 0; i < gW.size(); ++i)
-        gW[i] += spec.l2 * W[i];
-    }
-    if (l == 0)
-      continue;
-    // The previous layer's deltas, through this layer's weights (before
-    // the update) and the previous activation's derivative.
-    const Layer &P = layers[l - 1];
-    const double *W = params.weights[l].data();
-    const double *A = acts[l - 1].data();
-    double *DP = deltas[l - 1].data();
-    for (int64_t r = 0; r < n; ++r) {
-      const double *d = D + r * L.outputs;
-      double *dp = DP + r * P.outputs;
-      std::fill(dp, dp + P.outputs, 0.0);
-      for (int64_t o = 0; o < L.outputs; ++o) {
-        const double *w = W + o * L.inputs;
-        for (int64_t i = 0; i < L.inputs; ++i)
-          dp[i] += w[i] * d[o];
-      }
-      for (int64_t i = 0; i < P.outputs; ++i)
-        dp[i] *= derivative(P.activation, A[r * P.outputs + i]);
-    }
+/// The state one training keeps across batches, and the step arguments
+/// over it.
+class Loop {
+public:
+  Loop(const TrainSpec &spec, const double *x, const double *y, KernelFn compiled)
+      : layout(spec), generic(spec, layout), compiled(compiled),
+        params(initialParams(spec)), m1(layout.paramCount, 0.0),
+        m2(layout.paramCount, 0.0) {
+    args[kFeatures] = x;
+    args[kLabels] = y;
   }
-  ++t;
-  bool adam = spec.optimizer == OptimizerType::Adam;
-  for (size_t l = 0; l < layers.size(); ++l) {
-    step(params.weights[l], gradW[l], moment1.weights[l],
-         adam ? &moment2.weights[l] : nullptr);
-    step(params.biases[l], gradB[l], moment1.biases[l],
-         adam ? &moment2.biases[l] : nullptr);
+
+  /// The summed loss of rows `rows[0..n)`; with `train`, then one
+  /// optimizer step.
+  double step(const int64_t *rows, int64_t n, bool train) {
+    if (static_cast<int64_t>(scratch.size()) < layout.scratchDoubles(n))
+      scratch.resize(layout.scratchDoubles(n));
+    mode = train ? 0 : 1;
+    args[kRows] = rows;
+    args[kParams] = params.data();
+    args[kMoment1] = m1.data();
+    args[kMoment2] = m2.data();
+    args[kScratch] = scratch.data();
+    args[kStepCount] = &t;
+    args[kMode] = &mode;
+    double loss = 0.0;
+    if (compiled)
+      compiled(args, &loss, n);
+    else
+      generic.run(args, &loss, n);
+    return loss;
   }
-}
+
+  Layout layout;
+  GenericStep generic;
+  KernelFn compiled;
+  std::vector<double> params, m1, m2, scratch;
+  int64_t t = 0, mode = 0;
+  const void *args[kStepSlots] = {};
+};
 
 std::string lossText(double v) { return std::isnan(v) ? "nan" : v > 0 ? "inf" : "-inf"; }
 
 } // namespace
 
-Params initialParams(const TrainSpec &spec) {
-  std::vector<Layer> layers = layersOf(spec);
-  Params p;
+Layout::Layout(const TrainSpec &spec) {
+  auto add = [&](int64_t in, int64_t out, Activation act) {
+    inputs.push_back(in);
+    outputs.push_back(out);
+    activations.push_back(act);
+    weightOffset.push_back(paramCount);
+    paramCount += in * out;
+    biasOffset.push_back(paramCount);
+    paramCount += out;
+    outPrefix.push_back(sumOutputs);
+    sumOutputs += out;
+  };
+  if (spec.modelType == jit::ModelType::Linear) {
+    add(spec.numFeatures, spec.numOutputs, Activation::Identity);
+    return;
+  }
+  int64_t width = spec.numFeatures;
+  for (const jit::LayerShape &l : spec.layers) {
+    add(width, l.units, l.activation);
+    width = l.units;
+  }
+}
+
+std::vector<double> initialParams(const TrainSpec &spec) {
+  Layout layout(spec);
+  std::vector<double> p(layout.paramCount, 0.0);
   if (spec.hasInit) {
-    if (spec.modelType == jit::ModelType::Linear) {
-      p.weights.push_back(spec.initWeights);
-      p.biases.push_back(spec.initIntercepts);
-    } else {
-      for (const jit::DenseLayer &l : spec.initLayers) {
-        p.weights.push_back(l.weights);
-        p.biases.push_back(l.biases);
-      }
+    for (size_t l = 0; l < layout.layers(); ++l) {
+      bool linear = spec.modelType == jit::ModelType::Linear;
+      const std::vector<double> &w = linear ? spec.initWeights : spec.initLayers[l].weights;
+      const std::vector<double> &b = linear ? spec.initIntercepts : spec.initLayers[l].biases;
+      std::copy(w.begin(), w.end(), p.begin() + layout.weightOffset[l]);
+      std::copy(b.begin(), b.end(), p.begin() + layout.biasOffset[l]);
     }
     return p;
   }
-  bool glorot = spec.modelType == jit::ModelType::Mlp;
+  if (spec.modelType != jit::ModelType::Mlp)
+    return p; // linear models start at zero
   uint64_t state = spec.initSeed;
-  for (const Layer &l : layers) {
-    std::vector<double> w(l.inputs * l.outputs, 0.0);
-    if (glorot) {
-      double limit = std::sqrt(6.0 / static_cast<double>(l.inputs + l.outputs));
-      for (double &v : w) {
-        double u = static_cast<double>(splitMix64(state) >> 11) * 0x1.0p-53;
-        v = limit * (2.0 * u - 1.0);
-      }
+  for (size_t l = 0; l < layout.layers(); ++l) {
+    double limit = std::sqrt(6.0 / static_cast<double>(layout.inputs[l] + layout.outputs[l]));
+    for (int64_t i = 0; i < layout.inputs[l] * layout.outputs[l]; ++i) {
+      double u = static_cast<double>(splitMix64(state) >> 11) * 0x1.0p-53;
+      p[layout.weightOffset[l] + i] = limit * (2.0 * u - 1.0);
     }
-    p.weights.push_back(std::move(w));
-    p.biases.emplace_back(l.outputs, 0.0);
   }
   return p;
 }
 
 llvm::Expected<Outcome> runLoop(const TrainSpec &spec, const double *features,
                                 const double *labels, int64_t rows,
-                                const Control &control) {
+                                const Control &control, KernelFn compiledStep) {
   using Clock = std::chrono::steady_clock;
   auto seconds = [](Clock::time_point a, Clock::time_point b) {
     return std::chrono::duration<double>(b - a).count();
@@ -345,14 +349,14 @@ llvm::Expected<Outcome> runLoop(const TrainSpec &spec, const double *features,
                               "for validation)",
                               rows, nv));
 
-  Loop loop(spec, features, labels);
+  Loop loop(spec, features, labels, compiledStep);
   Outcome out;
   std::vector<int64_t> perm(m), validation(nv);
   std::iota(validation.begin(), validation.end(), m);
   uint64_t shuffleState = spec.shuffleSeed.value_or(0);
   const int64_t batch = std::min<int64_t>(spec.batchSize, m);
   double best = std::numeric_limits<double>::infinity();
-  Params bestParams;
+  std::vector<double> bestParams;
   int64_t sinceBest = 0, rowsDone = 0;
   bool stopped = false;
 
@@ -369,14 +373,13 @@ llvm::Expected<Outcome> runLoop(const TrainSpec &spec, const double *features,
     for (int64_t b0 = 0; b0 < m; b0 += batch) {
       ++batchIndex;
       int64_t n = std::min(batch, m - b0);
-      double loss = loop.forward(perm.data() + b0, n, true, static_cast<double>(n));
+      double loss = loop.step(perm.data() + b0, n, /*train=*/true);
       if (!std::isfinite(loss))
         return fail(llvm::formatv("epoch {0}, batch {1}: the training loss is {2} "
                                   "(try a smaller learning_rate, or scale the "
                                   "features)",
                                   epoch, batchIndex, lossText(loss)));
       lossSum += loss;
-      loop.backwardAndUpdate(perm.data() + b0, n);
       rowsDone += n;
       if (control.cancel && control.cancel->load(std::memory_order_relaxed))
         return fail(llvm::formatv("training cancelled in epoch {0}, batch {1}",
@@ -399,8 +402,8 @@ llvm::Expected<Outcome> runLoop(const TrainSpec &spec, const double *features,
       double sum = 0.0;
       const int64_t chunk = std::max<int64_t>(batch, 256);
       for (int64_t v0 = 0; v0 < nv; v0 += chunk)
-        sum += loop.forward(validation.data() + v0, std::min(chunk, nv - v0),
-                            false, 1.0);
+        sum += loop.step(validation.data() + v0, std::min(chunk, nv - v0),
+                         /*train=*/false);
       rec.validationLoss = sum / static_cast<double>(nv);
       if (!std::isfinite(rec.validationLoss))
         return fail(llvm::formatv("epoch {0}: the validation loss is {1}", epoch,

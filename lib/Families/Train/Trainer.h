@@ -11,6 +11,7 @@
 #define SPECJIT_LIB_FAMILIES_TRAIN_TRAINER_H
 
 #include "Families/Train/TrainSpec.h"
+#include "Runtime/KernelABI.h"
 #include "specjit/Train.h"
 
 #include "llvm/Support/Error.h"
@@ -28,16 +29,32 @@ namespace train {
 /// One step of SplitMix64 (docs/train-semantics.md, "Generators").
 uint64_t splitMix64(uint64_t &state);
 
-/// The parameters of a model being trained, one entry per layer (a linear
-/// model is one layer with the identity activation): weights row-major
-/// (outputs x inputs) and biases (intercepts).
-struct Params {
-  std::vector<std::vector<double>> weights, biases;
+/// Where each layer's parameters are in the flat parameter vector, and the
+/// sizes of the step's buffers: per layer (a linear model is one identity
+/// layer) its weights (row-major outputs x inputs), then its biases. The
+/// same layout as spec.train_step's (lib/Conversion/SpecToLoops/
+/// TrainToLoops.cpp).
+struct Layout {
+  std::vector<int64_t> inputs, outputs, weightOffset, biasOffset;
+  std::vector<jit::Activation> activations;
+  std::vector<int64_t> outPrefix; ///< sum of the outputs of earlier layers
+  int64_t sumOutputs = 0, paramCount = 0;
+
+  explicit Layout(const jit::TrainSpec &spec);
+  size_t layers() const { return inputs.size(); }
+  /// Scratch doubles a step over `rows` rows needs.
+  int64_t scratchDoubles(int64_t rows) const { return 2 * rows * sumOutputs + paramCount; }
 };
 
-/// The starting parameters: `model.init`, or zeros (linear), or
-/// Glorot-uniform from `init_seed` (mlp).
-Params initialParams(const jit::TrainSpec &spec);
+/// The starting parameters (flat, in Layout order): `model.init`, or zeros
+/// (linear), or Glorot-uniform from `init_seed` (mlp).
+std::vector<double> initialParams(const jit::TrainSpec &spec);
+
+/// The argument slots of a batch step (spec.train_step's kernel ABI).
+enum StepSlot : int {
+  kFeatures, kLabels, kRows, kParams, kMoment1, kMoment2, kScratch, kStepCount,
+  kMode, kStepSlots
+};
 
 /// What the loop reports and obeys while it runs.
 struct Control {
@@ -49,7 +66,7 @@ struct Control {
 
 /// The outcome of a finished loop.
 struct Outcome {
-  Params params;
+  std::vector<double> params; ///< flat, in Layout order
   std::vector<jit::EpochRecord> history;
   jit::StopReason stop = jit::StopReason::Epochs;
   int64_t bestEpoch = 0;
@@ -57,11 +74,14 @@ struct Outcome {
 
 /// Runs the loop over `rows` rows: `features` is rows x spec.numFeatures
 /// (row-major, finite), `labels` holds one checked label per row (class ids
-/// as exact integers in range, or finite targets). Fails on a non-finite
-/// loss (naming the epoch and batch) and on cancellation.
+/// as exact integers in range, or finite targets). Each batch runs through
+/// `compiledStep` (spec.train_step compiled for `spec`) when given, else
+/// through the generic step; both compute the same bits. Fails on a
+/// non-finite loss (naming the epoch and batch) and on cancellation.
 llvm::Expected<Outcome> runLoop(const jit::TrainSpec &spec,
                                 const double *features, const double *labels,
-                                int64_t rows, const Control &control);
+                                int64_t rows, const Control &control,
+                                KernelFn compiledStep = nullptr);
 
 } // namespace train
 } // namespace specjit

@@ -550,3 +550,110 @@ TEST(TrainLimits, CancellationAndTheConcurrencyCap) {
 }
 
 } // namespace
+
+//===----------------------------------------------------------------------===//
+// The compiled batch step against the generic one
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// Every model shape, loss and optimizer the family has, with l2, momentum,
+/// shuffling, odd batch sizes and early stopping: the compiled loop must
+/// train to the same bits as the generic one.
+TEST(TrainJit, EqualsTheInterpreterBitForBit) {
+  struct Case {
+    const char *model, *loss, *label;
+  };
+  const Case cases[] = {
+      {R"({"type":"linear","link":"identity"})", "mse", R"({"name":"y","type":"f64"})"},
+      {R"({"type":"linear","link":"logistic"})", "log_loss", R"({"name":"y","type":"i64"})"},
+      {R"({"type":"linear","link":"softmax","num_outputs":3})", "cross_entropy",
+       R"({"name":"y","type":"i64"})"},
+      {R"({"type":"mlp","link":"identity","layers":[{"units":5,"activation":"relu"},)"
+       R"({"units":1,"activation":"identity"}]})",
+       "mse", R"({"name":"y","type":"f64"})"},
+      {R"({"type":"mlp","link":"logistic","layers":[{"units":4,"activation":"tanh"},)"
+       R"({"units":3,"activation":"logistic"},{"units":1,"activation":"identity"}]})",
+       "log_loss", R"({"name":"y","type":"i64"})"},
+      {R"({"type":"mlp","link":"softmax","layers":[{"units":6,"activation":"logistic"},)"
+       R"({"units":3,"activation":"tanh"}]})",
+       "cross_entropy", R"({"name":"y","type":"i64"})"},
+      {R"({"type":"mlp","link":"identity","layers":[{"units":3,"activation":"identity"},)"
+       R"({"units":1,"activation":"relu"}]})",
+       "mse", R"({"name":"y","type":"f64"})"},
+  };
+  const char *optimizers[] = {
+      R"({"type":"sgd","learning_rate":0.05})",
+      R"({"type":"sgd","learning_rate":0.02,"momentum":0.9})",
+      R"({"type":"adam","learning_rate":0.01})",
+      R"({"type":"adam","learning_rate":0.003,"beta1":0.8,"beta2":0.99,"epsilon":1e-6})",
+  };
+  const char *schedules[] = {
+      R"("epochs":4,"batch_size":7)",
+      R"("epochs":6,"batch_size":1,"shuffle":{"seed":11},"l2":0.01)",
+      R"("epochs":30,"batch_size":16,"shuffle":true,"l2":0.001,)"
+      R"("early_stopping":{"validation_fraction":0.3,"patience":2})",
+      R"("epochs":2,"batch_size":500)",
+  };
+  Data base = line(97, 5);
+  int compiled = 0;
+  for (const Case &c : cases)
+    for (const char *opt : optimizers)
+      for (const char *sched : schedules) {
+        std::string text = doc(c.model,
+                               std::string(R"("loss":")") + c.loss +
+                                   R"(","optimizer":)" + opt + "," + sched,
+                               c.label);
+        Descriptor d = parse(text);
+        Data data = base;
+        if (StringRef(c.label).contains("i64")) {
+          int64_t k = StringRef(c.loss) == "cross_entropy" ? 3 : 2;
+          data.yf.clear();
+          for (size_t i = 0; i < data.a.size(); ++i)
+            data.yi.push_back((data.a[i] > 0 ? 1 : 0) + (k == 3 && data.b[i] > 0.3 ? 1 : 0));
+        }
+        TrainOptions jit, interp;
+        jit.specialize = true;
+        interp.specialize = false;
+        auto rj = train(d, data.columns(), jit);
+        auto ri = train(d, data.columns(), interp);
+        ASSERT_TRUE(static_cast<bool>(rj)) << text << "\n" << llvm::toString(rj.takeError());
+        ASSERT_TRUE(static_cast<bool>(ri)) << text << "\n" << llvm::toString(ri.takeError());
+        EXPECT_EQ(ri->backend, Backend::Interpreter);
+        EXPECT_EQ(rj->backend, Backend::Jit) << text << "\n" << rj->fallbackReason;
+        compiled += rj->backend == Backend::Jit;
+        EXPECT_EQ(rj->modelJson, ri->modelJson) << text;
+        ASSERT_EQ(rj->history.size(), ri->history.size()) << text;
+        for (size_t e = 0; e < ri->history.size(); ++e) {
+          EXPECT_EQ(rj->history[e].trainLoss, ri->history[e].trainLoss) << text;
+          if (!std::isnan(ri->history[e].validationLoss))
+            EXPECT_EQ(rj->history[e].validationLoss, ri->history[e].validationLoss) << text;
+        }
+        EXPECT_EQ(rj->bestEpoch, ri->bestEpoch) << text;
+        EXPECT_EQ(rj->stop, ri->stop) << text;
+      }
+  EXPECT_EQ(compiled, 7 * 4 * 4);
+}
+
+TEST(TrainJit, CompilerFailureFallsBackToTheGenericLoop) {
+  Descriptor d = parse(doc(kLinear, R"("epochs":2)"));
+  Data data = line(20);
+  specjit::jit::testing::setFailureInjection(Stage::LLVMOpt);
+  TrainOptions o;
+  o.specialize = true;
+  // A descriptor of its own (another l2), so the step is not compiled yet.
+  Descriptor fresh = parse(doc(kLinear, R"("epochs":2,"l2":0.125)"));
+  auto r = train(fresh, data.columns(), o);
+  specjit::jit::testing::setFailureInjection(std::nullopt);
+  ASSERT_TRUE(static_cast<bool>(r)) << llvm::toString(r.takeError());
+  EXPECT_EQ(r->backend, Backend::Interpreter);
+  EXPECT_NE(r->fallbackReason.find("injected"), std::string::npos) << r->fallbackReason;
+  // And without the failure it compiles and agrees.
+  auto again = train(fresh, data.columns(), o);
+  ASSERT_TRUE(static_cast<bool>(again));
+  EXPECT_EQ(again->backend, Backend::Jit);
+  EXPECT_EQ(again->modelJson, r->modelJson);
+  (void)d;
+}
+
+} // namespace

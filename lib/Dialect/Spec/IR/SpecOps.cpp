@@ -469,3 +469,54 @@ LogicalResult LinkOp::verify() {
     return emitOpError("has one result per margin");
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// Train
+//===----------------------------------------------------------------------===//
+
+LogicalResult TrainStepOp::verify() {
+  ArrayRef<int64_t> widths = getWidths();
+  size_t layers = getActivations().size();
+  if (layers == 0)
+    return emitOpError("needs at least one layer");
+  if (widths.size() != layers + 1)
+    return emitOpError("has ") << widths.size() << " widths for " << layers
+                               << " layers (expected one more than layers)";
+  for (auto [i, w] : llvm::enumerate(widths))
+    if (w < 1)
+      return emitOpError("width #") << i << " must be at least 1, got " << w;
+  for (Attribute a : getActivations()) {
+    StringRef act = cast<StringAttr>(a).getValue();
+    if (act != "identity" && act != "relu" && act != "tanh" && act != "logistic")
+      return emitOpError("unknown activation '") << act << "'";
+  }
+  StringRef loss = getLoss();
+  int64_t outputs = widths.back();
+  if (loss == "mse" || loss == "log_loss") {
+    if (outputs != 1)
+      return emitOpError(loss) << " needs one output, got " << outputs;
+  } else if (loss == "cross_entropy") {
+    if (outputs < 2)
+      return emitOpError("cross_entropy needs at least two outputs, got ") << outputs;
+  } else {
+    return emitOpError("unknown loss '") << loss << "'";
+  }
+  StringRef opt = getOptimizer();
+  if (opt != "sgd" && opt != "adam")
+    return emitOpError("unknown optimizer '") << opt << "'";
+  auto in = [](double x, double lo, double hi) { return x >= lo && x < hi; };
+  double lr = getLearningRate().convertToDouble();
+  if (!(lr > 0) || !std::isfinite(lr))
+    return emitOpError("learning_rate must be finite and positive");
+  if (!in(getMomentum().convertToDouble(), 0, 1))
+    return emitOpError("momentum must be in [0, 1)");
+  if (!in(getBeta1().convertToDouble(), 0, 1) || !in(getBeta2().convertToDouble(), 0, 1))
+    return emitOpError("beta1 and beta2 must be in [0, 1)");
+  double eps = getEpsilon().convertToDouble();
+  if (!(eps > 0) || !std::isfinite(eps))
+    return emitOpError("epsilon must be finite and positive");
+  double l2 = getL2().convertToDouble();
+  if (!(l2 >= 0) || !std::isfinite(l2))
+    return emitOpError("l2 must be finite and non-negative");
+  return success();
+}

@@ -30,4 +30,12 @@ def Spec_StrType : Spec_Type<"Str", "str"> {
 class Spec_Op<string mnemonic, list<Trait> traits = []>
     : Op<Spec_Dialect, mnemonic, traits>;
 
+// Legality between the two spec lowerings, declared on the ops: spec-expand
+// rewrites every spec op into arith/math/scf except those marked
+// LoweredByLoops, which convert-spec-to-loops lowers (the kernel ops and the
+// primitives that need loops of their own).
+def Spec_LoweredByLoops : NativeOpTrait<"LoweredByLoops"> {
+  let cppNamespace = "::specjit::spec::SpecTrait";
+}
+
 #endif // SPECJIT_SPEC_DIALECT

@@ -12,6 +12,17 @@
 #include "mlir/Interfaces/ControlFlowInterfaces.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+namespace specjit {
+namespace spec {
+namespace SpecTrait {
+/// Marks the spec ops that survive spec-expand for convert-spec-to-loops
+/// (Spec_LoweredByLoops in SpecDialect.td).
+template <typename ConcreteType>
+class LoweredByLoops : public mlir::OpTrait::TraitBase<ConcreteType, LoweredByLoops> {};
+} // namespace SpecTrait
+} // namespace spec
+} // namespace specjit
+
 #define GET_TYPEDEF_CLASSES
 #include "specjit/Dialect/Spec/IR/SpecOpsTypes.h.inc"
 

@@ -14,7 +14,7 @@ def Spec_Numeric : AnyTypeOf<[I64, F64]>;
 // Structure
 //===----------------------------------------------------------------------===//
 
-def Spec_KernelOp : Spec_Op<"kernel", [Symbol, IsolatedFromAbove, NoTerminator,
+def Spec_KernelOp : Spec_Op<"kernel", [Spec_LoweredByLoops, Symbol, IsolatedFromAbove, NoTerminator,
     SingleBlock]> {
   let summary = "one kernel: the computation of one row of the output";
   let description = [{
@@ -35,7 +35,7 @@ def Spec_KernelOp : Spec_Op<"kernel", [Symbol, IsolatedFromAbove, NoTerminator,
   }];
 }
 
-def Spec_InputOp : Spec_Op<"input", [Pure]> {
+def Spec_InputOp : Spec_Op<"input", [Spec_LoweredByLoops, Pure]> {
   let summary = "reads this row's value of an input column";
   let description = [{
     Integer and bool columns read as i64, f32 and f64 columns as f64, string
@@ -47,14 +47,14 @@ def Spec_InputOp : Spec_Op<"input", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Spec_OutputOp : Spec_Op<"output", [HasParent<"KernelOp">]> {
+def Spec_OutputOp : Spec_Op<"output", [Spec_LoweredByLoops, HasParent<"KernelOp">]> {
   let summary = "writes this row of the output matrix";
   let arguments = (ins Variadic<F64>:$values);
   let assemblyFormat = "attr-dict ($values^ `:` type($values))?";
   let hasVerifier = 1;
 }
 
-def Spec_CheckOp : Spec_Op<"check"> {
+def Spec_CheckOp : Spec_Op<"check", [Spec_LoweredByLoops]> {
   let summary = "a data check: the row fails when the condition is false";
   let description = [{
     A kernel checks every row before writing any output; a failing row makes
@@ -75,7 +75,7 @@ def Spec_ToFloatOp : Spec_Op<"to_float", [Pure]> {
   let assemblyFormat = "$input attr-dict";
 }
 
-def Spec_StrLookupOp : Spec_Op<"str_lookup", [Pure]> {
+def Spec_StrLookupOp : Spec_Op<"str_lookup", [Spec_LoweredByLoops, Pure]> {
   let summary = "index of a string among constant keys, or -1";
   let arguments = (ins Spec_StrType:$input, StrArrayAttr:$keys);
   let results = (outs I64:$result);
@@ -198,7 +198,7 @@ def Spec_YieldOp : Spec_Op<"yield", [Pure, Terminator, HasParent<"ExprOp">,
 // The rules family
 //===----------------------------------------------------------------------===//
 
-def Spec_RulesKernelOp : Spec_Op<"rules_kernel", [Symbol, IsolatedFromAbove,
+def Spec_RulesKernelOp : Spec_Op<"rules_kernel", [Spec_LoweredByLoops, Symbol, IsolatedFromAbove,
     SingleBlock]> {
   let summary = "a rule cascade over an in-place state matrix";
   let description = [{
@@ -215,7 +215,7 @@ def Spec_RulesKernelOp : Spec_Op<"rules_kernel", [Symbol, IsolatedFromAbove,
   let hasVerifier = 1;
 }
 
-def Spec_StateYieldOp : Spec_Op<"state_yield", [Pure, Terminator,
+def Spec_StateYieldOp : Spec_Op<"state_yield", [Spec_LoweredByLoops, Pure, Terminator,
     ParentOneOf<["RulesKernelOp", "RuleOp"]>, ReturnLike]> {
   let summary = "the meters after a step or a rule";
   let arguments = (ins Variadic<F64>:$values);
@@ -242,7 +242,7 @@ def Spec_RuleOp : Spec_Op<"rule", [Pure, IsolatedFromAbove, SingleBlock]> {
 // The series family
 //===----------------------------------------------------------------------===//
 
-def Spec_SeriesKernelOp : Spec_Op<"series_kernel", [Symbol, IsolatedFromAbove,
+def Spec_SeriesKernelOp : Spec_Op<"series_kernel", [Spec_LoweredByLoops, Symbol, IsolatedFromAbove,
     NoTerminator, SingleBlock]> {
   let summary = "indicators over time: one output row per input row";
   let description = [{
@@ -260,7 +260,7 @@ def Spec_SeriesKernelOp : Spec_Op<"series_kernel", [Symbol, IsolatedFromAbove,
   let hasVerifier = 1;
 }
 
-def Spec_SeriesInputOp : Spec_Op<"series_input", [Pure,
+def Spec_SeriesInputOp : Spec_Op<"series_input", [Spec_LoweredByLoops, Pure,
     HasParent<"SeriesKernelOp">]> {
   let summary = "this time step's value of an input column, as f64";
   let arguments = (ins I64Attr:$index);
@@ -268,13 +268,13 @@ def Spec_SeriesInputOp : Spec_Op<"series_input", [Pure,
   let assemblyFormat = "$index attr-dict";
 }
 
-def Spec_SeriesOutputOp : Spec_Op<"series_output", [HasParent<"SeriesKernelOp">]> {
+def Spec_SeriesOutputOp : Spec_Op<"series_output", [Spec_LoweredByLoops, HasParent<"SeriesKernelOp">]> {
   let summary = "this time step's output row";
   let arguments = (ins Variadic<F64>:$values);
   let assemblyFormat = "attr-dict ($values^ `:` type($values))?";
 }
 
-class Spec_WindowOp<string mnemonic, string sum> : Spec_Op<mnemonic, [Pure]> {
+class Spec_WindowOp<string mnemonic, string sum> : Spec_Op<mnemonic, [Spec_LoweredByLoops, Pure]> {
   let summary = sum;
   let arguments = (ins F64:$input, I64Attr:$period);
   let results = (outs F64:$result);
@@ -288,7 +288,7 @@ def Spec_WmaOp : Spec_WindowOp<"wma",
 def Spec_LsmaOp : Spec_WindowOp<"lsma",
     "least-squares line through the last `period` values, at the newest">;
 
-def Spec_EmaOp : Spec_Op<"ema", [Pure]> {
+def Spec_EmaOp : Spec_Op<"ema", [Spec_LoweredByLoops, Pure]> {
   let summary = "one exponential moving average stage";
   let description = [{
     `e = a*x + (1-a)*e` with `a = 2/(period+1)`, seeded by the first value or
@@ -302,7 +302,7 @@ def Spec_EmaOp : Spec_Op<"ema", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Spec_KamaOp : Spec_Op<"kama", [Pure]> {
+def Spec_KamaOp : Spec_Op<"kama", [Spec_LoweredByLoops, Pure]> {
   let summary = "Kaufman's adaptive moving average";
   let arguments = (ins F64:$input, I64Attr:$period, I64Attr:$fast, I64Attr:$slow);
   let results = (outs F64:$result);
@@ -310,7 +310,7 @@ def Spec_KamaOp : Spec_Op<"kama", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Spec_CrossoverOp : Spec_Op<"crossover", [Pure]> {
+def Spec_CrossoverOp : Spec_Op<"crossover", [Spec_LoweredByLoops, Pure]> {
   let summary = "+1 / -1 when `fast` crosses above / below `slow`, else 0";
   let arguments = (ins F64:$fast, F64:$slow);
   let results = (outs F64:$result);
@@ -379,6 +379,40 @@ def Spec_LinkOp : Spec_Op<"link", [Pure]> {
   let arguments = (ins Variadic<F64>:$margins, StrAttr:$kind);
   let results = (outs Variadic<F64>:$results);
   let assemblyFormat = "$margins attr-dict `:` functional-type($margins, $results)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// The train family
+//===----------------------------------------------------------------------===//
+
+def Spec_TrainStepOp : Spec_Op<"train_step", [Spec_LoweredByLoops, Symbol]> {
+  let summary = "one batch of a training loop: forward, loss, backward, update";
+  let description = [{
+    A dense model of `activations.size()` layers, layer `l` taking
+    `widths[l]` inputs to `widths[l+1]` outputs (a linear model is one
+    identity layer), trained with `loss` (mse, log_loss, cross_entropy) and
+    `optimizer` (sgd with `momentum`, or adam with `beta1`, `beta2`,
+    `epsilon`) at `learning_rate` with the L2 penalty `l2`
+    (docs/train-semantics.md). Every shape and hyper-parameter is an
+    attribute, so the lowering folds them into the code.
+
+    convert-spec-to-loops turns it into the kernel entry
+    `int64_t specjit_kernel(const void *const *args, void *out, int64_t n)`
+    over a batch of `n` rows, with `args` = {features (f64, rows x
+    widths[0]), labels (f64), the batch's row indices (i64), parameters,
+    first moments, second moments (f64; per layer its weights, row-major
+    outputs x inputs, then its biases), scratch (f64, 2 n sum(widths[1:]) +
+    the parameter count), adam's step count (i64, in/out), mode (i64: 0
+    trains, 1 only sums the loss)}; `out` receives the batch's summed
+    per-row loss (f64).
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name, DenseI64ArrayAttr:$widths,
+                       StrArrayAttr:$activations, StrAttr:$loss,
+                       StrAttr:$optimizer, F64Attr:$learning_rate,
+                       F64Attr:$momentum, F64Attr:$beta1, F64Attr:$beta2,
+                       F64Attr:$epsilon, F64Attr:$l2);
+  let assemblyFormat = "$sym_name attr-dict";
   let hasVerifier = 1;
 }
 

@@ -1,0 +1,57 @@
+//===- TrainToSpec.cpp - A train descriptor in the spec dialect -----------===//
+//
+// The compiled part of training is the batch step (forward, loss, backward,
+// update); the epoch loop around it (rows, shuffle, early stopping, limits,
+// history) stays in Trainer.cpp for both backends. The step's every shape
+// and hyper-parameter goes into spec.train_step as an attribute.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Families/Train/TrainToSpec.h"
+
+#include "specjit/Dialect/Spec/IR/SpecDialect.h"
+#include "specjit/Dialect/Spec/IR/SpecOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Verifier.h"
+
+using namespace mlir;
+
+namespace specjit {
+namespace train {
+
+llvm::Expected<OwningOpRef<ModuleOp>> importTrainStep(MLIRContext &ctx,
+                                                      const jit::TrainSpec &t) {
+  ctx.getOrLoadDialect<spec::SpecDialect>();
+  OpBuilder b(&ctx);
+  Location loc = NameLoc::get(StringAttr::get(&ctx, "descriptor"));
+  OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
+  b.setInsertionPointToEnd(module->getBody());
+  SmallVector<int64_t> widths = {t.numFeatures};
+  SmallVector<StringRef> activations;
+  if (t.modelType == jit::ModelType::Linear) {
+    widths.push_back(t.numOutputs);
+    activations.push_back("identity");
+  } else {
+    for (const jit::LayerShape &l : t.layers) {
+      widths.push_back(l.units);
+      activations.push_back(jit::activationName(l.activation));
+    }
+  }
+  bool adam = t.optimizer == jit::OptimizerType::Adam;
+  b.create<spec::TrainStepOp>(
+      loc, b.getStringAttr(t.name.empty() ? "train" : t.name),
+      b.getDenseI64ArrayAttr(widths), b.getStrArrayAttr(activations),
+      b.getStringAttr(jit::lossName(t.loss)),
+      b.getStringAttr(jit::optimizerName(t.optimizer)),
+      b.getF64FloatAttr(t.learningRate), b.getF64FloatAttr(adam ? 0.0 : t.momentum),
+      b.getF64FloatAttr(t.beta1), b.getF64FloatAttr(t.beta2),
+      b.getF64FloatAttr(t.epsilon), b.getF64FloatAttr(t.l2));
+  if (failed(verify(*module)))
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "the imported spec module does not verify");
+  return std::move(module);
+}
+
+} // namespace train
+} // namespace specjit
