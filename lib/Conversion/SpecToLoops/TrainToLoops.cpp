@@ -6,9 +6,13 @@
 //   func @specjit_kernel(%args, %out, %n) -> i64     the kernel ABI entry
 //   func private @specjit_train_body(noalias pointers..., %n, %mode) -> i64
 //
+// With `batch_rows` B the body holds the step twice, for n == B with B a
+// constant (every batch but an epoch's last) and for any n.
+//
 // The body runs, for the batch's `n` rows (indices into the feature matrix),
 //   1. forward: per layer, per row, per output a dot product over the
-//      inputs (summed from i = 0 up, then the bias added) and the
+//      inputs (from i = 0 up; with 8 inputs or more as four interleaved
+//      partial sums, then the rest; then the bias added) and the
 //      activation, into the layer's activation buffer;
 //   2. the per-row loss, summed in row order into *out, and d(loss)/dz
 //      (divided by n) times the output activation's derivative;
@@ -62,6 +66,10 @@ enum Slot : int64_t {
   kMode,
   kSlots
 };
+
+/// Dot products of at least this many terms use four partial sums (the
+/// generic loop's kDotSplit, docs/train-semantics.md).
+constexpr int64_t kDotSplit = 8;
 
 class TrainLowering {
 public:
@@ -140,6 +148,8 @@ private:
     body();
   }
 
+  /// sum_i w[i] v[i] over `len` terms in the order of docs/train-semantics.md.
+  Value dot(Value w, Value v, int64_t len);
   Value activate(StringRef act, Value x);
   Value derivative(StringRef act, Value a);
   Value softplus(Value t);
@@ -150,6 +160,8 @@ private:
   void lossAndDeltas();
   void backward();
   void update();
+  /// The whole step over `rowCount` rows (a constant or the argument).
+  void emitStep(Value rowCount);
 
   TrainStepOp op;
   OpBuilder b;
@@ -222,6 +234,30 @@ Value TrainLowering::inputRow(size_t l, Value r) {
   return at(prev, mul(r, c64(widths[l])));
 }
 
+Value TrainLowering::dot(Value w, Value v, int64_t len) {
+  auto term = [&](Value i) { return mul(load(w, i), load(v, i)); };
+  auto tail = [&](int64_t from, Value init) {
+    return reduce(c64(from), c64(len), init,
+                  [&](Value i, Value acc) { return add(acc, term(i)); });
+  };
+  if (len < kDotSplit)
+    return tail(0, cf(0.0));
+  // Four interleaved partial sums over the first len - len % 4 terms.
+  int64_t quads = len - len % 4;
+  SmallVector<Value> zeros(4, cf(0.0));
+  auto f = b.create<scf::ForOp>(loc, c64(0), c64(quads), c64(4), zeros);
+  {
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(f.getBody());
+    SmallVector<Value> next;
+    for (int64_t j = 0; j < 4; ++j)
+      next.push_back(add(f.getRegionIterArgs()[j], term(add(f.getInductionVar(), c64(j)))));
+    b.create<scf::YieldOp>(loc, next);
+  }
+  Value s = add(add(f.getResult(0), f.getResult(1)), add(f.getResult(2), f.getResult(3)));
+  return tail(quads, s);
+}
+
 void TrainLowering::forward() {
   for (size_t l = 0; l < activations.size(); ++l) {
     int64_t in = widths[l], outs = widths[l + 1];
@@ -232,9 +268,7 @@ void TrainLowering::forward() {
       Value outRow = at(layer, mul(r, c64(outs)));
       loop(outs, [&](Value o) {
         Value wRow = at(w, mul(o, c64(in)));
-        Value s = reduce(c64(0), c64(in), cf(0.0), [&](Value i, Value acc) {
-          return add(acc, mul(load(wRow, i), load(input, i)));
-        });
+        Value s = dot(wRow, input, in);
         store(activate(activations[l], add(s, load(bias, o))), outRow, o);
       });
     });
@@ -366,6 +400,21 @@ void TrainLowering::update() {
   });
 }
 
+void TrainLowering::emitStep(Value rowCount) {
+  n = rowCount;
+  nf = b.create<arith::SIToFPOp>(loc, f64(), n);
+  acts = scratch;
+  deltas = at(scratch, mul(n, c64(sumOut)));
+  grads = at(scratch, mul(n, c64(2 * sumOut)));
+  forward();
+  lossAndDeltas();
+  Value training = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, mode, c64(0));
+  when(training, [&] {
+    backward();
+    update();
+  });
+}
+
 LogicalResult TrainLowering::run() {
   MLIRContext *ctx = b.getContext();
   Type ptr = ptrType(b), i64t = b.getI64Type();
@@ -395,19 +444,24 @@ LogicalResult TrainLowering::run() {
     scratch = entry->getArgument(kScratch);
     stepCount = entry->getArgument(kStep);
     out = entry->getArgument(kSlots - 1);
-    n = entry->getArgument(kSlots);
+    Value rowsArg = entry->getArgument(kSlots);
     mode = entry->getArgument(kSlots + 1);
-    nf = b.create<arith::SIToFPOp>(loc, f64(), n);
-    acts = scratch;
-    deltas = at(scratch, mul(n, c64(sumOut)));
-    grads = at(scratch, mul(n, c64(2 * sumOut)));
-    forward();
-    lossAndDeltas();
-    Value training = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, mode, c64(0));
-    when(training, [&] {
-      backward();
-      update();
-    });
+    int64_t batch = op.getBatchRows();
+    if (batch > 0) {
+      // The full batches with the row count folded in, the rest generic.
+      Value full = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, rowsArg,
+                                           c64(batch));
+      auto split = b.create<scf::IfOp>(loc, full, /*withElseRegion=*/true);
+      {
+        OpBuilder::InsertionGuard g(b);
+        b.setInsertionPoint(split.thenBlock()->getTerminator());
+        emitStep(c64(batch));
+        b.setInsertionPoint(split.elseBlock()->getTerminator());
+        emitStep(rowsArg);
+      }
+    } else {
+      emitStep(rowsArg);
+    }
     b.create<func::ReturnOp>(loc, ValueRange{c64(0)});
   }
 

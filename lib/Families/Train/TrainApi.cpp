@@ -110,17 +110,31 @@ llvm::Error readLabels(const TrainSpec &spec, const Column &c, int64_t rows,
   return llvm::Error::success();
 }
 
-/// The compiled batch step of `d`, compiled once per descriptor hash and
-/// process (cross-validation trains one descriptor k times); an error when
-/// the compiler fails, so the generic step runs.
-llvm::Expected<KernelFn> compiledStep(const Descriptor &d, double &compileMs) {
+/// What the compiled batch step depends on: the shapes, the loss, the
+/// optimizer, its hyper-parameters and the batch size the step is
+/// specialized for (not the epochs, data order or limits, which stay in the
+/// generic epoch loop).
+std::string stepKey(const TrainSpec &t) {
+  std::string key = llvm::formatv("{0}/{1}/{2}/{3}", modelTypeName(t.modelType),
+                                  t.numFeatures, t.numOutputs, lossName(t.loss))
+                        .str();
+  for (const LayerShape &l : t.layers)
+    key += llvm::formatv("/{0}:{1}", l.units, activationName(l.activation)).str();
+  for (double v : {t.learningRate, t.momentum, t.beta1, t.beta2, t.epsilon, t.l2})
+    key += llvm::formatv("/{0}", llvm::format("%a", v)).str();
+  return key + "/" + optimizerName(t.optimizer).str() + "/" +
+         std::to_string(t.batchSize);
+}
+
+/// The compiled batch step of `d`, compiled once per step key and process
+/// (cross-validation folds and reruns with other epochs reuse it); an error when the compiler fails, so the generic step runs.
+llvm::Expected<KernelFn> compiledStep(const Descriptor &d) {
   static std::mutex mu;
-  static std::map<std::pair<uint64_t, uint64_t>, KernelFn> compiled;
-  std::pair<uint64_t, uint64_t> key{d.hash().hi, d.hash().lo};
+  static std::map<std::string, KernelFn> compiled;
+  std::string key = stepKey(d.train());
   std::lock_guard<std::mutex> lock(mu);
   if (auto it = compiled.find(key); it != compiled.end())
     return it->second;
-  auto t0 = std::chrono::steady_clock::now();
   engine::CodegenOptions co;
   auto objects = engine::compileToObjects(d, co);
   if (!objects)
@@ -128,10 +142,7 @@ llvm::Expected<KernelFn> compiledStep(const Descriptor &d, double &compileMs) {
   auto fn = engine::loadKernelObjects(std::move(*objects), "train_" + d.hash().hex());
   if (!fn)
     return fn.takeError();
-  compileMs = std::chrono::duration<double, std::milli>(
-                  std::chrono::steady_clock::now() - t0)
-                  .count();
-  compiled.emplace(key, fn->fn);
+  compiled.emplace(std::move(key), fn->fn);
   return fn->fn;
 }
 
@@ -238,8 +249,7 @@ llvm::Expected<TrainResult> train(const Descriptor &d,
   TrainResult result;
   KernelFn step = nullptr;
   if (options.specialize.value_or(specializeEnabled())) {
-    double compileMs = 0;
-    auto fn = compiledStep(d, compileMs);
+    auto fn = compiledStep(d);
     if (fn) {
       step = *fn;
       result.backend = Backend::Jit;

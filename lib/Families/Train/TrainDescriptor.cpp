@@ -163,10 +163,16 @@ private:
 
 Error TrainParser::parseLabel(const json::Object &root) {
   const json::Value *v;
-  std::string what = "an object {\"name\": column, \"type\": \"i64\" or \"f64\"}";
+  std::string what = "a column name, or an object {\"name\": column, \"type\": "
+                     "\"i64\" or \"f64\"}";
   if (Error e = requireKey(root, "", "label", what, v))
     return e;
-  const json::Object *o = v->getAsObject();
+  // "label": "y" is short for {"name": "y"} (the type follows the loss).
+  std::optional<StringRef> shorthand = v->getAsString();
+  json::Object named;
+  if (shorthand)
+    named["name"] = *shorthand;
+  const json::Object *o = shorthand ? &named : v->getAsObject();
   if (!o)
     return expected("label", what, *v);
   if (Error e = checkKeys(*o, "label", {"name", "type"}, "the label"))

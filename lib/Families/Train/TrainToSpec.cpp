@@ -20,6 +20,10 @@ using namespace mlir;
 namespace specjit {
 namespace train {
 
+/// Batches up to this many rows get a copy of the step with the row count
+/// folded in (larger ones gain nothing from constant trip counts).
+constexpr int64_t kMaxFoldedBatch = 4096;
+
 llvm::Expected<OwningOpRef<ModuleOp>> importTrainStep(MLIRContext &ctx,
                                                       const jit::TrainSpec &t) {
   ctx.getOrLoadDialect<spec::SpecDialect>();
@@ -46,7 +50,8 @@ llvm::Expected<OwningOpRef<ModuleOp>> importTrainStep(MLIRContext &ctx,
       b.getStringAttr(jit::optimizerName(t.optimizer)),
       b.getF64FloatAttr(t.learningRate), b.getF64FloatAttr(adam ? 0.0 : t.momentum),
       b.getF64FloatAttr(t.beta1), b.getF64FloatAttr(t.beta2),
-      b.getF64FloatAttr(t.epsilon), b.getF64FloatAttr(t.l2));
+      b.getF64FloatAttr(t.epsilon), b.getF64FloatAttr(t.l2),
+      b.getI64IntegerAttr(t.batchSize <= kMaxFoldedBatch ? t.batchSize : 0));
   if (failed(verify(*module)))
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    "the imported spec module does not verify");

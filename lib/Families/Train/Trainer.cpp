@@ -64,6 +64,33 @@ double derivative(Activation act, double a) {
   return 1.0;
 }
 
+/// Dot products of at least this many terms use four partial sums
+/// (docs/train-semantics.md, "Forward"; the lowering's kDotSplit).
+constexpr int64_t kDotSplit = 8;
+
+/// sum_i w[i] v[i]: from i = 0 up; with kDotSplit terms or more, terms
+/// i = j mod 4 (below len - len % 4) go to partial sum j, the sums are
+/// added as (s0 + s1) + (s2 + s3), then the remaining terms in order. Four
+/// independent chains keep a narrow layer from waiting on one long chain
+/// of additions, and the order is fixed, so both backends agree.
+double dot(const double *w, const double *v, int64_t len) {
+  int64_t i = 0;
+  double s = 0.0;
+  if (len >= kDotSplit) {
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+    for (; i + 4 <= len; i += 4) {
+      s0 += w[i] * v[i];
+      s1 += w[i + 1] * v[i + 1];
+      s2 += w[i + 2] * v[i + 2];
+      s3 += w[i + 3] * v[i + 3];
+    }
+    s = (s0 + s1) + (s2 + s3);
+  }
+  for (; i < len; ++i)
+    s += w[i] * v[i];
+  return s;
+}
+
 /// max(t, 0) + log1p(exp(-|t|)): log(1 + exp(t)) without overflow.
 double softplus(double t) { return std::max(t, 0.0) + std::log1p(std::exp(-std::fabs(t))); }
 
@@ -111,11 +138,7 @@ void GenericStep::run(const void *const *args, double *out, int64_t n) const {
     for (int64_t r = 0; r < n; ++r) {
       const double *input = inputOf(l, r);
       for (int64_t o = 0; o < outs; ++o) {
-        const double *w = W + o * in;
-        double s = 0.0;
-        for (int64_t i = 0; i < in; ++i)
-          s += w[i] * input[i];
-        a[r * outs + o] = activate(L.activations[l], s + b[o]);
+        a[r * outs + o] = activate(L.activations[l], dot(W + o * in, input, in) + b[o]);
       }
     }
   }

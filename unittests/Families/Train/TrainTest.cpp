@@ -167,7 +167,8 @@ TEST(TrainDescriptor, LossLinkLabelAndShapesAgree) {
                      "mse needs f64 targets, got i64");
   EXPECT_TRAIN_ERROR(doc(kLinear, "", R"({"name":"a"})"), "label.name",
                      "'a' is also an input");
-  EXPECT_TRAIN_ERROR(doc(kLinear, "", R"("y")"), "label", "expected an object");
+  EXPECT_TRAIN_ERROR(doc(kLinear, "", R"(3)"), "label", "expected a column name, or an object");
+  EXPECT_EQ(parse(doc(kLinear, "", R"("y")")).hash(), parse(doc(kLinear)).hash());
   EXPECT_TRAIN_ERROR(doc(kLinear, "", R"({"name":"y","type":"string"})"), "label.type",
                      "\"i64\" (class ids) or \"f64\" (targets)");
   // Initial parameters must have the model's shapes.

@@ -518,5 +518,7 @@ LogicalResult TrainStepOp::verify() {
   double l2 = getL2().convertToDouble();
   if (!(l2 >= 0) || !std::isfinite(l2))
     return emitOpError("l2 must be finite and non-negative");
+  if (getBatchRows() < 0)
+    return emitOpError("batch_rows must be non-negative, got ") << getBatchRows();
   return success();
 }

@@ -405,13 +405,16 @@ def Spec_TrainStepOp : Spec_Op<"train_step", [Spec_LoweredByLoops, Symbol]> {
     outputs x inputs, then its biases), scratch (f64, 2 n sum(widths[1:]) +
     the parameter count), adam's step count (i64, in/out), mode (i64: 0
     trains, 1 only sums the loss)}; `out` receives the batch's summed
-    per-row loss (f64).
+    per-row loss (f64). With `batch_rows` B > 0 the lowering adds a copy of
+    the step for exactly B rows (every batch but an epoch's last), whose
+    loops have constant trip counts.
   }];
   let arguments = (ins SymbolNameAttr:$sym_name, DenseI64ArrayAttr:$widths,
                        StrArrayAttr:$activations, StrAttr:$loss,
                        StrAttr:$optimizer, F64Attr:$learning_rate,
                        F64Attr:$momentum, F64Attr:$beta1, F64Attr:$beta2,
-                       F64Attr:$epsilon, F64Attr:$l2);
+                       F64Attr:$epsilon, F64Attr:$l2,
+                       DefaultValuedAttr<I64Attr, "0">:$batch_rows);
   let assemblyFormat = "$sym_name attr-dict";
   let hasVerifier = 1;
 }
