@@ -11,7 +11,7 @@ PACKAGES=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # Python side: reference data, schema checks, docs generation
-  python3 python3-numpy python3-sklearn python3-pandas python3-jsonschema python3-numba python3-pytest python3-xgboost libxgboost-dev
+  python3 python3-dev python3-pybind11 pybind11-dev python3-numpy python3-sklearn python3-pandas python3-jsonschema python3-numba python3-pytest python3-xgboost libxgboost-dev
 )
 
 missing=()

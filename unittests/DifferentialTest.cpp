@@ -10,9 +10,12 @@
 
 #include "specjit/specjit.h"
 
+#include "Engine/Importer.h"
+
 #include "gtest/gtest.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <map>
 #include <cstdio>
@@ -513,5 +516,88 @@ TEST(TreeLayoutDifferential, AutoPicksByDepthAndSize) {
     // The walk layout's node arrays are module globals.
     EXPECT_EQ(text->find("specjit_tree_value") != std::string::npos, walks)
         << json.substr(0, 300);
+  }
+}
+
+TEST(TreeLayoutDifferential, DeepTreesNeverTakeBranches) {
+  // A chain 10,000 deep as branches used to overflow the stack in MLIR's
+  // liveness analysis after ~45 s. The layout is now decided from the
+  // descriptor, in milliseconds: `branches` takes trees up to 64 deep, so
+  // an explicit `branches` builds the walk and still computes the same.
+  for (int depth : {64, 65, 10000}) {
+    SCOPED_TRACE("depth " + std::to_string(depth));
+    auto d = Descriptor::parse(chainTreeModel(depth));
+    ASSERT_TRUE(static_cast<bool>(d)) << llvm::toString(d.takeError());
+    auto t0 = std::chrono::steady_clock::now();
+    TreeLayout layout =
+        specjit::engine::resolveTreeLayout(d->model(), TreeLayout::Branches);
+    double ms = std::chrono::duration<double, std::milli>(
+                    std::chrono::steady_clock::now() - t0)
+                    .count();
+    EXPECT_EQ(layout, depth <= 64 ? TreeLayout::Branches : TreeLayout::Walk);
+    EXPECT_LT(ms, 100.0);
+    EXPECT_EQ(specjit::engine::resolveTreeLayout(d->model(), TreeLayout::Auto),
+              TreeLayout::Walk);
+
+    CompileOptions jo;
+    jo.specialize = true;
+    jo.useCache = false;
+    jo.treeLayout = TreeLayout::Branches;
+    auto jit = compile(*d, jo);
+    ASSERT_TRUE(static_cast<bool>(jit));
+    ASSERT_EQ(jit->backend(), Backend::Jit) << jit->fallbackReason();
+    CompileOptions io;
+    io.specialize = false;
+    auto ref = compile(*d, io);
+    ASSERT_TRUE(static_cast<bool>(ref));
+    // Every exit of the chain, NaN (default left: the first leaf) and past
+    // the end.
+    std::vector<float> x;
+    for (int i = -1; i <= depth + 1; i += std::max(1, depth / 500))
+      x.push_back(static_cast<float>(i) + 0.5f);
+    x.push_back(std::numeric_limits<float>::quiet_NaN());
+    x.push_back(static_cast<float>(depth) + 10);
+    std::vector<Column> in = {Column::f32(x.data(), static_cast<int64_t>(x.size()))};
+    compareRun<float>(*jit, *ref, in, static_cast<int64_t>(x.size()), false);
+  }
+}
+
+TEST(TreeLayoutDifferential, DeepAndWideTreesNeverTakeBranches) {
+  // Beyond 1,024 features auto prefers branches, but not for a tree deeper
+  // than 64: the walk is built (here too large a kernel: the interpreter
+  // runs it, with the reason recorded), quickly, and the result is right.
+  std::string json = chainTreeModel(100);
+  std::string one = R"("inputs": [{"name": "x", "type": "f32"}])";
+  std::string many = R"("inputs": [{"name": "x", "type": "f32"})";
+  for (int i = 1; i < 1100; ++i)
+    many += R"(, {"name": "y)" + std::to_string(i) + R"(", "type": "f32"})";
+  many += "]";
+  size_t at = json.find(one);
+  ASSERT_NE(at, std::string::npos);
+  json.replace(at, one.size(), many);
+  auto d = Descriptor::parse(json);
+  ASSERT_TRUE(static_cast<bool>(d)) << llvm::toString(d.takeError());
+  CompileOptions io;
+  io.specialize = false;
+  auto ref = compile(*d, io);
+  ASSERT_TRUE(static_cast<bool>(ref));
+  std::vector<std::vector<float>> cols(1100, std::vector<float>(300, 0.0f));
+  for (int r = 0; r < 300; ++r)
+    cols[0][r] = static_cast<float>(r) / 2 - 10;
+  std::vector<Column> in;
+  for (auto &c : cols)
+    in.push_back(Column::f32(c.data(), 300));
+  for (TreeLayout requested : {TreeLayout::Auto, TreeLayout::Branches}) {
+    EXPECT_EQ(specjit::engine::resolveTreeLayout(d->model(), requested), TreeLayout::Walk);
+    CompileOptions jo;
+    jo.specialize = true;
+    jo.useCache = false;
+    jo.treeLayout = requested;
+    auto k = compile(*d, jo);
+    ASSERT_TRUE(static_cast<bool>(k));
+    if (k->backend() == Backend::Interpreter)
+      EXPECT_NE(k->fallbackReason().find("too large"), std::string::npos)
+          << k->fallbackReason();
+    compareRun<float>(*k, *ref, in, 300, false);
   }
 }

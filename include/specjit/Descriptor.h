@@ -295,7 +295,8 @@ llvm::StringRef kindName(Kind k);
 struct TrainSpec;
 struct EvalSpec;
 
-/// Largest descriptor text accepted (bytes) and largest expansion (columns).
+/// Largest descriptor text accepted by default (bytes; SPECJIT_MAX_DESCRIPTOR_MB
+/// sets another limit, specjit/ReadFile.h) and largest expansion (columns).
 constexpr size_t kMaxDescriptorBytes = 64u << 20;
 constexpr size_t kMaxColumns = 1u << 20;
 

@@ -50,12 +50,21 @@ struct XGBoostImportOptions {
 ///   multi:softprob                  softmax,  base_score as is, per class
 ///   multi:softmax                   argmax,   base_score as is, per class
 ///
+/// The text must be RFC 8259 JSON (with XGBoost's bare NaN, Infinity and
+/// -Infinity tokens), nested at most 256 deep; syntax errors give the line
+/// and column, and the JSON path where there is one.
 /// Anything the descriptor cannot express exactly (other objectives, the
 /// gblinear and dart boosters, categorical splits, vector leaves) is an
 /// error naming the JSON path of the fault; the importer never guesses.
 llvm::Expected<std::string>
 importXGBoostJSON(llvm::StringRef modelJson,
                   const XGBoostImportOptions &opts = {});
+
+/// importXGBoostJSON() of the file `path`, read by readBoundedFile() under
+/// kModelReadLimit (SPECJIT_MAX_MODEL_MB, specjit/ReadFile.h): errors name
+/// the file when it cannot be read or is too large.
+llvm::Expected<std::string>
+importXGBoostFile(llvm::StringRef path, const XGBoostImportOptions &opts = {});
 
 } // namespace jit
 } // namespace specjit

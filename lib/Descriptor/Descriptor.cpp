@@ -1,9 +1,10 @@
 //===- Descriptor.cpp - Parsing, validation, analysis, canonical form -----===//
 //
-// Descriptor::parse() runs in four phases:
-//   1. a linear pre-scan of the text that bounds JSON nesting (llvm::json
-//      recurses) and finds duplicate object keys (llvm::json keeps the last);
-//   2. llvm::json::parse;
+// Descriptor::parse() runs in three phases:
+//   1-2. detail::parseStrictJson (JsonText.h): a linear pre-scan that bounds
+//      JSON nesting (llvm::json recurses) and size, then llvm::json::parse,
+//      then RFC 8259 strictness and duplicate keys (llvm::json keeps the
+//      last), each error with its line, column and JSON path;
 //   3. the header (`specjit`, `kind`), then the family's parser: validation
 //      of every key, with the JSON path of the fault in every error,
 //      interleaved with the analysis. The pipeline family (PipelineParser,
@@ -30,6 +31,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "DescriptorInternal.h"
+#include "JsonText.h"
+
+#include "specjit/ReadFile.h"
 
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/STLExtras.h"
@@ -37,10 +41,7 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
-#include "llvm/Support/ConvertUTF.h"
-#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
-#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Support/xxhash.h"
 
@@ -49,7 +50,6 @@
 #include <cmath>
 #include <limits>
 #include <unordered_map>
-#include <unordered_set>
 
 namespace json = llvm::json;
 using llvm::ArrayRef;
@@ -118,11 +118,6 @@ constexpr StepOp kAllOps[] = {
 /// multiply name lengths; this keeps a small descriptor from asking for
 /// gigabytes).
 constexpr size_t kMaxNameBytes = 64u << 20;
-/// JSON objects and values (array elements and object members) accepted in
-/// descriptor text: llvm::json needs about 4 KiB per object and 40 bytes per
-/// value, so these bound parsing memory to under 1 GiB whatever the text.
-constexpr size_t kMaxJsonObjects = 1u << 17;
-constexpr size_t kMaxJsonValues = 1u << 23;
 /// Columns listed in "current columns: ..." hints.
 constexpr size_t kMaxListed = 20;
 
@@ -348,209 +343,6 @@ Error requireKey(const json::Object &o, StringRef path, StringRef key,
 
 } // namespace detail
 
-namespace {
-
-//===----------------------------------------------------------------------===//
-// Pre-scan of the JSON text
-//===----------------------------------------------------------------------===//
-
-void lineColumn(StringRef text, size_t offset, size_t &line, size_t &column) {
-  offset = std::min(offset, text.size());
-  StringRef before = text.take_front(offset);
-  line = 1 + before.count('\n');
-  size_t nl = before.rfind('\n');
-  column = nl == StringRef::npos ? offset + 1 : offset - nl;
-}
-
-/// Decodes the raw text of a JSON string (between the quotes). Malformed
-/// escapes are kept as written: llvm::json rejects them anyway.
-std::string decodeJsonString(StringRef raw) {
-  if (!raw.contains('\\'))
-    return raw.str();
-  std::string out;
-  for (size_t i = 0; i < raw.size(); ++i) {
-    char c = raw[i];
-    if (c != '\\' || i + 1 >= raw.size()) {
-      out += c;
-      continue;
-    }
-    char e = raw[++i];
-    switch (e) {
-    case 'b': out += '\b'; break;
-    case 'f': out += '\f'; break;
-    case 'n': out += '\n'; break;
-    case 'r': out += '\r'; break;
-    case 't': out += '\t'; break;
-    case 'u': {
-      auto hex4 = [&](size_t at, uint32_t &cp) {
-        if (at + 4 > raw.size())
-          return false;
-        cp = 0;
-        for (size_t k = at; k < at + 4; ++k) {
-          unsigned h = llvm::hexDigitValue(raw[k]);
-          if (h == ~0U)
-            return false;
-          cp = cp * 16 + h;
-        }
-        return true;
-      };
-      uint32_t cp;
-      if (!hex4(i + 1, cp)) {
-        out += "\\u";
-        break;
-      }
-      i += 4;
-      uint32_t low;
-      if (cp >= 0xD800 && cp < 0xDC00 && i + 6 < raw.size() &&
-          raw[i + 1] == '\\' && raw[i + 2] == 'u' && hex4(i + 3, low) &&
-          low >= 0xDC00 && low < 0xE000) {
-        cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-        i += 6;
-      }
-      char buf[8];
-      char *p = buf;
-      if (llvm::ConvertCodePointToUTF8(cp, p))
-        out.append(buf, p);
-      break;
-    }
-    default: out += e; break; // \" \\ \/
-    }
-  }
-  return out;
-}
-
-/// Bounds what llvm::json::parse would do with the text before it runs: the
-/// nesting depth (it recurses), the number of objects (each non-empty
-/// json::Object allocates a 64-bucket DenseMap, about 4 KiB) and the number
-/// of values (40 bytes each). Also finds the first duplicate object key
-/// (llvm::json silently keeps the last one). Limit errors are returned; a
-/// duplicate is reported in `duplicate` and only after the text parses, so
-/// syntax errors come first.
-Error prescanJson(StringRef text, std::string &duplicate) {
-  struct Frame {
-    bool object = false;
-    bool expectKey = false;
-    size_t index = 0;
-    std::string key;
-    std::vector<std::string> few; // keys seen, while there are few
-    std::unordered_set<std::string> many;
-
-    /// Records a key; false if it was seen before.
-    bool insert(const std::string &k) {
-      if (many.empty()) {
-        if (llvm::is_contained(few, k))
-          return false;
-        if (few.size() < 16) {
-          few.push_back(k);
-          return true;
-        }
-        many.insert(few.begin(), few.end());
-      }
-      return many.insert(k).second;
-    }
-  };
-  auto where = [&](size_t offset) {
-    size_t line, column;
-    lineColumn(text, offset, line, column);
-    return ("line " + Twine(line) + ", column " + Twine(column)).str();
-  };
-  std::vector<Frame> frames; // frames[0, depth) are live; the rest reused
-  size_t depth = 0, objects = 0, values = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    switch (c) {
-    case '"': {
-      size_t j = i + 1;
-      while (j < text.size() && text[j] != '"')
-        j += text[j] == '\\' ? 2 : 1;
-      j = std::min(j, text.size());
-      if (depth && frames[depth - 1].object && frames[depth - 1].expectKey) {
-        Frame &top = frames[depth - 1];
-        top.expectKey = false;
-        if (duplicate.empty()) {
-          top.key = decodeJsonString(text.slice(i + 1, j));
-          if (!top.insert(top.key)) {
-            std::string path;
-            for (size_t f = 0; f + 1 < depth; ++f)
-              path = frames[f].object ? keyPath(path, frames[f].key)
-                                      : indexPath(path, frames[f].index);
-            duplicate = (path.empty() ? std::string("descriptor") : path) +
-                        ": duplicate key " + quoted(top.key) + " (" +
-                        where(i) + ")";
-          }
-        }
-      }
-      i = j;
-      break;
-    }
-    case '{':
-    case '[':
-      if (depth >= static_cast<size_t>(detail::kMaxNesting))
-        return makeError("descriptor: JSON nested deeper than " +
-                         Twine(detail::kMaxNesting) + " levels (" + where(i) +
-                         ")");
-      if (c == '{' && ++objects > kMaxJsonObjects)
-        return makeError("descriptor: more than " + Twine(kMaxJsonObjects) +
-                         " JSON objects (" + where(i) +
-                         "); the limit bounds the memory used to parse");
-      if (depth == frames.size())
-        frames.emplace_back();
-      {
-        Frame &f = frames[depth++];
-        f.object = c == '{';
-        f.expectKey = c == '{';
-        f.index = 0;
-        f.key.clear();
-        f.few.clear();
-        f.many.clear();
-      }
-      break;
-    case '}':
-    case ']':
-      if (depth)
-        --depth;
-      break;
-    case ',':
-      if (++values > kMaxJsonValues)
-        return makeError("descriptor: more than " + Twine(kMaxJsonValues) +
-                         " JSON values (" + where(i) +
-                         "); the limit bounds the memory used to parse");
-      if (depth) {
-        if (frames[depth - 1].object)
-          frames[depth - 1].expectKey = true;
-        else
-          ++frames[depth - 1].index;
-      }
-      break;
-    default:
-      break;
-    }
-  }
-  return Error::success();
-}
-
-/// Turns llvm::json's "[L:C, byte=O]: Msg" into "line L, column C+1: msg".
-std::string formatJsonError(Error e, StringRef text) {
-  std::string raw = llvm::toString(std::move(e));
-  StringRef s(raw);
-  size_t byteAt = s.find("byte=");
-  size_t msgAt = s.find("]: ");
-  unsigned long long offset = 0;
-  if (s.starts_with("[") && byteAt != StringRef::npos &&
-      msgAt != StringRef::npos && msgAt > byteAt &&
-      !s.slice(byteAt + 5, msgAt).getAsInteger(10, offset)) {
-    size_t line, column;
-    lineColumn(text, offset, line, column);
-    std::string msg = s.drop_front(msgAt + 3).str();
-    if (!msg.empty())
-      msg[0] = llvm::toLower(msg[0]);
-    return "descriptor: invalid JSON at line " + std::to_string(line) +
-           ", column " + std::to_string(column) + ": " + msg;
-  }
-  return "descriptor: invalid JSON: " + raw;
-}
-
-} // namespace
 
 //===----------------------------------------------------------------------===//
 // PipelineParser: validation and analysis of the pipeline family
@@ -2204,18 +1996,19 @@ std::string Descriptor::summary() const {
 }
 
 Expected<Descriptor> Descriptor::parse(StringRef text) {
-  if (text.size() > kMaxDescriptorBytes)
+  Expected<size_t> maxBytes = limitBytes(kDescriptorReadLimit);
+  if (!maxBytes)
+    return maxBytes.takeError();
+  if (text.size() > *maxBytes)
     return makeError("descriptor: the text is " + Twine(text.size()) +
-                     " bytes, more than the limit of " +
-                     Twine(kMaxDescriptorBytes) + " bytes");
-  std::string duplicate;
-  if (Error e = prescanJson(text, duplicate))
-    return std::move(e);
-  Expected<json::Value> value = json::parse(text);
+                     " bytes, more than the limit of " + Twine(*maxBytes) +
+                     " bytes (set " + kDescriptorReadLimit.envVar +
+                     " to change it)");
+  detail::JsonReadOptions opts; // the descriptor defaults
+  opts.maxDepth = detail::kMaxNesting;
+  Expected<json::Value> value = detail::parseStrictJson(text, opts);
   if (!value)
-    return makeError(formatJsonError(value.takeError(), text));
-  if (!duplicate.empty())
-    return makeError(duplicate);
+    return value.takeError();
   return fromJSON(*value);
 }
 
@@ -2236,19 +2029,10 @@ Expected<Descriptor> Descriptor::fromJSON(const json::Value &v) {
 }
 
 Expected<Descriptor> Descriptor::fromFile(StringRef path) {
-  uint64_t size = 0;
-  if (std::error_code ec = llvm::sys::fs::file_size(path, size))
-    return makeError(path + ": cannot read the descriptor: " + ec.message());
-  if (size > kMaxDescriptorBytes)
-    return makeError(path + ": the file is " + Twine(size) +
-                     " bytes, more than the limit of " +
-                     Twine(kMaxDescriptorBytes) + " bytes");
-  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
-      llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
-  if (!buffer)
-    return makeError(path + ": cannot read the descriptor: " +
-                     buffer.getError().message());
-  return parse((*buffer)->getBuffer());
+  Expected<std::string> text = readBoundedFile(path, kDescriptorReadLimit);
+  if (!text)
+    return text.takeError();
+  return parse(*text);
 }
 
 } // namespace jit

@@ -25,8 +25,9 @@
 //
 // What the descriptor cannot express exactly is an error naming the JSON
 // path: other objectives, the gblinear and dart boosters, categorical
-// splits, vector leaves, malformed trees. XGBoost writes NaN and +-Infinity
-// as bare tokens (not JSON); they are read as such (categorical splits carry
+// splits, vector leaves, malformed trees. The text must be strict RFC 8259
+// JSON (detail::parseStrictJson), except that XGBoost writes NaN and
+// +-Infinity as bare tokens; they are read as such (categorical splits carry
 // a NaN split condition) so that the error is about the model, not the
 // syntax.
 //
@@ -35,6 +36,9 @@
 #include "specjit/Import.h"
 
 #include "DescriptorInternal.h"
+#include "JsonText.h"
+
+#include "specjit/ReadFile.h"
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringExtras.h"
@@ -72,40 +76,6 @@ Error importError(const std::string &path, const std::string &msg) {
 Error optionError(const std::string &msg) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                  "xgboost import options: " + msg);
-}
-
-/// XGBoost writes NaN, Infinity and -Infinity as bare tokens, which JSON does
-/// not have. Outside strings, replace them by `null` (read back as NaN) and
-/// by numbers that overflow to +-inf. Nothing else changes (in valid JSON no
-/// bare word outside a string starts with N or I).
-std::string replaceNonFiniteTokens(StringRef text) {
-  std::string out;
-  out.reserve(text.size());
-  bool inString = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (inString) {
-      out.push_back(c);
-      if (c == '\\' && i + 1 < text.size())
-        out.push_back(text[++i]);
-      else if (c == '"')
-        inString = false;
-      continue;
-    }
-    if (c == '"') {
-      inString = true;
-      out.push_back(c);
-    } else if (text.substr(i).starts_with("NaN")) {
-      out += "null";
-      i += 2;
-    } else if (text.substr(i).starts_with("Infinity")) {
-      out += "1e999";
-      i += 7;
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
 }
 
 /// XGBoost writes parameters as strings ("5E-1", "28") and tree arrays as
@@ -441,12 +411,20 @@ void writeTree(llvm::raw_ostream &os, int64_t group,
 
 Expected<std::string> importXGBoostJSON(StringRef modelJson,
                                         const XGBoostImportOptions &opts) {
-  std::string text = replaceNonFiniteTokens(modelJson);
-  Expected<json::Value> doc = json::parse(text);
+  // Strict JSON plus XGBoost's bare NaN and Infinity tokens; nesting is
+  // bounded like a descriptor's (XGBoost models nest a few levels), sizes
+  // only by the file size limit (a large forest has millions of values).
+  detail::JsonReadOptions jsonOpts;
+  jsonOpts.subject = "xgboost model";
+  jsonOpts.invalid = "not valid JSON";
+  jsonOpts.subjectBeforePath = true;
+  jsonOpts.maxDepth = detail::kMaxNesting;
+  jsonOpts.maxObjects = std::numeric_limits<size_t>::max();
+  jsonOpts.maxValues = std::numeric_limits<size_t>::max();
+  jsonOpts.nonFiniteTokens = true;
+  Expected<json::Value> doc = detail::parseStrictJson(modelJson, jsonOpts);
   if (!doc)
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "xgboost model: not valid JSON: " +
-                                       llvm::toString(doc.takeError()));
+    return doc.takeError();
   const json::Object *root = doc->getAsObject();
   if (!root)
     return importError("(top)", "expected an object");
@@ -712,6 +690,14 @@ Expected<std::string> importXGBoostJSON(StringRef modelJson,
   os << "]},\n \"output\": {\"type\": \"" << dtypeName(opts.outputType)
      << "\", \"margin\": " << (opts.margin ? "true" : "false") << "}}\n";
   return out;
+}
+
+Expected<std::string> importXGBoostFile(StringRef path,
+                                        const XGBoostImportOptions &opts) {
+  Expected<std::string> text = readBoundedFile(path, kModelReadLimit);
+  if (!text)
+    return text.takeError();
+  return importXGBoostJSON(*text, opts);
 }
 
 } // namespace jit

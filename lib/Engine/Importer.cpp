@@ -310,9 +310,8 @@ SmallVector<Value> Importer::importModel(ValueRange features) {
         b.getDenseI32ArrayAttr(roots), b.getDenseI32ArrayAttr(groups),
         b.getDenseF64ArrayAttr(m.baseScore), b.getBoolAttr(m.average),
         b.getBoolAttr(m.float32),
-        b.getStringAttr(treeLayoutName(treeLayout == TreeLayout::Auto
-                                           ? engine::chooseTreeLayout(m)
-                                           : treeLayout)));
+        // importDescriptor() resolved Auto (engine::resolveTreeLayout).
+        b.getStringAttr(treeLayoutName(treeLayout)));
     break;
   }
   case ModelType::Mlp: {
@@ -591,13 +590,18 @@ namespace engine {
 constexpr int kBranchesMaxDepth = 5;
 constexpr size_t kBranchesMaxNodes = 4096;
 constexpr int64_t kWalkMaxFeatures = 1024;
+// What the branches layout can take at all: it nests one scf.if per level,
+// and MLIR's analyses (liveness, among others) recurse once per level; a
+// chain of 10,000 levels overflows the stack after ~45 s of compiling,
+// before the kernel-size guard (maxKernelOps) runs. Deeper trees take the
+// walk, whose code does not depend on the trees' shape.
+constexpr int kBranchesMaxTreeDepth = 64;
 
-TreeLayout chooseTreeLayout(const ModelSpec &m) {
-  size_t nodes = 0;
+/// The depth of the deepest tree (a lone leaf is depth 0), in one linear
+/// pass per tree (the descriptor puts children after their parent).
+static int ensembleDepth(const ModelSpec &m) {
   int depth = 0;
   for (const Tree &t : m.trees) {
-    nodes += t.nodes.size();
-    // Children come after their parent.
     std::vector<int> d(t.nodes.size(), 0);
     for (size_t i = 0; i < t.nodes.size(); ++i) {
       const TreeNode &n = t.nodes[i];
@@ -606,9 +610,29 @@ TreeLayout chooseTreeLayout(const ModelSpec &m) {
         d[n.left] = d[n.right] = d[i] + 1;
     }
   }
+  return depth;
+}
+
+TreeLayout chooseTreeLayout(const ModelSpec &m) {
+  size_t nodes = 0;
+  for (const Tree &t : m.trees)
+    nodes += t.nodes.size();
+  int depth = ensembleDepth(m);
+  // Wide inputs prefer branches (the walk's block of rows shrinks), but
+  // never deeper than the branches can be built.
   bool branches = (depth <= kBranchesMaxDepth && nodes <= kBranchesMaxNodes) ||
-                  m.numFeatures > kWalkMaxFeatures;
+                  (m.numFeatures > kWalkMaxFeatures && depth <= kBranchesMaxTreeDepth);
   return branches ? TreeLayout::Branches : TreeLayout::Walk;
+}
+
+TreeLayout resolveTreeLayout(const ModelSpec &m, TreeLayout requested) {
+  if (m.type != ModelType::TreeEnsemble)
+    return requested;
+  if (requested == TreeLayout::Auto)
+    return chooseTreeLayout(m);
+  if (requested == TreeLayout::Branches && ensembleDepth(m) > kBranchesMaxTreeDepth)
+    return TreeLayout::Walk;
+  return requested;
 }
 
 llvm::Expected<OwningOpRef<ModuleOp>> importDescriptor(MLIRContext &ctx,
@@ -619,8 +643,9 @@ llvm::Expected<OwningOpRef<ModuleOp>> importDescriptor(MLIRContext &ctx,
   ctx.getOrLoadDialect<math::MathDialect>();
   switch (d.kind()) {
   case Kind::Pipeline:
-  case Kind::Model:
     return Importer(ctx, d, treeLayout).run();
+  case Kind::Model:
+    return Importer(ctx, d, resolveTreeLayout(d.model(), treeLayout)).run();
   case Kind::Rules:
     return importRules(ctx, d.rules());
   case Kind::Series:

@@ -1,15 +1,19 @@
 //===- Table.cpp - CSV and generated data for the driver ------------------===//
 #include "Table.h"
 
+#include "specjit/ReadFile.h"
+
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/FormatVariadic.h"
-#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <random>
+
+#include <unistd.h>
 
 using namespace specjit::jit;
 
@@ -55,59 +59,102 @@ llvm::Error csvError(llvm::StringRef path, size_t line, const llvm::Twine &msg) 
                                  llvm::formatv("{0}:{1}: ", path, line) + msg);
 }
 
-/// Splits one CSV record starting at `pos` (RFC 4180 quoting). Advances `pos`
-/// past the record's line end.
-bool splitRecord(llvm::StringRef text, size_t &pos, std::vector<std::string> &fields,
-                 std::string &error) {
-  fields.clear();
-  std::string field;
-  bool quoted = false, inQuotes = false;
-  while (pos <= text.size()) {
-    char c = pos < text.size() ? text[pos] : '\n';
-    if (inQuotes) {
-      if (pos == text.size()) {
-        error = "unterminated quoted field";
-        return false;
-      }
-      if (c == '"') {
-        if (pos + 1 < text.size() && text[pos + 1] == '"') {
-          field += '"';
-          pos += 2;
-          continue;
+/// Splits CSV text into records by the rule of docs/reliability.md ("CSV"):
+/// RFC 4180 quoting, records ended by \n, \r\n or \r, the last line
+/// terminator optional (it does not start another record).
+class CsvRecords {
+public:
+  explicit CsvRecords(llvm::StringRef text) : text(text) {}
+
+  /// False at the end of the text. Otherwise reads the next record into
+  /// `fields`; `line` is the line it starts on, `blank` whether it was an
+  /// empty line (no characters at all, not even `""`). An unterminated
+  /// quoted field is an error (`error` set, false returned).
+  bool next(std::vector<std::string> &fields, size_t &line, bool &blank,
+            std::string &error) {
+    fields.clear();
+    if (pos >= text.size())
+      return false;
+    line = lineNo;
+    size_t start = pos;
+    std::string field;
+    while (true) {
+      if (pos < text.size() && text[pos] == '"') {
+        // A quoted field: up to the closing quote ("" is a quote); then,
+        // as pandas does, anything up to the delimiter is kept as is.
+        size_t quoteLine = lineNo;
+        ++pos;
+        while (true) {
+          if (pos >= text.size()) {
+            error = llvm::formatv("unterminated quoted field (opened on line {0})",
+                                  quoteLine);
+            return false;
+          }
+          char c = text[pos++];
+          if (c == '"') {
+            if (pos < text.size() && text[pos] == '"') {
+              field += '"';
+              ++pos;
+              continue;
+            }
+            break;
+          }
+          if (c == '\n' || (c == '\r' && (pos >= text.size() || text[pos] != '\n')))
+            ++lineNo;
+          field += c;
         }
-        inQuotes = false;
-      } else {
-        field += c;
       }
-      ++pos;
-      continue;
-    }
-    if (c == '"' && field.empty() && !quoted) {
-      inQuotes = quoted = true;
-      ++pos;
-      continue;
-    }
-    if (c == ',' || c == '\n' || c == '\r') {
+      while (pos < text.size() && text[pos] != ',' && text[pos] != '\n' &&
+             text[pos] != '\r')
+        field += text[pos++];
       fields.push_back(std::move(field));
       field.clear();
-      quoted = false;
-      ++pos;
+      if (pos >= text.size())
+        break;
+      char c = text[pos++];
+      if (c == ',')
+        continue;
       if (c == '\r' && pos < text.size() && text[pos] == '\n')
         ++pos;
-      if (c != ',')
-        return true;
-      continue;
+      ++lineNo;
+      break;
     }
-    field += c;
-    ++pos;
+    blank = fields.size() == 1 && fields[0].empty() && start < text.size() &&
+            (text[start] == '\n' || text[start] == '\r');
+    return true;
   }
-  return true;
+
+private:
+  llvm::StringRef text;
+  size_t pos = 0;
+  size_t lineNo = 1;
+};
+
+/// A decimal number as numpy reads it: std::from_chars (also "inf",
+/// "infinity", "nan", any case), an optional leading '+', surrounding
+/// spaces; out-of-range values round as IEEE 754 says (1e400 -> inf,
+/// 1e-400 -> 0), not rejected.
+bool parseDouble(llvm::StringRef s, double &out) {
+  s = s.trim();
+  if (s.consume_front("+") && (s.starts_with("+") || s.starts_with("-")))
+    return false;
+  auto r = std::from_chars(s.data(), s.data() + s.size(), out);
+  if (r.ptr != s.data() + s.size())
+    return false;
+  if (r.ec == std::errc::result_out_of_range) {
+    // from_chars matched a whole decimal but reports no value: strtod
+    // rounds it correctly (to +-inf, a subnormal or +-0).
+    std::string copy = s.str();
+    out = std::strtod(copy.c_str(), nullptr);
+    return true;
+  }
+  return r.ec == std::errc();
 }
 
-template <typename T> bool parseNumber(llvm::StringRef s, T &out) {
+bool parseInt(llvm::StringRef s, int64_t &out) {
   s = s.trim();
-  if (!s.empty() && s.front() == '+')
-    s = s.drop_front();
+  if (s.consume_front("+") && (s.starts_with("+") || s.starts_with("-")))
+    return false;
   auto r = std::from_chars(s.data(), s.data() + s.size(), out);
   return r.ec == std::errc() && r.ptr == s.data() + s.size();
 }
@@ -116,20 +163,35 @@ template <typename T> bool parseNumber(llvm::StringRef s, T &out) {
 
 llvm::Expected<Table> readCsv(llvm::StringRef path,
                               const std::vector<InputColumn> &inputs) {
-  auto buf = llvm::MemoryBuffer::getFile(path);
-  if (!buf)
-    return llvm::createStringError(buf.getError(), "cannot read '" + path +
-                                                       "': " + buf.getError().message());
-  llvm::StringRef text = (*buf)->getBuffer();
-  size_t pos = 0, line = 1;
+  llvm::Expected<std::string> contents = readBoundedFile(path, kCsvReadLimit);
+  if (!contents)
+    return contents.takeError();
+  return readCsvText(*contents, path, inputs);
+}
+
+llvm::Expected<Table> readCsvText(llvm::StringRef text, llvm::StringRef path,
+                                  const std::vector<InputColumn> &inputs) {
+  text.consume_front("\xEF\xBB\xBF"); // a UTF-8 byte order mark
+  CsvRecords records(text);
   std::vector<std::string> fields;
+  size_t line = 1;
+  bool blank = false;
   std::string err;
-  if (text.empty() || !splitRecord(text, pos, fields, err))
-    return csvError(path, 1, err.empty() ? "missing header" : err);
+  if (!records.next(fields, line, blank, err))
+    return csvError(path, 1, err.empty() ? "missing header (the file is empty)" : err);
+  if (blank)
+    return csvError(path, 1, "the header is an empty line");
 
   llvm::StringMap<size_t> header;
-  for (size_t i = 0; i < fields.size(); ++i)
-    header.try_emplace(llvm::StringRef(fields[i]).trim(), i);
+  for (size_t i = 0; i < fields.size(); ++i) {
+    auto [it, added] = header.try_emplace(fields[i], i);
+    if (!added)
+      return csvError(path, 1,
+                      llvm::formatv("the header names '{0}' twice (columns {1} "
+                                    "and {2})",
+                                    fields[i], it->second + 1, i + 1));
+  }
+  size_t width = fields.size();
   std::vector<size_t> fieldOf;
   Table t;
   for (const InputColumn &in : inputs) {
@@ -142,18 +204,17 @@ llvm::Expected<Table> readCsv(llvm::StringRef path,
     t.columns.push_back(std::move(c));
   }
 
-  while (pos < text.size()) {
-    ++line;
-    if (!splitRecord(text, pos, fields, err))
-      return csvError(path, line, err);
-    if (fields.size() == 1 && fields[0].empty())
-      continue; // blank line
-    if (fields.size() != header.size() && fields.size() < fieldOf.size())
-      return csvError(path, line, llvm::formatv("expected {0} fields, got {1}",
-                                                header.size(), fields.size()));
+  while (records.next(fields, line, blank, err)) {
+    // An empty line is one empty field: a missing value where the header
+    // has one column (pandas writes NaN so), an error anywhere else.
+    if (blank && width != 1)
+      return csvError(path, line,
+                      llvm::formatv("empty line (the header has {0} columns)", width));
+    if (fields.size() != width)
+      return csvError(path, line,
+                      llvm::formatv("expected {0} fields (as in the header), got {1}",
+                                    width, fields.size()));
     for (size_t k = 0; k < inputs.size(); ++k) {
-      if (fieldOf[k] >= fields.size())
-        return csvError(path, line, "missing field for '" + inputs[k].name + "'");
       llvm::StringRef f = fields[fieldOf[k]];
       ColumnData &c = t.columns[k];
       const InputColumn &in = inputs[k];
@@ -166,13 +227,10 @@ llvm::Expected<Table> readCsv(llvm::StringRef path,
       case DType::F64:
       case DType::F32: {
         double v = std::numeric_limits<double>::quiet_NaN();
-        if (!empty && !parseNumber(f, v)) {
-          llvm::StringRef l = f.trim();
-          if (l.equals_insensitive("nan"))
-            v = std::numeric_limits<double>::quiet_NaN();
-          else
-            return bad("a number");
-        }
+        if (!empty && !parseDouble(f, v))
+          return bad("a number");
+        // f32 as numpy's np.float32("...") does: the decimal rounded to f64,
+        // then to f32 (IEEE: beyond FLT_MAX rounds to inf).
         if (in.type == DType::F64)
           c.f64.push_back(v);
         else
@@ -195,8 +253,8 @@ llvm::Expected<Table> readCsv(llvm::StringRef path,
             v = 0;
           else
             return bad("0, 1, true or false");
-        } else if (!parseNumber(f, v)) {
-          return bad("an integer");
+        } else if (!parseInt(f, v)) {
+          return bad("a 64-bit integer");
         }
         if (in.type == DType::I64)
           c.i64.push_back(v);
@@ -217,6 +275,8 @@ llvm::Expected<Table> readCsv(llvm::StringRef path,
     ++t.rows;
     t.lines.push_back(static_cast<int64_t>(line));
   }
+  if (!err.empty())
+    return csvError(path, line, err);
   return t;
 }
 
@@ -307,6 +367,34 @@ llvm::Error writeCsv(llvm::StringRef path, const std::vector<std::string> &names
     os << '\n';
   }
   return llvm::Error::success();
+}
+
+llvm::Error checkRowsFit(int64_t rows, uint64_t rowBytes, const llvm::Twine &what) {
+  uint64_t bytes = 0;
+  bool overflow = rows < 0 || __builtin_mul_overflow(static_cast<uint64_t>(rows),
+                                                     rowBytes, &bytes);
+  long pages = sysconf(_SC_PHYS_PAGES), pageSize = sysconf(_SC_PAGESIZE);
+  uint64_t memory = pages > 0 && pageSize > 0
+                        ? static_cast<uint64_t>(pages) * static_cast<uint64_t>(pageSize)
+                        : 0;
+  if (!overflow && (memory == 0 || bytes <= memory))
+    return llvm::Error::success();
+  std::string size = overflow ? std::string("over 2^64 bytes")
+                              : llvm::formatv("{0:f1} GiB", bytes / double(1ull << 30)).str();
+  return llvm::createStringError(
+      llvm::inconvertibleErrorCode(),
+      what + llvm::formatv(": {0} rows x {1} bytes per row need {2}; this machine "
+                           "has {3:f1} GiB of memory",
+                           rows, rowBytes, size, memory / double(1ull << 30)));
+}
+
+uint64_t generatedRowBytes(const Descriptor &d) {
+  uint64_t bytes = 0;
+  for (const InputColumn &in : d.inputs())
+    bytes += in.type == DType::String ? 24 : dtypeSize(in.type);
+  if (d.kind() == Kind::Rules)
+    bytes += d.numOutputs() * (sizeof(double) + dtypeSize(d.outputType()));
+  return bytes;
 }
 
 /// Positive random-walk prices, one column per series input.

@@ -38,14 +38,23 @@ struct Table {
   std::vector<jit::Column> views() const;
 };
 
-/// Reads a CSV file with a header naming (at least) every input of `d`.
+/// Reads a CSV file with a header naming (at least) every input of `d`, by
+/// the rule of docs/reliability.md ("CSV"): a UTF-8 BOM is skipped, header
+/// names are unique, every row has as many fields as the header, an empty
+/// line is a missing value in a one-column file (an error otherwise).
 /// Empty fields are missing: NaN for floats, the input's sentinel for
-/// integers (an error when it has none). Errors name the line and column.
+/// integers (an error when it has none), "" for strings. Numbers read as
+/// numpy reads them (1e400 -> inf; f32 via f64). The file is read under
+/// SPECJIT_MAX_CSV_MB (specjit/ReadFile.h). Errors are "PATH:LINE: what".
 llvm::Expected<Table> readCsv(llvm::StringRef path,
                               const std::vector<jit::InputColumn> &columns);
+/// readCsv() of text already in memory; `path` names it in errors.
+llvm::Expected<Table> readCsvText(llvm::StringRef text, llvm::StringRef path,
+                                  const std::vector<jit::InputColumn> &columns);
 
-/// Reads a rules kernel's state matrix: a CSV whose header names (at least)
-/// every meter; returns it row-major in the descriptor's state type.
+/// Reads a rules kernel's state matrix: a CSV (the readCsv() rule) whose
+/// header names (at least) every meter; returns it row-major in the
+/// descriptor's state type.
 struct StateMatrix {
   std::vector<float> f32;
   std::vector<double> f64;
@@ -63,6 +72,16 @@ StateMatrix generateState(const jit::Descriptor &d, int64_t rows, uint64_t seed)
 /// Writes a row-major matrix as CSV with a header.
 llvm::Error writeCsv(llvm::StringRef path, const std::vector<std::string> &names,
                      const void *data, jit::DType type, int64_t rows);
+
+/// Checks before allocating that `rows` rows of `rowBytes` bytes each fit:
+/// an error naming `what` when the product overflows or is more than the
+/// physical memory of the machine (sysconf), so that a huge --rows or
+/// output is a message, not an out-of-memory abort.
+llvm::Error checkRowsFit(int64_t rows, uint64_t rowBytes, const llvm::Twine &what);
+
+/// Bytes per row that generateInputs() (and, for rules, generateState())
+/// allocate for `d`; strings are counted at 24 bytes.
+uint64_t generatedRowBytes(const jit::Descriptor &d);
 
 /// Random inputs for `d`: categories seen in its steps (plus some unknown
 /// values), missing values at ~1%, positive floats. Deterministic in `seed`.

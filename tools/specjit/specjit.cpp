@@ -83,6 +83,9 @@ commands:
 
 environment:
   SPECJIT_SPECIALIZE=0|1   switch specialization off or on (default on)
+  SPECJIT_MAX_DESCRIPTOR_MB, SPECJIT_MAX_CSV_MB, SPECJIT_MAX_MODEL_MB
+                           largest descriptor, CSV file and model to import,
+                           in MiB (default 64, 1024, 1024; docs/reliability.md)
 )";
 
 using Clock = std::chrono::steady_clock;
@@ -249,6 +252,11 @@ int cmdRun(int argc, char **argv) {
     return fail(table.takeError());
   double readMs = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
   int64_t rows = table->rows;
+  // The output (twice with --compare) must fit before it is allocated.
+  uint64_t outRowBytes = d->numOutputs() * dtypeSize(d->outputType());
+  if (auto err = tools::checkRowsFit(rows, outRowBytes * (a.has("compare") ? 2 : 1),
+                                     "the output"))
+    return fail(std::move(err));
   OutputBuffer out(d->outputType(), rows, d->numOutputs());
   std::vector<Column> in = table->views();
   int reps = a.has("compare") ? 5 : 1;
@@ -526,6 +534,13 @@ int cmdBench(int argc, char **argv) {
   auto d = Descriptor::fromFile(a.positional[0]);
   if (!d)
     return fail(d.takeError());
+  // The generated inputs and the two outputs must fit, checked up front.
+  if (auto err = tools::checkRowsFit(
+          rows,
+          tools::generatedRowBytes(*d) +
+              2 * d->numOutputs() * dtypeSize(d->outputType()),
+          "--rows " + llvm::Twine(rows)))
+    return fail(std::move(err));
 
   // Cold compiles (no cache), median of 5.
   std::vector<double> compiles;
@@ -646,11 +661,7 @@ int cmdImport(int argc, char **argv) {
     if (anyType)
       opts.featureTypes = std::move(types);
   }
-  auto buffer = llvm::MemoryBuffer::getFile(a.positional[1]);
-  if (!buffer)
-    return fail("cannot read '" + a.positional[1] +
-                "': " + buffer.getError().message());
-  auto text = importXGBoostJSON((*buffer)->getBuffer(), opts);
+  auto text = importXGBoostFile(a.positional[1], opts);
   if (!text)
     return fail(text.takeError());
   llvm::outs() << *text;

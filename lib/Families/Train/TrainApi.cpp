@@ -42,6 +42,10 @@ llvm::StringRef stopReasonName(StopReason r) {
 
 namespace {
 
+/// The most memory the loop itself may use (MB): parameters, moments,
+/// gradients, and one batch's activations and deltas.
+constexpr int64_t kMaxWorkingMB = 8192;
+
 llvm::Error fail(const llvm::Twine &msg) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
 }
@@ -219,6 +223,20 @@ llvm::Expected<TrainResult> train(const Descriptor &d,
         rows, f, llvm::format("%.4g", mb), detail::formatNumber(spec.maxFeatureMatrixMB)));
   if (rows == 0)
     return fail("train: the data have no rows");
+  // The loop's own memory (parameters, two moments, and per batch the
+  // activations and deltas of every layer) is bounded too, before any of
+  // it is allocated.
+  train::Layout layout(spec);
+  double batchRows = static_cast<double>(std::max<int64_t>(
+      std::min<int64_t>(spec.batchSize, rows), 256));
+  double workMB = (4.0 * layout.paramCount + 2.0 * batchRows * layout.sumOutputs) * 8 /
+                  (1024.0 * 1024.0);
+  if (workMB > kMaxWorkingMB)
+    return fail(llvm::formatv("batch_size: batches of {0} rows over layers of {1} units in "
+                              "all need {2} MB of working memory, more than the limit of "
+                              "{3} MB",
+                              static_cast<int64_t>(batchRows), layout.sumOutputs,
+                              llvm::format("%.4g", workMB), kMaxWorkingMB));
 
   std::vector<double> labels;
   if (llvm::Error e = readLabels(spec, columns.back(), rows, labels))

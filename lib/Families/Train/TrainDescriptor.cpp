@@ -239,6 +239,10 @@ Error TrainParser::parseModelShape(const json::Object &root) {
         return e;
       spec.numOutputs = static_cast<int32_t>(n);
     }
+    uint64_t params = (static_cast<uint64_t>(spec.numFeatures) + 1) * spec.numOutputs;
+    if (params > kMaxWeights)
+      return failAt("model.num_outputs", Twine(params) + " parameters, more than the limit of " +
+                                             Twine(kMaxWeights) + " per model");
     return Error::success();
   }
   const json::Value *ls;
@@ -275,6 +279,15 @@ Error TrainParser::parseModelShape(const json::Object &root) {
     spec.layers.push_back(layer);
   }
   spec.numOutputs = spec.layers.back().units;
+  // The parameters must fit the model family's bound before any is made.
+  uint64_t params = 0, width = static_cast<uint64_t>(spec.numFeatures);
+  for (const LayerShape &l : spec.layers) {
+    params += (width + 1) * static_cast<uint64_t>(l.units);
+    width = static_cast<uint64_t>(l.units);
+  }
+  if (params > kMaxWeights)
+    return failAt("model.layers", Twine(params) + " parameters, more than the limit of " +
+                                      Twine(kMaxWeights) + " per model");
   if (const json::Value *s = model->get("init_seed"))
     if (Error e = readSeed(*s, "model.init_seed", spec.initSeed))
       return e;

@@ -192,6 +192,12 @@ TEST(TrainDescriptor, LossLinkLabelAndShapesAgree) {
                      "model.init.layers[1].weights[0]", "expected 2 numbers");
   EXPECT_TRAIN_ERROR(doc(R"({"type":"linear","link":"identity","init_seed":3})"), "model",
                      "init_seed");
+  // Shapes beyond the model family's parameter bound fail before anything
+  // is allocated.
+  EXPECT_TRAIN_ERROR(doc(R"({"type":"mlp","link":"identity","layers":[)"
+                         R"({"units":1000000,"activation":"relu"},{"units":1000000,"activation":"relu"},)"
+                         R"({"units":1,"activation":"identity"}]})"),
+                     "model.layers", "parameters, more than the limit of 50000000 per model");
   // The pipeline front end's own errors keep their paths.
   EXPECT_TRAIN_ERROR(doc(kLinear, R"("features":["a","zz"])"), "features[1]", "zz");
 }
@@ -432,6 +438,22 @@ TEST(TrainLimits, FeatureMatrixLimitNamesBothNumbers) {
                      "features x 8 bytes is 0.001526 MB, more than the limit of 0.001 MB"),
             std::string::npos)
       << err;
+}
+
+TEST(TrainLimits, WorkingMemoryIsBoundedBeforeAllocation) {
+  // 1,000 x 4,000 activations and deltas per row of a huge batch.
+  Descriptor d = parse(doc(R"({"type":"mlp","link":"identity","layers":[)"
+                           R"({"units":4000,"activation":"relu"},{"units":1,"activation":"identity"}]})",
+                           R"("batch_size":1099511627776)"));
+  Data data = line(300000);
+  auto r = train(d, data.columns());
+  ASSERT_FALSE(static_cast<bool>(r));
+  std::string err = llvm::toString(r.takeError());
+  EXPECT_NE(err.find("batch_size: batches of 300000 rows over layers of 4001 units in all "
+                     "need"),
+            std::string::npos)
+      << err;
+  EXPECT_NE(err.find("more than the limit of 8192 MB"), std::string::npos) << err;
 }
 
 TEST(TrainLimits, TimeLimitStopsCleanlyWithTheBestParameters) {

@@ -1,0 +1,289 @@
+//===- module.cpp - specjit's Python extension (_specjit) -----------------===//
+//
+// The thin C++ layer under python/specjit: descriptors go in as JSON text,
+// columns as numpy arrays, and the calls reach the C++ API directly. The
+// arrays a kernel reads are used in place (the Python layer, specjit/
+// __init__.py, decides which arrays qualify and converts the others once);
+// the GIL is released while a kernel runs or a model trains. Every
+// llvm::Error becomes specjit.Error, whose `path` is the JSON path (or
+// "row N") the message starts with.
+//
+//===----------------------------------------------------------------------===//
+
+#include "specjit/Errors.h"
+#include "specjit/Import.h"
+#include "specjit/specjit.h"
+
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace py = pybind11;
+using namespace specjit::jit;
+
+namespace {
+
+/// The exception type errors raise: specjit.Error once the package set it.
+PyObject *errorType = nullptr;
+
+[[noreturn]] void raise(llvm::Error err) {
+  std::string message = llvm::toString(std::move(err));
+  PyErr_SetString(errorType, message.c_str());
+  throw py::error_already_set();
+}
+
+template <typename T> T unwrap(llvm::Expected<T> v) {
+  if (!v)
+    raise(v.takeError());
+  return std::move(*v);
+}
+
+void check(llvm::Error err) {
+  if (err)
+    raise(std::move(err));
+}
+
+Descriptor parseDescriptor(const std::string &text) {
+  return unwrap(Descriptor::parse(text));
+}
+
+/// A column handed over by the Python layer: a contiguous 1-D array of the
+/// right dtype (kept alive by the caller for the call), or, for strings,
+/// int64 offsets (rows + 1) and a uint8 byte array.
+Column columnOf(const InputColumn &decl, const py::object &obj, int64_t &rows) {
+  auto data = [](const py::array &a) { return a.request().ptr; };
+  if (decl.type == DType::String) {
+    auto pair = obj.cast<py::tuple>();
+    py::array offsets = pair[0], bytes = pair[1];
+    int64_t n = static_cast<int64_t>(offsets.size()) - 1;
+    rows = n;
+    return Column::strings(static_cast<const int64_t *>(data(offsets)),
+                           static_cast<const char *>(data(bytes)), n);
+  }
+  py::array a = obj.cast<py::array>();
+  rows = static_cast<int64_t>(a.size());
+  Column c;
+  c.type = decl.type;
+  c.data = data(a);
+  c.rows = rows;
+  return c;
+}
+
+std::vector<Column> columnsOf(const std::vector<InputColumn> &decl, const py::list &cols) {
+  if (cols.size() != decl.size())
+    throw py::value_error("expected " + std::to_string(decl.size()) + " columns, got " +
+                          std::to_string(cols.size()));
+  std::vector<Column> out;
+  for (size_t i = 0; i < decl.size(); ++i) {
+    int64_t rows = 0;
+    out.push_back(columnOf(decl[i], cols[i], rows));
+  }
+  return out;
+}
+
+Output outputOf(const Kernel &k, py::array &out) {
+  py::buffer_info info = out.request(/*writable=*/true);
+  int64_t cols = static_cast<int64_t>(k.numOutputs());
+  int64_t rows = info.ndim == 0 ? 0 : info.shape[0];
+  Output o;
+  o.type = k.outputType();
+  o.data = info.ptr;
+  o.rows = rows;
+  o.cols = cols;
+  return o;
+}
+
+struct PyKernel {
+  Kernel kernel;
+
+  void run(const py::list &cols, py::array out) {
+    std::vector<Column> in = columnsOf(kernel.descriptor().inputs(), cols);
+    Output o = outputOf(kernel, out);
+    llvm::Error err = llvm::Error::success();
+    {
+      py::gil_scoped_release release;
+      err = kernel.run(in, o);
+    }
+    check(std::move(err));
+  }
+};
+
+struct PyStream {
+  Stream stream;
+  Kernel kernel;
+  void run(const py::list &cols, py::array out) {
+    std::vector<Column> in = columnsOf(kernel.descriptor().inputs(), cols);
+    Output o = outputOf(kernel, out);
+    llvm::Error err = llvm::Error::success();
+    {
+      py::gil_scoped_release release;
+      err = stream.run(in, o);
+    }
+    check(std::move(err));
+  }
+};
+
+py::dict describe(const Descriptor &d) {
+  py::dict out;
+  out["kind"] = kindName(d.kind()).str();
+  out["name"] = d.name();
+  out["hash"] = d.hash().hex();
+  out["canonical"] = d.canonical();
+  py::list inputs;
+  for (const InputColumn &c : d.inputs()) {
+    py::dict col;
+    col["name"] = c.name;
+    col["type"] = dtypeName(c.type).str();
+    if (c.missing)
+      col["missing"] = *c.missing;
+    inputs.append(col);
+  }
+  out["inputs"] = inputs;
+  out["outputs"] = d.outputNames();
+  out["output_type"] = dtypeName(d.outputType()).str();
+  return out;
+}
+
+} // namespace
+
+PYBIND11_MODULE(_specjit, m) {
+  m.doc() = "specjit: descriptors to specialized native kernels (C++ layer)";
+  errorType = PyErr_NewException("specjit._specjit.Error", PyExc_ValueError, nullptr);
+  m.attr("Error") = py::handle(errorType);
+  // The package installs its own specjit.Error (with `path`) here.
+  m.def("_set_error_type", [](py::object type) {
+    errorType = type.release().ptr();
+  });
+
+  m.def("describe", [](const std::string &text) { return describe(parseDescriptor(text)); },
+        "Parses and validates descriptor text; its kind, hash, inputs and outputs.");
+
+  py::class_<PyKernel>(m, "Kernel")
+      .def_property_readonly("backend",
+                             [](const PyKernel &k) { return backendName(k.kernel.backend()).str(); })
+      .def_property_readonly("hash", [](const PyKernel &k) { return k.kernel.hash().hex(); })
+      .def_property_readonly("fallback_reason",
+                             [](const PyKernel &k) { return k.kernel.fallbackReason(); })
+      .def_property_readonly("compile_ms", [](const PyKernel &k) { return k.kernel.compileMillis(); })
+      .def_property_readonly("kind",
+                             [](const PyKernel &k) { return kindName(k.kernel.descriptor().kind()).str(); })
+      .def_property_readonly("output_names", [](const PyKernel &k) { return k.kernel.outputNames(); })
+      .def_property_readonly("output_type",
+                             [](const PyKernel &k) { return dtypeName(k.kernel.outputType()).str(); })
+      .def_property_readonly("descriptor",
+                             [](const PyKernel &k) { return describe(k.kernel.descriptor()); })
+      .def("run", &PyKernel::run, py::arg("columns"), py::arg("out"))
+      .def("stream", [](const PyKernel &k) {
+        return PyStream{unwrap(k.kernel.stream()), k.kernel};
+      });
+
+  py::class_<PyStream>(m, "Stream")
+      .def("run", &PyStream::run, py::arg("columns"), py::arg("out"))
+      .def_property_readonly("rows_seen", [](const PyStream &s) { return s.stream.rowsSeen(); })
+      .def_property_readonly("backend",
+                             [](const PyStream &s) { return backendName(s.stream.backend()).str(); });
+
+  m.def(
+      "compile",
+      [](const std::string &text, std::optional<bool> specialize, const std::string &treeLayout,
+         bool useCache, int optLevel) {
+        Descriptor d = parseDescriptor(text);
+        CompileOptions o;
+        o.specialize = specialize;
+        o.useCache = useCache;
+        o.optLevel = optLevel;
+        if (auto l = parseTreeLayout(treeLayout))
+          o.treeLayout = *l;
+        else
+          throw py::value_error("tree_layout: expected auto, branches or walk");
+        std::optional<llvm::Expected<Kernel>> k;
+        {
+          py::gil_scoped_release release;
+          k.emplace(compile(d, o));
+        }
+        return PyKernel{unwrap(std::move(*k))};
+      },
+      py::arg("descriptor"), py::arg("specialize") = py::none(),
+      py::arg("tree_layout") = "auto", py::arg("use_cache") = true, py::arg("opt_level") = 3);
+
+  m.def(
+      "train",
+      [](const std::string &text, const py::list &cols, std::optional<bool> specialize,
+         py::object progress) {
+        Descriptor d = parseDescriptor(text);
+        std::vector<Column> in = columnsOf(d.inputs(), cols);
+        TrainOptions o;
+        o.specialize = specialize;
+        std::atomic<bool> cancel{false};
+        o.cancel = &cancel;
+        if (!progress.is_none())
+          o.progress = [&](const TrainProgress &p) {
+            py::gil_scoped_acquire gil;
+            try {
+              progress(p.last.epoch, p.last.trainLoss, p.last.validationLoss,
+                       p.elapsedSeconds, p.rowsPerSecond);
+            } catch (py::error_already_set &e) {
+              // An exception in the callback (KeyboardInterrupt included)
+              // cancels the training; it is raised again below.
+              cancel = true;
+              e.restore();
+            }
+          };
+        std::optional<llvm::Expected<TrainResult>> r;
+        {
+          py::gil_scoped_release release;
+          r.emplace(train(d, in, o));
+        }
+        if (PyErr_Occurred()) {
+          if (!*r)
+            llvm::consumeError(r->takeError());
+          throw py::error_already_set();
+        }
+        TrainResult res = unwrap(std::move(*r));
+        py::list history;
+        for (const EpochRecord &e : res.history)
+          history.append(py::make_tuple(e.epoch, e.trainLoss, e.validationLoss, e.seconds));
+        py::dict out;
+        out["model"] = res.modelJson;
+        out["history"] = history;
+        out["stop"] = stopReasonName(res.stop).str();
+        out["best_epoch"] = res.bestEpoch;
+        out["backend"] = backendName(res.backend).str();
+        out["fallback_reason"] = res.fallbackReason;
+        out["seconds"] = res.seconds;
+        return out;
+      },
+      py::arg("descriptor"), py::arg("columns"), py::arg("specialize") = py::none(),
+      py::arg("progress") = py::none());
+
+  m.def(
+      "import_xgboost",
+      [](const std::string &modelJson, std::vector<std::string> features, bool margin,
+         const std::string &name) {
+        XGBoostImportOptions o;
+        o.featureNames = std::move(features);
+        o.margin = margin;
+        o.name = name;
+        return unwrap(importXGBoostJSON(modelJson, o));
+      },
+      py::arg("model_json"), py::arg("features") = std::vector<std::string>{},
+      py::arg("margin") = false, py::arg("name") = "xgboost");
+
+  m.def("set_specialize", &setSpecialize);
+  m.def("specialize_enabled", &specializeEnabled);
+  m.def("cache_stats", [] {
+    CacheStats s = cacheStats();
+    py::dict d;
+    d["hits"] = s.hits;
+    d["misses"] = s.misses;
+    d["compiles"] = s.compiles;
+    d["entries"] = s.entries;
+    return d;
+  });
+  m.def("clear_cache", &clearCache);
+}

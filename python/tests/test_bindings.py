@@ -1,0 +1,203 @@
+"""The specjit Python package against the C++ engine and the peers.
+
+    PYTHONPATH=build/python /usr/bin/python3 -m pytest -q python/tests/test_bindings.py
+
+(ctest runs it as python-bindings.) Every family from Python, in-place
+inputs, the GIL released while kernels run, errors with their JSON path,
+and the exporters against XGBoost and scikit-learn predictions.
+"""
+
+import json
+import os
+import threading
+import time
+
+import numpy as np
+import pytest
+
+import specjit
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+EX = os.path.join(ROOT, "examples")
+
+
+def churn_inputs(n, seed=0):
+    rng = np.random.default_rng(seed)
+    return {
+        "age": rng.integers(18, 90, n).astype(np.int64),
+        "income": rng.lognormal(10.8, 0.9, n),
+        "engagement": rng.random(n) * 1.4 - 0.2,
+        "category": rng.integers(-1, 3, n).astype(np.int64),
+    }
+
+
+def test_pipeline_runs_and_equals_the_interpreter():
+    data = churn_inputs(10000)
+    k = specjit.compile(os.path.join(EX, "churn.json"))
+    assert k.backend == "jit" and k.fallback_reason == ""
+    assert k.hash == specjit.describe(os.path.join(EX, "churn.json"))["hash"]
+    out = k.run(data)
+    ref = specjit.compile(os.path.join(EX, "churn.json"), specialize=False).run(data)
+    assert out.shape == (10000, 6) and out.dtype == np.float32
+    np.testing.assert_array_equal(out, ref)
+    # standardize(age) by hand, in f32 as the output type says
+    np.testing.assert_allclose(out[:, 0], ((data["age"] - 41.2) / 12.7).astype(np.float32),
+                               rtol=1e-6)
+    # a caller's output array is filled in place
+    mine = np.empty((10000, 6), dtype=np.float32)
+    assert k.run(data, out=mine) is mine
+    np.testing.assert_array_equal(mine, out)
+
+
+def test_inputs_of_the_right_dtype_are_read_in_place():
+    decl = {"name": "x", "type": "f64"}
+    a = np.arange(10, dtype=np.float64)
+    assert specjit._column(a, decl, strict=False) is a           # no copy
+    ints = np.arange(10, dtype=np.int32)
+    conv = specjit._column(ints, decl, strict=False)             # converted once
+    assert conv.dtype == np.float64 and not np.shares_memory(conv, ints)
+    with pytest.raises(specjit.Error, match="strict"):
+        specjit._column(ints, decl, strict=True)
+    strided = np.arange(20, dtype=np.float64)[::2]
+    assert specjit._column(strided, decl, strict=False) is not strided
+    with pytest.raises(specjit.Error):
+        specjit._column(strided, decl, strict=True)
+    # A DataFrame's float64 column reaches the kernel as its own buffer.
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame(churn_inputs(100))
+    col = specjit._column(df["income"], {"name": "income", "type": "f64"}, strict=True)
+    assert np.shares_memory(col, df["income"].to_numpy())
+
+
+def test_the_gil_is_released_while_kernels_run():
+    # A compute-bound kernel (an 8-16-3 tanh MLP), so two cores can overlap.
+    n = 400_000
+    rng = np.random.default_rng(3)
+    data = {"f%d" % i: rng.normal(size=n) for i in range(8)}
+    k = specjit.compile(os.path.join(EX, "model_mlp.json"))
+    outs = [np.empty((n, len(k.output_names)), dtype=np.float32 if k._k.output_type == "f32"
+                     else np.float64) for _ in range(2)]
+    k.run(data, out=outs[0])  # warm
+    reps = 5
+
+    def work(i):
+        for _ in range(reps):
+            k.run(data, out=outs[i])
+
+    t0 = time.perf_counter()
+    work(0)
+    one = time.perf_counter() - t0
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    two = time.perf_counter() - t0
+    ratio = two / one
+    print("two threads / one thread = %.2f (1.0: fully parallel, 2.0: serialized)" % ratio)
+    if (os.cpu_count() or 1) >= 2:
+        assert ratio < 1.75
+
+
+def test_series_stream_equals_one_run():
+    rng = np.random.default_rng(5)
+    close = 100 * np.exp(np.cumsum(rng.normal(0, 0.01, 5000)))
+    k = specjit.compile(os.path.join(EX, "strategy.json"))
+    whole = k.run({"close": close})
+    s = k.stream()
+    parts = [s.run({"close": close[a:b]}) for a, b in [(0, 1), (1, 700), (700, 701), (701, 5000)]]
+    np.testing.assert_array_equal(np.vstack(parts), whole)
+    assert s.rows_seen == 5000
+
+
+def test_rules_update_the_state_in_place():
+    k = specjit.compile(os.path.join(EX, "needs_rules.json"))
+    rng = np.random.default_rng(2)
+    state = rng.random((1000, len(k.output_names))).astype(np.float32)
+    before = state.copy()
+    ref = state.copy()
+    assert k.run(out=state) is state
+    specjit.compile(os.path.join(EX, "needs_rules.json"), specialize=False).run(out=ref)
+    np.testing.assert_array_equal(state, ref)
+    assert not np.array_equal(state, before)
+
+
+def test_train_then_compile_the_model():
+    desc = {"specjit": 1, "kind": "train", "name": "tiny",
+            "inputs": [{"name": "x", "type": "f64"}], "label": {"name": "y", "type": "f64"},
+            "model": {"type": "linear", "link": "identity"}, "loss": "mse",
+            "optimizer": {"type": "sgd", "learning_rate": 0.1}, "epochs": 1}
+    seen = []
+    model, info = specjit.train(desc, {"x": np.array([1.0]), "y": np.array([3.0])},
+                                progress=lambda *a: seen.append(a), history=True)
+    assert model["kind"] == "model"
+    assert model["model"]["weights"] == [[0.6000000000000001]]
+    assert info["stop"] == "epochs" and info["history"][0]["train_loss"] == 9.0
+    assert len(seen) == 1 and seen[0][0] == 1
+    pred = specjit.compile(model).run({"x": np.array([1.0, 2.0])})
+    np.testing.assert_allclose(pred[:, 0], [1.2, 1.8])
+
+
+def test_train_on_breast_cancer_matches_sklearn_accuracy():
+    datasets = pytest.importorskip("sklearn.datasets")
+    from sklearn.linear_model import LogisticRegression
+    x, y = datasets.load_breast_cancer(return_X_y=True)
+    mu, sd = x.mean(0), x.std(0)
+    names = ["f%d" % i for i in range(x.shape[1])]
+    desc = {"specjit": 1, "kind": "train", "inputs": [{"name": n, "type": "f64"} for n in names],
+            "label": "y",
+            "steps": [{"op": "standardize", "column": n, "mean": float(m), "std": float(s)}
+                      for n, m, s in zip(names, mu, sd)],
+            "model": {"type": "linear", "link": "logistic"}, "loss": "log_loss",
+            "optimizer": {"type": "adam", "learning_rate": 0.01}, "epochs": 50,
+            "batch_size": 32, "shuffle": {"seed": 1}, "l2": 0.001}
+    data = {n: x[:, i] for i, n in enumerate(names)}
+    data["y"] = y.astype(np.int64)
+    model = specjit.train(desc, data)
+    p = specjit.compile(model).run(data)[:, 0]
+    ours = np.mean((p > 0.5) == y)
+    theirs = LogisticRegression(max_iter=1000).fit((x - mu) / sd, y).score((x - mu) / sd, y)
+    print("accuracy: specjit %.4f, LogisticRegression %.4f" % (ours, theirs))
+    assert abs(ours - theirs) < 0.03
+
+
+def test_from_xgboost_predicts_as_xgboost():
+    xgb = pytest.importorskip("xgboost")
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(500, 4)).astype(np.float32)
+    y = (x[:, 0] + x[:, 1] * x[:, 2] > 0).astype(np.float32)
+    booster = xgb.train({"objective": "binary:logistic", "max_depth": 3, "nthread": 1},
+                        xgb.DMatrix(x, label=y), num_boost_round=10)
+    desc = specjit.from_xgboost(booster, features=["a", "b", "c", "d"])
+    k = specjit.compile(desc)
+    p = k.run({n: x[:, i] for i, n in enumerate("abcd")})[:, 0]
+    np.testing.assert_allclose(p, booster.predict(xgb.DMatrix(x)), rtol=1e-6, atol=1e-7)
+
+
+def test_from_sklearn_predicts_as_sklearn():
+    from sklearn.linear_model import LogisticRegression
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(300, 3))
+    y = (x[:, 0] - x[:, 2] > 0).astype(int)
+    est = LogisticRegression().fit(x, y)
+    desc = specjit.from_sklearn(est, feature_names=["a", "b", "c"])
+    out = specjit.compile(desc).run({n: x[:, i] for i, n in enumerate("abc")})
+    np.testing.assert_allclose(out[:, -1], est.predict_proba(x)[:, 1], rtol=1e-6, atol=1e-7)
+
+
+def test_errors_carry_their_json_path():
+    bad = {"specjit": 1, "kind": "pipeline", "inputs": [{"name": "a", "type": "f64"}],
+           "output": {"type": "f32"}, "steps": [{"op": "standardise", "column": "a"}]}
+    with pytest.raises(specjit.Error) as e:
+        specjit.compile(bad)
+    assert e.value.path == "steps[0].op"
+    assert "did you mean 'standardize'" in str(e.value)
+    k = specjit.compile(os.path.join(EX, "churn.json"))
+    with pytest.raises(specjit.Error, match="missing column"):
+        k.run({"age": np.zeros(3, dtype=np.int64)})
+    with pytest.raises(specjit.Error, match="out: expected"):
+        k.run(churn_inputs(5), out=np.empty((5, 2), dtype=np.float32))
+    with pytest.raises(specjit.Error) as e:
+        specjit.compile('{"specjit": 1, "kind": "train", "inputs": []}')
+    assert isinstance(e.value, ValueError)
