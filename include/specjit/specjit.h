@@ -4,6 +4,7 @@
 
 #include "specjit/Compile.h"
 #include "specjit/Descriptor.h"
+#include "specjit/Eval.h"
 #include "specjit/Kernel.h"
 #include "specjit/Train.h"
 #include "specjit/Types.h"

@@ -10,7 +10,9 @@ Checks, with jsonschema's Draft202012Validator:
   - negative cases: descriptors the schema must reject (unknown keys, empty
     categories, ...);
   - both forms of a model tree (columns, node objects), and trees the model
-    schema must reject.
+    schema must reject;
+  - eval descriptors the eval schema must reject (a metric of another
+    task, no or two score sources, a threshold outside binary tasks).
 
 Exits 0 when everything passes, 1 with one line per failure otherwise (2 when
 the tool itself cannot run, e.g. jsonschema is missing).
@@ -326,6 +328,46 @@ class Checker:
             else:
                 self.ok("model tree check: %s rejected" % name)
 
+    def check_eval(self):
+        """Eval descriptors the eval schema must reject."""
+        if "eval" not in self.validators:
+            return
+        validator = self.validators["eval"]
+        base = {"specjit": 1, "kind": "eval", "task": "binary", "label": "y",
+                "scores": ["p"], "metrics": ["accuracy", "roc_auc"]}
+        if list(validator.iter_errors(base)):
+            self.fail("eval checks", "the valid base descriptor is rejected")
+            return
+        cases = [
+            ("a regression metric on a binary task", {"metrics": ["mse"]}),
+            ("an unknown metric", {"metrics": ["f2"]}),
+            ("duplicate metrics", {"metrics": ["f1", "f1"]}),
+            ("two score sources", {"model": {}}),
+            ("no score source", {"scores": None}),
+            ("no label with scores", {"label": None}),
+            ("a threshold on a regression task",
+             {"task": "regression", "metrics": ["mse"], "threshold": 0.5}),
+            ("binary precision on a multiclass task",
+             {"task": "multiclass", "scores": ["a", "b"],
+              "metrics": ["precision"]}),
+            ("k = 1", {"scores": None,
+                       "cross_validation": {"k": 1, "train": {}}}),
+            ("an unknown task", {"task": "ranking"}),
+        ]
+        for name, change in cases:
+            d = copy.deepcopy(base)
+            for key, value in change.items():
+                if value is None:
+                    del d[key]
+                else:
+                    d[key] = value
+            if not list(validator.iter_errors(d)):
+                self.fail("eval check %r" % name,
+                          "the schema accepts a descriptor it must reject: "
+                          "%s" % json.dumps(d, sort_keys=True))
+            else:
+                self.ok("eval check: %s rejected" % name)
+
 
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -339,6 +381,7 @@ def main(argv):
     c.check_reference()
     c.check_negative()
     c.check_model_trees()
+    c.check_eval()
     if c.failures:
         for f in c.failures:
             print("FAIL %s" % f, file=sys.stderr)

@@ -273,6 +273,7 @@ llvm::Expected<Table> readCsvText(llvm::StringRef text, llvm::StringRef path,
       }
     }
     ++t.rows;
+    t.lines.push_back(static_cast<int64_t>(line));
   }
   if (!err.empty())
     return csvError(path, line, err);

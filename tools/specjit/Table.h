@@ -32,6 +32,9 @@ struct ColumnData {
 struct Table {
   std::vector<ColumnData> columns;
   int64_t rows = 0;
+  /// readCsv only: the 1-based line where each row starts in the file (a
+  /// quoted field may span lines, so rows and lines need not be in step).
+  std::vector<int64_t> lines;
   std::vector<jit::Column> views() const;
 };
 

@@ -1,0 +1,78 @@
+//===- EvalBench.cpp - jit::evaluate on raw columns, timed -----------------===//
+//
+// specjit-eval-bench SCORES.f64 LABELS.f64 [ROUNDS]: reads two raw
+// little-endian f64 files of equal length (numpy's tofile), evaluates every
+// binary metric over them with jit::evaluate ROUNDS times, and prints one
+// JSON object: {"rows", "cpu_seconds": [per round], "result": the metrics}.
+// CPU time is the process's (CLOCK_PROCESS_CPUTIME_ID) around evaluate
+// only; bench/eval_bench.py runs it interleaved with scikit-learn.
+//
+//===----------------------------------------------------------------------===//
+
+#include "specjit/Eval.h"
+
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <string>
+#include <vector>
+
+using namespace specjit::jit;
+
+static double cpuSeconds() {
+  timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static bool readDoubles(const char *path, std::vector<double> &out) {
+  auto buf = llvm::MemoryBuffer::getFile(path);
+  if (!buf || (*buf)->getBufferSize() % sizeof(double))
+    return false;
+  out.resize((*buf)->getBufferSize() / sizeof(double));
+  std::memcpy(out.data(), (*buf)->getBufferStart(), (*buf)->getBufferSize());
+  return true;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 3) {
+    llvm::errs() << "usage: specjit-eval-bench SCORES.f64 LABELS.f64 [ROUNDS]\n";
+    return 2;
+  }
+  std::vector<double> scores, labels;
+  if (!readDoubles(argv[1], scores) || !readDoubles(argv[2], labels) ||
+      scores.size() != labels.size()) {
+    llvm::errs() << "specjit-eval-bench: cannot read two f64 files of one length\n";
+    return 1;
+  }
+  int rounds = argc > 3 ? std::atoi(argv[3]) : 1;
+  auto d = Descriptor::parse(
+      R"({"specjit":1,"kind":"eval","task":"binary","label":"y","scores":["p"],)"
+      R"("metrics":["accuracy","precision","recall","f1","precision_macro",)"
+      R"("recall_macro","f1_macro","roc_auc","log_loss","confusion_matrix"]})");
+  if (!d) {
+    llvm::errs() << llvm::toString(d.takeError()) << "\n";
+    return 1;
+  }
+  int64_t n = static_cast<int64_t>(scores.size());
+  std::vector<Column> columns{Column::f64(scores.data(), n),
+                              Column::f64(labels.data(), n)};
+  std::string times, json;
+  for (int r = 0; r < rounds; ++r) {
+    double t0 = cpuSeconds();
+    auto result = evaluate(*d, columns);
+    double t1 = cpuSeconds();
+    if (!result) {
+      llvm::errs() << llvm::toString(result.takeError()) << "\n";
+      return 1;
+    }
+    times += (r ? "," : "") + std::to_string(t1 - t0);
+    json = evalResultJson(*result);
+  }
+  llvm::outs() << "{\"rows\":" << n << ",\"cpu_seconds\":[" << times
+               << "],\"result\":" << json << "}\n";
+  return 0;
+}
