@@ -21,7 +21,7 @@ import numpy as np
 
 from . import _specjit
 
-__all__ = ["Error", "Kernel", "compile", "describe", "train", "from_xgboost",
+__all__ = ["Error", "Kernel", "compile", "describe", "train", "evaluate", "from_xgboost",
            "from_sklearn", "set_specialize", "cache_stats", "clear_cache"]
 
 
@@ -193,6 +193,18 @@ def train(desc, data, specialize=None, progress=None, strict=False, history=Fals
     info["history"] = [dict(zip(("epoch", "train_loss", "validation_loss", "seconds"), h))
                        for h in r["history"]]
     return model, info
+
+
+def evaluate(desc, data, specialize=None, threads=0, strict=False):
+    """jit::evaluate: the metrics of an `eval` descriptor over `data` (a dict
+    of arrays or a DataFrame with its score, model-input or train-input
+    columns and its label), as docs/eval-semantics.md's JSON object parsed:
+    {"metrics": {name: value}}, or with cross-validation {"folds": [...],
+    "mean": {...}, "std": {...}}."""
+    text = _text(desc)
+    decls = _specjit.describe(text)["inputs"]
+    cols = _columns(data, decls, strict)
+    return json.loads(_specjit.evaluate(text, cols, specialize, threads))
 
 
 def from_xgboost(booster_or_path, features=None, margin=False, name="xgboost"):

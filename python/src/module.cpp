@@ -262,6 +262,25 @@ PYBIND11_MODULE(_specjit, m) {
       py::arg("progress") = py::none());
 
   m.def(
+      "evaluate",
+      [](const std::string &text, const py::list &cols, std::optional<bool> specialize,
+         unsigned threads) {
+        Descriptor d = parseDescriptor(text);
+        std::vector<Column> in = columnsOf(d.inputs(), cols);
+        EvalOptions o;
+        o.specialize = specialize;
+        o.threads = threads;
+        std::optional<llvm::Expected<EvalResult>> r;
+        {
+          py::gil_scoped_release release;
+          r.emplace(evaluate(d, in, o));
+        }
+        return evalResultJson(unwrap(std::move(*r)));
+      },
+      py::arg("descriptor"), py::arg("columns"), py::arg("specialize") = py::none(),
+      py::arg("threads") = 0);
+
+  m.def(
       "import_xgboost",
       [](const std::string &modelJson, std::vector<std::string> features, bool margin,
          const std::string &name) {

@@ -201,3 +201,20 @@ def test_errors_carry_their_json_path():
     with pytest.raises(specjit.Error) as e:
         specjit.compile('{"specjit": 1, "kind": "train", "inputs": []}')
     assert isinstance(e.value, ValueError)
+
+
+def test_evaluate_equals_sklearn_metrics():
+    from sklearn import metrics
+    rng = np.random.default_rng(4)
+    y = rng.integers(0, 2, 1000)
+    p = np.clip(y * 0.3 + rng.random(1000) * 0.7, 0, 1)
+    desc = {"specjit": 1, "kind": "eval", "task": "binary", "label": "y", "scores": ["p"],
+            "metrics": ["accuracy", "f1", "roc_auc", "log_loss"]}
+    got = specjit.evaluate(desc, {"y": y.astype(np.int64), "p": p})["metrics"]
+    assert abs(got["accuracy"] - metrics.accuracy_score(y, p > 0.5)) < 1e-12
+    assert abs(got["f1"] - metrics.f1_score(y, p > 0.5)) < 1e-12
+    assert abs(got["roc_auc"] - metrics.roc_auc_score(y, p)) < 1e-12
+    assert abs(got["log_loss"] - metrics.log_loss(y, p, eps=1e-15)) < 1e-12
+    with pytest.raises(specjit.Error) as e:
+        specjit.evaluate(dict(desc, metrics=["f2"]), {"y": y, "p": p})
+    assert e.value.path == "metrics[0]"
