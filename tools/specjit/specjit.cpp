@@ -44,49 +44,6 @@ using specjit::tools::parseCount;
 
 namespace {
 
-const char *kUsage = R"(usage: specjit <command> [options]
-
-commands:
-  run DESC.json --input DATA.csv [--output OUT.csv] [--no-specialize] [--compare]
-      [--tree-layout=L]
-      Run a descriptor over CSV data. Prints a summary of the output; with
-      --compare also runs the interpreter and reports the JIT speedup.
-  compile DESC.json [--emit=STAGE] [--dump-dir=DIR] [-o FILE] [--opt=N]
-                   [--threads=N] [--timing] [--tree-layout=L]
-      Print one stage of the compiler (default llvm-opt), or write every
-      stage to DIR/NN-stage.ext, or (--timing) the time each stage takes,
-      the number of compile units and the peak RSS. Large kernels compile
-      as up to N units in parallel (default 0: the hardware threads; 1:
-      one unit); --emit and --dump-dir always show the whole, unsplit kernel.
-      Stages: descriptor, spec, lowered, llvm-dialect, llvm, llvm-opt, asm, obj.
-  info DESC.json
-      Kind, canonical hash, inputs, outputs and the validation result.
-  bench DESC.json [--rows N] [--reps N] [--json] [--tree-layout=L]
-      JIT vs interpreter on generated data (default 1000000 rows).
-  train TRAIN.json --input DATA.csv --output MODEL.json [--history H.csv]
-      [--no-specialize] [--quiet]
-      Train the model a train descriptor describes on CSV data (the inputs
-      and the label column); write the trained model descriptor, and the
-      per-epoch history as CSV. A progress bar on a terminal, one line per
-      epoch otherwise.
-  eval EVAL.json --input DATA.csv [--json]
-      Compute an eval descriptor's metrics (or cross-validation folds) over
-      CSV data: a table, or one JSON object.
-  import xgboost MODEL.json [--features NAME[:TYPE],...] [--margin]
-      Convert an XGBoost JSON model (Booster.save_model("m.json")) into a
-      model descriptor, printed on stdout. --features names the inputs (one
-      per model feature; TYPE f32 (default), f64, i32, i64 or bool);
-      --margin outputs the margins instead of the transformed prediction.
-
-  --tree-layout=auto|branches|walk picks the code shape of tree ensembles
-  (docs/model-semantics.md, "Code shape"); the results are the same.
-
-environment:
-  SPECJIT_SPECIALIZE=0|1   switch specialization off or on (default on)
-  SPECJIT_MAX_DESCRIPTOR_MB, SPECJIT_MAX_CSV_MB, SPECJIT_MAX_MODEL_MB
-                           largest descriptor, CSV file and model to import,
-                           in MiB (default 64, 1024, 1024; docs/reliability.md)
-)";
 
 using Clock = std::chrono::steady_clock;
 
@@ -663,35 +620,86 @@ int cmdImport(int argc, char **argv) {
   return 0;
 }
 
+/// Every subcommand: its name, its entry, and its usage text (the synopsis
+/// line(s), then the description), from which `specjit --help` is made.
+struct Command {
+  const char *name;
+  int (*run)(int argc, char **argv);
+  const char *usage;
+};
+
+const Command kCommands[] = {
+    {"run", cmdRun, R"(run DESC.json --input DATA.csv [--output OUT.csv] [--no-specialize] [--compare]
+    [--tree-layout=L]
+    Run a descriptor over CSV data. Prints a summary of the output; with
+    --compare also runs the interpreter and reports the JIT speedup.)"},
+    {"compile", cmdCompile, R"(compile DESC.json [--emit=STAGE] [--dump-dir=DIR] [-o FILE] [--opt=N]
+                 [--threads=N] [--timing] [--tree-layout=L]
+    Print one stage of the compiler (default llvm-opt), or write every
+    stage to DIR/NN-stage.ext, or (--timing) the time each stage takes,
+    the number of compile units and the peak RSS. Large kernels compile
+    as up to N units in parallel (default 0: the hardware threads; 1:
+    one unit); --emit and --dump-dir always show the whole, unsplit kernel.
+    Stages: descriptor, spec, lowered, llvm-dialect, llvm, llvm-opt, asm, obj.)"},
+    {"info", cmdInfo, R"(info DESC.json
+    Kind, canonical hash, inputs, outputs and the validation result.)"},
+    {"bench", cmdBench, R"(bench DESC.json [--rows N] [--reps N] [--json] [--tree-layout=L]
+    JIT vs interpreter on generated data (default 1000000 rows).)"},
+    {"train", tools::cmdTrain, R"(train TRAIN.json --input DATA.csv --output MODEL.json [--history H.csv]
+    [--no-specialize] [--quiet]
+    Train the model a train descriptor describes on CSV data (the inputs
+    and the label column); write the trained model descriptor, and the
+    per-epoch history as CSV. A progress bar on a terminal, one line per
+    epoch otherwise.)"},
+    {"eval", tools::cmdEval, R"(eval EVAL.json --input DATA.csv [--json]
+    Compute an eval descriptor's metrics (or cross-validation folds) over
+    CSV data: a table, or one JSON object.)"},
+    {"import", cmdImport, R"(import xgboost MODEL.json [--features NAME[:TYPE],...] [--margin]
+    Convert an XGBoost JSON model (Booster.save_model("m.json")) into a
+    model descriptor, printed on stdout. --features names the inputs (one
+    per model feature; TYPE f32 (default), f64, i32, i64 or bool);
+    --margin outputs the margins instead of the transformed prediction.)"},
+};
+
+const char *kUsageFooter = R"(
+  --tree-layout=auto|branches|walk picks the code shape of tree ensembles
+  (docs/model-semantics.md, "Code shape"); the results are the same.
+
+environment:
+  SPECJIT_SPECIALIZE=0|1   switch specialization off or on (default on)
+  SPECJIT_MAX_DESCRIPTOR_MB, SPECJIT_MAX_CSV_MB, SPECJIT_MAX_MODEL_MB
+                           largest descriptor, CSV file and model to import,
+                           in MiB (default 64, 1024, 1024; docs/reliability.md)
+)";
+
+/// The usage text: every command's, in table order, then the footer.
+std::string usage() {
+  std::string out = "usage: specjit <command> [options]\n\ncommands:\n";
+  for (const Command &c : kCommands) {
+    llvm::SmallVector<llvm::StringRef, 8> lines;
+    llvm::StringRef(c.usage).split(lines, '\n');
+    for (llvm::StringRef line : lines)
+      out += "  " + line.str() + "\n";
+  }
+  return out + kUsageFooter;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   if (argc < 2) {
-    llvm::errs() << kUsage;
+    llvm::errs() << usage();
     return 2;
   }
   llvm::StringRef cmd(argv[1]);
   if (cmd == "-h" || cmd == "--help" || cmd == "help") {
-    llvm::outs() << kUsage;
+    llvm::outs() << usage();
     return 0;
   }
-  int rest = argc - 2;
-  char **restv = argv + 2;
-  if (cmd == "run")
-    return cmdRun(rest, restv);
-  if (cmd == "compile")
-    return cmdCompile(rest, restv);
-  if (cmd == "info")
-    return cmdInfo(rest, restv);
-  if (cmd == "bench")
-    return cmdBench(rest, restv);
-  if (cmd == "import")
-    return cmdImport(rest, restv);
-  if (cmd == "train")
-    return tools::cmdTrain(rest, restv);
-  if (cmd == "eval")
-    return tools::cmdEval(rest, restv);
-  llvm::errs() << "specjit: error: unknown command '" << cmd << "'\n\n" << kUsage;
+  for (const Command &c : kCommands)
+    if (cmd == c.name)
+      return c.run(argc - 2, argv + 2);
+  llvm::errs() << "specjit: error: unknown command '" << cmd << "'\n\n" << usage();
   return 2;
 }
