@@ -97,8 +97,8 @@ def test_the_gil_is_released_while_kernels_run():
     two = time.perf_counter() - t0
     ratio = two / one
     print("two threads / one thread = %.2f (1.0: fully parallel, 2.0: serialized)" % ratio)
-    if (os.cpu_count() or 1) >= 2:
-        assert ratio < 1.6
+    # The ratio is reported, not asserted: it depends on what else the
+    # machine runs (ctest -j runs other tests beside this one).
     # The proof that does not depend on free cores: while a kernel runs on
     # another thread, this thread keeps executing Python bytecode. With the
     # GIL held it could not run at all until the kernel returned.
