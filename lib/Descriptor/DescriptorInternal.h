@@ -187,6 +187,15 @@ llvm::Error readMatrix(const llvm::json::Value &v, llvm::StringRef path,
                        uint64_t cols, llvm::StringRef per,
                        llvm::StringRef rowsWhat, uint64_t &weightBudget,
                        std::vector<double> &out, uint64_t &rows);
+/// A generator seed: an integer in 0..2^64-1 (Shuffle.cpp).
+llvm::Error readSeed(const llvm::json::Value &v, llvm::StringRef path,
+                     uint64_t &out);
+/// A `shuffle` value: false (none), true (seed 0) or {"seed": S}.
+llvm::Error readShuffle(const llvm::json::Value &v, llvm::StringRef path,
+                        std::optional<uint64_t> &seed);
+/// Writes `"shuffle": false` or `"shuffle": {"seed": S}` (canonical forms).
+void writeShuffle(llvm::json::OStream &j, const std::optional<uint64_t> &seed);
+
 /// Weights of a linear model or of all layers of an MLP.
 constexpr uint64_t kMaxWeights = 50000000;
 
@@ -237,6 +246,11 @@ llvm::Expected<Descriptor> parseEval(const llvm::json::Object &root);
 /// *Descriptor.cpp).
 std::string summarizeTrain(const TrainSpec &spec);
 std::string summarizeEval(const EvalSpec &spec);
+
+/// A model's output columns when `output.columns` is absent: `class` for
+/// an argmax (`classIndex`), `prediction` for one column, else
+/// `class_0 ... class_{n-1}`.
+std::vector<std::string> defaultModelOutputNames(size_t columns, bool classIndex);
 
 /// The text of a model descriptor for `spec` (its canonical form with the
 /// `name` in front): how the train family writes the model it trained.

@@ -869,13 +869,7 @@ Error ModelParser::parseOutput(const json::Object &root) {
     }
     return Error::success();
   }
-  if (classIndex)
-    spec.outputNames = {"class"};
-  else if (columns == 1)
-    spec.outputNames = {"prediction"};
-  else
-    for (size_t k = 0; k < columns; ++k)
-      spec.outputNames.push_back("class_" + std::to_string(k));
+  spec.outputNames = detail::defaultModelOutputNames(columns, classIndex);
   return Error::success();
 }
 
@@ -1037,6 +1031,17 @@ namespace detail {
 
 Expected<Descriptor> parseModel(const json::Object &root) {
   return ModelParser().run(root);
+}
+
+std::vector<std::string> defaultModelOutputNames(size_t columns, bool classIndex) {
+  if (classIndex)
+    return {"class"};
+  if (columns == 1)
+    return {"prediction"};
+  std::vector<std::string> names;
+  for (size_t k = 0; k < columns; ++k)
+    names.push_back("class_" + std::to_string(k));
+  return names;
 }
 
 std::string modelDescriptorText(const ModelSpec &spec) {

@@ -434,29 +434,9 @@ Error EvalParser::parseCrossValidation(const json::Value &v) {
   if (cv.stratified && spec.task == EvalTask::Regression)
     return failAt("cross_validation.stratified",
                   "stratified folds need class labels (task is regression)");
-  if (const json::Value *s = o->get("shuffle")) {
-    std::string spath = "cross_validation.shuffle";
-    std::string swhat = "false, true (seed 0) or {\"seed\": an integer in "
-                        "0..2^64-1}";
-    if (std::optional<bool> b = s->getAsBoolean()) {
-      if (*b)
-        cv.shuffleSeed = 0;
-    } else if (const json::Object *so = s->getAsObject()) {
-      if (Error e = checkKeys(*so, spath, {"seed"}, "shuffle"))
-        return e;
-      const json::Value *seed;
-      if (Error e = requireKey(*so, spath, "seed",
-                               "an integer in 0..2^64-1", seed))
-        return e;
-      std::optional<uint64_t> u = seed->getAsUINT64();
-      if (!u)
-        return expected(keyPath(spath, "seed"), "an integer in 0..2^64-1",
-                        *seed);
-      cv.shuffleSeed = *u;
-    } else {
-      return expected(spath, swhat, *s);
-    }
-  }
+  if (const json::Value *s = o->get("shuffle"))
+    if (Error e = detail::readShuffle(*s, "cross_validation.shuffle", cv.shuffleSeed))
+      return e;
   const json::Value *t;
   if (Error e = requireKey(*o, path, "train", "an inline train descriptor", t))
     return e;
@@ -484,14 +464,7 @@ std::string EvalParser::canonicalText() const {
               spec.crossValidation ? &*spec.crossValidation : nullptr) {
         j.attributeObject("cross_validation", [&] {
           j.attribute("k", cv->k);
-          if (cv->shuffleSeed)
-            j.attributeObject("shuffle", [&] {
-              j.attributeBegin("seed");
-              j.rawValue(std::to_string(*cv->shuffleSeed));
-              j.attributeEnd();
-            });
-          else
-            j.attribute("shuffle", false);
+          detail::writeShuffle(j, cv->shuffleSeed);
           j.attribute("stratified", cv->stratified);
           j.attributeBegin("train");
           j.rawValue(cv->train.canonical());

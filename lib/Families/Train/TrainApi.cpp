@@ -46,10 +46,6 @@ namespace {
 /// gradients, and one batch's activations and deltas.
 constexpr int64_t kMaxWorkingMB = 8192;
 
-llvm::Error fail(const llvm::Twine &msg) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
-}
-
 unsigned capFromEnvironment() {
   if (const char *v = std::getenv("SPECJIT_MAX_TRAININGS")) {
     char *end = nullptr;
@@ -181,11 +177,7 @@ ModelSpec trainedModel(const TrainSpec &spec, const std::vector<double> &flat) {
       m.layers.push_back(std::move(d));
     }
   }
-  if (m.numOutputs == 1)
-    m.outputNames = {"prediction"};
-  else
-    for (int32_t k = 0; k < m.numOutputs; ++k)
-      m.outputNames.push_back("class_" + std::to_string(k));
+  m.outputNames = detail::defaultModelOutputNames(m.numOutputs, /*classIndex=*/false);
   return m;
 }
 
@@ -199,12 +191,12 @@ llvm::Expected<TrainResult> train(const Descriptor &d,
                                   const TrainOptions &options) {
   auto start = std::chrono::steady_clock::now();
   if (d.kind() != Kind::Train)
-    return fail("train: expected a train descriptor, got kind '" +
+    return detail::makeError("train: expected a train descriptor, got kind '" +
                 kindName(d.kind()) + "'");
   const TrainSpec &spec = d.train();
   Slot slot;
   if (!slot.held)
-    return fail(llvm::formatv("train: {0} trainings already run in this process, "
+    return detail::makeError(llvm::formatv("train: {0} trainings already run in this process, "
                               "the limit (jit::setMaxConcurrentTrainings, "
                               "SPECJIT_MAX_TRAININGS)",
                               maxConcurrentTrainings()));
@@ -217,12 +209,12 @@ llvm::Expected<TrainResult> train(const Descriptor &d,
   // The limit comes first: nothing is computed for data that exceed it.
   double mb = static_cast<double>(rows) * f * 8 / (1024.0 * 1024.0);
   if (mb > spec.maxFeatureMatrixMB)
-    return fail(llvm::formatv(
+    return detail::makeError(llvm::formatv(
         "limits.max_feature_matrix_mb: the feature matrix of {0} rows x {1} "
         "features x 8 bytes is {2} MB, more than the limit of {3} MB",
         rows, f, llvm::format("%.4g", mb), detail::formatNumber(spec.maxFeatureMatrixMB)));
   if (rows == 0)
-    return fail("train: the data have no rows");
+    return detail::makeError("train: the data have no rows");
   // The loop's own memory (parameters, two moments, and per batch the
   // activations and deltas of every layer) is bounded too, before any of
   // it is allocated.
@@ -232,7 +224,7 @@ llvm::Expected<TrainResult> train(const Descriptor &d,
   double workMB = (4.0 * layout.paramCount + 2.0 * batchRows * layout.sumOutputs) * 8 /
                   (1024.0 * 1024.0);
   if (workMB > kMaxWorkingMB)
-    return fail(llvm::formatv("batch_size: batches of {0} rows over layers of {1} units in "
+    return detail::makeError(llvm::formatv("batch_size: batches of {0} rows over layers of {1} units in "
                               "all need {2} MB of working memory, more than the limit of "
                               "{3} MB",
                               static_cast<int64_t>(batchRows), layout.sumOutputs,
@@ -253,9 +245,9 @@ llvm::Expected<TrainResult> train(const Descriptor &d,
             x[(base + r) * f + c] = cols[c][r];
       });
   if (status < 0)
-    return fail("train: out of memory computing the features");
+    return detail::makeError("train: out of memory computing the features");
   if (status > 0)
-    return fail((*program)->describeFailure(args.data(), status - 1));
+    return detail::makeError((*program)->describeFailure(args.data(), status - 1));
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t c = 0; c < f; ++c)
       if (!std::isfinite(x[r * f + c]))
@@ -287,7 +279,7 @@ llvm::Expected<TrainResult> train(const Descriptor &d,
   result.modelJson = detail::modelDescriptorText(trainedModel(spec, outcome->params));
   auto model = Descriptor::parse(result.modelJson);
   if (!model)
-    return fail("train: the trained model does not parse (" +
+    return detail::makeError("train: the trained model does not parse (" +
                 llvm::toString(model.takeError()) + ")");
   result.model = std::move(*model);
   result.history = std::move(outcome->history);

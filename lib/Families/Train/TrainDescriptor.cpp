@@ -103,15 +103,6 @@ Error readInt(const json::Value &v, StringRef path, int64_t lo, int64_t hi,
   return Error::success();
 }
 
-/// Reads a seed: an integer in [0, 2^64).
-Error readSeed(const json::Value &v, StringRef path, uint64_t &out) {
-  if (std::optional<uint64_t> u = v.getAsUINT64()) {
-    out = *u;
-    return Error::success();
-  }
-  return expected(path, "an integer in [0, 2^64)", v);
-}
-
 /// The interval a number must lie in, for "expected a number in ...".
 struct Range {
   double lo, hi;
@@ -477,27 +468,8 @@ Error TrainParser::parseSchedule(const json::Object &root) {
   if (const json::Value *v = root.get("l2"))
     if (Error e = readInRange(*v, "l2", {0, kInf, false, true}, spec.l2))
       return e;
-  const json::Value *v = root.get("shuffle");
-  if (!v)
-    return Error::success();
-  std::string what = "false, true (seed 0) or {\"seed\": S}";
-  if (std::optional<bool> b = v->getAsBoolean()) {
-    if (*b)
-      spec.shuffleSeed = 0;
-    return Error::success();
-  }
-  const json::Object *o = v->getAsObject();
-  if (!o)
-    return expected("shuffle", what, *v);
-  if (Error e = checkKeys(*o, "shuffle", {"seed"}, "shuffle"))
-    return e;
-  const json::Value *s;
-  if (Error e = requireKey(*o, "shuffle", "seed", "an integer in [0, 2^64)", s))
-    return e;
-  uint64_t seed;
-  if (Error e = readSeed(*s, "shuffle.seed", seed))
-    return e;
-  spec.shuffleSeed = seed;
+  if (const json::Value *v = root.get("shuffle"))
+    return readShuffle(*v, "shuffle", spec.shuffleSeed);
   return Error::success();
 }
 
@@ -659,10 +631,7 @@ std::string TrainParser::canonicalText() const {
         numberAttr(j, "momentum", spec.momentum);
       j.attribute("type", optimizerName(spec.optimizer));
     });
-    if (spec.shuffleSeed)
-      j.attributeObject("shuffle", [&] { j.attribute("seed", *spec.shuffleSeed); });
-    else
-      j.attribute("shuffle", false);
+    writeShuffle(j, spec.shuffleSeed);
     j.attribute("specjit", 1);
     j.attributeArray("steps", [&] {
       for (const Step &s : spec.pipeline.steps)

@@ -12,6 +12,8 @@
 
 #include "Families/Train/Trainer.h"
 
+#include "Descriptor/DescriptorInternal.h"
+
 #include "llvm/Support/FormatVariadic.h"
 
 #include <algorithm>
@@ -37,10 +39,6 @@ uint64_t splitMix64(uint64_t &state) {
 }
 
 namespace {
-
-llvm::Error fail(const llvm::Twine &msg) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
-}
 
 double activate(Activation a, double x) {
   switch (a) {
@@ -363,12 +361,12 @@ llvm::Expected<Outcome> runLoop(const TrainSpec &spec, const double *features,
                          : 0;
   const int64_t m = rows - nv;
   if (spec.earlyStopping && nv < 1)
-    return fail(llvm::formatv(
+    return jit::detail::makeError(llvm::formatv(
         "early_stopping.validation_fraction: {0} of {1} rows is no validation "
         "row; give more rows or a larger fraction",
         spec.validationFraction, rows));
   if (m < 1)
-    return fail(llvm::formatv("the data leave no training row ({0} rows, {1} "
+    return jit::detail::makeError(llvm::formatv("the data leave no training row ({0} rows, {1} "
                               "for validation)",
                               rows, nv));
 
@@ -398,14 +396,14 @@ llvm::Expected<Outcome> runLoop(const TrainSpec &spec, const double *features,
       int64_t n = std::min(batch, m - b0);
       double loss = loop.step(perm.data() + b0, n, /*train=*/true);
       if (!std::isfinite(loss))
-        return fail(llvm::formatv("epoch {0}, batch {1}: the training loss is {2} "
+        return jit::detail::makeError(llvm::formatv("epoch {0}, batch {1}: the training loss is {2} "
                                   "(try a smaller learning_rate, or scale the "
                                   "features)",
                                   epoch, batchIndex, lossText(loss)));
       lossSum += loss;
       rowsDone += n;
       if (control.cancel && control.cancel->load(std::memory_order_relaxed))
-        return fail(llvm::formatv("training cancelled in epoch {0}, batch {1}",
+        return jit::detail::makeError(llvm::formatv("training cancelled in epoch {0}, batch {1}",
                                   epoch, batchIndex));
       if (control.maxSeconds &&
           seconds(control.start, Clock::now()) > *control.maxSeconds) {
@@ -429,7 +427,7 @@ llvm::Expected<Outcome> runLoop(const TrainSpec &spec, const double *features,
                          /*train=*/false);
       rec.validationLoss = sum / static_cast<double>(nv);
       if (!std::isfinite(rec.validationLoss))
-        return fail(llvm::formatv("epoch {0}: the validation loss is {1}", epoch,
+        return jit::detail::makeError(llvm::formatv("epoch {0}: the validation loss is {1}", epoch,
                                   lossText(rec.validationLoss)));
     }
     Clock::time_point now = Clock::now();

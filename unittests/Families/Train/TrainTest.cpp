@@ -118,7 +118,7 @@ TEST(TrainDescriptor, EveryBadValueHasItsPath) {
   EXPECT_TRAIN_ERROR(doc(kLinear, R"("shuffle":"yes")"), "shuffle",
                      "false, true (seed 0) or {\"seed\": S}");
   EXPECT_TRAIN_ERROR(doc(kLinear, R"("shuffle":{"seed":-1})"), "shuffle.seed",
-                     "[0, 2^64)");
+                     "expected an integer in 0..2^64-1, got -1");
   EXPECT_TRAIN_ERROR(doc(kLinear, R"("early_stopping":{"validation_fraction":0})"),
                      "early_stopping.validation_fraction", "(0, 1)");
   EXPECT_TRAIN_ERROR(doc(kLinear, R"("early_stopping":{"validation_fraction":1})"),
