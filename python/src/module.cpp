@@ -98,18 +98,24 @@ Output outputOf(const Kernel &k, py::array &out) {
   return o;
 }
 
+/// Binds `cols` and `out` for `kernel` and calls `runner(inputs, output)`
+/// (a Kernel's or a Stream's run) with the GIL released.
+template <typename Runner>
+void runReleased(const Kernel &kernel, const py::list &cols, py::array &out, Runner runner) {
+  std::vector<Column> in = columnsOf(kernel.descriptor().inputs(), cols);
+  Output o = outputOf(kernel, out);
+  llvm::Error err = llvm::Error::success();
+  {
+    py::gil_scoped_release release;
+    err = runner(in, o);
+  }
+  check(std::move(err));
+}
+
 struct PyKernel {
   Kernel kernel;
-
   void run(const py::list &cols, py::array out) {
-    std::vector<Column> in = columnsOf(kernel.descriptor().inputs(), cols);
-    Output o = outputOf(kernel, out);
-    llvm::Error err = llvm::Error::success();
-    {
-      py::gil_scoped_release release;
-      err = kernel.run(in, o);
-    }
-    check(std::move(err));
+    runReleased(kernel, cols, out, [&](auto &in, auto &o) { return kernel.run(in, o); });
   }
 };
 
@@ -117,14 +123,7 @@ struct PyStream {
   Stream stream;
   Kernel kernel;
   void run(const py::list &cols, py::array out) {
-    std::vector<Column> in = columnsOf(kernel.descriptor().inputs(), cols);
-    Output o = outputOf(kernel, out);
-    llvm::Error err = llvm::Error::success();
-    {
-      py::gil_scoped_release release;
-      err = stream.run(in, o);
-    }
-    check(std::move(err));
+    runReleased(kernel, cols, out, [&](auto &in, auto &o) { return stream.run(in, o); });
   }
 };
 

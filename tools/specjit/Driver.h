@@ -15,6 +15,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <initializer_list>
 #include <map>
 #include <string>
@@ -72,6 +73,16 @@ struct Args {
     return it == options.end() ? def : it->second;
   }
 };
+
+/// A value for the driver's tables and progress lines: six significant
+/// digits (%.6g), `nanText` for NaN.
+inline std::string shortNumber(double v, const char *nanText) {
+  if (v != v)
+    return nanText;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
 
 inline bool parseCount(const std::string &s, int64_t &out) {
   return !llvm::StringRef(s).getAsInteger(10, out) && out >= 0;

@@ -32,13 +32,7 @@ using jit::EvalResult;
 using jit::MetricValue;
 
 /// A value for the table: six significant digits, "nan" for NaN.
-std::string cellText(double v) {
-  if (std::isnan(v))
-    return "nan";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6g", v);
-  return buf;
-}
+std::string cellText(double v) { return shortNumber(v, "nan"); }
 
 std::string matrixText(const MetricValue &v) {
   std::string out = "[";

@@ -32,13 +32,8 @@ using namespace jit;
 
 namespace {
 
-std::string lossText(double v) {
-  if (std::isnan(v))
-    return "-";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6g", v);
-  return buf;
-}
+/// A loss for the progress line and the summary; "-" when there is none.
+std::string lossText(double v) { return shortNumber(v, "-"); }
 
 /// "52.1k" style rates.
 std::string rateText(double v) {
