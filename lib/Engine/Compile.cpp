@@ -2,6 +2,7 @@
 #include "specjit/Compile.h"
 
 #include "Engine/Codegen.h"
+#include "Engine/DiskCache.h"
 #include "Engine/JIT.h"
 #include "Engine/KernelState.h"
 
@@ -150,7 +151,8 @@ llvm::Expected<std::shared_ptr<KernelState>> buildKernel(const Descriptor &d,
                                              o.dumpDir + "': " + ec.message());
     co.onStage = dumpTo(o.dumpDir, dumpError);
   }
-  auto objects = engine::compileToObjects(d, co);
+  auto objects = engine::compileToObjectsCached(d, co, engine::diskCacheWanted(o),
+                                                state->codeFromDisk);
   if (!dumpError.empty())
     return llvm::createStringError(llvm::inconvertibleErrorCode(), dumpError);
   if (!objects) {

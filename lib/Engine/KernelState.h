@@ -41,6 +41,8 @@ struct KernelState {
   std::atomic<size_t> compiledStateBytes{0};
   /// Compile units the compiled code came from (0: none).
   std::atomic<unsigned> compiledUnits{0};
+  /// Whether the compiled code was loaded from the persistent cache.
+  std::atomic<bool> codeFromDisk{false};
   bool specialize = false;
 
   /// Installs compiled code (or removes it with nullptr).
