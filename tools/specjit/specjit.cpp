@@ -9,6 +9,7 @@
 //   specjit import xgboost MODEL.json [--features a,b,c] [--margin]
 //   specjit train TRAIN.json --input DATA.csv --output MODEL.json [...]
 //   specjit eval EVAL.json --input DATA.csv [--json]
+//   specjit cache stats|list|clear [--json]
 //
 // Errors print one message and exit non-zero.
 //
@@ -659,6 +660,11 @@ const Command kCommands[] = {
     model descriptor, printed on stdout. --features names the inputs (one
     per model feature; TYPE f32 (default), f64, i32, i64 or bool);
     --margin outputs the margins instead of the transformed prediction.)"},
+    {"cache", tools::cmdCache, R"(cache stats|list|clear [--json]
+    The persistent cache of compiled kernels (docs/runtime.md): its
+    directory, size and bound, and this process's hits, misses, stores and
+    rejected entries; one line per entry (hash, kind, bytes, last use,
+    key); or remove every entry.)"},
 };
 
 const char *kUsageFooter = R"(
@@ -670,6 +676,10 @@ environment:
   SPECJIT_MAX_DESCRIPTOR_MB, SPECJIT_MAX_CSV_MB, SPECJIT_MAX_MODEL_MB
                            largest descriptor, CSV file and model to import,
                            in MiB (default 64, 1024, 1024; docs/reliability.md)
+  SPECJIT_CACHE=0|1        the persistent cache of compiled kernels (default on)
+  SPECJIT_CACHE_DIR        its directory (default $XDG_CACHE_HOME/specjit,
+                           else ~/.cache/specjit)
+  SPECJIT_CACHE_MAX_MB     its size bound in MiB (default 512)
 )";
 
 /// The usage text: every command's, in table order, then the footer.
