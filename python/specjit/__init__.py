@@ -22,7 +22,8 @@ import numpy as np
 from . import _specjit
 
 __all__ = ["Error", "Kernel", "compile", "describe", "train", "evaluate", "from_xgboost",
-           "from_sklearn", "set_specialize", "cache_stats", "clear_cache"]
+           "from_sklearn", "set_specialize", "cache_stats", "clear_cache",
+           "disk_cache_stats"]
 
 
 class Error(ValueError):
@@ -169,10 +170,13 @@ class Stream:
         return result
 
 
-def compile(desc, specialize=None, tree_layout="auto", use_cache=True, opt_level=3):
+def compile(desc, specialize=None, tree_layout="auto", use_cache=True, opt_level=3,
+            disk_cache=None):
     """jit::compile: a Kernel for a descriptor (dict, JSON text or path);
-    keyword options as in CompileOptions."""
-    return Kernel(_specjit.compile(_text(desc), specialize, tree_layout, use_cache, opt_level))
+    keyword options as in CompileOptions (disk_cache: the persistent cache,
+    None to follow SPECJIT_CACHE; docs/runtime.md)."""
+    return Kernel(_specjit.compile(_text(desc), specialize, tree_layout, use_cache, opt_level,
+                                   disk_cache))
 
 
 def train(desc, data, specialize=None, progress=None, strict=False, history=False):
@@ -235,3 +239,4 @@ def set_specialize(on):
 
 cache_stats = _specjit.cache_stats
 clear_cache = _specjit.clear_cache
+disk_cache_stats = _specjit.disk_cache_stats

@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "specjit/Cache.h"
 #include "specjit/Errors.h"
 #include "specjit/Import.h"
 #include "specjit/specjit.h"
@@ -190,12 +191,13 @@ PYBIND11_MODULE(_specjit, m) {
   m.def(
       "compile",
       [](const std::string &text, std::optional<bool> specialize, const std::string &treeLayout,
-         bool useCache, int optLevel) {
+         bool useCache, int optLevel, std::optional<bool> diskCache) {
         Descriptor d = parseDescriptor(text);
         CompileOptions o;
         o.specialize = specialize;
         o.useCache = useCache;
         o.optLevel = optLevel;
+        o.diskCache = diskCache;
         if (auto l = parseTreeLayout(treeLayout))
           o.treeLayout = *l;
         else
@@ -208,7 +210,8 @@ PYBIND11_MODULE(_specjit, m) {
         return PyKernel{unwrap(std::move(*k))};
       },
       py::arg("descriptor"), py::arg("specialize") = py::none(),
-      py::arg("tree_layout") = "auto", py::arg("use_cache") = true, py::arg("opt_level") = 3);
+      py::arg("tree_layout") = "auto", py::arg("use_cache") = true, py::arg("opt_level") = 3,
+      py::arg("disk_cache") = py::none());
 
   m.def(
       "train",
@@ -304,4 +307,24 @@ PYBIND11_MODULE(_specjit, m) {
     return d;
   });
   m.def("clear_cache", &clearCache);
+  m.def("disk_cache_stats", [] {
+    DiskCacheStats s = diskCacheStats();
+    py::dict d, rejected;
+    d["enabled"] = s.enabled;
+    d["disabled_reason"] = s.disabledReason;
+    d["directory"] = s.directory;
+    d["entries"] = s.entries;
+    d["bytes"] = s.bytes;
+    d["max_bytes"] = s.maxBytes;
+    d["hits"] = s.hits;
+    d["misses"] = s.misses;
+    d["stores"] = s.stores;
+    d["store_failures"] = s.storeFailures;
+    d["evictions"] = s.evictions;
+    for (size_t i = 0; i < kDiskCacheRejectKinds; ++i)
+      rejected[py::str(diskCacheRejectName(static_cast<DiskCacheReject>(i)).str())] =
+          s.rejected[i];
+    d["rejected"] = rejected;
+    return d;
+  });
 }
