@@ -21,6 +21,7 @@
 #include "llvm/Support/DynamicLibrary.h"
 #include "llvm/Support/Endian.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/xxhash.h"
@@ -251,8 +252,8 @@ std::string checkDirectory(const std::string &dir) {
         .str();
   if (st.st_mode & (S_IWGRP | S_IWOTH))
     return formatv("refusing the cache directory '{0}': writable by group or "
-                   "others (mode {1:o}); chmod 700 it",
-                   dir, st.st_mode & 07777)
+                   "others (mode {1}); chmod 700 it",
+                   dir, llvm::format("%o", st.st_mode & 07777))
         .str();
   return "";
 }
