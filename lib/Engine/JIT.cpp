@@ -92,8 +92,20 @@ struct JITInstance {
   std::string error;
 };
 
+/// Set once static destruction has begun: code still held then (by kernels
+/// in static containers) is left to the process's end rather than removed
+/// from a JIT whose LLVM statics may already be gone.
+std::atomic<bool> exiting{false};
+struct ExitGuard {
+  ~ExitGuard() { exiting.store(true); }
+};
+
 JITInstance &instance() {
-  static JITInstance inst = [] {
+  // Never destroyed (kernels outlive statics). The guard is constructed
+  // after every static that held code before the JIT existed, so it is
+  // destroyed before them.
+  static ExitGuard guard;
+  static JITInstance &inst = *new JITInstance([] {
     JITInstance i;
     initializeNativeTarget();
     auto j = LLJITBuilder().create();
@@ -110,7 +122,7 @@ JITInstance &instance() {
       if (Error err = enableDebuggerSupport(*i.jit))
         errs() << "specjit: SPECJIT_DEBUG: " << toString(std::move(err)) << "\n";
     return i;
-  }();
+  }());
   return inst;
 }
 
@@ -146,7 +158,7 @@ bool callsVectorMath(MemoryBufferRef object) {
 } // namespace
 
 LoadedCode::~LoadedCode() {
-  if (!dylib)
+  if (!dylib || exiting.load())
     return;
   liveDylibs.fetch_sub(1);
   JITInstance &inst = instance();

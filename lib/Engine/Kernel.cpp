@@ -3,7 +3,6 @@
 #include "Engine/Tiering.h"
 #include "specjit/Kernel.h"
 
-#include <chrono>
 
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -116,18 +115,9 @@ static llvm::Expected<int64_t> bindArgs(const KernelState &s,
 static llvm::Error invoke(KernelState &s, KernelFn fn, const void *const *args,
                           void *out, int64_t rows) {
   CallCounters &c = s.counters[static_cast<int>(fn ? Backend::Jit : Backend::Interpreter)];
-  uint64_t n = c.calls.fetch_add(1, std::memory_order_relaxed);
-  bool timed = CallCounters::timed(n, rows);
-  std::chrono::steady_clock::time_point t0;
-  if (timed)
-    t0 = std::chrono::steady_clock::now();
-  int64_t status = fn ? fn(args, out, rows) : s.interpreter->run(args, out, rows);
-  uint64_t ns = 0;
-  if (timed)
-    ns = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                   std::chrono::steady_clock::now() - t0)
-                                   .count());
-  c.record(rows, timed, ns);
+  int64_t status = c.count(rows, [&] {
+    return fn ? fn(args, out, rows) : s.interpreter->run(args, out, rows);
+  });
   if (status < 0)
     return runError("run: out of memory for the interpreter's scratch space");
   if (status != 0)

@@ -14,6 +14,7 @@
 #include "llvm/Support/Error.h"
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <utility>
@@ -46,17 +47,21 @@ struct CallCounters {
   static constexpr uint64_t kTimeEvery = 16;
   std::atomic<uint64_t> calls{0}, rows{0}, timedRows{0}, timedNs{0};
 
-  /// Whether the call about to be counted as number `n` (0-based) of
-  /// `rows` rows is timed.
-  static bool timed(uint64_t n, int64_t rows) {
-    return rows >= kTimeEveryRows || n % kTimeEvery == 0;
-  }
-  void record(int64_t rows, bool wasTimed, uint64_t ns) {
+  /// Runs `call` (one kernel call of `rows` rows), counting it, and timing
+  /// it when it is one of the timed calls; returns what `call` returns.
+  template <typename Call> int64_t count(int64_t rows, Call &&call) {
+    uint64_t n = calls.fetch_add(1, std::memory_order_relaxed);
     this->rows.fetch_add(static_cast<uint64_t>(rows), std::memory_order_relaxed);
-    if (wasTimed) {
-      timedRows.fetch_add(static_cast<uint64_t>(rows), std::memory_order_relaxed);
-      timedNs.fetch_add(ns, std::memory_order_relaxed);
-    }
+    if (rows < kTimeEveryRows && n % kTimeEvery != 0)
+      return call();
+    auto t0 = std::chrono::steady_clock::now();
+    int64_t status = call();
+    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                  std::chrono::steady_clock::now() - t0)
+                  .count();
+    timedRows.fetch_add(static_cast<uint64_t>(rows), std::memory_order_relaxed);
+    timedNs.fetch_add(static_cast<uint64_t>(ns), std::memory_order_relaxed);
+    return status;
   }
   /// Estimated nanoseconds spent so far.
   double estimatedNs() const {
