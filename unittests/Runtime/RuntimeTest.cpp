@@ -421,6 +421,37 @@ TEST(Runtime, SixteenThreadsCompileManyTieredKernels) {
   EXPECT_EQ(failures.load(), 0);
 }
 
+TEST(Runtime, AFullQueueRefusesWithoutBlockingAndTheKernelAsksAgainLater) {
+  // 100 kernels asking at once overflow the queue (64): the rest are
+  // refused at once and stay on the interpreter; compile() never waits.
+  RuntimeStats before = stats();
+  std::vector<Kernel> kernels;
+  for (int i = 0; i < 100; ++i) {
+    auto k = compile(pipeline(600 + i), tiered(eager()));
+    ASSERT_TRUE(static_cast<bool>(k));
+    kernels.push_back(*k);
+  }
+  RuntimeStats after = stats();
+  uint64_t refused = after.service.refused - before.service.refused;
+  EXPECT_GE(refused, 100u - after.service.capacity - after.service.threads);
+  int interpreting = 0;
+  for (const Kernel &k : kernels)
+    interpreting += k.tierState() == TierState::Interpreting;
+  EXPECT_GE(interpreting, int(refused)) << "a refused kernel stays interpreting";
+  // Once the queue has room, a refused kernel's next call asks again.
+  for (Kernel &k : kernels)
+    if (k.tierState() == TierState::Interpreting) {
+      while (stats().service.pending >= after.service.capacity)
+        std::this_thread::sleep_for(10ms);
+      std::vector<uint8_t> want = runBytes(interpreterOf(k.descriptor()), 50);
+      EXPECT_EQ(runBytes(k, 50), want);
+      EXPECT_NE(k.tierState(), TierState::Interpreting);
+      ASSERT_TRUE(k.waitForCompiled(120s)) << k.fallbackReason();
+      EXPECT_EQ(runBytes(k, 50), want);
+      break;
+    }
+}
+
 TEST(Runtime, CacheBoundEvictsLeastRecentlyUsedAndReleasesTheirCode) {
   clearCache();
   CacheLimits before = cacheLimits();
