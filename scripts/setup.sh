@@ -9,7 +9,9 @@ PACKAGES=(
   # LLVM and MLIR 19 (mlir-19-tools carries mlir-tblgen; llvm-19-tools lit + FileCheck)
   llvm-19-dev libmlir-19-dev mlir-19-tools llvm-19-tools
   # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev gdb
+  # Abseil: the runtime's locks, hash maps and times (lib/Engine/Sync.h)
+  libabsl-dev
   # fuzzing (scripts/fuzz.sh): clang with libFuzzer and the sanitizer runtimes
   clang-19 libfuzzer-19-dev libclang-rt-19-dev
   # Python side: reference data, schema checks, docs generation

@@ -28,3 +28,6 @@ llvm_config.add_tool_substitutions(["specjit-opt", "specjit", "FileCheck", "not"
 config.substitutions.append(("%examples", os.path.join(config.specjit_src_root, "examples")))
 config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "specjit", "Inputs")))
 config.substitutions.append(("%python", config.python_executable))
+import shutil
+if shutil.which("gdb"):
+    config.available_features.add("gdb")

@@ -337,7 +337,7 @@ TEST(CompileUnits, SplitCarriesInternalFunctionsAndConstants) {
   auto k = loadKernelObjects(std::move(*objects), "hand_kernel");
   ASSERT_TRUE(static_cast<bool>(k)) << llvm::toString(k.takeError());
   double out[6];
-  ASSERT_EQ(k->fn(nullptr, out, 6), 0);
+  ASSERT_EQ((*k)->fn(nullptr, out, 6), 0);
   const double expected[4] = {2 + 2, 4 + 3, 6 + 4, 8 + 5};
   for (int i = 0; i < 6; ++i)
     EXPECT_EQ(out[i], expected[i % 4]) << i;

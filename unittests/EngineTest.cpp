@@ -309,8 +309,8 @@ TEST(Engine, BackendSwitchesUnderRunningCallers) {
   auto compiled = compile(d, jitOptions());
   ASSERT_TRUE(k && compiled);
   ASSERT_EQ(k->backend(), Backend::Interpreter);
-  specjit::KernelFn fn = compiled->state()->compiled.load();
-  ASSERT_NE(fn, nullptr);
+  auto code = compiled->state()->code();
+  ASSERT_NE(code, nullptr);
 
   // log(1) is exactly 0 in every libm, so both backends are bit-exact.
   ChurnData data(4096);
@@ -333,7 +333,7 @@ TEST(Engine, BackendSwitchesUnderRunningCallers) {
     });
   while (runs.load() < 50) {
   }
-  k->state()->setCompiled(fn, 1.0);
+  k->state()->install(code, 1, 1.0);
   int at = runs.load();
   while (runs.load() < at + 50) {
   }

@@ -15,6 +15,7 @@
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/Support/Error.h"
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,6 +28,30 @@ struct KernelState;
 
 enum class Backend : uint8_t { Jit, Interpreter };
 llvm::StringRef backendName(Backend b);
+
+/// Where a kernel stands on its way to compiled code (docs/runtime.md).
+/// Sync kernels are born Compiled, Failed (with fallbackReason()) or, with
+/// specialization off, Interpreting; tiered kernels start Interpreting and
+/// move through Queued, Compiling and Verifying to Compiled or Failed.
+enum class TierState : uint8_t {
+  Interpreting, ///< running on the interpreter, no compile asked for (yet)
+  Queued,       ///< waiting in the compile service's queue
+  Compiling,    ///< being compiled in the background
+  Verifying,    ///< compiled; being compared with the interpreter on seen rows
+  Compiled,     ///< compiled code runs
+  Failed,       ///< stays on the interpreter; fallbackReason() says why
+};
+/// "interpreting", "queued", "compiling", "verifying", "compiled", "failed".
+llvm::StringRef tierStateName(TierState s);
+
+/// Where compile() found the kernel a handle points at.
+enum class KernelSource : uint8_t {
+  Compiled, ///< built by this compile() call
+  Memory,   ///< the process's in-memory kernel cache
+  Disk,     ///< built by this call from an object in the persistent cache
+};
+/// "compiled", "memory", "disk".
+llvm::StringRef kernelSourceName(KernelSource s);
 
 class Stream;
 
@@ -63,6 +88,15 @@ public:
   std::string fallbackReason() const;
   /// Whether specialization was requested for this kernel.
   bool specialized() const;
+  /// Where the kernel is on its way to compiled code.
+  TierState tierState() const;
+  /// Blocks until compiled code runs (true) or it is known that it never
+  /// will (false: Failed, or specialization off), at most `timeout`
+  /// (false when it runs out).
+  bool waitForCompiled(std::chrono::milliseconds timeout) const;
+  /// Where compile() found this kernel.
+  KernelSource source() const { return source_; }
+
   /// How many LLVM compile units the compiled code was built from: 1, or
   /// more when a large kernel was split to compile in parallel
   /// (CompileOptions::compileThreads); 0 on the interpreter.
@@ -79,11 +113,14 @@ public:
   explicit operator bool() const { return state_ != nullptr; }
 
   // Implementation detail: constructed by compile().
-  explicit Kernel(std::shared_ptr<KernelState> s) : state_(std::move(s)) {}
+  explicit Kernel(std::shared_ptr<KernelState> s,
+                  KernelSource source = KernelSource::Compiled)
+      : state_(std::move(s)), source_(source) {}
   const std::shared_ptr<KernelState> &state() const { return state_; }
 
 private:
   std::shared_ptr<KernelState> state_;
+  KernelSource source_ = KernelSource::Compiled;
 };
 
 /// The state a series kernel carries from one chunk to the next. A stream

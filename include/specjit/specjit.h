@@ -6,6 +6,7 @@
 #include "specjit/Descriptor.h"
 #include "specjit/Eval.h"
 #include "specjit/Kernel.h"
+#include "specjit/Stats.h"
 #include "specjit/Train.h"
 #include "specjit/Types.h"
 

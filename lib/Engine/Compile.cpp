@@ -1,10 +1,11 @@
 //===- Compile.cpp - jit::compile, the kernel cache and the switch --------===//
 #include "specjit/Compile.h"
 
+#include "Engine/BuildCode.h"
 #include "Engine/Codegen.h"
-#include "Engine/DiskCache.h"
-#include "Engine/JIT.h"
+#include "Engine/KernelCache.h"
 #include "Engine/KernelState.h"
+#include "Engine/Tiering.h"
 
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/FileSystem.h"
@@ -14,8 +15,6 @@
 
 #include <chrono>
 #include <cstdlib>
-#include <future>
-#include <unordered_map>
 
 namespace specjit {
 namespace jit {
@@ -56,6 +55,13 @@ std::optional<TreeLayout> parseTreeLayout(llvm::StringRef s) {
   for (TreeLayout l : {TreeLayout::Auto, TreeLayout::Branches, TreeLayout::Walk})
     if (s == treeLayoutName(l))
       return l;
+  return std::nullopt;
+}
+llvm::StringRef tierName(Tier t) { return t == Tier::Tiered ? "tiered" : "sync"; }
+std::optional<Tier> parseTier(llvm::StringRef s) {
+  for (Tier t : {Tier::Sync, Tier::Tiered})
+    if (s == tierName(t))
+      return t;
   return std::nullopt;
 }
 std::optional<Stage> parseStage(llvm::StringRef s) {
@@ -127,93 +133,62 @@ std::function<void(Stage, llvm::StringRef)> dumpTo(const std::string &dir,
   };
 }
 
+/// The process-wide tier default: SPECJIT_TIER (sync | tiered).
+Tier defaultTier() {
+  static Tier tier = [] {
+    const char *env = std::getenv("SPECJIT_TIER");
+    if (!env)
+      return Tier::Sync;
+    return parseTier(llvm::StringRef(env).trim().lower()).value_or(Tier::Sync);
+  }();
+  return tier;
+}
+
 llvm::Expected<std::shared_ptr<KernelState>> buildKernel(const Descriptor &d,
                                                          const CompileOptions &o,
-                                                         bool specialize) {
+                                                         bool specialize, Tier tier) {
   auto t0 = std::chrono::steady_clock::now();
   auto state = std::make_shared<KernelState>(d);
   state->specialize = specialize;
+  state->options = o;
   auto interpreter = interp::Interpreter::create(d);
   if (!interpreter)
     return interpreter.takeError();
   state->interpreter = std::move(*interpreter);
+  registerForStats(state);
   if (!specialize) {
     state->setFallback("", millisSince(t0));
+    state->settle(TierState::Interpreting);
+    return state;
+  }
+  if (tier == Tier::Tiered) {
+    state->mode = Tier::Tiered;
+    state->tiering = std::make_unique<engine::Tiering>(o.tierPolicy, d.canonical().size());
+    engine::Tiering::atCompile(state);
     return state;
   }
 
-  engine::CodegenOptions co = codegenOptions(o);
-  co.maxKernelOps = o.maxKernelOps;
   std::string dumpError;
+  std::function<void(Stage, llvm::StringRef)> onStage;
   if (!o.dumpDir.empty()) {
     if (std::error_code ec = llvm::sys::fs::create_directories(o.dumpDir))
       return llvm::createStringError(ec, "cannot create dump directory '" +
                                              o.dumpDir + "': " + ec.message());
-    co.onStage = dumpTo(o.dumpDir, dumpError);
+    onStage = dumpTo(o.dumpDir, dumpError);
   }
-  auto objects = engine::compileToObjectsCached(d, co, engine::diskCacheWanted(o),
-                                                state->codeFromDisk);
+  auto built = engine::buildCode(d, o, onStage);
   if (!dumpError.empty())
     return llvm::createStringError(llvm::inconvertibleErrorCode(), dumpError);
-  if (!objects) {
-    state->setFallback(llvm::toString(objects.takeError()), millisSince(t0));
+  if (!built) {
+    state->setFallback(llvm::toString(built.takeError()), millisSince(t0));
+    state->settle(TierState::Failed);
     return state;
   }
-  unsigned units = objects->size();
-  auto fn = engine::loadKernelObjects(std::move(*objects),
-                                      "kernel_" + d.hash().hex());
-  if (!fn) {
-    state->setFallback("jit: " + llvm::toString(fn.takeError()), millisSince(t0));
-    return state;
-  }
-  state->compiledStateBytes.store(fn->stateBytes);
-  state->compiledUnits.store(units);
-  state->setCompiled(fn->fn, millisSince(t0));
+  state->setStageTimes(built->stages);
+  state->codeFromDisk.store(built->fromDisk);
+  state->install(built->code, built->units, millisSince(t0));
+  state->settle(TierState::Compiled);
   return state;
-}
-
-//===----------------------------------------------------------------------===//
-// The cache
-//===----------------------------------------------------------------------===//
-
-struct CacheKey {
-  Hash128 hash;
-  bool specialize;
-  int optLevel;
-  size_t maxKernelOps;
-  TreeLayout treeLayout;
-  bool operator==(const CacheKey &o) const {
-    return hash == o.hash && specialize == o.specialize && optLevel == o.optLevel &&
-           maxKernelOps == o.maxKernelOps && treeLayout == o.treeLayout;
-  }
-};
-struct CacheKeyHash {
-  size_t operator()(const CacheKey &k) const {
-    return static_cast<size_t>(k.hash.lo ^ (k.hash.hi * 0x9e3779b97f4a7c15ull) ^
-                               (k.specialize ? 1 : 0) ^ (k.optLevel << 1));
-  }
-};
-/// A finished (or in-flight) compile. `error` is set when it failed.
-struct CacheResult {
-  std::shared_ptr<KernelState> state;
-  std::string error;
-};
-
-struct KernelCache {
-  std::mutex mu;
-  std::unordered_map<CacheKey, std::shared_future<CacheResult>, CacheKeyHash> map;
-  std::atomic<uint64_t> hits{0}, misses{0}, compiles{0};
-};
-
-KernelCache &cache() {
-  static KernelCache *c = new KernelCache(); // never destroyed: kernels outlive statics
-  return *c;
-}
-
-CacheResult toResult(llvm::Expected<std::shared_ptr<KernelState>> r) {
-  if (!r)
-    return {nullptr, llvm::toString(r.takeError())};
-  return {std::move(*r), ""};
 }
 
 } // namespace
@@ -238,66 +213,38 @@ llvm::Error dumpStages(const Descriptor &d, llvm::StringRef dir,
 
 llvm::Expected<Kernel> compile(const Descriptor &d, const CompileOptions &o) {
   bool specialize = o.specialize.value_or(specializeEnabled());
-  KernelCache &c = cache();
+  // Dumps are of one compile in the caller.
+  Tier tier = o.dumpDir.empty() ? o.tier.value_or(defaultTier()) : Tier::Sync;
+  engine::KernelCache &c = engine::KernelCache::instance();
   // Dumps and the failure hook must run the compiler: they bypass the cache.
   bool cacheable = o.useCache && o.dumpDir.empty() &&
                    !engine::failureInjectionActive();
   if (!cacheable) {
     c.compiles.fetch_add(1);
-    auto state = buildKernel(d, o, specialize);
+    auto state = buildKernel(d, o, specialize, tier);
     if (!state)
       return state.takeError();
     return Kernel(std::move(*state));
   }
-
-  CacheKey key{d.hash(), specialize, o.optLevel, o.maxKernelOps, o.treeLayout};
-  std::shared_future<CacheResult> future;
-  std::promise<CacheResult> promise;
-  bool owner = false;
-  {
-    std::lock_guard<std::mutex> lock(c.mu);
-    auto it = c.map.find(key);
-    if (it != c.map.end()) {
-      future = it->second;
-      c.hits.fetch_add(1, std::memory_order_relaxed);
-    } else {
-      future = promise.get_future().share();
-      c.map.emplace(key, future);
-      c.misses.fetch_add(1, std::memory_order_relaxed);
-      owner = true;
-    }
-  }
-  if (owner) {
-    c.compiles.fetch_add(1);
-    CacheResult result = toResult(buildKernel(d, o, specialize));
-    if (!result.error.empty()) {
-      std::lock_guard<std::mutex> lock(c.mu);
-      c.map.erase(key); // let a later call try again
-    }
-    promise.set_value(std::move(result));
-  }
-  const CacheResult &r = future.get();
-  if (!r.error.empty())
-    return llvm::createStringError(llvm::inconvertibleErrorCode(), r.error);
-  return Kernel(r.state);
+  engine::CacheKey key{d.hash(), specialize, o.optLevel, o.maxKernelOps,
+                       o.treeLayout, tier};
+  bool hit = false;
+  auto state = c.getOrBuild(
+      key, [&] { return buildKernel(d, o, specialize, tier); }, hit);
+  if (!state)
+    return state.takeError();
+  KernelSource source = hit                             ? KernelSource::Memory
+                        : (*state)->codeFromDisk.load() ? KernelSource::Disk
+                                                        : KernelSource::Compiled;
+  return Kernel(std::move(*state), source);
 }
 
-CacheStats cacheStats() {
-  KernelCache &c = cache();
-  CacheStats s;
-  s.hits = c.hits.load();
-  s.misses = c.misses.load();
-  s.compiles = c.compiles.load();
-  std::lock_guard<std::mutex> lock(c.mu);
-  s.entries = c.map.size();
-  return s;
+CacheStats cacheStats() { return engine::KernelCache::instance().stats(); }
+void clearCache() { engine::KernelCache::instance().clear(); }
+void setCacheLimits(const CacheLimits &limits) {
+  engine::KernelCache::instance().setLimits(limits);
 }
-
-void clearCache() {
-  KernelCache &c = cache();
-  std::lock_guard<std::mutex> lock(c.mu);
-  c.map.clear();
-}
+CacheLimits cacheLimits() { return engine::KernelCache::instance().limits(); }
 
 llvm::Expected<std::string> emitStage(const Descriptor &d, Stage stage,
                                       const CompileOptions &o) {
@@ -312,20 +259,14 @@ llvm::Expected<std::string> emitStage(const Descriptor &d, Stage stage,
 }
 
 llvm::Expected<StageTimes> timeStages(const Descriptor &d, const CompileOptions &o) {
-  engine::CodegenOptions co = codegenOptions(o);
+  CompileOptions unlimited = o;
+  unlimited.maxKernelOps = 0;
+  auto built = engine::buildCode(d, unlimited);
+  if (!built)
+    return built.takeError();
   StageTimes times;
-  co.onTiming = [&](llvm::StringRef name, double ms) {
-    times.stages.emplace_back(name.str(), ms);
-  };
-  auto r = engine::compileToObjects(d, co);
-  if (!r)
-    return r.takeError();
-  times.units = r->size();
-  auto t0 = std::chrono::steady_clock::now();
-  auto fn = engine::loadKernelObjects(std::move(*r), "timing_" + d.hash().hex());
-  if (!fn)
-    return fn.takeError();
-  times.stages.emplace_back("jit-link", millisSince(t0));
+  times.stages = std::move(built->stages);
+  times.units = built->units;
   return times;
 }
 

@@ -745,13 +745,19 @@ void storeInDiskCache(const DiskCacheKey &key, const ObjectFiles &objects) {
 Expected<ObjectFiles> compileToObjectsCached(const jit::Descriptor &d,
                                              const CodegenOptions &options,
                                              bool useDisk,
-                                             std::atomic<bool> &fromDisk) {
+                                             bool &fromDisk) {
   // Stage texts (dumps, --emit) and the failure hook need the compiler to run.
   if (!useDisk || options.onStage || options.stopAfter || failureInjectionActive())
     return compileToObjects(d, options);
+  auto t0 = std::chrono::steady_clock::now();
   DiskCacheKey key = diskCacheKey(d, options);
   if (std::optional<ObjectFiles> objects = loadFromDiskCache(key)) {
-    fromDisk.store(true);
+    fromDisk = true;
+    // The one stage a loaded kernel has (stats and timing report it).
+    if (options.onTiming)
+      options.onTiming("disk-load", std::chrono::duration<double, std::milli>(
+                                        std::chrono::steady_clock::now() - t0)
+                                        .count());
     return std::move(*objects);
   }
   auto objects = compileToObjects(d, options);

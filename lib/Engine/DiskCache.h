@@ -95,7 +95,7 @@ void storeInDiskCache(const DiskCacheKey &key, const ObjectFiles &objects);
 llvm::Expected<ObjectFiles> compileToObjectsCached(const jit::Descriptor &d,
                                                    const CodegenOptions &options,
                                                    bool useDisk,
-                                                   std::atomic<bool> &fromDisk);
+                                                   bool &fromDisk);
 
 /// Whether compile() with `o` uses the persistent cache: o.diskCache when
 /// set; otherwise when o.useCache and the environment allow it.

@@ -10,21 +10,55 @@
 #include <memory>
 #include <vector>
 
+namespace llvm {
+namespace orc {
+class JITDylib;
+} // namespace orc
+} // namespace llvm
+
 namespace specjit {
 namespace engine {
 
-/// Links `objects` (one kernel: one object, or one per compile unit) into a
-/// fresh JITDylib of the process-wide LLJIT (created on first use,
-/// thread-safe) and returns its entry point. The code stays loaded for the
-/// life of the process.
-struct LoadedKernel {
+/// One kernel's code, linked into its own JITDylib of the process-wide
+/// LLJIT. Destroying it removes the JITDylib, which releases the code and
+/// data memory (ORC's ResourceTracker machinery): hold it for as long as
+/// `fn` may be called.
+class LoadedCode {
+public:
+  LoadedCode(const LoadedCode &) = delete;
+  LoadedCode &operator=(const LoadedCode &) = delete;
+  ~LoadedCode();
+
   KernelFn fn = nullptr;
   /// Series kernels: bytes of streaming state (0 for other families).
   size_t stateBytes = 0;
+  /// Bytes of the objects linked (the measure of "JIT code" that the
+  /// in-memory cache bounds).
+  size_t codeBytes = 0;
+  /// The code calls a vector math library (libmvec's _ZGV* functions), so
+  /// its log/exp/pow may differ from libm's by a few ulp.
+  bool usesVectorMath = false;
+
+private:
+  friend llvm::Expected<std::shared_ptr<LoadedCode>>
+  loadKernelObjects(std::vector<std::unique_ptr<llvm::MemoryBuffer>>,
+                    llvm::StringRef);
+  LoadedCode() = default;
+  llvm::orc::JITDylib *dylib = nullptr;
 };
-llvm::Expected<LoadedKernel>
+
+/// Links `objects` (one kernel: one object, or one per compile unit) into a
+/// fresh JITDylib named `name` (made unique) of the process-wide LLJIT
+/// (created on first use, thread-safe) and returns its entry point. With
+/// SPECJIT_PERF=1 every function of it is listed in /tmp/perf-PID.map as
+/// `name.function`; with SPECJIT_DEBUG=1 it is registered with GDB's JIT
+/// interface.
+llvm::Expected<std::shared_ptr<LoadedCode>>
 loadKernelObjects(std::vector<std::unique_ptr<llvm::MemoryBuffer>> objects,
                   llvm::StringRef name);
+
+/// JITDylibs currently alive (kernels whose code is loaded).
+size_t loadedKernelCount();
 
 } // namespace engine
 } // namespace specjit

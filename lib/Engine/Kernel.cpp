@@ -1,6 +1,8 @@
 //===- Kernel.cpp - Running kernels on caller buffers ---------------------===//
 #include "Engine/KernelState.h"
+#include "Engine/Tiering.h"
 #include "specjit/Kernel.h"
+
 
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -10,6 +12,27 @@ namespace jit {
 
 llvm::StringRef backendName(Backend b) {
   return b == Backend::Jit ? "jit" : "interpreter";
+}
+
+llvm::StringRef tierStateName(TierState s) {
+  switch (s) {
+  case TierState::Interpreting: return "interpreting";
+  case TierState::Queued: return "queued";
+  case TierState::Compiling: return "compiling";
+  case TierState::Verifying: return "verifying";
+  case TierState::Compiled: return "compiled";
+  case TierState::Failed: return "failed";
+  }
+  return "interpreting";
+}
+
+llvm::StringRef kernelSourceName(KernelSource s) {
+  switch (s) {
+  case KernelSource::Compiled: return "compiled";
+  case KernelSource::Memory: return "memory";
+  case KernelSource::Disk: return "disk";
+  }
+  return "compiled";
 }
 
 static llvm::Error runError(const llvm::Twine &msg) {
@@ -86,16 +109,31 @@ static llvm::Expected<int64_t> bindArgs(const KernelState &s,
   return rows;
 }
 
-/// Calls the compiled code or the interpreter and turns a failed data
+/// Calls the compiled code or the interpreter, counts (and sometimes times)
+/// the call for jit::stats() and the tier policy, and turns a failed data
 /// check into an error naming the row.
-static llvm::Error invoke(const KernelState &s, KernelFn fn,
-                          const void *const *args, void *out, int64_t rows) {
-  int64_t status = fn ? fn(args, out, rows) : s.interpreter->run(args, out, rows);
+static llvm::Error invoke(KernelState &s, KernelFn fn, const void *const *args,
+                          void *out, int64_t rows) {
+  CallCounters &c = s.counters[static_cast<int>(fn ? Backend::Jit : Backend::Interpreter)];
+  int64_t status = c.count(rows, [&] {
+    return fn ? fn(args, out, rows) : s.interpreter->run(args, out, rows);
+  });
   if (status < 0)
     return runError("run: out of memory for the interpreter's scratch space");
   if (status != 0)
     return runError(s.interpreter->describeFailure(args, status - 1));
   return llvm::Error::success();
+}
+
+/// A tiered kernel's share of an interpreted call: the sample, then the
+/// policy. `stateBefore` is a rules kernel's state matrix before the call.
+static void afterInterpreted(const std::shared_ptr<KernelState> &s,
+                             llvm::ArrayRef<Column> inputs,
+                             const std::vector<uint8_t> &stateBefore, int64_t rows) {
+  engine::Tiering &t = *s->tiering;
+  if (t.wantsSample())
+    t.offerSample(*s, inputs, stateBefore.empty() ? nullptr : stateBefore.data(), rows);
+  engine::Tiering::afterInterpretedCall(s);
 }
 
 llvm::Error Kernel::run(llvm::ArrayRef<Column> inputs, const Output &out) const {
@@ -107,15 +145,27 @@ llvm::Error Kernel::run(llvm::ArrayRef<Column> inputs, const Output &out) const 
       return fresh.takeError();
     return fresh->run(inputs, out);
   }
-  const KernelState &s = *state_;
+  KernelState &s = *state_;
   llvm::SmallVector<const void *, 16> args;
   auto rows = bindArgs(s, inputs, out, args);
   if (!rows)
     return rows.takeError();
   if (*rows == 0)
     return llvm::Error::success();
-  return invoke(s, s.compiled.load(std::memory_order_acquire), args.data(),
-                out.data, *rows);
+  KernelFn fn = s.compiled.load(std::memory_order_acquire);
+  if (fn || !s.tiering)
+    return invoke(s, fn, args.data(), out.data, *rows);
+  // A rules call updates its state in place: the sample needs it before.
+  std::vector<uint8_t> stateBefore;
+  if (s.desc.kind() == Kind::Rules && s.tiering->wantsSample()) {
+    size_t take = std::min<size_t>(*rows, s.tiering->policy.verifyRows);
+    const uint8_t *p = static_cast<const uint8_t *>(out.data);
+    stateBefore.assign(p, p + take * out.cols * dtypeSize(out.type));
+  }
+  if (auto err = invoke(s, nullptr, args.data(), out.data, *rows))
+    return err;
+  afterInterpreted(state_, inputs, stateBefore, *rows);
+  return llvm::Error::success();
 }
 
 llvm::Expected<Stream> Kernel::stream() const {
@@ -140,7 +190,7 @@ Backend Stream::backend() const {
 llvm::Error Stream::run(llvm::ArrayRef<Column> inputs, const Output &out) {
   if (!kernel_)
     return runError("run: the stream is empty");
-  const KernelState &s = *kernel_;
+  KernelState &s = *kernel_;
   llvm::SmallVector<const void *, 16> args;
   auto rows = bindArgs(s, inputs, out, args);
   if (!rows)
@@ -151,6 +201,10 @@ llvm::Error Stream::run(llvm::ArrayRef<Column> inputs, const Output &out) {
   KernelFn fn = compiled_ ? s.compiled.load(std::memory_order_acquire) : nullptr;
   if (auto err = invoke(s, fn, args.data(), out.data, *rows))
     return err;
+  // The sample takes only a stream's first chunk: a fresh state's rows.
+  if (!fn && s.tiering)
+    afterInterpreted(kernel_, rowsSeen_ == 0 ? inputs : llvm::ArrayRef<Column>(),
+                     {}, rowsSeen_ == 0 ? *rows : 0);
   rowsSeen_ += *rows;
   return llvm::Error::success();
 }
@@ -162,6 +216,12 @@ Backend Kernel::backend() const {
 }
 Hash128 Kernel::hash() const { return state_->desc.hash(); }
 double Kernel::compileMillis() const { return state_->compileMillis(); }
+TierState Kernel::tierState() const { return state_->tier.load(); }
+bool Kernel::waitForCompiled(std::chrono::milliseconds timeout) const {
+  if (!state_)
+    return false;
+  return state_->waitSettled(absl::FromChrono(timeout));
+}
 std::string Kernel::fallbackReason() const { return state_->fallbackReason(); }
 bool Kernel::specialized() const { return state_->specialize; }
 unsigned Kernel::compileUnits() const {

@@ -115,6 +115,13 @@ class Kernel:
     hash = property(lambda self: self._k.hash)
     fallback_reason = property(lambda self: self._k.fallback_reason)
     compile_ms = property(lambda self: self._k.compile_ms)
+    tier_state = property(lambda self: self._k.tier_state)
+    source = property(lambda self: self._k.source)
+
+    def wait_for_compiled(self, timeout):
+        """Kernel::waitForCompiled: True once compiled code runs, False when it
+        never will or `timeout` seconds pass (the GIL is released)."""
+        return self._k.wait_for_compiled(timeout)
     kind = property(lambda self: self._k.kind)
     output_names = property(lambda self: list(self._k.output_names))
     inputs = property(lambda self: [d["name"] for d in self._desc["inputs"]])
@@ -171,12 +178,24 @@ class Stream:
 
 
 def compile(desc, specialize=None, tree_layout="auto", use_cache=True, opt_level=3,
-            disk_cache=None):
+            tier=None, compile_after_calls=3, compile_after_rows=0, cost_model=True,
+            verify=True, disk_cache=None):
     """jit::compile: a Kernel for a descriptor (dict, JSON text or path);
-    keyword options as in CompileOptions (disk_cache: the persistent cache,
-    None to follow SPECJIT_CACHE; docs/runtime.md)."""
+    keyword options as in CompileOptions. tier="tiered" returns at once with
+    a kernel on the interpreter that compiles in the background and is
+    swapped to verified compiled code (docs/runtime.md); the compile_after_*,
+    cost_model and verify options are its TierPolicy. disk_cache: the
+    persistent cache (None: follow SPECJIT_CACHE; docs/runtime.md)."""
     return Kernel(_specjit.compile(_text(desc), specialize, tree_layout, use_cache, opt_level,
-                                   disk_cache))
+                                   tier, compile_after_calls, compile_after_rows, cost_model,
+                                   verify, disk_cache))
+
+
+def stats():
+    """jit::stats(): per kernel its name, hash, backend, source, tier, compile
+    times by stage, calls, rows and time per backend, promotion; the cache
+    and the compile service (docs/runtime.md)."""
+    return json.loads(_specjit.stats_json())
 
 
 def train(desc, data, specialize=None, progress=None, strict=False, history=False):

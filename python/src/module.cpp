@@ -177,6 +177,18 @@ PYBIND11_MODULE(_specjit, m) {
                              [](const PyKernel &k) { return dtypeName(k.kernel.outputType()).str(); })
       .def_property_readonly("descriptor",
                              [](const PyKernel &k) { return describe(k.kernel.descriptor()); })
+      .def_property_readonly("tier_state",
+                             [](const PyKernel &k) { return tierStateName(k.kernel.tierState()).str(); })
+      .def_property_readonly("source",
+                             [](const PyKernel &k) { return kernelSourceName(k.kernel.source()).str(); })
+      .def(
+          "wait_for_compiled",
+          [](const PyKernel &k, double seconds) {
+            py::gil_scoped_release release;
+            return k.kernel.waitForCompiled(std::chrono::milliseconds(
+                static_cast<int64_t>(std::max(0.0, seconds) * 1000)));
+          },
+          py::arg("timeout"))
       .def("run", &PyKernel::run, py::arg("columns"), py::arg("out"))
       .def("stream", [](const PyKernel &k) {
         return PyStream{unwrap(k.kernel.stream()), k.kernel};
@@ -191,13 +203,25 @@ PYBIND11_MODULE(_specjit, m) {
   m.def(
       "compile",
       [](const std::string &text, std::optional<bool> specialize, const std::string &treeLayout,
-         bool useCache, int optLevel, std::optional<bool> diskCache) {
+         bool useCache, int optLevel, std::optional<std::string> tier,
+         uint64_t compileAfterCalls, uint64_t compileAfterRows, bool costModel, bool verify,
+         std::optional<bool> diskCache) {
         Descriptor d = parseDescriptor(text);
         CompileOptions o;
         o.specialize = specialize;
         o.useCache = useCache;
         o.optLevel = optLevel;
         o.diskCache = diskCache;
+        if (tier) {
+          auto t = parseTier(*tier);
+          if (!t)
+            throw py::value_error("tier: expected sync or tiered");
+          o.tier = *t;
+        }
+        o.tierPolicy.compileAfterCalls = compileAfterCalls;
+        o.tierPolicy.compileAfterRows = compileAfterRows;
+        o.tierPolicy.costModel = costModel;
+        o.tierPolicy.verify = verify;
         if (auto l = parseTreeLayout(treeLayout))
           o.treeLayout = *l;
         else
@@ -211,6 +235,9 @@ PYBIND11_MODULE(_specjit, m) {
       },
       py::arg("descriptor"), py::arg("specialize") = py::none(),
       py::arg("tree_layout") = "auto", py::arg("use_cache") = true, py::arg("opt_level") = 3,
+      py::arg("tier") = py::none(), py::arg("compile_after_calls") = TierPolicy().compileAfterCalls,
+      py::arg("compile_after_rows") = TierPolicy().compileAfterRows,
+      py::arg("cost_model") = TierPolicy().costModel, py::arg("verify") = TierPolicy().verify,
       py::arg("disk_cache") = py::none());
 
   m.def(
@@ -304,6 +331,8 @@ PYBIND11_MODULE(_specjit, m) {
     d["misses"] = s.misses;
     d["compiles"] = s.compiles;
     d["entries"] = s.entries;
+    d["evictions"] = s.evictions;
+    d["code_bytes"] = s.codeBytes;
     return d;
   });
   m.def("clear_cache", &clearCache);
@@ -327,4 +356,6 @@ PYBIND11_MODULE(_specjit, m) {
     d["rejected"] = rejected;
     return d;
   });
+  m.def("stats_json", [] { return statsJson(stats()); },
+        "jit::stats() as JSON text (docs/runtime.md).");
 }

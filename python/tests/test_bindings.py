@@ -49,6 +49,26 @@ def test_pipeline_runs_and_equals_the_interpreter():
     np.testing.assert_array_equal(mine, out)
 
 
+def test_tiered_kernels_promote_and_stats_record_them():
+    data = churn_inputs(5000, seed=3)
+    path = os.path.join(EX, "churn.json")
+    ref = specjit.compile(path, specialize=False).run(data)
+    k = specjit.compile(path, tier="tiered", use_cache=False, compile_after_calls=1,
+                        cost_model=False)
+    assert k.backend == "interpreter" and k.tier_state == "interpreting"
+    np.testing.assert_array_equal(k.run(data), ref)  # the interpreter's, and the sample
+    assert k.wait_for_compiled(60.0), k.fallback_reason
+    assert k.backend == "jit" and k.tier_state == "compiled"
+    np.testing.assert_array_equal(k.run(data), ref)
+    mine = [r for r in specjit.stats()["kernels"]
+            if r["hash"] == k.hash and r["mode"] == "tiered"]
+    assert mine and mine[-1]["promotion"] == "promoted"
+    assert mine[-1]["verified_rows"] == 1024
+    assert mine[-1]["interpreter"]["rows"] == 5000 and mine[-1]["jit"]["rows"] == 5000
+    with pytest.raises(ValueError):
+        specjit.compile(path, tier="eventually")
+
+
 def test_inputs_of_the_right_dtype_are_read_in_place():
     decl = {"name": "x", "type": "f64"}
     a = np.arange(10, dtype=np.float64)

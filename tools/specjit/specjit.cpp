@@ -25,6 +25,7 @@
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -113,7 +114,35 @@ void printHeader(const Descriptor &d) {
 
 /// specjit run for rules: the CSV is the initial state matrix; the output
 /// is the state after the cascade. --compare runs the interpreter on a copy.
-int runRules(const Descriptor &d, const Kernel &kernel, const Args &a) {
+llvm::Error writeOutput(llvm::StringRef path, const Descriptor &d,
+                        const OutputBuffer &out, int64_t rows) {
+  const void *data = out.f32.empty() ? static_cast<const void *>(out.f64.data())
+                                     : static_cast<const void *>(out.f32.data());
+  return tools::writeCsv(path, d.outputNames(), data, d.outputType(), rows);
+}
+
+/// `run --json`: one summary object. `compile_ms` is the time compile()
+/// took in this run (0.0x ms for a cache hit; for a tiered kernel, the
+/// time to hand back an interpreting kernel).
+void printRunJson(const Descriptor &d, const Kernel &k, int64_t rows,
+                  double compileMs, double readMs, double runMs) {
+  llvm::json::OStream j(llvm::outs());
+  j.object([&] {
+    j.attribute("descriptor", descName(d));
+    j.attribute("hash", d.hash().hex());
+    j.attribute("backend", backendName(k.backend()));
+    j.attribute("cache", kernelSourceName(k.source()));
+    j.attribute("tier", tierStateName(k.tierState()));
+    j.attribute("compile_ms", compileMs);
+    j.attribute("rows", rows);
+    j.attribute("run_ms", runMs);
+    j.attribute("csv_read_ms", readMs);
+    j.attribute("fallback_reason", k.fallbackReason());
+  });
+  llvm::outs() << "\n";
+}
+
+int runRules(const Descriptor &d, const Kernel &kernel, const Args &a, double compileMs) {
   auto state = tools::readStateCsv(a.get("input"), d);
   if (!state)
     return fail(state.takeError());
@@ -134,6 +163,14 @@ int runRules(const Descriptor &d, const Kernel &kernel, const Args &a) {
   if (!ns)
     return fail(ns.takeError());
   int64_t rows = state->rows;
+  if (a.has("json") && !a.has("compare")) {
+    if (a.has("output"))
+      if (auto err = tools::writeCsv(a.get("output"), d.outputNames(), state->data(),
+                                     d.outputType(), rows))
+        return fail(std::move(err));
+    printRunJson(d, kernel, rows, compileMs, 0, *ns / 1e6);
+    return 0;
+  }
   printHeader(d);
   llvm::outs() << llvm::formatv(
       "  agents {0}, meters {1} ({2}), rules {3}, steps {4}, backend {5}, compile {6:f1} ms\n",
@@ -184,26 +221,32 @@ bool applyTreeLayout(const Args &a, CompileOptions &o, std::string &error) {
 }
 
 int cmdRun(int argc, char **argv) {
-  Args a(argc, argv, {"no-specialize", "compare"}, {"input", "output", "tree-layout"});
+  Args a(argc, argv, {"no-specialize", "compare", "json", "tiered"},
+         {"input", "output", "tree-layout"});
   if (!a.error.empty())
     return fail(a.error);
   if (a.positional.size() != 1 || !a.has("input"))
     return fail("usage: specjit run DESC.json --input DATA.csv [--output OUT.csv] "
-                "[--no-specialize] [--compare]");
+                "[--no-specialize] [--compare] [--json] [--tiered]");
   auto d = Descriptor::fromFile(a.positional[0]);
   if (!d)
     return fail(d.takeError());
   CompileOptions opts;
   if (a.has("no-specialize"))
     opts.specialize = false;
+  if (a.has("tiered"))
+    opts.tier = Tier::Tiered;
   std::string layoutError;
   if (!applyTreeLayout(a, opts, layoutError))
     return fail(layoutError);
+  auto compileStart = Clock::now();
   auto kernel = compile(*d, opts);
   if (!kernel)
     return fail(kernel.takeError());
+  double compileCallMs =
+      std::chrono::duration<double, std::milli>(Clock::now() - compileStart).count();
   if (d->kind() == Kind::Rules)
-    return runRules(*d, *kernel, a);
+    return runRules(*d, *kernel, a, compileCallMs);
   auto t0 = Clock::now();
   auto table = tools::readCsv(a.get("input"), d->inputs());
   if (!table)
@@ -221,6 +264,13 @@ int cmdRun(int argc, char **argv) {
   auto ns = timeKernel(*kernel, in, out.view, reps);
   if (!ns)
     return fail(ns.takeError());
+  if (a.has("json") && !a.has("compare")) {
+    if (a.has("output"))
+      if (auto err = writeOutput(a.get("output"), *d, out, rows))
+        return fail(std::move(err));
+    printRunJson(*d, *kernel, rows, compileCallMs, readMs, *ns / 1e6);
+    return 0;
+  }
 
   printHeader(*d);
   llvm::outs() << llvm::formatv(
@@ -260,13 +310,9 @@ int cmdRun(int argc, char **argv) {
         *ins / 1e6, rows ? *ins / rows : 0.0, *ns > 0 ? *ins / *ns : 0.0, maxDiff,
         nanMismatch);
   }
-  if (a.has("output")) {
-    const void *data = out.f32.empty() ? static_cast<const void *>(out.f64.data())
-                                       : static_cast<const void *>(out.f32.data());
-    if (auto err = tools::writeCsv(a.get("output"), d->outputNames(), data,
-                                   d->outputType(), rows))
+  if (a.has("output"))
+    if (auto err = writeOutput(a.get("output"), *d, out, rows))
       return fail(std::move(err));
-  }
   return 0;
 }
 
@@ -467,12 +513,78 @@ int cmdInfo(int argc, char **argv) {
   return 0;
 }
 
+/// `bench --tiered`: the time from compile() to the first result, tiered
+/// (an interpreter run) and sync (the whole compile, then a compiled run);
+/// the time until the tiered kernel runs compiled code; and, while it
+/// compiles in the background, the longest 1000-row call of the caller
+/// against the median one.
+struct TieredFigures {
+  double compileCallMs = 0, firstResultMs = 0, syncFirstResultMs = 0, promotionMs = 0;
+  bool promoted = false;
+  double medianCallMs = 0, maxCallMs = 0;
+};
+llvm::Expected<TieredFigures> measureTiered(const Descriptor &d, const CompileOptions &base,
+                                            llvm::ArrayRef<Column> in, const Output &out) {
+  auto ms = [](Clock::time_point t0) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+  };
+  TieredFigures f;
+  CompileOptions to = base;
+  to.specialize = true;
+  to.useCache = false;
+  to.tier = Tier::Tiered;
+  to.tierPolicy.compileAfterCalls = 1;
+  to.tierPolicy.costModel = false;
+  auto t0 = Clock::now();
+  auto tk = compile(d, to);
+  if (!tk)
+    return tk.takeError();
+  f.compileCallMs = ms(t0);
+  if (auto err = tk->run(in, out))
+    return std::move(err);
+  f.firstResultMs = ms(t0);
+  // Small calls while the compile runs: how long does a caller stall?
+  int64_t batch = std::min<int64_t>(1000, out.rows);
+  std::vector<Column> small(in.begin(), in.end());
+  for (Column &c : small)
+    c.rows = batch;
+  Output smallOut = out;
+  smallOut.rows = batch;
+  std::vector<double> calls;
+  while (tk->tierState() != TierState::Compiled && tk->tierState() != TierState::Failed &&
+         ms(t0) < 120000) {
+    auto c0 = Clock::now();
+    if (auto err = tk->run(d.kind() == Kind::Rules ? llvm::ArrayRef<Column>()
+                                                   : llvm::ArrayRef<Column>(small),
+                           smallOut))
+      return std::move(err);
+    calls.push_back(ms(c0));
+  }
+  f.promoted = tk->waitForCompiled(std::chrono::milliseconds(120000));
+  f.promotionMs = ms(t0);
+  if (!calls.empty()) {
+    std::sort(calls.begin(), calls.end());
+    f.medianCallMs = calls[calls.size() / 2];
+    f.maxCallMs = calls.back();
+  }
+  CompileOptions so = to;
+  so.tier = Tier::Sync;
+  t0 = Clock::now();
+  auto sk = compile(d, so);
+  if (!sk)
+    return sk.takeError();
+  if (auto err = sk->run(in, out))
+    return std::move(err);
+  f.syncFirstResultMs = ms(t0);
+  return f;
+}
+
 int cmdBench(int argc, char **argv) {
-  Args a(argc, argv, {"json"}, {"rows", "reps", "seed", "tree-layout"});
+  Args a(argc, argv, {"json", "tiered"}, {"rows", "reps", "seed", "tree-layout"});
   if (!a.error.empty())
     return fail(a.error);
   if (a.positional.size() != 1)
-    return fail("usage: specjit bench DESC.json [--rows N] [--reps N] [--json]");
+    return fail("usage: specjit bench DESC.json [--rows N] [--reps N] [--json] [--tiered]");
   int64_t rows = 1000000, reps = 7, seed = 42;
   if (a.has("rows") && (!parseCount(a.get("rows"), rows) || rows == 0))
     return fail("--rows: expected a positive integer");
@@ -556,13 +668,29 @@ int cmdBench(int argc, char **argv) {
     intNs = std::min(intNs, *i);
   }
   double jitPerRow = jitNs / rows, intPerRow = intNs / rows;
+  std::optional<TieredFigures> tiered;
+  if (a.has("tiered")) {
+    auto t = measureTiered(*d, layoutOpts, in, jout.view);
+    if (!t)
+      return fail(t.takeError());
+    tiered = *t;
+  }
   if (a.has("json")) {
+    std::string extra;
+    if (tiered)
+      extra = llvm::formatv(
+          ", \"first_result_ms\": {0:f3}, \"sync_first_result_ms\": {1:f3}, "
+          "\"promoted\": {2}, \"promotion_ms\": {3:f3}, \"median_call_ms\": {4:f4}, "
+          "\"max_call_ms_while_compiling\": {5:f4}, \"tiered_compile_call_ms\": {6:f3}",
+          tiered->firstResultMs, tiered->syncFirstResultMs,
+          tiered->promoted ? "true" : "false", tiered->promotionMs,
+          tiered->medianCallMs, tiered->maxCallMs, tiered->compileCallMs);
     llvm::outs() << llvm::formatv(
         "{{\"descriptor\": \"{0}\", \"hash\": \"{1}\", \"rows\": {2}, "
         "\"reps\": {3}, \"jit_ns_per_row\": {4:f4}, \"interpreter_ns_per_row\": {5:f4}, "
-        "\"speedup\": {6:f3}, \"compile_ms\": {7:f3}, \"cache_hit_ns\": {8:f1}}\n",
+        "\"speedup\": {6:f3}, \"compile_ms\": {7:f3}, \"cache_hit_ns\": {8:f1}{9}}\n",
         descName(*d), d->hash().hex(), rows, reps, jitPerRow, intPerRow,
-        intPerRow / jitPerRow, compileMs, hitNs);
+        intPerRow / jitPerRow, compileMs, hitNs, extra);
     return 0;
   }
   llvm::outs() << llvm::formatv(
@@ -631,9 +759,12 @@ struct Command {
 
 const Command kCommands[] = {
     {"run", cmdRun, R"(run DESC.json --input DATA.csv [--output OUT.csv] [--no-specialize] [--compare]
-    [--tree-layout=L]
+    [--tree-layout=L] [--json] [--tiered]
     Run a descriptor over CSV data. Prints a summary of the output; with
-    --compare also runs the interpreter and reports the JIT speedup.)"},
+    --compare also runs the interpreter and reports the JIT speedup; with
+    --json one object instead (backend, cache: compiled | memory | disk,
+    compile_ms, rows, run_ms, ...). --tiered compiles in the background
+    (the run itself starts on the interpreter).)"},
     {"compile", cmdCompile, R"(compile DESC.json [--emit=STAGE] [--dump-dir=DIR] [-o FILE] [--opt=N]
                  [--threads=N] [--timing] [--tree-layout=L]
     Print one stage of the compiler (default llvm-opt), or write every
@@ -644,8 +775,11 @@ const Command kCommands[] = {
     Stages: descriptor, spec, lowered, llvm-dialect, llvm, llvm-opt, asm, obj.)"},
     {"info", cmdInfo, R"(info DESC.json
     Kind, canonical hash, inputs, outputs and the validation result.)"},
-    {"bench", cmdBench, R"(bench DESC.json [--rows N] [--reps N] [--json] [--tree-layout=L]
-    JIT vs interpreter on generated data (default 1000000 rows).)"},
+    {"bench", cmdBench, R"(bench DESC.json [--rows N] [--reps N] [--json] [--tree-layout=L] [--tiered]
+    JIT vs interpreter on generated data (default 1000000 rows). --tiered
+    adds the time to the first result (tiered and sync), whether and when
+    the tiered kernel was promoted, and the caller's longest call while it
+    compiled.)"},
     {"train", tools::cmdTrain, R"(train TRAIN.json --input DATA.csv --output MODEL.json [--history H.csv]
     [--no-specialize] [--quiet]
     Train the model a train descriptor describes on CSV data (the inputs

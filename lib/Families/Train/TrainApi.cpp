@@ -130,11 +130,12 @@ std::string stepKey(const TrainSpec &t) {
 /// (cross-validation folds and reruns with other epochs reuse it); an error when the compiler fails, so the generic step runs.
 llvm::Expected<KernelFn> compiledStep(const Descriptor &d) {
   static std::mutex mu;
-  static std::map<std::string, KernelFn> compiled;
+  // The code is kept for the life of the process, like the step cache.
+  static std::map<std::string, std::shared_ptr<engine::LoadedCode>> compiled;
   std::string key = stepKey(d.train());
   std::lock_guard<std::mutex> lock(mu);
   if (auto it = compiled.find(key); it != compiled.end())
-    return it->second;
+    return it->second->fn;
   engine::CodegenOptions co;
   auto objects = engine::compileToObjects(d, co);
   if (!objects)
@@ -142,8 +143,9 @@ llvm::Expected<KernelFn> compiledStep(const Descriptor &d) {
   auto fn = engine::loadKernelObjects(std::move(*objects), "train_" + d.hash().hex());
   if (!fn)
     return fn.takeError();
-  compiled.emplace(std::move(key), fn->fn);
-  return fn->fn;
+  KernelFn entry = (*fn)->fn;
+  compiled.emplace(std::move(key), std::move(*fn));
+  return entry;
 }
 
 /// The trained parameters as a model descriptor.

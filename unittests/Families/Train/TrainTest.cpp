@@ -459,14 +459,16 @@ TEST(TrainLimits, WorkingMemoryIsBoundedBeforeAllocation) {
 TEST(TrainLimits, TimeLimitStopsCleanlyWithTheBestParameters) {
   Descriptor d = parse(doc(kLinear, R"("epochs":100000000,"batch_size":1,)"
                                     R"("early_stopping":{"validation_fraction":0.5,"patience":100000000},)"
-                                    R"("limits":{"max_seconds":0.2})"));
+                                    R"("limits":{"max_seconds":1.0})"));
+  // The budget includes compiling the step (~0.1 s, several times that on a
+  // loaded machine): 1 s leaves whole epochs to run.
   Data data = line(40);
   auto t0 = std::chrono::steady_clock::now();
   auto r = train(d, data.columns());
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   ASSERT_TRUE(static_cast<bool>(r)) << llvm::toString(r.takeError());
   EXPECT_EQ(r->stop, StopReason::TimeLimit);
-  EXPECT_LT(secs, 5.0);
+  EXPECT_LT(secs, 10.0);
   ASSERT_FALSE(r->history.empty());
   EXPECT_GE(r->bestEpoch, 1);
 }

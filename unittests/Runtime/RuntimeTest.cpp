@@ -1,0 +1,589 @@
+//===- RuntimeTest.cpp - Tiers, verified promotion, the bounded cache, stats -===//
+//
+// What a host app deploys: tiered kernels that start on the interpreter and
+// are swapped to verified compiled code under running callers, a cache
+// bounded by kernels and code bytes that releases evicted code, and the
+// per-kernel record of jit::stats(). Tests with "Threads" in their name are
+// the ones the ThreadSanitizer build runs.
+//
+//===----------------------------------------------------------------------===//
+
+#include "specjit/specjit.h"
+
+#include "Engine/JIT.h"
+#include "Engine/KernelState.h"
+
+#include "gtest/gtest.h"
+
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
+
+#include <atomic>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+using namespace specjit::jit;
+using namespace std::chrono_literals;
+
+namespace {
+
+Descriptor parse(const std::string &text) {
+  auto d = Descriptor::parse(text);
+  if (!d) {
+    ADD_FAILURE() << llvm::toString(d.takeError());
+    std::abort();
+  }
+  return std::move(*d);
+}
+
+Descriptor example(const char *file) {
+  std::ifstream in(std::string(SPECJIT_SOURCE_DIR) + "/examples/" + file);
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse(text.str());
+}
+
+/// A small pipeline made distinct by `salt` (its mean), so that each test
+/// compiles its own kernel.
+Descriptor pipeline(double salt) {
+  return parse(llvm::formatv(R"({{"specjit": 1, "kind": "pipeline", "name": "runtime_test",
+    "inputs": [{{"name": "x", "type": "f64"}, {{"name": "c", "type": "i64", "missing": -1}],
+    "output": {{"type": "f64"},
+    "steps": [{{"op": "standardize", "column": "x", "mean": {0}, "std": 2.5},
+              {{"op": "clip", "column": "x", "min": -3, "max": 3},
+              {{"op": "impute", "column": "c", "value": 0},
+              {{"op": "one_hot", "column": "c", "categories": [0, 1, 2, 3]}]})",
+                             salt)
+                   .str());
+}
+
+/// Deterministic inputs for any descriptor's declared columns (numbers in a
+/// small range, salted with NaN; strings from a few words).
+struct Data {
+  std::vector<std::vector<double>> f64;
+  std::vector<std::vector<float>> f32;
+  std::vector<std::vector<int64_t>> i64;
+  std::vector<std::vector<int32_t>> i32;
+  std::vector<std::vector<uint8_t>> b;
+  std::vector<std::vector<int64_t>> offsets;
+  std::vector<std::string> bytes;
+  std::vector<Column> cols;
+  Data(const Descriptor &d, int64_t rows, unsigned seed = 1) {
+    std::mt19937_64 rng(seed);
+    std::uniform_real_distribution<double> u(-2, 60);
+    size_t n = d.inputs().size();
+    f64.resize(n), f32.resize(n), i64.resize(n), i32.resize(n), b.resize(n);
+    offsets.resize(n), bytes.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      for (int64_t r = 0; r < rows; ++r) {
+        double v = u(rng);
+        switch (d.inputs()[i].type) {
+        case DType::F64: f64[i].push_back(r % 17 == 5 ? NAN : v); break;
+        case DType::F32: f32[i].push_back(float(v)); break;
+        case DType::I64: i64[i].push_back(int64_t(v) % 6 - 1); break;
+        case DType::I32: i32[i].push_back(int32_t(v) % 6); break;
+        case DType::Bool: b[i].push_back(v > 20); break;
+        case DType::String: {
+          if (offsets[i].empty())
+            offsets[i].push_back(0);
+          static const char *words[] = {"a", "bb", "ccc", "", "dd"};
+          bytes[i] += words[r % 5];
+          offsets[i].push_back(int64_t(bytes[i].size()));
+          break;
+        }
+        }
+      }
+    }
+    for (size_t i = 0; i < n; ++i) {
+      switch (d.inputs()[i].type) {
+      case DType::F64: cols.push_back(Column::f64(f64[i].data(), rows)); break;
+      case DType::F32: cols.push_back(Column::f32(f32[i].data(), rows)); break;
+      case DType::I64: cols.push_back(Column::i64(i64[i].data(), rows)); break;
+      case DType::I32: cols.push_back(Column::i32(i32[i].data(), rows)); break;
+      case DType::Bool: cols.push_back(Column::boolean(b[i].data(), rows)); break;
+      case DType::String:
+        cols.push_back(Column::strings(offsets[i].data(), bytes[i].data(), rows));
+        break;
+      }
+    }
+  }
+};
+
+/// A run's output as bytes: for rules, the state matrix after one step from
+/// a deterministic start.
+std::vector<uint8_t> runBytes(const Kernel &k, int64_t rows, unsigned seed = 1) {
+  const Descriptor &d = k.descriptor();
+  Data data(d, rows, seed);
+  size_t width = dtypeSize(d.outputType());
+  std::vector<uint8_t> out(size_t(rows) * d.numOutputs() * width, 0);
+  if (d.kind() == Kind::Rules) {
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> u(0, 1);
+    for (size_t i = 0; i < out.size() / width; ++i) {
+      if (d.outputType() == DType::F32) {
+        float v = u(rng);
+        std::memcpy(&out[i * 4], &v, 4);
+      } else {
+        double v = u(rng);
+        std::memcpy(&out[i * 8], &v, 8);
+      }
+    }
+  }
+  Output o{d.outputType(), out.data(), rows, int64_t(d.numOutputs())};
+  if (llvm::Error err = k.run(data.cols, o)) {
+    ADD_FAILURE() << llvm::toString(std::move(err));
+    return {};
+  }
+  return out;
+}
+
+CompileOptions tiered(TierPolicy p = {}) {
+  CompileOptions o;
+  o.specialize = true;
+  o.tier = Tier::Tiered;
+  o.tierPolicy = p;
+  return o;
+}
+
+/// Compile as soon as asked, no cost model: what tests need to be prompt.
+TierPolicy eager() {
+  TierPolicy p;
+  p.compileAfterCalls = 0;
+  p.compileAfterRows = 0;
+  p.costModel = false;
+  return p;
+}
+
+Kernel interpreterOf(const Descriptor &d) {
+  CompileOptions o;
+  o.specialize = false;
+  o.useCache = false; // leaves the cache as the test under way has it
+  auto k = compile(d, o);
+  EXPECT_TRUE(static_cast<bool>(k));
+  return *k;
+}
+
+const KernelStats *findStats(const RuntimeStats &s, const Kernel &k) {
+  const KernelStats *found = nullptr;
+  for (const KernelStats &r : s.kernels)
+    if (r.hash == k.hash() && r.mode == Tier::Tiered)
+      found = &r;
+  return found;
+}
+
+TEST(Runtime, TieredKernelStartsOnTheInterpreterAndPromotesVerified) {
+  Descriptor d = pipeline(1.25);
+  auto k = compile(d, tiered(eager()));
+  ASSERT_TRUE(static_cast<bool>(k)) << llvm::toString(k.takeError());
+  std::vector<uint8_t> want = runBytes(interpreterOf(d), 3000);
+  // The first result is the interpreter's, at once; it also supplies the
+  // rows the compiled code is verified on.
+  EXPECT_EQ(runBytes(*k, 3000), want);
+  ASSERT_TRUE(k->waitForCompiled(20s)) << k->fallbackReason();
+  EXPECT_EQ(k->backend(), Backend::Jit);
+  EXPECT_EQ(k->tierState(), TierState::Compiled);
+  EXPECT_EQ(runBytes(*k, 3000), want);
+  const KernelStats *s = findStats(stats(), *k);
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(s->promotion, "promoted");
+  EXPECT_EQ(s->verifiedRows, 1024u);
+  EXPECT_GE(s->interpreter.calls, 1u);
+  EXPECT_GE(s->jit.calls, 1u);
+}
+
+TEST(Runtime, PolicyWaitsForItsCallsAndRows) {
+  Descriptor d = pipeline(2.5);
+  TierPolicy p = eager();
+  p.compileAfterCalls = 3;
+  p.compileAfterRows = 500;
+  auto k = compile(d, tiered(p));
+  ASSERT_TRUE(static_cast<bool>(k));
+  runBytes(*k, 100);
+  runBytes(*k, 100);
+  runBytes(*k, 100); // three calls, but only 300 rows
+  EXPECT_EQ(k->tierState(), TierState::Interpreting);
+  EXPECT_FALSE(k->waitForCompiled(50ms));
+  runBytes(*k, 200); // 500 rows
+  EXPECT_NE(k->tierState(), TierState::Interpreting);
+  ASSERT_TRUE(k->waitForCompiled(20s)) << k->fallbackReason();
+}
+
+TEST(Runtime, CostModelLeavesAKernelThatNeverPaysBackOnTheInterpreter) {
+  Descriptor d = pipeline(3.75);
+  TierPolicy p;
+  p.compileAfterCalls = 1;
+  auto k = compile(d, tiered(p));
+  ASSERT_TRUE(static_cast<bool>(k));
+  // A few one-row calls spend microseconds: far less than any compile.
+  for (int i = 0; i < 20; ++i)
+    runBytes(*k, 1);
+  EXPECT_EQ(k->tierState(), TierState::Interpreting);
+  // Heavy use pays a compile back: it is asked for.
+  int calls = 0;
+  while (k->tierState() == TierState::Interpreting && calls < 400) {
+    runBytes(*k, 50000);
+    ++calls;
+  }
+  EXPECT_NE(k->tierState(), TierState::Interpreting) << calls << " calls";
+  ASSERT_TRUE(k->waitForCompiled(20s)) << k->fallbackReason();
+}
+
+TEST(Runtime, AMiscompileIsCaughtByVerificationAndNeverServed) {
+  specjit::jit::testing::setCorruptCompiledResults(true);
+  Descriptor d = pipeline(4.5);
+  uint64_t rejectedBefore = stats().service.rejected;
+  auto k = compile(d, tiered(eager()));
+  ASSERT_TRUE(static_cast<bool>(k));
+  std::vector<uint8_t> want = runBytes(interpreterOf(d), 2000);
+  EXPECT_EQ(runBytes(*k, 2000), want);
+  EXPECT_FALSE(k->waitForCompiled(20s));
+  specjit::jit::testing::setCorruptCompiledResults(false);
+  EXPECT_EQ(k->tierState(), TierState::Failed);
+  EXPECT_EQ(k->backend(), Backend::Interpreter);
+  EXPECT_NE(k->fallbackReason().find("verification: sampled row 0"), std::string::npos)
+      << k->fallbackReason();
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(runBytes(*k, 2000), want);
+  RuntimeStats s = stats();
+  EXPECT_EQ(s.service.rejected, rejectedBefore + 1);
+  const KernelStats *ks = findStats(s, *k);
+  ASSERT_NE(ks, nullptr);
+  EXPECT_EQ(ks->promotion, "rejected");
+  EXPECT_EQ(ks->jit.calls, 0u);
+}
+
+TEST(Runtime, VerificationCanBeSwitchedOff) {
+  Descriptor d = pipeline(5.5);
+  TierPolicy p = eager();
+  p.verify = false;
+  auto k = compile(d, tiered(p));
+  ASSERT_TRUE(static_cast<bool>(k));
+  ASSERT_TRUE(k->waitForCompiled(20s)) << k->fallbackReason();
+  EXPECT_EQ(findStats(stats(), *k)->promotion, "unverified");
+  EXPECT_EQ(runBytes(*k, 500), runBytes(interpreterOf(d), 500));
+}
+
+TEST(Runtime, CompileFailuresInTheBackgroundKeepTheInterpreter) {
+  specjit::jit::testing::setFailureInjection(Stage::LLVM);
+  Descriptor d = pipeline(6.5);
+  CompileOptions o = tiered(eager());
+  o.useCache = false;
+  auto k = compile(d, o);
+  ASSERT_TRUE(static_cast<bool>(k));
+  EXPECT_FALSE(k->waitForCompiled(20s));
+  specjit::jit::testing::setFailureInjection(std::nullopt);
+  EXPECT_EQ(k->tierState(), TierState::Failed);
+  EXPECT_NE(k->fallbackReason().find("injected"), std::string::npos) << k->fallbackReason();
+  EXPECT_EQ(runBytes(*k, 100), runBytes(interpreterOf(d), 100));
+}
+
+/// Every family that runs through Kernel promotes verified: rules (state
+/// in place), series (rows are time), models.
+class EveryFamily : public ::testing::TestWithParam<const char *> {};
+
+TEST_P(EveryFamily, PromotesVerifiedAndAgreesWithTheInterpreter) {
+  Descriptor d = example(GetParam());
+  TierPolicy p = eager();
+  p.compileAfterCalls = 1;
+  CompileOptions o = tiered(p);
+  o.useCache = false;
+  auto k = compile(d, o);
+  ASSERT_TRUE(static_cast<bool>(k)) << llvm::toString(k.takeError());
+  Kernel ref = interpreterOf(d);
+  EXPECT_EQ(runBytes(*k, 1500), runBytes(ref, 1500));
+  ASSERT_TRUE(k->waitForCompiled(60s)) << k->fallbackReason();
+  EXPECT_EQ(k->backend(), Backend::Jit);
+  std::vector<uint8_t> want = runBytes(ref, 1500, 7), got = runBytes(*k, 1500, 7);
+  ASSERT_EQ(want.size(), got.size());
+  // Bit for bit, except where libmvec computes log/exp/tanh (a few ulp).
+  size_t width = dtypeSize(d.outputType()), differ = 0;
+  for (size_t i = 0; i < want.size(); i += width) {
+    double a, b;
+    if (width == 8) {
+      std::memcpy(&a, &want[i], 8), std::memcpy(&b, &got[i], 8);
+    } else {
+      float fa, fb;
+      std::memcpy(&fa, &want[i], 4), std::memcpy(&fb, &got[i], 4);
+      a = fa, b = fb;
+    }
+    bool same = std::memcmp(&want[i], &got[i], width) == 0 || (std::isnan(a) && std::isnan(b));
+    if (!same && !(std::fabs(a - b) <= (width == 8 ? 1e-14 : 4e-7) * std::max(1.0, std::fabs(a))))
+      ++differ;
+  }
+  EXPECT_EQ(differ, 0u) << GetParam();
+}
+
+INSTANTIATE_TEST_SUITE_P(Examples, EveryFamily,
+                         ::testing::Values("churn.json", "housing.json", "strategy.json",
+                                           "needs_rules.json", "model_trees.json",
+                                           "model_mlp.json", "retail_strings.json"));
+
+TEST(Runtime, StreamsKeepTheBackendTheyStartedWith) {
+  Descriptor d = example("strategy.json");
+  CompileOptions o = tiered(eager());
+  o.useCache = false;
+  auto k = compile(d, o);
+  ASSERT_TRUE(static_cast<bool>(k));
+  auto early = k->stream();
+  ASSERT_TRUE(static_cast<bool>(early));
+  EXPECT_EQ(early->backend(), Backend::Interpreter);
+  runBytes(*k, 600);
+  ASSERT_TRUE(k->waitForCompiled(60s)) << k->fallbackReason();
+  EXPECT_EQ(early->backend(), Backend::Interpreter);
+  auto late = k->stream();
+  ASSERT_TRUE(static_cast<bool>(late));
+  EXPECT_EQ(late->backend(), Backend::Jit);
+}
+
+TEST(Runtime, SixteenThreadsRunWhileTheKernelIsPromoted) {
+  Descriptor d = pipeline(7.5);
+  std::vector<uint8_t> want = runBytes(interpreterOf(d), 2048);
+  auto k = compile(d, tiered(eager()));
+  ASSERT_TRUE(static_cast<bool>(k));
+  std::atomic<bool> stop{false};
+  std::atomic<int> mismatches{0}, jitRuns{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 16; ++t)
+    threads.emplace_back([&] {
+      while (!stop.load()) {
+        Backend before = k->backend();
+        if (runBytes(*k, 2048) != want)
+          mismatches.fetch_add(1);
+        if (before == Backend::Jit)
+          jitRuns.fetch_add(1);
+      }
+    });
+  bool compiled = k->waitForCompiled(60s);
+  std::this_thread::sleep_for(50ms);
+  stop.store(true);
+  for (auto &t : threads)
+    t.join();
+  EXPECT_TRUE(compiled) << k->fallbackReason();
+  EXPECT_EQ(mismatches.load(), 0);
+  EXPECT_GT(jitRuns.load(), 0);
+}
+
+TEST(Runtime, SixteenThreadsAskingForOneTieredKernelShareIt) {
+  Descriptor d = pipeline(8.5);
+  uint64_t compilesBefore = cacheStats().compiles;
+  std::vector<Kernel> kernels(16);
+  std::atomic<int> ready{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 16; ++t)
+    threads.emplace_back([&, t] {
+      ready.fetch_add(1);
+      while (ready.load() < 16) {
+      }
+      auto k = compile(d, tiered(eager()));
+      ASSERT_TRUE(static_cast<bool>(k));
+      runBytes(*k, 64, t);
+      kernels[t] = *k;
+    });
+  for (auto &t : threads)
+    t.join();
+  EXPECT_EQ(cacheStats().compiles - compilesBefore, 1u);
+  ASSERT_TRUE(kernels[0].waitForCompiled(20s)) << kernels[0].fallbackReason();
+  int memory = 0;
+  for (const Kernel &k : kernels) {
+    EXPECT_EQ(k.state(), kernels[0].state());
+    memory += k.source() == KernelSource::Memory;
+  }
+  EXPECT_EQ(memory, 15);
+}
+
+TEST(Runtime, SixteenThreadsCompileManyTieredKernels) {
+  // The compile service's queue, priorities and promotions under load.
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 16; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 3; ++i) {
+        Descriptor d = pipeline(100 + t * 10 + i);
+        auto k = compile(d, tiered(eager()));
+        if (!k) {
+          failures.fetch_add(1);
+          continue;
+        }
+        std::vector<uint8_t> want = runBytes(interpreterOf(d), 256);
+        if (runBytes(*k, 256) != want)
+          failures.fetch_add(1);
+        if (!k->waitForCompiled(120s) || runBytes(*k, 256) != want)
+          failures.fetch_add(1);
+      }
+    });
+  for (auto &t : threads)
+    t.join();
+  EXPECT_EQ(failures.load(), 0);
+}
+
+TEST(Runtime, AFullQueueRefusesWithoutBlockingAndTheKernelAsksAgainLater) {
+  // 100 kernels asking at once overflow the queue (64): the rest are
+  // refused at once and stay on the interpreter; compile() never waits.
+  RuntimeStats before = stats();
+  std::vector<Kernel> kernels;
+  for (int i = 0; i < 100; ++i) {
+    auto k = compile(pipeline(600 + i), tiered(eager()));
+    ASSERT_TRUE(static_cast<bool>(k));
+    kernels.push_back(*k);
+  }
+  RuntimeStats after = stats();
+  uint64_t refused = after.service.refused - before.service.refused;
+  EXPECT_GE(refused, 100u - after.service.capacity - after.service.threads);
+  int interpreting = 0;
+  for (const Kernel &k : kernels)
+    interpreting += k.tierState() == TierState::Interpreting;
+  EXPECT_GE(interpreting, int(refused)) << "a refused kernel stays interpreting";
+  // Once the queue has room, a refused kernel's next call asks again.
+  for (Kernel &k : kernels)
+    if (k.tierState() == TierState::Interpreting) {
+      while (stats().service.pending >= after.service.capacity)
+        std::this_thread::sleep_for(10ms);
+      std::vector<uint8_t> want = runBytes(interpreterOf(k.descriptor()), 50);
+      EXPECT_EQ(runBytes(k, 50), want);
+      EXPECT_NE(k.tierState(), TierState::Interpreting);
+      ASSERT_TRUE(k.waitForCompiled(120s)) << k.fallbackReason();
+      EXPECT_EQ(runBytes(k, 50), want);
+      break;
+    }
+}
+
+TEST(Runtime, CacheBoundEvictsLeastRecentlyUsedAndReleasesTheirCode) {
+  clearCache();
+  CacheLimits before = cacheLimits();
+  setCacheLimits({3, 0});
+  CompileOptions o;
+  o.specialize = true;
+  o.diskCache = false; // a kernel evicted from memory is compiled again
+  std::vector<Descriptor> ds;
+  for (int i = 0; i < 5; ++i)
+    ds.push_back(pipeline(200 + i));
+  std::vector<std::weak_ptr<specjit::engine::LoadedCode>> code;
+  Kernel held;
+  for (int i = 0; i < 4; ++i) {
+    auto k = compile(ds[i], o);
+    ASSERT_TRUE(static_cast<bool>(k));
+    ASSERT_EQ(k->backend(), Backend::Jit);
+    code.push_back(k->state()->code());
+    if (i == 0)
+      held = *k;
+  }
+  // 0 was evicted (the least recently used), but a handle holds its code;
+  // the cache holds the others'.
+  CacheStats s = cacheStats();
+  EXPECT_EQ(s.entries, 3u);
+  EXPECT_GT(s.codeBytes, 0u);
+  for (const auto &c : code)
+    EXPECT_FALSE(c.expired());
+  EXPECT_EQ(held.backend(), Backend::Jit);
+  EXPECT_EQ(runBytes(held, 100), runBytes(interpreterOf(ds[0]), 100));
+  held = Kernel();
+  EXPECT_TRUE(code[0].expired()); // released with its last handle
+  EXPECT_FALSE(code[1].expired());
+  // Touch 1: then 2 is the least recently used, and goes when 4 comes.
+  ASSERT_TRUE(static_cast<bool>(compile(ds[1], o)));
+  ASSERT_TRUE(static_cast<bool>(compile(ds[4], o)));
+  EXPECT_EQ(compile(ds[1], o)->source(), KernelSource::Memory);
+  EXPECT_EQ(compile(ds[3], o)->source(), KernelSource::Memory);
+  EXPECT_EQ(compile(ds[4], o)->source(), KernelSource::Memory);
+  EXPECT_EQ(compile(ds[2], o)->source(), KernelSource::Compiled);
+  EXPECT_EQ(cacheStats().evictions - s.evictions, 2u);
+
+  // A bound in bytes of code: one kernel's worth keeps one.
+  clearCache();
+  size_t one = compile(ds[0], o)->state()->codeBytes.load();
+  setCacheLimits({0, one + one / 2});
+  ASSERT_TRUE(static_cast<bool>(compile(ds[1], o)));
+  EXPECT_EQ(cacheStats().entries, 1u);
+  setCacheLimits(before);
+  clearCache();
+}
+
+TEST(Runtime, CodeIsReleasedWithTheLastHandle) {
+  std::weak_ptr<specjit::engine::LoadedCode> code;
+  {
+    CompileOptions o;
+    o.specialize = true;
+    o.useCache = false;
+    auto k = compile(pipeline(300), o);
+    ASSERT_TRUE(static_cast<bool>(k));
+    code = k->state()->code();
+    Kernel copy = *k;
+    *k = Kernel();
+    EXPECT_FALSE(code.expired()); // `copy` still holds it
+    EXPECT_EQ(runBytes(copy, 10), runBytes(interpreterOf(pipeline(300)), 10));
+  }
+  EXPECT_TRUE(code.expired());
+}
+
+TEST(Runtime, StatsCountCallsRowsAndStagesPerKernel) {
+  CompileOptions o;
+  o.specialize = true;
+  o.useCache = false;
+  Descriptor d = pipeline(400);
+  auto k = compile(d, o);
+  ASSERT_TRUE(static_cast<bool>(k));
+  for (int i = 0; i < 40; ++i)
+    runBytes(*k, 10);
+  runBytes(*k, 5000);
+  RuntimeStats s = stats();
+  const KernelStats *mine = nullptr;
+  for (const KernelStats &r : s.kernels)
+    if (r.hash == d.hash() && r.backend == Backend::Jit && r.jit.calls == 41)
+      mine = &r;
+  ASSERT_NE(mine, nullptr);
+  EXPECT_EQ(mine->name, "runtime_test");
+  EXPECT_EQ(mine->kind, "pipeline");
+  EXPECT_EQ(mine->jit.rows, 5400u);
+  EXPECT_GT(mine->jit.ms, 0.0);
+  EXPECT_EQ(mine->interpreter.calls, 0u);
+  EXPECT_EQ(mine->source, KernelSource::Compiled);
+  EXPECT_GT(mine->compileMs, 0.0);
+  std::vector<std::string> stages;
+  for (const auto &st : mine->compileStages)
+    stages.push_back(st.first);
+  EXPECT_NE(std::find(stages.begin(), stages.end(), "llvm-opt"), stages.end());
+  EXPECT_NE(std::find(stages.begin(), stages.end(), "jit-link"), stages.end());
+
+  auto json = llvm::json::parse(statsJson(s));
+  ASSERT_TRUE(static_cast<bool>(json)) << llvm::toString(json.takeError());
+  const llvm::json::Object *root = json->getAsObject();
+  ASSERT_NE(root, nullptr);
+  ASSERT_NE(root->getArray("kernels"), nullptr);
+  ASSERT_NE(root->getObject("cache"), nullptr);
+  ASSERT_NE(root->getObject("compile_service"), nullptr);
+  bool found = false;
+  for (const llvm::json::Value &v : *root->getArray("kernels")) {
+    const llvm::json::Object *kj = v.getAsObject();
+    if (kj->getString("hash") == d.hash().hex() && kj->getInteger("calls") == 41) {
+      found = true;
+      EXPECT_EQ(kj->getString("backend"), "jit");
+      EXPECT_EQ(kj->getString("source"), "compiled");
+      EXPECT_EQ(kj->getInteger("rows"), 5400);
+      ASSERT_NE(kj->getObject("compile_stages_ms"), nullptr);
+    }
+  }
+  EXPECT_TRUE(found);
+}
+
+TEST(Runtime, RetiredKernelsKeepTheirRecord) {
+  Descriptor d = pipeline(500);
+  {
+    CompileOptions o;
+    o.specialize = false;
+    o.useCache = false;
+    auto k = compile(d, o);
+    ASSERT_TRUE(static_cast<bool>(k));
+    runBytes(*k, 77);
+  }
+  bool found = false;
+  for (const KernelStats &r : stats().kernels)
+    found |= r.hash == d.hash() && r.interpreter.rows == 77;
+  EXPECT_TRUE(found);
+}
+
+} // namespace
