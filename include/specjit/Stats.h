@@ -45,7 +45,8 @@ struct KernelStats {
   BackendTime jit, interpreter;
   std::string fallbackReason;
   /// Tiered kernels: "" (not yet), "promoted", "rejected" (verification
-  /// found a difference: see fallbackReason), "unverified" (verification
+  /// found a difference: see fallbackReason), "disk" (compile() found the
+  /// code in the persistent cache and took it at once), "unverified" (verification
   /// off); the time from the compile request to the swap; rows compared.
   std::string promotion;
   double promotionMs = 0;

@@ -22,14 +22,43 @@ static std::string codeName(const jit::Descriptor &d) {
   return "specjit_" + name + "_" + d.hash().hex().substr(0, 8);
 }
 
-llvm::Expected<BuiltCode>
-buildCode(const jit::Descriptor &d, const jit::CompileOptions &o,
-          std::function<void(jit::Stage, llvm::StringRef)> onStage) {
+CodegenOptions codegenOptionsFor(const jit::CompileOptions &o) {
   CodegenOptions co;
   co.optLevel = o.optLevel;
   co.treeLayout = o.treeLayout;
   co.compileThreads = o.compileThreads;
   co.maxKernelOps = o.maxKernelOps;
+  return co;
+}
+
+std::optional<BuiltCode> loadCodeFromDisk(const jit::Descriptor &d,
+                                          const jit::CompileOptions &o) {
+  if (!diskCacheWanted(o))
+    return std::nullopt;
+  auto t0 = std::chrono::steady_clock::now();
+  std::optional<ObjectFiles> objects = loadFromDiskCache(diskCacheKey(d, codegenOptionsFor(o)));
+  if (!objects)
+    return std::nullopt;
+  BuiltCode built;
+  built.units = static_cast<unsigned>(objects->size());
+  built.fromDisk = true;
+  auto code = loadKernelObjects(std::move(*objects), codeName(d));
+  if (!code) {
+    llvm::consumeError(code.takeError()); // compiled instead, as if absent
+    return std::nullopt;
+  }
+  built.code = std::move(*code);
+  built.stages.emplace_back(
+      "disk-load", std::chrono::duration<double, std::milli>(
+                       std::chrono::steady_clock::now() - t0)
+                       .count());
+  return built;
+}
+
+llvm::Expected<BuiltCode>
+buildCode(const jit::Descriptor &d, const jit::CompileOptions &o,
+          std::function<void(jit::Stage, llvm::StringRef)> onStage) {
+  CodegenOptions co = codegenOptionsFor(o);
   co.onStage = std::move(onStage);
   BuiltCode built;
   co.onTiming = [&](llvm::StringRef name, double ms) {

@@ -9,12 +9,14 @@
 #ifndef SPECJIT_ENGINE_BUILDCODE_H
 #define SPECJIT_ENGINE_BUILDCODE_H
 
+#include "Engine/Codegen.h"
 #include "specjit/Compile.h"
 
 #include "llvm/Support/Error.h"
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -38,6 +40,16 @@ struct BuiltCode {
 llvm::Expected<BuiltCode>
 buildCode(const jit::Descriptor &d, const jit::CompileOptions &o,
           std::function<void(jit::Stage, llvm::StringRef)> onStage = {});
+
+/// `d`'s code from the persistent cache alone (no compile), when `o` wants
+/// the cache and an entry loads and links; a tiered compile() takes it at
+/// once, so a restarted process reaches compiled code without interpreting.
+std::optional<BuiltCode> loadCodeFromDisk(const jit::Descriptor &d,
+                                          const jit::CompileOptions &o);
+
+/// The code generator's share of the compile options (all of them but the
+/// stage callbacks).
+CodegenOptions codegenOptionsFor(const jit::CompileOptions &o);
 
 } // namespace engine
 } // namespace specjit

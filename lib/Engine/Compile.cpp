@@ -104,15 +104,6 @@ double millisSince(std::chrono::steady_clock::time_point t0) {
       .count();
 }
 
-/// The code generator's share of the compile options.
-engine::CodegenOptions codegenOptions(const CompileOptions &o) {
-  engine::CodegenOptions co;
-  co.optLevel = o.optLevel;
-  co.treeLayout = o.treeLayout;
-  co.compileThreads = o.compileThreads;
-  return co;
-}
-
 /// Writes every stage to DIR/NN-stage.ext as the compiler produces it.
 std::function<void(Stage, llvm::StringRef)> dumpTo(const std::string &dir,
                                                    std::string &firstError) {
@@ -164,6 +155,16 @@ llvm::Expected<std::shared_ptr<KernelState>> buildKernel(const Descriptor &d,
   if (tier == Tier::Tiered) {
     state->mode = Tier::Tiered;
     state->tiering = std::make_unique<engine::Tiering>(o.tierPolicy, d.canonical().size());
+    // Code in the persistent cache loads in well under a millisecond: take
+    // it now rather than interpret and compile again.
+    if (auto onDisk = engine::loadCodeFromDisk(d, o)) {
+      state->setStageTimes(onDisk->stages);
+      state->codeFromDisk.store(true);
+      state->install(onDisk->code, onDisk->units, millisSince(t0));
+      state->setPromotion("disk", millisSince(t0), 0);
+      state->settle(TierState::Compiled);
+      return state;
+    }
     engine::Tiering::atCompile(state);
     return state;
   }
@@ -198,7 +199,8 @@ llvm::Error dumpStages(const Descriptor &d, llvm::StringRef dir,
   if (std::error_code ec = llvm::sys::fs::create_directories(dir))
     return llvm::createStringError(ec, "cannot create dump directory '" + dir +
                                            "': " + ec.message());
-  engine::CodegenOptions co = codegenOptions(o);
+  engine::CodegenOptions co = engine::codegenOptionsFor(o);
+  co.maxKernelOps = 0; // stages are shown whatever the size
   std::string dumpError;
   co.onStage = dumpTo(dir.str(), dumpError);
   auto objects = engine::compileToObjects(d, co);
@@ -248,7 +250,8 @@ CacheLimits cacheLimits() { return engine::KernelCache::instance().limits(); }
 
 llvm::Expected<std::string> emitStage(const Descriptor &d, Stage stage,
                                       const CompileOptions &o) {
-  engine::CodegenOptions co = codegenOptions(o);
+  engine::CodegenOptions co = engine::codegenOptionsFor(o);
+  co.maxKernelOps = 0; // stages are shown whatever the size
   co.stopAfter = stage;
   std::string text;
   co.onStage = [&](Stage, llvm::StringRef t) { text = t.str(); };

@@ -147,6 +147,8 @@ CompileOptions tiered(TierPolicy p = {}) {
   o.specialize = true;
   o.tier = Tier::Tiered;
   o.tierPolicy = p;
+  // Code on disk from an earlier run would skip the tiers under test.
+  o.diskCache = false;
   return o;
 }
 
@@ -194,6 +196,26 @@ TEST(Runtime, TieredKernelStartsOnTheInterpreterAndPromotesVerified) {
   EXPECT_EQ(s->verifiedRows, 1024u);
   EXPECT_GE(s->interpreter.calls, 1u);
   EXPECT_GE(s->jit.calls, 1u);
+}
+
+TEST(Runtime, ATieredKernelTakesCodeFromThePersistentCacheAtOnce) {
+  Descriptor d = pipeline(1.0625);
+  CompileOptions sync;
+  sync.specialize = true;
+  sync.diskCache = true;
+  auto first = compile(d, sync); // compiles (or loads) and stores
+  ASSERT_TRUE(static_cast<bool>(first));
+  ASSERT_EQ(first->backend(), Backend::Jit) << first->fallbackReason();
+  clearCache(); // as a new process would start
+  CompileOptions o = tiered();
+  o.diskCache = true;
+  auto k = compile(d, o);
+  ASSERT_TRUE(static_cast<bool>(k));
+  EXPECT_EQ(k->tierState(), TierState::Compiled);
+  EXPECT_EQ(k->backend(), Backend::Jit);
+  EXPECT_EQ(k->source(), KernelSource::Disk);
+  EXPECT_EQ(findStats(stats(), *k)->promotion, "disk");
+  EXPECT_EQ(runBytes(*k, 700), runBytes(interpreterOf(d), 700));
 }
 
 TEST(Runtime, PolicyWaitsForItsCallsAndRows) {
