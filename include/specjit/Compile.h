@@ -57,10 +57,13 @@ struct CompileOptions {
   bool useCache = true;
   /// LLVM optimization level for the generated code (0-3).
   int optLevel = 3;
-  /// Kernels with more operations than this after lowering are not compiled
-  /// (LLVM's time grows faster than linearly with kernel size; a 2000-way
-  /// one_hot takes ~25 s): they run on the interpreter, with the reason
-  /// recorded. 0 means no limit.
+  /// Kernels with more operations than this after lowering in their largest
+  /// function (or 40 times this in all) are not compiled (LLVM's time grows
+  /// faster than linearly with kernel size; a 2000-way one_hot chain took
+  /// ~25 s): they run on the interpreter, with the reason recorded. The
+  /// count is estimated from the spec module before any lowering, so the
+  /// decision takes milliseconds, and checked again after lowering
+  /// (docs/architecture.md, "Compile-time budget"). 0 means no limit.
   size_t maxKernelOps = 6000;
   /// How tree ensembles become code; the result is the same either way.
   TreeLayout treeLayout = TreeLayout::Auto;

@@ -52,11 +52,15 @@ std::string where(Operation *op) {
   return "";
 }
 
+/// The shape spec-expand gives a lookup with the default thresholds.
+std::optional<LookupShape> shapeOf(Operation *op, unsigned minKeys) {
+  return lookupShape(op, minKeys, minKeys ? kLookupTableMinIntKeys : 0);
+}
+
 /// Whether `v` is a column of a one_hot that takes the table shape.
 bool isTableColumn(Value v, unsigned minKeys) {
   auto r = dyn_cast<OpResult>(v);
-  return r && isa<OneHotOp>(r.getOwner()) &&
-         lookupShape(r.getOwner(), minKeys) == LookupShape::Table;
+  return r && isa<OneHotOp>(r.getOwner()) && shapeOf(r.getOwner(), minKeys) == LookupShape::Table;
 }
 
 class Estimator {
@@ -89,7 +93,7 @@ private:
       what[op] = description.str();
   }
   const char *shapeName(Operation *op) {
-    return lookupShape(op, minKeys) == LookupShape::Table ? "table" : "chain";
+    return shapeOf(op, minKeys) == LookupShape::Table ? "table" : "chain";
   }
 
   void visit(Operation *op);
@@ -106,7 +110,7 @@ private:
 void Estimator::visit(Operation *op) {
   if (isa<ModuleOp>(op))
     return;
-  bool table = lookupShape(op, minKeys) == LookupShape::Table;
+  bool table = shapeOf(op, minKeys) == LookupShape::Table;
   if (auto oneHot = dyn_cast<OneHotOp>(op)) {
     size_t n = oneHot.getCategories().size();
     add(op, table ? kTableLookup : kPerCategory * n + 1,

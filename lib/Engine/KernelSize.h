@@ -34,8 +34,9 @@ struct KernelSizeEstimate {
 };
 
 /// Estimates the lowered size of the kernel in `module` (a spec module from
-/// the importer), with lookups of at least `lookupTableMinKeys` keys taking
-/// the table shape as spec-expand gives it.
+/// the importer), with lookups taking the shape spec-expand gives them
+/// (`lookupTableMinKeys` for strings, kLookupTableMinIntKeys for integers;
+/// 0: every lookup a chain).
 KernelSizeEstimate estimateKernelSize(mlir::ModuleOp module, unsigned lookupTableMinKeys);
 
 /// Fails, naming the dominant op and the numbers, when the estimate exceeds

@@ -16,14 +16,19 @@ def SpecExpand : Pass<"spec-expand", "::mlir::ModuleOp"> {
     Lookups (spec.str_lookup, and spec.one_hot / spec.label_encode on i64)
     get a code shape, recorded as the attribute `spec.lookup`: "chain" (one
     compare per key, expanded here) or "table" (constant tables searched at
-    run time, left for convert-spec-to-loops). Ops with at least
-    `lookup-table-min-keys` keys take the table (0: never); an op that
-    already carries `spec.lookup` keeps it.
+    run time, left for convert-spec-to-loops). String lookups (and the
+    one_hot / label_encode on their indices) with at least
+    `lookup-table-min-keys` keys take the table, integer columns with at
+    least `lookup-table-min-int-keys` (0: never); an op that already
+    carries `spec.lookup` keeps it.
   }];
   let options = [
     Option<"lookupTableMinKeys", "lookup-table-min-keys", "unsigned",
            /*default=*/"::specjit::kLookupTableMinKeys",
-           "Lookups with at least this many keys lower to tables (0: never)">,
+           "String lookups with at least this many keys lower to tables (0: never)">,
+    Option<"lookupTableMinIntKeys", "lookup-table-min-int-keys", "unsigned",
+           /*default=*/"::specjit::kLookupTableMinIntKeys",
+           "Integer lookups with at least this many keys lower to tables (0: never)">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::math::MathDialect",

@@ -535,7 +535,7 @@ struct SpecExpandPass : specjit::impl::SpecExpandBase<SpecExpandPass> {
     // IR printed after this pass) show which one each op took.
     WalkResult shaped = getOperation().walk([&](Operation *op) {
       std::optional<specjit::LookupShape> shape =
-          specjit::lookupShape(op, lookupTableMinKeys);
+          specjit::lookupShape(op, lookupTableMinKeys, lookupTableMinIntKeys);
       if (!shape)
         return WalkResult::advance();
       auto recorded = op->getAttrOfType<StringAttr>(specjit::kLookupShapeAttr);
@@ -591,7 +591,8 @@ struct SpecExpandPass : specjit::impl::SpecExpandBase<SpecExpandPass> {
 } // namespace
 
 std::optional<specjit::LookupShape> specjit::lookupShape(Operation *op,
-                                                         unsigned tableMinKeys) {
+                                                         unsigned tableMinKeys,
+                                                         unsigned tableMinIntKeys) {
   size_t keys = 0;
   if (auto lookup = dyn_cast<StrLookupOp>(op))
     keys = lookup.getKeys().size();
@@ -605,8 +606,10 @@ std::optional<specjit::LookupShape> specjit::lookupShape(Operation *op,
     return recorded.getValue() == "table" ? LookupShape::Table : LookupShape::Chain;
   // Float categories compare as f64 (NaN equals nothing, -0.0 == 0.0): they
   // keep the chain.
-  bool integerKeys = isa<StrLookupOp>(op) || op->getOperand(0).getType().isInteger(64);
-  if (integerKeys && tableMinKeys && keys >= tableMinKeys)
-    return LookupShape::Table;
-  return LookupShape::Chain;
+  if (!isa<StrLookupOp>(op) && !op->getOperand(0).getType().isInteger(64))
+    return LookupShape::Chain;
+  // The indices of a string lookup follow the strings' threshold.
+  bool strings = isa<StrLookupOp>(op) || op->getOperand(0).getDefiningOp<StrLookupOp>();
+  unsigned minKeys = strings ? tableMinKeys : tableMinIntKeys;
+  return minKeys && keys >= minKeys ? LookupShape::Table : LookupShape::Chain;
 }

@@ -2,7 +2,10 @@
 //
 // See LookupTables.h for the shapes. Everything searched at run time is a
 // private constant global named specjit_lookup<N>_<what>, so the lowered IR
-// shows which lookups took a table.
+// shows which lookups took a table. Every table is a byte array (the
+// little-endian bytes of its i32 / i64 / f64 elements): LLVM emits those
+// as one block of data, where arrays of wider elements cost it time per
+// element.
 //
 //===----------------------------------------------------------------------===//
 
@@ -85,6 +88,15 @@ LLVM::LLVMFuncOp memcmpFunction(OpBuilder &b, ModuleOp module) {
   return b.create<LLVM::LLVMFuncOp>(module.getLoc(), "memcmp", type);
 }
 
+/// The bytes of `values` as the kernel reads them (the host is
+/// little-endian, like every target the kernels run on).
+template <typename T> std::string bytesOf(ArrayRef<T> values) {
+  std::string bytes(values.size() * sizeof(T), '\0');
+  if (!values.empty())
+    std::memcpy(bytes.data(), values.data(), bytes.size());
+  return bytes;
+}
+
 } // namespace
 
 uint64_t lookupStringHash(llvm::StringRef s) {
@@ -112,40 +124,33 @@ LookupTables::LookupTables(ModuleOp module) : module(module) {
 }
 
 Value LookupTables::global(OpBuilder &b, Location loc, Operation *owner, StringRef what,
-                           Type elem,
-                           llvm::function_ref<std::pair<Attribute, int64_t>()> init) {
+                           llvm::function_ref<std::string()> init) {
   auto [it, fresh] = tableOf.try_emplace(owner, nextTable);
   if (fresh)
     ++nextTable;
   std::string name = ("specjit_lookup" + llvm::Twine(it->second) + "_" + what).str();
   if (!module.lookupSymbol(name)) {
-    auto [value, count] = init();
+    std::string bytes = init();
+    if (bytes.empty())
+      bytes.push_back('\0'); // no zero-length arrays
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPointToStart(module.getBody());
-    b.create<LLVM::GlobalOp>(loc, LLVM::LLVMArrayType::get(elem, count), /*isConstant=*/true,
-                             LLVM::Linkage::Private, name, value, /*alignment=*/16);
+    auto type = LLVM::LLVMArrayType::get(b.getI8Type(), bytes.size());
+    b.create<LLVM::GlobalOp>(loc, type, /*isConstant=*/true, LLVM::Linkage::Private, name,
+                             b.getStringAttr(bytes), /*alignment=*/16);
   }
   return b.create<LLVM::AddressOfOp>(loc, ptrType(b), name);
 }
 
 Value LookupTables::emitF64Array(OpBuilder &b, Location loc, Operation *owner, StringRef what,
                                  ArrayRef<double> values) {
-  return global(b, loc, owner, what, b.getF64Type(), [&] {
-    auto type = RankedTensorType::get({static_cast<int64_t>(values.size())}, b.getF64Type());
-    return std::pair<Attribute, int64_t>(DenseElementsAttr::get(type, values),
-                                         static_cast<int64_t>(values.size()));
-  });
+  return global(b, loc, owner, what, [&] { return bytesOf(values); });
 }
 
 Value LookupTables::emitIntLookup(OpBuilder &b, Location loc, Operation *owner,
                                   ArrayRef<int64_t> keys, Value x) {
   int64_t n = static_cast<int64_t>(keys.size());
   Type i32 = b.getI32Type(), i64t = b.getI64Type();
-  auto i32Array = [&](ArrayRef<int32_t> v) {
-    auto type = RankedTensorType::get({static_cast<int64_t>(v.size())}, i32);
-    return std::pair<Attribute, int64_t>(DenseElementsAttr::get(type, v),
-                                         static_cast<int64_t>(v.size()));
-  };
   Value minusOne = i64(b, loc, -1);
   int64_t lo = *std::min_element(keys.begin(), keys.end());
   int64_t hi = *std::max_element(keys.begin(), keys.end());
@@ -163,12 +168,12 @@ Value LookupTables::emitIntLookup(OpBuilder &b, Location loc, Operation *owner,
   if (span < 4 * static_cast<uint64_t>(n) + 64) {
     // index[x - lo], with every value outside [lo, hi] clamped to the last
     // entry, which is -1.
-    Value table = global(b, loc, owner, "dense", i32, [&] {
+    Value table = global(b, loc, owner, "dense", [&] {
       std::vector<int32_t> index(span + 2, -1);
       for (int64_t j = 0; j < n; ++j)
         index[static_cast<uint64_t>(keys[j]) - static_cast<uint64_t>(lo)] =
             static_cast<int32_t>(j);
-      return i32Array(index);
+      return bytesOf(ArrayRef<int32_t>(index));
     });
     Value d = b.create<arith::SubIOp>(loc, x, i64(b, loc, lo));
     d = b.create<arith::MinUIOp>(loc, d, constI64(b, loc, span + 1));
@@ -181,14 +186,13 @@ Value LookupTables::emitIntLookup(OpBuilder &b, Location loc, Operation *owner,
   std::vector<int32_t> order(n);
   std::iota(order.begin(), order.end(), 0);
   std::sort(order.begin(), order.end(), [&](int32_t a, int32_t c) { return keys[a] < keys[c]; });
-  Value sorted = global(b, loc, owner, "keys", i64t, [&] {
+  Value sorted = global(b, loc, owner, "keys", [&] {
     std::vector<int64_t> v;
     for (int32_t j : order)
       v.push_back(keys[j]);
-    auto type = RankedTensorType::get({n}, i64t);
-    return std::pair<Attribute, int64_t>(DenseElementsAttr::get(type, ArrayRef<int64_t>(v)), n);
+    return bytesOf(ArrayRef<int64_t>(v));
   });
-  Value index = global(b, loc, owner, "index", i32, [&] { return i32Array(order); });
+  Value index = global(b, loc, owner, "index", [&] { return bytesOf(ArrayRef<int32_t>(order)); });
   int64_t steps = 0;
   for (int64_t len = n; len > 1; len -= len / 2)
     ++steps;
@@ -216,24 +220,19 @@ Value LookupTables::emitStringLookup(OpBuilder &b, Location loc, Operation *owne
                                      ArrayRef<StringRef> keys, Value bytes, Value len) {
   Type i8 = b.getI8Type(), i32 = b.getI32Type(), i64t = b.getI64Type();
   uint64_t slots = hashSlots(keys.size());
-  Value blob = global(b, loc, owner, "bytes", i8, [&] {
+  Value blob = global(b, loc, owner, "bytes", [&] {
     std::string all;
     for (StringRef k : keys)
       all += k;
-    if (all.empty())
-      all.push_back('\0'); // no zero-length arrays
-    int64_t size = static_cast<int64_t>(all.size());
-    return std::pair<Attribute, int64_t>(b.getStringAttr(all), size);
+    return all;
   });
-  Value offsets = global(b, loc, owner, "offsets", i64t, [&] {
+  Value offsets = global(b, loc, owner, "offsets", [&] {
     std::vector<int64_t> off{0};
     for (StringRef k : keys)
       off.push_back(off.back() + static_cast<int64_t>(k.size()));
-    auto type = RankedTensorType::get({static_cast<int64_t>(off.size())}, i64t);
-    return std::pair<Attribute, int64_t>(DenseElementsAttr::get(type, ArrayRef<int64_t>(off)),
-                                         static_cast<int64_t>(off.size()));
+    return bytesOf(ArrayRef<int64_t>(off));
   });
-  Value table = global(b, loc, owner, "slots", i32, [&] {
+  Value table = global(b, loc, owner, "slots", [&] {
     std::vector<int32_t> slot(slots, -1);
     for (size_t j = 0; j < keys.size(); ++j) {
       uint64_t s = lookupStringHash(keys[j]) & (slots - 1);
@@ -241,9 +240,7 @@ Value LookupTables::emitStringLookup(OpBuilder &b, Location loc, Operation *owne
         s = (s + 1) & (slots - 1);
       slot[s] = static_cast<int32_t>(j);
     }
-    auto type = RankedTensorType::get({static_cast<int64_t>(slots)}, i32);
-    return std::pair<Attribute, int64_t>(DenseElementsAttr::get(type, ArrayRef<int32_t>(slot)),
-                                         static_cast<int64_t>(slots));
+    return bytesOf(ArrayRef<int32_t>(slot));
   });
   LLVM::LLVMFuncOp memcmp = memcmpFunction(b, module);
 

@@ -57,11 +57,10 @@ public:
                            llvm::StringRef what, llvm::ArrayRef<double> values);
 
 private:
-  /// The address of the constant global `what` of `owner`'s tables, made by
-  /// `init` (the attribute and element count) the first time.
+  /// The address of the constant global `what` of `owner`'s tables, with
+  /// the bytes `init` makes the first time.
   mlir::Value global(mlir::OpBuilder &b, mlir::Location loc, mlir::Operation *owner,
-                     llvm::StringRef what, mlir::Type elem,
-                     llvm::function_ref<std::pair<mlir::Attribute, int64_t>()> init);
+                     llvm::StringRef what, llvm::function_ref<std::string()> init);
 
   mlir::ModuleOp module;
   unsigned nextTable = 0;

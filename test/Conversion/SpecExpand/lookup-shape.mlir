@@ -1,4 +1,4 @@
-// RUN: specjit-opt %s --spec-expand="lookup-table-min-keys=3" | FileCheck %s
+// RUN: specjit-opt %s --spec-expand="lookup-table-min-keys=3 lookup-table-min-int-keys=3" | FileCheck %s
 
 // spec-expand gives every lookup a code shape, recorded as spec.lookup:
 // with at least lookup-table-min-keys keys (strings or i64) the table, left

@@ -1,4 +1,4 @@
-// RUN: specjit-opt %s -split-input-file --spec-expand="lookup-table-min-keys=4" --convert-spec-to-loops | FileCheck %s
+// RUN: specjit-opt %s -split-input-file --spec-expand="lookup-table-min-keys=4 lookup-table-min-int-keys=4" --convert-spec-to-loops | FileCheck %s
 
 // Lookups with at least lookup-table-min-keys keys read constant tables; the
 // code does not grow with the keys. Strings: a hash table of key indices over
@@ -7,10 +7,12 @@
 // label_encode on the indices 0..n-1 is a range check and a gather from the
 // codes (default first).
 
-// CHECK-DAG: llvm.mlir.global private constant @specjit_lookup[[L:[0-9]+]]_codes(dense<[-1.000000e+00, 1.000000e+00, 2.000000e+00, 3.000000e+00, 4.000000e+00, 5.000000e+00]>
+// Tables are byte arrays of little-endian elements: f64 codes (-1 first),
+// 16 i32 slots, i64 offsets, the key bytes.
+// CHECK-DAG: llvm.mlir.global private constant @specjit_lookup[[L:[0-9]+]]_codes("\00\00\00\00\00\00\F0\BF\00\00\00\00\00\00\F0?{{.+}}")
 // CHECK-DAG: llvm.func @memcmp(!llvm.ptr, !llvm.ptr, i64) -> i32
-// CHECK-DAG: llvm.mlir.global private constant @specjit_lookup[[S:[0-9]+]]_slots(dense<{{.+}}> : tensor<16xi32>)
-// CHECK-DAG: llvm.mlir.global private constant @specjit_lookup[[S]]_offsets(dense<[0, 0, 1, 3, 12, 14]> : tensor<6xi64>)
+// CHECK-DAG: llvm.mlir.global private constant @specjit_lookup[[S:[0-9]+]]_slots("{{.+}}\04\00\00\00")
+// CHECK-DAG: llvm.mlir.global private constant @specjit_lookup[[S]]_offsets("\00\00\00\00\00\00\00\00\00\00\00\00\00\00\00\00\01\00\00\00\00\00\00\00\03\00\00\00\00\00\00\00\0C\00\00\00\00\00\00\00\0E\00\00\00\00\00\00\00")
 // CHECK-DAG: llvm.mlir.global private constant @specjit_lookup[[S]]_bytes("aababcdefghi\C3\A9")
 // CHECK-LABEL: func.func private @specjit_kernel_body(
 // CHECK: llvm.mlir.addressof @specjit_lookup[[S]]_slots
@@ -55,8 +57,9 @@ spec.kernel @string_chain attributes {input_names = ["s"], input_types = [!spec.
 // Sparse integer keys: sorted with their indices, a branch-free binary search
 // of a fixed number of steps (3 for 8 keys). A one_hot run of output columns
 // is zeroed with one memset (8 f64 = 64 bytes), then the one 1.0 stored.
-// CHECK-DAG: llvm.mlir.global private constant @specjit_lookup[[T:[0-9]+]]_keys(dense<[-500, -7, 3, 40, 1000, 7919, 100000, 123456789012]> : tensor<8xi64>)
-// CHECK-DAG: llvm.mlir.global private constant @specjit_lookup[[T]]_index(dense<[4, 1, 0, 2, 3, 5, 6, 7]> : tensor<8xi32>)
+// keys: -500, -7, 3, 40, 1000, 7919, 100000, 123456789012; index: 4, 1, 0, 2, 3, 5, 6, 7.
+// CHECK-DAG: llvm.mlir.global private constant @specjit_lookup[[T:[0-9]+]]_keys("\0C\FE\FF\FF\FF\FF\FF\FF\F9\FF\FF\FF\FF\FF\FF\FF\03\00\00\00\00\00\00\00({{.+}}\14\1A\99\BE\1C\00\00\00")
+// CHECK-DAG: llvm.mlir.global private constant @specjit_lookup[[T]]_index("\04\00\00\00\01\00\00\00\00\00\00\00\02\00\00\00\03\00\00\00\05\00\00\00\06\00\00\00\07\00\00\00")
 // CHECK-LABEL: func.func private @specjit_kernel_body(
 // CHECK: %[[X:.+]] = llvm.load %{{.+}} : !llvm.ptr -> i64
 // CHECK: %[[SEARCH:.+]]:2 = scf.for %{{.+}} = %{{.+}} to %c3_i64 step %{{.+}} iter_args(%[[BASE:.+]] = %{{.+}}, %[[LEN:.+]] = %c8_i64) -> (i64, i64)
@@ -83,7 +86,8 @@ spec.kernel @int_sorted attributes {input_names = ["c"], input_types = [i64], ou
 // every value outside is clamped to (unsigned min). A one_hot column read by
 // another op is materialized as one compare of the position; with
 // unknown_error the checking loop tests the position.
-// CHECK-DAG: llvm.mlir.global private constant @specjit_lookup[[D:[0-9]+]]_dense(dense<[1, -1, 0, 3, 2, -1]> : tensor<6xi32>)
+// index over 10..14, then the -1 for everything outside: 1, -1, 0, 3, 2, -1.
+// CHECK-DAG: llvm.mlir.global private constant @specjit_lookup[[D:[0-9]+]]_dense("\01\00\00\00\FF\FF\FF\FF\00\00\00\00\03\00\00\00\02\00\00\00\FF\FF\FF\FF")
 // CHECK-LABEL: func.func private @specjit_kernel_body(
 // CHECK: scf.while
 // CHECK: %[[D1:.+]] = arith.subi %{{.+}}, %c10_i64 : i64
