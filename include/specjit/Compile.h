@@ -49,6 +49,36 @@ std::optional<Stage> parseStage(llvm::StringRef s);
 /// File extension used for dumps (json, mlir, ll, s, o).
 llvm::StringRef stageExtension(Stage s);
 
+/// When compile() produces compiled code (docs/runtime.md, "Tiers").
+enum class Tier : uint8_t {
+  Sync,   ///< compile() returns once the code is compiled (or has failed)
+  Tiered, ///< compile() returns an interpreting kernel at once; the code is
+          ///< compiled in the background when the policy says, verified
+          ///< against the interpreter, and swapped in under running callers
+};
+/// "sync", "tiered".
+llvm::StringRef tierName(Tier t);
+std::optional<Tier> parseTier(llvm::StringRef s);
+
+/// When a tiered kernel asks for compiled code, and how it is promoted.
+struct TierPolicy {
+  /// Ask for a compile once the kernel has run this many calls and rows
+  /// (both; 0 and 0 ask at compile()).
+  uint64_t compileAfterCalls = 3;
+  uint64_t compileAfterRows = 0;
+  /// Also require the interpreter time callers have spent to reach the
+  /// estimated compile time (a kernel that would never pay its compile back
+  /// is not compiled). The estimate grows with the descriptor's size and is
+  /// calibrated by the compiles this process has measured.
+  bool costModel = true;
+  /// Compare compiled code with the interpreter on rows the kernel has run
+  /// before serving it (bit for bit; within a few ulp where a vector math
+  /// library computes log/exp/pow). A mismatch keeps the interpreter.
+  bool verify = true;
+  /// Rows kept (copied when a call runs) for the comparison.
+  size_t verifyRows = 1024;
+};
+
 struct CompileOptions {
   /// std::nullopt: follow the process-wide switch (setSpecialize() /
   /// SPECJIT_SPECIALIZE). false: always interpret. true: always try the JIT.
@@ -57,13 +87,10 @@ struct CompileOptions {
   bool useCache = true;
   /// LLVM optimization level for the generated code (0-3).
   int optLevel = 3;
-  /// Kernels with more operations than this after lowering in their largest
-  /// function (or 40 times this in all) are not compiled (LLVM's time grows
-  /// faster than linearly with kernel size; a 2000-way one_hot chain took
-  /// ~25 s): they run on the interpreter, with the reason recorded. The
-  /// count is estimated from the spec module before any lowering, so the
-  /// decision takes milliseconds, and checked again after lowering
-  /// (docs/architecture.md, "Compile-time budget"). 0 means no limit.
+  /// Kernels with more operations than this after lowering are not compiled
+  /// (LLVM's time grows faster than linearly with kernel size; a 2000-way
+  /// one_hot takes ~25 s): they run on the interpreter, with the reason
+  /// recorded. 0 means no limit.
   size_t maxKernelOps = 6000;
   /// How tree ensembles become code; the result is the same either way.
   TreeLayout treeLayout = TreeLayout::Auto;
@@ -76,6 +103,9 @@ struct CompileOptions {
   unsigned compileThreads = 0;
   /// When set, every stage is written to DIR/NN-stage.ext.
   std::string dumpDir;
+  /// std::nullopt: SPECJIT_TIER (sync | tiered; default sync).
+  std::optional<Tier> tier;
+  TierPolicy tierPolicy;
 };
 
 /// Compiles (or fetches from the cache) a kernel for `d`. Fails only when the
@@ -117,18 +147,36 @@ struct StageTimes {
 llvm::Expected<StageTimes> timeStages(const Descriptor &d,
                                       const CompileOptions &options = {});
 
-/// Process-wide cache statistics and control.
+/// Process-wide in-memory cache statistics and control.
 struct CacheStats {
-  uint64_t hits = 0, misses = 0, compiles = 0;
+  uint64_t hits = 0, misses = 0, compiles = 0, evictions = 0;
   size_t entries = 0;
+  /// Bytes of JIT code held by the cached kernels.
+  size_t codeBytes = 0;
 };
 CacheStats cacheStats();
+/// Drops every cached kernel; each releases its code when its last handle
+/// goes.
 void clearCache();
+
+/// Bounds of the in-memory cache: least-recently-used kernels are evicted
+/// beyond either. Defaults from SPECJIT_CACHE_MAX_KERNELS (10000) and
+/// SPECJIT_CACHE_MAX_CODE_MB (256). 0 means no bound.
+struct CacheLimits {
+  size_t maxKernels = 10000;
+  size_t maxCodeBytes = size_t(256) << 20;
+};
+void setCacheLimits(const CacheLimits &limits);
+CacheLimits cacheLimits();
 
 namespace testing {
 /// Makes the compiler fail at `stage` (std::nullopt: never) so tests can
 /// check the interpreter fallback for every stage. Process-wide.
 void setFailureInjection(std::optional<Stage> stage);
+/// Makes promotion see wrong compiled results (one bit of the first output
+/// flipped), as a miscompile would, so tests can check that verification
+/// catches it and the code is never served. Process-wide.
+void setCorruptCompiledResults(bool on);
 } // namespace testing
 
 } // namespace jit

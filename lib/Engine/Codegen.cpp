@@ -134,6 +134,14 @@ llvm::Expected<ObjectFiles> compileToObjects(const jit::Descriptor &d,
     return success();
   });
 
+  // The guard, first from the descriptor alone: importing a step of ~10^6
+  // columns costs seconds by itself (KernelSize.h).
+  if (options.maxKernelOps) {
+    KernelSizeEstimate floor = estimateDescriptorFloor(d, kLookupTableMinKeys);
+    if (auto err = checkKernelSize(floor, options.maxKernelOps))
+      return stageError(Stage::Spec, llvm::toString(std::move(err)));
+  }
+
   // descriptor -> spec
   if (auto err = checkInjectedFailure(Stage::Spec))
     return std::move(err);

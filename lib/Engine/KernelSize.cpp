@@ -249,6 +249,62 @@ KernelSizeEstimate estimateKernelSize(ModuleOp module, unsigned lookupTableMinKe
   return Estimator(lookupTableMinKeys).run(module);
 }
 
+KernelSizeEstimate estimateDescriptorFloor(const jit::Descriptor &d, unsigned lookupTableMinKeys) {
+  KernelSizeEstimate e;
+  const jit::PipelineSpec *p = d.kind() == jit::Kind::Pipeline ? &d.pipeline()
+                               : d.kind() == jit::Kind::Model  ? &d.model().pipeline
+                                                               : nullptr;
+  if (!p)
+    return e;
+  // The step that makes each value, and whether it is a one_hot column
+  // that the table shape zeroes in runs (not counted: a lower bound).
+  std::vector<int> stepOf(p->plan.values.size(), -1);
+  std::vector<bool> zeroed(p->plan.values.size(), false);
+  std::vector<size_t> share(p->steps.size(), 0);
+  auto count = [&](int step, size_t ops) {
+    e.largest += ops;
+    if (step >= 0)
+      share[step] += ops;
+  };
+  for (const jit::PlanNode &n : p->plan.nodes) {
+    const jit::Step &s = p->steps[n.step];
+    for (int r : n.results)
+      stepOf[r] = n.step;
+    if (n.op == jit::StepOp::Polynomial)
+      count(n.step, kPerTerm * n.results.size());
+    else if (n.op == jit::StepOp::Bucketize)
+      count(n.step, kPerEdge * s.edges.size());
+    else if (n.op == jit::StepOp::OneHot) {
+      jit::ValueKind kind = p->plan.values[n.args[0]].kind;
+      unsigned minKeys = kind == jit::ValueKind::String ? lookupTableMinKeys
+                         : kind == jit::ValueKind::Int  ? (lookupTableMinKeys ? kLookupTableMinIntKeys : 0)
+                                                        : 0;
+      if (minKeys && n.results.size() >= minKeys)
+        for (int r : n.results)
+          zeroed[r] = true;
+    }
+  }
+  for (int v : p->plan.outputs)
+    if (!zeroed[v])
+      count(stepOf[v], kPerColumn);
+  e.total = e.largest;
+  for (size_t i = 0; i < share.size(); ++i)
+    if (share[i] > e.dominantOps) {
+      const jit::PlanNode *node = nullptr;
+      for (const jit::PlanNode &n : p->plan.nodes)
+        if (n.step == static_cast<int>(i))
+          node = &n;
+      e.dominantOps = share[i];
+      const jit::Step &s = p->steps[i];
+      e.dominant = s.op == jit::StepOp::Bucketize
+                       ? llvm::formatv("steps[{0}] bucketize of {1} edges", i, s.edges.size()).str()
+                       : llvm::formatv("steps[{0}] {1} of {2} output columns", i,
+                                       jit::stepOpName(s.op), node ? node->results.size() : 0)
+                             .str();
+    }
+  return e;
+}
+
 llvm::Error checkKernelSize(const KernelSizeEstimate &e, size_t maxKernelOps) {
   if (!maxKernelOps)
     return llvm::Error::success();

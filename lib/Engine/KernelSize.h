@@ -14,6 +14,8 @@
 #ifndef SPECJIT_ENGINE_KERNELSIZE_H
 #define SPECJIT_ENGINE_KERNELSIZE_H
 
+#include "specjit/Descriptor.h"
+
 #include "mlir/IR/BuiltinOps.h"
 
 #include "llvm/Support/Error.h"
@@ -38,6 +40,13 @@ struct KernelSizeEstimate {
 /// (`lookupTableMinKeys` for strings, kLookupTableMinIntKeys for integers;
 /// 0: every lookup a chain).
 KernelSizeEstimate estimateKernelSize(mlir::ModuleOp module, unsigned lookupTableMinKeys);
+
+/// A part of the same estimate read from the descriptor alone, before
+/// import (which itself costs seconds for steps of ~10^6 columns): the
+/// polynomial terms and bucketize edges of a pipeline (or a model's
+/// pipeline) and the stores of the output columns that are not one_hot
+/// columns taking the table. Never more than estimateKernelSize().
+KernelSizeEstimate estimateDescriptorFloor(const jit::Descriptor &d, unsigned lookupTableMinKeys);
 
 /// Fails, naming the dominant op and the numbers, when the estimate exceeds
 /// the limits of CompileOptions::maxKernelOps: `maxKernelOps` for the
