@@ -8,6 +8,7 @@
 #include "Engine/Codegen.h"
 #include "Engine/CompileUnits.h"
 #include "Engine/Importer.h"
+#include "Engine/KernelSize.h"
 #include "Engine/LLVMBackend.h"
 
 #include "specjit/Conversion/Passes.h"
@@ -133,6 +134,14 @@ llvm::Expected<ObjectFiles> compileToObjects(const jit::Descriptor &d,
     return success();
   });
 
+  // The guard, first from the descriptor alone: importing a step of ~10^6
+  // columns costs seconds by itself (KernelSize.h).
+  if (options.maxKernelOps) {
+    KernelSizeEstimate floor = estimateDescriptorFloor(d, kLookupTableMinKeys);
+    if (auto err = checkKernelSize(floor, options.maxKernelOps))
+      return stageError(Stage::Spec, llvm::toString(std::move(err)));
+  }
+
   // descriptor -> spec
   if (auto err = checkInjectedFailure(Stage::Spec))
     return std::move(err);
@@ -143,6 +152,14 @@ llvm::Expected<ObjectFiles> compileToObjects(const jit::Descriptor &d,
   ModuleOp module = imported->get();
   if (reached(Stage::Spec, printMLIR(module)))
     return ObjectFiles();
+  // The guard: decide from the spec module, before any lowering, whether the
+  // kernel is small enough to compile (KernelSize.h), so that an oversized
+  // kernel falls back in milliseconds rather than after the lowering.
+  if (options.maxKernelOps) {
+    KernelSizeEstimate estimate = estimateKernelSize(module, kLookupTableMinKeys);
+    if (auto err = checkKernelSize(estimate, options.maxKernelOps))
+      return stageError(Stage::Spec, llvm::toString(std::move(err)));
+  }
 
   // spec -> scf/arith/math -> llvm dialect
   for (auto [stage, build] :
@@ -157,7 +174,8 @@ llvm::Expected<ObjectFiles> compileToObjects(const jit::Descriptor &d,
     if (stage == Stage::Lowered && options.maxKernelOps) {
       // LLVM's cost grows faster than linearly within a function and
       // linearly across functions: bound the largest function, and the total
-      // at a multiple of that.
+      // at a multiple of that. The estimate above decided the same before
+      // lowering; this count keeps the limit exact where it erred low.
       size_t total = 0, largest = 0;
       for (auto fn : module.getOps<func::FuncOp>()) {
         size_t ops = 0;
@@ -165,13 +183,14 @@ llvm::Expected<ObjectFiles> compileToObjects(const jit::Descriptor &d,
         largest = std::max(largest, ops);
         total += ops;
       }
-      if (largest > options.maxKernelOps || total > 40 * options.maxKernelOps)
+      size_t totalLimit = totalKernelOpsLimit(options.maxKernelOps);
+      if (largest > options.maxKernelOps || total > totalLimit)
         return stageError(stage, llvm::Twine("the kernel is too large to specialize: ") +
                                      llvm::Twine(largest) + " operations in its largest "
                                      "function and " + llvm::Twine(total) + " in all after "
                                      "lowering, more than the limits of " +
                                      llvm::Twine(options.maxKernelOps) + " and " +
-                                     llvm::Twine(40 * options.maxKernelOps) +
+                                     llvm::Twine(totalLimit) +
                                      " (CompileOptions::maxKernelOps)");
     }
     if (reached(stage, printMLIR(module)))

@@ -4,6 +4,8 @@
 
 #include "mlir/Pass/Pass.h"
 
+#include <optional>
+
 namespace mlir {
 class OpPassManager;
 namespace arith { class ArithDialect; }
@@ -14,6 +16,27 @@ namespace LLVM { class LLVMDialect; }
 } // namespace mlir
 
 namespace specjit {
+
+/// String lookups (and the one_hot / label_encode on their indices) with at
+/// least this many keys lower to constant tables searched at run time; fewer
+/// keys to a compare chain, which is faster there (docs/pipeline-semantics.md,
+/// "How lookups lower", has the measurements).
+constexpr unsigned kLookupTableMinKeys = 32;
+/// The same for one_hot / label_encode on integer columns, whose chain of
+/// compares vectorizes and so wins up to more keys.
+constexpr unsigned kLookupTableMinIntKeys = 128;
+
+/// The code shape of a lookup op: the discardable attribute `spec.lookup`.
+enum class LookupShape { Chain, Table };
+inline constexpr const char *kLookupShapeAttr = "spec.lookup";
+
+/// Whether `op` is a lookup (spec.str_lookup, spec.one_hot, spec.label_encode)
+/// and, if so, the shape spec-expand gives it: the one recorded on the op,
+/// else Table when it has at least `tableMinKeys` keys (strings, and the
+/// indices a string lookup yields) or `tableMinIntKeys` keys (integer
+/// columns); never when the limit is 0. Float categories take the chain.
+std::optional<LookupShape> lookupShape(mlir::Operation *op, unsigned tableMinKeys,
+                                       unsigned tableMinIntKeys);
 
 #define GEN_PASS_DECL
 #include "specjit/Conversion/Passes.h.inc"

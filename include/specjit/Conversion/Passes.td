@@ -12,7 +12,24 @@ def SpecExpand : Pass<"spec-expand", "::mlir::ModuleOp"> {
     as constants. Data checks become spec.check. Leaves spec.kernel,
     spec.input, spec.output, spec.check and spec.str_lookup for
     convert-spec-to-loops.
+
+    Lookups (spec.str_lookup, and spec.one_hot / spec.label_encode on i64)
+    get a code shape, recorded as the attribute `spec.lookup`: "chain" (one
+    compare per key, expanded here) or "table" (constant tables searched at
+    run time, left for convert-spec-to-loops). String lookups (and the
+    one_hot / label_encode on their indices) with at least
+    `lookup-table-min-keys` keys take the table, integer columns with at
+    least `lookup-table-min-int-keys` (0: never); an op that already
+    carries `spec.lookup` keeps it.
   }];
+  let options = [
+    Option<"lookupTableMinKeys", "lookup-table-min-keys", "unsigned",
+           /*default=*/"::specjit::kLookupTableMinKeys",
+           "String lookups with at least this many keys lower to tables (0: never)">,
+    Option<"lookupTableMinIntKeys", "lookup-table-min-int-keys", "unsigned",
+           /*default=*/"::specjit::kLookupTableMinIntKeys",
+           "Integer lookups with at least this many keys lower to tables (0: never)">,
+  ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::math::MathDialect",
                            "::mlir::scf::SCFDialect",
@@ -30,7 +47,11 @@ def ConvertSpecToLoops : Pass<"convert-spec-to-loops", "::mlir::ModuleOp"> {
     loads the inputs, computes the row, and stores the output row.
     spec.rules_kernel, spec.series_kernel and spec.train_step become the same
     entry over their own loops (the state matrix, blocks of time steps, one
-    batch of training).
+    batch of training). Lookups with `spec.lookup = "table"` read constant
+    tables (LLVM globals): a string hash table, or for integers an identity
+    range, a dense index or a sorted array searched by binary search; a
+    one_hot run of output columns is zeroed with a memset and its one 1.0
+    stored.
   }];
   let dependentDialects = ["::mlir::func::FuncDialect",
                            "::mlir::scf::SCFDialect",

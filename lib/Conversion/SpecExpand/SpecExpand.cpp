@@ -172,9 +172,17 @@ struct ImputeLowering : OpRewritePattern<ImputeOp> {
   }
 };
 
+/// Whether the op was given the table shape (left for convert-spec-to-loops).
+bool isTableShaped(Operation *op) {
+  auto shape = op->getAttrOfType<StringAttr>(specjit::kLookupShapeAttr);
+  return shape && shape.getValue() == "table";
+}
+
 struct OneHotLowering : OpRewritePattern<OneHotOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(OneHotOp op, PatternRewriter &r) const override {
+    if (isTableShaped(op))
+      return failure();
     Location loc = op.getLoc();
     SmallVector<Value> results;
     Value any;
@@ -194,6 +202,8 @@ struct OneHotLowering : OpRewritePattern<OneHotOp> {
 struct LabelEncodeLowering : OpRewritePattern<LabelEncodeOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(LabelEncodeOp op, PatternRewriter &r) const override {
+    if (isTableShaped(op))
+      return failure();
     Location loc = op.getLoc();
     Value result = f64Const(r, loc, op.getDefaultCode().convertToDouble());
     ArrayRef<double> codes = op.getCodes();
@@ -518,7 +528,36 @@ struct LinkLowering : OpRewritePattern<LinkOp> {
 };
 
 struct SpecExpandPass : specjit::impl::SpecExpandBase<SpecExpandPass> {
+  using SpecExpandBase::SpecExpandBase;
+
   void runOnOperation() override {
+    // First the code shape of every lookup, so that the patterns (and the
+    // IR printed after this pass) show which one each op took.
+    WalkResult shaped = getOperation().walk([&](Operation *op) {
+      std::optional<specjit::LookupShape> shape =
+          specjit::lookupShape(op, lookupTableMinKeys, lookupTableMinIntKeys);
+      if (!shape)
+        return WalkResult::advance();
+      auto recorded = op->getAttrOfType<StringAttr>(specjit::kLookupShapeAttr);
+      if (recorded && recorded.getValue() != "chain" && recorded.getValue() != "table") {
+        op->emitOpError("has spec.lookup = \"")
+            << recorded.getValue() << "\"; expected \"chain\" or \"table\"";
+        return WalkResult::interrupt();
+      }
+      if (*shape == specjit::LookupShape::Table && !isa<StrLookupOp>(op) &&
+          !op->getOperand(0).getType().isInteger(64)) {
+        op->emitOpError("takes the table shape only on i64 input");
+        return WalkResult::interrupt();
+      }
+      op->setAttr(specjit::kLookupShapeAttr,
+                  StringAttr::get(op->getContext(), *shape == specjit::LookupShape::Table
+                                                        ? "table"
+                                                        : "chain"));
+      return WalkResult::advance();
+    });
+    if (shaped.wasInterrupted())
+      return signalPassFailure();
+
     RewritePatternSet patterns(&getContext());
     patterns.add<ToFloatLowering, StandardizeLowering, MinMaxLowering,
                  LogLowering, Log1pLowering, ClipLowering, ImputeLowering,
@@ -535,6 +574,8 @@ struct SpecExpandPass : specjit::impl::SpecExpandBase<SpecExpandPass> {
       auto trees = dyn_cast<TreeEnsembleOp>(op);
       if (trees && trees.getLayout() == "walk")
         return WalkResult::advance(); // convert-spec-to-loops lowers it
+      if (isa<OneHotOp, LabelEncodeOp>(op) && isTableShaped(op))
+        return WalkResult::advance(); // convert-spec-to-loops lowers it
       if (isa<SpecDialect>(op->getDialect()) &&
           !op->hasTrait<specjit::spec::SpecTrait::LoweredByLoops>()) {
         op->emitOpError("was not expanded");
@@ -548,3 +589,27 @@ struct SpecExpandPass : specjit::impl::SpecExpandBase<SpecExpandPass> {
 };
 
 } // namespace
+
+std::optional<specjit::LookupShape> specjit::lookupShape(Operation *op,
+                                                         unsigned tableMinKeys,
+                                                         unsigned tableMinIntKeys) {
+  size_t keys = 0;
+  if (auto lookup = dyn_cast<StrLookupOp>(op))
+    keys = lookup.getKeys().size();
+  else if (auto oneHot = dyn_cast<OneHotOp>(op))
+    keys = oneHot.getCategories().size();
+  else if (auto encode = dyn_cast<LabelEncodeOp>(op))
+    keys = encode.getKeys().size();
+  else
+    return std::nullopt;
+  if (auto recorded = op->getAttrOfType<StringAttr>(kLookupShapeAttr))
+    return recorded.getValue() == "table" ? LookupShape::Table : LookupShape::Chain;
+  // Float categories compare as f64 (NaN equals nothing, -0.0 == 0.0): they
+  // keep the chain.
+  if (!isa<StrLookupOp>(op) && !op->getOperand(0).getType().isInteger(64))
+    return LookupShape::Chain;
+  // The indices of a string lookup follow the strings' threshold.
+  bool strings = isa<StrLookupOp>(op) || op->getOperand(0).getDefiningOp<StrLookupOp>();
+  unsigned minKeys = strings ? tableMinKeys : tableMinIntKeys;
+  return minKeys && keys >= minKeys ? LookupShape::Table : LookupShape::Chain;
+}

@@ -31,6 +31,7 @@
 #include "SeriesToLoops.h"
 #include "TrainToLoops.h"
 #include "LLVMAccess.h"
+#include "LookupTables.h"
 #include "TreeWalk.h"
 
 #include "llvm/Support/SwapByteOrder.h"
@@ -54,9 +55,28 @@ struct InputSlot {
   bool isString() const { return isa<StrType>(type); }
 };
 
+/// Whether a lookup op took the table shape (spec-expand decides).
+bool isTableShaped(Operation *op) {
+  auto shape = op->getAttrOfType<StringAttr>(specjit::kLookupShapeAttr);
+  return shape && shape.getValue() == "table";
+}
+
+/// Integer keys of a one_hot or label_encode.
+SmallVector<int64_t> integerKeys(ArrayAttr keys) {
+  SmallVector<int64_t> out;
+  for (Attribute a : keys)
+    out.push_back(cast<IntegerAttr>(a).getInt());
+  return out;
+}
+
+/// Output runs of at least this many consecutive columns of one table
+/// one_hot are zeroed with a memset, then the one 1.0 is stored.
+constexpr size_t kMinZeroedRun = 8;
+
 class KernelLowering {
 public:
-  KernelLowering(KernelOp kernel) : kernel(kernel), b(kernel) {
+  KernelLowering(KernelOp kernel)
+      : kernel(kernel), b(kernel), tables(kernel->getParentOfType<ModuleOp>()) {
     unsigned slot = 0;
     for (Attribute a : kernel.getInputTypes()) {
       Type t = cast<TypeAttr>(a).getValue();
@@ -92,6 +112,14 @@ private:
   LogicalResult findWalkedTrees();
   Value emitInput(InputOp op, Value row);
   Value emitStrLookup(StrLookupOp op, Value row);
+  /// The value of `v` in the row being emitted: mapped, or (a column of a
+  /// table one_hot, which is only materialized where something other than
+  /// a zeroed output run reads it) `position == j ? 1.0 : 0.0`.
+  Value use(IRMapping &map, Value v);
+  /// Maps every value `op` and its regions read from outside it.
+  void useOperands(IRMapping &map, Operation *op);
+  /// Stores the row's output values, zeroing runs of table one_hot columns.
+  void emitOutput(Location loc, IRMapping &map, OutputOp output, Value row);
 
   KernelOp kernel;
   OpBuilder b;
@@ -108,6 +136,9 @@ private:
   // A tree ensemble with the walk layout, when the body has one.
   TreeEnsembleOp walkedOp;
   std::optional<specjit::TreeWalk> walk;
+  specjit::LookupTables tables;
+  // Per emitted row: the position (i64, -1: none) of each table one_hot.
+  llvm::DenseMap<Operation *, Value> oneHotPosition;
 };
 
 LogicalResult KernelLowering::findWalkedTrees() {
@@ -168,6 +199,13 @@ Value KernelLowering::emitStrLookup(StrLookupOp op, Value row) {
   Value next = b.create<arith::AddIOp>(loc, row, i64(loc, 1));
   Value end = loadAt(loc, b.getI64Type(), offsets, next);
   Value len = b.create<arith::SubIOp>(loc, end, start);
+  if (isTableShaped(op)) {
+    SmallVector<StringRef> keys;
+    for (Attribute k : op.getKeys())
+      keys.push_back(cast<StringAttr>(k).getValue());
+    Value base = specjit::elementAddress(b, loc, b.getI8Type(), bytes, start);
+    return tables.emitStringLookup(b, loc, op, keys, base, len);
+  }
 
   std::map<size_t, SmallVector<std::pair<int64_t, StringRef>>> byLength;
   for (auto [k, key] : llvm::enumerate(op.getKeys()))
@@ -217,12 +255,84 @@ Value KernelLowering::emitStrLookup(StrLookupOp op, Value row) {
   return result;
 }
 
+Value KernelLowering::use(IRMapping &map, Value v) {
+  if (Value mapped = map.lookupOrNull(v))
+    return mapped;
+  auto result = dyn_cast<OpResult>(v);
+  Value position = result ? oneHotPosition.lookup(result.getOwner()) : Value();
+  if (!position)
+    return map.lookupOrDefault(v);
+  Location loc = v.getLoc();
+  Value hit = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, position,
+                                      i64(loc, result.getResultNumber()));
+  Value x = b.create<arith::UIToFPOp>(loc, b.getF64Type(), hit);
+  map.map(v, x);
+  return x;
+}
+
+void KernelLowering::useOperands(IRMapping &map, Operation *op) {
+  op->walk([&](Operation *inner) {
+    for (Value v : inner->getOperands()) {
+      Operation *def = v.getDefiningOp();
+      if (def && !op->isAncestor(def))
+        use(map, v);
+    }
+  });
+}
+
+void KernelLowering::emitOutput(Location loc, IRMapping &map, OutputOp output, Value row) {
+  int64_t numCols = kernel.getOutputNames().size();
+  Type outElem = kernel.getOutputType();
+  Value base = b.create<arith::MulIOp>(loc, row, i64(loc, numCols));
+  auto values = output.getValues();
+  // The table one_hot and column a value is, if it is one.
+  auto oneHotColumn = [&](Value v) -> std::pair<Operation *, int64_t> {
+    auto r = dyn_cast<OpResult>(v);
+    if (!r || !oneHotPosition.count(r.getOwner()))
+      return {nullptr, 0};
+    return {r.getOwner(), r.getResultNumber()};
+  };
+  for (size_t j = 0; j < values.size();) {
+    auto [oneHot, column] = oneHotColumn(values[j]);
+    size_t run = 1;
+    while (oneHot && j + run < values.size() &&
+           oneHotColumn(values[j + run]) ==
+               std::pair<Operation *, int64_t>(oneHot, column + static_cast<int64_t>(run)))
+      ++run;
+    if (oneHot && run >= kMinZeroedRun) {
+      // Columns j .. j + run - 1 are one_hot columns column .. column + run
+      // - 1: zero them, then store the 1.0 of the position if it is among them.
+      Value first = b.create<arith::AddIOp>(loc, base, i64(loc, j));
+      Value dst = specjit::elementAddress(b, loc, outElem, outPtr, first);
+      int64_t bytes = static_cast<int64_t>(run) * (outElem.isF32() ? 4 : 8);
+      b.create<LLVM::MemsetOp>(loc, dst,
+                               b.create<arith::ConstantOp>(loc, b.getI8IntegerAttr(0)),
+                               i64(loc, bytes), /*isVolatile=*/false);
+      Value rel = b.create<arith::SubIOp>(loc, oneHotPosition.lookup(oneHot), i64(loc, column));
+      Value inRun = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ult, rel,
+                                            i64(loc, static_cast<int64_t>(run)));
+      auto ifOp = b.create<scf::IfOp>(loc, inRun, /*withElse=*/false);
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+      Value oneValue = b.create<arith::ConstantOp>(loc, b.getFloatAttr(outElem, 1.0));
+      specjit::storeAt(b, loc, oneValue, outPtr, b.create<arith::AddIOp>(loc, first, rel));
+      j += run;
+      continue;
+    }
+    Value x = use(map, values[j]);
+    if (outElem.isF32())
+      x = b.create<arith::TruncFOp>(loc, outElem, x);
+    Value idx = b.create<arith::AddIOp>(loc, base, i64(loc, static_cast<int64_t>(j)));
+    specjit::storeAt(b, loc, x, outPtr, idx);
+    ++j;
+  }
+}
+
 FailureOr<Value> KernelLowering::emitRow(Location loc, Value row,
                                          bool checksOnly, Segment segment) {
   IRMapping map;
+  oneHotPosition.clear();
   Value ok = b.create<arith::ConstantOp>(loc, b.getBoolAttr(true));
-  int64_t numCols = kernel.getOutputNames().size();
-  Type outElem = kernel.getOutputType();
   bool afterTrees = false;
   for (Operation &op : kernel.getBodyBlock()) {
     if (&op == walkedOp.getOperation()) {
@@ -232,7 +342,7 @@ FailureOr<Value> KernelLowering::emitRow(Location loc, Value row,
       if (segment == Segment::BeforeTrees) {
         SmallVector<Value> features;
         for (Value f : walkedOp.getFeatures())
-          features.push_back(map.lookup(f));
+          features.push_back(use(map, f));
         walk->emitStoreFeatures(b, loc, features, rowInBlock);
         break;
       }
@@ -265,25 +375,43 @@ FailureOr<Value> KernelLowering::emitRow(Location loc, Value row,
     }
     if (auto check = dyn_cast<CheckOp>(op)) {
       if (checksOnly)
-        ok = b.create<arith::AndIOp>(loc, ok, map.lookup(check.getCondition()));
+        ok = b.create<arith::AndIOp>(loc, ok, use(map, check.getCondition()));
       continue;
     }
     if (auto output = dyn_cast<OutputOp>(op)) {
-      if (checksOnly)
+      if (!checksOnly)
+        emitOutput(loc, map, output, row);
+      continue;
+    }
+    if (isa<OneHotOp, LabelEncodeOp>(op) && isTableShaped(&op)) {
+      Location opLoc = op.getLoc();
+      if (!op.getOperand(0).getType().isInteger(64))
+        return op.emitOpError("takes the table shape only on i64 input");
+      Value x = use(map, op.getOperand(0));
+      if (auto oneHot = dyn_cast<OneHotOp>(op)) {
+        Value position =
+            tables.emitIntLookup(b, opLoc, &op, integerKeys(oneHot.getCategories()), x);
+        oneHotPosition[&op] = position;
+        if (checksOnly && oneHot.getUnknownError())
+          ok = b.create<arith::AndIOp>(
+              loc, ok,
+              b.create<arith::CmpIOp>(opLoc, arith::CmpIPredicate::sge, position, i64(opLoc, 0)));
         continue;
-      Value base = b.create<arith::MulIOp>(loc, row, i64(loc, numCols));
-      for (auto [j, v] : llvm::enumerate(output.getValues())) {
-        Value x = map.lookup(v);
-        if (outElem.isF32())
-          x = b.create<arith::TruncFOp>(loc, outElem, x);
-        Value idx = b.create<arith::AddIOp>(loc, base, i64(loc, j));
-        specjit::storeAt(b, loc, x, outPtr, idx);
       }
+      // codes[position + 1], where codes[0] is the default: a gather.
+      auto encode = cast<LabelEncodeOp>(op);
+      Value position = tables.emitIntLookup(b, opLoc, &op, integerKeys(encode.getKeys()), x);
+      SmallVector<double> codes = {encode.getDefaultCode().convertToDouble()};
+      codes.append(encode.getCodes().begin(), encode.getCodes().end());
+      Value table = tables.emitF64Array(b, opLoc, &op, "codes", codes);
+      Value at = b.create<arith::AddIOp>(opLoc, position, i64(opLoc, 1));
+      map.map(encode.getResult(), loadAt(opLoc, b.getF64Type(), table, at));
       continue;
     }
     if (isa<SpecDialect>(op.getDialect()))
       return op.emitOpError("must be expanded before convert-spec-to-loops "
                             "(run spec-expand first)");
+    useOperands(map, &op);
     b.clone(op, map);
   }
   return ok;
@@ -358,7 +486,11 @@ LogicalResult KernelLowering::run() {
   Location loc = kernel.getLoc();
   MLIRContext *ctx = b.getContext();
   auto module = kernel->getParentOfType<ModuleOp>();
-  bool hasChecks = !kernel.getBodyBlock().getOps<CheckOp>().empty();
+  // Table one_hots check their unknown values themselves (no spec.check).
+  bool hasChecks = !kernel.getBodyBlock().getOps<CheckOp>().empty() ||
+                   llvm::any_of(kernel.getBodyBlock().getOps<OneHotOp>(), [](OneHotOp op) {
+                     return op.getUnknownError() && isTableShaped(op);
+                   });
   if (failed(findWalkedTrees()))
     return failure();
   std::string bodyName = (specjit::kKernelEntryName + llvm::Twine("_body")).str();

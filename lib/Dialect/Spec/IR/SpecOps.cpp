@@ -7,6 +7,7 @@
 #include "llvm/ADT/STLExtras.h"
 
 #include <cmath>
+#include <set>
 
 using namespace mlir;
 using namespace specjit::spec;
@@ -193,7 +194,10 @@ static LogicalResult verifyCategories(Operation *op, Value input,
   bool intIn = input.getType().isInteger(64);
   if (!intIn && missing)
     return op->emitOpError("takes a missing sentinel only on i64");
-  llvm::DenseSet<int64_t> ints;
+  // Not a DenseSet<int64_t>: its reserved keys are INT64_MAX and INT64_MIN,
+  // which are categories like any other. (The f64 bit patterns DenseSet
+  // reserves are NaNs, never finite categories.)
+  std::set<int64_t> ints;
   llvm::DenseSet<uint64_t> floats;
   for (Attribute a : cats) {
     if (intIn) {
