@@ -369,7 +369,7 @@ TEST(RulesInterpreter, RoundingOnlyAtTheEnds) {
 TEST(RulesInterpreter, NoRulesKeepsTheMatrix) {
   auto c = compile(doc(R"(["a", "b"])", "[]", R"("type": "f32")"));
   ASSERT_TRUE(c);
-  std::vector<float> m = {1.5f, -0.0f, NaN, 3e38f};
+  std::vector<float> m = {1.5f, -0.0f, static_cast<float>(NaN), 3e38f};
   std::vector<float> want = m;
   runOn(c, m, 2);
   expectSame(m, want);
