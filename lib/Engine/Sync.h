@@ -54,19 +54,35 @@ public:
   }
   /// With the lock held: releases it until `cond` holds, then holds it again.
   void await(const absl::Condition &cond) {
+    Annotated a{this, &cond}; // before the release: other threads read it
     released();
-    mu_.Await(cond);
+    mu_.Await(absl::Condition(&Annotated::eval, &a));
     acquired();
   }
   /// As await(), giving up after `timeout`; returns whether `cond` holds.
   bool awaitWithTimeout(const absl::Condition &cond, absl::Duration timeout) {
+    Annotated a{this, &cond};
     released();
-    bool held = mu_.AwaitWithTimeout(cond, timeout);
+    bool held = mu_.AwaitWithTimeout(absl::Condition(&Annotated::eval, &a), timeout);
     acquired();
     return held;
   }
 
 private:
+  /// absl evaluates a waiter's condition inside the library, holding the
+  /// lock, in the waiter's thread or in the one unlocking (after that one's
+  /// release): the condition reads guarded state, so TSan must see an
+  /// acquire before it and a release after it.
+  struct Annotated {
+    Mutex *mu;
+    const absl::Condition *cond;
+    static bool eval(Annotated *a) {
+      a->mu->acquired();
+      bool holds = a->cond->Eval();
+      a->mu->released();
+      return holds;
+    }
+  };
   void acquired() {
 #ifdef SPECJIT_TSAN
     __tsan_acquire(this);
