@@ -1,9 +1,12 @@
-/* Two exported kernels in one program: the churn pipeline (f32 output,
- * log through libmvec) as churn_features and the tiny series as
- * price_series. Prints one kernel's output (argv[1]: churn | series)
- * exactly (%a). The series runs in two chunks through one state, which
- * must give what one run over all rows gives. */
+/* Three exported kernels in one program: the churn pipeline (f32 output,
+ * log through libmvec) as churn_features, the tiny series as price_series
+ * and the tiny rules as rules_step. Prints one kernel's output (argv[1]:
+ * churn | series | rules) exactly (%a). The series runs in two chunks
+ * through one state, which must give what one run over all rows gives;
+ * the rules update the state of export-rules.csv (11 agents: a vector
+ * tile of 8 and 3 more) in place. */
 #include "churn.h"
+#include "rules.h"
 #include "series.h"
 
 #include <math.h>
@@ -51,11 +54,27 @@ static int series(void) {
   return 0;
 }
 
+static int rules(void) {
+  enum { N = 11 };
+  double state[N * rules_step_NUM_OUTPUTS] = {
+      0.9, 0.1,  0.4, 0.5,  0.45, 0.0,  0.1, 0.15, 1.0, 0.3,  0.55, 0.19,
+      0.0, 0.0,  0.7, 0.25, 0.3,  0.05, 0.49, 0.21, 0.95, 0.12};
+  if (rules_step(NULL, state, N) != 0)
+    return 1;
+  for (int r = 0; r < N; ++r)
+    for (int j = 0; j < rules_step_NUM_OUTPUTS; ++j)
+      printf("%a%c", state[r * rules_step_NUM_OUTPUTS + j],
+             j + 1 == rules_step_NUM_OUTPUTS ? '\n' : ',');
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc == 2 && strcmp(argv[1], "churn") == 0)
     return churn();
   if (argc == 2 && strcmp(argv[1], "series") == 0)
     return series();
-  fprintf(stderr, "usage: %s churn|series\n", argv[0]);
+  if (argc == 2 && strcmp(argv[1], "rules") == 0)
+    return rules();
+  fprintf(stderr, "usage: %s churn|series|rules\n", argv[0]);
   return 2;
 }
