@@ -7,6 +7,7 @@ Usage (after scripts/build.sh):
 
 --only trees regenerates just the tree-ensemble section (bench/tree_grid.py),
 --only train just the training section (bench/train_bench.py),
+--only runtime just the runtime section (bench/runtime_bench.py),
 and splices it into the existing --out file, leaving the other sections as
 they are.
 
@@ -124,6 +125,31 @@ def train_section(args):
         ""])
 
 
+def runtime_section(args):
+    """The runtime: tiered vs sync first result, promotion, caller stalls,
+    stats cost per call (bench/runtime_bench.py)."""
+    cmd = [sys.executable, os.path.join(ROOT, "bench", "runtime_bench.py"),
+           "--build", args.build, "--rounds", "3"]
+    table = run(cmd)
+    return "\n".join([
+        "## Runtime: tiers and stats",
+        "",
+        "Command: `/usr/bin/python3 bench/runtime_bench.py --rounds 3` (run by "
+        "`bench/run_benchmarks.py --only runtime`), on %s. Wall milliseconds, "
+        "medians of 3 interleaved rounds of `specjit bench DESC --tiered --json`; "
+        "the per-call figures are CPU time from `build/bin/specjit-runtime-bench`. "
+        "\"first result\" is the time from `jit::compile` to the end of the "
+        "first run over all rows; the tiered kernel's first run is on the "
+        "interpreter, the sync kernel's is compiled but waits for the whole "
+        "compile. \"compiled after\" is the time from `jit::compile` until "
+        "the tiered kernel runs verified compiled code; meanwhile the caller "
+        "keeps calling with 1000-row batches on the 2-core machine, and the "
+        "longest of those calls shows how much a background compile stalls it." % cpu_name(),
+        "",
+        table.rstrip(),
+        ""])
+
+
 def splice_section(path, section):
     """Replaces the section of `path` whose heading is the first line of
     `section` (up to the next `## ` heading), or inserts it before the notes
@@ -172,7 +198,7 @@ def main():
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--out", default=os.path.join(ROOT, "docs", "benchmarks.md"))
     ap.add_argument("--rows", type=int, default=1000000)
-    ap.add_argument("--only", choices=["trees", "train"], default=None,
+    ap.add_argument("--only", choices=["trees", "train", "runtime"], default=None,
                     help="regenerate only this section and splice it into --out")
     ap.add_argument("--tree-models", default="100x6,100x8,500x6,500x8,1000x6,1000x8",
                     help="TREESxDEPTH grid of the tree section (default %(default)s)")
@@ -183,7 +209,8 @@ def main():
     args = ap.parse_args()
 
     if args.only:
-        section = tree_section(args) if args.only == "trees" else train_section(args)
+        section = {"trees": tree_section, "train": train_section,
+                   "runtime": runtime_section}[args.only](args)
         splice_section(args.out, section)
         print(section)
         return 0

@@ -12,7 +12,7 @@
 include(CMakePackageConfigHelpers)
 include(GNUInstallDirs)
 
-set(SPECJIT_PACKAGE_VERSION 0.1.0)
+set(SPECJIT_PACKAGE_VERSION ${PROJECT_VERSION})
 set(SPECJIT_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/specjit)
 
 # The one target host apps name: the runtime plus the public headers

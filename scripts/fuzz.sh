@@ -8,7 +8,10 @@
 #
 # SECONDS 0 only builds and replays fuzz/regressions/ and the corpora.
 # FUZZ_SEED fixes libFuzzer's seed (0: random), as CI does.
-# Harnesses: descriptor expr csv xgboost. Needs clang-19 and libFuzzer
+# Harnesses: descriptor expr csv xgboost, and differential (interpreter vs
+# compiled kernels, fuzz/DifferentialFuzzer.cpp), which needs the engine and
+# so is built by the ASan build, not here: run scripts/sanitize.sh asan first
+# (its build directory: ${ASAN_DIR:-build-asan}). Needs clang-19 and libFuzzer
 # (apt-get install -y clang-19 libfuzzer-19-dev libclang-rt-19-dev).
 # Output in ${FUZZ_DIR:-build-fuzz}: the binaries, corpus-NAME/ (grown by
 # the runs), NAME.log, and crash-* / leak-* / timeout-* reproducers, which
@@ -34,7 +37,12 @@ link=(-fsanitize=fuzzer,address,undefined -L/usr/lib/llvm-19/lib -lLLVM-19
       -Wl,-rpath,/usr/lib/llvm-19/lib)
 
 # The descriptor library (as lib/Descriptor/CMakeLists.txt globs it) and the
-# driver's CSV reader, each object rebuilt when its source is newer.
+# driver's CSV reader, each object rebuilt when its source is newer (only
+# when a harness built here is asked for).
+need_objects=0
+for h in "${harnesses[@]}"; do
+  [ "$h" = differential ] || need_objects=1
+done
 sources=("$root"/lib/Descriptor/*.cpp "$root"/lib/Families/*/*Descriptor.cpp
          "$root/tools/specjit/Table.cpp")
 objects=()
@@ -46,7 +54,7 @@ for src in "${sources[@]}"; do
     stale+=("$src" "$obj")
   fi
 done
-if [ ${#stale[@]} -gt 0 ]; then
+if [ $need_objects -eq 1 ] && [ ${#stale[@]} -gt 0 ]; then
   printf '%s\n' "${stale[@]}" |
     xargs -r -P "${JOBS:-2}" -n 2 sh -c "$cxx ${flags[*]} -c \"\$0\" -o \"\$1\""
 fi
@@ -54,6 +62,12 @@ fi
 declare -A source_of=([descriptor]=DescriptorFuzzer [expr]=ExprFuzzer
                       [csv]=CsvFuzzer [xgboost]=XGBoostFuzzer)
 for h in "${harnesses[@]}"; do
+  if [ "$h" = differential ]; then
+    bin="${ASAN_DIR:-$root/build-asan}/bin/specjit-differential-fuzzer"
+    [ -x "$bin" ] || { echo "$bin is missing: run scripts/sanitize.sh asan first" >&2; exit 2; }
+    ln -sf "$bin" "$out/differential-fuzzer"
+    continue
+  fi
   [ -n "${source_of[$h]:-}" ] || { echo "unknown harness '$h'" >&2; exit 2; }
   "$cxx" "${flags[@]}" "$root/fuzz/${source_of[$h]}.cpp" "${objects[@]}" \
     "${link[@]}" -o "$out/$h-fuzzer"
@@ -71,6 +85,20 @@ seed() { # seed NAME FILE...
 seed descriptor "$root"/examples/*.json "$root"/test/specjit/Inputs/*.json \
   "$root"/test/data/rules/*.json "$root"/test/data/series/*.json
 seed xgboost "$root"/test/data/models/xgb_*.json
+# Each input of the differential harness compiles a kernel (milliseconds), so
+# its inputs stay small; larger seeds would be cut and no longer parse.
+DIFF_MAX_LEN="${DIFF_MAX_LEN:-4096}"
+seed_small() { # seed_small NAME MAXBYTES FILE...
+  local dir="$out/corpus-$1" max="$2"
+  shift 2
+  mkdir -p "$dir"
+  for f in "$@"; do
+    [ -f "$f" ] && [ "$(stat -c %s "$f")" -le "$max" ] && cp -n "$f" "$dir/" || true
+  done
+}
+seed_small differential "$DIFF_MAX_LEN" "$root"/examples/*.json \
+  "$root"/test/specjit/Inputs/*.json "$root"/test/data/rules/*.json \
+  "$root"/test/data/series/*.json
 if [ ! -d "$out/corpus-csv" ]; then
   mkdir -p "$out/corpus-csv"
   # First byte: 0 reads one f64 column x, 1 the five columns of CsvFuzzer.cpp.
@@ -127,13 +155,15 @@ for h in "${harnesses[@]}"; do
   else
     runs=(-max_total_time="$seconds")
   fi
+  max_len="${MAX_LEN:-16384}"
+  [ "$h" = differential ] && max_len="$DIFF_MAX_LEN"
   (cd "$out" && "./$h-fuzzer" "corpus-$h" "${runs[@]}" \
-      -max_len="${MAX_LEN:-16384}" -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
+      -max_len="$max_len" -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
       -seed="${FUZZ_SEED:-0}" \
       > "$h.log" 2>&1) || status=1
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$out/$h.log" | grep -o '[0-9]*$' || echo "?")
   crashes=$(ls "$out" | grep -c -E "^(crash|leak|timeout|oom)-" || true)
-  echo "$h: $execs executions in ${seconds}s (max_len ${MAX_LEN:-16384}), corpus $(ls "$out/corpus-$h" | wc -l) inputs," \
+  echo "$h: $execs executions in ${seconds}s (max_len $max_len), corpus $(ls "$out/corpus-$h" | wc -l) inputs," \
        "$(grep -q -E 'ERROR|deadly signal|==ERROR' "$out/$h.log" && echo "FAILED (see $out/$h.log)" || echo "no crash")," \
        "reproducers in $out: $crashes"
 done

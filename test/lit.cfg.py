@@ -13,8 +13,13 @@ config.excludes = ["lit.cfg.py", "lit.site.cfg.py", "CMakeLists.txt", "data",
                    "reference", "schema", "Inputs"]
 
 llvm_config.with_system_environment(["HOME", "TMP", "TEMP"])
-# The driver must not inherit a caller's switch.
+# The driver must not inherit a caller's switch, nor read or fill the
+# user's persistent cache: it gets one under the build tree (tests of the
+# cache itself set their own).
 config.environment.pop("SPECJIT_SPECIALIZE", None)
+for var in ("SPECJIT_CACHE", "SPECJIT_CACHE_MAX_MB", "XDG_CACHE_HOME"):
+    config.environment.pop(var, None)
+config.environment["SPECJIT_CACHE_DIR"] = os.path.join(config.test_exec_root, "specjit-cache")
 llvm_config.use_default_substitutions()
 
 tool_dirs = [config.specjit_tools_dir, config.llvm_tools_dir]

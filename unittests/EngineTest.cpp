@@ -298,7 +298,7 @@ TEST(Engine, KernelsRunConcurrently) {
   EXPECT_EQ(mismatches.load(), 0);
 }
 
-TEST(Engine, BackendSwitchesUnderRunningCallers) {
+TEST(Engine, BackendSwitchesUnderConcurrentCallers) {
   // A kernel starts on the interpreter; compiled code is installed while
   // eight threads keep running it. Every run must see one backend or the
   // other and produce the same bytes, and the handle reports the switch.

@@ -85,6 +85,10 @@ struct CompileOptions {
   std::optional<bool> specialize;
   /// Use and fill the process-wide kernel cache.
   bool useCache = true;
+  /// Use and fill the persistent cache of compiled code (specjit/Cache.h,
+  /// docs/runtime.md). std::nullopt: when useCache is set and SPECJIT_CACHE
+  /// is not 0. Compiles that show stages (dumpDir) never use it.
+  std::optional<bool> diskCache;
   /// LLVM optimization level for the generated code (0-3).
   int optLevel = 3;
   /// Kernels with more operations than this after lowering are not compiled

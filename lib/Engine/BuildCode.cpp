@@ -2,6 +2,7 @@
 #include "Engine/BuildCode.h"
 
 #include "Engine/Codegen.h"
+#include "Engine/DiskCache.h"
 #include "Engine/JIT.h"
 
 #include "llvm/ADT/StringExtras.h"
@@ -34,7 +35,7 @@ buildCode(const jit::Descriptor &d, const jit::CompileOptions &o,
   co.onTiming = [&](llvm::StringRef name, double ms) {
     built.stages.emplace_back(name.str(), ms);
   };
-  auto objects = compileToObjects(d, co);
+  auto objects = compileToObjectsCached(d, co, diskCacheWanted(o), built.fromDisk);
   if (!objects)
     return objects.takeError();
   built.units = static_cast<unsigned>(objects->size());

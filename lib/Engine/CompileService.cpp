@@ -6,6 +6,9 @@
 #include <algorithm>
 #include <cstdlib>
 #include <pthread.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 namespace specjit {
 namespace engine {
@@ -25,6 +28,11 @@ CompileService::CompileService() {
   wantThreads = static_cast<unsigned>(
       envCount("SPECJIT_COMPILE_THREADS", std::max(1u, hw / 2), 64));
   capacity = envCount("SPECJIT_COMPILE_QUEUE", 64, 1 << 16);
+  if (const char *v = std::getenv("SPECJIT_COMPILE_NICE")) {
+    unsigned long long n = 0;
+    if (!llvm::StringRef(v).trim().getAsInteger(10, n))
+      niceness = static_cast<int>(std::min<unsigned long long>(n, 19));
+  }
 }
 
 CompileService &CompileService::instance() {
@@ -42,7 +50,13 @@ void CompileService::start() {
   for (unsigned i = 0; i < wantThreads; ++i) {
     pthread_t t;
     auto body = +[](void *self) -> void * {
-      static_cast<CompileService *>(self)->work();
+      // Callers' threads come first: a compile is background work. On Linux
+      // a thread's nice value is its own (setpriority on its thread id).
+      auto *service = static_cast<CompileService *>(self);
+      if (service->niceness > 0)
+        (void)setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)),
+                          service->niceness);
+      service->work();
       return nullptr;
     };
     if (pthread_create(&t, nullptr, body, this) != 0)

@@ -7,7 +7,8 @@
 // keeps interpreting and asks again later); workers take the hottest job
 // first, hotness being read when a worker picks, not when the job was
 // queued. When no thread can be created, submit() says so and the caller
-// compiles in its own thread.
+// compiles in its own thread. Workers run at nice 10
+// (SPECJIT_COMPILE_NICE) so that callers' threads win the CPU from them.
 //
 //===----------------------------------------------------------------------===//
 
@@ -62,6 +63,8 @@ private:
   bool stopping ABSL_GUARDED_BY(mu) = false;
   unsigned running ABSL_GUARDED_BY(mu) = 0;
   unsigned wantThreads = 1;
+  /// Nice value of the workers (SPECJIT_COMPILE_NICE, default 10, 0-19).
+  int niceness = 10;
   size_t capacity = 64;
   std::atomic<uint64_t> queued{0}, refused{0};
 };

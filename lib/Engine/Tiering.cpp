@@ -154,6 +154,10 @@ void Tiering::offerSample(const KernelState &k, llvm::ArrayRef<jit::Column> inpu
                           const void *stateBefore, int64_t rows) {
   if (!mu.tryLock())
     return;
+  if (sampleFull.load(std::memory_order_relaxed)) {
+    mu.unlock(); // filled (or settled) since the caller looked
+    return;
+  }
   // Series rows are time steps: only one call's prefix is a valid input.
   bool oneCall = k.desc.kind() == jit::Kind::Series;
   int64_t room = int64_t(policy.verifyRows) - sample.rows;
@@ -329,6 +333,12 @@ void Tiering::verifyAndPromote(const std::shared_ptr<KernelState> &k) {
   else if (wantStatus == 0)
     difference = firstDifference(*k, want, got, code.usesVectorMath);
   double ms = millisSince(requested);
+  {
+    // Settled either way: the sample's copies are not needed any more.
+    MutexLock lock(t.mu);
+    t.sample = Sample();
+    t.sampleFull.store(true);
+  }
   if (difference) {
     service.rejected.fetch_add(1);
     k->setFallback(*difference, k->compileMillis());

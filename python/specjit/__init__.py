@@ -22,7 +22,8 @@ import numpy as np
 from . import _specjit
 
 __all__ = ["Error", "Kernel", "compile", "describe", "train", "evaluate", "from_xgboost",
-           "from_sklearn", "set_specialize", "cache_stats", "clear_cache"]
+           "from_sklearn", "set_specialize", "cache_stats", "clear_cache",
+           "disk_cache_stats"]
 
 
 class Error(ValueError):
@@ -178,15 +179,16 @@ class Stream:
 
 def compile(desc, specialize=None, tree_layout="auto", use_cache=True, opt_level=3,
             tier=None, compile_after_calls=3, compile_after_rows=0, cost_model=True,
-            verify=True):
+            verify=True, disk_cache=None):
     """jit::compile: a Kernel for a descriptor (dict, JSON text or path);
     keyword options as in CompileOptions. tier="tiered" returns at once with
     a kernel on the interpreter that compiles in the background and is
     swapped to verified compiled code (docs/runtime.md); the compile_after_*,
-    cost_model and verify options are its TierPolicy."""
+    cost_model and verify options are its TierPolicy. disk_cache: the
+    persistent cache (None: follow SPECJIT_CACHE; docs/runtime.md)."""
     return Kernel(_specjit.compile(_text(desc), specialize, tree_layout, use_cache, opt_level,
                                    tier, compile_after_calls, compile_after_rows, cost_model,
-                                   verify))
+                                   verify, disk_cache))
 
 
 def stats():
@@ -256,6 +258,7 @@ def set_specialize(on):
 
 cache_stats = _specjit.cache_stats
 clear_cache = _specjit.clear_cache
+disk_cache_stats = _specjit.disk_cache_stats
 
 
 def __getattr__(name):

@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "specjit/Cache.h"
 #include "specjit/Errors.h"
 #include "specjit/Import.h"
 #include "specjit/specjit.h"
@@ -203,12 +204,14 @@ PYBIND11_MODULE(_specjit, m) {
       "compile",
       [](const std::string &text, std::optional<bool> specialize, const std::string &treeLayout,
          bool useCache, int optLevel, std::optional<std::string> tier,
-         uint64_t compileAfterCalls, uint64_t compileAfterRows, bool costModel, bool verify) {
+         uint64_t compileAfterCalls, uint64_t compileAfterRows, bool costModel, bool verify,
+         std::optional<bool> diskCache) {
         Descriptor d = parseDescriptor(text);
         CompileOptions o;
         o.specialize = specialize;
         o.useCache = useCache;
         o.optLevel = optLevel;
+        o.diskCache = diskCache;
         if (tier) {
           auto t = parseTier(*tier);
           if (!t)
@@ -234,7 +237,8 @@ PYBIND11_MODULE(_specjit, m) {
       py::arg("tree_layout") = "auto", py::arg("use_cache") = true, py::arg("opt_level") = 3,
       py::arg("tier") = py::none(), py::arg("compile_after_calls") = TierPolicy().compileAfterCalls,
       py::arg("compile_after_rows") = TierPolicy().compileAfterRows,
-      py::arg("cost_model") = TierPolicy().costModel, py::arg("verify") = TierPolicy().verify);
+      py::arg("cost_model") = TierPolicy().costModel, py::arg("verify") = TierPolicy().verify,
+      py::arg("disk_cache") = py::none());
 
   m.def(
       "train",
@@ -332,6 +336,26 @@ PYBIND11_MODULE(_specjit, m) {
     return d;
   });
   m.def("clear_cache", &clearCache);
+  m.def("disk_cache_stats", [] {
+    DiskCacheStats s = diskCacheStats();
+    py::dict d, rejected;
+    d["enabled"] = s.enabled;
+    d["disabled_reason"] = s.disabledReason;
+    d["directory"] = s.directory;
+    d["entries"] = s.entries;
+    d["bytes"] = s.bytes;
+    d["max_bytes"] = s.maxBytes;
+    d["hits"] = s.hits;
+    d["misses"] = s.misses;
+    d["stores"] = s.stores;
+    d["store_failures"] = s.storeFailures;
+    d["evictions"] = s.evictions;
+    for (size_t i = 0; i < kDiskCacheRejectKinds; ++i)
+      rejected[py::str(diskCacheRejectName(static_cast<DiskCacheReject>(i)).str())] =
+          s.rejected[i];
+    d["rejected"] = rejected;
+    return d;
+  });
   m.def("stats_json", [] { return statsJson(stats()); },
         "jit::stats() as JSON text (docs/runtime.md).");
 }

@@ -93,6 +93,8 @@ inline bool parseCount(const std::string &s, int64_t &out) {
 /// argc/argv after the command name.
 int cmdTrain(int argc, char **argv);
 int cmdEval(int argc, char **argv);
+/// `specjit cache` (CacheCommand.cpp).
+int cmdCache(int argc, char **argv);
 /// `specjit export` (ExportCommand.cpp).
 int cmdExport(int argc, char **argv);
 

@@ -458,6 +458,7 @@ TEST(Runtime, CacheBoundEvictsLeastRecentlyUsedAndReleasesTheirCode) {
   setCacheLimits({3, 0});
   CompileOptions o;
   o.specialize = true;
+  o.diskCache = false; // a kernel evicted from memory is compiled again
   std::vector<Descriptor> ds;
   for (int i = 0; i < 5; ++i)
     ds.push_back(pipeline(200 + i));

@@ -141,16 +141,24 @@ private:
 /// Bytes of state an op keeps, and the f64s (from its start) that a fresh
 /// stream fills with NaN.
 std::pair<int64_t, std::pair<int64_t, int64_t>> stateOf(Operation *op) {
+  // Periods are unsigned attributes; the descriptor bounds them far below
+  // INT64_MAX.
+  auto history = [](uint64_t period) {
+    int64_t n = static_cast<int64_t>(period) - 1;
+    return std::pair<int64_t, std::pair<int64_t, int64_t>>{8 * n, {0, n}};
+  };
   if (auto w = dyn_cast<SmaOp>(op))
-    return {8 * (w.getPeriod() - 1), {0, w.getPeriod() - 1}};
+    return history(w.getPeriod());
   if (auto w = dyn_cast<WmaOp>(op))
-    return {8 * (w.getPeriod() - 1), {0, w.getPeriod() - 1}};
+    return history(w.getPeriod());
   if (auto w = dyn_cast<LsmaOp>(op))
-    return {8 * (w.getPeriod() - 1), {0, w.getPeriod() - 1}};
+    return history(w.getPeriod());
   if (isa<EmaOp>(op)) // e, sum, count
     return {24, {0, 0}};
-  if (auto k = dyn_cast<KamaOp>(op)) // k, run, seeded, hist[n]
-    return {24 + 8 * k.getPeriod(), {3, k.getPeriod()}};
+  if (auto k = dyn_cast<KamaOp>(op)) { // k, run, seeded, hist[n]
+    int64_t n = static_cast<int64_t>(k.getPeriod());
+    return {24 + 8 * n, {3, n}};
+  }
   if (isa<CrossoverOp>(op)) // previous fast, slow
     return {16, {0, 2}};
   return {0, {0, 0}};

@@ -127,7 +127,7 @@ std::vector<MetricValue> independentFold(const Descriptor &trainDesc, const Data
   return r->metrics;
 }
 
-TEST(EvalCrossValidation, StratifiedBinaryFoldsAreIndependentTrainings) {
+TEST(EvalCrossValidation, StratifiedBinaryFoldsOnOneAndTwoThreadsAreIndependentTrainings) {
   std::string metrics = R"(["accuracy","roc_auc","log_loss","confusion_matrix"])";
   Descriptor d = parseOk(cvEval("binary", metrics, R"("k":4,"stratified":true)",
                                 kTrainLogistic));
