@@ -10,6 +10,9 @@ native code and do not pickle). Each worker process compiles a descriptor
 once, on the first partition it runs, and keeps the kernel in a per-process
 cache keyed by the descriptor text and the compile options; every later
 partition in that process reuses it. Threads of one worker share the cache.
+With specjit's persistent cache on (the default; SPECJIT_CACHE_DIR), a
+worker started after another one compiled the descriptor, or after a
+restart, loads the object from disk instead of compiling it.
 """
 
 import threading
@@ -29,6 +32,9 @@ _ROW_WISE = ("pipeline", "model")
 _lock = threading.Lock()
 _kernels = {}
 _compiles = 0
+# Where this process's kernels came from (Kernel.source): "compiled" here,
+# or "disk" when the persistent cache held the object (docs/runtime.md).
+_sources = {}
 
 
 def _key(text, options):
@@ -47,15 +53,18 @@ def _kernel(text, options):
             k = specjit.compile(text, **options)
             _kernels[key] = k
             _compiles += 1
+            _sources[k.source] = _sources.get(k.source, 0) + 1
         return k
 
 
 def cache_info():
-    """This process's cache: {"kernels": kernels held, "compiles": compiles
-    done}. With a distributed Client, `client.run(specjit.dask.cache_info)`
+    """This process's cache: {"kernels": kernels held, "compiles":
+    specjit.compile calls made, "sources": {Kernel.source: count}} — a
+    source "disk" is a kernel loaded from the persistent cache instead of
+    compiled. With a distributed Client, `client.run(specjit.dask.cache_info)`
     returns it per worker."""
     with _lock:
-        return {"kernels": len(_kernels), "compiles": _compiles}
+        return {"kernels": len(_kernels), "compiles": _compiles, "sources": dict(_sources)}
 
 
 def clear_cache():
@@ -63,6 +72,7 @@ def clear_cache():
     global _compiles
     with _lock:
         _kernels.clear()
+        _sources.clear()
         _compiles = 0
 
 
