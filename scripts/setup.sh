@@ -16,6 +16,8 @@ PACKAGES=(
   clang-19 libfuzzer-19-dev libclang-rt-19-dev
   # Python side: reference data, schema checks, docs generation
   python3 python3-dev python3-pybind11 pybind11-dev python3-numpy python3-sklearn python3-pandas python3-jsonschema python3-numba python3-pytest python3-xgboost libxgboost-dev
+  # Python packaging (pip install ./python offline, in a venv) and Dask scale-out
+  python3-venv python3-pip python3-setuptools python3-wheel python3-dask python3-distributed
 )
 
 missing=()

@@ -28,6 +28,8 @@ llvm_config.add_tool_substitutions(["specjit-opt", "specjit", "FileCheck", "not"
 config.substitutions.append(("%examples", os.path.join(config.specjit_src_root, "examples")))
 config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "specjit", "Inputs")))
 config.substitutions.append(("%python", config.python_executable))
+config.substitutions.append(("%cc", config.c_compiler))
+config.substitutions.append(("%cxx", config.cxx_compiler))
 import shutil
 if shutil.which("gdb"):
     config.available_features.add("gdb")

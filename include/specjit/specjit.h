@@ -5,6 +5,7 @@
 #include "specjit/Compile.h"
 #include "specjit/Descriptor.h"
 #include "specjit/Eval.h"
+#include "specjit/Export.h"
 #include "specjit/Kernel.h"
 #include "specjit/Stats.h"
 #include "specjit/Train.h"

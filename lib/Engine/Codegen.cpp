@@ -10,6 +10,7 @@
 #include "Engine/Importer.h"
 #include "Engine/KernelSize.h"
 #include "Engine/LLVMBackend.h"
+#include "Runtime/KernelABI.h"
 
 #include "specjit/Conversion/Passes.h"
 #include "specjit/Dialect/Spec/IR/SpecDialect.h"
@@ -56,6 +57,34 @@ const DialectRegistry &registry() {
     return reg;
   }();
   return *r;
+}
+
+/// Gives an exported kernel its own global names (CodegenOptions::entrySymbol).
+/// Local symbols (internal, private) cannot clash between objects and keep
+/// theirs; declarations (libm, libmvec) must keep theirs.
+llvm::Error renameGlobals(llvm::Module &m, const std::string &entry) {
+  std::vector<std::pair<llvm::GlobalValue *, std::string>> renames;
+  for (llvm::GlobalValue &g : m.global_values()) {
+    if (g.isDeclaration() || g.hasLocalLinkage())
+      continue;
+    llvm::StringRef name = g.getName();
+    if (name == kKernelEntryName)
+      renames.emplace_back(&g, entry);
+    else if (name == kStateBytesName)
+      renames.emplace_back(&g, entry + "_state_bytes");
+    else
+      renames.emplace_back(&g, entry + "_" + name.str());
+  }
+  for (auto &[g, name] : renames) {
+    g->setName(name);
+    // LLVM makes a taken name unique by appending to it: that would not
+    // be the symbol the header declares.
+    if (g->getName() != name)
+      return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                     "cannot name the kernel's symbol '" + name +
+                                         "': the module already defines it");
+  }
+  return llvm::Error::success();
 }
 
 llvm::Error stageError(Stage s, const llvm::Twine &msg) {
@@ -211,6 +240,9 @@ llvm::Expected<ObjectFiles> compileToObjects(const jit::Descriptor &d,
   if (!tm)
     return stageError(Stage::LLVM, llvm::toString(tm.takeError()));
   prepareModuleForHost(*llmod, **tm);
+  if (!options.entrySymbol.empty())
+    if (auto err = renameGlobals(*llmod, options.entrySymbol))
+      return stageError(Stage::LLVM, llvm::toString(std::move(err)));
   if (reached(Stage::LLVM, [&](llvm::raw_ostream &os) { llmod->print(os, nullptr); }))
     return ObjectFiles();
 

@@ -16,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace specjit {
@@ -28,6 +29,14 @@ struct CodegenOptions {
   /// Most compile units for a large kernel (0: the hardware threads, 1:
   /// never split). See CompileUnits.h.
   unsigned compileThreads = 0;
+  /// When set, the kernel is given its own symbol names so that several
+  /// kernels link into one program (ahead-of-time export, Export.h): the
+  /// entry is renamed to this, the series state-size function to
+  /// `<entrySymbol>_state_bytes`, and every other external definition is
+  /// prefixed with `<entrySymbol>_`. Applied to the LLVM IR before
+  /// optimization; names do not change the code. Empty: the JIT's names
+  /// (KernelABI.h).
+  std::string entrySymbol;
 
   /// Stop after producing this stage (its text is still reported).
   std::optional<jit::Stage> stopAfter;

@@ -18,7 +18,11 @@
 // - series: `rows` is the number of time steps; after the inputs, `args`
 //   holds one more slot, a pointer to the kernel's streaming state (its size
 //   and layout are the backend's own; all zero means a fresh stream).
-//   Compiled series kernels export `specjit_state_bytes` (an i64 global).
+//   Compiled series kernels export `int64_t specjit_state_bytes(void)`.
+//
+// Kernels exported ahead of time (`specjit export`, specjit/Export.h) keep
+// this ABI under their own names: the entry is NAME, the state size
+// NAME_state_bytes.
 //
 //===----------------------------------------------------------------------===//
 
@@ -33,7 +37,7 @@ using KernelFn = int64_t (*)(const void *const *args, void *out, int64_t rows);
 
 /// Name of the entry symbol of a compiled kernel module.
 constexpr const char *kKernelEntryName = "specjit_kernel";
-/// Name of the i64 global holding a compiled series kernel's state size.
+/// Name of the function returning a compiled series kernel's state size.
 constexpr const char *kStateBytesName = "specjit_state_bytes";
 
 } // namespace specjit

@@ -259,3 +259,12 @@ def set_specialize(on):
 cache_stats = _specjit.cache_stats
 clear_cache = _specjit.clear_cache
 disk_cache_stats = _specjit.disk_cache_stats
+
+
+def __getattr__(name):
+    # specjit.dask (scale-out over Dask DataFrames) imports dask, which
+    # plain kernels do not need: load it on first use.
+    if name == "dask":
+        import importlib
+        return importlib.import_module(".dask", __name__)
+    raise AttributeError("module 'specjit' has no attribute %r" % name)

@@ -95,6 +95,8 @@ int cmdTrain(int argc, char **argv);
 int cmdEval(int argc, char **argv);
 /// `specjit cache` (CacheCommand.cpp).
 int cmdCache(int argc, char **argv);
+/// `specjit export` (ExportCommand.cpp).
+int cmdExport(int argc, char **argv);
 
 } // namespace tools
 } // namespace specjit

@@ -789,6 +789,11 @@ const Command kCommands[] = {
     {"eval", tools::cmdEval, R"(eval EVAL.json --input DATA.csv [--json]
     Compute an eval descriptor's metrics (or cross-validation folds) over
     CSV data: a table, or one JSON object.)"},
+    {"export", tools::cmdExport, R"(export DESC.json -o KERNEL.o --header KERNEL.h [--symbol NAME] [--opt=N] [--tree-layout=L]
+    Compile a descriptor ahead of time: the object holds the code the JIT
+    runs, entry NAME (default specjit_kernel), for C programs that link it
+    with libm (and libmvec where the header says); the header declares it
+    and documents the argument slots, the outputs and the hash.)"},
     {"import", cmdImport, R"(import xgboost MODEL.json [--features NAME[:TYPE],...] [--margin]
     Convert an XGBoost JSON model (Booster.save_model("m.json")) into a
     model descriptor, printed on stdout. --features names the inputs (one
