@@ -127,24 +127,31 @@ def train_section(args):
 
 def runtime_section(args):
     """The runtime: tiered vs sync first result, promotion, caller stalls,
-    stats cost per call (bench/runtime_bench.py)."""
+    stats cost per call, and the tiered first result's instructions over an
+    interpreter-only run (bench/runtime_bench.py --callgrind)."""
     cmd = [sys.executable, os.path.join(ROOT, "bench", "runtime_bench.py"),
-           "--build", args.build, "--rounds", "3"]
+           "--build", args.build, "--rounds", "5", "--callgrind"]
     table = run(cmd)
     return "\n".join([
         "## Runtime: tiers and stats",
         "",
-        "Command: `/usr/bin/python3 bench/runtime_bench.py --rounds 3` (run by "
+        "Command: `/usr/bin/python3 bench/runtime_bench.py --rounds 5 --callgrind` (run by "
         "`bench/run_benchmarks.py --only runtime`), on %s. Wall milliseconds, "
-        "medians of 3 interleaved rounds of `specjit bench DESC --tiered --json`; "
+        "medians of 5 interleaved rounds of `specjit bench DESC --tiered --json`; "
         "the per-call figures are CPU time from `build/bin/specjit-runtime-bench`. "
         "\"first result\" is the time from `jit::compile` to the end of the "
-        "first run over all rows; the tiered kernel's first run is on the "
+        "first run over all rows: the tiered kernel's first run is on the "
         "interpreter, the sync kernel's is compiled but waits for the whole "
-        "compile. \"compiled after\" is the time from `jit::compile` until "
-        "the tiered kernel runs verified compiled code; meanwhile the caller "
-        "keeps calling with 1000-row batches on the 2-core machine, and the "
-        "longest of those calls shows how much a background compile stalls it." % cpu_name(),
+        "compile, and \"interpreter only\" is a kernel that never compiles, the "
+        "baseline the tiered kernel is held to; \"tiered - interpreter only\" is "
+        "the median, over 5 pairs per round in alternating order, of the "
+        "difference in the calling thread's CPU time. \"compiled after\" is the "
+        "time from `jit::compile` until the tiered kernel runs verified compiled "
+        "code; meanwhile the caller keeps calling with batches of about 0.1 ms on "
+        "the interpreter, and the longest of those calls is held against the "
+        "longest of as many calls with nothing compiling. The last table counts "
+        "instructions of `specjit run DESC --input CSV --json` under callgrind, "
+        "`--tiered` against `--no-specialize` (`SPECJIT_CACHE=0`)." % cpu_name(),
         "",
         table.rstrip(),
         ""])

@@ -51,6 +51,9 @@ struct KernelStats {
   std::string promotion;
   double promotionMs = 0;
   uint64_t verifiedRows = 0;
+  /// Tiered kernels: the cost model's compile time estimate now (ms; the
+  /// interpreter time must reach it before a compile is asked for).
+  double estimatedCompileMs = 0;
 };
 
 struct CompileServiceStats {

@@ -154,7 +154,7 @@ llvm::Expected<std::shared_ptr<KernelState>> buildKernel(const Descriptor &d,
   }
   if (tier == Tier::Tiered) {
     state->mode = Tier::Tiered;
-    state->tiering = std::make_unique<engine::Tiering>(o.tierPolicy, d.canonical().size());
+    state->tiering = std::make_unique<engine::Tiering>(o.tierPolicy, d, o.treeLayout);
     // Code in the persistent cache loads in well under a millisecond: take
     // it now rather than interpret and compile again.
     if (auto onDisk = engine::loadCodeFromDisk(d, o)) {

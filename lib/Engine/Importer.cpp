@@ -617,6 +617,10 @@ TreeLayout chooseTreeLayout(const ModelSpec &m) {
   size_t nodes = 0;
   for (const Tree &t : m.trees)
     nodes += t.nodes.size();
+  // Large ensembles of ordinary width take the walk whatever their depth:
+  // skip the depth pass (the tiering cost model asks in the caller).
+  if (nodes > kBranchesMaxNodes && m.numFeatures <= kWalkMaxFeatures)
+    return TreeLayout::Walk;
   int depth = ensembleDepth(m);
   // Wide inputs prefer branches (the walk's block of rows shrinks), but
   // never deeper than the branches can be built.

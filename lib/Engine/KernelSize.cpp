@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Engine/KernelSize.h"
+#include "Engine/Importer.h"
 
 #include "specjit/Conversion/Passes.h"
 #include "specjit/Dialect/Spec/IR/SpecOps.h"
@@ -18,6 +19,7 @@
 
 #include "llvm/ADT/MapVector.h"
 
+#include <algorithm>
 #include <map>
 
 using namespace mlir;
@@ -303,6 +305,78 @@ KernelSizeEstimate estimateDescriptorFloor(const jit::Descriptor &d, unsigned lo
                              .str();
     }
   return e;
+}
+
+namespace {
+/// What the floor leaves out of a pipeline: the lookups (a chain per
+/// category or one table search) and about one operation per other step.
+size_t pipelineWork(const jit::PipelineSpec &p, unsigned lookupTableMinKeys) {
+  size_t work = 0;
+  for (const jit::Step &s : p.steps) {
+    size_t keys = std::max({s.intCategories.size(), s.floatCategories.size(),
+                            s.stringCategories.size()});
+    bool strings = !s.stringCategories.empty();
+    unsigned minKeys = strings ? lookupTableMinKeys
+                               : (lookupTableMinKeys ? kLookupTableMinIntKeys : 0);
+    if (s.op == jit::StepOp::OneHot || s.op == jit::StepOp::LabelEncode)
+      work += minKeys && keys >= minKeys ? kTableLookup : kPerCategory * keys + 1;
+    else if (s.op == jit::StepOp::Expr)
+      work += 1 + s.exprText.size() / 4; // about one operation per token
+    else
+      work += 1;
+  }
+  return work;
+}
+} // namespace
+
+size_t estimateCompileWork(const jit::Descriptor &d, jit::TreeLayout layout,
+                           unsigned lookupTableMinKeys) {
+  size_t work = estimateDescriptorFloor(d, lookupTableMinKeys).total;
+  switch (d.kind()) {
+  case jit::Kind::Pipeline:
+    work += pipelineWork(d.pipeline(), lookupTableMinKeys);
+    break;
+  case jit::Kind::Model: {
+    const jit::ModelSpec &m = d.model();
+    work += pipelineWork(m.pipeline, lookupTableMinKeys) + kPerColumn * m.numOutputs;
+    switch (m.type) {
+    case jit::ModelType::Linear:
+      work += kPerWeight * m.weights.size() + 2 * m.numOutputs;
+      break;
+    case jit::ModelType::Mlp:
+      for (const jit::DenseLayer &l : m.layers)
+        work += kPerWeight * l.weights.size() + kPerUnit * l.outputs;
+      break;
+    case jit::ModelType::TreeEnsemble: {
+      size_t nodes = 0;
+      for (const jit::Tree &t : m.trees)
+        nodes += t.nodes.size();
+      // The walk's node tables are constant data: measured, about 400
+      // nodes cost LLVM what one lowered operation does.
+      work += resolveTreeLayout(m, layout) == jit::TreeLayout::Walk ? kWalk + nodes / 400
+                                                                    : kPerNode * nodes;
+      break;
+    }
+    }
+    break;
+  }
+  case jit::Kind::Series:
+    work += kSeriesOp * d.series().indicators.size() + kPerColumn * d.numOutputs();
+    break;
+  case jit::Kind::Rules: {
+    // Each condition and action about one operation, twice (vectors of 8
+    // agents and the remaining agents).
+    for (const jit::Rule &r : d.rules().rules)
+      work += 2 * (4 + r.actions.size());
+    break;
+  }
+  case jit::Kind::Train:
+    work += kTrainStep;
+    break;
+  case jit::Kind::Eval:
+    break;
+  }
+  return work;
 }
 
 llvm::Error checkKernelSize(const KernelSizeEstimate &e, size_t maxKernelOps) {

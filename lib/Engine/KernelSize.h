@@ -14,6 +14,7 @@
 #ifndef SPECJIT_ENGINE_KERNELSIZE_H
 #define SPECJIT_ENGINE_KERNELSIZE_H
 
+#include "specjit/Compile.h"
 #include "specjit/Descriptor.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -47,6 +48,18 @@ KernelSizeEstimate estimateKernelSize(mlir::ModuleOp module, unsigned lookupTabl
 /// pipeline) and the stores of the output columns that are not one_hot
 /// columns taking the table. Never more than estimateKernelSize().
 KernelSizeEstimate estimateDescriptorFloor(const jit::Descriptor &d, unsigned lookupTableMinKeys);
+
+/// The work of compiling `d`, in lowered operations, read from the
+/// descriptor alone (the tiering cost model asks before anything is
+/// imported, in the caller's thread): the pipeline part as
+/// estimateDescriptorFloor() counts it plus each stage's lowered operations
+/// as estimateKernelSize() weighs them (a tree ensemble in the layout
+/// resolveTreeLayout() gives it; the walk's node tables, constant data,
+/// count one unit per 400 nodes). Within a small factor of
+/// estimateKernelSize()'s total on the same kernel; the cost model
+/// calibrates the rest away with measured compile times.
+size_t estimateCompileWork(const jit::Descriptor &d, jit::TreeLayout layout,
+                           unsigned lookupTableMinKeys);
 
 /// Fails, naming the dominant op and the numbers, when the estimate exceeds
 /// the limits of CompileOptions::maxKernelOps: `maxKernelOps` for the

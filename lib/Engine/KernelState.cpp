@@ -79,6 +79,8 @@ KernelStats KernelState::stats() const {
   s.memoryHits = memoryHits.load(std::memory_order_relaxed);
   s.jit = counters[static_cast<int>(Backend::Jit)].snapshot();
   s.interpreter = counters[static_cast<int>(Backend::Interpreter)].snapshot();
+  if (tiering)
+    s.estimatedCompileMs = tiering->estimatedCompileMs();
   engine::MutexLock lock(mu);
   s.compileStages = stages;
   s.compileMs = compileMs;

@@ -135,6 +135,7 @@ std::string statsJson(const RuntimeStats &s) {
           j.attribute("promotion", k.promotion);
           j.attribute("promotion_ms", k.promotionMs);
           j.attribute("verified_rows", int64_t(k.verifiedRows));
+          j.attribute("estimated_compile_ms", k.estimatedCompileMs);
         });
     });
     j.attribute("dropped_kernels", int64_t(s.droppedKernels));

@@ -4,7 +4,9 @@
 #include "Engine/CompileService.h"
 #include "Engine/JIT.h"
 #include "Engine/KernelCache.h"
+#include "Engine/KernelSize.h"
 #include "Engine/KernelState.h"
+#include "specjit/Conversion/Passes.h"
 
 #include "llvm/Support/FormatVariadic.h"
 
@@ -21,6 +23,13 @@ namespace {
 
 std::atomic<bool> corruptCompiledResults{false};
 
+/// Fitted to background compiles (nice 10, the caller running on the other
+/// core) of the examples and a 1000-tree depth-8 XGBoost model, 2 cores,
+/// quiet machine: within 1.7x of the measured time on each of them
+/// (docs/runtime.md, "The cost model").
+constexpr double kCompileFixedMs = 40.0;
+constexpr double kCompileMsPerWork = 0.4;
+
 /// How far measured compiles have been from the unscaled estimate (an
 /// exponential moving average of measured / estimated).
 struct Calibration {
@@ -33,15 +42,16 @@ Calibration &calibration() {
   return *c;
 }
 
-/// The estimate before calibration: measured on the examples (a small
-/// pipeline compiles in ~20 ms; a 1000-tree model, ~1.5 MB of canonical
-/// text, in ~200 ms).
-double unscaledCompileMs(size_t descriptorBytes) {
-  return 15.0 + 0.12 * (double(descriptorBytes) / 1024.0);
+/// The estimate before calibration, fitted to cold compiles of the examples
+/// and of XGBoost models on a quiet machine (docs/runtime.md, "The cost
+/// model"): a fixed part (contexts, passes, linking) and a part per unit of
+/// compile work.
+double unscaledCompileMs(size_t work) {
+  return kCompileFixedMs + kCompileMsPerWork * double(work);
 }
 
-void calibrate(size_t descriptorBytes, double measuredMs) {
-  double ratio = measuredMs / unscaledCompileMs(descriptorBytes);
+void calibrate(size_t work, double measuredMs) {
+  double ratio = measuredMs / unscaledCompileMs(work);
   Calibration &c = calibration();
   MutexLock lock(c.mu);
   c.scale = c.samples == 0 ? ratio : 0.7 * c.scale + 0.3 * ratio;
@@ -138,8 +148,8 @@ std::optional<std::string> firstDifference(const KernelState &k,
 
 } // namespace
 
-Tiering::Tiering(const jit::TierPolicy &p, size_t bytes)
-    : policy(p), descriptorBytes(bytes) {
+Tiering::Tiering(const jit::TierPolicy &p, const jit::Descriptor &d, jit::TreeLayout layout)
+    : policy(p), compileWork(estimateCompileWork(d, layout, kLookupTableMinKeys)) {
   if (policy.verifyRows == 0 || !policy.verify)
     sampleFull.store(true);
 }
@@ -147,7 +157,7 @@ Tiering::Tiering(const jit::TierPolicy &p, size_t bytes)
 double Tiering::estimatedCompileMs() const {
   Calibration &c = calibration();
   MutexLock lock(c.mu);
-  return unscaledCompileMs(descriptorBytes) * c.scale;
+  return unscaledCompileMs(compileWork) * c.scale;
 }
 
 void Tiering::offerSample(const KernelState &k, llvm::ArrayRef<jit::Column> inputs,
@@ -277,7 +287,7 @@ void Tiering::compileAndPromote(const std::shared_ptr<KernelState> &k) {
     k->settle(TierState::Failed);
     return;
   }
-  calibrate(t.descriptorBytes, ms);
+  calibrate(t.compileWork, ms);
   service.compiled.fetch_add(1);
   k->setStageTimes(built->stages);
   k->codeFromDisk.store(built->fromDisk);

@@ -17,6 +17,7 @@
 #include "Engine/BuildCode.h"
 #include "Engine/Sync.h"
 #include "specjit/Compile.h"
+#include "specjit/Descriptor.h"
 #include "specjit/Types.h"
 
 #include "llvm/ADT/ArrayRef.h"
@@ -48,7 +49,8 @@ struct Sample {
 
 class Tiering {
 public:
-  Tiering(const jit::TierPolicy &policy, size_t descriptorBytes);
+  /// `d`'s compile work is estimated here, from the descriptor alone.
+  Tiering(const jit::TierPolicy &policy, const jit::Descriptor &d, jit::TreeLayout layout);
 
   const jit::TierPolicy policy;
   /// Whether the next call should offer its rows to the sample.
@@ -67,8 +69,9 @@ public:
   static void atCompile(const std::shared_ptr<jit::KernelState> &k);
 
   /// The estimated compile time (ms) of this kernel: a fixed part plus a
-  /// part per KiB of canonical descriptor, scaled by how far this process's
-  /// measured compiles have been from the estimate.
+  /// part per unit of compile work (estimateCompileWork(): the lowered
+  /// operations, estimated from the descriptor), scaled by how far this
+  /// process's measured compiles have been from their estimates.
   double estimatedCompileMs() const;
 
 private:
@@ -80,7 +83,7 @@ private:
 
   std::chrono::steady_clock::time_point requestedAtLocked();
 
-  const size_t descriptorBytes;
+  const size_t compileWork;
   std::atomic<bool> sampleFull{false};
   /// Calls before the policy is next consulted (a refused request backs off).
   std::atomic<uint64_t> nextCheckCalls{0};

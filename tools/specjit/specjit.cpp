@@ -514,14 +514,18 @@ int cmdInfo(int argc, char **argv) {
 }
 
 /// `bench --tiered`: the time from compile() to the first result, tiered
-/// (an interpreter run) and sync (the whole compile, then a compiled run);
-/// the time until the tiered kernel runs compiled code; and, while it
-/// compiles in the background, the longest 1000-row call of the caller
-/// against the median one.
+/// (an interpreter run), interpreter only (no JIT at all: the baseline the
+/// tiered first result is held to; medians of 5 pairs, and of the pairs'
+/// differences in the caller thread's CPU time) and sync (the whole compile, then a
+/// compiled run); the time until the tiered kernel runs compiled code; and,
+/// while it compiles in the background, the caller's calls of `stallRows`
+/// rows: the longest against the median.
 struct TieredFigures {
-  double compileCallMs = 0, firstResultMs = 0, syncFirstResultMs = 0, promotionMs = 0;
+  double compileCallMs = 0, firstResultMs = 0, interpreterFirstResultMs = 0,
+         tieredOverheadMs = 0, syncFirstResultMs = 0, promotionMs = 0;
   bool promoted = false;
-  double medianCallMs = 0, maxCallMs = 0;
+  int64_t stallRows = 0;
+  double medianCallMs = 0, maxCallMs = 0, maxCallAloneMs = 0;
 };
 llvm::Expected<TieredFigures> measureTiered(const Descriptor &d, const CompileOptions &base,
                                             llvm::ArrayRef<Column> in, const Output &out) {
@@ -529,28 +533,88 @@ llvm::Expected<TieredFigures> measureTiered(const Descriptor &d, const CompileOp
     return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
   };
   TieredFigures f;
+  CompileOptions io = base; // the baseline: a kernel that never compiles
+  io.specialize = false;
+  io.useCache = false;
   CompileOptions to = base;
   to.specialize = true;
   to.useCache = false;
   to.tier = Tier::Tiered;
   to.tierPolicy.compileAfterCalls = 1;
   to.tierPolicy.costModel = false;
+  // compile() and one run, for either: the tiered kernel starts its
+  // background compile at the end of the run. `cpuMs` is the caller
+  // thread's CPU time (free of the machine's preemptions).
+  auto threadCpuMs = [] {
+    timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+  };
+  double cpuMs = 0;
+  auto firstResult = [&](const CompileOptions &o, double &callMs,
+                         std::optional<Kernel> &kernel) -> llvm::Expected<double> {
+    double cpu0 = threadCpuMs();
+    auto t0 = Clock::now();
+    auto k = compile(d, o);
+    if (!k)
+      return k.takeError();
+    callMs = ms(t0);
+    if (auto err = k->run(in, out))
+      return std::move(err);
+    double total = ms(t0);
+    cpuMs = threadCpuMs() - cpu0;
+    kernel = std::move(*k);
+    return total;
+  };
+  // Pairs in alternating order (a run's noise is larger than the overhead
+  // measured); each tiered kernel finishes its compile before the next
+  // measurement so that none runs beside a background compile.
+  constexpr int kPairs = 5;
+  std::vector<double> tiered, interpreted, diffs, calls;
+  for (int p = 0; p < kPairs; ++p) {
+    double pair[2], cpu[2], callMs[2] = {0, 0};
+    for (int side : {p % 2, 1 - p % 2}) { // 0: interpreter only, 1: tiered
+      std::optional<Kernel> k;
+      auto t = firstResult(side ? to : io, callMs[side], k);
+      if (!t)
+        return t.takeError();
+      pair[side] = *t;
+      cpu[side] = cpuMs;
+      if (side)
+        k->waitForCompiled(std::chrono::milliseconds(120000));
+    }
+    interpreted.push_back(pair[0]);
+    tiered.push_back(pair[1]);
+    diffs.push_back(cpu[1] - cpu[0]);
+    calls.push_back(callMs[1]);
+  }
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  };
+  f.interpreterFirstResultMs = median(interpreted);
+  f.firstResultMs = median(tiered);
+  f.tieredOverheadMs = median(diffs);
+  f.compileCallMs = median(calls);
+
+  // A tiered kernel again, for the promotion and the stalls.
+  std::optional<Kernel> tk;
+  double unused = 0;
   auto t0 = Clock::now();
-  auto tk = compile(d, to);
-  if (!tk)
-    return tk.takeError();
-  f.compileCallMs = ms(t0);
-  if (auto err = tk->run(in, out))
-    return std::move(err);
-  f.firstResultMs = ms(t0);
+  auto first = firstResult(to, unused, tk);
+  if (!first)
+    return first.takeError();
   // Small calls while the compile runs: how long does a caller stall?
-  int64_t batch = std::min<int64_t>(1000, out.rows);
+  // Calls of about 0.1 ms on the interpreter show a stall of that order.
+  double nsPerRow = std::max(1.0, (*first - unused) * 1e6 / out.rows);
+  int64_t batch = std::clamp<int64_t>(int64_t(1e5 / nsPerRow), 1, std::min<int64_t>(1000, out.rows));
+  f.stallRows = batch;
   std::vector<Column> small(in.begin(), in.end());
   for (Column &c : small)
     c.rows = batch;
   Output smallOut = out;
   smallOut.rows = batch;
-  std::vector<double> calls;
+  std::vector<double> smallCalls;
   while (tk->tierState() != TierState::Compiled && tk->tierState() != TierState::Failed &&
          ms(t0) < 120000) {
     auto c0 = Clock::now();
@@ -558,14 +622,29 @@ llvm::Expected<TieredFigures> measureTiered(const Descriptor &d, const CompileOp
                                                    : llvm::ArrayRef<Column>(small),
                            smallOut))
       return std::move(err);
-    calls.push_back(ms(c0));
+    smallCalls.push_back(ms(c0));
   }
   f.promoted = tk->waitForCompiled(std::chrono::milliseconds(120000));
   f.promotionMs = ms(t0);
-  if (!calls.empty()) {
-    std::sort(calls.begin(), calls.end());
-    f.medianCallMs = calls[calls.size() / 2];
-    f.maxCallMs = calls.back();
+  if (!smallCalls.empty()) {
+    f.medianCallMs = median(smallCalls);
+    f.maxCallMs = *std::max_element(smallCalls.begin(), smallCalls.end());
+  }
+  // The machine's own jitter: as many calls on a kernel that never
+  // compiles, with nothing compiling beside it.
+  {
+    std::optional<Kernel> ik;
+    double ignored = 0;
+    if (auto t = firstResult(io, ignored, ik); !t)
+      return t.takeError();
+    for (size_t i = 0; i < std::max<size_t>(smallCalls.size(), 100); ++i) {
+      auto c0 = Clock::now();
+      if (auto err = ik->run(d.kind() == Kind::Rules ? llvm::ArrayRef<Column>()
+                                                     : llvm::ArrayRef<Column>(small),
+                             smallOut))
+        return std::move(err);
+      f.maxCallAloneMs = std::max(f.maxCallAloneMs, ms(c0));
+    }
   }
   CompileOptions so = to;
   so.tier = Tier::Sync;
@@ -681,10 +760,14 @@ int cmdBench(int argc, char **argv) {
       extra = llvm::formatv(
           ", \"first_result_ms\": {0:f3}, \"sync_first_result_ms\": {1:f3}, "
           "\"promoted\": {2}, \"promotion_ms\": {3:f3}, \"median_call_ms\": {4:f4}, "
-          "\"max_call_ms_while_compiling\": {5:f4}, \"tiered_compile_call_ms\": {6:f3}",
+          "\"max_call_ms_while_compiling\": {5:f4}, \"tiered_compile_call_ms\": {6:f3}, "
+          "\"interpreter_first_result_ms\": {7:f3}, \"stall_call_rows\": {8}, "
+          "\"tiered_overhead_ms\": {9:f3}, \"max_call_ms_interpreter_alone\": {10:f4}",
           tiered->firstResultMs, tiered->syncFirstResultMs,
           tiered->promoted ? "true" : "false", tiered->promotionMs,
-          tiered->medianCallMs, tiered->maxCallMs, tiered->compileCallMs);
+          tiered->medianCallMs, tiered->maxCallMs, tiered->compileCallMs,
+          tiered->interpreterFirstResultMs, tiered->stallRows, tiered->tieredOverheadMs,
+          tiered->maxCallAloneMs);
     llvm::outs() << llvm::formatv(
         "{{\"descriptor\": \"{0}\", \"hash\": \"{1}\", \"rows\": {2}, "
         "\"reps\": {3}, \"jit_ns_per_row\": {4:f4}, \"interpreter_ns_per_row\": {5:f4}, "

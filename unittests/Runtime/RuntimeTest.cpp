@@ -10,8 +10,14 @@
 
 #include "specjit/specjit.h"
 
+#include "Engine/CompileService.h"
+#include "Engine/Importer.h"
 #include "Engine/JIT.h"
+#include "Engine/KernelSize.h"
 #include "Engine/KernelState.h"
+#include "specjit/Conversion/Passes.h"
+
+#include "mlir/IR/MLIRContext.h"
 
 #include "gtest/gtest.h"
 
@@ -253,6 +259,91 @@ TEST(Runtime, CostModelLeavesAKernelThatNeverPaysBackOnTheInterpreter) {
   }
   EXPECT_NE(k->tierState(), TierState::Interpreting) << calls << " calls";
   ASSERT_TRUE(k->waitForCompiled(20s)) << k->fallbackReason();
+}
+
+TEST(Runtime, CompileWorkFollowsTheLoweredSize) {
+  // The cost model's estimate, from the descriptor alone, against the
+  // guard's count of the imported module: within a small factor on every
+  // example whose code grows with its descriptor (not the tree walk).
+  for (const char *file : {"churn.json", "housing.json", "retail_strings.json",
+                           "model_logistic.json", "model_mlp.json", "model_trees.json",
+                           "needs_rules.json", "strategy.json"}) {
+    Descriptor d = example(file);
+    size_t work = specjit::engine::estimateCompileWork(d, TreeLayout::Auto,
+                                                       specjit::kLookupTableMinKeys);
+    mlir::MLIRContext ctx;
+    auto module = specjit::engine::importDescriptor(ctx, d);
+    ASSERT_TRUE(static_cast<bool>(module)) << llvm::toString(module.takeError());
+    size_t lowered =
+        specjit::engine::estimateKernelSize(module->get(), specjit::kLookupTableMinKeys).total;
+    EXPECT_GE(double(work), lowered / 4.0) << file << ": " << work << " vs " << lowered;
+    EXPECT_LE(double(work), lowered * 4.0) << file << ": " << work << " vs " << lowered;
+  }
+  // More categories, more work.
+  auto categories = [](int n) {
+    std::string list;
+    for (int i = 0; i < n; ++i)
+      list += (i ? ", " : "") + std::to_string(i);
+    return parse(llvm::formatv(R"({{"specjit": 1, "kind": "pipeline", "name": "work",
+      "inputs": [{{"name": "c", "type": "i64"}], "output": {{"type": "f64"},
+      "steps": [{{"op": "one_hot", "column": "c", "categories": [{0}]}]})",
+                               list)
+                     .str());
+  };
+  EXPECT_LT(specjit::engine::estimateCompileWork(categories(4), TreeLayout::Auto, 0),
+            specjit::engine::estimateCompileWork(categories(64), TreeLayout::Auto, 0));
+}
+
+TEST(Runtime, StatsShowTheCostModelsEstimate) {
+  TierPolicy p;
+  p.compileAfterCalls = 1;
+  Descriptor small = pipeline(4.25), large = example("strategy.json");
+  auto a = compile(small, tiered(p)), b = compile(large, tiered(p));
+  ASSERT_TRUE(a && b);
+  RuntimeStats s = stats();
+  const KernelStats *sa = findStats(s, *a), *sb = findStats(s, *b);
+  ASSERT_TRUE(sa && sb);
+  EXPECT_GT(sa->estimatedCompileMs, 0);
+  EXPECT_GT(sb->estimatedCompileMs, 2 * sa->estimatedCompileMs)
+      << "a series strategy compiles far longer than a four-step pipeline";
+  EXPECT_NE(statsJson(s).find("\"estimated_compile_ms\""), std::string::npos);
+}
+
+TEST(Runtime, CompileServiceThreadsTakeTheHottestJobFirst) {
+  specjit::engine::CompileService &service = specjit::engine::CompileService::instance();
+  ASSERT_TRUE(service.waitIdle(absl::Seconds(120)));
+  // Occupy every worker, then queue three jobs whose hotness is read when
+  // a worker picks: they must run hottest first.
+  std::atomic<bool> release{false};
+  std::atomic<unsigned> started{0};
+  unsigned threads = std::max(1u, stats().service.threads);
+  for (unsigned i = 0; i < threads; ++i)
+    ASSERT_EQ(service.submit([] { return 1e18; },
+                             [&] {
+                               started.fetch_add(1);
+                               while (!release.load())
+                                 std::this_thread::sleep_for(1ms);
+                             }),
+              specjit::engine::CompileService::Submitted::Queued);
+  threads = std::max(1u, stats().service.threads); // started on first use
+  while (started.load() < threads)
+    std::this_thread::sleep_for(1ms);
+  specjit::engine::Mutex mu;
+  std::vector<int> order;
+  for (int hotness : {1, 3, 2})
+    ASSERT_EQ(service.submit([hotness] { return double(hotness); },
+                             [&, hotness] {
+                               specjit::engine::MutexLock lock(mu);
+                               order.push_back(hotness);
+                             }),
+              specjit::engine::CompileService::Submitted::Queued);
+  release.store(true);
+  ASSERT_TRUE(service.waitIdle(absl::Seconds(120)));
+  specjit::engine::MutexLock lock(mu);
+  if (threads == 1)
+    EXPECT_EQ(order, (std::vector<int>{3, 2, 1}));
+  else // the first picks are by hotness; later ones may finish out of order
+    EXPECT_EQ(order.size(), 3u);
 }
 
 TEST(Runtime, AMiscompileIsCaughtByVerificationAndNeverServed) {
