@@ -141,6 +141,11 @@ class Kernel:
         """Runs over `columns` (a dict of arrays or a DataFrame) and returns the
         output matrix (or fills `out`). A rules kernel takes no columns and
         updates its state matrix `out` (agents x meters) in place."""
+        # Arrays the kernel reads and writes in place need no conversion
+        # (strict or not): the binding checks and runs them in one call.
+        result = self._k.run_fast(columns, out)
+        if result is not None:
+            return result
         if self.kind == "rules":
             state = self._out(out.shape[0] if isinstance(out, np.ndarray) else 0, out)
             self._k.run([], state)

@@ -15,6 +15,8 @@
 #include "specjit/Import.h"
 #include "specjit/specjit.h"
 
+#include "llvm/ADT/SmallVector.h"
+
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -113,10 +115,92 @@ void runReleased(const Kernel &kernel, const py::list &cols, py::array &out, Run
   check(std::move(err));
 }
 
+/// The numpy type number of a kernel's column type (none for strings).
+std::optional<int> numpyType(DType t) {
+  switch (t) {
+  case DType::F64: return py::dtype::of<double>().num();
+  case DType::F32: return py::dtype::of<float>().num();
+  case DType::I64: return py::dtype::of<int64_t>().num();
+  case DType::I32: return py::dtype::of<int32_t>().num();
+  case DType::Bool: return py::dtype::of<uint8_t>().num();
+  case DType::String: return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+/// Whether `obj` is an ndarray of numpy type `num`, `ndim` dimensions,
+/// C-contiguous (and writeable when asked): what a kernel reads or writes
+/// in place. Reads the array's header only (no buffer request).
+bool fitsInPlace(const py::handle &obj, int num, int ndim, bool writeable) {
+  if (!py::isinstance<py::array>(obj))
+    return false;
+  auto a = py::reinterpret_borrow<py::array>(obj);
+  int want = py::array::c_style | (writeable ? py::detail::npy_api::NPY_ARRAY_WRITEABLE_ : 0);
+  return a.ndim() == ndim && a.dtype().num() == num && (a.flags() & want) == want;
+}
+
 struct PyKernel {
   Kernel kernel;
   void run(const py::list &cols, py::array out) {
     runReleased(kernel, cols, out, [&](auto &in, auto &o) { return kernel.run(in, o); });
+  }
+
+  /// Kernel.run's fast path: `columns` a dict holding, for every input, an
+  /// array the kernel reads in place, and `out` None or an array it writes
+  /// in place. Returns the output, or None when anything does not fit (the
+  /// Python layer then converts, checks and explains). Only what decides
+  /// between the paths is checked here; Kernel::run checks the rest.
+  py::object runFast(const py::handle &columns, const py::handle &out) {
+    const Descriptor &d = kernel.descriptor();
+    if (!PyDict_Check(columns.ptr()) || d.kind() == Kind::Rules)
+      return py::none();
+    const std::vector<InputColumn> &decls = d.inputs();
+    llvm::SmallVector<Column, 16> in;
+    in.reserve(decls.size());
+    int64_t rows = -1;
+    for (const InputColumn &decl : decls) {
+      PyObject *v = PyDict_GetItemString(columns.ptr(), decl.name.c_str()); // borrowed
+      std::optional<int> num = numpyType(decl.type);
+      if (!v || !num || !fitsInPlace(v, *num, 1, false))
+        return py::none();
+      auto a = py::reinterpret_borrow<py::array>(v);
+      int64_t n = static_cast<int64_t>(a.shape(0));
+      if (rows >= 0 && n != rows)
+        return py::none(); // the Python layer names the column
+      rows = n;
+      Column c;
+      c.type = decl.type;
+      c.data = a.data();
+      c.rows = n;
+      in.push_back(c);
+    }
+    if (rows < 0)
+      return py::none();
+    int outNum = *numpyType(kernel.outputType());
+    int64_t cols = static_cast<int64_t>(kernel.numOutputs());
+    py::array result;
+    if (out.is_none()) {
+      std::vector<py::ssize_t> shape{rows, cols};
+      switch (kernel.outputType()) {
+      case DType::F32: result = py::array_t<float>(shape); break;
+      case DType::F64: result = py::array_t<double>(shape); break;
+      default: return py::none(); // the Python layer allocates the rest
+      }
+    } else {
+      if (!fitsInPlace(out, outNum, 2, true))
+        return py::none();
+      result = py::reinterpret_borrow<py::array>(out);
+      if (result.shape(0) != rows || result.shape(1) != cols)
+        return py::none();
+    }
+    Output o{kernel.outputType(), result.mutable_data(), rows, cols};
+    llvm::Error err = llvm::Error::success();
+    {
+      py::gil_scoped_release release;
+      err = kernel.run(in, o);
+    }
+    check(std::move(err));
+    return std::move(result);
   }
 };
 
@@ -190,6 +274,7 @@ PYBIND11_MODULE(_specjit, m) {
           },
           py::arg("timeout"))
       .def("run", &PyKernel::run, py::arg("columns"), py::arg("out"))
+      .def("run_fast", &PyKernel::runFast, py::arg("columns"), py::arg("out"))
       .def("stream", [](const PyKernel &k) {
         return PyStream{unwrap(k.kernel.stream()), k.kernel};
       });

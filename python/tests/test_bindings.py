@@ -89,6 +89,43 @@ def test_inputs_of_the_right_dtype_are_read_in_place():
     assert np.shares_memory(col, df["income"].to_numpy())
 
 
+def test_the_fast_path_runs_in_place_arrays_and_leaves_the_rest_to_python():
+    path = os.path.join(EX, "churn.json")
+    k = specjit.compile(path)
+    data = churn_inputs(500, seed=5)
+    ref = specjit.compile(path, specialize=False).run(data)
+    # Every column of the right dtype and layout, out None or fitting: the
+    # binding runs it in one call, with the same result.
+    got = k._k.run_fast(data, None)
+    assert got is not None and got.dtype == np.float32 and got.shape == (500, 6)
+    np.testing.assert_array_equal(got, ref)
+    mine = np.zeros((500, 6), dtype=np.float32)
+    assert k._k.run_fast(data, mine) is mine
+    np.testing.assert_array_equal(mine, ref)
+    # Anything else is None from the fast path, and Kernel.run converts it
+    # (or explains it) as before.
+    as_i32 = dict(data, age=data["age"].astype(np.int32))
+    strided = dict(data, income=np.repeat(data["income"], 2)[::2])
+    for other in (as_i32, strided):
+        assert k._k.run_fast(other, None) is None
+        np.testing.assert_array_equal(k.run(other), ref)
+    assert k._k.run_fast(dict(data, age=data["age"][:10]), None) is None
+    with pytest.raises(specjit.Error):
+        k.run(dict(data, age=data["age"][:10]))
+    missing = {n: v for n, v in data.items() if n != "income"}
+    assert k._k.run_fast(missing, None) is None
+    with pytest.raises(specjit.Error, match="income"):
+        k.run(missing)
+    for bad_out in (np.zeros((500, 6)), np.zeros((499, 6), dtype=np.float32),
+                    np.zeros((6, 500), dtype=np.float32).T):
+        assert k._k.run_fast(data, bad_out) is None
+        with pytest.raises(specjit.Error):
+            k.run(data, out=bad_out)
+    ro = np.zeros((500, 6), dtype=np.float32)
+    ro.flags.writeable = False
+    assert k._k.run_fast(data, ro) is None
+
+
 def test_the_gil_is_released_while_kernels_run():
     # A compute-bound kernel whose state stays in cache (the agent rules,
     # 400 steps over 20k agents), so two cores overlap without sharing
