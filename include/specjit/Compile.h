@@ -105,6 +105,16 @@ struct CompileOptions {
   /// computes exactly what the unsplit kernel does. 0: the hardware threads
   /// of the process; 1: never split. Not part of the cache key.
   unsigned compileThreads = 0;
+  /// Threads that share the rows of one Kernel::run (0: the hardware
+  /// threads; 1: the caller alone). Pipeline, model and rules runs of at
+  /// least 2 x 4096 rows are split into blocks of whole multiples of 256
+  /// rows, so that every row takes the code path it takes in one call: the
+  /// result is bit for bit that of one thread. Series (rows are time) and
+  /// kernels with data checks (one_hot / label_encode with unknown:
+  /// "error", which must leave the output untouched when a row fails) run
+  /// on the caller alone. A property of the handle compile() returns, not
+  /// of the cached kernel: not part of the cache key.
+  unsigned threads = 1;
   /// When set, every stage is written to DIR/NN-stage.ext.
   std::string dumpDir;
   /// std::nullopt: SPECJIT_TIER (sync | tiered; default sync).

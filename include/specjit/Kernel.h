@@ -70,6 +70,12 @@ public:
   /// agents, columns = meters) in place; a series kernel treats rows as time
   /// and starts from a fresh state on every call (see stream()).
   llvm::Error run(llvm::ArrayRef<Column> inputs, const Output &out) const;
+  /// As run(), splitting the rows over `threads` threads (0: the hardware
+  /// threads) as CompileOptions::threads describes; run() uses the
+  /// handle's threads().
+  llvm::Error run(llvm::ArrayRef<Column> inputs, const Output &out, unsigned threads) const;
+  /// The threads run() shares its rows with (CompileOptions::threads).
+  unsigned threads() const { return threads_; }
 
   /// A series kernel's running state: chunks fed through one Stream give
   /// exactly the result of one run() over their concatenation. Fails for
@@ -114,13 +120,14 @@ public:
 
   // Implementation detail: constructed by compile().
   explicit Kernel(std::shared_ptr<KernelState> s,
-                  KernelSource source = KernelSource::Compiled)
-      : state_(std::move(s)), source_(source) {}
+                  KernelSource source = KernelSource::Compiled, unsigned threads = 1)
+      : state_(std::move(s)), source_(source), threads_(threads) {}
   const std::shared_ptr<KernelState> &state() const { return state_; }
 
 private:
   std::shared_ptr<KernelState> state_;
   KernelSource source_ = KernelSource::Compiled;
+  unsigned threads_ = 1;
 };
 
 /// The state a series kernel carries from one chunk to the next. A stream

@@ -226,7 +226,7 @@ llvm::Expected<Kernel> compile(const Descriptor &d, const CompileOptions &o) {
     auto state = buildKernel(d, o, specialize, tier);
     if (!state)
       return state.takeError();
-    return Kernel(std::move(*state));
+    return Kernel(std::move(*state), KernelSource::Compiled, o.threads);
   }
   engine::CacheKey key{d.hash(), specialize, o.optLevel, o.maxKernelOps,
                        o.treeLayout, tier};
@@ -238,7 +238,7 @@ llvm::Expected<Kernel> compile(const Descriptor &d, const CompileOptions &o) {
   KernelSource source = hit                             ? KernelSource::Memory
                         : (*state)->codeFromDisk.load() ? KernelSource::Disk
                                                         : KernelSource::Compiled;
-  return Kernel(std::move(*state), source);
+  return Kernel(std::move(*state), source, o.threads);
 }
 
 CacheStats cacheStats() { return engine::KernelCache::instance().stats(); }

@@ -1,5 +1,6 @@
 //===- CompileService.cpp - Background compiles for tiered kernels --------===//
 #include "Engine/CompileService.h"
+#include "Engine/Threads.h"
 
 #include "llvm/ADT/StringRef.h"
 
@@ -44,25 +45,19 @@ CompileService &CompileService::instance() {
 
 void CompileService::start() {
   started = true;
-  // pthread_create reports a failure as a value (std::thread would throw,
-  // and specjit builds without exceptions): fewer threads than asked for
-  // still serve, and with none callers compile in their own thread.
-  for (unsigned i = 0; i < wantThreads; ++i) {
-    pthread_t t;
-    auto body = +[](void *self) -> void * {
-      // Callers' threads come first: a compile is background work. On Linux
-      // a thread's nice value is its own (setpriority on its thread id).
-      auto *service = static_cast<CompileService *>(self);
-      if (service->niceness > 0)
-        (void)setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)),
-                          service->niceness);
-      service->work();
-      return nullptr;
-    };
-    if (pthread_create(&t, nullptr, body, this) != 0)
-      break;
-    workers.push_back(t);
-  }
+  // Fewer threads than asked for still serve, and with none callers compile
+  // in their own thread (Threads.h).
+  auto body = +[](void *self) -> void * {
+    // Callers' threads come first: a compile is background work. On Linux
+    // a thread's nice value is its own (setpriority on its thread id).
+    auto *service = static_cast<CompileService *>(self);
+    if (service->niceness > 0)
+      (void)setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)),
+                        service->niceness);
+    service->work();
+    return nullptr;
+  };
+  workers = startThreads(wantThreads, body, this);
   if (!workers.empty())
     std::atexit(stopAtExit);
 }

@@ -1,8 +1,9 @@
 //===- Kernel.cpp - Running kernels on caller buffers ---------------------===//
 #include "Engine/KernelState.h"
+#include "Engine/RunPool.h"
 #include "Engine/Tiering.h"
+#include "specjit/Descriptor.h"
 #include "specjit/Kernel.h"
-
 
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -109,14 +110,95 @@ static llvm::Expected<int64_t> bindArgs(const KernelState &s,
   return rows;
 }
 
-/// Calls the compiled code or the interpreter, counts (and sometimes times)
-/// the call for jit::stats() and the tier policy, and turns a failed data
-/// check into an error naming the row.
+//===----------------------------------------------------------------------===//
+// Runs split over threads (CompileOptions::threads)
+//===----------------------------------------------------------------------===//
+
+/// Blocks of a split run are whole multiples of this many rows, so that each
+/// row takes the code path it takes in one call: the compiled loops' vector
+/// bodies and remainders (a remainder may call scalar libm where the body
+/// calls libmvec), the rules' tiles of 8 agents, the interpreter's blocks.
+constexpr int64_t kSplitAlignRows = 256;
+/// Fewer rows per thread than this cost more to hand out than they save.
+constexpr int64_t kSplitMinRows = 4096;
+
+/// Whether a row of `d` may fail a data check: such a call must leave the
+/// output untouched, which blocks written by other threads would break.
+static bool hasDataChecks(const Descriptor &d) {
+  const PipelineSpec *p = d.kind() == Kind::Pipeline ? &d.pipeline()
+                          : d.kind() == Kind::Model  ? &d.model().pipeline
+                                                     : nullptr;
+  if (p)
+    for (const Step &step : p->steps)
+      if ((step.op == StepOp::OneHot || step.op == StepOp::LabelEncode) &&
+          step.unknown == UnknownPolicy::Error)
+        return true;
+  return false;
+}
+
+/// How many blocks a run of `rows` rows is split into for `threads` threads
+/// (0: the hardware's); 1 when it runs in one call.
+static unsigned splitTasks(const Descriptor &d, int64_t rows, unsigned threads) {
+  if (threads == 1 || rows < 2 * kSplitMinRows)
+    return 1;
+  Kind k = d.kind();
+  if ((k != Kind::Pipeline && k != Kind::Model && k != Kind::Rules) || hasDataChecks(d))
+    return 1;
+  if (threads == 0)
+    threads = engine::RunPool::instance().concurrency();
+  return static_cast<unsigned>(std::min<int64_t>(threads, rows / kSplitMinRows));
+}
+
+/// Runs `call(args, out, rows)` as `tasks` blocks of whole multiples of
+/// kSplitAlignRows rows on the run pool. The status is the kernel ABI's:
+/// the first failing row over all blocks, -1 if any block ran out of memory.
+template <typename Call>
+static int64_t runSplit(const Descriptor &d, const void *const *args, void *out,
+                        int64_t rows, unsigned tasks, Call call) {
+  int64_t per = (rows + tasks - 1) / tasks;
+  int64_t block = (per + kSplitAlignRows - 1) / kSplitAlignRows * kSplitAlignRows;
+  tasks = static_cast<unsigned>((rows + block - 1) / block);
+  size_t outRowBytes = d.numOutputs() * dtypeSize(d.outputType());
+  std::vector<int64_t> status(tasks, 0);
+  engine::RunPool::instance().parallelFor(tasks, [&](unsigned t) {
+    int64_t lo = t * block, n = std::min(block, rows - lo);
+    // The block's arguments: each column from row `lo` (string offsets are
+    // positions in the whole byte buffer, which stays as it is).
+    llvm::SmallVector<const void *, 16> shifted;
+    size_t a = 0;
+    for (const InputColumn &in : d.inputs()) {
+      if (in.type == DType::String) {
+        shifted.push_back(static_cast<const int64_t *>(args[a++]) + lo);
+        shifted.push_back(args[a++]);
+      } else {
+        shifted.push_back(static_cast<const char *>(args[a++]) + lo * dtypeSize(in.type));
+      }
+    }
+    int64_t st = call(shifted.data(), static_cast<char *>(out) + lo * outRowBytes, n);
+    status[t] = st > 0 ? lo + st : st;
+  });
+  int64_t result = 0;
+  for (int64_t st : status)
+    if (st < 0)
+      return st;
+    else if (st > 0 && (result == 0 || st < result))
+      result = st;
+  return result;
+}
+
+/// Calls the compiled code or the interpreter (over `threads` threads when
+/// the run splits), counts (and sometimes times) the call for jit::stats()
+/// and the tier policy, and turns a failed data check into an error naming
+/// the row.
 static llvm::Error invoke(KernelState &s, KernelFn fn, const void *const *args,
-                          void *out, int64_t rows) {
+                          void *out, int64_t rows, unsigned threads) {
   CallCounters &c = s.counters[static_cast<int>(fn ? Backend::Jit : Backend::Interpreter)];
+  auto call = [&](const void *const *a, void *o, int64_t n) {
+    return fn ? fn(a, o, n) : s.interpreter->run(a, o, n);
+  };
+  unsigned tasks = splitTasks(s.desc, rows, threads);
   int64_t status = c.count(rows, [&] {
-    return fn ? fn(args, out, rows) : s.interpreter->run(args, out, rows);
+    return tasks <= 1 ? call(args, out, rows) : runSplit(s.desc, args, out, rows, tasks, call);
   });
   if (status < 0)
     return runError("run: out of memory for the interpreter's scratch space");
@@ -137,6 +219,11 @@ static void afterInterpreted(const std::shared_ptr<KernelState> &s,
 }
 
 llvm::Error Kernel::run(llvm::ArrayRef<Column> inputs, const Output &out) const {
+  return run(inputs, out, threads_);
+}
+
+llvm::Error Kernel::run(llvm::ArrayRef<Column> inputs, const Output &out,
+                        unsigned threads) const {
   if (!state_)
     return runError("run: the kernel is empty");
   if (state_->desc.kind() == Kind::Series) {
@@ -154,7 +241,7 @@ llvm::Error Kernel::run(llvm::ArrayRef<Column> inputs, const Output &out) const 
     return llvm::Error::success();
   KernelFn fn = s.compiled.load(std::memory_order_acquire);
   if (fn || !s.tiering)
-    return invoke(s, fn, args.data(), out.data, *rows);
+    return invoke(s, fn, args.data(), out.data, *rows, threads);
   // A rules call updates its state in place: the sample needs it before.
   std::vector<uint8_t> stateBefore;
   if (s.desc.kind() == Kind::Rules && s.tiering->wantsSample()) {
@@ -162,7 +249,7 @@ llvm::Error Kernel::run(llvm::ArrayRef<Column> inputs, const Output &out) const 
     const uint8_t *p = static_cast<const uint8_t *>(out.data);
     stateBefore.assign(p, p + take * out.cols * dtypeSize(out.type));
   }
-  if (auto err = invoke(s, nullptr, args.data(), out.data, *rows))
+  if (auto err = invoke(s, nullptr, args.data(), out.data, *rows, threads))
     return err;
   afterInterpreted(state_, inputs, stateBefore, *rows);
   return llvm::Error::success();
@@ -199,7 +286,7 @@ llvm::Error Stream::run(llvm::ArrayRef<Column> inputs, const Output &out) {
     return llvm::Error::success();
   args.push_back(state_.data());
   KernelFn fn = compiled_ ? s.compiled.load(std::memory_order_acquire) : nullptr;
-  if (auto err = invoke(s, fn, args.data(), out.data, *rows))
+  if (auto err = invoke(s, fn, args.data(), out.data, *rows, 1))
     return err;
   // The sample takes only a stream's first chunk: a fresh state's rows.
   if (!fn && s.tiering)

@@ -32,6 +32,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <cstring>
 #include <chrono>
 #include <cmath>
 #include <map>
@@ -658,12 +659,45 @@ llvm::Expected<TieredFigures> measureTiered(const Descriptor &d, const CompileOp
   return f;
 }
 
+/// `bench --run-threads N`: one compiled run over all rows on the caller
+/// alone against the same run split over N threads (wall time, best of
+/// `reps`, interleaved), and whether the outputs are equal bit for bit.
+struct ThreadFigures {
+  unsigned threads = 0;
+  double oneNs = INFINITY, splitNs = INFINITY;
+  bool identical = true;
+};
+llvm::Expected<ThreadFigures> measureThreads(const Kernel &k, const Descriptor &d,
+                                             const std::vector<Column> &in, int64_t rows,
+                                             int64_t reps, unsigned threads) {
+  ThreadFigures f;
+  f.threads = threads;
+  OutputBuffer one(d.outputType(), rows, d.numOutputs());
+  OutputBuffer split(d.outputType(), rows, d.numOutputs());
+  for (int64_t r = 0; r < reps; ++r)
+    for (unsigned n : {1u, threads}) {
+      auto t0 = Clock::now();
+      if (auto err = k.run(in, n == 1 ? one.view : split.view, n))
+        return std::move(err);
+      double ns = std::chrono::duration<double, std::nano>(Clock::now() - t0).count();
+      (n == 1 ? f.oneNs : f.splitNs) = std::min(n == 1 ? f.oneNs : f.splitNs, ns);
+    }
+  // Rules update the state in place, run after run: both buffers saw the
+  // same number of steps from zero.
+  // Bits, not values: NaN equals NaN.
+  f.identical = std::memcmp(one.f32.data(), split.f32.data(), one.f32.size() * 4) == 0 &&
+                std::memcmp(one.f64.data(), split.f64.data(), one.f64.size() * 8) == 0;
+  return f;
+}
+
 int cmdBench(int argc, char **argv) {
-  Args a(argc, argv, {"json", "tiered"}, {"rows", "reps", "seed", "tree-layout"});
+  Args a(argc, argv, {"json", "tiered"},
+         {"rows", "reps", "seed", "tree-layout", "run-threads"});
   if (!a.error.empty())
     return fail(a.error);
   if (a.positional.size() != 1)
-    return fail("usage: specjit bench DESC.json [--rows N] [--reps N] [--json] [--tiered]");
+    return fail("usage: specjit bench DESC.json [--rows N] [--reps N] [--json] [--tiered] "
+                "[--run-threads N]");
   int64_t rows = 1000000, reps = 7, seed = 42;
   if (a.has("rows") && (!parseCount(a.get("rows"), rows) || rows == 0))
     return fail("--rows: expected a positive integer");
@@ -671,6 +705,10 @@ int cmdBench(int argc, char **argv) {
     return fail("--reps: expected a positive integer");
   if (a.has("seed") && !parseCount(a.get("seed"), seed))
     return fail("--seed: expected a non-negative integer");
+  int64_t runThreads = -1;
+  if (a.has("run-threads") && (!parseCount(a.get("run-threads"), runThreads) ||
+                               runThreads > 1024))
+    return fail("--run-threads: expected a thread count from 0 (the hardware's) to 1024");
   CompileOptions layoutOpts;
   std::string layoutError;
   if (!applyTreeLayout(a, layoutOpts, layoutError))
@@ -747,6 +785,13 @@ int cmdBench(int argc, char **argv) {
     intNs = std::min(intNs, *i);
   }
   double jitPerRow = jitNs / rows, intPerRow = intNs / rows;
+  std::optional<ThreadFigures> threads;
+  if (runThreads >= 0) {
+    auto t = measureThreads(*jk, *d, in, rows, reps, static_cast<unsigned>(runThreads));
+    if (!t)
+      return fail(t.takeError());
+    threads = *t;
+  }
   std::optional<TieredFigures> tiered;
   if (a.has("tiered")) {
     auto t = measureTiered(*d, layoutOpts, in, jout.view);
@@ -768,6 +813,14 @@ int cmdBench(int argc, char **argv) {
           tiered->medianCallMs, tiered->maxCallMs, tiered->compileCallMs,
           tiered->interpreterFirstResultMs, tiered->stallRows, tiered->tieredOverheadMs,
           tiered->maxCallAloneMs);
+    if (threads)
+      extra += llvm::formatv(", \"run_threads\": {0}, \"jit_one_thread_ns_per_row\": {1:f4}, "
+                             "\"jit_threads_ns_per_row\": {2:f4}, \"threads_speedup\": {3:f3}, "
+                             "\"threads_identical\": {4}",
+                             threads->threads, threads->oneNs / rows, threads->splitNs / rows,
+                             threads->oneNs / threads->splitNs,
+                             threads->identical ? "true" : "false")
+                   .str();
     llvm::outs() << llvm::formatv(
         "{{\"descriptor\": \"{0}\", \"hash\": \"{1}\", \"rows\": {2}, "
         "\"reps\": {3}, \"jit_ns_per_row\": {4:f4}, \"interpreter_ns_per_row\": {5:f4}, "
@@ -785,6 +838,12 @@ int cmdBench(int argc, char **argv) {
       "  cache hit    {7,8:f1} ns\n",
       descName(*d), rows, reps, jitPerRow, intPerRow, intPerRow / jitPerRow,
       compileMs, hitNs);
+  if (threads)
+    llvm::outs() << llvm::formatv("  {0} threads  {1,8:f3} ns/row ({2:f2}x one thread; {3})\n",
+                                  threads->threads, threads->splitNs / rows,
+                                  threads->oneNs / threads->splitNs,
+                                  threads->identical ? "bit for bit equal"
+                                                     : "OUTPUTS DIFFER");
   return 0;
 }
 
@@ -859,10 +918,12 @@ const Command kCommands[] = {
     {"info", cmdInfo, R"(info DESC.json
     Kind, canonical hash, inputs, outputs and the validation result.)"},
     {"bench", cmdBench, R"(bench DESC.json [--rows N] [--reps N] [--json] [--tree-layout=L] [--tiered]
+      [--run-threads N]
     JIT vs interpreter on generated data (default 1000000 rows). --tiered
     adds the time to the first result (tiered and sync), whether and when
     the tiered kernel was promoted, and the caller's longest call while it
-    compiled.)"},
+    compiled. --run-threads N adds the compiled run split over N threads
+    (0: the hardware's) against one, and whether the outputs are equal.)"},
     {"train", tools::cmdTrain, R"(train TRAIN.json --input DATA.csv --output MODEL.json [--history H.csv]
     [--no-specialize] [--quiet]
     Train the model a train descriptor describes on CSV data (the inputs
