@@ -3,7 +3,7 @@
 // Parsing, validation and analysis of `kind: "model"` descriptors
 // (docs/model-semantics.md): the pipeline family's `inputs` and `steps`
 // (validated by the pipeline family's own code, see
-// detail::parseModelPipeline), the `features` the model reads, one model
+// parsePipelineFrontEnd), the `features` the model reads, one model
 // (linear, tree_ensemble or mlp) and the output.
 //
 // Every node of every tree is visited once and every weight read once: the
@@ -22,6 +22,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "DescriptorInternal.h"
+#include "Families/Pipeline/PipelineFrontEnd.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/JSON.h"
@@ -939,7 +940,7 @@ std::string canonicalText(const ModelSpec &spec) {
           j.value(f);
       });
       j.attributeBegin("inputs");
-      detail::writeCanonicalInputs(j, spec.pipeline.inputs);
+      writeCanonicalInputs(j, spec.pipeline.inputs);
       j.attributeEnd();
       j.attribute("kind", kindName(Kind::Model));
       j.attributeObject("model", [&] {
@@ -997,7 +998,7 @@ std::string canonicalText(const ModelSpec &spec) {
       j.attribute("specjit", 1);
       j.attributeArray("steps", [&] {
         for (const Step &s : spec.pipeline.steps)
-          detail::writeCanonicalStep(j, s);
+          writeCanonicalStep(j, s);
       });
     });
   }
@@ -1013,7 +1014,7 @@ Expected<Descriptor> ModelParser::run(const json::Object &root) {
     return std::move(e);
   if (Error e = detail::readDescriptorName(root, spec.name))
     return std::move(e);
-  if (Error e = detail::parseModelPipeline(root, spec.pipeline))
+  if (Error e = parsePipelineFrontEnd(root, spec.pipeline))
     return std::move(e);
   spec.pipeline.name = spec.name;
   spec.numFeatures = static_cast<int32_t>(spec.pipeline.plan.outputs.size());
