@@ -182,7 +182,7 @@ llvm::Error readEnum(const llvm::json::Value &v, llvm::StringRef path,
 }
 
 /// Reads an array of exactly `n` finite numbers ("one per <per>")
-/// (ModelDescriptor.cpp).
+/// (Families/Model/ModelDescriptor.cpp).
 llvm::Error readVector(const llvm::json::Value &v, llvm::StringRef path,
                        uint64_t n, llvm::StringRef per,
                        std::vector<double> &out);
@@ -220,11 +220,12 @@ void numberAttr(llvm::json::OStream &j, llvm::StringRef key, double v);
 /// Families/Pipeline/PipelineDescriptor.cpp: a validated `kind: "pipeline"`
 /// document (the header is already checked).
 llvm::Expected<Descriptor> parsePipeline(const llvm::json::Object &root);
-/// SeriesDescriptor.cpp: a validated `kind: "series"` document.
+/// Families/Series/SeriesDescriptor.cpp: a validated `kind: "series"`
+/// document.
 llvm::Expected<Descriptor> parseSeries(const llvm::json::Object &root);
-/// RulesDescriptor.cpp: a validated `kind: "rules"` document.
+/// Families/Rules/RulesDescriptor.cpp: a validated `kind: "rules"` document.
 llvm::Expected<Descriptor> parseRules(const llvm::json::Object &root);
-/// ModelDescriptor.cpp: a validated `kind: "model"` document.
+/// Families/Model/ModelDescriptor.cpp: a validated `kind: "model"` document.
 llvm::Expected<Descriptor> parseModel(const llvm::json::Object &root);
 /// Families/Train/TrainDescriptor.cpp: a validated `kind: "train"` document.
 llvm::Expected<Descriptor> parseTrain(const llvm::json::Object &root);
@@ -240,8 +241,18 @@ std::string summarizeEval(const EvalSpec &spec);
 /// `class_0 ... class_{n-1}`.
 std::vector<std::string> defaultModelOutputNames(size_t columns, bool classIndex);
 
+/// The canonical text of a validated specification, which its family's
+/// parser hashes (Families/<Family>/<Family>Canonical.cpp).
+std::string canonicalSeriesText(const SeriesSpec &spec);
+std::string canonicalRulesText(const RulesSpec &spec);
+std::string canonicalModelText(const ModelSpec &spec);
+/// The key of a rule's actions of `kind` ("set", "add", "sub", "mul")
+/// (Families/Rules/RulesDescriptor.cpp).
+llvm::StringRef ruleActionKey(RuleAction::Kind kind);
+
 /// The text of a model descriptor for `spec` (its canonical form with the
-/// `name` in front): how the train family writes the model it trained.
+/// `name` in front): how the train family writes the model it trained
+/// (Families/Model/ModelCanonical.cpp).
 std::string modelDescriptorText(const ModelSpec &spec);
 
 } // namespace detail

@@ -16,7 +16,8 @@
 namespace specjit {
 namespace interp {
 
-/// docs/series-semantics.md; see SeriesInterpreter.cpp for the state layout.
+/// docs/series-semantics.md; see Families/Series/SeriesInterpreter.cpp for
+/// the state layout.
 llvm::Expected<std::unique_ptr<Interpreter>>
 createSeriesInterpreter(const jit::SeriesSpec &spec);
 
