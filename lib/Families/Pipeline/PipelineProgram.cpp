@@ -7,18 +7,20 @@
 //  - the check program (only when some one_hot has unknown: "error"): the
 //    nodes needed to compute the checked columns, then the checks.
 //
-// Each program is run a block of rows at a time (PipelineInterpreter.cpp). Every value (SSA column of
-// the plan) lives in a block-sized scratch slot: f64 for Float values, i64
-// for Int values (plus an f64 "shadow" slot when an op reads the Int as a
-// Float). f64 and i64 inputs are read in place; other inputs are widened into
-// slots. Slots are assigned at create() time by a linear scan over the
-// program, so values that are dead share storage.
+// Each program is run a block of rows at a time (PipelineInterpreter.cpp).
+// Every value (SSA column of the plan) lives in a block-sized scratch slot:
+// f64 for Float values, i64 for Int values (plus an f64 "shadow" slot when
+// an op reads the Int as a Float). f64 and i64 inputs are read in place;
+// other inputs are widened into slots. Slots are assigned at build() time
+// by a linear scan over the program, so values that are dead share storage.
 //
 // Numerics follow docs/pipeline-semantics.md operation by operation.
 //
 //===----------------------------------------------------------------------===//
 
 #include "Families/Pipeline/PipelineInterpreter.h"
+
+#include "Descriptor/PolynomialTerms.h"
 
 #include <algorithm>
 #include <cmath>
@@ -286,38 +288,30 @@ llvm::Error GenericInterpreter::prepareNode(const jit::PipelineSpec &spec,
     if (n == 0 || st.degree < 1)
       return planError(where + ": empty polynomial");
     nd.column = st.columns.empty() ? std::string() : st.columns[0];
-    // scikit-learn order: bias, then degree by degree the (multi)sets of
-    // argument indices in lexicographic order. Like scikit-learn, a term of
-    // degree d >= 2 is (the term of all its factors but the first, an
-    // earlier result) times its first factor, so results agree bit for bit.
+    // Results in scikit-learn's order (PolynomialTerms.h). Like
+    // scikit-learn, a term of degree d >= 2 is (the term of all its factors
+    // but the first, an earlier result) times its first factor, so results
+    // agree bit for bit.
     std::vector<PolyTerm> &terms = nd.poly;
-    if (st.includeBias)
-      terms.push_back({static_cast<int>(terms.size()), -1, -1});
-    std::map<std::vector<int>, int> posOf;
-    std::vector<std::vector<int>> prev, cur;
-    for (int a = 0; a < n; ++a) {
-      int pos = static_cast<int>(terms.size());
-      terms.push_back({pos, -1, a});
-      posOf[{a}] = pos;
-      prev.push_back({a});
-    }
-    for (int deg = 2; deg <= st.degree && !prev.empty(); ++deg) {
-      cur.clear();
-      // Extending lexicographically ordered combinations at the end keeps
-      // the order lexicographic.
-      for (const std::vector<int> &p : prev)
-        for (int a = st.interactionOnly ? p.back() + 1 : p.back(); a < n; ++a) {
-          std::vector<int> t = p;
-          t.push_back(a);
+    std::map<std::vector<unsigned>, int> posOf;
+    bool tooMany = false;
+    jit::forEachPolynomialTerm(
+        static_cast<unsigned>(n), static_cast<unsigned>(st.degree),
+        st.interactionOnly, st.includeBias, [&](llvm::ArrayRef<unsigned> t) {
           int pos = static_cast<int>(terms.size());
-          terms.push_back({pos, posOf.at(std::vector<int>(t.begin() + 1, t.end())), t[0]});
-          posOf.emplace(t, pos);
-          cur.push_back(std::move(t));
-          if (terms.size() > pn.results.size())
-            return planError(where + ": more polynomial terms than results");
-        }
-      prev.swap(cur);
-    }
+          if (t.size() < 2) {
+            terms.push_back({pos, -1, t.empty() ? -1 : static_cast<int>(t[0])});
+          } else {
+            terms.push_back({pos, posOf.at(std::vector<unsigned>(t.begin() + 1, t.end())),
+                             static_cast<int>(t[0])});
+            tooMany = terms.size() > pn.results.size();
+          }
+          if (!t.empty())
+            posOf.emplace(std::vector<unsigned>(t.begin(), t.end()), pos);
+          return !tooMany;
+        });
+    if (tooMany)
+      return planError(where + ": more polynomial terms than results");
     if (terms.size() != pn.results.size())
       return planError(where + ": polynomial term count does not match the "
                                "plan");

@@ -9,6 +9,8 @@
 
 #include "Families/Pipeline/PipelineParser.h"
 
+#include "Descriptor/PolynomialTerms.h"
+
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallVector.h"
@@ -655,44 +657,19 @@ Error PipelineParser::parsePolynomial(const json::Object &o,
                             " over " + Twine(n) +
                             " columns would make more than " +
                             Twine(kMaxColumns) + " columns (the limit)");
-  std::vector<uint32_t> idx;
+  // Every term, in scikit-learn's order (PolynomialTerms.h).
   auto forEachCombination = [&](auto &&fn) {
-    if (step.includeBias)
-      fn(ArrayRef<uint32_t>());
-    for (uint64_t k = 1; k <= static_cast<uint64_t>(step.degree); ++k) {
-      if (step.interactionOnly && k > n)
-        break;
-      idx.assign(k, 0);
-      if (step.interactionOnly)
-        for (uint64_t j = 0; j < k; ++j)
-          idx[j] = static_cast<uint32_t>(j);
-      while (true) {
-        fn(ArrayRef<uint32_t>(idx));
-        // Advance to the next combination in lexicographic order.
-        int64_t j = static_cast<int64_t>(k) - 1;
-        if (step.interactionOnly) {
-          while (j >= 0 && idx[j] == n - k + static_cast<uint64_t>(j))
-            --j;
-          if (j < 0)
-            break;
-          ++idx[j];
-          for (uint64_t m = static_cast<uint64_t>(j) + 1; m < k; ++m)
-            idx[m] = idx[m - 1] + 1;
-        } else {
-          while (j >= 0 && idx[j] == n - 1)
-            --j;
-          if (j < 0)
-            break;
-          ++idx[j];
-          for (uint64_t m = static_cast<uint64_t>(j) + 1; m < k; ++m)
-            idx[m] = idx[j];
-        }
-      }
-    }
+    forEachPolynomialTerm(static_cast<unsigned>(n),
+                          static_cast<unsigned>(step.degree),
+                          step.interactionOnly, step.includeBias,
+                          [&](ArrayRef<unsigned> combo) {
+                            fn(combo);
+                            return true;
+                          });
   };
   // scikit-learn's get_feature_names_out: factors by column index, "c^p"
   // for powers above 1, joined by spaces; "1" for the bias.
-  auto nameOf = [&](ArrayRef<uint32_t> combo, std::string *out) -> uint64_t {
+  auto nameOf = [&](ArrayRef<unsigned> combo, std::string *out) -> uint64_t {
     if (combo.empty()) {
       if (out)
         *out = "1";
@@ -718,13 +695,13 @@ Error PipelineParser::parsePolynomial(const json::Object &o,
   };
   uint64_t bytes = 0;
   forEachCombination(
-      [&](ArrayRef<uint32_t> combo) { bytes += nameOf(combo, nullptr); });
+      [&](ArrayRef<unsigned> combo) { bytes += nameOf(combo, nullptr); });
   if (Error e = checkColumnBudget(path, "polynomial", listed.size(), count,
                                   bytes))
     return e;
   std::vector<std::string> names;
   names.reserve(count);
-  forEachCombination([&](ArrayRef<uint32_t> combo) {
+  forEachCombination([&](ArrayRef<unsigned> combo) {
     names.emplace_back();
     nameOf(combo, &names.back());
   });
