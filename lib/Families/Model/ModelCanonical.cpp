@@ -27,10 +27,7 @@
 
 namespace json = llvm::json;
 using llvm::ArrayRef;
-using llvm::Error;
-using llvm::Expected;
 using llvm::StringRef;
-using llvm::Twine;
 
 namespace specjit {
 namespace jit {

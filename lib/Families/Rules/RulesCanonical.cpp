@@ -21,11 +21,6 @@
 #include <cmath>
 
 namespace json = llvm::json;
-using llvm::ArrayRef;
-using llvm::Error;
-using llvm::Expected;
-using llvm::StringRef;
-using llvm::Twine;
 
 namespace specjit {
 namespace jit {
