@@ -44,6 +44,7 @@ for h in "${harnesses[@]}"; do
   [ "$h" = differential ] || need_objects=1
 done
 sources=("$root"/lib/Descriptor/*.cpp "$root"/lib/Families/*/*Descriptor.cpp
+         "$root"/lib/Families/*/*Canonical.cpp
          "$root/tools/specjit/Table.cpp")
 objects=()
 stale=()

@@ -1,6 +1,9 @@
 //===- DescriptorInternal.h - Shared helpers of the descriptor library ----===//
 //
-// Not installed: helpers shared by the files of lib/Descriptor.
+// Not installed: what the families' parsers share (lib/Descriptor and
+// every lib/Families/<Family>/*Descriptor.cpp): Descriptor construction,
+// messages and JSON paths (Diagnostics.cpp), the expression language
+// (Expr.cpp), numbers, and the entry point of each family.
 //
 //===----------------------------------------------------------------------===//
 
@@ -48,6 +51,9 @@ namespace detail {
 
 /// Deepest nesting accepted in JSON text and in expressions.
 constexpr int kMaxNesting = 256;
+/// Names listed in messages ("current columns: ...", listNames) before
+/// "... (N in all)".
+constexpr size_t kMaxListed = 20;
 
 /// An llvm::StringError with inconvertibleErrorCode().
 llvm::Error makeError(const llvm::Twine &message);
@@ -78,7 +84,7 @@ std::string printExpr(const Expr &e);
 bool isPlainExprName(llvm::StringRef name);
 
 //===----------------------------------------------------------------------===//
-// Validation helpers shared by the families (Descriptor.cpp)
+// Validation helpers shared by the families (Diagnostics.cpp, Descriptor.cpp)
 //===----------------------------------------------------------------------===//
 
 /// "<path>: <msg>", with "descriptor" for the root path.
@@ -176,7 +182,7 @@ llvm::Error readEnum(const llvm::json::Value &v, llvm::StringRef path,
 }
 
 /// Reads an array of exactly `n` finite numbers ("one per <per>")
-/// (ModelDescriptor.cpp).
+/// (Families/Model/ModelDescriptor.cpp).
 llvm::Error readVector(const llvm::json::Value &v, llvm::StringRef path,
                        uint64_t n, llvm::StringRef per,
                        std::vector<double> &out);
@@ -200,43 +206,26 @@ void writeShuffle(llvm::json::OStream &j, const std::optional<uint64_t> &seed);
 constexpr uint64_t kMaxWeights = 50000000;
 
 /// Copies `e` with every Column node's `arg` set from `argOf` (names absent
-/// from the map get 0: resolve only after checking every reference).
+/// from the map get 0: resolve only after checking every reference)
+/// (Expr.cpp).
 ExprPtr resolveExpr(const ExprPtr &e, const llvm::StringMap<int> &argOf);
 
 /// Writes `"key": <formatNumber(v)>` to a JSON stream.
 void numberAttr(llvm::json::OStream &j, llvm::StringRef key, double v);
 
 //===----------------------------------------------------------------------===//
-// The pipeline family's parts, shared with the model family (Descriptor.cpp)
-//===----------------------------------------------------------------------===//
-
-/// Validates and analyzes a document's `inputs` and optional `steps` with
-/// the pipeline family's own code (same paths, same errors), then its
-/// optional `features` (the current columns the model reads, in order;
-/// default every current column; all must be numeric). In `out`:
-/// plan.outputs/outputNames are the features, outputColumns is `features`
-/// as written (empty when absent), outputType is F64. The caller checks the
-/// document's keys.
-llvm::Error parseModelPipeline(const llvm::json::Object &root,
-                               PipelineSpec &out);
-/// A step as the pipeline family's canonical form writes it.
-void writeCanonicalStep(llvm::json::OStream &j, const Step &s);
-/// The `inputs` array as the pipeline family's canonical form writes it.
-void writeCanonicalInputs(llvm::json::OStream &j,
-                          llvm::ArrayRef<InputColumn> inputs);
-
-//===----------------------------------------------------------------------===//
 // The families (one file each)
 //===----------------------------------------------------------------------===//
 
-/// Descriptor.cpp: a validated `kind: "pipeline"` document (the header is
-/// already checked).
+/// Families/Pipeline/PipelineDescriptor.cpp: a validated `kind: "pipeline"`
+/// document (the header is already checked).
 llvm::Expected<Descriptor> parsePipeline(const llvm::json::Object &root);
-/// SeriesDescriptor.cpp: a validated `kind: "series"` document.
+/// Families/Series/SeriesDescriptor.cpp: a validated `kind: "series"`
+/// document.
 llvm::Expected<Descriptor> parseSeries(const llvm::json::Object &root);
-/// RulesDescriptor.cpp: a validated `kind: "rules"` document.
+/// Families/Rules/RulesDescriptor.cpp: a validated `kind: "rules"` document.
 llvm::Expected<Descriptor> parseRules(const llvm::json::Object &root);
-/// ModelDescriptor.cpp: a validated `kind: "model"` document.
+/// Families/Model/ModelDescriptor.cpp: a validated `kind: "model"` document.
 llvm::Expected<Descriptor> parseModel(const llvm::json::Object &root);
 /// Families/Train/TrainDescriptor.cpp: a validated `kind: "train"` document.
 llvm::Expected<Descriptor> parseTrain(const llvm::json::Object &root);
@@ -252,8 +241,18 @@ std::string summarizeEval(const EvalSpec &spec);
 /// `class_0 ... class_{n-1}`.
 std::vector<std::string> defaultModelOutputNames(size_t columns, bool classIndex);
 
+/// The canonical text of a validated specification, which its family's
+/// parser hashes (Families/<Family>/<Family>Canonical.cpp).
+std::string canonicalSeriesText(const SeriesSpec &spec);
+std::string canonicalRulesText(const RulesSpec &spec);
+std::string canonicalModelText(const ModelSpec &spec);
+/// The key of a rule's actions of `kind` ("set", "add", "sub", "mul")
+/// (Families/Rules/RulesDescriptor.cpp).
+llvm::StringRef ruleActionKey(RuleAction::Kind kind);
+
 /// The text of a model descriptor for `spec` (its canonical form with the
-/// `name` in front): how the train family writes the model it trained.
+/// `name` in front): how the train family writes the model it trained
+/// (Families/Model/ModelCanonical.cpp).
 std::string modelDescriptorText(const ModelSpec &spec);
 
 } // namespace detail

@@ -682,5 +682,28 @@ llvm::Expected<ExprPtr> parseExpr(llvm::StringRef text) {
   return detail::parseExprWithRefs(text, nullptr);
 }
 
+namespace detail {
+
+/// Copies `e` with every Column node's `arg` set from `argOf`.
+ExprPtr resolveExpr(const ExprPtr &e, const llvm::StringMap<int> &argOf) {
+  switch (e->kind) {
+  case Expr::Kind::Const:
+    return e;
+  case Expr::Kind::Column: {
+    auto copy = std::make_shared<Expr>(*e);
+    copy->arg = argOf.lookup(e->column);
+    return copy;
+  }
+  case Expr::Kind::Op: {
+    auto copy = std::make_shared<Expr>(*e);
+    for (ExprPtr &a : copy->args)
+      a = resolveExpr(a, argOf);
+    return copy;
+  }
+  }
+  return e;
+}
+
+} // namespace detail
 } // namespace jit
 } // namespace specjit

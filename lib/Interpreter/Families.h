@@ -1,8 +1,9 @@
-//===- Families.h - The series, rules and model interpreters ----*- C++ -*-===//
+//===- Families.h - The interpreter of each family --------------*- C++ -*-===//
 //
 // Interpreter::create dispatches on the descriptor kind; these build the
-// interpreters of the non-pipeline families from their analyzed specs. The
-// result keeps no reference to the spec.
+// interpreter of each family from its analyzed spec
+// (lib/Families/<Family>/<Family>Interpreter.cpp). The result keeps no
+// reference to the spec.
 //
 //===----------------------------------------------------------------------===//
 
@@ -16,7 +17,12 @@
 namespace specjit {
 namespace interp {
 
-/// docs/series-semantics.md; see SeriesInterpreter.cpp for the state layout.
+/// docs/pipeline-semantics.md (the spec's output type is f32 or f64).
+llvm::Expected<std::unique_ptr<Interpreter>>
+createPipelineInterpreter(const jit::PipelineSpec &spec);
+
+/// docs/series-semantics.md; see Families/Series/SeriesInterpreter.cpp for
+/// the state layout.
 llvm::Expected<std::unique_ptr<Interpreter>>
 createSeriesInterpreter(const jit::SeriesSpec &spec);
 

@@ -2,7 +2,7 @@
 //
 // Parsing, validation and canonical form of `kind: "train"` descriptors
 // (docs/train-semantics.md): the model family's front end (`inputs`, `steps`,
-// `features`, read by detail::parseModelPipeline), the label, the model shape
+// `features`, read by parsePipelineFrontEnd), the label, the model shape
 // without weights (and optional initial weights), the loss, the optimizer,
 // the schedule, early stopping and the limits.
 //
@@ -19,6 +19,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Descriptor/DescriptorInternal.h"
+#include "Families/Pipeline/PipelineFrontEnd.h"
 
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/raw_ostream.h"
@@ -652,7 +653,7 @@ Expected<Descriptor> TrainParser::run(const json::Object &root) {
     return std::move(e);
   if (Error e = readDescriptorName(root, spec.name))
     return std::move(e);
-  if (Error e = parseModelPipeline(root, spec.pipeline))
+  if (Error e = parsePipelineFrontEnd(root, spec.pipeline))
     return std::move(e);
   spec.pipeline.name = spec.name;
   spec.numFeatures = static_cast<int32_t>(spec.pipeline.plan.outputs.size());

@@ -1,6 +1,8 @@
 //===- SpecOps.cpp - Verifiers of the spec dialect ------------------------===//
 #include "specjit/Dialect/Spec/IR/SpecOps.h"
 
+#include "Descriptor/PolynomialTerms.h"
+
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
 #include "llvm/ADT/DenseSet.h"
@@ -22,33 +24,11 @@ std::vector<llvm::SmallVector<unsigned, 4>>
 polynomialTerms(unsigned n, unsigned degree, bool interactionOnly,
                 bool includeBias) {
   std::vector<llvm::SmallVector<unsigned, 4>> terms;
-  if (includeBias)
-    terms.emplace_back();
-  // Lexicographic combinations (with replacement unless interaction_only) of
-  // each size d, as itertools produces them.
-  for (unsigned d = 1; d <= degree; ++d) {
-    if (interactionOnly && d > n)
-      break;
-    llvm::SmallVector<unsigned, 4> idx(d);
-    for (unsigned i = 0; i < d; ++i)
-      idx[i] = interactionOnly ? i : 0;
-    while (true) {
-      terms.push_back(idx);
-      // Advance to the next combination.
-      int pos = static_cast<int>(d) - 1;
-      while (pos >= 0) {
-        unsigned limit = interactionOnly ? n - d + pos : n - 1;
-        if (idx[pos] < limit)
-          break;
-        --pos;
-      }
-      if (pos < 0)
-        break;
-      ++idx[pos];
-      for (unsigned i = pos + 1; i < d; ++i)
-        idx[i] = interactionOnly ? idx[i - 1] + 1 : idx[pos];
-    }
-  }
+  jit::forEachPolynomialTerm(n, degree, interactionOnly, includeBias,
+                             [&](llvm::ArrayRef<unsigned> t) {
+                               terms.emplace_back(t.begin(), t.end());
+                               return true;
+                             });
   return terms;
 }
 

@@ -6,16 +6,11 @@
 // columns. The analysis resolves every source to an id (inputs first, then
 // indicators), fills in the defaults and computes each indicator's lookback.
 //
-// Canonical form: compact JSON, keys sorted bytewise, the top-level `name`
-// dropped (an indicator's `name` is kept: it names an output column),
-// defaults written out (ema/dema/tema "seed", kama "fast"/"slow",
-// weighted_sum "bias", trend "weights"/"upper"/"lower", and output
-// "columns": every indicator in order when absent), numbers as
-// formatNumber() spells them. Indicators keep their order.
+// The canonical form is written in SeriesCanonical.cpp.
 //
 //===----------------------------------------------------------------------===//
 
-#include "DescriptorInternal.h"
+#include "Descriptor/DescriptorInternal.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringMap.h"
@@ -564,115 +559,6 @@ Error SeriesParser::parseIndicator(const json::Value &v, size_t index) {
   return Error::success();
 }
 
-//===----------------------------------------------------------------------===//
-// Canonical form
-//===----------------------------------------------------------------------===//
-
-std::string canonicalText(const SeriesSpec &spec) {
-  auto nameOf = [&](int id) -> const std::string & {
-    size_t n = spec.inputs.size();
-    return static_cast<size_t>(id) < n ? spec.inputs[id].name
-                                       : spec.indicators[id - n].name;
-  };
-  std::string out;
-  llvm::raw_string_ostream os(out);
-  {
-    json::OStream j(os);
-    j.object([&] {
-      j.attributeArray("indicators", [&] {
-        for (const Indicator &ind : spec.indicators)
-          j.object([&] {
-            auto name = [&] { j.attribute("name", ind.name); };
-            auto op = [&] { j.attribute("op", indicatorOpName(ind.op)); };
-            auto input = [&] { j.attribute("input", nameOf(ind.sources[0])); };
-            auto period = [&] {
-              j.attribute("period", static_cast<int64_t>(ind.period));
-            };
-            switch (ind.op) {
-            case IndicatorOp::Sma:
-            case IndicatorOp::Wma:
-            case IndicatorOp::Hma:
-            case IndicatorOp::Lsma:
-              input();
-              name();
-              op();
-              period();
-              break;
-            case IndicatorOp::Ema:
-            case IndicatorOp::Dema:
-            case IndicatorOp::Tema:
-              input();
-              name();
-              op();
-              period();
-              j.attribute("seed", ind.seed == EmaSeed::Sma ? "sma" : "first");
-              break;
-            case IndicatorOp::Kama:
-              j.attribute("fast", static_cast<int64_t>(ind.fast));
-              input();
-              name();
-              op();
-              period();
-              j.attribute("slow", static_cast<int64_t>(ind.slow));
-              break;
-            case IndicatorOp::WeightedSum:
-              numberAttr(j, "bias", ind.bias);
-              name();
-              op();
-              j.attributeArray("terms", [&] {
-                for (size_t t = 0; t < ind.sources.size(); ++t)
-                  j.object([&] {
-                    j.attribute("input", nameOf(ind.sources[t]));
-                    numberAttr(j, "weight", ind.weights[t]);
-                  });
-              });
-              break;
-            case IndicatorOp::Crossover:
-              j.attribute("fast", nameOf(ind.sources[0]));
-              name();
-              op();
-              j.attribute("slow", nameOf(ind.sources[1]));
-              break;
-            case IndicatorOp::Trend:
-              j.attributeArray("against", [&] {
-                for (size_t a = 1; a < ind.sources.size(); ++a)
-                  j.value(nameOf(ind.sources[a]));
-              });
-              input();
-              numberAttr(j, "lower", ind.lower);
-              name();
-              op();
-              numberAttr(j, "upper", ind.upper);
-              j.attributeArray("weights", [&] {
-                for (double w : ind.weights)
-                  j.rawValue(formatNumber(w));
-              });
-              break;
-            }
-          });
-      });
-      j.attributeArray("inputs", [&] {
-        for (const InputColumn &in : spec.inputs)
-          j.object([&] {
-            j.attribute("name", in.name);
-            j.attribute("type", dtypeName(in.type));
-          });
-      });
-      j.attribute("kind", kindName(Kind::Series));
-      j.attributeObject("output", [&] {
-        j.attributeArray("columns", [&] {
-          for (const std::string &c : spec.outputNames)
-            j.value(c);
-        });
-        j.attribute("type", dtypeName(spec.outputType));
-      });
-      j.attribute("specjit", 1);
-    });
-  }
-  os.flush();
-  return out;
-}
-
 Expected<Descriptor> SeriesParser::run(const json::Object &root) {
   if (Error e = checkKeys(root, "",
                           {"specjit", "kind", "name", "inputs", "output",
@@ -689,7 +575,7 @@ Expected<Descriptor> SeriesParser::run(const json::Object &root) {
     return std::move(e);
   if (Error e = resolveOutputs())
     return std::move(e);
-  std::string canonical = canonicalText(spec);
+  std::string canonical = detail::canonicalSeriesText(spec);
   return DescriptorParser::make(std::move(spec), std::move(canonical));
 }
 

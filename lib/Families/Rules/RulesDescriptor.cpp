@@ -7,15 +7,11 @@
 // Expr::arg = the meter index; a rule's actions are stored in the order they
 // are applied: set, add, sub, mul, then by meter index.
 //
-// Canonical form: compact JSON, keys sorted bytewise (the meter keys of
-// actions and clamps too), the top-level `name` dropped, defaults written
-// out ("type", "steps"), "clamp" only when some meter is clamped, a rule's
-// "if" only when given, numbers as formatNumber() spells them, expressions as
-// printExpr() spells them. Meters and rules keep their order.
+// The canonical form is written in RulesCanonical.cpp.
 //
 //===----------------------------------------------------------------------===//
 
-#include "DescriptorInternal.h"
+#include "Descriptor/DescriptorInternal.h"
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/STLExtras.h"
@@ -63,13 +59,6 @@ constexpr ActionKey kActions[] = {
     {RuleAction::Kind::Sub, "sub"},
     {RuleAction::Kind::Mul, "mul"},
 };
-
-StringRef actionKey(RuleAction::Kind kind) {
-  for (const ActionKey &a : kActions)
-    if (a.kind == kind)
-      return a.key;
-  return "?";
-}
 
 /// Object keys in byte order, so that errors do not depend on hashing.
 std::vector<StringRef> sortedKeys(const json::Object &o) {
@@ -279,7 +268,7 @@ Error RulesParser::parseRule(const json::Value &v, size_t index) {
       if (!inserted)
         return failAt(mPath, "meter " + quoted(key) +
                                  " is already the target of " +
-                                 keyPath(path, actionKey(it->second)) +
+                                 keyPath(path, detail::ruleActionKey(it->second)) +
                                  " (a meter may be the target of at most one "
                                  "action per rule)");
       if (Error e = parseMeterExpr(*actions->get(key), mPath,
@@ -302,81 +291,6 @@ Error RulesParser::parseRule(const json::Value &v, size_t index) {
   return Error::success();
 }
 
-//===----------------------------------------------------------------------===//
-// Canonical form
-//===----------------------------------------------------------------------===//
-
-std::string canonicalText(const RulesSpec &spec) {
-  // Meter indices in byte order of their names: the order of object keys.
-  std::vector<int> byName(spec.meters.size());
-  for (size_t i = 0; i < byName.size(); ++i)
-    byName[i] = static_cast<int>(i);
-  std::sort(byName.begin(), byName.end(), [&](int a, int b) {
-    return spec.meters[a] < spec.meters[b];
-  });
-  std::vector<int> rank(spec.meters.size());
-  for (size_t r = 0; r < byName.size(); ++r)
-    rank[byName[r]] = static_cast<int>(r);
-
-  std::string out;
-  llvm::raw_string_ostream os(out);
-  {
-    json::OStream j(os);
-    j.object([&] {
-      bool anyClamp = llvm::any_of(
-          spec.clamp, [](const auto &c) { return c.has_value(); });
-      if (anyClamp)
-        j.attributeObject("clamp", [&] {
-          for (int m : byName)
-            if (spec.clamp[m])
-              j.attributeArray(spec.meters[m], [&] {
-                j.rawValue(formatNumber(spec.clamp[m]->first));
-                j.rawValue(formatNumber(spec.clamp[m]->second));
-              });
-        });
-      j.attribute("kind", kindName(Kind::Rules));
-      j.attributeArray("meters", [&] {
-        for (const std::string &m : spec.meters)
-          j.value(m);
-      });
-      j.attributeArray("rules", [&] {
-        for (const Rule &rule : spec.rules)
-          j.object([&] {
-            auto actions = [&](RuleAction::Kind kind) {
-              std::vector<const RuleAction *> list;
-              for (const RuleAction &a : rule.actions)
-                if (a.kind == kind)
-                  list.push_back(&a);
-              if (list.empty())
-                return;
-              std::sort(list.begin(), list.end(),
-                        [&](const RuleAction *x, const RuleAction *y) {
-                          return rank[x->meter] < rank[y->meter];
-                        });
-              j.attributeObject(actionKey(kind), [&] {
-                for (const RuleAction *a : list)
-                  j.attribute(spec.meters[a->meter],
-                              detail::printExpr(*a->expr));
-              });
-            };
-            // Bytewise: add < if < mul < set < sub.
-            actions(RuleAction::Kind::Add);
-            if (rule.cond)
-              j.attribute("if", detail::printExpr(*rule.cond));
-            actions(RuleAction::Kind::Mul);
-            actions(RuleAction::Kind::Set);
-            actions(RuleAction::Kind::Sub);
-          });
-      });
-      j.attribute("specjit", 1);
-      j.attribute("steps", spec.steps);
-      j.attribute("type", dtypeName(spec.type));
-    });
-  }
-  os.flush();
-  return out;
-}
-
 Expected<Descriptor> RulesParser::run(const json::Object &root) {
   if (Error e = checkKeys(root, "",
                           {"specjit", "kind", "name", "meters", "type",
@@ -395,13 +309,20 @@ Expected<Descriptor> RulesParser::run(const json::Object &root) {
     return std::move(e);
   if (Error e = parseRules(root))
     return std::move(e);
-  std::string canonical = canonicalText(spec);
+  std::string canonical = detail::canonicalRulesText(spec);
   return DescriptorParser::make(std::move(spec), std::move(canonical));
 }
 
 } // namespace
 
 namespace detail {
+
+StringRef ruleActionKey(RuleAction::Kind kind) {
+  for (const ActionKey &a : kActions)
+    if (a.kind == kind)
+      return a.key;
+  return "?";
+}
 
 Expected<Descriptor> parseRules(const json::Object &root) {
   return RulesParser().run(root);
