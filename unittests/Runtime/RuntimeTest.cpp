@@ -567,6 +567,34 @@ TEST(Runtime, CacheBoundEvictsLeastRecentlyUsedAndReleasesTheirCode) {
   clearCache();
 }
 
+TEST(Runtime, TieredCodeCountsAgainstTheBoundWhenItArrives) {
+  // Tiered kernels are cached before their code exists; each one's code is
+  // counted by the time a wait for it returns.
+  clearCache();
+  CacheLimits before = cacheLimits();
+  TierPolicy p = eager();
+  p.verify = false; // promoted without calls
+  std::vector<Kernel> ks;
+  for (int i = 0; i < 2; ++i) {
+    auto k = compile(pipeline(400 + i), tiered(p));
+    ASSERT_TRUE(static_cast<bool>(k)) << llvm::toString(k.takeError());
+    ASSERT_TRUE(k->waitForCompiled(20s)) << k->fallbackReason();
+    ASSERT_GT(k->state()->codeBytes.load(), 0u);
+    ks.push_back(*k);
+    if (i == 0) {
+      EXPECT_EQ(cacheStats().entries, 1u);
+      size_t one = k->state()->codeBytes.load();
+      setCacheLimits({0, one + one / 2}); // room for one kernel's code
+    }
+  }
+  // The second kernel's code pushed the first one's out.
+  CacheStats s = cacheStats();
+  EXPECT_EQ(s.entries, 1u);
+  EXPECT_EQ(s.codeBytes, ks[1].state()->codeBytes.load());
+  setCacheLimits(before);
+  clearCache();
+}
+
 TEST(Runtime, CodeIsReleasedWithTheLastHandle) {
   std::weak_ptr<specjit::engine::LoadedCode> code;
   {
