@@ -1,8 +1,9 @@
 //===- TestData.h - Descriptors and input columns for public-API tests ----===//
 //
-// What the tests of jit::compile and its kernels feed them: the churn
-// pipeline and its data, and deterministic inputs for any descriptor's
-// declared columns, as jit::Column values. (KernelArgs.h lays columns out
+// What the tests of jit::compile and its kernels feed them: descriptors
+// parsed or the test ended, the churn pipeline and its data, and
+// deterministic inputs for any descriptor's declared columns, as
+// jit::Column values. (KernelArgs.h lays columns out
 // for the internal kernel ABI instead, for the interpreter and reference
 // tests.)
 //
@@ -12,13 +13,27 @@
 
 #include "specjit/specjit.h"
 
+#include "gtest/gtest.h"
+
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <random>
 #include <string>
 #include <vector>
 
 namespace specjit_test {
+
+/// `text` parsed; a parse error fails the test and ends the process (the
+/// test cannot go on without its descriptor).
+inline specjit::jit::Descriptor parseOrDie(const std::string &text) {
+  auto d = specjit::jit::Descriptor::parse(text);
+  if (!d) {
+    ADD_FAILURE() << llvm::toString(d.takeError());
+    std::abort();
+  }
+  return std::move(*d);
+}
 
 /// The churn pipeline (4 inputs, 6 f32 outputs) with its first mean as a
 /// parameter, in tenths (412: 41.2): distinct descriptors whose kernels

@@ -38,29 +38,21 @@
 using namespace specjit::jit;
 using namespace std::chrono_literals;
 using specjit_test::DeclaredInputs;
+using specjit_test::parseOrDie;
 
 namespace {
-
-Descriptor parse(const std::string &text) {
-  auto d = Descriptor::parse(text);
-  if (!d) {
-    ADD_FAILURE() << llvm::toString(d.takeError());
-    std::abort();
-  }
-  return std::move(*d);
-}
 
 Descriptor example(const char *file) {
   std::ifstream in(std::string(SPECJIT_SOURCE_DIR) + "/examples/" + file);
   std::stringstream text;
   text << in.rdbuf();
-  return parse(text.str());
+  return parseOrDie(text.str());
 }
 
 /// A small pipeline made distinct by `salt` (its mean), so that each test
 /// compiles its own kernel.
 Descriptor pipeline(double salt) {
-  return parse(llvm::formatv(R"({{"specjit": 1, "kind": "pipeline", "name": "runtime_test",
+  return parseOrDie(llvm::formatv(R"({{"specjit": 1, "kind": "pipeline", "name": "runtime_test",
     "inputs": [{{"name": "x", "type": "f64"}, {{"name": "c", "type": "i64", "missing": -1}],
     "output": {{"type": "f64"},
     "steps": [{{"op": "standardize", "column": "x", "mean": {0}, "std": 2.5},
@@ -235,7 +227,7 @@ TEST(Runtime, CompileWorkFollowsTheLoweredSize) {
     std::string list;
     for (int i = 0; i < n; ++i)
       list += (i ? ", " : "") + std::to_string(i);
-    return parse(llvm::formatv(R"({{"specjit": 1, "kind": "pipeline", "name": "work",
+    return parseOrDie(llvm::formatv(R"({{"specjit": 1, "kind": "pipeline", "name": "work",
       "inputs": [{{"name": "c", "type": "i64"}], "output": {{"type": "f64"},
       "steps": [{{"op": "one_hot", "column": "c", "categories": [{0}]}]})",
                                list)
