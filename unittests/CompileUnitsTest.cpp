@@ -21,6 +21,8 @@
 
 #include "gtest/gtest.h"
 
+#include "TestData.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -32,6 +34,7 @@
 #include <vector>
 
 using namespace specjit::jit;
+using specjit_test::parseOrDie;
 
 namespace {
 
@@ -75,15 +78,6 @@ std::string randomForest(unsigned seed, int trees, int depth, bool float32 = tru
   }
   s += R"(]}, "output": {"type": "f64", "margin": true}})";
   return s;
-}
-
-Descriptor parseOrDie(const std::string &text) {
-  auto d = Descriptor::parse(text);
-  if (!d) {
-    ADD_FAILURE() << llvm::toString(d.takeError());
-    std::abort();
-  }
-  return std::move(*d);
 }
 
 /// Feature columns with NaN, infinities, -0.0 and values near 0 (where the

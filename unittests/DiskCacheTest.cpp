@@ -20,6 +20,8 @@
 
 #include "gtest/gtest.h"
 
+#include "TestData.h"
+
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/stat.h>
@@ -27,7 +29,6 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -39,54 +40,15 @@ extern char **environ;
 
 using namespace specjit;
 using namespace specjit::jit;
+using specjit_test::ChurnData;
 
 namespace {
 
-/// The churn pipeline, with its first mean as a parameter: distinct
-/// descriptors whose entries have the same size.
-std::string churnText(int meanTenths) {
-  std::string mean = std::to_string(meanTenths / 10) + "." + std::to_string(meanTenths % 10);
-  return R"({
-  "specjit": 1, "kind": "pipeline", "name": "churn",
-  "inputs": [{"name": "age", "type": "i64"},
-             {"name": "income", "type": "f64"},
-             {"name": "engagement", "type": "f64"},
-             {"name": "category", "type": "i64", "missing": -1}],
-  "output": {"type": "f32"},
-  "steps": [
-    {"op": "standardize", "column": "age", "mean": )" +
-         mean + R"(, "std": 12.7},
-    {"op": "log", "column": "income"},
-    {"op": "standardize", "column": "income", "mean": 10.8, "std": 0.9},
-    {"op": "clip", "column": "engagement", "min": 0, "max": 1},
-    {"op": "impute", "column": "category", "value": 1},
-    {"op": "one_hot", "column": "category", "categories": [0, 1, 2]}
-  ]})";
-}
-
 Descriptor churn(int meanTenths = 412) {
-  auto d = Descriptor::parse(churnText(meanTenths));
+  auto d = Descriptor::parse(specjit_test::churnText(meanTenths));
   EXPECT_TRUE(static_cast<bool>(d)) << (d ? "" : llvm::toString(d.takeError()));
   return std::move(*d);
 }
-
-struct ChurnData {
-  std::vector<int64_t> age, category;
-  std::vector<double> income, engagement;
-  explicit ChurnData(int64_t n) {
-    for (int64_t i = 0; i < n; ++i) {
-      age.push_back(18 + (i * 7) % 60);
-      income.push_back(i % 13 == 0 ? NAN : 5000.0 + 37.5 * (i % 1000));
-      engagement.push_back(-0.2 + 0.01 * (i % 150));
-      category.push_back(i % 11 == 0 ? -1 : i % 4);
-    }
-  }
-  std::vector<Column> columns() const {
-    int64_t n = age.size();
-    return {Column::i64(age.data(), n), Column::f64(income.data(), n),
-            Column::f64(engagement.data(), n), Column::i64(category.data(), n)};
-  }
-};
 
 /// The kernel's output over ChurnData(1000), as raw bytes.
 std::string runBytes(const Kernel &k) {

@@ -5,6 +5,8 @@
 
 #include "gtest/gtest.h"
 
+#include "TestData.h"
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -14,26 +16,13 @@
 #include <vector>
 
 using namespace specjit::jit;
+using specjit_test::ChurnData;
 
 namespace {
 
-const char *kChurn = R"({
-  "specjit": 1, "kind": "pipeline", "name": "churn",
-  "inputs": [{"name": "age", "type": "i64"},
-             {"name": "income", "type": "f64"},
-             {"name": "engagement", "type": "f64"},
-             {"name": "category", "type": "i64", "missing": -1}],
-  "output": {"type": "f32"},
-  "steps": [
-    {"op": "standardize", "column": "age", "mean": 41.2, "std": 12.7},
-    {"op": "log", "column": "income"},
-    {"op": "standardize", "column": "income", "mean": 10.8, "std": 0.9},
-    {"op": "clip", "column": "engagement", "min": 0, "max": 1},
-    {"op": "impute", "column": "category", "value": 1},
-    {"op": "one_hot", "column": "category", "categories": [0, 1, 2]}
-  ]})";
+const std::string kChurn = specjit_test::churnText();
 
-Descriptor parse(const char *text) {
+Descriptor parse(const std::string &text) {
   auto d = Descriptor::parse(text);
   if (!d) {
     ADD_FAILURE() << llvm::toString(d.takeError());
@@ -43,24 +32,6 @@ Descriptor parse(const char *text) {
 }
 
 std::string errorText(llvm::Error e) { return llvm::toString(std::move(e)); }
-
-struct ChurnData {
-  std::vector<int64_t> age, category;
-  std::vector<double> income, engagement;
-  explicit ChurnData(int64_t n) {
-    for (int64_t i = 0; i < n; ++i) {
-      age.push_back(18 + (i * 7) % 60);
-      income.push_back(i % 13 == 0 ? NAN : 5000.0 + 37.5 * (i % 1000));
-      engagement.push_back(-0.2 + 0.01 * (i % 150));
-      category.push_back(i % 11 == 0 ? -1 : i % 4); // 3 is unknown
-    }
-  }
-  std::vector<Column> columns() const {
-    int64_t n = age.size();
-    return {Column::i64(age.data(), n), Column::f64(income.data(), n),
-            Column::f64(engagement.data(), n), Column::i64(category.data(), n)};
-  }
-};
 
 /// Bitwise comparison that treats every NaN alike.
 bool sameBits(float a, float b) {
@@ -440,7 +411,7 @@ TEST(Engine, SeriesWithHugeWindowsDoesNotExhaustTheStack) {
     text += std::string(i ? ", " : "") + R"({"name": "s)" + std::to_string(i) +
             R"(", "op": "sma", "input": "close", "period": )" + std::to_string(100000 - i) + "}";
   text += "]}";
-  Descriptor d = parse(text.c_str());
+  Descriptor d = parse(text);
   auto k = compile(d, jitOptions());
   CompileOptions io = jitOptions();
   io.specialize = false;
@@ -471,7 +442,7 @@ TEST(Engine, OversizedKernelsRunOnTheInterpreterWithAReason) {
   std::string text = R"({"specjit": 1, "kind": "pipeline", "inputs": [{"name": "c", "type": "f64"}],
     "output": {"type": "f32"}, "steps": [{"op": "one_hot", "column": "c", "categories": [)" +
                      cats + "]}]}";
-  Descriptor d = parse(text.c_str());
+  Descriptor d = parse(text);
   auto t0 = std::chrono::steady_clock::now();
   auto k = compile(d, jitOptions());
   ASSERT_TRUE(static_cast<bool>(k));

@@ -228,8 +228,7 @@ llvm::Expected<Kernel> compile(const Descriptor &d, const CompileOptions &o) {
       return state.takeError();
     return Kernel(std::move(*state), KernelSource::Compiled, o.threads);
   }
-  engine::CacheKey key{d.hash(), specialize, o.optLevel, o.maxKernelOps,
-                       o.treeLayout, tier};
+  engine::CacheKey key = engine::CacheKey::of(d, o, specialize, tier);
   bool hit = false;
   auto state = c.getOrBuild(
       key, [&] { return buildKernel(d, o, specialize, tier); }, hit);

@@ -3,6 +3,7 @@
 
 #include "llvm/ADT/StringRef.h"
 
+#include <cassert>
 #include <cstdlib>
 
 namespace specjit {
@@ -15,6 +16,9 @@ struct KernelCache::Entry {
   std::shared_ptr<jit::KernelState> state ABSL_GUARDED_BY(mu);
   std::string error ABSL_GUARDED_BY(mu);
   std::list<CacheKey>::iterator position; // guarded by the cache's lock
+  /// What of the cache's codeBytes is this entry's (guarded by the cache's
+  /// lock): 0 until its build is done and counted.
+  size_t counted = 0;
 };
 
 namespace {
@@ -73,9 +77,13 @@ KernelCache::getOrBuild(const CacheKey &key, const Build &build, bool &hit) {
     }
     MutexLock lock(mu);
     auto it = map.find(key);
-    if (!error.empty() && it != map.end() && it->second == entry) {
-      lru.erase(entry->position); // let a later call try again
-      map.erase(it);
+    if (it != map.end() && it->second == entry) { // not cleared meanwhile
+      if (error.empty()) {
+        countLocked(*entry);
+      } else {
+        lru.erase(entry->position); // let a later call try again
+        map.erase(it);
+      }
     }
     evictLocked();
   }
@@ -88,16 +96,21 @@ KernelCache::getOrBuild(const CacheKey &key, const Build &build, bool &hit) {
   return entry->state;
 }
 
-void KernelCache::evictLocked() {
-  size_t code = 0;
-  for (const auto &[key, entry] : map) {
-    MutexLock lock(entry->mu);
-    if (entry->state)
-      code += entry->state->codeBytes.load(std::memory_order_relaxed);
+void KernelCache::countLocked(Entry &e) {
+  size_t now;
+  {
+    MutexLock lock(e.mu);
+    now = e.state ? e.state->codeBytes.load(std::memory_order_relaxed) : 0;
   }
+  assert(e.counted <= codeBytes && "an entry's share exceeds the cache's total");
+  codeBytes = codeBytes - e.counted + now;
+  e.counted = now;
+}
+
+void KernelCache::evictLocked() {
   auto over = [&] {
     return (bounds.maxKernels && map.size() > bounds.maxKernels) ||
-           (bounds.maxCodeBytes && code > bounds.maxCodeBytes);
+           (bounds.maxCodeBytes && codeBytes > bounds.maxCodeBytes);
   };
   // From the least recently used end; builds in flight stay.
   auto it = lru.end();
@@ -105,22 +118,33 @@ void KernelCache::evictLocked() {
     --it;
     auto found = map.find(*it);
     std::shared_ptr<Entry> entry = found->second;
-    size_t bytes;
     {
       MutexLock lock(entry->mu);
       if (!entry->done)
         continue;
-      bytes = entry->state ? entry->state->codeBytes.load(std::memory_order_relaxed) : 0;
     }
-    code -= std::min(code, bytes);
+    assert(entry->counted <= codeBytes && "an entry's share exceeds the cache's total");
+    codeBytes -= entry->counted;
     map.erase(found);
     it = lru.erase(it);
     ++evictions;
   }
 }
 
-void KernelCache::enforceLimits() {
+void KernelCache::codeInstalled(const jit::KernelState &k) {
   MutexLock lock(mu);
+  auto found = map.find(CacheKey::of(k.desc, k.options, k.specialize, k.mode));
+  if (found != map.end()) {
+    Entry &e = *found->second;
+    bool cached;
+    {
+      MutexLock entryLock(e.mu);
+      cached = e.state.get() == &k;
+    }
+    // Until its build is done, the entry is counted when it is.
+    if (cached)
+      countLocked(e);
+  }
   evictLocked();
 }
 
@@ -129,6 +153,7 @@ void KernelCache::clear() {
   // Builds in flight finish for their waiters; they are simply not kept.
   map.clear();
   lru.clear();
+  codeBytes = 0;
 }
 
 jit::CacheStats KernelCache::stats() {
@@ -139,11 +164,17 @@ jit::CacheStats KernelCache::stats() {
   s.misses = misses;
   s.evictions = evictions;
   s.entries = map.size();
+  // The code the kernels hold now (a tiered kernel's may be on its way to
+  // the count); the walk checks the running count on the way.
+  size_t counted = 0;
   for (const auto &[key, entry] : map) {
+    counted += entry->counted;
     MutexLock entryLock(entry->mu);
     if (entry->state)
       s.codeBytes += entry->state->codeBytes.load(std::memory_order_relaxed);
   }
+  assert(counted == codeBytes && "the running count of code bytes is off");
+  (void)counted;
   return s;
 }
 

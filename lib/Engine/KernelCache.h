@@ -40,6 +40,11 @@ struct CacheKey {
     return H::combine(std::move(h), k.hash.hi, k.hash.lo, k.specialize, k.optLevel,
                       k.maxKernelOps, k.treeLayout, k.tier);
   }
+  /// The key of `d` compiled with `o`, its switch and tier resolved.
+  static CacheKey of(const jit::Descriptor &d, const jit::CompileOptions &o, bool specialize,
+                     jit::Tier tier) {
+    return {d.hash(), specialize, o.optLevel, o.maxKernelOps, o.treeLayout, tier};
+  }
 };
 
 class KernelCache {
@@ -52,9 +57,10 @@ public:
   llvm::Expected<std::shared_ptr<jit::KernelState>> getOrBuild(const CacheKey &key,
                                                                const Build &build,
                                                                bool &hit);
-  /// Re-applies the bounds (a tiered kernel's code arrives after it was
-  /// cached).
-  void enforceLimits();
+  /// Counts the code `k` holds now (a tiered kernel's code arrives after it
+  /// was cached) when `k` is the cached kernel of its key, and re-applies
+  /// the bounds.
+  void codeInstalled(const jit::KernelState &k);
   void clear();
   jit::CacheStats stats();
   void setLimits(const jit::CacheLimits &limits);
@@ -66,12 +72,18 @@ private:
   KernelCache();
   struct Entry;
   void evictLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  /// Brings `e`'s share of codeBytes up to the code its kernel holds now.
+  void countLocked(Entry &e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
 
   Mutex mu;
   /// Most recently used first.
   std::list<CacheKey> lru ABSL_GUARDED_BY(mu);
   absl::flat_hash_map<CacheKey, std::shared_ptr<Entry>> map ABSL_GUARDED_BY(mu);
   jit::CacheLimits bounds ABSL_GUARDED_BY(mu);
+  /// The code bytes of the cached kernels as last counted (the sum of the
+  /// entries' `counted`): what maxCodeBytes bounds, kept as kernels come
+  /// and go so that an insert does not walk the cache.
+  size_t codeBytes ABSL_GUARDED_BY(mu) = 0;
   uint64_t hits ABSL_GUARDED_BY(mu) = 0, misses ABSL_GUARDED_BY(mu) = 0,
                                           evictions ABSL_GUARDED_BY(mu) = 0;
 };

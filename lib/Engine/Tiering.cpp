@@ -295,8 +295,8 @@ void Tiering::compileAndPromote(const std::shared_ptr<KernelState> &k) {
   if (!t.policy.verify) {
     k->install(built->code, built->units, ms);
     k->setPromotion("unverified", millisSince(t.requestedAtLocked()), 0);
+    KernelCache::instance().codeInstalled(*k); // counted before waiters wake
     k->settle(TierState::Compiled);
-    KernelCache::instance().enforceLimits();
     return;
   }
   k->tier.store(TierState::Verifying);
@@ -359,8 +359,8 @@ void Tiering::verifyAndPromote(const std::shared_ptr<KernelState> &k) {
   service.promoted.fetch_add(1);
   k->install(built->code, built->units, k->compileMillis());
   k->setPromotion("promoted", ms, uint64_t(sample.rows));
+  KernelCache::instance().codeInstalled(*k); // counted before waiters wake
   k->settle(TierState::Compiled);
-  KernelCache::instance().enforceLimits(); // its code now counts
 }
 
 std::chrono::steady_clock::time_point Tiering::requestedAtLocked() {

@@ -139,6 +139,13 @@ bool fitsInPlace(const py::handle &obj, int num, int ndim, bool writeable) {
   return a.ndim() == ndim && a.dtype().num() == num && (a.flags() & want) == want;
 }
 
+/// `call()` (a compile, a training, an evaluation: an llvm::Expected) run
+/// with the GIL released; its result is handled with the GIL held again.
+template <typename Call> auto withoutGil(Call call) {
+  py::gil_scoped_release release;
+  return call();
+}
+
 struct PyKernel {
   Kernel kernel;
   void run(const py::list &cols, py::array out) {
@@ -311,12 +318,7 @@ PYBIND11_MODULE(_specjit, m) {
           o.treeLayout = *l;
         else
           throw py::value_error("tree_layout: expected auto, branches or walk");
-        std::optional<llvm::Expected<Kernel>> k;
-        {
-          py::gil_scoped_release release;
-          k.emplace(compile(d, o));
-        }
-        return PyKernel{unwrap(std::move(*k))};
+        return PyKernel{unwrap(withoutGil([&] { return compile(d, o); }))};
       },
       py::arg("descriptor"), py::arg("specialize") = py::none(),
       py::arg("tree_layout") = "auto", py::arg("use_cache") = true, py::arg("opt_level") = 3,
@@ -348,17 +350,13 @@ PYBIND11_MODULE(_specjit, m) {
               e.restore();
             }
           };
-        std::optional<llvm::Expected<TrainResult>> r;
-        {
-          py::gil_scoped_release release;
-          r.emplace(train(d, in, o));
-        }
+        llvm::Expected<TrainResult> r = withoutGil([&] { return train(d, in, o); });
         if (PyErr_Occurred()) {
-          if (!*r)
-            llvm::consumeError(r->takeError());
+          if (!r)
+            llvm::consumeError(r.takeError());
           throw py::error_already_set();
         }
-        TrainResult res = unwrap(std::move(*r));
+        TrainResult res = unwrap(std::move(r));
         py::list history;
         for (const EpochRecord &e : res.history)
           history.append(py::make_tuple(e.epoch, e.trainLoss, e.validationLoss, e.seconds));
@@ -384,12 +382,7 @@ PYBIND11_MODULE(_specjit, m) {
         EvalOptions o;
         o.specialize = specialize;
         o.threads = threads;
-        std::optional<llvm::Expected<EvalResult>> r;
-        {
-          py::gil_scoped_release release;
-          r.emplace(evaluate(d, in, o));
-        }
-        return evalResultJson(unwrap(std::move(*r)));
+        return evalResultJson(unwrap(withoutGil([&] { return evaluate(d, in, o); })));
       },
       py::arg("descriptor"), py::arg("columns"), py::arg("specialize") = py::none(),
       py::arg("threads") = 0);

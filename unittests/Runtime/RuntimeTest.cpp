@@ -21,6 +21,8 @@
 
 #include "gtest/gtest.h"
 
+#include "TestData.h"
+
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
 
@@ -36,29 +38,22 @@
 
 using namespace specjit::jit;
 using namespace std::chrono_literals;
+using specjit_test::DeclaredInputs;
+using specjit_test::parseOrDie;
 
 namespace {
-
-Descriptor parse(const std::string &text) {
-  auto d = Descriptor::parse(text);
-  if (!d) {
-    ADD_FAILURE() << llvm::toString(d.takeError());
-    std::abort();
-  }
-  return std::move(*d);
-}
 
 Descriptor example(const char *file) {
   std::ifstream in(std::string(SPECJIT_SOURCE_DIR) + "/examples/" + file);
   std::stringstream text;
   text << in.rdbuf();
-  return parse(text.str());
+  return parseOrDie(text.str());
 }
 
 /// A small pipeline made distinct by `salt` (its mean), so that each test
 /// compiles its own kernel.
 Descriptor pipeline(double salt) {
-  return parse(llvm::formatv(R"({{"specjit": 1, "kind": "pipeline", "name": "runtime_test",
+  return parseOrDie(llvm::formatv(R"({{"specjit": 1, "kind": "pipeline", "name": "runtime_test",
     "inputs": [{{"name": "x", "type": "f64"}, {{"name": "c", "type": "i64", "missing": -1}],
     "output": {{"type": "f64"},
     "steps": [{{"op": "standardize", "column": "x", "mean": {0}, "std": 2.5},
@@ -69,65 +64,13 @@ Descriptor pipeline(double salt) {
                    .str());
 }
 
-/// Deterministic inputs for any descriptor's declared columns (numbers in a
-/// small range, salted with NaN; strings from a few words).
-struct Data {
-  std::vector<std::vector<double>> f64;
-  std::vector<std::vector<float>> f32;
-  std::vector<std::vector<int64_t>> i64;
-  std::vector<std::vector<int32_t>> i32;
-  std::vector<std::vector<uint8_t>> b;
-  std::vector<std::vector<int64_t>> offsets;
-  std::vector<std::string> bytes;
-  std::vector<Column> cols;
-  Data(const Descriptor &d, int64_t rows, unsigned seed = 1) {
-    std::mt19937_64 rng(seed);
-    std::uniform_real_distribution<double> u(-2, 60);
-    size_t n = d.inputs().size();
-    f64.resize(n), f32.resize(n), i64.resize(n), i32.resize(n), b.resize(n);
-    offsets.resize(n), bytes.resize(n);
-    for (size_t i = 0; i < n; ++i) {
-      for (int64_t r = 0; r < rows; ++r) {
-        double v = u(rng);
-        switch (d.inputs()[i].type) {
-        case DType::F64: f64[i].push_back(r % 17 == 5 ? NAN : v); break;
-        case DType::F32: f32[i].push_back(float(v)); break;
-        case DType::I64: i64[i].push_back(int64_t(v) % 6 - 1); break;
-        case DType::I32: i32[i].push_back(int32_t(v) % 6); break;
-        case DType::Bool: b[i].push_back(v > 20); break;
-        case DType::String: {
-          if (offsets[i].empty())
-            offsets[i].push_back(0);
-          static const char *words[] = {"a", "bb", "ccc", "", "dd"};
-          bytes[i] += words[r % 5];
-          offsets[i].push_back(int64_t(bytes[i].size()));
-          break;
-        }
-        }
-      }
-    }
-    for (size_t i = 0; i < n; ++i) {
-      switch (d.inputs()[i].type) {
-      case DType::F64: cols.push_back(Column::f64(f64[i].data(), rows)); break;
-      case DType::F32: cols.push_back(Column::f32(f32[i].data(), rows)); break;
-      case DType::I64: cols.push_back(Column::i64(i64[i].data(), rows)); break;
-      case DType::I32: cols.push_back(Column::i32(i32[i].data(), rows)); break;
-      case DType::Bool: cols.push_back(Column::boolean(b[i].data(), rows)); break;
-      case DType::String:
-        cols.push_back(Column::strings(offsets[i].data(), bytes[i].data(), rows));
-        break;
-      }
-    }
-  }
-};
-
 /// A run's output as bytes: for rules, the state matrix after one step from
 /// a deterministic start. `threads` as Kernel::run takes it (default: the
 /// handle's).
 std::vector<uint8_t> runBytes(const Kernel &k, int64_t rows, unsigned seed = 1,
                               std::optional<unsigned> threads = std::nullopt) {
   const Descriptor &d = k.descriptor();
-  Data data(d, rows, seed);
+  DeclaredInputs data(d, rows, seed);
   size_t width = dtypeSize(d.outputType());
   std::vector<uint8_t> out(size_t(rows) * d.numOutputs() * width, 0);
   if (d.kind() == Kind::Rules) {
@@ -297,7 +240,7 @@ TEST(Runtime, CompileWorkFollowsTheLoweredSize) {
     std::string list;
     for (int i = 0; i < n; ++i)
       list += (i ? ", " : "") + std::to_string(i);
-    return parse(llvm::formatv(R"({{"specjit": 1, "kind": "pipeline", "name": "work",
+    return parseOrDie(llvm::formatv(R"({{"specjit": 1, "kind": "pipeline", "name": "work",
       "inputs": [{{"name": "c", "type": "i64"}], "output": {{"type": "f64"},
       "steps": [{{"op": "one_hot", "column": "c", "categories": [{0}]}]})",
                                list)
@@ -704,6 +647,34 @@ TEST(Runtime, CacheBoundEvictsLeastRecentlyUsedAndReleasesTheirCode) {
   setCacheLimits({0, one + one / 2});
   ASSERT_TRUE(static_cast<bool>(compile(ds[1], o)));
   EXPECT_EQ(cacheStats().entries, 1u);
+  setCacheLimits(before);
+  clearCache();
+}
+
+TEST(Runtime, TieredCodeCountsAgainstTheBoundWhenItArrives) {
+  // Tiered kernels are cached before their code exists; each one's code is
+  // counted by the time a wait for it returns.
+  clearCache();
+  CacheLimits before = cacheLimits();
+  TierPolicy p = eager();
+  p.verify = false; // promoted without calls
+  std::vector<Kernel> ks;
+  for (int i = 0; i < 2; ++i) {
+    auto k = compile(pipeline(400 + i), tiered(p));
+    ASSERT_TRUE(static_cast<bool>(k)) << llvm::toString(k.takeError());
+    ASSERT_TRUE(k->waitForCompiled(20s)) << k->fallbackReason();
+    ASSERT_GT(k->state()->codeBytes.load(), 0u);
+    ks.push_back(*k);
+    if (i == 0) {
+      EXPECT_EQ(cacheStats().entries, 1u);
+      size_t one = k->state()->codeBytes.load();
+      setCacheLimits({0, one + one / 2}); // room for one kernel's code
+    }
+  }
+  // The second kernel's code pushed the first one's out.
+  CacheStats s = cacheStats();
+  EXPECT_EQ(s.entries, 1u);
+  EXPECT_EQ(s.codeBytes, ks[1].state()->codeBytes.load());
   setCacheLimits(before);
   clearCache();
 }
