@@ -422,7 +422,7 @@ TEST(Runtime, ThreadsSplittingARunGiveTheBitsOfOneThread) {
               {"op": "expr", "name": "e", "expr": "exp(x * 0.37) + y"}]})";
   for (const char *file : {"logs", "churn.json", "retail_strings.json", "housing.json",
                            "model_trees.json", "model_mlp.json", "needs_rules.json"}) {
-    Descriptor d = std::string(file) == "logs" ? parse(logs) : example(file);
+    Descriptor d = std::string(file) == "logs" ? parseOrDie(logs) : example(file);
     for (bool specialize : {true, false}) {
       CompileOptions o;
       o.specialize = specialize;
@@ -441,7 +441,7 @@ TEST(Runtime, ThreadsSplittingARunGiveTheBitsOfOneThread) {
 
 TEST(Runtime, ThreadsLeaveKernelsWithDataChecksToOneCall) {
   // A failing row must leave the output untouched, as with one thread.
-  Descriptor d = parse(R"({"specjit": 1, "kind": "pipeline", "inputs": [{"name": "c", "type": "i64"}],
+  Descriptor d = parseOrDie(R"({"specjit": 1, "kind": "pipeline", "inputs": [{"name": "c", "type": "i64"}],
     "output": {"type": "f64"},
     "steps": [{"op": "one_hot", "column": "c", "categories": [0, 1, 2], "unknown": "error"}]})");
   CompileOptions o;
