@@ -117,6 +117,7 @@ class Kernel:
     compile_ms = property(lambda self: self._k.compile_ms)
     tier_state = property(lambda self: self._k.tier_state)
     source = property(lambda self: self._k.source)
+    threads = property(lambda self: self._k.threads)
 
     def wait_for_compiled(self, timeout):
         """Kernel::waitForCompiled: True once compiled code runs, False when it
@@ -184,16 +185,21 @@ class Stream:
 
 def compile(desc, specialize=None, tree_layout="auto", use_cache=True, opt_level=3,
             tier=None, compile_after_calls=3, compile_after_rows=0, cost_model=True,
-            verify=True, disk_cache=None):
+            verify=True, disk_cache=None, threads=1):
     """jit::compile: a Kernel for a descriptor (dict, JSON text or path);
     keyword options as in CompileOptions. tier="tiered" returns at once with
     a kernel on the interpreter that compiles in the background and is
     swapped to verified compiled code (docs/runtime.md); the compile_after_*,
     cost_model and verify options are its TierPolicy. disk_cache: the
-    persistent cache (None: follow SPECJIT_CACHE; docs/runtime.md)."""
+    persistent cache (None: follow SPECJIT_CACHE; docs/runtime.md). threads:
+    the threads one run shares its rows with (0: the hardware's; the result
+    is bit for bit one thread's; docs/runtime.md, "Runs over several
+    threads")."""
+    if not isinstance(threads, int) or threads < 0:
+        raise ValueError("threads: expected a non-negative integer")
     return Kernel(_specjit.compile(_text(desc), specialize, tree_layout, use_cache, opt_level,
                                    tier, compile_after_calls, compile_after_rows, cost_model,
-                                   verify, disk_cache))
+                                   verify, disk_cache, threads))
 
 
 def stats():

@@ -270,6 +270,7 @@ PYBIND11_MODULE(_specjit, m) {
                              [](const PyKernel &k) { return describe(k.kernel.descriptor()); })
       .def_property_readonly("tier_state",
                              [](const PyKernel &k) { return tierStateName(k.kernel.tierState()).str(); })
+      .def_property_readonly("threads", [](const PyKernel &k) { return k.kernel.threads(); })
       .def_property_readonly("source",
                              [](const PyKernel &k) { return kernelSourceName(k.kernel.source()).str(); })
       .def(
@@ -297,9 +298,10 @@ PYBIND11_MODULE(_specjit, m) {
       [](const std::string &text, std::optional<bool> specialize, const std::string &treeLayout,
          bool useCache, int optLevel, std::optional<std::string> tier,
          uint64_t compileAfterCalls, uint64_t compileAfterRows, bool costModel, bool verify,
-         std::optional<bool> diskCache) {
+         std::optional<bool> diskCache, unsigned threads) {
         Descriptor d = parseDescriptor(text);
         CompileOptions o;
+        o.threads = threads;
         o.specialize = specialize;
         o.useCache = useCache;
         o.optLevel = optLevel;
@@ -325,7 +327,7 @@ PYBIND11_MODULE(_specjit, m) {
       py::arg("tier") = py::none(), py::arg("compile_after_calls") = TierPolicy().compileAfterCalls,
       py::arg("compile_after_rows") = TierPolicy().compileAfterRows,
       py::arg("cost_model") = TierPolicy().costModel, py::arg("verify") = TierPolicy().verify,
-      py::arg("disk_cache") = py::none());
+      py::arg("disk_cache") = py::none(), py::arg("threads") = 1u);
 
   m.def(
       "train",

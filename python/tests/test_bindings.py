@@ -126,6 +126,18 @@ def test_the_fast_path_runs_in_place_arrays_and_leaves_the_rest_to_python():
     assert k._k.run_fast(data, ro) is None
 
 
+def test_threads_split_a_run_with_the_bits_of_one():
+    path = os.path.join(EX, "churn.json")
+    data = churn_inputs(3 * 4096 + 77, seed=9)
+    one = specjit.compile(path).run(data)
+    k = specjit.compile(path, threads=2)
+    assert k.threads == 2
+    np.testing.assert_array_equal(k.run(data), one)
+    assert specjit.compile(path, threads=0).threads == 0
+    with pytest.raises(ValueError):
+        specjit.compile(path, threads=-1)
+
+
 def test_the_gil_is_released_while_kernels_run():
     # A compute-bound kernel whose state stays in cache (the agent rules,
     # 400 steps over 20k agents), so two cores overlap without sharing
