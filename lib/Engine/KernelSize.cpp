@@ -251,6 +251,18 @@ KernelSizeEstimate estimateKernelSize(ModuleOp module, unsigned lookupTableMinKe
   return Estimator(lookupTableMinKeys).run(module);
 }
 
+namespace {
+/// The fewest keys at which a lookup over values of `kind` takes the table
+/// shape with these thresholds (0: never; float categories always chain).
+unsigned tableMinKeys(jit::ValueKind kind, unsigned lookupTableMinKeys) {
+  switch (kind) {
+  case jit::ValueKind::String: return lookupTableMinKeys;
+  case jit::ValueKind::Int: return lookupTableMinKeys ? kLookupTableMinIntKeys : 0;
+  default: return 0;
+  }
+}
+} // namespace
+
 KernelSizeEstimate estimateDescriptorFloor(const jit::Descriptor &d, unsigned lookupTableMinKeys) {
   KernelSizeEstimate e;
   const jit::PipelineSpec *p = d.kind() == jit::Kind::Pipeline ? &d.pipeline()
@@ -277,10 +289,7 @@ KernelSizeEstimate estimateDescriptorFloor(const jit::Descriptor &d, unsigned lo
     else if (n.op == jit::StepOp::Bucketize)
       count(n.step, kPerEdge * s.edges.size());
     else if (n.op == jit::StepOp::OneHot) {
-      jit::ValueKind kind = p->plan.values[n.args[0]].kind;
-      unsigned minKeys = kind == jit::ValueKind::String ? lookupTableMinKeys
-                         : kind == jit::ValueKind::Int  ? (lookupTableMinKeys ? kLookupTableMinIntKeys : 0)
-                                                        : 0;
+      unsigned minKeys = tableMinKeys(p->plan.values[n.args[0]].kind, lookupTableMinKeys);
       if (minKeys && n.results.size() >= minKeys)
         for (int r : n.results)
           zeroed[r] = true;
@@ -315,9 +324,10 @@ size_t pipelineWork(const jit::PipelineSpec &p, unsigned lookupTableMinKeys) {
   for (const jit::Step &s : p.steps) {
     size_t keys = std::max({s.intCategories.size(), s.floatCategories.size(),
                             s.stringCategories.size()});
-    bool strings = !s.stringCategories.empty();
-    unsigned minKeys = strings ? lookupTableMinKeys
-                               : (lookupTableMinKeys ? kLookupTableMinIntKeys : 0);
+    jit::ValueKind kind = !s.stringCategories.empty() ? jit::ValueKind::String
+                          : !s.intCategories.empty()  ? jit::ValueKind::Int
+                                                      : jit::ValueKind::Float;
+    unsigned minKeys = tableMinKeys(kind, lookupTableMinKeys);
     if (s.op == jit::StepOp::OneHot || s.op == jit::StepOp::LabelEncode)
       work += minKeys && keys >= minKeys ? kTableLookup : kPerCategory * keys + 1;
     else if (s.op == jit::StepOp::Expr)

@@ -57,13 +57,17 @@ void RunPool::work() {
     }
     unsigned ran = drain(*job);
     MutexLock lock(mu);
-    // Every task is taken: no one else needs to pick the job up.
-    auto it = std::find(jobs.begin(), jobs.end(), job);
-    if (it != jobs.end())
-      jobs.erase(it);
-    job->done += ran;
+    finishLocked(*job, ran);
     --job->active;
   }
+}
+
+void RunPool::finishLocked(Job &job, unsigned ran) {
+  // Every task is taken: no one else needs to pick the job up.
+  auto it = std::find(jobs.begin(), jobs.end(), &job);
+  if (it != jobs.end())
+    jobs.erase(it);
+  job.done += ran;
 }
 
 void RunPool::parallelFor(unsigned tasks, llvm::function_ref<void(unsigned)> fn) {
@@ -81,10 +85,7 @@ void RunPool::parallelFor(unsigned tasks, llvm::function_ref<void(unsigned)> fn)
   }
   unsigned ran = drain(job);
   MutexLock lock(mu);
-  auto it = std::find(jobs.begin(), jobs.end(), &job);
-  if (it != jobs.end())
-    jobs.erase(it);
-  job.done += ran;
+  finishLocked(job, ran);
   // The job lives on this stack: wait until every task has returned and no
   // worker still holds it.
   mu.await(absl::Condition(

@@ -48,6 +48,8 @@ private:
   void work();
   /// Runs tasks of `job` until none is left; returns how many it ran.
   static unsigned drain(Job &job);
+  /// After a drain: takes `job` off the queue and counts the tasks `ran`.
+  void finishLocked(Job &job, unsigned ran) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   static void stopAtExit();
 
   Mutex mu;

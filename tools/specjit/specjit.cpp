@@ -600,14 +600,14 @@ llvm::Expected<TieredFigures> measureTiered(const Descriptor &d, const CompileOp
 
   // A tiered kernel again, for the promotion and the stalls.
   std::optional<Kernel> tk;
-  double unused = 0;
+  double callMs = 0;
   auto t0 = Clock::now();
-  auto first = firstResult(to, unused, tk);
+  auto first = firstResult(to, callMs, tk);
   if (!first)
     return first.takeError();
   // Small calls while the compile runs: how long does a caller stall?
   // Calls of about 0.1 ms on the interpreter show a stall of that order.
-  double nsPerRow = std::max(1.0, (*first - unused) * 1e6 / out.rows);
+  double nsPerRow = std::max(1.0, (*first - callMs) * 1e6 / out.rows);
   int64_t batch = std::clamp<int64_t>(int64_t(1e5 / nsPerRow), 1, std::min<int64_t>(1000, out.rows));
   f.stallRows = batch;
   std::vector<Column> small(in.begin(), in.end());
@@ -680,7 +680,8 @@ llvm::Expected<ThreadFigures> measureThreads(const Kernel &k, const Descriptor &
       if (auto err = k.run(in, n == 1 ? one.view : split.view, n))
         return std::move(err);
       double ns = std::chrono::duration<double, std::nano>(Clock::now() - t0).count();
-      (n == 1 ? f.oneNs : f.splitNs) = std::min(n == 1 ? f.oneNs : f.splitNs, ns);
+      double &best = n == 1 ? f.oneNs : f.splitNs;
+      best = std::min(best, ns);
     }
   // Rules update the state in place, run after run: both buffers saw the
   // same number of steps from zero.
