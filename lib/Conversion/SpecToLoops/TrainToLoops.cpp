@@ -7,7 +7,12 @@
 //   func private @specjit_train_body(noalias pointers..., %n, %mode) -> i64
 //
 // With `batch_rows` B the body holds the step twice, for n == B with B a
-// constant (every batch but an epoch's last) and for any n.
+// constant (every batch but an epoch's last) and for any n. With
+// `epoch_batch` the entry also runs a whole epoch (mode 2): the batches in
+// order, each through the body, the losses summed in batch order, and the
+// stop conditions (a non-finite loss, the cancellation and time-limit
+// flags) checked after every batch, so the epoch costs one call instead of
+// one per batch.
 //
 // The body runs, for the batch's `n` rows (indices into the feature matrix),
 //   1. forward: per layer, per row, per output a dot product over the
@@ -16,19 +21,21 @@
 //      activation, into the layer's activation buffer;
 //   2. the per-row loss, summed in row order into *out, and d(loss)/dz
 //      (divided by n) times the output activation's derivative;
-//   3. (mode 0) backward: per layer from the last, the weight and bias
-//      gradients summed over the rows in order, plus l2 * W, and the
-//      previous layer's deltas through the weights;
-//   4. (mode 0) the optimizer step over every parameter.
+//   3. (mode 0) backward and update: per layer from the last, the previous
+//      layer's deltas through the weights, then per output its weight row's
+//      and bias's gradients summed over the rows in order, plus l2 * W, and
+//      at once the optimizer's update of that row and bias (so only one
+//      row of gradients is live at a time).
 //
 // The operation order is exactly that of the generic loop in
 // lib/Families/Train/Trainer.cpp, so the two agree bit for bit: no sum is
-// reassociated, and exp/log/log1p/tanh/pow are calls of the C library's
-// scalar functions declared `nobuiltin`, so neither of LLVM's vectorizers
-// swaps them for a vector math library's variants (which round
-// differently), and MLIR's own math.log1p lowering (log(1 + x)) is not
-// used. What LLVM vectorizes is the elementwise work without them: the
-// gradient rows, the delta rows and the optimizer update.
+// reassociated, and exp/log/tanh/pow are calls of the C library's scalar
+// functions declared `nobuiltin`, so neither of LLVM's vectorizers swaps
+// them for a vector math library's variants (which round differently);
+// log1p is log(u) + (x - (u - 1)) / u with u = 1 + x in both. What LLVM
+// vectorizes is the elementwise work without them: the forward pass across
+// a wide layer's outputs, the gradient rows, the delta rows and the
+// optimizer update.
 //
 //===----------------------------------------------------------------------===//
 
@@ -47,6 +54,8 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/BuiltinOps.h"
 
+#include <limits>
+
 using namespace mlir;
 using specjit::spec::TrainStepOp;
 
@@ -64,8 +73,14 @@ enum Slot : int64_t {
   kScratch,
   kStep,
   kMode,
+  kCancel,
+  kDeadline,
+  kBatches,
   kSlots
 };
+
+/// What the entry returns in mode 2 (Trainer.h's EpochStatus).
+enum EpochStatus : int64_t { kEpochDone, kLossNotFinite, kCancelled, kTimeLimit };
 
 /// Dot products of at least this many terms use four partial sums (the
 /// generic loop's kDotSplit, docs/train-semantics.md).
@@ -85,6 +100,7 @@ public:
       offset += widths[l + 1];
       outPrefix.push_back(sumOut);
       sumOut += widths[l + 1];
+      maxOut = std::max(maxOut, widths[l + 1]);
     }
     paramCount = offset;
   }
@@ -157,11 +173,23 @@ private:
   /// The input row of layer `l` for batch row `r`.
   Value inputRow(size_t l, Value r);
   void forward();
+  void forwardAcrossOutputs(size_t l);
   void lossAndDeltas();
+  /// Backward and the optimizer step, layer by layer from the last.
   void backward();
-  void update();
+  /// What every parameter's update shares: adam's bias corrections.
+  struct OptimizerStep {
+    Value c1, c2;
+  };
+  /// t += 1, and adam's corrections for it.
+  OptimizerStep beginUpdate();
+  /// The optimizer's update of params[i] with gradient `g`.
+  void updateParameter(const OptimizerStep &s, Value i, Value g);
   /// The whole step over `rowCount` rows (a constant or the argument).
   void emitStep(Value rowCount);
+  template <typename CallBody>
+  Value emitEpoch(Value args, Value rowIndices, Value outArg, Value m, int64_t batch,
+                  CallBody callBody);
 
   TrainStepOp op;
   OpBuilder b;
@@ -169,13 +197,13 @@ private:
   ArrayRef<int64_t> widths;
   SmallVector<StringRef> activations;
   SmallVector<int64_t> wOffset, bOffset, outPrefix;
-  int64_t sumOut = 0, paramCount = 0;
+  int64_t sumOut = 0, paramCount = 0, maxOut = 0;
   Operation *mathAnchor = nullptr; ///< the math declarations go before it
   llvm::StringMap<func::FuncOp> mathFns;
   // Body arguments.
   Value x, y, rows, params, m1, m2, scratch, stepCount, out, n, mode;
   // Derived in the body: n as f64, the buffers' bases.
-  Value nf, acts, deltas, grads;
+  Value nf, acts, deltas, grads, transposed, accs;
 };
 
 Value TrainLowering::activate(StringRef act, Value v) {
@@ -198,7 +226,13 @@ Value TrainLowering::derivative(StringRef act, Value a) {
   return cf(1.0);
 }
 
-Value TrainLowering::log1p(Value v) { return call("log1p", v); }
+/// log1p(x) as log(u) + (x - (u - 1)) / u with u = 1 + x: the C
+/// library's log, which is several times cheaper than its log1p, and the
+/// rounding error of 1 + x put back (the generic loop's log1pFromLog).
+Value TrainLowering::log1p(Value v) {
+  Value u = add(cf(1.0), v);
+  return add(call("log", u), div(sub(v, sub(u, cf(1.0))), u));
+}
 
 /// The C library's f64 function `name`, declared once in the module as
 /// `nobuiltin`: LLVM calls exactly it, as the generic loop does.
@@ -258,9 +292,69 @@ Value TrainLowering::dot(Value w, Value v, int64_t len) {
   return tail(quads, s);
 }
 
+/// Layers of at least this many outputs run forward with the outputs in
+/// vector lanes (below it a row's few dot products are cheaper one by one).
+constexpr int64_t kLaneOutputs = 8;
+/// ... when batches have at least this many rows, over which the
+/// transposition of the weights is spread (0: any batch size).
+constexpr int64_t kLaneMinBatch = 8;
+
+/// The forward pass of layer `l` with the outputs innermost: the weights
+/// transposed once per batch, then per row each input's column of weights
+/// added into per-output accumulators, which LLVM vectorizes across the
+/// outputs. Per output the terms go into the same four partial sums in the
+/// same order as dot(), so the values are bit for bit the same.
+void TrainLowering::forwardAcrossOutputs(size_t l) {
+  int64_t in = widths[l], outs = widths[l + 1];
+  Value w = at(params, c64(wOffset[l])), bias = at(params, c64(bOffset[l]));
+  Value wt = at(transposed, c64(wOffset[l]));
+  Value layer = at(acts, mul(n, c64(outPrefix[l])));
+  loop(outs, [&](Value o) {
+    loop(in, [&](Value i) {
+      store(load(w, add(mul(o, c64(in)), i)), wt, add(mul(i, c64(outs)), o));
+    });
+  });
+  const bool split = in >= kDotSplit;
+  const int64_t sums = split ? 4 : 1, quads = split ? in - in % 4 : 0;
+  auto acc = [&](int64_t j) { return at(accs, c64(j * outs)); };
+  // acc_j[o] += W[o][i] * x[i] for every output o.
+  auto addColumn = [&](Value input, Value i, Value accRow) {
+    Value xi = load(input, i);
+    Value column = at(wt, mul(i, c64(outs)));
+    loop(outs, [&](Value o) { store(add(load(accRow, o), mul(load(column, o), xi)), accRow, o); });
+  };
+  loop(c64(0), n, [&](Value r) {
+    Value input = inputRow(l, r);
+    Value outRow = at(layer, mul(r, c64(outs)));
+    loop(sums * outs, [&](Value k) { store(cf(0.0), accs, k); });
+    if (split) {
+      loop(quads / 4, [&](Value q) {
+        for (int64_t j = 0; j < 4; ++j)
+          addColumn(input, add(mul(q, c64(4)), c64(j)), acc(j));
+      });
+    } else {
+      loop(in, [&](Value i) { addColumn(input, i, acc(0)); });
+    }
+    loop(outs, [&](Value o) {
+      Value s = load(acc(0), o);
+      if (split) {
+        s = add(add(s, load(acc(1), o)), add(load(acc(2), o), load(acc(3), o)));
+        for (int64_t i = quads; i < in; ++i)
+          s = add(s, mul(load(at(wt, c64(i * outs)), o), load(input, c64(i))));
+      }
+      store(activate(activations[l], add(s, load(bias, o))), outRow, o);
+    });
+  });
+}
+
 void TrainLowering::forward() {
+  const int64_t batch = op.getEpochBatchAttr().getInt();
   for (size_t l = 0; l < activations.size(); ++l) {
     int64_t in = widths[l], outs = widths[l + 1];
+    if (outs >= kLaneOutputs && (batch == 0 || batch >= kLaneMinBatch)) {
+      forwardAcrossOutputs(l);
+      continue;
+    }
     Value w = at(params, c64(wOffset[l])), bias = at(params, c64(bOffset[l]));
     Value layer = at(acts, mul(n, c64(outPrefix[l])));
     loop(c64(0), n, [&](Value r) {
@@ -292,7 +386,9 @@ void TrainLowering::lossAndDeltas() {
     } else if (loss == "log_loss") {
       Value z0 = load(zr, c64(0));
       Value isOne = cmp(arith::CmpFPredicate::OEQ, label, cf(1.0));
-      rowLoss = select(isOne, softplus(b.create<arith::NegFOp>(loc, z0)), softplus(z0));
+      // softplus(-z) for y = 1, softplus(z) else: one softplus of the
+      // selected margin (the same bits as selecting between two).
+      rowLoss = softplus(select(isOne, b.create<arith::NegFOp>(loc, z0), z0));
       Value p = div(cf(1.0), add(cf(1.0), exp(b.create<arith::NegFOp>(loc, z0))));
       store(div(sub(p, label), nf), dr, c64(0));
     } else {
@@ -327,77 +423,95 @@ void TrainLowering::lossAndDeltas() {
 
 void TrainLowering::backward() {
   double l2 = op.getL2().convertToDouble();
+  OptimizerStep step = beginUpdate();
   for (size_t l = activations.size(); l-- > 0;) {
     int64_t in = widths[l], outs = widths[l + 1];
-    Value gW = at(grads, c64(wOffset[l])), gB = at(grads, c64(bOffset[l]));
     Value w = at(params, c64(wOffset[l]));
+    Value gW = at(grads, c64(wOffset[l])), gB = at(grads, c64(bOffset[l]));
     Value d = at(deltas, mul(n, c64(outPrefix[l])));
-    loop(in * outs + outs, [&](Value i) { store(cf(0.0), gW, i); });
-    loop(c64(0), n, [&](Value r) {
-      Value input = inputRow(l, r);
-      Value dRow = at(d, mul(r, c64(outs)));
-      loop(outs, [&](Value o) {
-        Value dro = load(dRow, o);
+    if (l > 0) {
+      // The previous layer's deltas, through these weights before their
+      // update.
+      int64_t prevOuts = widths[l];
+      StringRef prevAct = activations[l - 1];
+      Value a = at(acts, mul(n, c64(outPrefix[l - 1])));
+      Value dp = at(deltas, mul(n, c64(outPrefix[l - 1])));
+      loop(c64(0), n, [&](Value r) {
+        Value dRow = at(d, mul(r, c64(outs)));
+        Value dpRow = at(dp, mul(r, c64(prevOuts)));
+        Value aRow = at(a, mul(r, c64(prevOuts)));
+        loop(prevOuts, [&](Value i) { store(cf(0.0), dpRow, i); });
+        loop(outs, [&](Value o) {
+          Value dro = load(dRow, o);
+          Value wRow = at(w, mul(o, c64(in)));
+          loop(in, [&](Value i) { store(add(load(dpRow, i), mul(load(wRow, i), dro)), dpRow, i); });
+        });
+        loop(prevOuts, [&](Value i) {
+          store(mul(load(dpRow, i), derivative(prevAct, load(aRow, i))), dpRow, i);
+        });
+      });
+    }
+    // Output by output: its weight row's gradient summed over the rows in
+    // order (a row of `in` accumulators, not the whole matrix), its bias's,
+    // plus l2 * W, then the update of that row and bias. Each gradient is
+    // the same sum in the same order as the generic loop's.
+    loop(outs, [&](Value o) {
+      Value gRow = at(gW, mul(o, c64(in)));
+      Value wRow = at(w, mul(o, c64(in)));
+      loop(in, [&](Value i) { store(cf(0.0), gRow, i); });
+      store(cf(0.0), gB, o);
+      loop(c64(0), n, [&](Value r) {
+        Value dro = load(d, add(mul(r, c64(outs)), o));
         store(add(load(gB, o), dro), gB, o);
-        Value gRow = at(gW, mul(o, c64(in)));
+        Value input = inputRow(l, r);
         loop(in, [&](Value i) { store(add(load(gRow, i), mul(dro, load(input, i))), gRow, i); });
       });
-    });
-    if (l2 != 0.0)
-      loop(in * outs, [&](Value i) { store(add(load(gW, i), mul(cf(l2), load(w, i))), gW, i); });
-    if (l == 0)
-      continue;
-    // The previous layer's deltas, through these weights (not yet updated).
-    int64_t prevOuts = widths[l];
-    StringRef prevAct = activations[l - 1];
-    Value a = at(acts, mul(n, c64(outPrefix[l - 1])));
-    Value dp = at(deltas, mul(n, c64(outPrefix[l - 1])));
-    loop(c64(0), n, [&](Value r) {
-      Value dRow = at(d, mul(r, c64(outs)));
-      Value dpRow = at(dp, mul(r, c64(prevOuts)));
-      Value aRow = at(a, mul(r, c64(prevOuts)));
-      loop(prevOuts, [&](Value i) { store(cf(0.0), dpRow, i); });
-      loop(outs, [&](Value o) {
-        Value dro = load(dRow, o);
-        Value wRow = at(w, mul(o, c64(in)));
-        loop(in, [&](Value i) { store(add(load(dpRow, i), mul(load(wRow, i), dro)), dpRow, i); });
+      Value rowOffset = add(c64(wOffset[l]), mul(o, c64(in)));
+      loop(in, [&](Value i) {
+        Value g = load(gRow, i);
+        if (l2 != 0.0)
+          g = add(g, mul(cf(l2), load(wRow, i)));
+        updateParameter(step, add(rowOffset, i), g);
       });
-      loop(prevOuts, [&](Value i) {
-        store(mul(load(dpRow, i), derivative(prevAct, load(aRow, i))), dpRow, i);
-      });
+      updateParameter(step, add(c64(bOffset[l]), o), load(gB, o));
     });
   }
 }
 
-void TrainLowering::update() {
-  double lr = op.getLearningRate().convertToDouble();
+TrainLowering::OptimizerStep TrainLowering::beginUpdate() {
+  OptimizerStep s;
   Value t = add(load(stepCount, c64(0), b.getI64Type()), c64(1));
   store(t, stepCount, c64(0));
-  // Layer by layer, weights then biases, as the generic loop steps them.
+  if (op.getOptimizer() == "adam") {
+    Value tf = b.create<arith::SIToFPOp>(loc, f64(), t);
+    s.c1 = sub(cf(1.0), call("pow", ValueRange{cf(op.getBeta1().convertToDouble()), tf}));
+    s.c2 = sub(cf(1.0), call("pow", ValueRange{cf(op.getBeta2().convertToDouble()), tf}));
+  }
+  return s;
+}
+
+void TrainLowering::updateParameter(const OptimizerStep &s, Value i, Value g) {
+  double lr = op.getLearningRate().convertToDouble();
   if (op.getOptimizer() == "sgd") {
     double mu = op.getMomentum().convertToDouble();
-    loop(paramCount, [&](Value i) {
-      Value v = add(mul(cf(mu), load(m1, i)), load(grads, i));
-      store(v, m1, i);
-      store(sub(load(params, i), mul(cf(lr), v)), params, i);
-    });
+    if (mu == 0.0) { // v = g: no velocity to keep
+      store(sub(load(params, i), mul(cf(lr), g)), params, i);
+      return;
+    }
+    Value v = add(mul(cf(mu), load(m1, i)), g);
+    store(v, m1, i);
+    store(sub(load(params, i), mul(cf(lr), v)), params, i);
     return;
   }
   double b1 = op.getBeta1().convertToDouble(), b2 = op.getBeta2().convertToDouble();
   double eps = op.getEpsilon().convertToDouble();
-  Value tf = b.create<arith::SIToFPOp>(loc, f64(), t);
-  Value c1 = sub(cf(1.0), call("pow", ValueRange{cf(b1), tf}));
-  Value c2 = sub(cf(1.0), call("pow", ValueRange{cf(b2), tf}));
-  loop(paramCount, [&](Value i) {
-    Value g = load(grads, i);
-    Value m = add(mul(cf(b1), load(m1, i)), mul(cf(1.0 - b1), g));
-    Value v = add(mul(cf(b2), load(m2, i)), mul(cf(1.0 - b2), mul(g, g)));
-    store(m, m1, i);
-    store(v, m2, i);
-    Value stepSize = div(mul(cf(lr), div(m, c1)),
-                         add(b.create<math::SqrtOp>(loc, div(v, c2)), cf(eps)));
-    store(sub(load(params, i), stepSize), params, i);
-  });
+  Value m = add(mul(cf(b1), load(m1, i)), mul(cf(1.0 - b1), g));
+  Value v = add(mul(cf(b2), load(m2, i)), mul(cf(1.0 - b2), mul(g, g)));
+  store(m, m1, i);
+  store(v, m2, i);
+  Value stepSize =
+      div(mul(cf(lr), div(m, s.c1)), add(b.create<math::SqrtOp>(loc, div(v, s.c2)), cf(eps)));
+  store(sub(load(params, i), stepSize), params, i);
 }
 
 void TrainLowering::emitStep(Value rowCount) {
@@ -406,13 +520,12 @@ void TrainLowering::emitStep(Value rowCount) {
   acts = scratch;
   deltas = at(scratch, mul(n, c64(sumOut)));
   grads = at(scratch, mul(n, c64(2 * sumOut)));
+  transposed = at(grads, c64(paramCount));
+  accs = at(transposed, c64(paramCount));
   forward();
   lossAndDeltas();
   Value training = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, mode, c64(0));
-  when(training, [&] {
-    backward();
-    update();
-  });
+  when(training, [&] { backward(); });
 }
 
 LogicalResult TrainLowering::run() {
@@ -422,14 +535,14 @@ LogicalResult TrainLowering::run() {
   mathAnchor = op;
 
   // The body: every buffer a noalias pointer, then n and the mode.
-  SmallVector<Type> bodyArgs(kSlots - 1, ptr); // all slots but the mode
-  bodyArgs.push_back(ptr);                     // out
-  bodyArgs.push_back(i64t);                    // n
-  bodyArgs.push_back(i64t);                    // mode
+  SmallVector<Type> bodyArgs(kMode, ptr); // the buffer slots
+  bodyArgs.push_back(ptr);                // out
+  bodyArgs.push_back(i64t);               // n
+  bodyArgs.push_back(i64t);               // mode
   auto bodyFn = b.create<func::FuncOp>(loc, "specjit_train_body",
                                        FunctionType::get(ctx, bodyArgs, {i64t}));
   bodyFn.setPrivate();
-  for (unsigned i = 0; i < kSlots; ++i)
+  for (unsigned i = 0; i <= kMode; ++i)
     bodyFn.setArgAttr(i, LLVM::LLVMDialect::getNoAliasAttrName(), b.getUnitAttr());
   {
     OpBuilder::InsertionGuard g(b);
@@ -443,9 +556,9 @@ LogicalResult TrainLowering::run() {
     m2 = entry->getArgument(kMoment2);
     scratch = entry->getArgument(kScratch);
     stepCount = entry->getArgument(kStep);
-    out = entry->getArgument(kSlots - 1);
-    Value rowsArg = entry->getArgument(kSlots);
-    mode = entry->getArgument(kSlots + 1);
+    out = entry->getArgument(kMode);
+    Value rowsArg = entry->getArgument(kMode + 1);
+    mode = entry->getArgument(kMode + 2);
     int64_t batch = op.getBatchRows();
     if (batch > 0) {
       // The full batches with the row count folded in, the rest generic.
@@ -471,17 +584,96 @@ LogicalResult TrainLowering::run() {
   Block *eb = entryFn.addEntryBlock();
   b.setInsertionPointToStart(eb);
   Value args = eb->getArgument(0);
-  SmallVector<Value> callArgs;
+  SmallVector<Value> buffers;
   for (int64_t s = 0; s < kMode; ++s)
-    callArgs.push_back(loadAt(b, loc, ptr, args, c64(s)));
-  callArgs.push_back(eb->getArgument(1));
-  callArgs.push_back(eb->getArgument(2));
+    buffers.push_back(loadAt(b, loc, ptr, args, c64(s)));
+  Value outArg = eb->getArgument(1), nArg = eb->getArgument(2);
   Value modePtr = loadAt(b, loc, ptr, args, c64(kMode));
-  callArgs.push_back(loadAt(b, loc, i64t, modePtr, c64(0)));
-  auto call = b.create<func::CallOp>(loc, bodyFn, callArgs);
-  b.create<func::ReturnOp>(loc, call.getResults());
+  Value modeArg = loadAt(b, loc, i64t, modePtr, c64(0));
+  auto callBody = [&](Value rowIndices, Value lossOut, Value count, Value m) {
+    SmallVector<Value> callArgs(buffers);
+    callArgs[kRows] = rowIndices;
+    callArgs.push_back(lossOut);
+    callArgs.push_back(count);
+    callArgs.push_back(m);
+    b.create<func::CallOp>(loc, bodyFn, callArgs);
+  };
+  int64_t epochBatch = op.getEpochBatch();
+  if (epochBatch == 0) {
+    callBody(buffers[kRows], outArg, nArg, modeArg);
+    b.create<func::ReturnOp>(loc, ValueRange{c64(0)});
+    op.erase();
+    return success();
+  }
+  Value isEpoch = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, modeArg, c64(2));
+  auto split = b.create<scf::IfOp>(loc, TypeRange{i64t}, isEpoch, /*withElseRegion=*/true);
+  {
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(split.elseBlock());
+    callBody(buffers[kRows], outArg, nArg, modeArg);
+    b.create<scf::YieldOp>(loc, ValueRange{c64(0)});
+    b.setInsertionPointToStart(split.thenBlock());
+    b.create<scf::YieldOp>(loc, emitEpoch(args, buffers[kRows], outArg, nArg, epochBatch,
+                                         callBody));
+  }
+  b.create<func::ReturnOp>(loc, split.getResults());
   op.erase();
   return success();
+}
+
+/// Mode 2: batches of `batch` rows over the `m` row indices at `rowIndices`
+/// in order, each trained by the body with its loss in out[1]; the sum in
+/// out[0], the batch count in its slot; the EpochStatus as the result.
+template <typename CallBody>
+Value TrainLowering::emitEpoch(Value args, Value rowIndices, Value outArg, Value m,
+                               int64_t batch, CallBody callBody) {
+  Type i64t = b.getI64Type(), i8t = b.getI8Type(), ptr = ptrType(b);
+  Value lastLoss = at(outArg, c64(1));
+  Value cancelFlag = loadAt(b, loc, ptr, args, c64(kCancel));
+  Value deadlineFlag = loadAt(b, loc, ptr, args, c64(kDeadline));
+  Value batchesOut = loadAt(b, loc, ptr, args, c64(kBatches));
+  // A flag byte, read atomically (the host may set it from another thread).
+  auto flagSet = [&](Value flag) {
+    Value v = b.create<LLVM::LoadOp>(loc, i8t, flag, /*alignment=*/1, /*isVolatile=*/false,
+                                     /*isNonTemporal=*/false, /*isInvariant=*/false,
+                                     LLVM::AtomicOrdering::monotonic);
+    return b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne, v,
+                                   b.create<arith::ConstantOp>(loc, b.getI8IntegerAttr(0)));
+  };
+  // (first row, loss sum, batches, status)
+  SmallVector<Type> types = {i64t, f64(), i64t, i64t};
+  SmallVector<Value> init = {c64(0), cf(0.0), c64(0), c64(kEpochDone)};
+  auto loop = b.create<scf::WhileOp>(loc, types, init);
+  {
+    OpBuilder::InsertionGuard g(b);
+    Block *before = b.createBlock(&loop.getBefore(), {}, types,
+                                  SmallVector<Location>(types.size(), loc));
+    Value more = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt,
+                                         before->getArgument(0), m);
+    Value running = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq,
+                                            before->getArgument(3), c64(kEpochDone));
+    b.create<scf::ConditionOp>(loc, b.create<arith::AndIOp>(loc, more, running),
+                               before->getArguments());
+    Block *after = b.createBlock(&loop.getAfter(), {}, types,
+                                 SmallVector<Location>(types.size(), loc));
+    Value first = after->getArgument(0);
+    Value count = b.create<arith::MinSIOp>(loc, c64(batch), b.create<arith::SubIOp>(loc, m, first));
+    callBody(elementAddress(b, loc, i64t, rowIndices, first), lastLoss, count, c64(0));
+    Value loss = load(lastLoss, c64(0));
+    Value sum = add(after->getArgument(1), loss);
+    Value batches = add(after->getArgument(2), c64(1));
+    // Finite: ordered and |loss| != inf.
+    Value finite = cmp(arith::CmpFPredicate::ONE, b.create<math::AbsFOp>(loc, loss),
+                       cf(std::numeric_limits<double>::infinity()));
+    Value cancelled = flagSet(cancelFlag), timeUp = flagSet(deadlineFlag);
+    Value status = select(timeUp, c64(kTimeLimit), c64(kEpochDone));
+    status = select(cancelled, c64(kCancelled), status);
+    status = select(finite, status, c64(kLossNotFinite));
+    b.create<scf::YieldOp>(loc, ValueRange{add(first, c64(batch)), sum, batches, status});
+  }
+  store(loop.getResult(1), outArg, c64(0));
+  storeAt(b, loc, loop.getResult(2), batchesOut, c64(0));
+  return loop.getResult(3);
 }
 
 } // namespace

@@ -223,8 +223,10 @@ llvm::Expected<TrainResult> train(const Descriptor &d,
   train::Layout layout(spec);
   double batchRows = static_cast<double>(std::max<int64_t>(
       std::min<int64_t>(spec.batchSize, rows), 256));
-  double workMB = (4.0 * layout.paramCount + 2.0 * batchRows * layout.sumOutputs) * 8 /
-                  (1024.0 * 1024.0);
+  // Parameters and two moments, then the step's scratch.
+  double workMB = (3.0 * layout.paramCount + 2.0 * layout.paramCount +
+                   4.0 * layout.maxOutputs + 2.0 * batchRows * layout.sumOutputs) *
+                  8 / (1024.0 * 1024.0);
   if (workMB > kMaxWorkingMB)
     return detail::makeError(llvm::formatv("batch_size: batches of {0} rows over layers of {1} units in "
                               "all need {2} MB of working memory, more than the limit of "

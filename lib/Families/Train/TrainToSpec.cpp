@@ -1,7 +1,8 @@
 //===- TrainToSpec.cpp - A train descriptor in the spec dialect -----------===//
 //
-// The compiled part of training is the batch step (forward, loss, backward,
-// update); the epoch loop around it (rows, shuffle, early stopping, limits,
+// The compiled part of training is the epoch: its batches in order, each
+// step (forward, loss, backward, update) fused, with the stop checks after
+// every batch; what lies between epochs (rows, shuffle, early stopping,
 // history) stays in Trainer.cpp for both backends. The step's every shape
 // and hyper-parameter goes into spec.train_step as an attribute.
 //
@@ -51,7 +52,8 @@ llvm::Expected<OwningOpRef<ModuleOp>> importTrainStep(MLIRContext &ctx,
       b.getF64FloatAttr(t.learningRate), b.getF64FloatAttr(adam ? 0.0 : t.momentum),
       b.getF64FloatAttr(t.beta1), b.getF64FloatAttr(t.beta2),
       b.getF64FloatAttr(t.epsilon), b.getF64FloatAttr(t.l2),
-      b.getI64IntegerAttr(t.batchSize <= kMaxFoldedBatch ? t.batchSize : 0));
+      b.getI64IntegerAttr(t.batchSize <= kMaxFoldedBatch ? t.batchSize : 0),
+      b.getI64IntegerAttr(t.batchSize));
   if (failed(verify(*module)))
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    "the imported spec module does not verify");

@@ -17,7 +17,11 @@
 #include "llvm/Support/FormatVariadic.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <condition_variable>
+#include <mutex>
+#include <pthread.h>
 #include <limits>
 #include <numeric>
 
@@ -89,8 +93,16 @@ double dot(const double *w, const double *v, int64_t len) {
   return s;
 }
 
+/// log1p(x) = log(u) + (x - (u - 1)) / u with u = 1 + x: the C library's
+/// log, several times cheaper than its log1p, with the rounding error of
+/// 1 + x put back (docs/train-semantics.md, "Loss").
+double log1pFromLog(double x) {
+  const double u = 1.0 + x;
+  return std::log(u) + (x - (u - 1.0)) / u;
+}
+
 /// max(t, 0) + log1p(exp(-|t|)): log(1 + exp(t)) without overflow.
-double softplus(double t) { return std::max(t, 0.0) + std::log1p(std::exp(-std::fabs(t))); }
+double softplus(double t) { return std::max(t, 0.0) + log1pFromLog(std::exp(-std::fabs(t))); }
 
 /// The generic batch step: what spec.train_step computes, with the shapes,
 /// loss and optimizer read from the spec on every batch. Same buffers, same
@@ -101,15 +113,53 @@ public:
       : spec(spec), L(layout) {}
 
   /// The kernel ABI of spec.train_step: args as StepSlot, `out` the summed
-  /// loss, `n` the batch's rows.
-  void run(const void *const *args, double *out, int64_t n) const;
+  /// loss (kTrainEpoch: the sum and the last batch's loss), `n` the batch's
+  /// rows (kTrainEpoch: the epoch's). Returns the EpochStatus (0 for one
+  /// batch).
+  int64_t run(const void *const *args, double *out, int64_t n) const;
 
 private:
+  /// One batch: forward, loss, and with `train` backward and the update.
+  void step(const void *const *args, double *out, int64_t n, bool train) const;
+  /// kTrainEpoch: the batches in order, stopping as the lowering does.
+  int64_t epoch(const void *const *args, double *out, int64_t m) const;
+
   const TrainSpec &spec;
   const Layout &L;
 };
 
-void GenericStep::run(const void *const *args, double *out, int64_t n) const {
+int64_t GenericStep::run(const void *const *args, double *out, int64_t n) const {
+  const int64_t mode = *static_cast<const int64_t *>(args[kMode]);
+  if (mode == kTrainEpoch)
+    return epoch(args, out, n);
+  step(args, out, n, mode == kTrainBatch);
+  return kEpochDone;
+}
+
+int64_t GenericStep::epoch(const void *const *args, double *out, int64_t m) const {
+  auto flag = [&](int slot) { return static_cast<const std::atomic<bool> *>(args[slot]); };
+  const std::atomic<bool> *cancel = flag(kCancelFlag), *timeUp = flag(kDeadlineFlag);
+  const int64_t *rows = static_cast<const int64_t *>(args[kRows]);
+  const void *batchArgs[kStepSlots];
+  std::copy(args, args + kStepSlots, batchArgs);
+  double sum = 0.0;
+  int64_t batches = 0, status = kEpochDone;
+  for (int64_t b0 = 0; b0 < m && status == kEpochDone; b0 += spec.batchSize) {
+    batchArgs[kRows] = rows + b0;
+    step(batchArgs, out + 1, std::min(spec.batchSize, m - b0), /*train=*/true);
+    sum += out[1];
+    ++batches;
+    status = !std::isfinite(out[1])                        ? kLossNotFinite
+             : cancel->load(std::memory_order_relaxed) ? kCancelled
+             : timeUp->load(std::memory_order_relaxed) ? kTimeLimit
+                                                       : kEpochDone;
+  }
+  out[0] = sum;
+  *static_cast<int64_t *>(const_cast<void *>(args[kBatchCount])) = batches;
+  return status;
+}
+
+void GenericStep::step(const void *const *args, double *out, int64_t n, bool train) const {
   const double *x = static_cast<const double *>(args[kFeatures]);
   const double *y = static_cast<const double *>(args[kLabels]);
   const int64_t *rows = static_cast<const int64_t *>(args[kRows]);
@@ -118,7 +168,6 @@ void GenericStep::run(const void *const *args, double *out, int64_t n) const {
   double *m2 = static_cast<double *>(const_cast<void *>(args[kMoment2]));
   double *scratch = static_cast<double *>(const_cast<void *>(args[kScratch]));
   int64_t *t = static_cast<int64_t *>(const_cast<void *>(args[kStepCount]));
-  const int64_t mode = *static_cast<const int64_t *>(args[kMode]);
   const double scale = static_cast<double>(n);
   double *acts = scratch, *deltas = scratch + n * L.sumOutputs;
   double *grads = scratch + 2 * n * L.sumOutputs;
@@ -186,7 +235,7 @@ void GenericStep::run(const void *const *args, double *out, int64_t n) const {
         dr[c] *= derivative(L.activations[last], zr[c]);
   }
   *out = total;
-  if (mode != 0)
+  if (!train)
     return;
 
   // Backward: gradients per layer from the last, deltas through the
@@ -237,6 +286,11 @@ void GenericStep::run(const void *const *args, double *out, int64_t n) const {
   const double lr = spec.learningRate;
   if (spec.optimizer == OptimizerType::Sgd) {
     const double mu = spec.momentum;
+    if (mu == 0.0) { // v = g: no velocity to keep
+      for (int64_t i = 0; i < L.paramCount; ++i)
+        params[i] -= lr * grads[i];
+      return;
+    }
     for (int64_t i = 0; i < L.paramCount; ++i) {
       m1[i] = mu * m1[i] + grads[i];
       params[i] -= lr * m1[i];
@@ -259,19 +313,59 @@ void GenericStep::run(const void *const *args, double *out, int64_t n) const {
 class Loop {
 public:
   Loop(const TrainSpec &spec, const double *x, const double *y, KernelFn compiled)
-      : layout(spec), generic(spec, layout), compiled(compiled),
+      : layout(spec), generic(spec, layout), compiled(compiled), batchSize(spec.batchSize),
         params(initialParams(spec)), m1(layout.paramCount, 0.0),
         m2(layout.paramCount, 0.0) {
     args[kFeatures] = x;
     args[kLabels] = y;
   }
 
-  /// The summed loss of rows `rows[0..n)`; with `train`, then one
-  /// optimizer step.
-  double step(const int64_t *rows, int64_t n, bool train) {
-    if (static_cast<int64_t>(scratch.size()) < layout.scratchDoubles(n))
-      scratch.resize(layout.scratchDoubles(n));
-    mode = train ? 0 : 1;
+  /// The summed loss of rows `rows[0..n)` (no update).
+  double loss(const int64_t *rows, int64_t n) {
+    double out[2] = {0.0, 0.0};
+    call(kLossOnly, rows, n, n, out);
+    return out[0];
+  }
+
+  /// What trainBatches() did.
+  struct Batches {
+    int64_t status = kEpochDone, count = 0;
+    double lossSum = 0.0, lastLoss = 0.0;
+  };
+
+  /// Trains rows `rows[0..m)` in consecutive batches of batch_size in one
+  /// call of the step (kTrainEpoch), which checks after every batch for a
+  /// non-finite loss and the two flags.
+  Batches trainBatches(const int64_t *rows, int64_t m, const std::atomic<bool> *cancel,
+                       const std::atomic<bool> *timeUp) {
+    args[kCancelFlag] = cancel;
+    args[kDeadlineFlag] = timeUp;
+    args[kBatchCount] = &batchCount;
+    double out[2] = {0.0, 0.0};
+    Batches b;
+    b.status = call(kTrainEpoch, rows, m, std::min(batchSize, m), out);
+    b.count = batchCount;
+    b.lossSum = out[0];
+    b.lastLoss = out[1];
+    return b;
+  }
+
+  Layout layout;
+  GenericStep generic;
+  KernelFn compiled;
+  int64_t batchSize;
+  std::vector<double> params, m1, m2, scratch;
+  int64_t t = 0, mode = 0, batchCount = 0;
+  const void *args[kStepSlots] = {};
+
+private:
+  /// One call of the step in `stepMode` over `n` row indices whose
+  /// batches have at most `batchRows` rows.
+  int64_t call(int64_t stepMode, const int64_t *rows, int64_t n, int64_t batchRows,
+               double *out) {
+    if (static_cast<int64_t>(scratch.size()) < layout.scratchDoubles(batchRows))
+      scratch.resize(layout.scratchDoubles(batchRows));
+    mode = stepMode;
     args[kRows] = rows;
     args[kParams] = params.data();
     args[kMoment1] = m1.data();
@@ -279,21 +373,66 @@ public:
     args[kScratch] = scratch.data();
     args[kStepCount] = &t;
     args[kMode] = &mode;
-    double loss = 0.0;
-    if (compiled)
-      compiled(args, &loss, n);
-    else
-      generic.run(args, &loss, n);
-    return loss;
+    return compiled ? compiled(args, out, n) : generic.run(args, out, n);
   }
-
-  Layout layout;
-  GenericStep generic;
-  KernelFn compiled;
-  std::vector<double> params, m1, m2, scratch;
-  int64_t t = 0, mode = 0;
-  const void *args[kStepSlots] = {};
 };
+
+/// The time-limit flag: set by a timer thread once `max_seconds` have
+/// passed since the training started, read after every batch (one byte
+/// load in the compiled epoch instead of a clock read per batch). Without
+/// a limit the flag is never set; when no thread can be started, running()
+/// is false and the loop reads the clock itself after every batch.
+class Deadline {
+public:
+  Deadline(std::optional<double> maxSeconds, std::chrono::steady_clock::time_point start) {
+    if (!maxSeconds)
+      return;
+    auto limit = std::chrono::duration<double>(*maxSeconds);
+    when = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(limit);
+    if (std::chrono::steady_clock::now() > when) {
+      flag.store(true); // already over: the first batch stops, as the clock says
+      return;
+    }
+    started = pthread_create(&thread, nullptr, &Deadline::wait, this) == 0;
+  }
+  ~Deadline() {
+    if (!started)
+      return;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      finished = true;
+    }
+    wake.notify_one();
+    pthread_join(thread, nullptr);
+  }
+  Deadline(const Deadline &) = delete;
+  Deadline &operator=(const Deadline &) = delete;
+
+  /// Whether the flag follows the clock (a limit whose thread runs, or an
+  /// already expired limit).
+  bool tracksClock(bool hasLimit) const { return !hasLimit || started || flag.load(); }
+  const std::atomic<bool> *timeUp() const { return &flag; }
+
+private:
+  static void *wait(void *self) {
+    auto *d = static_cast<Deadline *>(self);
+    std::unique_lock<std::mutex> lock(d->mu);
+    // Past `when` by the clock the loop used to read (steady_clock).
+    while (!d->finished && std::chrono::steady_clock::now() <= d->when)
+      d->wake.wait_until(lock, d->when + std::chrono::microseconds(1));
+    if (!d->finished)
+      d->flag.store(true, std::memory_order_relaxed);
+    return nullptr;
+  }
+  std::atomic<bool> flag{false};
+  std::chrono::steady_clock::time_point when;
+  std::mutex mu;
+  std::condition_variable wake;
+  bool finished = false, started = false;
+  pthread_t thread;
+};
+
+const std::atomic<bool> kNeverSet{false};
 
 std::string lossText(double v) { return std::isnan(v) ? "nan" : v > 0 ? "inf" : "-inf"; }
 
@@ -310,6 +449,7 @@ Layout::Layout(const TrainSpec &spec) {
     paramCount += out;
     outPrefix.push_back(sumOutputs);
     sumOutputs += out;
+    maxOutputs = std::max(maxOutputs, out);
   };
   if (spec.modelType == jit::ModelType::Linear) {
     add(spec.numFeatures, spec.numOutputs, Activation::Identity);
@@ -371,6 +511,12 @@ llvm::Expected<Outcome> runLoop(const TrainSpec &spec, const double *features,
                               rows, nv));
 
   Loop loop(spec, features, labels, compiledStep);
+  Deadline deadline(control.maxSeconds, control.start);
+  const std::atomic<bool> *cancel = control.cancel ? control.cancel : &kNeverSet;
+  // An epoch is one call of the step, which reads the flags after every
+  // batch; only when the time-limit flag cannot follow the clock does the
+  // loop take one batch per call and read the clock after each.
+  const bool wholeEpochs = deadline.tracksClock(control.maxSeconds.has_value());
   Outcome out;
   std::vector<int64_t> perm(m), validation(nv);
   std::iota(validation.begin(), validation.end(), m);
@@ -390,26 +536,26 @@ llvm::Expected<Outcome> runLoop(const TrainSpec &spec, const double *features,
         std::swap(perm[i], perm[j]);
       }
     double lossSum = 0.0;
-    int64_t batchIndex = 0;
-    for (int64_t b0 = 0; b0 < m; b0 += batch) {
-      ++batchIndex;
-      int64_t n = std::min(batch, m - b0);
-      double loss = loop.step(perm.data() + b0, n, /*train=*/true);
-      if (!std::isfinite(loss))
+    int64_t batchIndex = 0; // the batches of this epoch run so far
+    const int64_t slice = wholeEpochs ? m : batch;
+    for (int64_t s0 = 0; s0 < m && !stopped; s0 += slice) {
+      const int64_t len = std::min(slice, m - s0);
+      Loop::Batches run = loop.trainBatches(perm.data() + s0, len, cancel, deadline.timeUp());
+      lossSum += run.lossSum;
+      batchIndex += run.count;
+      rowsDone += std::min(run.count * batch, len);
+      if (run.status == kLossNotFinite)
         return jit::detail::makeError(llvm::formatv("epoch {0}, batch {1}: the training loss is {2} "
                                   "(try a smaller learning_rate, or scale the "
                                   "features)",
-                                  epoch, batchIndex, lossText(loss)));
-      lossSum += loss;
-      rowsDone += n;
-      if (control.cancel && control.cancel->load(std::memory_order_relaxed))
+                                  epoch, batchIndex, lossText(run.lastLoss)));
+      if (run.status == kCancelled)
         return jit::detail::makeError(llvm::formatv("training cancelled in epoch {0}, batch {1}",
                                   epoch, batchIndex));
-      if (control.maxSeconds &&
-          seconds(control.start, Clock::now()) > *control.maxSeconds) {
+      if (run.status == kTimeLimit ||
+          (!wholeEpochs && seconds(control.start, Clock::now()) > *control.maxSeconds)) {
         out.stop = jit::StopReason::TimeLimit;
         stopped = true;
-        break;
       }
     }
     if (stopped)
@@ -423,8 +569,7 @@ llvm::Expected<Outcome> runLoop(const TrainSpec &spec, const double *features,
       double sum = 0.0;
       const int64_t chunk = std::max<int64_t>(batch, 256);
       for (int64_t v0 = 0; v0 < nv; v0 += chunk)
-        sum += loop.step(validation.data() + v0, std::min(chunk, nv - v0),
-                         /*train=*/false);
+        sum += loop.loss(validation.data() + v0, std::min(chunk, nv - v0));
       rec.validationLoss = sum / static_cast<double>(nv);
       if (!std::isfinite(rec.validationLoss))
         return jit::detail::makeError(llvm::formatv("epoch {0}: the validation loss is {1}", epoch,

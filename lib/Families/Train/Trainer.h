@@ -38,12 +38,16 @@ struct Layout {
   std::vector<int64_t> inputs, outputs, weightOffset, biasOffset;
   std::vector<jit::Activation> activations;
   std::vector<int64_t> outPrefix; ///< sum of the outputs of earlier layers
-  int64_t sumOutputs = 0, paramCount = 0;
+  int64_t sumOutputs = 0, paramCount = 0, maxOutputs = 0;
 
   explicit Layout(const jit::TrainSpec &spec);
   size_t layers() const { return inputs.size(); }
-  /// Scratch doubles a step over `rows` rows needs.
-  int64_t scratchDoubles(int64_t rows) const { return 2 * rows * sumOutputs + paramCount; }
+  /// Scratch doubles a step over `rows` rows needs: activations and deltas,
+  /// gradients, and for the compiled step the transposed weights and four
+  /// rows of accumulators (spec.train_step's scratch slot).
+  int64_t scratchDoubles(int64_t rows) const {
+    return 2 * rows * sumOutputs + 2 * paramCount + 4 * maxOutputs;
+  }
 };
 
 /// The starting parameters (flat, in Layout order): `model.init`, or zeros
@@ -53,8 +57,16 @@ std::vector<double> initialParams(const jit::TrainSpec &spec);
 /// The argument slots of a batch step (spec.train_step's kernel ABI).
 enum StepSlot : int {
   kFeatures, kLabels, kRows, kParams, kMoment1, kMoment2, kScratch, kStepCount,
-  kMode, kStepSlots
+  kMode, kCancelFlag, kDeadlineFlag, kBatchCount, kStepSlots
 };
+
+/// The step's modes (the kMode slot).
+enum StepMode : int64_t { kTrainBatch = 0, kLossOnly = 1, kTrainEpoch = 2 };
+
+/// What a kTrainEpoch call returns: it ran every batch, or it stopped after
+/// the batch whose loss is not finite, or after a batch that found the
+/// cancellation or the time-limit flag set.
+enum EpochStatus : int64_t { kEpochDone, kLossNotFinite, kCancelled, kTimeLimit };
 
 /// What the loop reports and obeys while it runs.
 struct Control {

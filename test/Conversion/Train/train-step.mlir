@@ -25,15 +25,25 @@
 // Training only in mode 0.
 // CHECK: %[[TRAIN:.+]] = arith.cmpi eq, %[[MODE]], %c0_i64
 // CHECK: scf.if %[[TRAIN]]
-// sgd over all 13 parameters: v = 0.75 v + g; theta -= 0.25 v.
-// CHECK: scf.for %[[I:.+]] = %{{.+}} to %c13_i64
+// Backward, last layer first: the hidden layer's deltas through the output
+// weights (before their update), times tanh' = 1 - a^2.
+// CHECK: arith.mulf %[[A:.+]], %[[A]]
+// CHECK: arith.subf %cst{{.*}}, %{{.+}}
+// Then per output: its weight row's gradient summed over the rows, and at
+// once sgd on that row (weights 9..11, then its bias 12):
+// v = 0.75 v + g; theta -= 0.25 v.
+// CHECK: %[[ROW:.+]] = arith.addi %c9_i64{{.*}}, %{{.+}}
+// CHECK: scf.for %[[I:.+]] = %{{.+}} to %c3_i64
+// CHECK: %[[G:.+]] = llvm.load
+// CHECK: %[[P:.+]] = arith.addi %[[ROW]], %[[I]]
 // CHECK: %[[MU:.+]] = arith.constant 7.500000e-01 : f64
 // CHECK: %[[MV:.+]] = arith.mulf %[[MU]]
-// CHECK: %[[V:.+]] = arith.addf %[[MV]]
+// CHECK: %[[V:.+]] = arith.addf %[[MV]], %[[G]]
 // CHECK: llvm.store %[[V]]
 // CHECK: %[[LR:.+]] = arith.constant 2.500000e-01 : f64
 // CHECK: arith.mulf %[[LR]], %[[V]]
 // CHECK: arith.subf
+// CHECK: arith.addi %c12_i64{{.*}}, %{{.+}}
 // The math functions are declared nobuiltin: LLVM keeps the scalar calls.
 // CHECK: func.func private @tanh(f64) -> f64 attributes {passthrough = ["nobuiltin", "nounwind", "willreturn"]}
 // The entry has the kernel ABI and reads the mode through its slot.
@@ -54,16 +64,83 @@ spec.train_step @m {widths = array<i64: 2, 3, 1>, activations = ["tanh", "identi
 // CHECK: func.call @exp(
 // CHECK: func.call @log(
 // CHECK: scf.if
-// l2 * W added to the weight gradients (4 x 3 and 2 x 4 weights).
-// CHECK: arith.constant 5.000000e-01 : f64
-// adam: bias corrections from pow(beta, t), then the update with the
-// constants folded.
+// adam: the bias corrections from pow(beta, t) once per step.
 // CHECK: %[[T:.+]] = arith.sitofp
 // CHECK: func.call @pow(%{{.+}}, %[[T]])
 // CHECK: func.call @pow(%{{.+}}, %[[T]])
-// CHECK: scf.for %{{.+}} = %{{.+}} to %c26_i64
+// Per output of the last layer (2 x 4 weights): l2 * W added to the
+// weight gradient, the update with the constants folded, then its bias.
+// CHECK: scf.for %{{.+}} = %{{.+}} to %c2_i64
+// CHECK: arith.constant 5.000000e-01 : f64
+// CHECK: math.sqrt
+// CHECK: math.sqrt
+// And the same for the first layer (4 x 3).
+// CHECK: scf.for %{{.+}} = %{{.+}} to %c4_i64
+// CHECK: arith.constant 5.000000e-01 : f64
+// CHECK: math.sqrt
 // CHECK: math.sqrt
 // CHECK-DAG: func.func private @exp(f64) -> f64
 // CHECK-DAG: func.func private @log(f64) -> f64
 // CHECK-DAG: func.func private @pow(f64, f64) -> f64
 spec.train_step @c {widths = array<i64: 3, 4, 2>, activations = ["relu", "identity"], loss = "cross_entropy", optimizer = "adam", learning_rate = 1.0e-02 : f64, momentum = 0.0 : f64, beta1 = 0.9 : f64, beta2 = 0.999 : f64, epsilon = 1.0e-08 : f64, l2 = 0.5 : f64}
+
+// -----
+
+// Logistic regression over 4 features with plain sgd (momentum 0) and an
+// epoch of batches of 8 in one call (epoch_batch).
+
+// CHECK-LABEL: func.func private @specjit_train_body(
+// Momentum 0: the velocity is the gradient: theta -= 0.5 g over the 4
+// weights, then the bias (parameter 4), with no velocity loaded or stored.
+// CHECK: %[[TRAIN:.+]] = arith.cmpi eq, %{{.+}}, %c0_i64
+// CHECK: scf.if %[[TRAIN]]
+// CHECK: %[[LR:.+]] = arith.constant 5.000000e-01 : f64
+// CHECK-NEXT: %[[STEP:.+]] = arith.mulf %[[LR]], %{{.+}}
+// CHECK-NEXT: llvm.getelementptr
+// CHECK-NEXT: llvm.load
+// CHECK-NEXT: arith.subf %{{.+}}, %[[STEP]]
+// CHECK-NEXT: llvm.getelementptr
+// CHECK-NEXT: llvm.store
+// CHECK-NEXT: }
+// CHECK: arith.addi %c4_i64{{.*}}, %{{.+}}
+// CHECK-NEXT: arith.constant 5.000000e-01 : f64
+// CHECK-LABEL: func.func @specjit_kernel(
+// CHECK-SAME: %[[ARGS:[^:]+]]: !llvm.ptr, %[[OUT:[^:]+]]: !llvm.ptr, %[[M:[^:]+]]: i64) -> i64
+// Mode 2 is the epoch.
+// CHECK: %[[EPOCH:.+]] = arith.cmpi eq, %{{.+}}, %c2_i64{{.*}}
+// CHECK: scf.if %[[EPOCH]] -> (i64)
+// The loss of each batch goes to out[1]; the flags and the batch count come
+// from slots 9, 10 and 11.
+// CHECK: %[[LAST:.+]] = llvm.getelementptr inbounds %[[OUT]][%c1_i64{{.*}}]
+// CHECK: llvm.getelementptr inbounds %[[ARGS]][%c9_i64{{.*}}]
+// CHECK: llvm.getelementptr inbounds %[[ARGS]][%c10_i64{{.*}}]
+// CHECK: llvm.getelementptr inbounds %[[ARGS]][%c11_i64{{.*}}]
+// The batches: while rows remain and nothing stopped; each at most 8 rows
+// from its first row on, trained (mode 0) by the body.
+// CHECK: scf.while (%{{.+}} = %c0_i64{{.*}}, %{{.+}} = %cst{{.*}}, %{{.+}} = %c0_i64{{.*}}, %{{.+}} = %c0_i64{{.*}})
+// CHECK: arith.cmpi slt, %{{.+}}, %[[M]]
+// CHECK: arith.cmpi eq, %{{.+}}, %c0_i64{{.*}}
+// CHECK: scf.condition
+// CHECK: arith.subi %[[M]],
+// CHECK: %[[COUNT:.+]] = arith.minsi %c8_i64{{.*}},
+// CHECK: func.call @specjit_train_body({{.+}}, %[[LAST]], %[[COUNT]], %c0_i64{{.*}})
+// The batch's loss, added to the sum in batch order.
+// CHECK: %[[LOSS:.+]] = llvm.load %{{.+}} : !llvm.ptr -> f64
+// CHECK: arith.addf %{{.+}}, %[[LOSS]]
+// Stop after a non-finite loss (1), the cancellation flag (2), the time
+// limit (3); flags are atomic byte loads.
+// CHECK: %[[ABS:.+]] = math.absf %[[LOSS]]
+// CHECK: arith.cmpf one, %[[ABS]]
+// CHECK: llvm.load %{{.+}} atomic monotonic {alignment = 1 : i64} : !llvm.ptr -> i8
+// CHECK: llvm.load %{{.+}} atomic monotonic {alignment = 1 : i64} : !llvm.ptr -> i8
+// CHECK: arith.select %{{.+}}, %c3_i64{{.*}}, %c0_i64
+// CHECK: arith.select %{{.+}}, %c2_i64{{.*}}
+// CHECK: arith.select %{{.+}}, %{{.+}}, %c1_i64{{.*}}
+// CHECK: arith.addi %{{.+}}, %c8_i64{{.*}}
+// The sum to out[0], the batch count to its slot; the status returned.
+// CHECK: llvm.store %{{.+}}, %{{.+}} : f64, !llvm.ptr
+// CHECK: llvm.store %{{.+}}, %{{.+}} : i64, !llvm.ptr
+// Other modes: one call of the body over n rows.
+// CHECK: func.call @specjit_train_body(
+// CHECK: return
+spec.train_step @e {widths = array<i64: 4, 1>, activations = ["identity"], loss = "log_loss", optimizer = "sgd", learning_rate = 5.0e-01 : f64, momentum = 0.0 : f64, beta1 = 0.9 : f64, beta2 = 0.999 : f64, epsilon = 1.0e-08 : f64, l2 = 0.0 : f64, batch_rows = 8, epoch_batch = 8}

@@ -57,3 +57,18 @@ spec.train_step @t {widths = array<i64: 4, 1>, activations = ["identity"], loss 
 
 // expected-error @+1 {{'spec.train_step' op l2 must be finite and non-negative}}
 spec.train_step @t {widths = array<i64: 4, 1>, activations = ["identity"], loss = "mse", optimizer = "sgd", learning_rate = 0.1 : f64, momentum = 0.0 : f64, beta1 = 0.9 : f64, beta2 = 0.999 : f64, epsilon = 1.0e-08 : f64, l2 = -1.0 : f64}
+
+// -----
+
+// expected-error @+1 {{'spec.train_step' op epoch_batch must be non-negative, got -2}}
+spec.train_step @t {widths = array<i64: 4, 1>, activations = ["identity"], loss = "mse", optimizer = "sgd", learning_rate = 0.1 : f64, momentum = 0.0 : f64, beta1 = 0.9 : f64, beta2 = 0.999 : f64, epsilon = 1.0e-08 : f64, l2 = 0.0 : f64, epoch_batch = -2}
+
+// -----
+
+// expected-error @+1 {{'spec.train_step' op batch_rows (16) must be 0 or epoch_batch (32)}}
+spec.train_step @t {widths = array<i64: 4, 1>, activations = ["identity"], loss = "mse", optimizer = "sgd", learning_rate = 0.1 : f64, momentum = 0.0 : f64, beta1 = 0.9 : f64, beta2 = 0.999 : f64, epsilon = 1.0e-08 : f64, l2 = 0.0 : f64, batch_rows = 16, epoch_batch = 32}
+
+// -----
+
+// expected-error @+1 {{'spec.train_step' op batch_rows must be non-negative, got -1}}
+spec.train_step @t {widths = array<i64: 4, 1>, activations = ["identity"], loss = "mse", optimizer = "sgd", learning_rate = 0.1 : f64, momentum = 0.0 : f64, beta1 = 0.9 : f64, beta2 = 0.999 : f64, epsilon = 1.0e-08 : f64, l2 = 0.0 : f64, batch_rows = -1}

@@ -19,7 +19,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <thread>
 
 using namespace specjit::jit;
@@ -574,6 +576,86 @@ TEST(TrainLimits, CancellationAndTheConcurrencyCap) {
   EXPECT_TRUE(static_cast<bool>(train(quick, data.columns())));
 }
 
+/// Both backends, for the checks an epoch makes after every batch.
+std::vector<TrainOptions> bothBackends() {
+  TrainOptions jit, interp;
+  jit.specialize = true;
+  interp.specialize = false;
+  return {jit, interp};
+}
+
+TEST(TrainLimits, StopChecksFollowEveryBatchOnBothBackends) {
+  // A cancellation flag set before the start stops after the first batch.
+  std::atomic<bool> cancel{true};
+  Descriptor d = parse(doc(kLinear, R"("epochs":3,"batch_size":5)"));
+  for (TrainOptions o : bothBackends()) {
+    o.cancel = &cancel;
+    auto r = train(d, line(40).columns(), o);
+    ASSERT_FALSE(static_cast<bool>(r));
+    EXPECT_EQ(llvm::toString(r.takeError()), "training cancelled in epoch 1, batch 1");
+  }
+  // A non-finite loss names its batch: row 23's target overflows the
+  // squared error in batch 5 (rows 20..24) of epoch 1.
+  Data data = line(40);
+  data.yf[23] = 1e200;
+  for (const TrainOptions &o : bothBackends()) {
+    auto r = train(d, data.columns(), o);
+    ASSERT_FALSE(static_cast<bool>(r));
+    EXPECT_EQ(llvm::toString(r.takeError()),
+              "epoch 1, batch 5: the training loss is inf (try a smaller learning_rate, "
+              "or scale the features)");
+  }
+  // A time limit already past at the start stops after the first batch:
+  // no finished epoch, and the parameters after exactly one batch, which
+  // are those of one epoch over the first batch's rows alone.
+  Descriptor quick = parse(doc(kLinear, R"("epochs":3,"batch_size":5,)"
+                                        R"("limits":{"max_seconds":1e-12})"));
+  Descriptor oneBatch = parse(doc(kLinear, R"("epochs":1,"batch_size":5)"));
+  Data first5 = line(40);
+  first5.a.resize(5);
+  first5.b.resize(5);
+  first5.yf.resize(5);
+  for (const TrainOptions &o : bothBackends()) {
+    auto r = train(quick, line(40).columns(), o);
+    ASSERT_TRUE(static_cast<bool>(r)) << llvm::toString(r.takeError());
+    EXPECT_EQ(r->stop, StopReason::TimeLimit);
+    EXPECT_TRUE(r->history.empty());
+    EXPECT_EQ(r->bestEpoch, 0);
+    auto ref = train(oneBatch, first5.columns(), o);
+    ASSERT_TRUE(static_cast<bool>(ref)) << llvm::toString(ref.takeError());
+    EXPECT_EQ(numbers(modelObject(*r).get("weights")),
+              numbers(modelObject(*ref).get("weights")));
+    EXPECT_EQ(numbers(modelObject(*r).get("intercepts")),
+              numbers(modelObject(*ref).get("intercepts")));
+  }
+}
+
+TEST(TrainLimits, CancellationFromAnotherThreadStopsWithinTheEpoch) {
+  // Epochs of 200,000 single-row batches (several ms each): cancelled from
+  // another thread once the training is under way, it stops inside an
+  // epoch with the error naming the batch after which it looked.
+  Descriptor d = parse(doc(kLinear, R"("epochs":1000,"batch_size":1)"));
+  Data data = line(200000);
+  for (TrainOptions o : bothBackends()) {
+    std::atomic<bool> cancel{false};
+    o.cancel = &cancel;
+    llvm::Expected<TrainResult> r = llvm::make_error<llvm::StringError>(
+        "not run", llvm::inconvertibleErrorCode());
+    std::thread t([&] { r = train(d, data.columns(), o); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    cancel = true;
+    t.join();
+    ASSERT_FALSE(static_cast<bool>(r));
+    std::string err = llvm::toString(r.takeError());
+    EXPECT_TRUE(StringRef(err).starts_with("training cancelled in epoch ")) << err;
+    size_t at = err.find(", batch ");
+    ASSERT_NE(at, std::string::npos) << err;
+    long long batch = std::atoll(err.c_str() + at + 8);
+    EXPECT_GE(batch, 1) << err;
+    EXPECT_LE(batch, 200000) << err;
+  }
+}
+
 } // namespace
 
 //===----------------------------------------------------------------------===//
@@ -606,6 +688,11 @@ TEST(TrainJit, EqualsTheInterpreterBitForBit) {
       {R"({"type":"mlp","link":"identity","layers":[{"units":3,"activation":"identity"},)"
        R"({"units":1,"activation":"relu"}]})",
        "mse", R"({"name":"y","type":"f64"})"},
+      // Layers wide enough to run forward with the outputs in vector lanes
+      // (one summed in a single chain, one in four partial sums and a tail).
+      {R"({"type":"mlp","link":"logistic","layers":[{"units":9,"activation":"tanh"},)"
+       R"({"units":10,"activation":"relu"},{"units":1,"activation":"identity"}]})",
+       "log_loss", R"({"name":"y","type":"i64"})"},
   };
   const char *optimizers[] = {
       R"({"type":"sgd","learning_rate":0.05})",
@@ -657,7 +744,7 @@ TEST(TrainJit, EqualsTheInterpreterBitForBit) {
         EXPECT_EQ(rj->bestEpoch, ri->bestEpoch) << text;
         EXPECT_EQ(rj->stop, ri->stop) << text;
       }
-  EXPECT_EQ(compiled, 7 * 4 * 4);
+  EXPECT_EQ(compiled, 8 * 4 * 4);
 }
 
 TEST(TrainJit, CompilerFailureFallsBackToTheGenericLoop) {

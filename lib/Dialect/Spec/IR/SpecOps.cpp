@@ -502,7 +502,14 @@ LogicalResult TrainStepOp::verify() {
   double l2 = getL2().convertToDouble();
   if (!(l2 >= 0) || !std::isfinite(l2))
     return emitOpError("l2 must be finite and non-negative");
-  if (getBatchRows() < 0)
-    return emitOpError("batch_rows must be non-negative, got ") << getBatchRows();
+  // I64Attr reads back unsigned: the signed values come from the attributes.
+  int64_t batchRows = getBatchRowsAttr().getInt(), epochBatch = getEpochBatchAttr().getInt();
+  if (batchRows < 0)
+    return emitOpError("batch_rows must be non-negative, got ") << batchRows;
+  if (epochBatch < 0)
+    return emitOpError("epoch_batch must be non-negative, got ") << epochBatch;
+  if (epochBatch > 0 && batchRows > 0 && batchRows != epochBatch)
+    return emitOpError("batch_rows (") << batchRows << ") must be 0 or epoch_batch ("
+                                       << epochBatch << ")";
   return success();
 }

@@ -403,18 +403,31 @@ def Spec_TrainStepOp : Spec_Op<"train_step", [Spec_LoweredByLoops, Symbol]> {
     widths[0]), labels (f64), the batch's row indices (i64), parameters,
     first moments, second moments (f64; per layer its weights, row-major
     outputs x inputs, then its biases), scratch (f64, 2 n sum(widths[1:]) +
-    the parameter count), adam's step count (i64, in/out), mode (i64: 0
-    trains, 1 only sums the loss)}; `out` receives the batch's summed
-    per-row loss (f64). With `batch_rows` B > 0 the lowering adds a copy of
-    the step for exactly B rows (every batch but an epoch's last), whose
-    loops have constant trip counts.
+    twice the parameter count + 4 max(widths[1:])), adam's step count (i64, in/out), mode (i64: 0
+    trains, 1 only sums the loss, 2 trains an epoch), the stop flags (two
+    bytes read atomically after every batch of an epoch: cancellation and
+    the time limit), the epoch's batch count (i64, out)}; `out` receives the
+    batch's summed per-row loss (f64). With `batch_rows` B > 0 the lowering
+    adds a copy of the step for exactly B rows (every batch but an epoch's
+    last), whose loops have constant trip counts.
+
+    Mode 2 runs a whole epoch in one call: the `n` rows of the row-index
+    slot cut into consecutive batches of `epoch_batch` rows (the last one
+    may be smaller), each trained in turn. `out` is then two f64: the sum
+    of the batches' losses (added in batch order) and the last batch's
+    loss. After every batch the kernel stops early when that batch's loss
+    is not finite (returns 1), when the cancellation flag is set (2) or
+    when the time-limit flag is set (3); it returns 0 after the last batch.
+    The batch count slot receives how many batches ran. Mode 2 needs
+    `epoch_batch` > 0.
   }];
   let arguments = (ins SymbolNameAttr:$sym_name, DenseI64ArrayAttr:$widths,
                        StrArrayAttr:$activations, StrAttr:$loss,
                        StrAttr:$optimizer, F64Attr:$learning_rate,
                        F64Attr:$momentum, F64Attr:$beta1, F64Attr:$beta2,
                        F64Attr:$epsilon, F64Attr:$l2,
-                       DefaultValuedAttr<I64Attr, "0">:$batch_rows);
+                       DefaultValuedAttr<I64Attr, "0">:$batch_rows,
+                       DefaultValuedAttr<I64Attr, "0">:$epoch_batch);
   let assemblyFormat = "$sym_name attr-dict";
   let hasVerifier = 1;
 }
