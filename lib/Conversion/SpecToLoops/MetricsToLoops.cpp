@@ -62,10 +62,12 @@ constexpr int64_t kPairwiseBlock = 128;
 /// The argument slots of the kernel.
 enum Slot : int64_t { kLabels, kScores, kScratch, kSlots };
 
-/// The values carried by the row loops.
+/// The values carried by the row loops. Within a buffer the two checks are
+/// counted (an add reduction, which keeps the row loop vectorizable); a
+/// buffer with a failing row is then scanned once for the first one.
 enum Carried : size_t {
-  kBad,     ///< 1 + the first row with a non-finite score, or 0
-  kBadProb, ///< 1 + the first row whose scores do not sum to 1, or 0
+  kBad,     ///< rows with a non-finite score (buffer loop: 1 + the first, or 0)
+  kBadProb, ///< rows whose scores do not sum to 1 (buffer loop: 1 + the first, or 0)
   kCount0,  ///< binary confusion counts, cell t * 2 + p
   kCount1,
   kCount2,
@@ -149,9 +151,12 @@ private:
     b.setInsertionPoint(f.getBody()->getTerminator());
     body(f.getInductionVar());
   }
-  /// cond ? thenFn() : elseFn(), each yielding one f64.
-  template <typename T, typename E> Value ifElse(Value cond, T thenFn, E elseFn) {
-    auto i = b.create<scf::IfOp>(loc, TypeRange{f64()}, cond, /*withElseRegion=*/true);
+  /// cond ? thenFn() : elseFn(), each yielding one value of type `t` (f64
+  /// when not given).
+  template <typename T, typename E>
+  Value ifElse(Value cond, T thenFn, E elseFn, Type t = {}) {
+    auto i = b.create<scf::IfOp>(loc, TypeRange{t ? t : f64()}, cond,
+                                 /*withElseRegion=*/true);
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPointToStart(i.thenBlock());
     b.create<scf::YieldOp>(loc, thenFn());
@@ -176,6 +181,17 @@ private:
   /// One row `r` (buffer position `i`): terms into scratch, the carried
   /// checks and counts updated.
   SmallVector<Value> emitRow(Value r, Value i, ArrayRef<Value> carried);
+  /// The scores of row `r` (row-major).
+  Value scoreRow(Value r) { return at(scores, muli(r, c64(scoreColumns))); }
+  /// Whether a score of the row at `row` is not finite (i1).
+  Value notFinite(Value row);
+  /// Whether the row's scores do not sum to 1 as np.allclose tests (i1).
+  Value notProbabilities(Value row);
+  /// `first` (1 + a row, or 0) after the buffer [base, base + len) in which
+  /// `failed` rows failed `test`: the first failing row when there was none
+  /// before, found by scanning the buffer again.
+  template <typename F>
+  Value firstFailure(Value first, Value failed, Value base, Value len, F test);
   void emitBody(func::FuncOp fn);
 
   MetricsPassOp op;
@@ -297,27 +313,12 @@ func::FuncOp MetricsLowering::emitPairwiseFn() {
 SmallVector<Value> MetricsLowering::emitRow(Value r, Value i, ArrayRef<Value> carried) {
   SmallVector<Value> next(carried.begin(), carried.end());
   Value y = load(labels, r);
-  Value row = at(scores, muli(r, c64(scoreColumns)));
+  Value row = scoreRow(r);
   auto score = [&](Value j) { return load(row, j); };
   Value s0 = score(c64(0));
-  Value inf = cf(std::numeric_limits<double>::infinity());
-  auto finite = [&](Value v) { return cmpf(arith::CmpFPredicate::OLT, fabs(v), inf); };
-  auto firstRow = [&](Value slot, Value failed) {
-    Value isNew = b.create<arith::AndIOp>(
-        loc, failed, cmpi(arith::CmpIPredicate::eq, slot, c64(0)));
-    return select(isNew, addi(r, c64(1)), slot);
-  };
 
   // Every score must be finite (the generic code's checkScores).
-  Value allFinite = finite(s0);
-  if (multiclass)
-    allFinite = carry(c64(1), c64(k), c64(1), ValueRange{allFinite},
-                      [&](Value j, ArrayRef<Value> acc) -> SmallVector<Value> {
-                        return {b.create<arith::AndIOp>(loc, acc[0], finite(score(j)))};
-                      })[0];
-  Value notFinite = b.create<arith::XOrIOp>(
-      loc, allFinite, b.create<arith::ConstantOp>(loc, b.getBoolAttr(true)));
-  next[kBad] = firstRow(carried[kBad], notFinite);
+  next[kBad] = addi(carried[kBad], zext(notFinite(row)));
 
   Value t;
   if (binary || multiclass)
@@ -360,16 +361,50 @@ SmallVector<Value> MetricsLowering::emitRow(Value r, Value i, ArrayRef<Value> ca
   }
   if (absolute)
     store(fabs(subf(s0, y)), absTerms, i);
-  if (rowSums) {
-    // np.allclose(1, sum): |1 - s| <= 1e-8 + 1e-5 |s|.
-    Value s = staticPairwise(score, 0, k);
-    Value ok = cmpf(arith::CmpFPredicate::OLE, fabs(subf(cf(1.0), s)),
-                    addf(cf(1e-8), mulf(cf(1e-5), fabs(s))));
-    Value notOk = b.create<arith::XOrIOp>(
-        loc, ok, b.create<arith::ConstantOp>(loc, b.getBoolAttr(true)));
-    next[kBadProb] = firstRow(carried[kBadProb], notOk);
-  }
+  if (rowSums)
+    next[kBadProb] = addi(carried[kBadProb], zext(notProbabilities(row)));
   return next;
+}
+
+Value MetricsLowering::notFinite(Value row) {
+  auto score = [&](Value j) { return load(row, j); };
+  Value inf = cf(std::numeric_limits<double>::infinity());
+  auto finite = [&](Value v) { return cmpf(arith::CmpFPredicate::OLT, fabs(v), inf); };
+  Value allFinite = finite(score(c64(0)));
+  if (multiclass)
+    allFinite = carry(c64(1), c64(k), c64(1), ValueRange{allFinite},
+                      [&](Value j, ArrayRef<Value> acc) -> SmallVector<Value> {
+                        return {b.create<arith::AndIOp>(loc, acc[0], finite(score(j)))};
+                      })[0];
+  return b.create<arith::XOrIOp>(loc, allFinite,
+                                 b.create<arith::ConstantOp>(loc, b.getBoolAttr(true)));
+}
+
+Value MetricsLowering::notProbabilities(Value row) {
+  // np.allclose(1, sum): |1 - s| <= 1e-8 + 1e-5 |s|.
+  Value s = staticPairwise([&](Value j) { return load(row, j); }, 0, k);
+  Value ok = cmpf(arith::CmpFPredicate::OLE, fabs(subf(cf(1.0), s)),
+                  addf(cf(1e-8), mulf(cf(1e-5), fabs(s))));
+  return b.create<arith::XOrIOp>(loc, ok,
+                                 b.create<arith::ConstantOp>(loc, b.getBoolAttr(true)));
+}
+
+template <typename F>
+Value MetricsLowering::firstFailure(Value first, Value failed, Value base, Value len,
+                                    F test) {
+  Value scan = b.create<arith::AndIOp>(loc, cmpi(arith::CmpIPredicate::eq, first, c64(0)),
+                                       cmpi(arith::CmpIPredicate::ne, failed, c64(0)));
+  return ifElse(
+      scan,
+      [&] {
+        return reduce(c64(0), len, c64(0), [&](Value i, Value found) {
+          Value r = addi(base, i);
+          Value isNew = b.create<arith::AndIOp>(
+              loc, test(r), cmpi(arith::CmpIPredicate::eq, found, c64(0)));
+          return select(isNew, addi(r, c64(1)), found);
+        });
+      },
+      [&] { return first; }, i64t());
 }
 
 void MetricsLowering::emitBody(func::FuncOp fn) {
@@ -397,11 +432,18 @@ void MetricsLowering::emitBody(func::FuncOp fn) {
       c64(0), n, buffer, inits, [&](Value base, ArrayRef<Value> acc) {
         Value len = b.create<arith::MinSIOp>(loc, buffer, subi(n, base));
         SmallVector<Value> rowInits(acc.begin(), acc.begin() + kRowCarried);
+        rowInits[kBad] = rowInits[kBadProb] = c64(0); // counted per buffer
         SmallVector<Value> rows = carry(
             c64(0), len, c64(1), rowInits, [&](Value i, ArrayRef<Value> carried) {
               return emitRow(addi(base, i), i, carried);
             });
         SmallVector<Value> next(rows);
+        next[kBad] = firstFailure(acc[kBad], rows[kBad], base, len,
+                                  [&](Value r) { return notFinite(scoreRow(r)); });
+        if (rowSums)
+          next[kBadProb] =
+              firstFailure(acc[kBadProb], rows[kBadProb], base, len,
+                           [&](Value r) { return notProbabilities(scoreRow(r)); });
         next.push_back(logLoss ? addf(acc[kLL], pairwise(llTerms, len)) : acc[kLL]);
         next.push_back(squared ? addf(acc[kSQ], pairwise(sqTerms, len)) : acc[kSQ]);
         next.push_back(absolute ? addf(acc[kAB], pairwise(absTerms, len)) : acc[kAB]);

@@ -27,9 +27,11 @@
 // CHECK: llvm.getelementptr inbounds %[[Y]][
 // CHECK: llvm.getelementptr inbounds %[[S]][
 // CHECK-NEXT: %[[SCORE:.+]] = llvm.load
-// Non-finite scores: the first such row + 1.
-// CHECK: math.absf %[[SCORE]]
+// Non-finite scores are counted in the row loop (an add reduction).
+// CHECK: math.absf
 // CHECK: arith.cmpf olt, %{{.+}}, %cst
+// CHECK: arith.extui
+// CHECK: arith.addi
 // The predicted class and the cell t * 2 + p, counted by compares.
 // CHECK: arith.cmpf ogt, %[[SCORE]], %[[T]]
 // CHECK: arith.extui
@@ -41,6 +43,9 @@
 // CHECK: func.call @log(
 // CHECK: arith.negf
 // CHECK: llvm.getelementptr inbounds %[[SCRATCH]][%[[I]]]
+// A buffer with a non-finite score is scanned again for the first one.
+// CHECK: scf.if %{{.+}} -> (i64)
+// CHECK: scf.for %{{.+}} = %c0_i64 to %[[LEN]]
 // CHECK: func.call @specjit_metrics_pairwise_sum(%[[SCRATCH]], %[[LEN]])
 // The confusion cells go to slots 6..9.
 // CHECK: llvm.getelementptr inbounds %[[OUT]][6] {{.+}} i64
