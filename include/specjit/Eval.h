@@ -72,11 +72,18 @@ struct EvalResult {
   /// fell back to the interpreter when specialization was on.
   Backend backend = Backend::Interpreter;
   std::string fallbackReason;
+  /// What computed the metrics' pass over the rows (docs/eval-semantics.md,
+  /// "Backends"): the compiled metrics kernel (Backend::Jit) or the generic
+  /// code, and why it fell back to the generic code when specialization was
+  /// on. The same for every fold of a cross-validation.
+  Backend metricsBackend = Backend::Interpreter;
+  std::string metricsFallbackReason;
 };
 
 struct EvalOptions {
   /// std::nullopt: follow the process-wide switch (setSpecialize()), for
-  /// the inline model, the trainings and the trained models.
+  /// the metrics kernel, the inline model, the trainings and the trained
+  /// models.
   std::optional<bool> specialize;
   /// Folds trained at once: 0 means the hardware threads; always at most
   /// the fold count, the hardware threads and maxConcurrentTrainings().

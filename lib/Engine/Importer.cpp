@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Engine/Importer.h"
+#include "Families/Eval/EvalToSpec.h"
 #include "Families/Train/TrainToSpec.h"
 
 #include "specjit/Dialect/Spec/IR/SpecOps.h"
@@ -657,7 +658,7 @@ llvm::Expected<OwningOpRef<ModuleOp>> importDescriptor(MLIRContext &ctx,
   case Kind::Train:
     return train::importTrainStep(ctx, d.train());
   case Kind::Eval:
-    break;
+    return eval::importMetricsPass(ctx, d.eval());
   }
   return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                  "unknown descriptor kind");

@@ -19,6 +19,9 @@
 //   holds one more slot, a pointer to the kernel's streaming state (its size
 //   and layout are the backend's own; all zero means a fresh stream).
 //   Compiled series kernels export `int64_t specjit_state_bytes(void)`.
+// - eval (the metrics kernel of spec.metrics_pass): `args` = {labels,
+//   row-major scores, scratch}, `out` the statistics slots of
+//   Runtime/MetricsABI.h; r > 0 names the first row with a non-finite score.
 //
 // Kernels exported ahead of time (`specjit export`, specjit/Export.h) keep
 // this ABI under their own names: the entry is NAME, the state size

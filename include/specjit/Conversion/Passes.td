@@ -45,9 +45,10 @@ def ConvertSpecToLoops : Pass<"convert-spec-to-loops", "::mlir::ModuleOp"> {
     body checks every row first when the kernel has data checks (returning
     row + 1 of the first failure), then runs an scf.for over the rows that
     loads the inputs, computes the row, and stores the output row.
-    spec.rules_kernel, spec.series_kernel and spec.train_step become the same
-    entry over their own loops (the state matrix, blocks of time steps, one
-    batch of training). Lookups with `spec.lookup = "table"` read constant
+    spec.rules_kernel, spec.series_kernel, spec.train_step and
+    spec.metrics_pass become the same entry over their own loops (the state
+    matrix, blocks of time steps, one batch of training, the rows of an
+    evaluation). Lookups with `spec.lookup = "table"` read constant
     tables (LLVM globals): a string hash table, or for integers an identity
     range, a dense index or a sorted array searched by binary search; a
     one_hot run of output columns is zeroed with a memset and its one 1.0

@@ -29,6 +29,7 @@
 
 #include "Runtime/KernelABI.h"
 #include "SeriesToLoops.h"
+#include "MetricsToLoops.h"
 #include "TrainToLoops.h"
 #include "LLVMAccess.h"
 #include "LookupTables.h"
@@ -787,7 +788,8 @@ struct ConvertSpecToLoopsPass
     SmallVector<RulesKernelOp> rules(getOperation().getOps<RulesKernelOp>());
     SmallVector<SeriesKernelOp> series(getOperation().getOps<SeriesKernelOp>());
     SmallVector<TrainStepOp> train(getOperation().getOps<TrainStepOp>());
-    if (kernels.size() + rules.size() + series.size() + train.size() > 1) {
+    SmallVector<MetricsPassOp> metrics(getOperation().getOps<MetricsPassOp>());
+    if (kernels.size() + rules.size() + series.size() + train.size() + metrics.size() > 1) {
       getOperation().emitOpError("holds more than one kernel; lower one per module");
       return signalPassFailure();
     }
@@ -802,6 +804,9 @@ struct ConvertSpecToLoopsPass
         return signalPassFailure();
     for (TrainStepOp k : train)
       if (failed(specjit::lowerTrainStep(k)))
+        return signalPassFailure();
+    for (MetricsPassOp k : metrics)
+      if (failed(specjit::lowerMetricsPass(k)))
         return signalPassFailure();
   }
 };

@@ -4,7 +4,11 @@
 // labels, gets the scores (from score columns, from an inline model
 // compiled with jit::compile, or per fold of a cross-validation that trains
 // with jit::train and scores with the compiled trained model) and computes
-// the metrics (Metrics.cpp). Folds run on a bounded pool of std::threads;
+// the metrics: with specialization on, the pass over the rows is the
+// compiled metrics kernel (spec.metrics_pass, compiled once per task, class
+// count, threshold and accumulator set in the process), otherwise or when
+// it fails to compile the generic code (Metrics.cpp); both feed the same
+// finishing code. Folds run on a bounded pool of std::threads;
 // each fold's result lands in its own slot, so the result does not depend
 // on scheduling. Lives in the runtime library because it compiles models.
 //
@@ -13,6 +17,9 @@
 #include "specjit/Eval.h"
 
 #include "Descriptor/DescriptorInternal.h"
+#include "Engine/Codegen.h"
+#include "Engine/JIT.h"
+#include "Families/Eval/EvalToSpec.h"
 #include "Families/Eval/Folds.h"
 #include "Families/Eval/Metrics.h"
 #include "Families/Train/TrainSpec.h"
@@ -20,7 +27,11 @@
 #include "specjit/Compile.h"
 #include "specjit/Errors.h"
 
+#include "Runtime/MetricsABI.h"
+
 #include "llvm/ADT/Twine.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -29,6 +40,8 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -156,12 +169,70 @@ Expected<std::vector<double>> runModel(const Kernel &kernel,
   return out;
 }
 
+/// What the compiled metrics kernel depends on: the task, the class count,
+/// the threshold and the accumulators (not the metric order or names, which
+/// only the finishing reads, nor where the scores come from).
+std::string metricsKey(const EvalSpec &s) {
+  std::string key = llvm::formatv("{0}/{1}/{2}", evalTaskName(s.task),
+                                  s.numClasses, llvm::format("%a", s.threshold))
+                        .str();
+  for (const std::string &a : specjit::eval::metricsAccumulators(s))
+    key += "/" + a;
+  return key;
+}
+
+/// The compiled metrics kernel of `d`, compiled once per key and process
+/// (every fold, and later evaluations of other descriptors with the same
+/// key, reuse it); an error when the compiler fails, so the generic code
+/// runs.
+Expected<KernelFn> compiledMetrics(const Descriptor &d) {
+  static std::mutex mu;
+  // The code is kept for the life of the process, like the key map.
+  static std::map<std::string, std::shared_ptr<engine::LoadedCode>> compiled;
+  std::string key = metricsKey(d.eval());
+  std::lock_guard<std::mutex> lock(mu);
+  if (auto it = compiled.find(key); it != compiled.end())
+    return it->second->fn;
+  engine::CodegenOptions co;
+  auto objects = engine::compileToObjects(d, co);
+  if (!objects)
+    return objects.takeError();
+  auto fn = engine::loadKernelObjects(std::move(*objects), "eval_" + d.hash().hex());
+  if (!fn)
+    return fn.takeError();
+  KernelFn entry = (*fn)->fn;
+  compiled.emplace(std::move(key), std::move(*fn));
+  return entry;
+}
+
+/// The kernel's slots (Runtime/MetricsABI.h) as the generic code's
+/// statistics.
+eval::MetricStats statsFromSlots(const EvalSpec &spec,
+                                 const std::vector<uint64_t> &slots) {
+  namespace abi = metrics_abi;
+  auto f64 = [&](int64_t slot) {
+    double v;
+    std::memcpy(&v, &slots[slot], sizeof v);
+    return v;
+  };
+  eval::MetricStats st;
+  st.logLossSum = f64(abi::kLogLossSum);
+  st.squaredSum = f64(abi::kSquaredSum);
+  st.absoluteSum = f64(abi::kAbsoluteSum);
+  st.labelSum = f64(abi::kLabelSum);
+  st.r2Denominator = f64(abi::kR2Denominator);
+  st.badProbabilityRow = static_cast<int64_t>(slots[abi::kBadProbabilityRow]) - 1;
+  if (eval::statsNeeds(spec).counts)
+    st.cells.assign(slots.begin() + abi::kCells, slots.end());
+  return st;
+}
+
 /// The evaluation of one descriptor over one set of columns.
 class Evaluator {
 public:
-  Evaluator(const EvalSpec &spec, ArrayRef<Column> columns,
+  Evaluator(const Descriptor &desc, ArrayRef<Column> columns,
             const EvalOptions &options)
-      : spec(spec), columns(columns), options(options) {}
+      : desc(desc), spec(desc.eval()), columns(columns), options(options) {}
 
   Expected<EvalResult> run();
 
@@ -173,13 +244,53 @@ private:
   Error crossValidate(EvalResult &result);
   Expected<FoldResult> runFold(const eval::FoldPlan &plan, size_t f);
   void summarize(EvalResult &result);
+  /// The metrics over `scores` (row-major, unchecked) and `labels`
+  /// (checked): the compiled metrics kernel when there is one, else the
+  /// generic code. Non-finite scores are a RowError naming the column
+  /// (`names`, `what` as eval::checkScores).
+  Expected<std::vector<MetricValue>> metricsOf(ArrayRef<double> labels,
+                                               ArrayRef<double> scores,
+                                               ArrayRef<std::string> names,
+                                               llvm::StringRef what);
 
+  const Descriptor &desc;
   const EvalSpec &spec;
   ArrayRef<Column> columns;
   const EvalOptions &options;
   int64_t rows = 0;
   std::vector<double> labels;
+  /// The compiled metrics kernel, or null for the generic code.
+  KernelFn metricsKernel = nullptr;
+  /// The inline model's output names (for the score check's messages).
+  std::vector<std::string> scoreNames;
 };
+
+Expected<std::vector<MetricValue>>
+Evaluator::metricsOf(ArrayRef<double> labels, ArrayRef<double> scores,
+                     ArrayRef<std::string> names, llvm::StringRef what) {
+  if (!metricsKernel) {
+    if (Error e = eval::checkScores(scores, names, what))
+      return std::move(e);
+    return eval::computeMetrics(spec, labels, scores);
+  }
+  namespace abi = metrics_abi;
+  // The kernel checks the scores in its pass; its statistics are used only
+  // when every score was finite.
+  std::vector<double> scratch(abi::kMetricsScratchBuffers * abi::kMetricsBufferRows);
+  int64_t k = spec.task == EvalTask::Regression ? 0 : spec.numClasses;
+  std::vector<uint64_t> slots(abi::kMetricsHeaderSlots + k * k, 0);
+  const void *args[] = {labels.data(), scores.data(), scratch.data()};
+  int64_t status =
+      metricsKernel(args, slots.data(), static_cast<int64_t>(labels.size()));
+  if (status != 0) {
+    // A non-finite score: the generic check names its row and column.
+    if (Error e = eval::checkScores(scores, names, what))
+      return std::move(e);
+    return makeError("evaluate: the metrics kernel reported row " +
+                     Twine(status - 1) + ", whose scores are finite");
+  }
+  return eval::finishMetrics(spec, statsFromSlots(spec, slots), labels, scores);
+}
 
 Error Evaluator::checkColumns() {
   const std::vector<InputColumn> &want = spec.dataColumns;
@@ -230,9 +341,7 @@ Expected<std::vector<double>> Evaluator::scoresFromColumns() {
   for (size_t j = 0; j < k; ++j)
     for (int64_t i = 0; i < rows; ++i)
       scores[i * k + j] = valueAt(columns[j], i);
-  if (Error e = eval::checkScores(scores, spec.scores, "score"))
-    return std::move(e);
-  return scores;
+  return scores; // checked by metricsOf
 }
 
 Expected<std::vector<double>> Evaluator::scoresFromModel(EvalResult &result) {
@@ -247,9 +356,7 @@ Expected<std::vector<double>> Evaluator::scoresFromModel(EvalResult &result) {
       runModel(*kernel, columns.drop_back(), rows);
   if (!scores)
     return withContext(scores.takeError(), "model: ");
-  if (Error e = eval::checkScores(*scores, kernel->outputNames(),
-                                  "model output"))
-    return std::move(e);
+  scoreNames = kernel->outputNames(); // the scores are checked by metricsOf
   return scores;
 }
 
@@ -293,16 +400,13 @@ Expected<FoldResult> Evaluator::runFold(const eval::FoldPlan &plan, size_t f) {
   Expected<std::vector<double>> scores = runModel(*kernel, views, n);
   if (!scores)
     return withContext(scores.takeError(), "the trained model: ", testIdx);
-  if (Error e = eval::checkScores(*scores, kernel->outputNames(),
-                                  "trained model output"))
-    return withContext(std::move(e), "", testIdx);
   std::vector<double> foldLabels(n);
   for (int64_t i = 0; i < n; ++i)
     foldLabels[i] = labels[testIdx[i]];
-  Expected<std::vector<MetricValue>> metrics =
-      eval::computeMetrics(spec, foldLabels, *scores);
+  Expected<std::vector<MetricValue>> metrics = metricsOf(
+      foldLabels, *scores, kernel->outputNames(), "trained model output");
   if (!metrics)
-    return metrics.takeError();
+    return withContext(metrics.takeError(), "", testIdx);
 
   FoldResult r;
   r.testRows = testIdx;
@@ -415,6 +519,15 @@ Expected<EvalResult> Evaluator::run() {
     return std::move(e);
   EvalResult result;
   result.rows = rows;
+  if (options.specialize.value_or(specializeEnabled())) {
+    Expected<KernelFn> fn = compiledMetrics(desc);
+    if (fn) {
+      metricsKernel = *fn;
+      result.metricsBackend = Backend::Jit;
+    } else {
+      result.metricsFallbackReason = llvm::toString(fn.takeError());
+    }
+  }
   if (spec.source == ScoreSource::CrossValidation) {
     if (Error e = crossValidate(result))
       return std::move(e);
@@ -425,8 +538,10 @@ Expected<EvalResult> Evaluator::run() {
                                           : scoresFromModel(result);
   if (!scores)
     return scores.takeError();
+  bool fromColumns = spec.source == ScoreSource::Columns;
   Expected<std::vector<MetricValue>> metrics =
-      eval::computeMetrics(spec, labels, *scores);
+      metricsOf(labels, *scores, fromColumns ? spec.scores : scoreNames,
+                fromColumns ? "score" : "model output");
   if (!metrics)
     return metrics.takeError();
   result.metrics = std::move(*metrics);
@@ -471,7 +586,7 @@ Expected<EvalResult> evaluate(const Descriptor &d, ArrayRef<Column> columns,
   if (d.kind() != Kind::Eval)
     return makeError("evaluate: expected an eval descriptor, got kind '" +
                      kindName(d.kind()) + "'");
-  return Evaluator(d.eval(), columns, options).run();
+  return Evaluator(d, columns, options).run();
 }
 
 std::string evalResultJson(const EvalResult &result) {

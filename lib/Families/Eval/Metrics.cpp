@@ -8,6 +8,9 @@
 // matrix) come from one pass that fills the k x k confusion matrix; ROC AUC
 // sorts the scores once per class and sums midranks exactly in integers;
 // log loss and the regression metrics are one pass each over the rows.
+// The passes over the rows produce MetricStats; finishMetrics turns them
+// into the metrics, for these statistics and for the compiled metrics
+// kernel's (spec.metrics_pass) alike.
 //
 //===----------------------------------------------------------------------===//
 
@@ -93,32 +96,39 @@ struct Confusion {
   int64_t at(int64_t t, int64_t p) const { return cells[t * k + p]; }
 };
 
-/// The predicted class of every row, counted into one confusion matrix.
-Confusion countClasses(const EvalSpec &spec, ArrayRef<double> labels,
-                       ArrayRef<double> scores) {
-  Confusion c;
-  c.k = spec.numClasses;
-  c.cells.assign(c.k * c.k, 0);
+/// The predicted class of every row, counted into the k x k cells.
+std::vector<int64_t> countCells(const EvalSpec &spec, ArrayRef<double> labels,
+                                ArrayRef<double> scores) {
+  int64_t k = spec.numClasses;
+  std::vector<int64_t> cells(k * k, 0);
   size_t n = labels.size();
-  c.rows = static_cast<int64_t>(n);
   if (spec.task == EvalTask::Binary) {
     for (size_t i = 0; i < n; ++i) {
       int64_t t = static_cast<int64_t>(labels[i]);
       int64_t p = scores[i] > spec.threshold ? 1 : 0;
-      ++c.cells[t * 2 + p];
+      ++cells[t * 2 + p];
     }
-  } else {
-    size_t k = static_cast<size_t>(c.k);
-    for (size_t i = 0; i < n; ++i) {
-      const double *row = scores.data() + i * k;
-      size_t p = 0; // argmax, the first on ties
-      for (size_t j = 1; j < k; ++j)
-        if (row[j] > row[p])
-          p = j;
-      int64_t t = static_cast<int64_t>(labels[i]);
-      ++c.cells[t * c.k + static_cast<int64_t>(p)];
-    }
+    return cells;
   }
+  size_t kk = static_cast<size_t>(k);
+  for (size_t i = 0; i < n; ++i) {
+    const double *row = scores.data() + i * kk;
+    size_t p = 0; // argmax, the first on ties
+    for (size_t j = 1; j < kk; ++j)
+      if (row[j] > row[p])
+        p = j;
+    int64_t t = static_cast<int64_t>(labels[i]);
+    ++cells[t * k + static_cast<int64_t>(p)];
+  }
+  return cells;
+}
+
+/// The confusion matrix of `cells` over `rows` rows, with its margins.
+Confusion confusionOf(int64_t k, const std::vector<int64_t> &cells, int64_t rows) {
+  Confusion c;
+  c.k = k;
+  c.cells = cells;
+  c.rows = rows;
   c.trueCount.assign(c.k, 0);
   c.predCount.assign(c.k, 0);
   for (int64_t t = 0; t < c.k; ++t)
@@ -163,9 +173,9 @@ Prf macroOf(const Confusion &c) {
   return {mean(p), mean(r), mean(f)};
 }
 
-/// sklearn's log_loss(y, p, eps=1e-15, labels=range(k)): clip, renormalize
-/// each row, mean of -log p[y].
-double logLoss(const EvalSpec &spec, ArrayRef<double> labels,
+/// The sum in sklearn's log_loss(y, p, eps=1e-15, labels=range(k)): clip,
+/// renormalize each row, sum of -log p[y] (the loss is its mean).
+double logLossSum(const EvalSpec &spec, ArrayRef<double> labels,
                ArrayRef<double> scores) {
   size_t n = labels.size();
   std::vector<double> loss(n);
@@ -187,27 +197,24 @@ double logLoss(const EvalSpec &spec, ArrayRef<double> labels,
       loss[i] = -std::log(row[static_cast<size_t>(labels[i])] / sum);
     }
   }
-  return mean(loss);
+  return pairwiseSum(loss);
 }
 
 /// np.allclose(1, row sums): sklearn's test that multiclass roc_auc scores
-/// are probabilities.
-Error checkProbabilityRows(const EvalSpec &spec, ArrayRef<double> scores) {
+/// are probabilities. The first row that fails, or -1.
+int64_t firstNonProbabilityRow(const EvalSpec &spec, ArrayRef<double> scores) {
   size_t k = static_cast<size_t>(spec.numClasses);
   size_t n = scores.size() / k;
   for (size_t i = 0; i < n; ++i) {
     double s = pairwiseSum(scores.slice(i * k, k));
     if (!(std::fabs(1.0 - s) <= 1e-8 + 1e-5 * std::fabs(s)))
-      return makeError("roc_auc: the scores of row " + Twine(i) + " sum to " +
-                       detail::formatNumber(s) +
-                       ", not 1: multiclass ROC AUC needs probabilities "
-                       "(one column per class, rows summing to 1)");
+      return static_cast<int64_t>(i);
   }
-  return Error::success();
+  return -1;
 }
 
-Expected<double> rocAuc(const EvalSpec &spec, ArrayRef<double> labels,
-                        ArrayRef<double> scores) {
+Expected<double> rocAuc(const EvalSpec &spec, const MetricStats &stats,
+                        ArrayRef<double> labels, ArrayRef<double> scores) {
   size_t n = labels.size();
   std::vector<uint8_t> positive(n);
   if (spec.task == EvalTask::Binary) {
@@ -215,9 +222,12 @@ Expected<double> rocAuc(const EvalSpec &spec, ArrayRef<double> labels,
       positive[i] = labels[i] != 0.0;
     return binaryRocAuc(positive, scores.data(), 1);
   }
-  if (Error e = checkProbabilityRows(spec, scores))
-    return std::move(e);
   size_t k = static_cast<size_t>(spec.numClasses);
+  if (int64_t bad = stats.badProbabilityRow; bad >= 0)
+    return makeError("roc_auc: the scores of row " + Twine(bad) + " sum to " +
+                     detail::formatNumber(pairwiseSum(scores.slice(bad * k, k))) +
+                     ", not 1: multiclass ROC AUC needs probabilities "
+                     "(one column per class, rows summing to 1)");
   std::vector<double> perClass;
   for (size_t c = 0; c < k; ++c) {
     size_t members = 0;
@@ -237,23 +247,11 @@ Expected<double> rocAuc(const EvalSpec &spec, ArrayRef<double> labels,
   return mean(perClass);
 }
 
-/// sklearn's r2_score with force_finite=True.
-double r2Score(ArrayRef<double> y, ArrayRef<double> yhat) {
-  size_t n = y.size();
+/// sklearn's r2_score with force_finite=True, from the sum of squared
+/// errors and the sum of squared deviations from numpy's mean.
+double r2Score(size_t n, double numerator, double denominator) {
   if (n < 2)
     return kNaN; // sklearn: not well-defined with less than two samples
-  std::vector<double> tmp(n);
-  for (size_t i = 0; i < n; ++i) {
-    double d = y[i] - yhat[i];
-    tmp[i] = d * d;
-  }
-  double numerator = pairwiseSum(tmp);
-  double avg = mean(y);
-  for (size_t i = 0; i < n; ++i) {
-    double d = y[i] - avg;
-    tmp[i] = d * d;
-  }
-  double denominator = pairwiseSum(tmp);
   if (numerator == 0.0)
     return 1.0;
   if (denominator == 0.0)
@@ -361,14 +359,76 @@ Expected<double> binaryRocAuc(ArrayRef<uint8_t> isPositive,
                static_cast<double>(negatives));
 }
 
+StatsNeeds statsNeeds(const EvalSpec &spec) {
+  StatsNeeds need;
+  for (Metric m : spec.metrics) {
+    switch (m) {
+    case Metric::Accuracy:
+    case Metric::Precision:
+    case Metric::Recall:
+    case Metric::F1:
+    case Metric::PrecisionMacro:
+    case Metric::RecallMacro:
+    case Metric::F1Macro:
+    case Metric::ConfusionMatrix: need.counts = true; break;
+    case Metric::RocAuc: need.rowSums |= spec.task == EvalTask::Multiclass; break;
+    case Metric::LogLoss: need.logLoss = true; break;
+    case Metric::Mse: need.squared = true; break;
+    case Metric::Mae: need.absolute = true; break;
+    case Metric::R2: need.squared = need.r2 = true; break;
+    }
+  }
+  return need;
+}
+
+MetricStats computeStats(const EvalSpec &spec, ArrayRef<double> labels,
+                         ArrayRef<double> scores) {
+  StatsNeeds need = statsNeeds(spec);
+  MetricStats st;
+  size_t n = labels.size();
+  if (need.counts)
+    st.cells = countCells(spec, labels, scores);
+  if (need.logLoss)
+    st.logLossSum = logLossSum(spec, labels, scores);
+  std::vector<double> terms;
+  if (need.squared) {
+    terms.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      double d = labels[i] - scores[i];
+      terms[i] = d * d;
+    }
+    st.squaredSum = pairwiseSum(terms);
+  }
+  if (need.absolute) {
+    terms.resize(n);
+    for (size_t i = 0; i < n; ++i)
+      terms[i] = std::fabs(scores[i] - labels[i]);
+    st.absoluteSum = pairwiseSum(terms);
+  }
+  if (need.r2) {
+    st.labelSum = pairwiseSum(labels);
+    double avg = st.labelSum / static_cast<double>(n); // numpy's mean
+    terms.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      double d = labels[i] - avg;
+      terms[i] = d * d;
+    }
+    st.r2Denominator = pairwiseSum(terms);
+  }
+  if (need.rowSums)
+    st.badProbabilityRow = firstNonProbabilityRow(spec, scores);
+  return st;
+}
+
 Expected<std::vector<MetricValue>>
-computeMetrics(const EvalSpec &spec, ArrayRef<double> labels,
-               ArrayRef<double> scores) {
+finishMetrics(const EvalSpec &spec, const MetricStats &stats,
+              ArrayRef<double> labels, ArrayRef<double> scores) {
   std::vector<MetricValue> out;
-  bool classification = spec.task != EvalTask::Regression;
+  size_t n = labels.size();
+  double rows = static_cast<double>(n);
   Confusion c;
-  if (classification)
-    c = countClasses(spec, labels, scores);
+  if (!stats.cells.empty())
+    c = confusionOf(spec.numClasses, stats.cells, static_cast<int64_t>(n));
   std::optional<Prf> macro;
   auto getMacro = [&]() -> const Prf & {
     if (!macro)
@@ -376,7 +436,7 @@ computeMetrics(const EvalSpec &spec, ArrayRef<double> labels,
     return *macro;
   };
   Prf positive;
-  if (classification && spec.task == EvalTask::Binary)
+  if (spec.task == EvalTask::Binary && !stats.cells.empty())
     positive = prfOf(c.at(1, 1), c.predCount[1], c.trueCount[1]);
 
   for (Metric m : spec.metrics) {
@@ -393,24 +453,18 @@ computeMetrics(const EvalSpec &spec, ArrayRef<double> labels,
     case Metric::RecallMacro: v.value = getMacro().recall; break;
     case Metric::F1Macro: v.value = getMacro().f1; break;
     case Metric::RocAuc: {
-      Expected<double> auc = rocAuc(spec, labels, scores);
+      Expected<double> auc = rocAuc(spec, stats, labels, scores);
       if (!auc)
         return auc.takeError();
       v.value = *auc;
       break;
     }
-    case Metric::LogLoss: v.value = logLoss(spec, labels, scores); break;
-    case Metric::Mse:
-    case Metric::Mae: {
-      std::vector<double> err(labels.size());
-      for (size_t i = 0; i < labels.size(); ++i) {
-        double d = labels[i] - scores[i];
-        err[i] = m == Metric::Mse ? d * d : std::fabs(scores[i] - labels[i]);
-      }
-      v.value = mean(err);
+    case Metric::LogLoss: v.value = stats.logLossSum / rows; break;
+    case Metric::Mse: v.value = stats.squaredSum / rows; break;
+    case Metric::Mae: v.value = stats.absoluteSum / rows; break;
+    case Metric::R2:
+      v.value = r2Score(n, stats.squaredSum, stats.r2Denominator);
       break;
-    }
-    case Metric::R2: v.value = r2Score(labels, scores); break;
     case Metric::ConfusionMatrix:
       v.value = kNaN;
       v.matrix.assign(c.k, std::vector<double>(c.k, 0.0));
@@ -422,6 +476,12 @@ computeMetrics(const EvalSpec &spec, ArrayRef<double> labels,
     out.push_back(std::move(v));
   }
   return out;
+}
+
+Expected<std::vector<MetricValue>>
+computeMetrics(const EvalSpec &spec, ArrayRef<double> labels,
+               ArrayRef<double> scores) {
+  return finishMetrics(spec, computeStats(spec, labels, scores), labels, scores);
 }
 
 } // namespace eval

@@ -45,8 +45,46 @@ llvm::Error checkLabels(const EvalSpec &spec, llvm::ArrayRef<double> labels);
 llvm::Error checkScores(llvm::ArrayRef<double> scores,
                         llvm::ArrayRef<std::string> names, llvm::StringRef what);
 
+/// What the metrics of a spec need from the rows (the accumulators of the
+/// compiled metrics kernel, spec.metrics_pass).
+struct StatsNeeds {
+  bool counts = false;   ///< the confusion matrix (counting metrics)
+  bool logLoss = false;  ///< the sum of the per-row log losses
+  bool squared = false;  ///< the sum of (y - s)^2 (mse, r2)
+  bool absolute = false; ///< the sum of |s - y| (mae)
+  bool r2 = false;       ///< the sum of y and of (y - mean(y))^2
+  bool rowSums = false;  ///< multiclass roc_auc: every score row sums to 1
+};
+StatsNeeds statsNeeds(const EvalSpec &spec);
+
+/// The statistics of one pass over the rows, from which the counting and
+/// summing metrics are finished: computed by the generic code
+/// (computeStats) or by the compiled metrics kernel (its slots,
+/// Runtime/MetricsABI.h). Every sum is numpy's add.reduce over the per-row
+/// terms, so both give the same bits. Fields a spec does not need are 0.
+struct MetricStats {
+  std::vector<int64_t> cells; ///< k x k confusion counts, row = true class
+  double logLossSum = 0, squaredSum = 0, absoluteSum = 0, labelSum = 0,
+         r2Denominator = 0;
+  /// The first row whose scores do not sum to 1 (rowSums), or -1.
+  int64_t badProbabilityRow = -1;
+};
+
+/// The generic code's statistics over checked labels and row-major scores.
+MetricStats computeStats(const EvalSpec &spec, llvm::ArrayRef<double> labels,
+                         llvm::ArrayRef<double> scores);
+
+/// The metrics of `spec` from `stats` (either backend's), in the
+/// descriptor's order; labels and row-major scores are read only by
+/// roc_auc's sort, which both backends share. Fails where scikit-learn
+/// raises (see computeMetrics).
+llvm::Expected<std::vector<MetricValue>>
+finishMetrics(const EvalSpec &spec, const MetricStats &stats,
+              llvm::ArrayRef<double> labels, llvm::ArrayRef<double> scores);
+
 /// The metrics of `spec` over checked labels and row-major scores (1 or
-/// numClasses columns), in the descriptor's order. Counting metrics come
+/// numClasses columns), in the descriptor's order: computeStats, then
+/// finishMetrics. Counting metrics come
 /// from one confusion-matrix pass; roc_auc from a sort with midranks. Fails
 /// where scikit-learn raises (roc_auc with one class in the labels, a
 /// multiclass roc_auc whose score rows do not sum to 1 or whose labels miss

@@ -2,7 +2,8 @@
 //
 // Reads the committed reference of test/reference/gen_eval_reference.py
 // (test/data/eval/*.json): metric cases are evaluated through the public
-// API (jit::evaluate on the case's descriptor and columns) and compared
+// API (jit::evaluate on the case's descriptor and columns, once with the
+// compiled metrics kernel and once with the generic code) and compared
 // with sklearn.metrics within the case's tolerance (1e-12); metrics sklearn
 // rejects must fail with the recorded words. Fold cases compare the fold
 // index sets with KFold / StratifiedKFold, their errors and warnings.
@@ -79,19 +80,27 @@ bool close(double got, double want, double atol, double rtol) {
 /// Evaluates `desc` over the case's columns, in the descriptor's order.
 llvm::Expected<EvalResult> evaluateCase(const Descriptor &d,
                                         const json::Object &columns,
-                                        std::vector<std::vector<double>> &store) {
+                                        std::vector<std::vector<double>> &store,
+                                        const EvalOptions &options = {}) {
   store.clear();
   for (const InputColumn &in : d.inputs())
     store.push_back(numbers(columns.get(in.name)));
   std::vector<Column> views;
   for (const std::vector<double> &c : store)
     views.push_back(Column::f64(c.data(), static_cast<int64_t>(c.size())));
-  return evaluate(d, views);
+  return evaluate(d, views, options);
 }
 
-TEST(EvalReference, MetricsEqualScikitLearn) {
+/// Both backends of the metrics: the compiled metrics kernel and the
+/// generic code.
+class EvalReferenceBackends : public ::testing::TestWithParam<bool> {};
+
+TEST_P(EvalReferenceBackends, MetricsEqualScikitLearn) {
   std::vector<std::string> files = casesWith("metrics_");
   ASSERT_GE(files.size(), 15u) << "no reference in " << dataDir();
+  EvalOptions options;
+  options.specialize = GetParam();
+  Backend want = GetParam() ? Backend::Jit : Backend::Interpreter;
   size_t compared = 0;
   for (const std::string &path : files) {
     SCOPED_TRACE(path);
@@ -104,8 +113,9 @@ TEST(EvalReference, MetricsEqualScikitLearn) {
     double rtol = o->getNumber("rtol").value_or(0);
     std::vector<std::vector<double>> store;
     llvm::Expected<EvalResult> r =
-        evaluateCase(*d, *o->getObject("columns"), store);
+        evaluateCase(*d, *o->getObject("columns"), store, options);
     ASSERT_TRUE(bool(r)) << llvm::toString(r.takeError());
+    EXPECT_EQ(r->metricsBackend, want) << r->metricsFallbackReason;
     const json::Object *expected = o->getObject("expected");
     ASSERT_EQ(r->metrics.size(), expected->size());
     for (const MetricValue &v : r->metrics) {
@@ -131,7 +141,7 @@ TEST(EvalReference, MetricsEqualScikitLearn) {
       llvm::Expected<Descriptor> one = Descriptor::fromJSON(json::Value(std::move(desc)));
       ASSERT_TRUE(bool(one)) << llvm::toString(one.takeError());
       llvm::Expected<EvalResult> bad =
-          evaluateCase(*one, *o->getObject("columns"), store);
+          evaluateCase(*one, *o->getObject("columns"), store, options);
       ASSERT_FALSE(bool(bad)) << kv.first.str() << " did not fail";
       std::string msg = llvm::toString(bad.takeError());
       EXPECT_NE(msg.find(kv.second.getAsString().value_or("?")),
@@ -141,6 +151,11 @@ TEST(EvalReference, MetricsEqualScikitLearn) {
   }
   EXPECT_GE(compared, 100u);
 }
+
+INSTANTIATE_TEST_SUITE_P(Metrics, EvalReferenceBackends, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool> &info) {
+                           return std::string(info.param ? "Compiled" : "Generic");
+                         });
 
 /// Checks one set of metric values against the reference's object.
 void expectMetrics(llvm::ArrayRef<MetricValue> got, const json::Object &want,

@@ -513,3 +513,47 @@ LogicalResult TrainStepOp::verify() {
                                        << epochBatch << ")";
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// Eval
+//===----------------------------------------------------------------------===//
+
+LogicalResult MetricsPassOp::verify() {
+  StringRef task = getTask();
+  int64_t k = getClasses();
+  bool regression = task == "regression";
+  if (task == "binary") {
+    if (k != 2)
+      return emitOpError("a binary task has 2 classes, got ") << k;
+  } else if (task == "multiclass") {
+    // The eval family's bound (kMaxEvalClasses): k x k confusion cells.
+    if (k < 2 || k > 1024)
+      return emitOpError("a multiclass task has 2..1024 classes, got ") << k;
+  } else if (regression) {
+    if (k != 0)
+      return emitOpError("a regression task has no classes (0), got ") << k;
+  } else {
+    return emitOpError("unknown task '") << task << "' (expected binary, multiclass or regression)";
+  }
+  double threshold = getThreshold().convertToDouble();
+  if (!std::isfinite(threshold))
+    return emitOpError("threshold must be finite");
+  if (task != "binary" && threshold != 0.5)
+    return emitOpError("only a binary task has a threshold");
+  llvm::DenseSet<StringRef> seen;
+  for (Attribute a : getAccumulators()) {
+    StringRef acc = cast<StringAttr>(a).getValue();
+    if (!seen.insert(acc).second)
+      return emitOpError("accumulator '") << acc << "' is listed twice";
+    bool forClasses = acc == "counts" || acc == "log_loss";
+    bool forTargets = acc == "squared_error" || acc == "absolute_error" || acc == "r2";
+    if (!forClasses && !forTargets && acc != "row_sums")
+      return emitOpError("unknown accumulator '")
+             << acc
+             << "' (expected counts, log_loss, squared_error, absolute_error, r2 or row_sums)";
+    if ((forClasses && regression) || (forTargets && !regression) ||
+        (acc == "row_sums" && task != "multiclass"))
+      return emitOpError("accumulator '") << acc << "' is not defined for a " << task << " task";
+  }
+  return success();
+}

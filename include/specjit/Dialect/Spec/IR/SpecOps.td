@@ -432,4 +432,48 @@ def Spec_TrainStepOp : Spec_Op<"train_step", [Spec_LoweredByLoops, Symbol]> {
   let hasVerifier = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// The eval family
+//===----------------------------------------------------------------------===//
+
+def Spec_MetricsPassOp : Spec_Op<"metrics_pass", [Spec_LoweredByLoops, Symbol]> {
+  let summary = "one pass over labels and scores: what the metrics need";
+  let description = [{
+    The statistics the counting and summing metrics of an `eval` descriptor
+    need (docs/eval-semantics.md), from one pass over the rows: for `task`
+    binary (`classes` = 2, class 1 when `score > threshold`), multiclass
+    (`classes` = k >= 2, the first argmax) or regression (`classes` = 0).
+    `accumulators` names what is computed, each at most once (none: the
+    pass only checks that the scores are finite):
+
+    - `counts`: the k x k confusion matrix (classification);
+    - `log_loss`: the sum of the per-row log losses (classification);
+    - `squared_error`, `absolute_error`: the sums of (y - s)^2 and |s - y|
+      (regression);
+    - `r2`: the sum of (y - s)^2, the sum of y, and the sum of
+      (y - mean(y))^2 (a second pass over the labels, which needs the mean
+      first) (regression);
+    - `row_sums`: the first row whose scores do not sum to 1 within
+      np.allclose's tolerance (multiclass roc_auc).
+
+    Every sum is numpy's float64 add.reduce (pairwise, in buffers of 8192),
+    bit for bit with the generic code.
+
+    convert-spec-to-loops turns it into the kernel entry
+    `int64_t specjit_kernel(const void *const *args, void *out, int64_t n)`
+    with `args` = {labels (f64, n checked class ids or targets), scores
+    (f64, row-major n x (k for multiclass, else 1)), scratch (f64, 3 x
+    8192)}; `out` receives the statistics in the slots of
+    lib/Runtime/MetricsABI.h. The result is 0, or r > 0 when row r - 1 is
+    the first row with a non-finite score (the statistics are then not
+    meaningful).
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name, StrAttr:$task,
+                       I64Attr:$classes,
+                       DefaultValuedAttr<F64Attr, "0.5">:$threshold,
+                       StrArrayAttr:$accumulators);
+  let assemblyFormat = "$sym_name attr-dict";
+  let hasVerifier = 1;
+}
+
 #endif // SPECJIT_SPEC_OPS
