@@ -292,6 +292,15 @@ Value TrainLowering::dot(Value w, Value v, int64_t len) {
   return tail(quads, s);
 }
 
+/// Layers of at most this many inputs have their dot products unrolled
+/// over the inputs when they run forward across the outputs.
+constexpr int64_t kMaxUnrolledInputs = 64;
+
+/// Backward sums the weight gradients of this many outputs at once, over
+/// this many rows per load and store of each sum.
+constexpr int64_t kGradientBlock = 8;
+constexpr int64_t kGradientRows = 4;
+
 /// Layers of at least this many outputs run forward with the outputs in
 /// vector lanes (below it a row's few dot products are cheaper one by one).
 constexpr int64_t kLaneOutputs = 8;
@@ -323,6 +332,32 @@ void TrainLowering::forwardAcrossOutputs(size_t l) {
     Value column = at(wt, mul(i, c64(outs)));
     loop(outs, [&](Value o) { store(add(load(accRow, o), mul(load(column, o), xi)), accRow, o); });
   };
+  if (in <= kMaxUnrolledInputs) {
+    // Each output's sums whole in registers: the terms over the inputs
+    // unrolled (the inputs loaded once per row, outside the loop over the
+    // outputs), the loop over the outputs vectorized; the activation in a
+    // loop of its own, since its library call would stop the vectorizer.
+    loop(c64(0), n, [&](Value r) {
+      Value input = inputRow(l, r);
+      Value outRow = at(layer, mul(r, c64(outs)));
+      SmallVector<Value> xs;
+      for (int64_t i = 0; i < in; ++i)
+        xs.push_back(load(input, c64(i)));
+      loop(outs, [&](Value o) {
+        auto term = [&](int64_t i) { return mul(load(at(wt, c64(i * outs)), o), xs[i]); };
+        SmallVector<Value> part(sums, cf(0.0));
+        for (int64_t i = 0; i < quads; ++i)
+          part[i % 4] = add(part[i % 4], term(i));
+        Value sum = split ? add(add(part[0], part[1]), add(part[2], part[3])) : part[0];
+        for (int64_t i = quads; i < in; ++i)
+          sum = add(sum, term(i));
+        store(add(sum, load(bias, o)), outRow, o);
+      });
+      if (activations[l] != "identity")
+        loop(outs, [&](Value o) { store(activate(activations[l], load(outRow, o)), outRow, o); });
+    });
+    return;
+  }
   loop(c64(0), n, [&](Value r) {
     Value input = inputRow(l, r);
     Value outRow = at(layer, mul(r, c64(outs)));
@@ -451,30 +486,71 @@ void TrainLowering::backward() {
         });
       });
     }
-    // Output by output: its weight row's gradient summed over the rows in
-    // order (a row of `in` accumulators, not the whole matrix), its bias's,
-    // plus l2 * W, then the update of that row and bias. Each gradient is
-    // the same sum in the same order as the generic loop's.
-    loop(outs, [&](Value o) {
-      Value gRow = at(gW, mul(o, c64(in)));
-      Value wRow = at(w, mul(o, c64(in)));
-      loop(in, [&](Value i) { store(cf(0.0), gRow, i); });
-      store(cf(0.0), gB, o);
-      loop(c64(0), n, [&](Value r) {
-        Value dro = load(d, add(mul(r, c64(outs)), o));
-        store(add(load(gB, o), dro), gB, o);
-        Value input = inputRow(l, r);
-        loop(in, [&](Value i) { store(add(load(gRow, i), mul(dro, load(input, i))), gRow, i); });
-      });
-      Value rowOffset = add(c64(wOffset[l]), mul(o, c64(in)));
-      loop(in, [&](Value i) {
-        Value g = load(gRow, i);
-        if (l2 != 0.0)
-          g = add(g, mul(cf(l2), load(wRow, i)));
-        updateParameter(step, add(rowOffset, i), g);
-      });
-      updateParameter(step, add(c64(bOffset[l]), o), load(gB, o));
-    });
+    // Block of outputs by block: their weight rows' gradients summed over
+    // the rows in order (`block` rows of `in` accumulators, not the whole
+    // matrix; the block's independent sums hide each other's latency), their
+    // biases', plus l2 * W, then the update of those rows and biases. Each
+    // gradient is the same sum in the same order as the generic loop's.
+    auto gradientBlock = [&](Value first, int64_t block) {
+      SmallVector<Value> outputs;
+      for (int64_t j = 0; j < block; ++j)
+        outputs.push_back(add(first, c64(j)));
+      for (Value o : outputs) {
+        Value gRow = at(gW, mul(o, c64(in)));
+        loop(in, [&](Value i) { store(cf(0.0), gRow, i); });
+        store(cf(0.0), gB, o);
+      }
+      // Rows r .. r + count - 1 added into the block's sums: each sum
+      // loaded and stored once per `count` rows, its terms still added one
+      // row after the other.
+      auto addRows = [&](Value r, int64_t count) {
+        SmallVector<Value> inputs, rowsAt;
+        for (int64_t u = 0; u < count; ++u) {
+          rowsAt.push_back(add(r, c64(u)));
+          inputs.push_back(inputRow(l, rowsAt.back()));
+        }
+        for (Value o : outputs) {
+          SmallVector<Value> dro;
+          Value gb = load(gB, o);
+          for (int64_t u = 0; u < count; ++u) {
+            dro.push_back(load(d, add(mul(rowsAt[u], c64(outs)), o)));
+            gb = add(gb, dro.back());
+          }
+          store(gb, gB, o);
+          Value gRow = at(gW, mul(o, c64(in)));
+          loop(in, [&](Value i) {
+            Value g = load(gRow, i);
+            for (int64_t u = 0; u < count; ++u)
+              g = add(g, mul(dro[u], load(inputs[u], i)));
+            store(g, gRow, i);
+          });
+        }
+      };
+      Value whole = b.create<arith::SubIOp>(
+          loc, n, b.create<arith::RemSIOp>(loc, n, c64(kGradientRows)));
+      auto unrolled = b.create<scf::ForOp>(loc, c64(0), whole, c64(kGradientRows));
+      {
+        OpBuilder::InsertionGuard g(b);
+        b.setInsertionPoint(unrolled.getBody()->getTerminator());
+        addRows(unrolled.getInductionVar(), kGradientRows);
+      }
+      loop(whole, n, [&](Value r) { addRows(r, 1); });
+      for (Value o : outputs) {
+        Value gRow = at(gW, mul(o, c64(in))), wRow = at(w, mul(o, c64(in)));
+        Value rowOffset = add(c64(wOffset[l]), mul(o, c64(in)));
+        loop(in, [&](Value i) {
+          Value g = load(gRow, i);
+          if (l2 != 0.0)
+            g = add(g, mul(cf(l2), load(wRow, i)));
+          updateParameter(step, add(rowOffset, i), g);
+        });
+        updateParameter(step, add(c64(bOffset[l]), o), load(gB, o));
+      }
+    };
+    const int64_t block = std::min(outs, kGradientBlock), blocks = outs / block;
+    loop(blocks, [&](Value k) { gradientBlock(mul(k, c64(block)), block); });
+    for (int64_t o = blocks * block; o < outs; ++o)
+      gradientBlock(c64(o), 1);
   }
 }
 

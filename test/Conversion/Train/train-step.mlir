@@ -144,3 +144,45 @@ spec.train_step @c {widths = array<i64: 3, 4, 2>, activations = ["relu", "identi
 // CHECK: func.call @specjit_train_body(
 // CHECK: return
 spec.train_step @e {widths = array<i64: 4, 1>, activations = ["identity"], loss = "log_loss", optimizer = "sgd", learning_rate = 5.0e-01 : f64, momentum = 0.0 : f64, beta1 = 0.9 : f64, beta2 = 0.999 : f64, epsilon = 1.0e-08 : f64, l2 = 0.0 : f64, batch_rows = 8, epoch_batch = 8}
+
+// -----
+
+// A 3-8-1 relu MLP in batches of 16: the hidden layer (8 outputs) runs
+// forward across its outputs, and backward sums four rows per load and
+// store of each gradient.
+
+// CHECK-LABEL: func.func private @specjit_train_body(
+// The full-batch copy: the weights transposed (8 x 3 into 3 x 8).
+// CHECK: scf.for %[[O:.+]] = %{{.+}} to %c8_i64
+// CHECK: scf.for %[[I:.+]] = %{{.+}} to %c3_i64
+// CHECK: arith.addi %{{.+}}, %[[O]]
+// CHECK: arith.addi %{{.+}}, %[[I]]
+// CHECK: llvm.load
+// CHECK: llvm.store
+// Per row the three inputs loaded once, then a loop over the 8 outputs
+// with each output's dot product unrolled over the inputs (from 0.0, one
+// chain for fewer than 8 inputs), the bias added, stored ...
+// CHECK: scf.for %{{.+}} = %{{.+}} to %c16_i64
+// CHECK: %[[X0:.+]] = llvm.load %{{.+}} : !llvm.ptr -> f64
+// CHECK: %[[X1:.+]] = llvm.load %{{.+}} : !llvm.ptr -> f64
+// CHECK: %[[X2:.+]] = llvm.load %{{.+}} : !llvm.ptr -> f64
+// CHECK: scf.for %{{.+}} = %{{.+}} to %c8_i64
+// CHECK: %[[ZERO:.+]] = arith.constant 0.000000e+00 : f64
+// CHECK: %[[T0:.+]] = arith.mulf %{{.+}}, %[[X0]]
+// CHECK: %[[S0:.+]] = arith.addf %[[ZERO]], %[[T0]]
+// CHECK: %[[T1:.+]] = arith.mulf %{{.+}}, %[[X1]]
+// CHECK: %[[S1:.+]] = arith.addf %[[S0]], %[[T1]]
+// CHECK: %[[T2:.+]] = arith.mulf %{{.+}}, %[[X2]]
+// CHECK: %[[S2:.+]] = arith.addf %[[S1]], %[[T2]]
+// CHECK: arith.addf %[[S2]],
+// CHECK: llvm.store
+// ... and relu applied in a loop of its own.
+// CHECK: scf.for %{{.+}} = %{{.+}} to %c8_i64
+// CHECK: arith.cmpf ogt
+// CHECK: arith.select
+// Backward: the rows in steps of four up to 16 - 16 mod 4, then one by one.
+// CHECK: %[[REM:.+]] = arith.remsi %c16_i64{{.*}}, %c4_i64
+// CHECK: %[[WHOLE:.+]] = arith.subi %c16_i64{{.*}}, %[[REM]]
+// CHECK: scf.for %{{.+}} = %{{.+}} to %[[WHOLE]] step %c4_i64
+// CHECK: scf.for %{{.+}} = %[[WHOLE]] to %c16_i64
+spec.train_step @w {widths = array<i64: 3, 8, 1>, activations = ["relu", "identity"], loss = "mse", optimizer = "sgd", learning_rate = 1.0e-01 : f64, momentum = 0.0 : f64, beta1 = 0.9 : f64, beta2 = 0.999 : f64, epsilon = 1.0e-08 : f64, l2 = 0.0 : f64, batch_rows = 16, epoch_batch = 16}

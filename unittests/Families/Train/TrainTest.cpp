@@ -693,6 +693,11 @@ TEST(TrainJit, EqualsTheInterpreterBitForBit) {
       {R"({"type":"mlp","link":"logistic","layers":[{"units":9,"activation":"tanh"},)"
        R"({"units":10,"activation":"relu"},{"units":1,"activation":"identity"}]})",
        "log_loss", R"({"name":"y","type":"i64"})"},
+      // A wide layer after more inputs than are unrolled (70 > 64): its
+      // sums kept in memory, four partial sums and a tail of two.
+      {R"({"type":"mlp","link":"identity","layers":[{"units":70,"activation":"relu"},)"
+       R"({"units":8,"activation":"tanh"},{"units":1,"activation":"identity"}]})",
+       "mse", R"({"name":"y","type":"f64"})"},
   };
   const char *optimizers[] = {
       R"({"type":"sgd","learning_rate":0.05})",
@@ -744,7 +749,7 @@ TEST(TrainJit, EqualsTheInterpreterBitForBit) {
         EXPECT_EQ(rj->bestEpoch, ri->bestEpoch) << text;
         EXPECT_EQ(rj->stop, ri->stop) << text;
       }
-  EXPECT_EQ(compiled, 8 * 4 * 4);
+  EXPECT_EQ(compiled, 9 * 4 * 4);
 }
 
 TEST(TrainJit, CompilerFailureFallsBackToTheGenericLoop) {
