@@ -630,11 +630,14 @@ TEST(TrainLimits, StopChecksFollowEveryBatchOnBothBackends) {
   }
 }
 
-TEST(TrainLimits, CancellationFromAnotherThreadStopsWithinTheEpoch) {
-  // Epochs of 200,000 single-row batches (several ms each): cancelled from
+TEST(TrainLimits, StopFlagsSetByOtherThreadsEndTheEpoch) {
+  // Epochs of 200,000 single-row batches (several ms each). Cancelled from
   // another thread once the training is under way, it stops inside an
-  // epoch with the error naming the batch after which it looked.
+  // epoch with the error naming the batch after which it looked; with a
+  // time limit, the timer thread's flag ends it cleanly.
   Descriptor d = parse(doc(kLinear, R"("epochs":1000,"batch_size":1)"));
+  Descriptor limited = parse(doc(kLinear, R"("epochs":1000000,"batch_size":1,)"
+                                          R"("limits":{"max_seconds":0.3})"));
   Data data = line(200000);
   for (TrainOptions o : bothBackends()) {
     std::atomic<bool> cancel{false};
@@ -653,6 +656,14 @@ TEST(TrainLimits, CancellationFromAnotherThreadStopsWithinTheEpoch) {
     long long batch = std::atoll(err.c_str() + at + 8);
     EXPECT_GE(batch, 1) << err;
     EXPECT_LE(batch, 200000) << err;
+
+    cancel = false;
+    auto t0 = std::chrono::steady_clock::now();
+    auto timed = train(limited, data.columns(), o);
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    ASSERT_TRUE(static_cast<bool>(timed)) << llvm::toString(timed.takeError());
+    EXPECT_EQ(timed->stop, StopReason::TimeLimit);
+    EXPECT_LT(secs, 10.0);
   }
 }
 
