@@ -142,7 +142,8 @@ TEST(Runtime, TieredKernelStartsOnTheInterpreterAndPromotesVerified) {
   EXPECT_EQ(k->backend(), Backend::Jit);
   EXPECT_EQ(k->tierState(), TierState::Compiled);
   EXPECT_EQ(runBytes(*k, 3000), want);
-  const KernelStats *s = findStats(stats(), *k);
+  RuntimeStats all = stats(); // findStats points into it
+  const KernelStats *s = findStats(all, *k);
   ASSERT_NE(s, nullptr);
   EXPECT_EQ(s->promotion, "promoted");
   EXPECT_EQ(s->verifiedRows, 1024u);

@@ -383,8 +383,11 @@ Value MetricsLowering::notFinite(Value row) {
 Value MetricsLowering::notProbabilities(Value row) {
   // np.allclose(1, sum): |1 - s| <= 1e-8 + 1e-5 |s|.
   Value s = staticPairwise([&](Value j) { return load(row, j); }, 0, k);
-  Value ok = cmpf(arith::CmpFPredicate::OLE, fabs(subf(cf(1.0), s)),
-                  addf(cf(1e-8), mulf(cf(1e-5), fabs(s))));
+  // Operands as locals: the IR's order then does not depend on the
+  // compiler's order of evaluating arguments (the lowering's tests read it).
+  Value distance = fabs(subf(cf(1.0), s));
+  Value tolerance = addf(cf(1e-8), mulf(cf(1e-5), fabs(s)));
+  Value ok = cmpf(arith::CmpFPredicate::OLE, distance, tolerance);
   return b.create<arith::XOrIOp>(loc, ok,
                                  b.create<arith::ConstantOp>(loc, b.getBoolAttr(true)));
 }

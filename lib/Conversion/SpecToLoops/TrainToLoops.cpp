@@ -288,7 +288,8 @@ Value TrainLowering::dot(Value w, Value v, int64_t len) {
       next.push_back(add(f.getRegionIterArgs()[j], term(add(f.getInductionVar(), c64(j)))));
     b.create<scf::YieldOp>(loc, next);
   }
-  Value s = add(add(f.getResult(0), f.getResult(1)), add(f.getResult(2), f.getResult(3)));
+  Value low = add(f.getResult(0), f.getResult(1)), high = add(f.getResult(2), f.getResult(3));
+  Value s = add(low, high);
   return tail(quads, s);
 }
 
@@ -320,7 +321,11 @@ void TrainLowering::forwardAcrossOutputs(size_t l) {
   Value layer = at(acts, mul(n, c64(outPrefix[l])));
   loop(outs, [&](Value o) {
     loop(in, [&](Value i) {
-      store(load(w, add(mul(o, c64(in)), i)), wt, add(mul(i, c64(outs)), o));
+      // Operands as locals, so the IR's order does not depend on the
+      // compiler's order of evaluating arguments.
+      Value from = add(mul(o, c64(in)), i);
+      Value to = add(mul(i, c64(outs)), o);
+      store(load(w, from), wt, to);
     });
   });
   const bool split = in >= kDotSplit;
@@ -348,7 +353,11 @@ void TrainLowering::forwardAcrossOutputs(size_t l) {
         SmallVector<Value> part(sums, cf(0.0));
         for (int64_t i = 0; i < quads; ++i)
           part[i % 4] = add(part[i % 4], term(i));
-        Value sum = split ? add(add(part[0], part[1]), add(part[2], part[3])) : part[0];
+        Value sum = part[0];
+        if (split) {
+          Value low = add(part[0], part[1]), high = add(part[2], part[3]);
+          sum = add(low, high);
+        }
         for (int64_t i = quads; i < in; ++i)
           sum = add(sum, term(i));
         store(add(sum, load(bias, o)), outRow, o);
@@ -373,7 +382,9 @@ void TrainLowering::forwardAcrossOutputs(size_t l) {
     loop(outs, [&](Value o) {
       Value s = load(acc(0), o);
       if (split) {
-        s = add(add(s, load(acc(1), o)), add(load(acc(2), o), load(acc(3), o)));
+        Value a1 = load(acc(1), o), a2 = load(acc(2), o), a3 = load(acc(3), o);
+        Value low = add(s, a1), high = add(a2, a3);
+        s = add(low, high);
         for (int64_t i = quads; i < in; ++i)
           s = add(s, mul(load(at(wt, c64(i * outs)), o), load(input, c64(i))));
       }
@@ -544,7 +555,8 @@ void TrainLowering::backward() {
             g = add(g, mul(cf(l2), load(wRow, i)));
           updateParameter(step, add(rowOffset, i), g);
         });
-        updateParameter(step, add(c64(bOffset[l]), o), load(gB, o));
+        Value biasGradient = load(gB, o);
+        updateParameter(step, add(c64(bOffset[l]), o), biasGradient);
       }
     };
     const int64_t block = std::min(outs, kGradientBlock), blocks = outs / block;
@@ -571,12 +583,14 @@ void TrainLowering::updateParameter(const OptimizerStep &s, Value i, Value g) {
   if (op.getOptimizer() == "sgd") {
     double mu = op.getMomentum().convertToDouble();
     if (mu == 0.0) { // v = g: no velocity to keep
-      store(sub(load(params, i), mul(cf(lr), g)), params, i);
+      Value stepSize = mul(cf(lr), g);
+      store(sub(load(params, i), stepSize), params, i);
       return;
     }
     Value v = add(mul(cf(mu), load(m1, i)), g);
     store(v, m1, i);
-    store(sub(load(params, i), mul(cf(lr), v)), params, i);
+    Value stepSize = mul(cf(lr), v);
+    store(sub(load(params, i), stepSize), params, i);
     return;
   }
   double b1 = op.getBeta1().convertToDouble(), b2 = op.getBeta2().convertToDouble();

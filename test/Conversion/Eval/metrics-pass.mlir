@@ -75,8 +75,9 @@ spec.metrics_pass @churn {task = "binary", classes = 2, threshold = 0.25 : f64, 
 // CHECK: scf.for %{{.+}} = %c0_i64 to %c3_i64 {{.+}} -> (f64)
 // CHECK: func.call @log(
 // CHECK: %[[ROWSUM:.+]] = scf.for %{{.+}} = %c0_i64 to %c3_i64 {{.+}} -> (f64)
+// CHECK: %[[DIFF:.+]] = arith.subf %cst{{.*}}, %[[ROWSUM]]
+// CHECK: math.absf %[[DIFF]]
 // CHECK: math.absf %[[ROWSUM]]
-// CHECK: arith.subf %cst, %[[ROWSUM]]
 // CHECK: arith.cmpf ole
 spec.metrics_pass @iris {task = "multiclass", classes = 3, accumulators = ["counts", "log_loss", "row_sums"]}
 

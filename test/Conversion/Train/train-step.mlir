@@ -155,9 +155,11 @@ spec.train_step @e {widths = array<i64: 4, 1>, activations = ["identity"], loss 
 // The full-batch copy: the weights transposed (8 x 3 into 3 x 8).
 // CHECK: scf.for %[[O:.+]] = %{{.+}} to %c8_i64
 // CHECK: scf.for %[[I:.+]] = %{{.+}} to %c3_i64
-// CHECK: arith.addi %{{.+}}, %[[O]]
-// CHECK: arith.addi %{{.+}}, %[[I]]
+// CHECK: %[[FROM:.+]] = arith.addi %{{.+}}, %[[I]]
+// CHECK: %[[TO:.+]] = arith.addi %{{.+}}, %[[O]]
+// CHECK: llvm.getelementptr inbounds %{{.+}}[%[[FROM]]]
 // CHECK: llvm.load
+// CHECK: llvm.getelementptr inbounds %{{.+}}[%[[TO]]]
 // CHECK: llvm.store
 // Per row the three inputs loaded once, then a loop over the 8 outputs
 // with each output's dot product unrolled over the inputs (from 0.0, one

@@ -800,14 +800,19 @@ TEST(ModelErrors, NonFiniteFromJsonValues) {
         {"model", std::move(model)},
         {"output", Object{{"type", "f64"}}}});
   };
+  // A weight matrix's row as a Value: `Array{Array{x}}` is a copy of the
+  // inner array under C++'s list-initialization rules (clang applies them,
+  // gcc 12 does not), `Array{row(Row{x})}` always the nested array.
+  using Row = llvm::json::Array;
+  auto row = [](Row r) { return llvm::json::Value(std::move(r)); };
   struct Case {
     llvm::json::Value model;
     std::string message;
   };
   std::vector<Case> cases;
-  cases.push_back({Object{{"type", "linear"}, {"weights", Array{Array{NAN}}}, {"intercepts", Array{0}}},
+  cases.push_back({Object{{"type", "linear"}, {"weights", Array{row(Row{NAN})}}, {"intercepts", Array{0}}},
                    "model.weights[0][0]: expected a finite number, got NaN"});
-  cases.push_back({Object{{"type", "linear"}, {"weights", Array{Array{1}}}, {"intercepts", Array{INFINITY}}},
+  cases.push_back({Object{{"type", "linear"}, {"weights", Array{row(Row{1})}}, {"intercepts", Array{INFINITY}}},
                    "model.intercepts[0]: expected a finite number, got a number too large"});
   cases.push_back({Object{{"type", "tree_ensemble"},
                           {"num_outputs", 1},
@@ -829,7 +834,7 @@ TEST(ModelErrors, NonFiniteFromJsonValues) {
                           {"trees", Array{Object{{"group", 0}, {"nodes", Array{Object{{"leaf", 1}}}}}}}},
                    "model.base_score[0]: expected a finite number, got NaN"});
   cases.push_back({Object{{"type", "mlp"},
-                          {"layers", Array{Object{{"weights", Array{Array{1}}},
+                          {"layers", Array{Object{{"weights", Array{row(Row{1})}},
                                                   {"biases", Array{NAN}},
                                                   {"activation", "tanh"}}}}},
                    "model.layers[0].biases[0]: expected a finite number, got NaN"});
@@ -841,7 +846,7 @@ TEST(ModelErrors, NonFiniteFromJsonValues) {
   }
   // The same document built in C++ and written as text: one hash.
   llvm::Expected<Descriptor> g = Descriptor::fromJSON(make(Object{
-      {"type", "linear"}, {"weights", Array{Array{1.5}}}, {"intercepts", Array{-2}}}));
+      {"type", "linear"}, {"weights", Array{row(Row{1.5})}}, {"intercepts", Array{-2}}}));
   ASSERT_TRUE(static_cast<bool>(g)) << llvm::toString(g.takeError());
   ASSERT_PARSES(t, R"({"specjit":1,"kind":"model","inputs":[{"name":"x","type":"f64"}],)"
                    R"("model":{"type":"linear","weights":[[1.5]],"intercepts":[-2]},)"
