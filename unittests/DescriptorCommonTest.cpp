@@ -12,7 +12,10 @@
 
 #include "DescriptorTestSupport.h"
 
+#include "Descriptor/DescriptorInternal.h"
+
 #include "specjit/Descriptor.h"
+#include "specjit/Errors.h"
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/STLExtras.h"
@@ -599,6 +602,52 @@ TEST(FamiliesFiles, SchemasDescribeEveryProperty) {
     ASSERT_TRUE(op_);
     EXPECT_EQ(op_->getString("const").value_or(""), indicatorOpName(op));
   }
+}
+
+
+//===----------------------------------------------------------------------===//
+// Kinds of error
+//===----------------------------------------------------------------------===//
+
+TEST(DescriptorErrorKinds, PathErrorsAreDescriptorErrorsWithTheirPath) {
+  auto d = specjit::jit::Descriptor::parse(
+      R"({"specjit":1,"kind":"pipeline","inputs":[{"name":"a","type":"f64"}],)"
+      R"("output":{"type":"f32"},"steps":[{"op":"frobnicate","column":"a"}]})");
+  ASSERT_FALSE(static_cast<bool>(d));
+  llvm::Error e = d.takeError();
+  ASSERT_TRUE(e.isA<specjit::jit::DescriptorError>());
+  llvm::handleAllErrors(std::move(e), [](const specjit::jit::DescriptorError &de) {
+    EXPECT_EQ(de.path(), "steps[0].op");
+    EXPECT_EQ(de.message(), de.path() + ": " + de.detail());
+    EXPECT_NE(de.detail().find("frobnicate"), std::string::npos) << de.detail();
+  });
+}
+
+TEST(DescriptorErrorKinds, AnErrorRecordRebuildsTheSameKindAndText) {
+  using specjit::jit::detail::ErrorRecord;
+  auto roundTrip = [](llvm::Error e, ErrorRecord::Kind kind) {
+    ErrorRecord r = ErrorRecord::of(std::move(e));
+    EXPECT_EQ(r.kind, kind);
+    ErrorRecord again = ErrorRecord::of(r.rebuild());
+    EXPECT_EQ(again.kind, r.kind);
+    EXPECT_EQ(again.where, r.where);
+    EXPECT_EQ(again.row, r.row);
+    EXPECT_EQ(again.detail, r.detail);
+    return llvm::toString(r.rebuild());
+  };
+  EXPECT_EQ(roundTrip(llvm::make_error<specjit::jit::RowError>(7, "label 'y' is 2"),
+                      ErrorRecord::Kind::Row),
+            "row 7: label 'y' is 2");
+  EXPECT_EQ(roundTrip(llvm::make_error<specjit::jit::DescriptorError>("steps[1]", "bad"),
+                      ErrorRecord::Kind::Descriptor),
+            "steps[1]: bad");
+  EXPECT_EQ(roundTrip(llvm::make_error<specjit::jit::StageError>("obj", "no target"),
+                      ErrorRecord::Kind::Stage),
+            "obj: no target");
+  EXPECT_EQ(roundTrip(llvm::createStringError(llvm::inconvertibleErrorCode(), "plain"),
+                      ErrorRecord::Kind::Other),
+            "plain");
+  EXPECT_FALSE(ErrorRecord::of(llvm::Error::success()).failed());
 }
 
 } // namespace

@@ -1,4 +1,5 @@
 //===- EngineTest.cpp - jit::compile, kernels, cache, fallback, switch ----===//
+#include "specjit/Errors.h"
 #include "specjit/specjit.h"
 
 #include "Engine/KernelState.h"
@@ -343,6 +344,22 @@ TEST_P(FallbackTest, FailureAtStageFallsBackWithIdenticalResults) {
       << reason;
   ASSERT_FALSE(k->run(data.columns(), Output::f32(got.data(), 3000, 6)));
   EXPECT_EQ(std::memcmp(want.data(), got.data(), want.size() * 4), 0);
+}
+
+TEST_P(FallbackTest, AFailedStageIsAStageErrorNamingIt) {
+  // What emitStage (specjit compile) returns when a stage fails: the kind
+  // names the stage, the message is the one it always was.
+  Descriptor d = parse(kChurn);
+  specjit::jit::testing::setFailureInjection(GetParam());
+  auto text = emitStage(d, Stage::Obj);
+  ASSERT_FALSE(static_cast<bool>(text));
+  llvm::Error e = text.takeError();
+  ASSERT_TRUE(e.isA<StageError>());
+  llvm::handleAllErrors(std::move(e), [&](const StageError &se) {
+    EXPECT_EQ(se.stage(), stageName(GetParam()).str());
+    EXPECT_EQ(se.detail(), "injected failure (test hook)");
+    EXPECT_EQ(se.message(), stageName(GetParam()).str() + ": injected failure (test hook)");
+  });
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryStage, FallbackTest,

@@ -58,6 +58,22 @@ constexpr size_t kMaxListed = 20;
 /// An llvm::StringError with inconvertibleErrorCode().
 llvm::Error makeError(const llvm::Twine &message);
 
+/// A copy of an error that can be kept (llvm::Error cannot be copied) and
+/// made again with its kind (specjit/Errors.h): the kernel cache hands one
+/// failed compile to every caller that waited for it.
+struct ErrorRecord {
+  enum class Kind { None, Row, Descriptor, Stage, Other };
+  Kind kind = Kind::None;
+  int64_t row = 0;
+  std::string where; ///< the path (Descriptor) or the stage (Stage)
+  std::string detail;
+
+  /// Consumes `e`; a success gives Kind::None.
+  static ErrorRecord of(llvm::Error e);
+  llvm::Error rebuild() const;
+  bool failed() const { return kind != Kind::None; }
+};
+
 /// The canonical spelling of a finite double: integral values within +-2^53
 /// as integers ("3", "-12"), -0.0 as "-0.0", anything else in shortest
 /// round-trip form ("0.5", "1e+20", "1.5e-07"). Locale independent; the

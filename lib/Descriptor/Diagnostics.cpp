@@ -10,6 +10,8 @@
 
 #include "DescriptorInternal.h"
 
+#include "specjit/Errors.h"
+
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
@@ -32,8 +34,8 @@ namespace jit {
 namespace detail {
 
 Error failAt(StringRef path, const Twine &msg) {
-  return makeError((path.empty() ? StringRef("descriptor") : path) + ": " +
-                   msg);
+  return llvm::make_error<DescriptorError>(
+      (path.empty() ? StringRef("descriptor") : path).str(), msg.str());
 }
 
 /// A user string for a message: quoted, cut to a sane length.

@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Engine/Codegen.h"
+
 #include "Engine/CompileUnits.h"
 #include "Engine/Importer.h"
 #include "Engine/KernelSize.h"
@@ -14,6 +15,7 @@
 
 #include "specjit/Conversion/Passes.h"
 #include "specjit/Dialect/Spec/IR/SpecDialect.h"
+#include "specjit/Errors.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
@@ -88,8 +90,7 @@ llvm::Error renameGlobals(llvm::Module &m, const std::string &entry) {
 }
 
 llvm::Error stageError(Stage s, const llvm::Twine &msg) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                 llvm::Twine(jit::stageName(s)) + ": " + msg);
+  return llvm::make_error<jit::StageError>(jit::stageName(s).str(), msg.str());
 }
 
 } // namespace

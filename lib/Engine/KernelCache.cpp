@@ -1,6 +1,8 @@
 //===- KernelCache.cpp - The process-wide in-memory kernel cache ----------===//
 #include "Engine/KernelCache.h"
 
+#include "Descriptor/DescriptorInternal.h"
+
 #include "llvm/ADT/StringRef.h"
 
 #include <cassert>
@@ -14,7 +16,7 @@ struct KernelCache::Entry {
   Mutex mu;
   bool done ABSL_GUARDED_BY(mu) = false;
   std::shared_ptr<jit::KernelState> state ABSL_GUARDED_BY(mu);
-  std::string error ABSL_GUARDED_BY(mu);
+  jit::detail::ErrorRecord error ABSL_GUARDED_BY(mu); ///< a failed build, with its kind
   std::list<CacheKey>::iterator position; // guarded by the cache's lock
   /// What of the cache's codeBytes is this entry's (guarded by the cache's
   /// lock): 0 until its build is done and counted.
@@ -67,18 +69,20 @@ KernelCache::getOrBuild(const CacheKey &key, const Build &build, bool &hit) {
   if (owner) {
     compiles.fetch_add(1);
     auto built = build();
-    std::string error = built ? "" : llvm::toString(built.takeError());
+    // The failure kept with its kind, so every waiter gets the same error.
+    jit::detail::ErrorRecord error =
+        jit::detail::ErrorRecord::of(built ? llvm::Error::success() : built.takeError());
     {
       MutexLock lock(entry->mu);
       entry->done = true;
-      if (error.empty())
+      if (!error.failed())
         entry->state = *built;
       entry->error = error;
     }
     MutexLock lock(mu);
     auto it = map.find(key);
     if (it != map.end() && it->second == entry) { // not cleared meanwhile
-      if (error.empty()) {
+      if (!error.failed()) {
         countLocked(*entry);
       } else {
         lru.erase(entry->position); // let a later call try again
@@ -89,8 +93,8 @@ KernelCache::getOrBuild(const CacheKey &key, const Build &build, bool &hit) {
   }
   MutexLock lock(entry->mu);
   entry->mu.await(absl::Condition(&entry->done));
-  if (!entry->error.empty())
-    return llvm::createStringError(llvm::inconvertibleErrorCode(), entry->error);
+  if (entry->error.failed())
+    return entry->error.rebuild();
   if (hit)
     entry->state->memoryHits.fetch_add(1, std::memory_order_relaxed);
   return entry->state;
