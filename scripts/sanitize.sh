@@ -25,6 +25,10 @@ case "$mode" in
 esac
 build="${SANITIZE_DIR:-$root/build-$mode}"
 export CCACHE_BASEDIR="$root"
+# -g puts the build directory into the objects, and ccache then keys them
+# by it; without that, another checkout of the same sources (CI's clean
+# clone) reuses them.
+export CCACHE_NOHASHDIR=1
 jobs="${JOBS:-2}"
 
 if [ ! -f "$build/build.ninja" ]; then
