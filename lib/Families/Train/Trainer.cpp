@@ -380,13 +380,16 @@ private:
 /// The time-limit flag: set by a timer thread once `max_seconds` have
 /// passed since the training started, read after every batch (one byte
 /// load in the compiled epoch instead of a clock read per batch). Without
-/// a limit the flag is never set; when no thread can be started, running()
-/// is false and the loop reads the clock itself after every batch.
+/// a limit (or with one beyond kForever) the flag is never set; when no
+/// thread can be started, tracksClock() is false and the loop reads the
+/// clock itself after every batch.
 class Deadline {
 public:
   Deadline(std::optional<double> maxSeconds, std::chrono::steady_clock::time_point start) {
-    if (!maxSeconds)
+    if (!maxSeconds || *maxSeconds >= kForever) {
+      unlimited = true; // also keeps the conversion below from overflowing
       return;
+    }
     auto limit = std::chrono::duration<double>(*maxSeconds);
     when = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(limit);
     if (std::chrono::steady_clock::now() > when) {
@@ -410,7 +413,9 @@ public:
 
   /// Whether the flag follows the clock (a limit whose thread runs, or an
   /// already expired limit).
-  bool tracksClock(bool hasLimit) const { return !hasLimit || started || flag.load(); }
+  bool tracksClock(bool hasLimit) const {
+    return !hasLimit || unlimited || started || flag.load();
+  }
   const std::atomic<bool> *timeUp() const { return &flag; }
 
 private:
@@ -428,7 +433,9 @@ private:
   std::chrono::steady_clock::time_point when;
   std::mutex mu;
   std::condition_variable wake;
-  bool finished = false, started = false;
+  /// Limits of this many seconds (about 30 years) or more never expire.
+  static constexpr double kForever = 1e9;
+  bool finished = false, started = false, unlimited = false;
   pthread_t thread;
 };
 

@@ -628,6 +628,15 @@ TEST(TrainLimits, StopChecksFollowEveryBatchOnBothBackends) {
     EXPECT_EQ(numbers(modelObject(*r).get("intercepts")),
               numbers(modelObject(*ref).get("intercepts")));
   }
+  // A limit too far to reach (1e300 s) never stops training.
+  Descriptor far = parse(doc(kLinear, R"("epochs":3,"batch_size":5,)"
+                                      R"("limits":{"max_seconds":1e300})"));
+  for (const TrainOptions &o : bothBackends()) {
+    auto r = train(far, line(40).columns(), o);
+    ASSERT_TRUE(static_cast<bool>(r)) << llvm::toString(r.takeError());
+    EXPECT_EQ(r->stop, StopReason::Epochs);
+    EXPECT_EQ(r->history.size(), 3u);
+  }
 }
 
 TEST(TrainLimits, StopFlagsSetByOtherThreadsEndTheEpoch) {
