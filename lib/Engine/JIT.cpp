@@ -22,6 +22,7 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <map>
 #include <mutex>
 
 using namespace llvm;
@@ -208,6 +209,26 @@ loadKernelObjects(std::vector<std::unique_ptr<MemoryBuffer>> objects, StringRef 
   else
     consumeError(size.takeError());
   return code;
+}
+
+llvm::Expected<KernelFn> compiledOncePerKey(const jit::Descriptor &d, llvm::StringRef name,
+                                            const std::string &key) {
+  static std::mutex mu;
+  static std::map<std::string, std::shared_ptr<LoadedCode>> compiled;
+  std::string fullKey = name.str() + "/" + key;
+  std::lock_guard<std::mutex> lock(mu);
+  if (auto it = compiled.find(fullKey); it != compiled.end())
+    return it->second->fn;
+  CodegenOptions co;
+  auto objects = compileToObjects(d, co);
+  if (!objects)
+    return objects.takeError();
+  auto code = loadKernelObjects(std::move(*objects), name.str() + "_" + d.hash().hex());
+  if (!code)
+    return code.takeError();
+  KernelFn entry = (*code)->fn;
+  compiled.emplace(std::move(fullKey), std::move(*code));
+  return entry;
 }
 
 } // namespace engine

@@ -3,6 +3,7 @@
 #define SPECJIT_ENGINE_JIT_H
 
 #include "Runtime/KernelABI.h"
+#include "specjit/Descriptor.h"
 
 #include "llvm/Support/Error.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -59,6 +60,15 @@ loadKernelObjects(std::vector<std::unique_ptr<llvm::MemoryBuffer>> objects,
 
 /// JITDylibs currently alive (kernels whose code is loaded).
 size_t loadedKernelCount();
+
+/// The entry of `d`'s kernel, compiled and loaded once per `name`/`key` and
+/// process and kept for the life of the process: for kernels that several
+/// descriptors share (a training step, a metrics pass), whose key leaves
+/// out what their code does not depend on. `name` also names the
+/// JITDylib. An error when the compiler fails, so the caller runs the
+/// generic code.
+llvm::Expected<KernelFn> compiledOncePerKey(const jit::Descriptor &d, llvm::StringRef name,
+                                            const std::string &key);
 
 } // namespace engine
 } // namespace specjit

@@ -186,23 +186,7 @@ std::string metricsKey(const EvalSpec &s) {
 /// key, reuse it); an error when the compiler fails, so the generic code
 /// runs.
 Expected<KernelFn> compiledMetrics(const Descriptor &d) {
-  static std::mutex mu;
-  // The code is kept for the life of the process, like the key map.
-  static std::map<std::string, std::shared_ptr<engine::LoadedCode>> compiled;
-  std::string key = metricsKey(d.eval());
-  std::lock_guard<std::mutex> lock(mu);
-  if (auto it = compiled.find(key); it != compiled.end())
-    return it->second->fn;
-  engine::CodegenOptions co;
-  auto objects = engine::compileToObjects(d, co);
-  if (!objects)
-    return objects.takeError();
-  auto fn = engine::loadKernelObjects(std::move(*objects), "eval_" + d.hash().hex());
-  if (!fn)
-    return fn.takeError();
-  KernelFn entry = (*fn)->fn;
-  compiled.emplace(std::move(key), std::move(*fn));
-  return entry;
+  return engine::compiledOncePerKey(d, "eval", metricsKey(d.eval()));
 }
 
 /// The kernel's slots (Runtime/MetricsABI.h) as the generic code's

@@ -126,26 +126,11 @@ std::string stepKey(const TrainSpec &t) {
          std::to_string(t.batchSize);
 }
 
-/// The compiled batch step of `d`, compiled once per step key and process
-/// (cross-validation folds and reruns with other epochs reuse it); an error when the compiler fails, so the generic step runs.
+/// The compiled step of `d`, compiled once per step key and process
+/// (cross-validation folds and reruns with other epochs reuse it); an error
+/// when the compiler fails, so the generic step runs.
 llvm::Expected<KernelFn> compiledStep(const Descriptor &d) {
-  static std::mutex mu;
-  // The code is kept for the life of the process, like the step cache.
-  static std::map<std::string, std::shared_ptr<engine::LoadedCode>> compiled;
-  std::string key = stepKey(d.train());
-  std::lock_guard<std::mutex> lock(mu);
-  if (auto it = compiled.find(key); it != compiled.end())
-    return it->second->fn;
-  engine::CodegenOptions co;
-  auto objects = engine::compileToObjects(d, co);
-  if (!objects)
-    return objects.takeError();
-  auto fn = engine::loadKernelObjects(std::move(*objects), "train_" + d.hash().hex());
-  if (!fn)
-    return fn.takeError();
-  KernelFn entry = (*fn)->fn;
-  compiled.emplace(std::move(key), std::move(*fn));
-  return entry;
+  return engine::compiledOncePerKey(d, "train", stepKey(d.train()));
 }
 
 /// The trained parameters as a model descriptor.
