@@ -12,6 +12,8 @@
 #include "Interpreter/Interpreter.h"
 #include "specjit/Descriptor.h"
 
+#include "ExactSum.h"
+
 #include "gtest/gtest.h"
 
 #include <cmath>
@@ -31,6 +33,8 @@ using jit::IndicatorOp;
 namespace {
 
 using Col = std::vector<double>;
+using exactref::exactWindow;
+using exactref::kExact;
 
 const double NaN = std::numeric_limits<double>::quiet_NaN();
 constexpr int64_t kB = interp::kSeriesBlockRows;
@@ -159,6 +163,10 @@ bool anyNaN(const Col &x, int64_t from, int64_t to) {
 Col refSma(const Col &x, int64_t n) {
   Col y(x.size(), NaN);
   for (int64_t t = n - 1; t < static_cast<int64_t>(x.size()); ++t) {
+    if (n >= kExact) {
+      y[t] = exactWindow(x, t - n + 1, n, 1, 0) / static_cast<double>(n);
+      continue;
+    }
     double s = 0.0;
     for (int64_t i = t - n + 1; i <= t; ++i)
       s += x[i];
@@ -171,6 +179,10 @@ Col refWma(const Col &x, int64_t n) {
   Col y(x.size(), NaN);
   double div = static_cast<double>(n * (n + 1) / 2);
   for (int64_t t = n - 1; t < static_cast<int64_t>(x.size()); ++t) {
+    if (n >= kExact) {
+      y[t] = exactWindow(x, t - n + 1, n, 1, 1) / div;
+      continue;
+    }
     double s = 0.0;
     for (int64_t i = 1; i <= n; ++i)
       s += static_cast<double>(i) * x[t - n + i];
@@ -186,6 +198,13 @@ Col refLsma(const Col &x, int64_t n) {
   double mid = static_cast<double>(n - 1) / 2.0;
   double scc = static_cast<double>(n * (n * n - 1)) / 12.0;
   for (int64_t t = n - 1; t < static_cast<int64_t>(x.size()); ++t) {
+    if (n >= kExact) {
+      // sy/n + (C / (n(n^2-1)/6)) * mid, C = sum (2i - (n-1)) y_i.
+      double sy = exactWindow(x, t - n + 1, n, 1, 0);
+      double c = exactWindow(x, t - n + 1, n, -(n - 1), 2);
+      y[t] = sy / static_cast<double>(n) + (c / (2.0 * scc)) * mid;
+      continue;
+    }
     double sy = 0.0, sc = 0.0;
     for (int64_t i = 0; i < n; ++i) {
       double v = x[t - n + 1 + i];
@@ -238,8 +257,15 @@ Col refKama(const Col &x, int64_t n, int fast, int slow) {
     if (anyNaN(x, t - n, t))
       continue; // the window holds a NaN: NaN out, state kept
     double vol = 0.0;
-    for (int64_t i = t - n + 1; i <= t; ++i)
-      vol += std::fabs(x[i] - x[i - 1]);
+    if (n >= kExact) {
+      Col d;
+      for (int64_t i = t - n + 1; i <= t; ++i)
+        d.push_back(std::fabs(x[i] - x[i - 1]));
+      vol = exactWindow(d, 0, n, 1, 0);
+    } else {
+      for (int64_t i = t - n + 1; i <= t; ++i)
+        vol += std::fabs(x[i] - x[i - 1]);
+    }
     double er = vol == 0.0 ? 0.0 : std::fabs(x[t] - x[t - n]) / vol;
     double sc = er * (2.0 / (fast + 1) - 2.0 / (slow + 1)) + 2.0 / (slow + 1);
     sc = sc * sc;

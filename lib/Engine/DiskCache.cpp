@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Engine/DiskCache.h"
+#include "Engine/RuntimeSymbols.h"
 
 #include "specjit/ReadFile.h"
 
@@ -451,7 +452,7 @@ Error checkLinkable(const ObjectFiles &objects) {
   sys::DynamicLibrary process = sys::DynamicLibrary::getPermanentLibrary(nullptr);
   for (const std::string &name : undefined) {
     // The linker's own symbols (the GOT) are not looked up.
-    if (defined.contains(name) || name == "_GLOBAL_OFFSET_TABLE_")
+    if (defined.contains(name) || name == "_GLOBAL_OFFSET_TABLE_" || isRuntimeSymbol(name))
       continue;
     if (!process.getAddressOfSymbol(name.c_str()) &&
         !sys::DynamicLibrary::SearchForAddressOfSymbol(name))

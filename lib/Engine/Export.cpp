@@ -10,6 +10,7 @@
 
 #include "Engine/Codegen.h"
 #include "Engine/LLVMBackend.h"
+#include "Engine/RuntimeSymbols.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Object/ObjectFile.h"
@@ -102,7 +103,7 @@ std::string makeHeader(const Descriptor &d, const ExportOptions &o,
      << " * descriptor hash: " << d.hash().hex() << "\n"
      << " * compiled for: the host CPU (" << commentText(cpu)
      << "); the code uses its instruction set\n"
-     << " * link with: -lm" << (k.usesVectorMath ? " -lmvec" : "") << "\n"
+     << " * link with: " << k.linkFlags << "\n"
      << " * code model: the JIT's (absolute addresses): link into a non-PIE executable\n"
      << " * (cc -no-pie), or a PIE gets text relocations (the linker warns)\n"
      << " *\n"
@@ -231,6 +232,9 @@ llvm::Expected<ExportedKernel> exportKernel(const Descriptor &d, const ExportOpt
   k.usesVectorMath = llvm::any_of(k.undefinedSymbols, [](const std::string &s) {
     return llvm::StringRef(s).starts_with("_ZGV");
   });
+  k.usesRuntime = llvm::any_of(k.undefinedSymbols, engine::isRuntimeSymbol);
+  k.linkFlags = std::string("-lm") + (k.usesVectorMath ? " -lmvec" : "") +
+                (k.usesRuntime ? " -lspecjit_rt" : "");
 
   auto tm = engine::createHostTargetMachine(o.optLevel);
   if (!tm)

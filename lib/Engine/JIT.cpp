@@ -3,12 +3,14 @@
 // One LLJIT per process; every kernel's objects (one, or one per compile
 // unit) go into its own JITDylib (so kernels never clash on the fixed entry
 // symbol, and so one kernel's code can be released alone) that resolves libm
-// and libmvec from the host process.
+// and libmvec from the host process and specjit's runtime routines
+// (RuntimeSymbols.h) by address.
 //
 //===----------------------------------------------------------------------===//
 
 #include "Engine/JIT.h"
 #include "Engine/Codegen.h"
+#include "Engine/RuntimeSymbols.h"
 
 #include "llvm/ExecutionEngine/JITLink/JITLink.h"
 #include "llvm/ExecutionEngine/Orc/Debugging/DebuggerSupport.h"
@@ -191,6 +193,14 @@ loadKernelObjects(std::vector<std::unique_ptr<MemoryBuffer>> objects, StringRef 
   if (!gen)
     return gen.takeError();
   jd->addGenerator(std::move(*gen));
+  // specjit's own runtime routines (RuntimeSymbols.h) by address: the host
+  // executable need not export them.
+  SymbolMap runtime;
+  for (const RuntimeSymbol &s : runtimeSymbols())
+    runtime[j.mangleAndIntern(s.name)] = {ExecutorAddr::fromPtr(s.address),
+                                          JITSymbolFlags::Exported | JITSymbolFlags::Callable};
+  if (auto err = jd->define(absoluteSymbols(std::move(runtime))))
+    return std::move(err);
   // Compile units refer to each other's (hidden) symbols: all in one
   // JITDylib, they resolve there.
   for (auto &object : objects) {

@@ -68,6 +68,7 @@ Deterministic: every case uses its own fixed numpy seed.
 import argparse
 import json
 import math
+from fractions import Fraction
 import os
 import sys
 
@@ -86,6 +87,18 @@ NAN = float("nan")
 MARGIN = 1e-7  # relative margin required around crossover / trend decisions
 
 MOVING = ("sma", "ema", "wma", "dema", "tema", "hma", "lsma", "kama")
+# Windows of at least this period take exact sums rounded once per row
+# (docs/series-semantics.md, "Long windows"): the model sums them with
+# math.fsum (correctly rounded) or exact fractions.
+EXACT_MIN = 65
+
+
+def exact_sum(values, weights=None):
+    """sum(w_i * v_i) computed exactly, rounded once to the nearest double."""
+    if weights is None:
+        return math.fsum(values)
+    return float(sum((Fraction(v) * w for v, w in zip(values, weights)),
+                     Fraction(0)))
 
 
 # ---------------------------------------------------------------------------
@@ -184,6 +197,9 @@ def m_sma(x, n):
     for t in range(n - 1, len(x)):
         if window_has_nan(x, t - n + 1, t):
             continue
+        if n >= EXACT_MIN:
+            out[t] = exact_sum(x[t - n + 1:t + 1]) / n
+            continue
         s = 0.0
         for i in range(t - n + 1, t + 1):  # oldest to newest
             s += x[i]
@@ -196,6 +212,9 @@ def m_wma(x, n):
     den = float(n * (n + 1) // 2)
     for t in range(n - 1, len(x)):
         if window_has_nan(x, t - n + 1, t):
+            continue
+        if n >= EXACT_MIN:
+            out[t] = exact_sum(x[t - n + 1:t + 1], range(1, n + 1)) / den
             continue
         s = 0.0
         for i in range(1, n + 1):
@@ -270,6 +289,14 @@ def m_lsma(x, n):
     for t in range(n - 1, len(x)):
         if window_has_nan(x, t - n + 1, t):
             continue
+        if n >= EXACT_MIN:
+            # The page's exact form: sy/n + (C / (n(n^2-1)/6)) * (n-1)/2,
+            # C = sum (2i - (n-1)) * y_i, oldest first.
+            win = x[t - n + 1:t + 1]
+            sy = exact_sum(win)
+            c = exact_sum(win, [2 * i - (n - 1) for i in range(n)])
+            out[t] = sy / n + (c / (n * (n * n - 1) // 6)) * ((n - 1) / 2)
+            continue
         sum_xy = 0.0
         sum_y = 0.0
         for i in range(n - 1, -1, -1):
@@ -298,8 +325,12 @@ def m_kama(x, n, fast, slow):
             continue
         change = abs(x[t] - x[t - n])
         vol = 0.0
-        for i in range(t - n + 1, t + 1):
-            vol += abs(x[i] - x[i - 1])
+        if n >= EXACT_MIN:
+            vol = exact_sum([abs(x[i] - x[i - 1])
+                             for i in range(t - n + 1, t + 1)])
+        else:
+            for i in range(t - n + 1, t + 1):
+                vol += abs(x[i] - x[i - 1])
         er = change / vol if vol != 0.0 else 0.0
         c = er * diff + slowc
         sc = c * c
@@ -531,7 +562,7 @@ def tolerance_note(desc):
 
 
 class Case:
-    def __init__(self, name, desc, inputs, notes):
+    def __init__(self, name, desc, inputs, notes, exact=False):
         self.name = name
         self.desc = desc
         self.inputs = {k: [enc(v) for v in vals] for k, vals in inputs.items()}
@@ -542,8 +573,12 @@ class Case:
         scale = max([abs(dec(v)) for vals in self.inputs.values()
                      for v in vals if v is not None and not isinstance(v, str)]
                     + [1.0])
+        # Checks against pandas / numpy use these; `exact` cases are
+        # written with rtol = atol = 0 (the model computes the page's
+        # arithmetic bit for bit) and keep the model's values.
         self.rtol = RTOL
         self.atol = 1e-12 * scale
+        self.exact = exact
         self.sources = {}  # column -> "pandas" | "model"
 
     def within(self, a, b):
@@ -572,7 +607,7 @@ class Case:
                 self.sources[col] = "model"
                 continue
             self.compare(col, ref, "pandas")
-            if ind["op"] == "ema" and has_nan:
+            if self.exact or (ind["op"] == "ema" and has_nan):
                 # pandas has no NaN-as-output rule: keep the model's values
                 # (checked above against ignore_na=True + mask).
                 self.sources[col] = "model"
@@ -627,7 +662,8 @@ class Case:
                 "notes": self.notes, "descriptor": self.desc,
                 "inputs": self.inputs, "columns": self.columns,
                 "expected": [[enc(v) for v in r] for r in self.expected],
-                "rtol": self.rtol, "atol": self.atol}
+                "rtol": 0.0 if self.exact else self.rtol,
+                "atol": 0.0 if self.exact else self.atol}
 
 
 def case_sma_periods():
@@ -1020,12 +1056,39 @@ def case_example_strategy():
                 "model (every decision has a 1e-7 relative margin).")
 
 
+def case_exact_windows():
+    rng = np.random.default_rng(121)
+    x = with_nan(prices(rng, 1000, vol=0.01), [300, 301, 900])
+    # Magnitudes from about 1e-14 to 1e14: the exact sums rescale, rebuild
+    # and take the wide path.
+    wide = [float(v) * (-1.0 if i % 7 == 3 else 1.0)
+            for i, v in enumerate(rng.lognormal(0.0, 8.0, 1000))]
+    inds = [ma("sma64", "sma", 64), ma("sma65", "sma", 65),
+            ma("sma250", "sma", 250), ma("wma100", "wma", 100),
+            ma("lsma130", "lsma", 130), ma("kama70", "kama", 70, fast=2, slow=30),
+            ma("hma300", "hma", 300), ma("ema100", "ema", 100, seed="sma"),
+            ma("wide_sma100", "sma", 100, src="wide"),
+            ma("wide_wma80", "wma", 80, src="wide"),
+            ma("wide_lsma90", "lsma", 90, src="wide"),
+            ma("wide_kama66", "kama", 66, src="wide", fast=2, slow=30)]
+    return Case("exact_windows",
+                descriptor("exact_windows", inds, inputs=("close", "wide")),
+                {"close": x, "wide": wide},
+                "long windows (period >= 65) take exact sums rounded once per"
+                " row; period 64 still sums oldest to newest. Bit for bit "
+                "(rtol = atol = 0): the model sums with math.fsum / exact "
+                "fractions and otherwise follows the page's arithmetic; sma "
+                "checked against pandas rolling(n).mean() and wma / lsma / "
+                "hma against numpy within 1e-9. `wide` spans magnitudes "
+                "1e-14..1e14 with both signs.", exact=True)
+
+
 CASES = [case_sma_periods, case_ema_first_periods, case_ema_sma_seed,
          case_wma_periods, case_dema, case_tema, case_hma, case_lsma,
          case_kama, case_composites, case_nan_gaps, case_nan_dense,
          case_short_series, case_all_nan, case_chained, case_long_period,
          case_large_prices, case_f32, case_two_inputs, case_strategy,
-         case_example_strategy]
+         case_example_strategy, case_exact_windows]
 
 
 def write_case(k, out_dir):

@@ -81,7 +81,7 @@ int cmdExport(int argc, char **argv) {
     return fail(std::move(err));
   llvm::outs() << "exported " << opts.symbol << " (" << jit::kindName(d->kind()) << ", hash "
                << d->hash().hex() << ") to " << a.get("o") << " and " << a.get("header")
-               << "; link with -lm" << (k->usesVectorMath ? " -lmvec" : "") << "\n";
+               << "; link with " << k->linkFlags << "\n";
   return 0;
 }
 

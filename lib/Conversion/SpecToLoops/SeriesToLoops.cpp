@@ -4,12 +4,16 @@
 // their past, so rows go in blocks of kBlock. Within a block every value
 // gets a column (a stack buffer of kBlock rows), filled op by op:
 //
-//  - windows (sma, wma, lsma, kama's volatility): the window's history (kept
-//    in the streaming state) and the block's source are laid out end to end,
-//    and 8 rows are computed at once, the window loop accumulating in vector
-//    registers over a constant window length. The sums run from the oldest
-//    value to the newest starting at 0.0 for every row, exactly as
+//  - windows (sma, wma, lsma, kama's volatility) shorter than
+//    kExactWindowMinPeriod: the window's history (kept in the streaming
+//    state) and the block's source are laid out end to end, and 8 rows are
+//    computed at once, the window loop accumulating in vector registers over
+//    a constant window length. The sums run from the oldest value to the
+//    newest starting at 0.0 for every row, exactly as
 //    docs/series-semantics.md and the interpreter do.
+//  - longer windows: one call per block of specjit_rt_exact_window
+//    (Runtime/ExactWindow.h), the exact rolling sums the interpreter calls
+//    too, its state inside the kernel's.
 //  - recursions (ema stages, kama, crossover): one sequential loop over the
 //    block with the indicator's state in registers; the configuration
 //    (alpha, seed length, smoothing constants) is folded in as constants.
@@ -35,8 +39,10 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
 
+#include "Runtime/ExactWindow.h"
 #include "Runtime/KernelABI.h"
 
+#include <functional>
 #include <limits>
 
 using namespace mlir;
@@ -118,6 +124,11 @@ private:
   Value windowExtent(Value source, int64_t hist, int64_t histOffset, int64_t extra);
   void saveHistory(Value ext, int64_t hist, int64_t histOffset);
   LogicalResult lowerWindow(Operation *op, int64_t period);
+  /// The block's values of `source` as a column (constants are spread).
+  Value sourceColumn(Value source);
+  /// Calls the exact window routine over the block.
+  void callExactWindow(specjit::ExactWindowKind kind, int64_t period, int64_t stateOffset,
+                       Value source, Value out, Value first, Value before);
   void lowerKama(KamaOp op);
   /// Row-wise ops (inputs, arith, ema stages, crossovers, the output) fused
   /// into one loop over the block.
@@ -138,14 +149,28 @@ private:
   int64_t persistentBytes = 0, scratchBytes = 0;
 };
 
+/// The exact window kind of a window op.
+specjit::ExactWindowKind exactKind(Operation *op) {
+  if (isa<WmaOp>(op))
+    return specjit::ExactWindowKind::Weighted;
+  if (isa<LsmaOp>(op))
+    return specjit::ExactWindowKind::Line;
+  if (isa<KamaOp>(op))
+    return specjit::ExactWindowKind::Kama;
+  return specjit::ExactWindowKind::Mean;
+}
+
 /// Bytes of state an op keeps, and the f64s (from its start) that a fresh
 /// stream fills with NaN.
 std::pair<int64_t, std::pair<int64_t, int64_t>> stateOf(Operation *op) {
   // Periods are unsigned attributes; the descriptor bounds them far below
-  // INT64_MAX.
-  auto history = [](uint64_t period) {
-    int64_t n = static_cast<int64_t>(period) - 1;
-    return std::pair<int64_t, std::pair<int64_t, int64_t>>{8 * n, {0, n}};
+  // INT64_MAX. Exact windows initialize their own state.
+  auto history = [op](uint64_t period) {
+    int64_t n = static_cast<int64_t>(period);
+    if (n >= specjit::kExactWindowMinPeriod)
+      return std::pair<int64_t, std::pair<int64_t, int64_t>>{
+          specjit::exactWindowStateBytes(exactKind(op), n), {0, 0}};
+    return std::pair<int64_t, std::pair<int64_t, int64_t>>{8 * (n - 1), {0, n - 1}};
   };
   if (auto w = dyn_cast<SmaOp>(op))
     return history(w.getPeriod());
@@ -155,8 +180,10 @@ std::pair<int64_t, std::pair<int64_t, int64_t>> stateOf(Operation *op) {
     return history(w.getPeriod());
   if (isa<EmaOp>(op)) // e, sum, count
     return {24, {0, 0}};
-  if (auto k = dyn_cast<KamaOp>(op)) { // k, run, seeded, hist[n]
+  if (auto k = dyn_cast<KamaOp>(op)) { // k, run, seeded, hist[n] or an exact window
     int64_t n = static_cast<int64_t>(k.getPeriod());
+    if (n >= specjit::kExactWindowMinPeriod)
+      return {24 + specjit::exactWindowStateBytes(specjit::ExactWindowKind::Kama, n), {0, 0}};
     return {24 + 8 * n, {3, n}};
   }
   if (isa<CrossoverOp>(op)) // previous fast, slow
@@ -193,8 +220,47 @@ void SeriesLowering::saveHistory(Value ext, int64_t hist, int64_t histOffset) {
   });
 }
 
+Value SeriesLowering::sourceColumn(Value source) {
+  if (Value col = columns.lookup(source))
+    return col;
+  Value cst = scalars.lookup(source);
+  Value col = scratch(kBlock + kPad);
+  loop(i64(0), count, 1, {}, [&](Value r, ValueRange) {
+    store(cst, col, r);
+    return SmallVector<Value>{};
+  });
+  return col;
+}
+
+void SeriesLowering::callExactWindow(specjit::ExactWindowKind kind, int64_t period,
+                                     int64_t stateOffset, Value source, Value out, Value first,
+                                     Value before) {
+  auto module = kernel->getParentOfType<ModuleOp>();
+  StringRef name = "specjit_rt_exact_window";
+  auto fn = module.lookupSymbol<LLVM::LLVMFuncOp>(name);
+  if (!fn) {
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(module.getBody());
+    Type i64t = b.getI64Type(), p = ptrType();
+    fn = b.create<LLVM::LLVMFuncOp>(
+        loc, name,
+        LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(b.getContext()),
+                                    {i64t, i64t, p, p, i64t, p, p, p}));
+  }
+  Value src = sourceColumn(source);
+  Value none = b.create<LLVM::ZeroOp>(loc, ptrType());
+  b.create<LLVM::CallOp>(loc, fn,
+                         ValueRange{i64(static_cast<int64_t>(kind)), i64(period),
+                                    stateAt(stateOffset), src, count, out,
+                                    first ? first : none, before ? before : none});
+}
+
 LogicalResult SeriesLowering::lowerWindow(Operation *op, int64_t n) {
   int64_t hist = n - 1, off = stateOffset[op];
+  if (n >= specjit::kExactWindowMinPeriod) {
+    callExactWindow(exactKind(op), n, off, op->getOperand(0), column(op->getResult(0)), {}, {});
+    return success();
+  }
   Value ext = windowExtent(op->getOperand(0), hist, off, 0);
   Value y = column(op->getResult(0));
   bool weighted = isa<WmaOp>(op), lsma = isa<LsmaOp>(op);
@@ -262,20 +328,41 @@ void SeriesLowering::lowerKama(KamaOp op) {
   int64_t n = op.getPeriod(), off = stateOffset[op];
   double slowest = 2.0 / static_cast<double>(op.getSlow() + 1);
   double span = 2.0 / static_cast<double>(op.getFast() + 1) - slowest;
-  // ext = x[t-n .. t] for each row: n history values, then the block.
-  Value ext = windowExtent(op.getInput(), n, off + 24, 1);
   Value vol = scratch(kBlock + kPad);
-  loop(i64(0), count, kLanes, {}, [&](Value r, ValueRange) {
-    auto sum = loop(i64(0), i64(n), 1, {vecc(0.0)}, [&](Value i, ValueRange acc) {
-      Value at = b.create<arith::AddIOp>(loc, r, i);
-      Value lo = load(vec(), ext, at, f64());
-      Value hi = load(vec(), ext, b.create<arith::AddIOp>(loc, at, i64(1)), f64());
-      Value d = b.create<math::AbsFOp>(loc, b.create<arith::SubFOp>(loc, hi, lo));
-      return SmallVector<Value>{b.create<arith::AddFOp>(loc, acc[0], d)};
+  // Per row r: x[t], x[t-n] and x[t-1].
+  std::function<Value(Value)> xAt, firstAt, beforeAt;
+  bool exact = n >= specjit::kExactWindowMinPeriod;
+  Value ext;
+  if (exact) {
+    Value firsts = scratch(kBlock + kPad), befores = scratch(kBlock + kPad);
+    callExactWindow(specjit::ExactWindowKind::Kama, n, off + 24, op.getInput(), vol, firsts,
+                    befores);
+    Value xs = sourceColumn(op.getInput());
+    xAt = [=, this](Value r) { return load(f64(), xs, r); };
+    firstAt = [=, this](Value r) { return load(f64(), firsts, r); };
+    beforeAt = [=, this](Value r) { return load(f64(), befores, r); };
+  } else {
+    // ext = x[t-n .. t] for each row: n history values, then the block.
+    ext = windowExtent(op.getInput(), n, off + 24, 1);
+    xAt = [=, this](Value r) { return load(f64(), ext, b.create<arith::AddIOp>(loc, r, i64(n))); };
+    firstAt = [=, this](Value r) { return load(f64(), ext, r); };
+    beforeAt = [=, this](Value r) {
+      return load(f64(), ext, b.create<arith::AddIOp>(loc, r, i64(n - 1)));
+    };
+  }
+  if (!exact) {
+    loop(i64(0), count, kLanes, {}, [&](Value r, ValueRange) {
+      auto sum = loop(i64(0), i64(n), 1, {vecc(0.0)}, [&](Value i, ValueRange acc) {
+        Value at = b.create<arith::AddIOp>(loc, r, i);
+        Value lo = load(vec(), ext, at, f64());
+        Value hi = load(vec(), ext, b.create<arith::AddIOp>(loc, at, i64(1)), f64());
+        Value d = b.create<math::AbsFOp>(loc, b.create<arith::SubFOp>(loc, hi, lo));
+        return SmallVector<Value>{b.create<arith::AddFOp>(loc, acc[0], d)};
+      });
+      store(sum.getResult(0), vol, r, f64());
+      return SmallVector<Value>{};
     });
-    store(sum.getResult(0), vol, r, f64());
-    return SmallVector<Value>{};
-  });
+  }
   Value y = column(op.getResult());
   Value pk = stateAt(off), pr = stateAt(off + 8), pseed = stateAt(off + 16);
   SmallVector<Value> init = {b.create<LLVM::LoadOp>(loc, f64(), pk),
@@ -286,9 +373,9 @@ void SeriesLowering::lowerKama(KamaOp op) {
   };
   auto f = loop(i64(0), count, 1, init, [&](Value r, ValueRange s) {
     Value k = s[0], run = s[1], seeded = s[2];
-    Value x = load(f64(), ext, b.create<arith::AddIOp>(loc, r, i64(n)));
-    Value first = load(f64(), ext, r);
-    Value before = load(f64(), ext, b.create<arith::AddIOp>(loc, r, i64(n - 1)));
+    Value x = xAt(r);
+    Value first = firstAt(r);
+    Value before = beforeAt(r);
     Value isNaN = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNO, x, x);
     Value run1 = b.create<arith::MinSIOp>(loc, b.create<arith::AddIOp>(loc, run, i64(1)),
                                           i64(n + 1));
@@ -323,7 +410,8 @@ void SeriesLowering::lowerKama(KamaOp op) {
   b.create<LLVM::StoreOp>(loc, f.getResult(0), pk);
   b.create<LLVM::StoreOp>(loc, f.getResult(1), pr);
   b.create<LLVM::StoreOp>(loc, f.getResult(2), pseed);
-  saveHistory(ext, n, off + 24);
+  if (!exact)
+    saveHistory(ext, n, off + 24);
 }
 
 /// One row-wise op inside a fused row loop: its loop-carried state (loaded

@@ -7,9 +7,11 @@
 // the same thing to the kernel: everything an indicator needs from earlier
 // rows lives in the streaming state, so any chunking gives the same bits.
 //
-// Window sums (sma, wma, lsma, hma's WMAs, kama's volatility) are recomputed
-// over the whole window at every row, adding from oldest to newest starting
-// at 0.0. The block's source column is appended to the window history (the
+// Window sums (sma, wma, lsma, hma's WMAs, kama's volatility) of periods
+// below kExactWindowMinPeriod (65) are recomputed over the whole window at
+// every row, adding from oldest to newest starting at 0.0; longer windows
+// keep exact rolling sums (Runtime/ExactWindow.h, shared with the compiled
+// kernels) and round them once per row. The block's source column is appended to the window history (the
 // last n-1 values, kept in the state) in a contiguous buffer, and the sums of
 // a tile of 16 rows are accumulated together in registers, one window
 // position at a time: every row still adds its own values in window order,
@@ -48,11 +50,15 @@
 //        values are NaN, so lookbacks fall out of the arithmetic)
 //   then, per indicator that reaches the output, in indicator order:
 //   sma, wma, lsma  f64 hist[n-1]: the last n-1 source values, oldest first
+//                   (n >= 65: an exact window's state, ExactWindow.h)
 //   ema             one stage {f64 e, f64 seedSum, i64 count}
 //   dema, tema      2 or 3 stages (e1, e2, e3)
 //   hma             f64 hist[n-1] (source), f64 rawHist[s-1] (2*wma(x, n/2)
-//                   - wma(x, n)), s = floor(sqrt(n))
-//   kama            f64 k, i64 run, i64 seeded, f64 hist[n]
+//                   - wma(x, n)), s = floor(sqrt(n)); n >= 65: each of the
+//                   three WMAs keeps its own window (f64 hist[p-1], or an
+//                   exact window's state for p >= 65)
+//   kama            f64 k, i64 run, i64 seeded, f64 hist[n] (n >= 65: an
+//                   exact window's state after the three words)
 //   crossover       f64 prevFast, f64 prevSlow
 //   weighted_sum, trend: nothing
 //
@@ -64,6 +70,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Interpreter/Families.h"
+#include "Runtime/ExactWindow.h"
 
 #include <algorithm>
 #include <cmath>
@@ -294,6 +301,40 @@ void emaStage(const double *__restrict x, double *__restrict y, int64_t rows,
   s.e = e;
 }
 
+/// A WMA over p values: exact rolling sums from kExactWindowMinPeriod on
+/// (its state an exact window's), else recomputed per row over `ext` (its
+/// state the last p-1 values).
+int64_t wmaStageBytes(int64_t p) {
+  return p >= kExactWindowMinPeriod ? exactWindowStateBytes(ExactWindowKind::Weighted, p)
+                                    : 8 * (p - 1);
+}
+void wmaStage(int64_t p, unsigned char *st, const double *x, int64_t rows, double *y,
+              double *ext) {
+  if (p >= kExactWindowMinPeriod) {
+    specjit_rt_exact_window(static_cast<int64_t>(ExactWindowKind::Weighted), p, st, x, rows, y,
+                            nullptr, nullptr);
+    return;
+  }
+  size_t h = static_cast<size_t>(p - 1);
+  std::memcpy(ext, st, h * 8);
+  std::memcpy(ext + h, x, static_cast<size_t>(rows) * 8);
+  wmaColumn(ext, p, static_cast<double>(p * (p + 1) / 2), rows, y);
+  std::memcpy(st, ext + rows, h * 8);
+}
+
+ExactWindowKind exactKind(IndicatorOp op) {
+  switch (op) {
+  case IndicatorOp::Wma:
+    return ExactWindowKind::Weighted;
+  case IndicatorOp::Lsma:
+    return ExactWindowKind::Line;
+  case IndicatorOp::Kama:
+    return ExactWindowKind::Kama;
+  default:
+    return ExactWindowKind::Mean;
+  }
+}
+
 //===----------------------------------------------------------------------===//
 // The interpreter
 //===----------------------------------------------------------------------===//
@@ -316,6 +357,13 @@ struct Ind {
   double divHalf = 1.0, divRoot = 1.0;
   // lsma
   double scc = 0.0, mid = 0.0; // n(n^2-1)/12, (n-1)/2
+  // period >= kExactWindowMinPeriod: exact rolling sums (the history is
+  // then the exact window's state, hist = 0)
+  bool exact = false;
+  // hma of period >= kExactWindowMinPeriod: its three WMAs (x over half,
+  // x over n, raw over root) as separate windows at these state offsets
+  bool splitHma = false;
+  int64_t stageOff[3] = {0, 0, 0};
   // kama
   double slowest = 0.0, span = 0.0; // 2/(slow+1), 2/(fast+1) - 2/(slow+1)
   // composites
@@ -325,6 +373,9 @@ struct Ind {
   int64_t stateOff = 0;
   int col = 0; // scratch column of the result
 };
+
+/// The period of an hma's k-th WMA: x over n/2, x over n, raw over root.
+int64_t hmaPeriod(const Ind &d, int k) { return k == 0 ? d.half : k == 1 ? d.n : d.root; }
 
 class SeriesInterpreter final : public Interpreter {
 public:
@@ -523,6 +574,20 @@ SeriesInterpreter::build(const jit::SeriesSpec &spec) {
       break;
     }
     }
+    bool window = in.op == IndicatorOp::Sma || in.op == IndicatorOp::Wma ||
+                  in.op == IndicatorOp::Lsma || in.op == IndicatorOp::Kama;
+    if (window && n >= kExactWindowMinPeriod) {
+      d.exact = true;
+      d.hist = 0;
+    }
+    if (in.op == IndicatorOp::Hma && n >= kExactWindowMinPeriod) {
+      d.splitHma = true;
+      d.hist = 0;
+      d.hist2 = 0;
+      for (int64_t p : {d.half, d.root})
+        if (p < kExactWindowMinPeriod)
+          d.hist = std::max(d.hist, p - 1);
+    }
     I.maxHist_ = std::max({I.maxHist_, d.hist, d.hist2});
     d.col = col++;
     I.inds_.push_back(std::move(d));
@@ -535,7 +600,7 @@ SeriesInterpreter::build(const jit::SeriesSpec &spec) {
     case IndicatorOp::Sma:
     case IndicatorOp::Lsma:
     case IndicatorOp::Wma:
-      off += 8 * d.hist;
+      off += d.exact ? exactWindowStateBytes(exactKind(d.op), d.n) : 8 * d.hist;
       break;
     case IndicatorOp::Ema:
     case IndicatorOp::Dema:
@@ -543,10 +608,19 @@ SeriesInterpreter::build(const jit::SeriesSpec &spec) {
       off += kEmaStateBytes * d.stages;
       break;
     case IndicatorOp::Hma:
-      off += 8 * (d.hist + d.hist2);
+      if (d.splitHma) {
+        int64_t at = 0;
+        for (int k = 0; k < 3; ++k) {
+          d.stageOff[k] = at;
+          at += wmaStageBytes(hmaPeriod(d, k));
+        }
+        off += at;
+      } else {
+        off += 8 * (d.hist + d.hist2);
+      }
       break;
     case IndicatorOp::Kama:
-      off += 24 + 8 * d.hist;
+      off += 24 + (d.exact ? exactWindowStateBytes(ExactWindowKind::Kama, d.n) : 8 * d.hist);
       break;
     case IndicatorOp::Crossover:
       off += 16;
@@ -578,6 +652,19 @@ void SeriesInterpreter::compute(const Ind &d, Frame &fr, unsigned char *st,
   auto src = [&](size_t i) { return fr.cols[d.sources[i]]; };
   double *ext = fr.ext;
   const int64_t n = d.n;
+  switch (d.op) {
+  case IndicatorOp::Sma:
+  case IndicatorOp::Wma:
+  case IndicatorOp::Lsma:
+    if (d.exact) {
+      specjit_rt_exact_window(static_cast<int64_t>(exactKind(d.op)), n, st, src(0), rows, y,
+                              nullptr, nullptr);
+      return;
+    }
+    break;
+  default:
+    break;
+  }
   switch (d.op) {
   case IndicatorOp::Sma: {
     loadWindow(ext, st, d.hist, src(0), rows);
@@ -633,6 +720,17 @@ void SeriesInterpreter::compute(const Ind &d, Frame &fr, unsigned char *st,
     return;
   }
   case IndicatorOp::Hma: {
+    if (d.splitHma) {
+      double *__restrict w1 = fr.temps[0];
+      double *__restrict w2 = fr.temps[1];
+      double *__restrict hv = fr.temps[2];
+      wmaStage(hmaPeriod(d, 0), st + d.stageOff[0], src(0), rows, w1, ext);
+      wmaStage(n, st + d.stageOff[1], src(0), rows, w2, ext);
+      for (int64_t r = 0; r < rows; ++r)
+        hv[r] = 2.0 * w1[r] - w2[r];
+      wmaStage(d.root, st + d.stageOff[2], hv, rows, y, ext);
+      return;
+    }
     unsigned char *hist2 = st + 8 * d.hist;
     double *__restrict w1 = fr.temps[0];
     double *__restrict w2 = fr.temps[1];
@@ -655,31 +753,41 @@ void SeriesInterpreter::compute(const Ind &d, Frame &fr, unsigned char *st,
     int64_t run = loadI(st + 8);
     bool seeded = loadI(st + 16) != 0;
     unsigned char *hist = st + 24;
-    loadWindow(ext, hist, d.hist, src(0), rows);
-    // Window of row r: ext[r .. r+n] = x[t-n .. t].
-    double *__restrict dif = fr.ext2;
-    int64_t m = n + rows - 1;
-    for (int64_t j = 0; j < m; ++j)
-      dif[j] = std::fabs(ext[j + 1] - ext[j]);
     double *__restrict vol = fr.temps[0];
-    windowSum(dif, n, rows, vol);
+    // Per row r: x[t-n] at xFirst[r], x[t-1] at xBefore[r], x[t] at xNow[r].
+    const double *xFirst, *xBefore, *xNow;
+    if (d.exact) {
+      specjit_rt_exact_window(static_cast<int64_t>(ExactWindowKind::Kama), n, hist, src(0),
+                              rows, vol, ext, fr.ext2);
+      xFirst = ext, xBefore = fr.ext2, xNow = src(0);
+    } else {
+      loadWindow(ext, hist, d.hist, src(0), rows);
+      // Window of row r: ext[r .. r+n] = x[t-n .. t].
+      double *__restrict dif = fr.ext2;
+      int64_t m = n + rows - 1;
+      for (int64_t j = 0; j < m; ++j)
+        dif[j] = std::fabs(ext[j + 1] - ext[j]);
+      windowSum(dif, n, rows, vol);
+      xFirst = ext, xBefore = ext + n - 1, xNow = ext + n;
+    }
     for (int64_t r = 0; r < rows; ++r) {
-      double x = ext[r + n];
+      double x = xNow[r];
       run = x != x ? 0 : std::min(run + 1, n + 1);
       if (run <= n) {
         y[r] = kNaN;
         continue;
       }
       double v = vol[r];
-      double er = v == 0.0 ? 0.0 : std::fabs(x - ext[r]) / v;
+      double er = v == 0.0 ? 0.0 : std::fabs(x - xFirst[r]) / v;
       double sc = er * d.span + d.slowest;
       sc = sc * sc;
-      double prev = seeded ? k : ext[r + n - 1];
+      double prev = seeded ? k : xBefore[r];
       k = prev + sc * (x - prev);
       seeded = true;
       y[r] = k;
     }
-    saveWindow(ext, hist, d.hist, rows);
+    if (!d.exact)
+      saveWindow(ext, hist, d.hist, rows);
     storeF(st, k);
     storeI(st + 8, run);
     storeI(st + 16, seeded ? 1 : 0);
@@ -821,7 +929,13 @@ int64_t SeriesInterpreter::run(const void *const *args, void *out,
         fillNaN(st, d.hist);
         break;
       case IndicatorOp::Hma:
-        fillNaN(st, d.hist + d.hist2);
+        if (d.splitHma) {
+          for (int k = 0; k < 3; ++k)
+            if (hmaPeriod(d, k) < kExactWindowMinPeriod)
+              fillNaN(st + d.stageOff[k], hmaPeriod(d, k) - 1);
+        } else {
+          fillNaN(st, d.hist + d.hist2);
+        }
         break;
       case IndicatorOp::Kama:
         fillNaN(st + 24, d.hist);
