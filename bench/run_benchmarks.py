@@ -8,6 +8,8 @@ Usage (after scripts/build.sh):
 --only trees regenerates just the tree-ensemble section (bench/tree_grid.py),
 --only train just the training section (bench/train_bench.py),
 --only runtime just the runtime section (bench/runtime_bench.py),
+--only series-periods just the series windows against the period
+(bench/series_periods.py),
 and splices it into the existing --out file, leaving the other sections as
 they are.
 
@@ -125,6 +127,30 @@ def train_section(args):
         ""])
 
 
+def series_periods_section(args):
+    """Series windows against the period: JIT, interpreter and pandas'
+    rolling mean (bench/series_periods.py)."""
+    cmd = [sys.executable, os.path.join(ROOT, "bench", "series_periods.py"),
+           "--build", args.build]
+    out = run(cmd)
+    table = out.split("\n\n", 1)[1].strip()
+    return "\n".join([
+        "## Series windows against the period",
+        "",
+        "Command: `/usr/bin/python3 bench/series_periods.py` (run by "
+        "`bench/run_benchmarks.py --only series-periods`), on %s. One descriptor per "
+        "window op over 1,000,000 random-walk prices (two decimals), compiled from "
+        "Python with and without specialization; pandas' `Series.rolling(n).mean()` "
+        "beside the sma (checked within 1e-9; JIT and interpreter checked bit for "
+        "bit). ns per row, medians of 5 interleaved rounds of process CPU time. "
+        "From period 128 on the windows keep exact rolling sums "
+        "(docs/series-semantics.md, \"Long windows\"); both backends then call the "
+        "same routine." % cpu_name(),
+        "",
+        table,
+        ""])
+
+
 def runtime_section(args):
     """The runtime: tiered vs sync first result, promotion, caller stalls,
     stats cost per call, and the tiered first result's instructions over an
@@ -205,7 +231,8 @@ def main():
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--out", default=os.path.join(ROOT, "docs", "benchmarks.md"))
     ap.add_argument("--rows", type=int, default=1000000)
-    ap.add_argument("--only", choices=["trees", "train", "runtime"], default=None,
+    ap.add_argument("--only", choices=["trees", "train", "runtime", "series-periods"],
+                    default=None,
                     help="regenerate only this section and splice it into --out")
     ap.add_argument("--tree-models", default="100x6,100x8,500x6,500x8,1000x6,1000x8",
                     help="TREESxDEPTH grid of the tree section (default %(default)s)")
@@ -217,7 +244,8 @@ def main():
 
     if args.only:
         section = {"trees": tree_section, "train": train_section,
-                   "runtime": runtime_section}[args.only](args)
+                   "runtime": runtime_section,
+                   "series-periods": series_periods_section}[args.only](args)
         splice_section(args.out, section)
         print(section)
         return 0
@@ -318,6 +346,7 @@ def main():
     w(peer.rstrip())
     w("```")
     w("")
+    w(series_periods_section(args))
     w("## Rules and indicators")
     w("")
     w("`build/bin/specjit-families-bench --benchmark_repetitions=3` (medians; "

@@ -30,6 +30,8 @@ config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "s
 config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(("%cc", config.c_compiler))
 config.substitutions.append(("%cxx", config.cxx_compiler))
+# libspecjit_rt.a, which exported kernels with long series windows link.
+config.substitutions.append(("%specjit_libdir", os.path.join(config.specjit_obj_root, "lib")))
 import shutil
 if shutil.which("gdb"):
     config.available_features.add("gdb")

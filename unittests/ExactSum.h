@@ -57,8 +57,8 @@ inline double fsum(const Col &terms) {
   return hi;
 }
 
-/// Windows of period 65 and more take the exact sum (docs/series-semantics.md).
-constexpr int64_t kExact = 65;
+/// Windows of period 128 and more take the exact sum (docs/series-semantics.md).
+constexpr int64_t kExact = 128;
 
 /// sum(w_i * x_i) over x[from..from+n) with w_i = w0 + i*dw, exactly and
 /// rounded once: every product split into two doubles (fma), then fsum.

@@ -1,6 +1,6 @@
 //===- ExactWindowTest.cpp - specjit_rt_exact_window against exact sums ---===//
 //
-// The routine behind every series window of period 65 and more, checked
+// The routine behind every series window of period 128 and more, checked
 // per row against an independent exact sum (ExactSum.h: Shewchuk's partials
 // with fma-split products) on data built to reach its every path: prices
 // (the 128-bit fast path), magnitudes from 1e-14 to 1e14 of both signs

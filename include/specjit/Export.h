@@ -42,7 +42,7 @@ struct ExportedKernel {
   /// Whether the object calls libmvec (link with -lmvec).
   bool usesVectorMath = false;
   /// Whether the object calls specjit's runtime routines (series windows of
-  /// period 65 and more): link with libspecjit_rt.a (-lspecjit_rt; in the
+  /// period 128 and more): link with libspecjit_rt.a (-lspecjit_rt; in the
   /// build's lib/ or the installation's).
   bool usesRuntime = false;
   /// The libraries to link, as the header's "link with:" line says them

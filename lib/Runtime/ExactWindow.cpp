@@ -209,15 +209,16 @@ private:
   int64_t limb_[kLimbs] = {};
 };
 
-/// One window, its header in locals for the duration of a call.
-class Window {
+/// One window, its header in locals for the duration of a call; the kind
+/// a template argument, so the per-row loop carries only its own sums.
+template <ExactWindowKind K> class Window {
 public:
-  Window(ExactWindowKind kind, int64_t n, void *state)
-      : kind_(kind), n_(n), len_(ringLength(kind, n)),
+  Window(int64_t n, void *state)
+      : n_(n), len_(ringLength(K, n)),
         words_(static_cast<int64_t *>(state)),
         ring_(reinterpret_cast<double *>(words_ + kHeaderWords)) {
     int nbits = 64 - __builtin_clzll(static_cast<uint64_t>(n + 1));
-    bool weighted = kind == ExactWindowKind::Weighted || kind == ExactWindowKind::Line;
+    bool weighted = K == ExactWindowKind::Weighted || K == ExactWindowKind::Line;
     guard_ = weighted ? 2 * nbits + 2 : nbits + 1;
     nd_ = static_cast<double>(n);
     div_ = static_cast<double>(n * (n + 1) / 2);
@@ -248,7 +249,7 @@ public:
   void run(const double *x, int64_t rows, double *out, double *first, double *before) {
     for (int64_t r = 0; r < rows; ++r) {
       double v = x[r], leaving, entering;
-      if (kind_ == ExactWindowKind::Kama) {
+      if constexpr (K == ExactWindowKind::Kama) {
         // The ring holds x[t-n-1 .. t-1]; the window's values are the n
         // differences between neighbours.
         int64_t second = pos_ + 1 == len_ ? 0 : pos_ + 1;
@@ -325,22 +326,22 @@ private:
   bool slide(const Parts *po, const Parts *pv) {
     if (pv && (pv->e < unit_ || pv->top > top_) && !admit(*pv))
       return false;
-    if (kind_ == ExactWindowKind::Weighted)
+    if constexpr (K == ExactWindowKind::Weighted)
       W() -= S();
-    else if (kind_ == ExactWindowKind::Line)
+    else if constexpr (K == ExactWindowKind::Line)
       C() -= 2 * S();
     if (po) {
       i128 t = term(*po);
       S() -= t;
-      if (kind_ == ExactWindowKind::Line)
+      if constexpr (K == ExactWindowKind::Line)
         C() += static_cast<i128>(n_ + 1) * t;
     }
     if (pv) {
       i128 t = term(*pv);
       S() += t;
-      if (kind_ == ExactWindowKind::Weighted)
+      if constexpr (K == ExactWindowKind::Weighted)
         W() += static_cast<i128>(n_) * t;
-      else if (kind_ == ExactWindowKind::Line)
+      else if constexpr (K == ExactWindowKind::Line)
         C() += static_cast<i128>(n_ - 1) * t;
     }
     return true;
@@ -351,7 +352,7 @@ private:
     int64_t k = pos_ + i;
     if (k >= len_)
       k -= len_;
-    if (kind_ != ExactWindowKind::Kama)
+    if (K != ExactWindowKind::Kama)
       return ring_[k];
     int64_t k1 = k + 1 == len_ ? 0 : k + 1;
     return std::fabs(ring_[k1] - ring_[k]);
@@ -404,7 +405,7 @@ private:
 
   double finish(double sum, double weighted, double line) const {
     double inf;
-    switch (kind_) {
+    switch (K) {
     case ExactWindowKind::Mean:
       return nonFiniteSum(inf) ? inf / nd_ : sum / nd_;
     case ExactWindowKind::Weighted:
@@ -433,10 +434,10 @@ private:
     if (nan_ > 0)
       return kNaN;
     // Round only the sums this kind reads.
-    bool weighted = kind_ == ExactWindowKind::Weighted;
+    bool weighted = K == ExactWindowKind::Weighted;
     double s = weighted ? 0.0 : roundFixed(S(), unit_);
     double w = weighted ? roundFixed(W(), unit_) : 0.0;
-    double c = kind_ == ExactWindowKind::Line ? roundFixed(C(), unit_) : 0.0;
+    double c = K == ExactWindowKind::Line ? roundFixed(C(), unit_) : 0.0;
     return finish(s, w, c);
   }
 
@@ -448,15 +449,14 @@ private:
       if (!split(v, p))
         continue;
       s.add(p, 1);
-      if (kind_ == ExactWindowKind::Weighted)
+      if (K == ExactWindowKind::Weighted)
         w.add(p, i + 1);
-      else if (kind_ == ExactWindowKind::Line)
+      else if (K == ExactWindowKind::Line)
         c.add(p, 2 * i - (n_ - 1));
     }
     return finish(s.round(), w.round(), c.round());
   }
 
-  ExactWindowKind kind_;
   int64_t n_, len_;
   int64_t *words_;
   double *ring_;
@@ -479,6 +479,18 @@ extern "C" void specjit_rt_exact_window(int64_t kind, int64_t period, void *stat
                                         const double *x, int64_t rows, double *out,
                                         double *first, double *before) {
   using namespace specjit;
-  Window w(static_cast<ExactWindowKind>(kind), period, state);
-  w.run(x, rows, out, first, before);
+  switch (static_cast<ExactWindowKind>(kind)) {
+  case ExactWindowKind::Mean:
+    Window<ExactWindowKind::Mean>(period, state).run(x, rows, out, first, before);
+    return;
+  case ExactWindowKind::Weighted:
+    Window<ExactWindowKind::Weighted>(period, state).run(x, rows, out, first, before);
+    return;
+  case ExactWindowKind::Line:
+    Window<ExactWindowKind::Line>(period, state).run(x, rows, out, first, before);
+    return;
+  case ExactWindowKind::Kama:
+    Window<ExactWindowKind::Kama>(period, state).run(x, rows, out, first, before);
+    return;
+  }
 }

@@ -1,7 +1,7 @@
 //===- ExactWindow.h - Long windows by exact rolling sums -------*- C++ -*-===//
 //
-// Series windows longer than kExactWindowMinPeriod - 1 values (sma, wma,
-// lsma, kama's volatility, hma's stages) are not recomputed per row: they
+// Series windows of kExactWindowMinPeriod values or more (sma, wma, lsma,
+// kama's volatility, hma's stages) are not recomputed per row: they
 // keep exact sums of the window in fixed point, add the new value and
 // remove the old one per row (O(1)), and round the exact sum to f64 once
 // per row (to nearest, ties to even). The exact sum does not depend on the
@@ -26,7 +26,7 @@ namespace specjit {
 
 /// Windows of at least this period take exact sums; shorter ones are
 /// recomputed per row in a fixed order (docs/series-semantics.md).
-constexpr int64_t kExactWindowMinPeriod = 65;
+constexpr int64_t kExactWindowMinPeriod = 128;
 
 /// What an exact window computes per row (the `kind` argument).
 enum class ExactWindowKind : int64_t {

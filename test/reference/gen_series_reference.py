@@ -90,7 +90,7 @@ MOVING = ("sma", "ema", "wma", "dema", "tema", "hma", "lsma", "kama")
 # Windows of at least this period take exact sums rounded once per row
 # (docs/series-semantics.md, "Long windows"): the model sums them with
 # math.fsum (correctly rounded) or exact fractions.
-EXACT_MIN = 65
+EXACT_MIN = 128
 
 
 def exact_sum(values, weights=None):
@@ -1063,19 +1063,19 @@ def case_exact_windows():
     # and take the wide path.
     wide = [float(v) * (-1.0 if i % 7 == 3 else 1.0)
             for i, v in enumerate(rng.lognormal(0.0, 8.0, 1000))]
-    inds = [ma("sma64", "sma", 64), ma("sma65", "sma", 65),
-            ma("sma250", "sma", 250), ma("wma100", "wma", 100),
-            ma("lsma130", "lsma", 130), ma("kama70", "kama", 70, fast=2, slow=30),
-            ma("hma300", "hma", 300), ma("ema100", "ema", 100, seed="sma"),
-            ma("wide_sma100", "sma", 100, src="wide"),
-            ma("wide_wma80", "wma", 80, src="wide"),
-            ma("wide_lsma90", "lsma", 90, src="wide"),
-            ma("wide_kama66", "kama", 66, src="wide", fast=2, slow=30)]
+    inds = [ma("sma127", "sma", 127), ma("sma128", "sma", 128),
+            ma("sma250", "sma", 250), ma("wma200", "wma", 200),
+            ma("lsma130", "lsma", 130), ma("kama140", "kama", 140, fast=2, slow=30),
+            ma("hma300", "hma", 300), ma("ema150", "ema", 150, seed="sma"),
+            ma("wide_sma150", "sma", 150, src="wide"),
+            ma("wide_wma128", "wma", 128, src="wide"),
+            ma("wide_lsma140", "lsma", 140, src="wide"),
+            ma("wide_kama129", "kama", 129, src="wide", fast=2, slow=30)]
     return Case("exact_windows",
                 descriptor("exact_windows", inds, inputs=("close", "wide")),
                 {"close": x, "wide": wide},
-                "long windows (period >= 65) take exact sums rounded once per"
-                " row; period 64 still sums oldest to newest. Bit for bit "
+                "long windows (period >= 128) take exact sums rounded once "
+                "per row; period 127 still sums oldest to newest. Bit for bit "
                 "(rtol = atol = 0): the model sums with math.fsum / exact "
                 "fractions and otherwise follows the page's arithmetic; sma "
                 "checked against pandas rolling(n).mean() and wma / lsma / "

@@ -8,7 +8,7 @@
 // rows lives in the streaming state, so any chunking gives the same bits.
 //
 // Window sums (sma, wma, lsma, hma's WMAs, kama's volatility) of periods
-// below kExactWindowMinPeriod (65) are recomputed over the whole window at
+// below kExactWindowMinPeriod (128) are recomputed over the whole window at
 // every row, adding from oldest to newest starting at 0.0; longer windows
 // keep exact rolling sums (Runtime/ExactWindow.h, shared with the compiled
 // kernels) and round them once per row. The block's source column is appended to the window history (the
@@ -50,14 +50,14 @@
 //        values are NaN, so lookbacks fall out of the arithmetic)
 //   then, per indicator that reaches the output, in indicator order:
 //   sma, wma, lsma  f64 hist[n-1]: the last n-1 source values, oldest first
-//                   (n >= 65: an exact window's state, ExactWindow.h)
+//                   (n >= 128: an exact window's state, ExactWindow.h)
 //   ema             one stage {f64 e, f64 seedSum, i64 count}
 //   dema, tema      2 or 3 stages (e1, e2, e3)
 //   hma             f64 hist[n-1] (source), f64 rawHist[s-1] (2*wma(x, n/2)
-//                   - wma(x, n)), s = floor(sqrt(n)); n >= 65: each of the
+//                   - wma(x, n)), s = floor(sqrt(n)); n >= 128: each of the
 //                   three WMAs keeps its own window (f64 hist[p-1], or an
-//                   exact window's state for p >= 65)
-//   kama            f64 k, i64 run, i64 seeded, f64 hist[n] (n >= 65: an
+//                   exact window's state for p >= 128)
+//   kama            f64 k, i64 run, i64 seeded, f64 hist[n] (n >= 128: an
 //                   exact window's state after the three words)
 //   crossover       f64 prevFast, f64 prevSlow
 //   weighted_sum, trend: nothing
