@@ -9,7 +9,8 @@ Usage (after scripts/build.sh):
 --only train just the training section (bench/train_bench.py),
 --only runtime just the runtime section (bench/runtime_bench.py),
 --only series-periods just the series windows against the period
-(bench/series_periods.py),
+(bench/series_periods.py), --only families the rules and indicators
+(specjit-families-bench, peer_numba.py),
 and splices it into the existing --out file, leaving the other sections as
 they are.
 
@@ -127,6 +128,50 @@ def train_section(args):
         ""])
 
 
+def families_section(args):
+    """Rules and indicators: JIT, interpreter and hand-written C++
+    (specjit-families-bench), compile time by stage, numba (peer_numba.py)."""
+    families = families_bench(args.build)
+    family_compile = {name: compile_timing(args.build, name)
+                      for name in ("strategy", "needs_rules")}
+    numba = run([sys.executable, os.path.join(ROOT, "bench", "peer_numba.py"),
+                 "--no-check"])
+    lines = []
+    w = lines.append
+    w("## Rules and indicators")
+    w("")
+    w("`build/bin/specjit-families-bench --benchmark_repetitions=3` (medians; "
+      "one process): rules = 100k agents x 8 meters x 11 rules x 10 steps "
+      "(`examples/needs_rules.json`, f32), ns per agent; indicators = 1M "
+      "random-walk prices, ns per price. The hand-written C++ implements the "
+      "same semantics with the constants written in (`-O3 -march=native`) and is "
+      "checked against the interpreter before it is timed.")
+    w("")
+    w("| case | JIT | interpreter | hand-written C++ | interpreter / JIT | "
+      "hand-written / JIT |")
+    w("|---|---:|---:|---:|---:|---:|")
+    for (family, case), v in sorted(families.items(), key=lambda kv: (kv[0][0] != "Rules", kv[0][1])):
+        jit, interp, hand = v.get("Jit"), v.get("Interpreter"), v.get("HandWritten")
+        if not (jit and interp and hand):
+            continue
+        w(f"| {family.lower()}: {case} | {jit:.2f} | {interp:.2f} | {hand:.2f} | "
+          f"{interp / jit:.2f}x | {hand / jit:.2f}x |")
+    w("")
+    w("Compile time by stage (`specjit compile examples/NAME.json --timing`, steady "
+      "state): " + "; ".join(
+          f"{name}: {t.get('total', 0):.0f} ms (LLVM opt {t.get('llvm-opt', 0):.0f}, "
+          f"codegen {t.get('obj', 0):.0f})" for name, t in family_compile.items()) + ".")
+    w("")
+    w("Against numba (`/usr/bin/python3 bench/peer_numba.py`, the same semantics "
+      "as @njit functions; its compile time is the first call minus a steady run):")
+    w("")
+    w("```")
+    w(numba.rstrip())
+    w("```")
+    w("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
 def series_periods_section(args):
     """Series windows against the period: JIT, interpreter and pandas'
     rolling mean (bench/series_periods.py)."""
@@ -231,7 +276,8 @@ def main():
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--out", default=os.path.join(ROOT, "docs", "benchmarks.md"))
     ap.add_argument("--rows", type=int, default=1000000)
-    ap.add_argument("--only", choices=["trees", "train", "runtime", "series-periods"],
+    ap.add_argument("--only",
+                    choices=["trees", "train", "runtime", "series-periods", "families"],
                     default=None,
                     help="regenerate only this section and splice it into --out")
     ap.add_argument("--tree-models", default="100x6,100x8,500x6,500x8,1000x6,1000x8",
@@ -245,7 +291,8 @@ def main():
     if args.only:
         section = {"trees": tree_section, "train": train_section,
                    "runtime": runtime_section,
-                   "series-periods": series_periods_section}[args.only](args)
+                   "series-periods": series_periods_section,
+                   "families": families_section}[args.only](args)
         splice_section(args.out, section)
         print(section)
         return 0
@@ -267,11 +314,7 @@ def main():
                 for name in ("churn", "housing", "retail_strings")]
     peer = run([sys.executable, os.path.join(ROOT, "bench", "peer_sklearn.py"),
                 "--rows", str(args.rows), "--build", args.build])
-    families = families_bench(args.build)
-    numba = run([sys.executable, os.path.join(ROOT, "bench", "peer_numba.py"),
-                 "--no-check"])
-    family_compile = {name: compile_timing(args.build, name)
-                      for name in ("strategy", "needs_rules")}
+    families = families_section(args)
     xgb_peer = run([sys.executable, os.path.join(ROOT, "bench", "peer_xgboost.py"),
                     "--build", args.build])
     dense = {}
@@ -347,37 +390,7 @@ def main():
     w("```")
     w("")
     w(series_periods_section(args))
-    w("## Rules and indicators")
-    w("")
-    w("`build/bin/specjit-families-bench --benchmark_repetitions=3` (medians; "
-      "one process): rules = 100k agents x 8 meters x 11 rules x 10 steps "
-      "(`examples/needs_rules.json`, f32), ns per agent; indicators = 1M "
-      "random-walk prices, ns per price. The hand-written C++ implements the "
-      "same semantics with the constants written in (`-O3 -march=native`) and is "
-      "checked against the interpreter before it is timed.")
-    w("")
-    w("| case | JIT | interpreter | hand-written C++ | interpreter / JIT | "
-      "hand-written / JIT |")
-    w("|---|---:|---:|---:|---:|---:|")
-    for (family, case), v in sorted(families.items(), key=lambda kv: (kv[0][0] != "Rules", kv[0][1])):
-        jit, interp, hand = v.get("Jit"), v.get("Interpreter"), v.get("HandWritten")
-        if not (jit and interp and hand):
-            continue
-        w(f"| {family.lower()}: {case} | {jit:.2f} | {interp:.2f} | {hand:.2f} | "
-          f"{interp / jit:.2f}x | {hand / jit:.2f}x |")
-    w("")
-    w("Compile time by stage (`specjit compile examples/NAME.json --timing`, steady "
-      "state): " + "; ".join(
-          f"{name}: {t.get('total', 0):.0f} ms (LLVM opt {t.get('llvm-opt', 0):.0f}, "
-          f"codegen {t.get('obj', 0):.0f})" for name, t in family_compile.items()) + ".")
-    w("")
-    w("Against numba (`/usr/bin/python3 bench/peer_numba.py`, the same semantics "
-      "as @njit functions; its compile time is the first call minus a steady run):")
-    w("")
-    w("```")
-    w(numba.rstrip())
-    w("```")
-    w("")
+    w(families)
     w("## Models against XGBoost")
     w("")
     w("`/usr/bin/python3 bench/peer_xgboost.py`: binary:logistic models trained on "

@@ -371,8 +371,13 @@ void SeriesLowering::lowerKama(KamaOp op) {
   auto sel = [&](Value c, Value t, Value f) -> Value {
     return b.create<arith::SelectOp>(loc, c, t, f);
   };
-  auto f = loop(i64(0), count, 1, init, [&](Value r, ValueRange s) {
-    Value k = s[0], run = s[1], seeded = s[2];
+  // One row: x, the NaN run, whether the window x[t-n..t] is clean, and
+  // the smoothing constant.
+  struct Row {
+    Value x, before, run2, ok, sc;
+  };
+  auto rowAt = [&](Value r, Value run) {
+    Row w;
     Value x = xAt(r);
     Value first = firstAt(r);
     Value before = beforeAt(r);
@@ -389,6 +394,13 @@ void SeriesLowering::lowerKama(KamaOp op) {
     Value sc = b.create<arith::AddFOp>(loc, b.create<arith::MulFOp>(loc, er, f64c(span)),
                                        f64c(slowest));
     sc = b.create<arith::MulFOp>(loc, sc, sc);
+    w.x = x, w.before = before, w.run2 = run2, w.ok = ok, w.sc = sc;
+    return w;
+  };
+  auto fullBody = [&](Value r, ValueRange s) {
+    Value k = s[0], seeded = s[2];
+    Row w = rowAt(r, s[1]);
+    Value x = w.x, before = w.before, run2 = w.run2, ok = w.ok, sc = w.sc;
     // The window is clean on almost every row: a predictable branch keeps
     // the selects off the recurrence (k -> x - k -> sc * . -> k + .).
     auto step = b.create<scf::IfOp>(loc, TypeRange{f64(), b.getI64Type(), f64()}, ok,
@@ -406,10 +418,46 @@ void SeriesLowering::lowerKama(KamaOp op) {
     }
     store(step.getResult(2), y, r);
     return SmallVector<Value>{step.getResult(0), run2, step.getResult(1)};
-  });
-  b.create<LLVM::StoreOp>(loc, f.getResult(0), pk);
-  b.create<LLVM::StoreOp>(loc, f.getResult(1), pr);
-  b.create<LLVM::StoreOp>(loc, f.getResult(2), pseed);
+  };
+  // Once seeded (every block after a stream's first value), speculate that
+  // every window of the block is clean: k = k + sc*(x - k) with nothing on
+  // the recurrence but the arithmetic, a flag off it recording a NaN run;
+  // if one occurred, the block runs again from the same state with the
+  // full rules, overwriting what the speculative loop stored.
+  Value seededAtStart =
+      b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne, init[2], i64(0));
+  SmallVector<Type> stateTypes = {f64(), b.getI64Type(), b.getI64Type()};
+  auto full = [&] { return loop(i64(0), count, 1, init, fullBody).getResults(); };
+  auto versions = b.create<scf::IfOp>(loc, stateTypes, seededAtStart, /*withElseRegion=*/true);
+  {
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(&versions.getThenRegion().front());
+    SmallVector<Value> specInit = init;
+    specInit.push_back(b.create<arith::ConstantOp>(loc, b.getBoolAttr(false)));
+    auto spec = loop(i64(0), count, 1, specInit, [&](Value r, ValueRange s) {
+      Value k = s[0];
+      Row w = rowAt(r, s[1]);
+      Value kNew = b.create<arith::AddFOp>(
+          loc, k, b.create<arith::MulFOp>(loc, w.sc, b.create<arith::SubFOp>(loc, w.x, k)));
+      store(kNew, y, r);
+      Value dirty = b.create<arith::XOrIOp>(loc, w.ok,
+                                            b.create<arith::ConstantOp>(loc, b.getBoolAttr(true)));
+      return SmallVector<Value>{kNew, w.run2, s[2], b.create<arith::OrIOp>(loc, s[3], dirty)};
+    });
+    auto redo = b.create<scf::IfOp>(loc, stateTypes, spec.getResult(3), /*withElseRegion=*/true);
+    b.setInsertionPointToStart(&redo.getThenRegion().front());
+    b.create<scf::YieldOp>(loc, full());
+    b.setInsertionPointToStart(&redo.getElseRegion().front());
+    b.create<scf::YieldOp>(loc, spec.getResults().drop_back());
+    b.setInsertionPointAfter(redo);
+    b.create<scf::YieldOp>(loc, redo.getResults());
+    b.setInsertionPointToStart(&versions.getElseRegion().front());
+    b.create<scf::YieldOp>(loc, full());
+  }
+  ValueRange f = versions.getResults();
+  b.create<LLVM::StoreOp>(loc, f[0], pk);
+  b.create<LLVM::StoreOp>(loc, f[1], pr);
+  b.create<LLVM::StoreOp>(loc, f[2], pseed);
   if (!exact)
     saveHistory(ext, n, off + 24);
 }
@@ -456,8 +504,11 @@ void SeriesLowering::lowerRows(ArrayRef<Operation *> ops) {
     return b.create<arith::CmpFOp>(loc, p, x, z);
   };
   // The body of one row. `steady`: every ema stage of the group is seeded,
-  // so only the NaN skip remains on the recurrence.
-  auto rowBody = [&](Value r, ValueRange s, bool steady) {
+  // so only the NaN skip remains on the recurrence. `nanSeen` (steady
+  // only): speculate that no stage reads a NaN, which takes the skip's
+  // select off the recurrence, and OR into *nanSeen whether one did (the
+  // caller then runs the rows again without speculating).
+  auto rowBody = [&](Value r, ValueRange s, bool steady, Value *nanSeen = nullptr) {
     SmallVector<Value> next(s.begin(), s.end());
     IRMapping map;
     auto at = [&](Value v) -> Value {
@@ -500,7 +551,11 @@ void SeriesLowering::lowerRows(ArrayRef<Operation *> ops) {
           eU = sel(done, seed, ev);
           yU = sel(done, seed, nan());
         }
-        if (steady) {
+        if (nanSeen) {
+          next[k] = rec;
+          result = rec;
+          *nanSeen = b.create<arith::OrIOp>(loc, *nanSeen, isNaN);
+        } else if (steady) {
           next[k] = sel(isNaN, ev, rec);
           result = sel(isNaN, nan(), rec);
         } else {
@@ -589,9 +644,37 @@ void SeriesLowering::lowerRows(ArrayRef<Operation *> ops) {
                   b.create<arith::AddIOp>(loc, after->getArgument(0), i64(1)));
       b.create<scf::YieldOp>(loc, next);
     }
-    auto f = loop(seeding.getResult(0), count, 1, seeding.getResults().drop_front(),
-                  [&](Value r, ValueRange st) { return rowBody(r, st, true); });
-    final.assign(f.getResults().begin(), f.getResults().end());
+    // The steady rows, first on the speculation that no ema stage reads a
+    // NaN in this block (plain a*x + b*e recurrences, as hand-written code
+    // with a predictable branch runs them), with a flag off the recurrence
+    // recording whether one did; if so, the block's steady rows run again
+    // from the same state with the NaN skip, overwriting every value the
+    // speculative loop stored.
+    Value start = seeding.getResult(0);
+    ValueRange steadyInit = seeding.getResults().drop_front();
+    SmallVector<Value> specInit(steadyInit.begin(), steadyInit.end());
+    specInit.push_back(b.create<arith::ConstantOp>(loc, b.getBoolAttr(false)));
+    auto spec = loop(start, count, 1, specInit, [&](Value r, ValueRange st) {
+      Value seen = st.back();
+      SmallVector<Value> next = rowBody(r, st.drop_back(), true, &seen);
+      next.push_back(seen);
+      return next;
+    });
+    SmallVector<Type> stateTypes;
+    for (Value v : steadyInit)
+      stateTypes.push_back(v.getType());
+    auto redo = b.create<scf::IfOp>(loc, stateTypes, spec.getResults().back(),
+                                    /*withElseRegion=*/true);
+    {
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(&redo.getThenRegion().front());
+      auto f = loop(start, count, 1, steadyInit,
+                    [&](Value r, ValueRange st) { return rowBody(r, st, true); });
+      b.create<scf::YieldOp>(loc, f.getResults());
+      b.setInsertionPointToStart(&redo.getElseRegion().front());
+      b.create<scf::YieldOp>(loc, spec.getResults().drop_back());
+    }
+    final.assign(redo.getResults().begin(), redo.getResults().end());
   }
   for (auto [k, p] : llvm::enumerate(statePtrs))
     b.create<LLVM::StoreOp>(loc, final[k], p);

@@ -35,10 +35,23 @@ spec.series_kernel @long attributes {input_names = ["close"], input_types = [f64
 // x[t-n] and x[t-1] columns that the recurrence then reads.
 // CHECK: %[[KST:.+]] = llvm.getelementptr inbounds %[[S]][%c2176_i64] : (!llvm.ptr, i64) -> !llvm.ptr, i8
 // CHECK: llvm.call @specjit_rt_exact_window(%c3_i64, %c200_i64, %[[KST]], %{{[0-9]+}}, %{{[0-9]+}}, %[[VOL:[0-9]+]], %[[FIRST:[0-9]+]], %[[BEFORE:[0-9]+]])
+// Once seeded, the recurrence speculates that every window of the block is
+// clean (k + sc*(x - k), a flag for the others); a dirty block runs again
+// with the full rules, and an unseeded one runs them directly.
 // CHECK-NOT: vector<8xf64>
-// CHECK: scf.for
+// CHECK: %[[SEEDED:.+]] = arith.cmpi ne, %{{.+}}, %c0_i64
+// CHECK: scf.if %[[SEEDED]] -> (f64, i64, i64) {
+// CHECK: %[[SPEC:.+]]:4 = scf.for {{.+}} -> (f64, i64, i64, i1)
 // CHECK-DAG: llvm.getelementptr inbounds %[[FIRST]]
-// CHECK-DAG: llvm.getelementptr inbounds %[[BEFORE]]
 // CHECK-DAG: llvm.getelementptr inbounds %[[VOL]]
+// CHECK: %[[DIRTY:.+]] = arith.xori %{{.+}}, %true : i1
+// CHECK: arith.ori %{{.+}}, %[[DIRTY]] : i1
+// CHECK: scf.if %[[SPEC]]#3 -> (f64, i64, i64) {
+// CHECK: scf.for {{.+}} -> (f64, i64, i64)
+// CHECK: llvm.getelementptr inbounds %[[BEFORE]]
 // CHECK: scf.if
+// CHECK: } else {
+// CHECK: scf.yield %[[SPEC]]#0, %[[SPEC]]#1, %[[SPEC]]#2 : f64, i64, i64
+// CHECK: } else {
+// CHECK: scf.for {{.+}} -> (f64, i64, i64)
 // CHECK-LABEL: func.func @specjit_state_bytes() -> i64

@@ -32,13 +32,26 @@ spec.series_kernel @tiny attributes {input_names = ["close"], input_types = [f64
 // CHECK-COUNT-4: arith.addf %{{.+}}, %{{.+}} : vector<8xf64>
 // CHECK: arith.divf %{{.+}}, %{{.+}} : vector<8xf64>
 // The rest of the row fused: seeding rows first, then the steady loop whose
-// recurrence is a*x + (1-a)*e with a = 0.4.
+// recurrence is a*x + (1-a)*e with a = 0.4, first speculating that no row
+// is NaN: the new e is the arithmetic alone (no select on the recurrence),
+// and an i1 flag ORs the NaN tests; if it is set, the same rows run again
+// with the NaN skip (the select).
 // CHECK: scf.while
 // CHECK: } do {
-// CHECK: scf.for %{{.+}} iter_args(%[[E:.+]] = %{{.+}}, %{{.+}} = %{{.+}}, %{{.+}} = %{{.+}}, %{{.+}} = %{{.+}}, %{{.+}} = %{{.+}}) -> (f64, f64, i64, f64, f64)
+// CHECK: %[[SPEC:.+]]:6 = scf.for %{{.+}} iter_args(%[[E:.+]] = %{{.+}}, %{{.+}} = %{{.+}}, %{{.+}} = %{{.+}}, %{{.+}} = %{{.+}}, %{{.+}} = %{{.+}}, %[[SEEN:.+]] = %false) -> (f64, f64, i64, f64, f64, i1)
+// CHECK: %[[ISNAN:.+]] = arith.cmpf uno
 // CHECK: %[[AX:.+]] = arith.mulf %{{.+}}, %{{.+}} : f64
 // CHECK: %[[BE:.+]] = arith.mulf %{{.+}}, %[[E]] : f64
-// CHECK: arith.addf %[[AX]], %[[BE]] : f64
+// CHECK: %[[REC:.+]] = arith.addf %[[AX]], %[[BE]] : f64
+// CHECK: %[[SEEN2:.+]] = arith.ori %[[SEEN]], %[[ISNAN]] : i1
+// CHECK: scf.yield %[[REC]], {{.+}}, %[[SEEN2]] : f64, f64, i64, f64, f64, i1
+// CHECK: scf.if %[[SPEC]]#5 -> (f64, f64, i64, f64, f64) {
+// CHECK: scf.for %{{.+}} iter_args(%[[E2:.+]] = %{{.+}}, %{{.+}} = %{{.+}}, %{{.+}} = %{{.+}}, %{{.+}} = %{{.+}}, %{{.+}} = %{{.+}}) -> (f64, f64, i64, f64, f64)
+// CHECK: %[[ISNAN2:.+]] = arith.cmpf uno
+// CHECK: %[[REC2:.+]] = arith.addf
+// CHECK: arith.select %[[ISNAN2]], %[[E2]], %[[REC2]] : f64
+// CHECK: } else {
+// CHECK: scf.yield %[[SPEC]]#0, %[[SPEC]]#1, %[[SPEC]]#2, %[[SPEC]]#3, %[[SPEC]]#4
 // The state advances by the rows consumed.
 // CHECK: %[[T1:.+]] = arith.addi %[[T0]], %[[ROWS]] : i64
 // CHECK: llvm.store %[[T1]], %[[S]] : i64, !llvm.ptr
