@@ -11,7 +11,8 @@
 // below kExactWindowMinPeriod (128) are recomputed over the whole window at
 // every row, adding from oldest to newest starting at 0.0; longer windows
 // keep exact rolling sums (Runtime/ExactWindow.h, shared with the compiled
-// kernels) and round them once per row. The block's source column is appended to the window history (the
+// kernels) and round them once per row. For the short ones, the block's
+// source column is appended to the window history (the
 // last n-1 values, kept in the state) in a contiguous buffer, and the sums of
 // a tile of 16 rows are accumulated together in registers, one window
 // position at a time: every row still adds its own values in window order,
