@@ -32,6 +32,7 @@ config.substitutions.append(("%cc", config.c_compiler))
 config.substitutions.append(("%cxx", config.cxx_compiler))
 # libspecjit_rt.a, which exported kernels with long series windows link.
 config.substitutions.append(("%specjit_libdir", os.path.join(config.specjit_obj_root, "lib")))
+config.substitutions.append(("%sanitizer_link_flags", config.sanitizer_link_flags))
 import shutil
 if shutil.which("gdb"):
     config.available_features.add("gdb")
