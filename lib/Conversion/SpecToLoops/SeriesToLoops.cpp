@@ -54,6 +54,9 @@ constexpr int64_t kBlock = 256;
 constexpr int64_t kLanes = 8;
 constexpr int64_t kTiles = 4;
 constexpr int64_t kPad = kLanes * kTiles;
+/// wma and lsma windows up to this length are unrolled with constant
+/// weights (longer ones keep a loop with the weight carried).
+constexpr int64_t kUnrolledWeightedWindow = 32;
 
 class SeriesLowering {
 public:
@@ -279,14 +282,19 @@ LogicalResult SeriesLowering::lowerWindow(Operation *op, int64_t n) {
       if (lsma)
         init.push_back(vecc(0.0));
     }
-    if (weighted)
+    // Short weighted windows are unrolled with each weight a constant
+    // (folded into the multiply, no weight recurrence between positions);
+    // longer ones carry the weight through the loop.
+    bool unrolled = (weighted || lsma) && n <= kUnrolledWeightedWindow;
+    if (weighted && !unrolled)
       init.push_back(vecc(1.0));
-    if (lsma)
+    if (lsma && !unrolled)
       init.push_back(vecc(-mid));
     int64_t per = lsma ? 2 : 1;
-    auto sums = loop(i64(0), i64(n), 1, init, [&](Value i, ValueRange acc) {
+    // One window position: every tile adds its term; `w` the position's
+    // weight (a constant or the loop-carried one).
+    auto position = [&](Value i, ValueRange acc, Value w) {
       SmallVector<Value> next;
-      Value w = weighted ? acc[per * kTiles] : lsma ? acc[per * kTiles] : Value();
       Value at = b.create<arith::AddIOp>(loc, r, i);
       for (int64_t t = 0; t < kTiles; ++t) {
         Value x = load(vec(), ext, b.create<arith::AddIOp>(loc, at, i64(t * kLanes)), f64());
@@ -299,18 +307,32 @@ LogicalResult SeriesLowering::lowerWindow(Operation *op, int64_t n) {
           next.push_back(b.create<arith::AddFOp>(
               loc, acc[per * t + 1], b.create<arith::MulFOp>(loc, w, x)));
       }
-      if (w)
-        next.push_back(b.create<arith::AddFOp>(loc, w, vecc(1.0)));
       return next;
-    });
+    };
+    SmallVector<Value> sums;
+    if (unrolled) {
+      sums.assign(init.begin(), init.end());
+      double w0 = weighted ? 1.0 : -mid;
+      for (int64_t i = 0; i < n; ++i)
+        sums = position(i64(i), sums, vecc(w0 + static_cast<double>(i)));
+    } else {
+      auto f = loop(i64(0), i64(n), 1, init, [&](Value i, ValueRange acc) {
+        Value w = (weighted || lsma) ? acc[per * kTiles] : Value();
+        SmallVector<Value> next = position(i, acc, w);
+        if (w)
+          next.push_back(b.create<arith::AddFOp>(loc, w, vecc(1.0)));
+        return next;
+      });
+      sums.assign(f.getResults().begin(), f.getResults().end());
+    }
     for (int64_t t = 0; t < kTiles; ++t) {
-      Value sum = sums.getResult(per * t);
+      Value sum = sums[per * t];
       Value result;
       if (weighted)
         result = b.create<arith::DivFOp>(loc, sum, vecc(div));
       else if (lsma && n > 1) {
         Value mean = b.create<arith::DivFOp>(loc, sum, vecc(nd));
-        Value slope = b.create<arith::DivFOp>(loc, sums.getResult(per * t + 1), vecc(scc));
+        Value slope = b.create<arith::DivFOp>(loc, sums[per * t + 1], vecc(scc));
         result = b.create<arith::AddFOp>(loc, mean,
                                          b.create<arith::MulFOp>(loc, slope, vecc(mid)));
       }
