@@ -52,7 +52,13 @@ def ConvertSpecToLoops : Pass<"convert-spec-to-loops", "::mlir::ModuleOp"> {
     tables (LLVM globals): a string hash table, or for integers an identity
     range, a dense index or a sorted array searched by binary search; a
     one_hot run of output columns is zeroed with a memset and its one 1.0
-    stored.
+    stored. In a series kernel, windows shorter than 128 values are
+    recomputed per row in vector registers (weighted ones up to 32 values
+    unrolled with constant weights), longer ones call
+    `specjit_rt_exact_window` (declared in the module; its exact rolling
+    sums live in lib/Runtime) once per block of 256 rows; ema stages and
+    kama run their steady rows first on the speculation that the block
+    holds no NaN, and again with the NaN rules when it did.
   }];
   let dependentDialects = ["::mlir::func::FuncDialect",
                            "::mlir::scf::SCFDialect",
