@@ -161,6 +161,14 @@ struct StageTimes {
 llvm::Expected<StageTimes> timeStages(const Descriptor &d,
                                       const CompileOptions &options = {});
 
+/// Compiles `d` once as timeStages() does and returns the time of every
+/// pass: MLIR's passes (a list, slowest first), then LLVM's optimization
+/// passes and its code generation passes (LLVM's -time-passes reports).
+/// The module compiles whole (no compile units). The driver's
+/// `specjit compile --pass-timing`. Diagnostic: LLVM's code generation
+/// timers are process-wide, so run one at a time.
+llvm::Expected<std::string> passTimes(const Descriptor &d, const CompileOptions &options = {});
+
 /// Process-wide in-memory cache statistics and control.
 struct CacheStats {
   uint64_t hits = 0, misses = 0, compiles = 0, evictions = 0;

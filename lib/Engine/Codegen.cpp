@@ -26,6 +26,7 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Support/Timing.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
@@ -36,8 +37,11 @@
 #include "llvm/Transforms/Utils/Cloning.h"
 
 #include "llvm/ADT/ScopeExit.h"
+#include "llvm/Support/FormatVariadic.h"
 
 #include <atomic>
+#include <memory>
+#include <optional>
 #include <chrono>
 
 using namespace mlir;
@@ -88,6 +92,32 @@ llvm::Error renameGlobals(llvm::Module &m, const std::string &entry) {
   }
   return llvm::Error::success();
 }
+
+/// MLIR's pass times as a list (CodegenOptions::passTiming): one line per
+/// pass, wall milliseconds and the share of the MLIR total.
+class PassTimeList final : public mlir::OutputStrategy {
+public:
+  using OutputStrategy::OutputStrategy;
+  void printHeader(const mlir::TimeRecord &total) override {
+    os << llvm::formatv("MLIR passes: {0:f3} ms in all\n", total.wall * 1e3);
+  }
+  void printFooter() override { os << "\n"; }
+  void printTime(const mlir::TimeRecord &time, const mlir::TimeRecord &total) override {
+    os << llvm::formatv("{0,10:f3} ms {1,6:f1}%  ", time.wall * 1e3,
+                        total.wall > 0 ? 100.0 * time.wall / total.wall : 0.0);
+  }
+  void printListEntry(llvm::StringRef name, const mlir::TimeRecord &time,
+                      const mlir::TimeRecord &total, bool) override {
+    printTime(time, total);
+    os << name << "\n";
+  }
+  void printTreeEntry(unsigned indent, llvm::StringRef name, const mlir::TimeRecord &time,
+                      const mlir::TimeRecord &total) override {
+    printTime(time, total);
+    os.indent(indent) << name << "\n";
+  }
+  void printTreeEntryEnd(unsigned, bool) override {}
+};
 
 llvm::Error stageError(Stage s, const llvm::Twine &msg) {
   return llvm::make_error<jit::StageError>(jit::stageName(s).str(), msg.str());
@@ -192,6 +222,15 @@ llvm::Expected<ObjectFiles> compileToObjects(const jit::Descriptor &d,
   }
 
   // spec -> scf/arith/math -> llvm dialect
+  std::optional<mlir::DefaultTimingManager> mlirTiming;
+  std::optional<mlir::TimingScope> mlirScope;
+  if (options.passTiming) {
+    mlirTiming.emplace();
+    mlirTiming->setEnabled(true);
+    mlirTiming->setDisplayMode(mlir::DefaultTimingManager::DisplayMode::List);
+    mlirTiming->setOutput(std::make_unique<PassTimeList>(*options.passTiming));
+    mlirScope.emplace(mlirTiming->getRootScope());
+  }
   for (auto [stage, build] :
        {std::pair{Stage::Lowered, &buildSpecToLoopsPipeline},
         std::pair{Stage::LLVMDialect, &buildLoopsToLLVMPipeline}}) {
@@ -199,6 +238,8 @@ llvm::Expected<ObjectFiles> compileToObjects(const jit::Descriptor &d,
       return std::move(err);
     PassManager pm(&ctx);
     build(pm);
+    if (mlirScope)
+      pm.enableTiming(*mlirScope);
     if (failed(pm.run(module)))
       return stageError(stage, diagnostics);
     if (stage == Stage::Lowered && options.maxKernelOps) {
@@ -227,6 +268,11 @@ llvm::Expected<ObjectFiles> compileToObjects(const jit::Descriptor &d,
       return ObjectFiles();
   }
 
+  if (mlirTiming) {
+    mlirScope.reset();
+    mlirTiming->print();
+  }
+
   // -> LLVM IR
   if (auto err = checkInjectedFailure(Stage::LLVM))
     return std::move(err);
@@ -252,7 +298,7 @@ llvm::Expected<ObjectFiles> compileToObjects(const jit::Descriptor &d,
   // those of the whole module, so a compile that shows any (--emit, dumps)
   // keeps it whole: what it shows is what runs.
   std::optional<UnitPlan> plan;
-  if (!options.onStage)
+  if (!options.onStage && !options.passTiming)
     plan = planCompileUnits(*llmod, options.compileThreads);
   if (plan) {
     // A module the split does not handle compiles whole (the split checks
@@ -282,7 +328,7 @@ llvm::Expected<ObjectFiles> compileToObjects(const jit::Descriptor &d,
   // optimized LLVM IR
   if (auto err = checkInjectedFailure(Stage::LLVMOpt))
     return std::move(err);
-  optimizeModule(*llmod, **tm, options.optLevel);
+  optimizeModule(*llmod, **tm, options.optLevel, options.passTiming);
   if (reached(Stage::LLVMOpt, [&](llvm::raw_ostream &os) { llmod->print(os, nullptr); }))
     return ObjectFiles();
 
@@ -299,7 +345,7 @@ llvm::Expected<ObjectFiles> compileToObjects(const jit::Descriptor &d,
   }
   if (auto err = checkInjectedFailure(Stage::Obj))
     return std::move(err);
-  auto object = emitMachineCode(*llmod, **tm, /*assembly=*/false);
+  auto object = emitMachineCode(*llmod, **tm, /*assembly=*/false, options.passTiming);
   if (!object)
     return stageError(Stage::Obj, llvm::toString(object.takeError()));
   if (reached(Stage::Obj, [&](llvm::raw_ostream &os) { os << *object; }))

@@ -47,6 +47,11 @@ struct CodegenOptions {
   /// compile units) when a large kernel is compiled in parallel; then
   /// llvm-opt and obj are the wall times of all units.
   std::function<void(llvm::StringRef, double)> onTiming;
+  /// When set, receives the time of every pass: MLIR's passes (a list
+  /// sorted by time), then LLVM's optimization and code generation passes
+  /// (their -time-passes reports). The module then compiles whole.
+  /// Diagnostic (the driver's --pass-timing): one compile at a time.
+  llvm::raw_ostream *passTiming = nullptr;
 };
 
 /// Relocatable objects of one kernel, to be linked together.

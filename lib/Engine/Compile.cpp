@@ -272,5 +272,17 @@ llvm::Expected<StageTimes> timeStages(const Descriptor &d, const CompileOptions 
   return times;
 }
 
+llvm::Expected<std::string> passTimes(const Descriptor &d, const CompileOptions &o) {
+  engine::CodegenOptions co = engine::codegenOptionsFor(o);
+  co.maxKernelOps = 0;
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  co.passTiming = &os;
+  auto objects = engine::compileToObjects(d, co);
+  if (!objects)
+    return objects.takeError();
+  return os.str();
+}
+
 } // namespace jit
 } // namespace specjit

@@ -5,6 +5,7 @@
 #include "llvm/Analysis/TargetLibraryInfo.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/PassTimingInfo.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/DynamicLibrary.h"
@@ -13,6 +14,7 @@
 #include "llvm/TargetParser/Host.h"
 
 #include <mutex>
+#include <optional>
 
 using namespace llvm;
 
@@ -82,7 +84,7 @@ void prepareModuleForHost(Module &m, TargetMachine &tm) {
   }
 }
 
-void optimizeModule(Module &m, TargetMachine &tm, int optLevel) {
+void optimizeModule(Module &m, TargetMachine &tm, int optLevel, raw_ostream *timing) {
   LoopAnalysisManager lam;
   FunctionAnalysisManager fam;
   CGSCCAnalysisManager cgam;
@@ -90,7 +92,14 @@ void optimizeModule(Module &m, TargetMachine &tm, int optLevel) {
   PipelineTuningOptions pto;
   pto.LoopVectorization = optLevel >= 2;
   pto.SLPVectorization = optLevel >= 2;
-  PassBuilder pb(&tm, pto);
+  PassInstrumentationCallbacks pic;
+  std::optional<TimePassesHandler> timePasses;
+  if (timing) {
+    timePasses.emplace(/*Enabled=*/true);
+    timePasses->setOutStream(*timing);
+    timePasses->registerCallbacks(pic);
+  }
+  PassBuilder pb(&tm, pto, std::nullopt, timing ? &pic : nullptr);
 
   // Registered before the defaults so that this TLI (with the vector
   // library) is the one every pass sees.
@@ -129,10 +138,12 @@ void optimizeModule(Module &m, TargetMachine &tm, int optLevel) {
                               ? pb.buildO0DefaultPipeline(level)
                               : pb.buildPerModuleDefaultPipeline(level);
   mpm.run(m, mam);
+  if (timePasses)
+    timePasses->print();
 }
 
 Expected<std::string> emitMachineCode(Module &m, TargetMachine &tm,
-                                      bool assembly) {
+                                      bool assembly, raw_ostream *timing) {
   SmallString<0> buffer;
   raw_svector_ostream os(buffer);
   legacy::PassManager pm;
@@ -141,7 +152,14 @@ Expected<std::string> emitMachineCode(Module &m, TargetMachine &tm,
                                       : CodeGenFileType::ObjectFile))
     return createStringError(inconvertibleErrorCode(),
                              "the target cannot emit this file type");
+  bool wasTiming = TimePassesIsEnabled;
+  if (timing)
+    TimePassesIsEnabled = true;
   pm.run(m);
+  if (timing) {
+    TimePassesIsEnabled = wasTiming;
+    reportAndResetTimings(timing);
+  }
   return std::string(buffer.str());
 }
 

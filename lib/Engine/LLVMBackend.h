@@ -32,13 +32,19 @@ bool hasAVX512(llvm::TargetMachine &tm);
 void prepareModuleForHost(llvm::Module &m, llvm::TargetMachine &tm);
 
 /// The O0-O3 pipeline with the host's TargetTransformInfo and, where
-/// available, the vector math library mappings (libmvec).
-void optimizeModule(llvm::Module &m, llvm::TargetMachine &tm, int optLevel);
+/// available, the vector math library mappings (libmvec). With `timing`,
+/// appends the time of every pass (LLVM's -time-passes report).
+void optimizeModule(llvm::Module &m, llvm::TargetMachine &tm, int optLevel,
+                    llvm::raw_ostream *timing = nullptr);
 
-/// Machine code for `m`, as assembly text or an object file.
+/// Machine code for `m`, as assembly text or an object file. With
+/// `timing`, appends the time of every code generation pass (this sets
+/// LLVM's process-wide -time-passes flag for the duration: diagnostic use,
+/// one compile at a time).
 llvm::Expected<std::string> emitMachineCode(llvm::Module &m,
                                             llvm::TargetMachine &tm,
-                                            bool assembly);
+                                            bool assembly,
+                                            llvm::raw_ostream *timing = nullptr);
 
 } // namespace engine
 } // namespace specjit

@@ -3,7 +3,7 @@
 //   specjit run DESC.json --input data.csv [--output out.csv] [--no-specialize]
 //                                          [--compare]
 //   specjit compile DESC.json [--emit=STAGE] [--dump-dir=DIR] [-o FILE] [--opt=N]
-//                             [--threads=N] [--timing]
+//                             [--threads=N] [--timing] [--pass-timing]
 //   specjit info DESC.json
 //   specjit bench DESC.json [--rows N] [--reps N] [--json]
 //   specjit import xgboost MODEL.json [--features a,b,c] [--margin]
@@ -363,12 +363,13 @@ bool resetPeakRSS() {
 }
 
 int cmdCompile(int argc, char **argv) {
-  Args a(argc, argv, {"timing"}, {"emit", "dump-dir", "o", "opt", "threads", "tree-layout"});
+  Args a(argc, argv, {"timing", "pass-timing"},
+         {"emit", "dump-dir", "o", "opt", "threads", "tree-layout"});
   if (!a.error.empty())
     return fail(a.error);
   if (a.positional.size() != 1)
     return fail("usage: specjit compile DESC.json [--emit=STAGE] [--dump-dir=DIR] "
-                "[-o FILE] [--opt=N] [--threads=N] [--timing]");
+                "[-o FILE] [--opt=N] [--threads=N] [--timing] [--pass-timing]");
   auto d = Descriptor::fromFile(a.positional[0]);
   if (!d)
     return fail(d.takeError());
@@ -385,6 +386,17 @@ int cmdCompile(int argc, char **argv) {
   if (a.has("threads") && (!parseCount(a.get("threads"), threads) || threads > 1024))
     return fail("--threads: expected a count (0: the hardware threads)");
   opts.compileThreads = static_cast<unsigned>(threads);
+  if (a.has("pass-timing")) {
+    // A first compile sets up the target and the JIT; the report is of a
+    // second one.
+    if (auto first = timeStages(*d, opts); !first)
+      return fail(first.takeError());
+    auto report = passTimes(*d, opts);
+    if (!report)
+      return fail(report.takeError());
+    llvm::outs() << *report;
+    return 0;
+  }
   if (a.has("timing")) {
     // The process peak so far is reading the descriptor (large for big
     // models): restart the high-water mark (Linux) so that ru_maxrss then
@@ -909,10 +921,12 @@ const Command kCommands[] = {
     compile_ms, rows, run_ms, ...). --tiered compiles in the background
     (the run itself starts on the interpreter).)"},
     {"compile", cmdCompile, R"(compile DESC.json [--emit=STAGE] [--dump-dir=DIR] [-o FILE] [--opt=N]
-                 [--threads=N] [--timing] [--tree-layout=L]
+                 [--threads=N] [--timing] [--pass-timing] [--tree-layout=L]
     Print one stage of the compiler (default llvm-opt), or write every
     stage to DIR/NN-stage.ext, or (--timing) the time each stage takes,
-    the number of compile units and the peak RSS. Large kernels compile
+    the number of compile units and the peak RSS, or (--pass-timing) the
+    time of every MLIR pass, LLVM optimization pass and code generation
+    pass of a steady-state compile. Large kernels compile
     as up to N units in parallel (default 0: the hardware threads; 1:
     one unit); --emit and --dump-dir always show the whole, unsplit kernel.
     Stages: descriptor, spec, lowered, llvm-dialect, llvm, llvm-opt, asm, obj.)"},
