@@ -216,6 +216,27 @@ TEST(CompileUnits, TimingReportsTheUnitsAndTheSplit) {
   EXPECT_EQ(obj->substr(0, 4), "\x7f" "ELF");
 }
 
+TEST(CompileUnits, PassTimesCoverEveryPipelineOfTheWholeKernel) {
+  // A kernel that would split: the pass report compiles it whole, and a
+  // second report in the same process starts from fresh timers.
+  Descriptor d = parseOrDie(randomForest(7, 60, 6));
+  for (int round = 0; round < 2; ++round) {
+    auto report = passTimes(d, jitOptions(2));
+    ASSERT_TRUE(static_cast<bool>(report)) << llvm::toString(report.takeError());
+    llvm::StringRef text(*report);
+    size_t mlir = text.find("MLIR passes:");
+    size_t opt = text.find("InstCombinePass");
+    size_t isel = text.find("X86 DAG->DAG Instruction Selection");
+    ASSERT_NE(mlir, llvm::StringRef::npos) << *report;
+    ASSERT_NE(opt, llvm::StringRef::npos) << *report;
+    ASSERT_NE(isel, llvm::StringRef::npos) << *report;
+    EXPECT_LT(mlir, opt);
+    EXPECT_LT(opt, isel);
+    EXPECT_EQ(text.count("X86 DAG->DAG Instruction Selection"), 1u)
+        << "one code generation report, of one unit";
+  }
+}
+
 TEST(CompileUnits, ConcurrentCompilesOfLargeModelsAgree) {
   // Three threads, each compiling a different large model as two units (so
   // up to six LLVM threads at once, each with its own context and target
