@@ -13,6 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Engine/KernelAccess.h"
 #include "specjit/specjit.h"
 
 #include "benchmark/benchmark.h"
@@ -21,6 +22,8 @@
 #include <cstring>
 #include <random>
 #include <vector>
+
+using specjit::engine::KernelAccess;
 
 using namespace specjit::jit;
 
@@ -162,7 +165,7 @@ void BM_Churn_ColdCompile(benchmark::State &state) {
       state.SkipWithError("compile failed");
       return;
     }
-    benchmark::DoNotOptimize(k->state().get());
+    benchmark::DoNotOptimize(KernelAccess::state(*k).get());
   }
 }
 
@@ -176,7 +179,7 @@ void BM_Churn_CacheHit(benchmark::State &state) {
   }
   for (auto _ : state) {
     auto k = compile(d.desc, o);
-    benchmark::DoNotOptimize(k->state().get());
+    benchmark::DoNotOptimize(KernelAccess::state(*k).get());
   }
 }
 

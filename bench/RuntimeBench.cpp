@@ -8,11 +8,14 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Engine/KernelAccess.h"
 #include "specjit/specjit.h"
 
 #include "Engine/KernelState.h"
 
 #include "benchmark/benchmark.h"
+
+using specjit::engine::KernelAccess;
 
 using namespace specjit::jit;
 
@@ -60,7 +63,7 @@ BENCHMARK(BM_RunOneRow);
 
 void BM_EntryOneRow(benchmark::State &state) {
   Kernel k = tinyKernel();
-  specjit::KernelFn fn = k.state()->compiled.load();
+  specjit::KernelFn fn = KernelAccess::state(k)->compiled.load();
   double x = 3, y = 0;
   const void *args[] = {&x};
   for (auto _ : state) {

@@ -40,6 +40,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Engine/KernelAccess.h"
 #include "specjit/Import.h"
 #include "specjit/specjit.h"
 
@@ -69,6 +70,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+using specjit::engine::KernelAccess;
 
 using namespace specjit::jit;
 
@@ -564,7 +567,7 @@ ModelResult benchModel(const std::string &path, const Data &data, const Options 
       const float *row = data.rowMajor.data() + plan.starts[i] * F;
       for (int64_t j = 0; j < F; ++j)
         rawArgs[j] = row + j;
-      const KernelState &st = *(compiled ? jit : interp)->state();
+      const KernelState &st = *KernelAccess::state(*(compiled ? jit : interp));
       float *o = out.data() + plan.starts[i];
       int64_t rc = compiled ? st.compiled.load(std::memory_order_acquire)(rawArgs.data(), o, 1)
                             : st.interpreter->run(rawArgs.data(), o, 1);

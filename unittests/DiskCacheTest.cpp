@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Engine/KernelAccess.h"
 #include "specjit/Cache.h"
 #include "specjit/specjit.h"
 
@@ -36,6 +37,8 @@
 #include <thread>
 #include <vector>
 
+using specjit::engine::KernelAccess;
+
 extern char **environ;
 
 using namespace specjit;
@@ -59,7 +62,7 @@ std::string runBytes(const Kernel &k) {
   return std::string(reinterpret_cast<const char *>(out.data()), out.size() * sizeof(float));
 }
 
-bool fromDisk(const Kernel &k) { return k.state()->codeFromDisk.load(); }
+bool fromDisk(const Kernel &k) { return KernelAccess::state(k)->codeFromDisk.load(); }
 
 std::string readFile(const std::string &path) {
   std::ifstream in(path, std::ios::binary);
@@ -156,7 +159,7 @@ TEST_F(DiskCacheTest, SecondCompileLoadsFromDiskWithIdenticalResults) {
 
   Kernel warm = compileFresh(d);
   EXPECT_TRUE(fromDisk(warm));
-  EXPECT_NE(warm.state(), cold.state());
+  EXPECT_NE(KernelAccess::state(warm), KernelAccess::state(cold));
   EXPECT_EQ(warm.compileUnits(), cold.compileUnits());
   DiskCacheStats loaded = diskCacheStats();
   EXPECT_EQ(loaded.hits - stored.hits, 1u);

@@ -1,4 +1,5 @@
 //===- EngineTest.cpp - jit::compile, kernels, cache, fallback, switch ----===//
+#include "Engine/KernelAccess.h"
 #include "specjit/Errors.h"
 #include "specjit/specjit.h"
 
@@ -15,6 +16,8 @@
 #include <cstring>
 #include <thread>
 #include <vector>
+
+using specjit::engine::KernelAccess;
 
 using namespace specjit::jit;
 using specjit_test::ChurnData;
@@ -228,7 +231,7 @@ TEST(Engine, CacheCompilesOncePerHashUnderEightThreads) {
   EXPECT_EQ(after.misses - before.misses, 1u);
   EXPECT_EQ(after.hits - before.hits, 7u);
   for (const Kernel &k : kernels) {
-    EXPECT_EQ(k.state(), kernels[0].state());
+    EXPECT_EQ(KernelAccess::state(k), KernelAccess::state(kernels[0]));
     EXPECT_EQ(k.backend(), Backend::Jit);
   }
   // The same meaning spelled differently hits the same entry.
@@ -237,7 +240,7 @@ TEST(Engine, CacheCompilesOncePerHashUnderEightThreads) {
     "steps": [{"std": 7.50, "mean": 0.123456, "column": "x", "op": "standardize"}]})");
   auto k = compile(again, o);
   ASSERT_TRUE(static_cast<bool>(k));
-  EXPECT_EQ(k->state(), kernels[0].state());
+  EXPECT_EQ(KernelAccess::state(*k), KernelAccess::state(kernels[0]));
   // Specialization off is a different entry.
   CompileOptions off;
   off.specialize = false;
@@ -281,7 +284,7 @@ TEST(Engine, BackendSwitchesUnderConcurrentCallers) {
   auto compiled = compile(d, jitOptions());
   ASSERT_TRUE(k && compiled);
   ASSERT_EQ(k->backend(), Backend::Interpreter);
-  auto code = compiled->state()->code();
+  auto code = KernelAccess::state(*compiled)->code();
   ASSERT_NE(code, nullptr);
 
   // log(1) is exactly 0 in every libm, so both backends are bit-exact.
@@ -305,7 +308,7 @@ TEST(Engine, BackendSwitchesUnderConcurrentCallers) {
     });
   while (runs.load() < 50) {
   }
-  k->state()->install(code, 1, 1.0);
+  KernelAccess::state(*k)->install(code, 1, 1.0);
   int at = runs.load();
   while (runs.load() < at + 50) {
   }

@@ -25,6 +25,11 @@ namespace jit {
 
 class Descriptor;
 struct KernelState;
+} // namespace jit
+namespace engine {
+struct KernelAccess;
+} // namespace engine
+namespace jit {
 
 enum class Backend : uint8_t { Jit, Interpreter };
 llvm::StringRef backendName(Backend b);
@@ -118,13 +123,14 @@ public:
 
   explicit operator bool() const { return state_ != nullptr; }
 
-  // Implementation detail: constructed by compile().
+private:
+  // Made by compile(); the engine and the tests reach the state through
+  // engine::KernelAccess (lib/Engine/KernelAccess.h).
+  friend struct engine::KernelAccess;
   explicit Kernel(std::shared_ptr<KernelState> s,
                   KernelSource source = KernelSource::Compiled, unsigned threads = 1)
       : state_(std::move(s)), source_(source), threads_(threads) {}
-  const std::shared_ptr<KernelState> &state() const { return state_; }
 
-private:
   std::shared_ptr<KernelState> state_;
   KernelSource source_ = KernelSource::Compiled;
   unsigned threads_ = 1;

@@ -3,6 +3,7 @@
 
 #include "Engine/BuildCode.h"
 #include "Engine/Codegen.h"
+#include "Engine/KernelAccess.h"
 #include "Engine/KernelCache.h"
 #include "Engine/KernelState.h"
 #include "Engine/Tiering.h"
@@ -226,7 +227,7 @@ llvm::Expected<Kernel> compile(const Descriptor &d, const CompileOptions &o) {
     auto state = buildKernel(d, o, specialize, tier);
     if (!state)
       return state.takeError();
-    return Kernel(std::move(*state), KernelSource::Compiled, o.threads);
+    return engine::KernelAccess::make(std::move(*state), KernelSource::Compiled, o.threads);
   }
   engine::CacheKey key = engine::CacheKey::of(d, o, specialize, tier);
   bool hit = false;
@@ -237,7 +238,7 @@ llvm::Expected<Kernel> compile(const Descriptor &d, const CompileOptions &o) {
   KernelSource source = hit                             ? KernelSource::Memory
                         : (*state)->codeFromDisk.load() ? KernelSource::Disk
                                                         : KernelSource::Compiled;
-  return Kernel(std::move(*state), source, o.threads);
+  return engine::KernelAccess::make(std::move(*state), source, o.threads);
 }
 
 CacheStats cacheStats() { return engine::KernelCache::instance().stats(); }

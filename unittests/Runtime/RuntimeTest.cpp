@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Engine/KernelAccess.h"
 #include "specjit/specjit.h"
 
 #include "Engine/CompileService.h"
@@ -35,6 +36,8 @@
 #include <sstream>
 #include <thread>
 #include <vector>
+
+using specjit::engine::KernelAccess;
 
 using namespace specjit::jit;
 using namespace std::chrono_literals;
@@ -539,7 +542,7 @@ TEST(Runtime, SixteenThreadsAskingForOneTieredKernelShareIt) {
   ASSERT_TRUE(kernels[0].waitForCompiled(20s)) << kernels[0].fallbackReason();
   int memory = 0;
   for (const Kernel &k : kernels) {
-    EXPECT_EQ(k.state(), kernels[0].state());
+    EXPECT_EQ(KernelAccess::state(k), KernelAccess::state(kernels[0]));
     memory += k.source() == KernelSource::Memory;
   }
   EXPECT_EQ(memory, 15);
@@ -617,7 +620,7 @@ TEST(Runtime, CacheBoundEvictsLeastRecentlyUsedAndReleasesTheirCode) {
     auto k = compile(ds[i], o);
     ASSERT_TRUE(static_cast<bool>(k));
     ASSERT_EQ(k->backend(), Backend::Jit);
-    code.push_back(k->state()->code());
+    code.push_back(KernelAccess::state(*k)->code());
     if (i == 0)
       held = *k;
   }
@@ -644,7 +647,7 @@ TEST(Runtime, CacheBoundEvictsLeastRecentlyUsedAndReleasesTheirCode) {
 
   // A bound in bytes of code: one kernel's worth keeps one.
   clearCache();
-  size_t one = compile(ds[0], o)->state()->codeBytes.load();
+  size_t one = KernelAccess::state(*compile(ds[0], o))->codeBytes.load();
   setCacheLimits({0, one + one / 2});
   ASSERT_TRUE(static_cast<bool>(compile(ds[1], o)));
   EXPECT_EQ(cacheStats().entries, 1u);
@@ -664,18 +667,18 @@ TEST(Runtime, TieredCodeCountsAgainstTheBoundWhenItArrives) {
     auto k = compile(pipeline(400 + i), tiered(p));
     ASSERT_TRUE(static_cast<bool>(k)) << llvm::toString(k.takeError());
     ASSERT_TRUE(k->waitForCompiled(20s)) << k->fallbackReason();
-    ASSERT_GT(k->state()->codeBytes.load(), 0u);
+    ASSERT_GT(KernelAccess::state(*k)->codeBytes.load(), 0u);
     ks.push_back(*k);
     if (i == 0) {
       EXPECT_EQ(cacheStats().entries, 1u);
-      size_t one = k->state()->codeBytes.load();
+      size_t one = KernelAccess::state(*k)->codeBytes.load();
       setCacheLimits({0, one + one / 2}); // room for one kernel's code
     }
   }
   // The second kernel's code pushed the first one's out.
   CacheStats s = cacheStats();
   EXPECT_EQ(s.entries, 1u);
-  EXPECT_EQ(s.codeBytes, ks[1].state()->codeBytes.load());
+  EXPECT_EQ(s.codeBytes, KernelAccess::state(ks[1])->codeBytes.load());
   setCacheLimits(before);
   clearCache();
 }
@@ -688,7 +691,7 @@ TEST(Runtime, CodeIsReleasedWithTheLastHandle) {
     o.useCache = false;
     auto k = compile(pipeline(300), o);
     ASSERT_TRUE(static_cast<bool>(k));
-    code = k->state()->code();
+    code = KernelAccess::state(*k)->code();
     Kernel copy = *k;
     *k = Kernel();
     EXPECT_FALSE(code.expired()); // `copy` still holds it
