@@ -10,6 +10,7 @@
 #include "Engine/KernelAccess.h"
 #include "specjit/Cache.h"
 #include "specjit/specjit.h"
+#include "specjit/Testing.h"
 
 #include "Engine/DiskCache.h"
 #include "Engine/KernelState.h"

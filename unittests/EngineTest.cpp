@@ -2,6 +2,7 @@
 #include "Engine/KernelAccess.h"
 #include "specjit/Errors.h"
 #include "specjit/specjit.h"
+#include "specjit/Testing.h"
 
 #include "Engine/KernelState.h"
 

@@ -191,16 +191,6 @@ struct CacheLimits {
 void setCacheLimits(const CacheLimits &limits);
 CacheLimits cacheLimits();
 
-namespace testing {
-/// Makes the compiler fail at `stage` (std::nullopt: never) so tests can
-/// check the interpreter fallback for every stage. Process-wide.
-void setFailureInjection(std::optional<Stage> stage);
-/// Makes promotion see wrong compiled results (one bit of the first output
-/// flipped), as a miscompile would, so tests can check that verification
-/// catches it and the code is never served. Process-wide.
-void setCorruptCompiledResults(bool on);
-} // namespace testing
-
 } // namespace jit
 } // namespace specjit
 

@@ -16,6 +16,7 @@
 #include "specjit/Conversion/Passes.h"
 #include "specjit/Dialect/Spec/IR/SpecDialect.h"
 #include "specjit/Errors.h"
+#include "specjit/Testing.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"

@@ -7,6 +7,7 @@
 #include "Engine/KernelSize.h"
 #include "Engine/KernelState.h"
 #include "specjit/Conversion/Passes.h"
+#include "specjit/Testing.h"
 
 #include "llvm/Support/FormatVariadic.h"
 

@@ -17,6 +17,7 @@
 #include "Engine/KernelSize.h"
 #include "Engine/KernelState.h"
 #include "specjit/Conversion/Passes.h"
+#include "specjit/Testing.h"
 
 #include "mlir/IR/MLIRContext.h"
 

@@ -15,6 +15,7 @@
 #include "specjit/Compile.h"
 #include "specjit/Errors.h"
 #include "specjit/Eval.h"
+#include "specjit/Testing.h"
 
 #include "llvm/Support/Error.h"
 

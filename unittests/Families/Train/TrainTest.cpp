@@ -12,6 +12,7 @@
 #include "Families/Train/Trainer.h"
 #include "specjit/Errors.h"
 #include "specjit/specjit.h"
+#include "specjit/Testing.h"
 
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/JSON.h"
