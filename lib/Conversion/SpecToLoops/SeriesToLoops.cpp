@@ -129,9 +129,9 @@ private:
   LogicalResult lowerWindow(Operation *op, int64_t period);
   /// The block's values of `source` as a column (constants are spread).
   Value sourceColumn(Value source);
-  /// Calls the exact window routine over the block.
+  /// Calls the exact window routine over the block's column `src`.
   void callExactWindow(specjit::ExactWindowKind kind, int64_t period, int64_t stateOffset,
-                       Value source, Value out, Value first, Value before);
+                       Value src, Value out, Value first, Value before);
   void lowerKama(KamaOp op);
   /// Row-wise ops (inputs, arith, ema stages, crossovers, the output) fused
   /// into one loop over the block.
@@ -236,7 +236,7 @@ Value SeriesLowering::sourceColumn(Value source) {
 }
 
 void SeriesLowering::callExactWindow(specjit::ExactWindowKind kind, int64_t period,
-                                     int64_t stateOffset, Value source, Value out, Value first,
+                                     int64_t stateOffset, Value src, Value out, Value first,
                                      Value before) {
   auto module = kernel->getParentOfType<ModuleOp>();
   StringRef name = "specjit_rt_exact_window";
@@ -250,7 +250,6 @@ void SeriesLowering::callExactWindow(specjit::ExactWindowKind kind, int64_t peri
         LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(b.getContext()),
                                     {i64t, i64t, p, p, i64t, p, p, p}));
   }
-  Value src = sourceColumn(source);
   Value none = b.create<LLVM::ZeroOp>(loc, ptrType());
   b.create<LLVM::CallOp>(loc, fn,
                          ValueRange{i64(static_cast<int64_t>(kind)), i64(period),
@@ -261,7 +260,8 @@ void SeriesLowering::callExactWindow(specjit::ExactWindowKind kind, int64_t peri
 LogicalResult SeriesLowering::lowerWindow(Operation *op, int64_t n) {
   int64_t hist = n - 1, off = stateOffset[op];
   if (n >= specjit::kExactWindowMinPeriod) {
-    callExactWindow(exactKind(op), n, off, op->getOperand(0), column(op->getResult(0)), {}, {});
+    callExactWindow(exactKind(op), n, off, sourceColumn(op->getOperand(0)),
+                    column(op->getResult(0)), {}, {});
     return success();
   }
   Value ext = windowExtent(op->getOperand(0), hist, off, 0);
@@ -357,9 +357,9 @@ void SeriesLowering::lowerKama(KamaOp op) {
   Value ext;
   if (exact) {
     Value firsts = scratch(kBlock + kPad), befores = scratch(kBlock + kPad);
-    callExactWindow(specjit::ExactWindowKind::Kama, n, off + 24, op.getInput(), vol, firsts,
-                    befores);
+    // One column of the source serves the routine and the recurrence.
     Value xs = sourceColumn(op.getInput());
+    callExactWindow(specjit::ExactWindowKind::Kama, n, off + 24, xs, vol, firsts, befores);
     xAt = [=, this](Value r) { return load(f64(), xs, r); };
     firstAt = [=, this](Value r) { return load(f64(), firsts, r); };
     beforeAt = [=, this](Value r) { return load(f64(), befores, r); };
