@@ -27,7 +27,8 @@ add_library(specjit::specjit ALIAS specjit_runtime)
 
 # SpecjitEngine and every specjit library it links (static archives).
 set(SPECJIT_INSTALLED_LIBRARIES
-  specjit_runtime SpecjitEngine SpecjitConversion MLIRSpec specjit_interpreter specjit_descriptor specjit_rt)
+  specjit_runtime SpecjitEngine SpecjitFamilies SpecjitConversion SpecjitDescriptorToSpec MLIRSpec
+  specjit_interpreter specjit_descriptor specjit_rt)
 install(TARGETS ${SPECJIT_INSTALLED_LIBRARIES}
   EXPORT specjitTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}

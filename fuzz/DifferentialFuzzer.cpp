@@ -16,6 +16,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Families/Series/SeriesSpec.h"
+#include "Families/Rules/RulesSpec.h"
 #include "specjit/specjit.h"
 
 #include "Families/Eval/EvalSpec.h"
@@ -366,7 +368,7 @@ bool trainingTooSlow(const TrainSpec &t) {
 }
 
 void runTrain(const Descriptor &d) {
-  if (trainingTooSlow(d.train()))
+  if (trainingTooSlow(d.spec<TrainSpec>()))
     return;
   std::vector<std::string> pool = stringsOf(d);
   for (Profile p : {Profile::Adversarial, Profile::Tame}) {
@@ -409,9 +411,9 @@ void compareMetrics(const std::vector<MetricValue> &a, const std::vector<MetricV
 }
 
 void runEval(const Descriptor &d) {
-  const EvalSpec &spec = d.eval();
+  const EvalSpec &spec = d.spec<EvalSpec>();
   if (spec.crossValidation &&
-      (trainingTooSlow(spec.crossValidation->train.train()) ||
+      (trainingTooSlow(spec.crossValidation->train.spec<TrainSpec>()) ||
        spec.crossValidation->k > kRows))
     return;
   // Scores computed by a model may go through the vector math library;
@@ -443,9 +445,9 @@ bool tooLarge(const Descriptor &d) {
   if (d.numOutputs() > kMaxOutputs)
     return true;
   if (d.kind() == Kind::Rules)
-    return d.rules().steps > kMaxRulesSteps;
+    return d.spec<RulesSpec>().steps > kMaxRulesSteps;
   if (d.kind() == Kind::Series)
-    for (const Indicator &i : d.series().indicators)
+    for (const Indicator &i : d.spec<SeriesSpec>().indicators)
       if (i.period > kMaxPeriod || i.slow > kMaxPeriod)
         return true;
   return false;

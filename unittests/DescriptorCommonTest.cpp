@@ -10,9 +10,14 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Families/Model/ModelSpec.h"
+#include "Families/Rules/RulesSpec.h"
+#include "Families/Series/SeriesSpec.h"
+#include "Families/Pipeline/PipelineSpec.h"
 #include "DescriptorTestSupport.h"
 
 #include "Descriptor/DescriptorInternal.h"
+#include "Families/Family.h"
 
 #include "specjit/Descriptor.h"
 #include "specjit/Errors.h"
@@ -46,6 +51,45 @@ namespace {
 //===----------------------------------------------------------------------===//
 // Errors: JSON syntax, the header, the limits
 //===----------------------------------------------------------------------===//
+
+// The registry (lib/Families/Families.def) holds one family per Kind, in
+// the order messages list them, each found by its kind and its name.
+TEST(FamilyRegistry, OneFamilyPerKind) {
+  using namespace specjit::jit;
+  const Kind kinds[] = {Kind::Pipeline, Kind::Series, Kind::Rules,
+                        Kind::Model,    Kind::Train,  Kind::Eval};
+  const char *names[] = {"pipeline", "series", "rules", "model", "train", "eval"};
+  ASSERT_EQ(allFamilies().size(), std::size(kinds));
+  for (size_t i = 0; i < std::size(kinds); ++i) {
+    const Family *f = allFamilies()[i];
+    EXPECT_EQ(f->kind(), kinds[i]);
+    EXPECT_EQ(f->name(), names[i]);
+    EXPECT_EQ(&family(kinds[i]), f);
+    EXPECT_EQ(familyNamed(names[i]), f);
+    EXPECT_EQ(kindName(kinds[i]), names[i]);
+  }
+  EXPECT_EQ(familyNamed("classifier"), nullptr);
+  EXPECT_EQ(familyNamed(""), nullptr);
+}
+
+// What the engine and the driver ask a family instead of its kind.
+TEST(FamilyRegistry, RunShapesAndFeaturePipelines) {
+  using namespace specjit::jit;
+  EXPECT_EQ(family(Kind::Pipeline).runShape(), RunShape::Rows);
+  EXPECT_EQ(family(Kind::Model).runShape(), RunShape::Rows);
+  EXPECT_EQ(family(Kind::Series).runShape(), RunShape::Stream);
+  EXPECT_EQ(family(Kind::Rules).runShape(), RunShape::State);
+  EXPECT_EQ(family(Kind::Train).runShape(), RunShape::Driven);
+  EXPECT_EQ(family(Kind::Eval).runShape(), RunShape::Driven);
+  EXPECT_EQ(family(Kind::Rules).outputNoun(), "meters");
+  EXPECT_EQ(family(Kind::Train).outputNoun(), "features");
+  EXPECT_EQ(family(Kind::Pipeline).outputNoun(), "outputs");
+
+  Descriptor p = parseOk(doc(kABC, "[]"));
+  EXPECT_EQ(family(p.kind()).featurePipeline(p), &p.spec<PipelineSpec>());
+  EXPECT_EQ(p.runShape(), RunShape::Rows);
+  EXPECT_EQ(p.summary(), "steps: 0\n");
+}
 
 TEST(DescriptorErrors, JsonSyntax) {
   std::string err = errorOf("{\"specjit\": 1,\n  \"kind\": }");
@@ -297,7 +341,7 @@ TEST(DescriptorRobustness, HugeValidDescriptor) {
                        .count();
   EXPECT_EQ(d.numOutputs(), 40001u);
   EXPECT_EQ(d.outputNames()[1], "c=3");
-  EXPECT_EQ(d.pipeline().steps[2].codes.size(), 20000u);
+  EXPECT_EQ(d.spec<PipelineSpec>().steps[2].codes.size(), 20000u);
   EXPECT_LT(seconds, 5.0);
   // The canonical form of a big descriptor round-trips too.
   ASSERT_PARSES(again, d.canonical());
@@ -401,11 +445,11 @@ TEST(FamiliesCanonical, RoundTrip) {
     EXPECT_TRUE(static_cast<bool>(llvm::json::parse(d.canonical())));
     EXPECT_EQ(d.canonical().find('\n'), std::string::npos);
     if (d.kind() == Kind::Series) {
-      ASSERT_EQ(again.series().indicators.size(), d.series().indicators.size());
-      for (size_t i = 0; i < d.series().indicators.size(); ++i) {
-        EXPECT_EQ(again.series().indicators[i].sources, d.series().indicators[i].sources);
-        EXPECT_EQ(again.series().indicators[i].lookback, d.series().indicators[i].lookback);
-        EXPECT_EQ(again.series().indicators[i].weights, d.series().indicators[i].weights);
+      ASSERT_EQ(again.spec<SeriesSpec>().indicators.size(), d.spec<SeriesSpec>().indicators.size());
+      for (size_t i = 0; i < d.spec<SeriesSpec>().indicators.size(); ++i) {
+        EXPECT_EQ(again.spec<SeriesSpec>().indicators[i].sources, d.spec<SeriesSpec>().indicators[i].sources);
+        EXPECT_EQ(again.spec<SeriesSpec>().indicators[i].lookback, d.spec<SeriesSpec>().indicators[i].lookback);
+        EXPECT_EQ(again.spec<SeriesSpec>().indicators[i].weights, d.spec<SeriesSpec>().indicators[i].weights);
       }
     }
   }
@@ -464,7 +508,7 @@ TEST(FamiliesFiles, NewExamplesParse) {
       std::string(SPECJIT_SOURCE_DIR) + "/examples/strategy.json");
   ASSERT_TRUE(static_cast<bool>(s)) << llvm::toString(s.takeError());
   EXPECT_EQ(s->kind(), Kind::Series);
-  const SeriesSpec &ss = s->series();
+  const SeriesSpec &ss = s->spec<SeriesSpec>();
   EXPECT_EQ(ss.inputs.size(), 1u);
   EXPECT_EQ(ss.inputs[0].name, "close");
   EXPECT_EQ(ss.outputType, DType::F64);
@@ -481,7 +525,7 @@ TEST(FamiliesFiles, NewExamplesParse) {
   llvm::Expected<Descriptor> r = Descriptor::fromFile(
       std::string(SPECJIT_SOURCE_DIR) + "/examples/needs_rules.json");
   ASSERT_TRUE(static_cast<bool>(r)) << llvm::toString(r.takeError());
-  const RulesSpec &rs = r->rules();
+  const RulesSpec &rs = r->spec<RulesSpec>();
   EXPECT_EQ(rs.meters.size(), 8u);
   EXPECT_EQ(rs.rules.size(), 11u);
   EXPECT_EQ(rs.steps, 10);

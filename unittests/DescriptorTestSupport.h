@@ -11,6 +11,7 @@
 #ifndef SPECJIT_UNITTESTS_DESCRIPTORTESTSUPPORT_H
 #define SPECJIT_UNITTESTS_DESCRIPTORTESTSUPPORT_H
 
+#include "Descriptor/Expr.h"
 #include "specjit/Descriptor.h"
 
 #include "llvm/ADT/StringRef.h"

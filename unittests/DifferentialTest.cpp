@@ -10,7 +10,7 @@
 
 #include "specjit/specjit.h"
 
-#include "Engine/Importer.h"
+#include "Families/Model/ModelToSpec.h"
 
 #include "gtest/gtest.h"
 
@@ -530,13 +530,13 @@ TEST(TreeLayoutDifferential, DeepTreesNeverTakeBranches) {
     ASSERT_TRUE(static_cast<bool>(d)) << llvm::toString(d.takeError());
     auto t0 = std::chrono::steady_clock::now();
     TreeLayout layout =
-        specjit::engine::resolveTreeLayout(d->model(), TreeLayout::Branches);
+        specjit::jit::resolveTreeLayout(d->spec<ModelSpec>(), TreeLayout::Branches);
     double ms = std::chrono::duration<double, std::milli>(
                     std::chrono::steady_clock::now() - t0)
                     .count();
     EXPECT_EQ(layout, depth <= 64 ? TreeLayout::Branches : TreeLayout::Walk);
     EXPECT_LT(ms, 100.0);
-    EXPECT_EQ(specjit::engine::resolveTreeLayout(d->model(), TreeLayout::Auto),
+    EXPECT_EQ(specjit::jit::resolveTreeLayout(d->spec<ModelSpec>(), TreeLayout::Auto),
               TreeLayout::Walk);
 
     CompileOptions jo;
@@ -588,7 +588,7 @@ TEST(TreeLayoutDifferential, DeepAndWideTreesNeverTakeBranches) {
   for (auto &c : cols)
     in.push_back(Column::f32(c.data(), 300));
   for (TreeLayout requested : {TreeLayout::Auto, TreeLayout::Branches}) {
-    EXPECT_EQ(specjit::engine::resolveTreeLayout(d->model(), requested), TreeLayout::Walk);
+    EXPECT_EQ(specjit::jit::resolveTreeLayout(d->spec<ModelSpec>(), requested), TreeLayout::Walk);
     CompileOptions jo;
     jo.specialize = true;
     jo.useCache = false;

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Descriptor/Expr.h"
 #include "DescriptorTestSupport.h"
 
 #include "specjit/Descriptor.h"

@@ -28,6 +28,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Families/Series/SeriesSpec.h"
+#include "Families/Rules/RulesSpec.h"
 #include "specjit/Compile.h"
 #include "specjit/Descriptor.h"
 #include "specjit/Kernel.h"
@@ -655,10 +657,10 @@ TEST_P(RulesReferenceTest, MatchesReference) {
   ASSERT_TRUE(err.empty()) << err;
   const Descriptor &d = *rc.descriptor;
   const std::vector<std::string> &meters = d.outputNames();
-  ASSERT_EQ(meters, d.rules().meters);
+  ASSERT_EQ(meters, d.spec<RulesSpec>().meters);
   EXPECT_TRUE(d.inputs().empty()) << rc.file << ": rules take no inputs";
   ASSERT_GT(rc.rows, 0) << rc.file;
-  bool transcendental = usesTranscendental(d.rules());
+  bool transcendental = usesTranscendental(d.spec<RulesSpec>());
 
   std::optional<Kernel> jit, interp;
   compileBoth(rc.file, d, jit, interp);

@@ -8,7 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Interpreter/Families.h"
+#include "Families/Model/ModelSpec.h"
 #include "Interpreter/Interpreter.h"
 #include "specjit/Descriptor.h"
 
@@ -848,7 +848,7 @@ void checkAgainstReference(const std::string &model, int F, bool margin,
                              R"(", "margin": )" + (margin ? "true" : "false") +
                              "}"));
     ASSERT_TRUE(c);
-    const jit::ModelSpec &spec = c.desc->model();
+    const jit::ModelSpec &spec = c.desc->spec<jit::ModelSpec>();
     std::mt19937_64 g(seed);
     for (int64_t n : {int64_t(0), int64_t(1), int64_t(7), kB - 1, kB, kB + 1,
                       2 * kB + 3, 5 * kB + 17}) {

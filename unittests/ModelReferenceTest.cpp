@@ -26,6 +26,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Families/Model/ModelSpec.h"
 #include "specjit/Compile.h"
 #include "specjit/Descriptor.h"
 #include "specjit/Import.h"
@@ -346,7 +347,7 @@ TEST_P(ModelReferenceTest, MatchesXGBoost) {
   const std::vector<std::string> &columns =
       margin ? mc.columnsMargin : mc.columns;
   ASSERT_EQ(d->outputNames(), columns) << what << ": output column names";
-  const ModelSpec &spec = d->model();
+  const ModelSpec &spec = d->spec<ModelSpec>();
   EXPECT_TRUE(spec.float32);
   EXPECT_EQ(spec.margin, margin);
   // exp is involved (vector math may differ by a few ulp) only through the
@@ -1177,9 +1178,9 @@ TEST(XGBoostImport, RoundTrip) {
           << llvm::toString(d2.takeError());
       EXPECT_EQ(d2->canonical(), d1->canonical());
       EXPECT_EQ(d2->hash(), d1->hash());
-      EXPECT_EQ(d1->model().margin, margin);
-      EXPECT_TRUE(d1->model().float32);
-      EXPECT_EQ(d1->model().type, ModelType::TreeEnsemble);
+      EXPECT_EQ(d1->spec<ModelSpec>().margin, margin);
+      EXPECT_TRUE(d1->spec<ModelSpec>().float32);
+      EXPECT_EQ(d1->spec<ModelSpec>().type, ModelType::TreeEnsemble);
       hashes[margin] = d1->hash();
     }
     EXPECT_NE(hashes[0], hashes[1]);
@@ -1229,7 +1230,7 @@ TEST(XGBoostImport, ParsedSpecMatchesModel) {
   ASSERT_TRUE(static_cast<bool>(t)) << llvm::toString(t.takeError());
   llvm::Expected<Descriptor> d = Descriptor::parse(*t);
   ASSERT_TRUE(static_cast<bool>(d)) << llvm::toString(d.takeError());
-  const ModelSpec &s = d->model();
+  const ModelSpec &s = d->spec<ModelSpec>();
   EXPECT_EQ(s.numFeatures, 3);
   EXPECT_EQ(s.numOutputs, 1);
   EXPECT_EQ(s.link, Link::Logistic);

@@ -16,6 +16,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Families/Model/ModelSpec.h"
 #include "specjit/Compile.h"
 #include "specjit/Descriptor.h"
 #include "specjit/Kernel.h"
@@ -177,9 +178,9 @@ bool exprUsesTranscendental(const Expr *e) {
 
 bool usesTranscendental(const Descriptor &d) {
   const PipelineSpec &front =
-      d.kind() == Kind::Model ? d.model().pipeline : d.pipeline();
+      d.kind() == Kind::Model ? d.spec<ModelSpec>().pipeline : d.spec<PipelineSpec>();
   if (d.kind() == Kind::Model) {
-    const ModelSpec &m = d.model();
+    const ModelSpec &m = d.spec<ModelSpec>();
     if (!m.margin && (m.link == Link::Logistic || m.link == Link::Softmax))
       return true;
     for (const DenseLayer &l : m.layers)
@@ -467,7 +468,7 @@ TEST_P(ReferenceTest, MatchesReference) {
 
   // Specialized: must be compiled code; tree ensembles in both code shapes.
   std::vector<TreeLayout> layouts = {TreeLayout::Auto};
-  if (d.kind() == Kind::Model && d.model().type == ModelType::TreeEnsemble)
+  if (d.kind() == Kind::Model && d.spec<ModelSpec>().type == ModelType::TreeEnsemble)
     layouts = {TreeLayout::Branches, TreeLayout::Walk};
   for (TreeLayout layout : layouts) {
     std::string what = "jit, " + treeLayoutName(layout).str();

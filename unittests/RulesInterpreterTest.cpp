@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Families/Rules/RulesSpec.h"
 #include "Interpreter/Interpreter.h"
 #include "specjit/Descriptor.h"
 
@@ -37,7 +38,7 @@ struct Rules {
   std::unique_ptr<Interpreter> interp;
   size_t meters = 0;
   explicit operator bool() const { return interp != nullptr; }
-  const jit::RulesSpec &spec() const { return desc->rules(); }
+  const jit::RulesSpec &spec() const { return desc->spec<jit::RulesSpec>(); }
 };
 
 Rules compile(const std::string &json) {

@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Families/Series/SeriesSpec.h"
 #include "Interpreter/Interpreter.h"
 #include "specjit/Descriptor.h"
 
@@ -44,7 +45,7 @@ struct Series {
   std::unique_ptr<Interpreter> interp;
   size_t cols = 0;
   explicit operator bool() const { return interp != nullptr; }
-  const jit::SeriesSpec &spec() const { return desc->series(); }
+  const jit::SeriesSpec &spec() const { return desc->spec<jit::SeriesSpec>(); }
 };
 
 Series compile(const std::string &json) {

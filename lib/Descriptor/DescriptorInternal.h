@@ -2,8 +2,9 @@
 //
 // Not installed: what the families' parsers share (lib/Descriptor and
 // every lib/Families/<Family>/*Descriptor.cpp): Descriptor construction,
-// messages and JSON paths (Diagnostics.cpp), the expression language
-// (Expr.cpp), numbers, and the entry point of each family.
+// messages and JSON paths (Diagnostics.cpp), readers of common values, and
+// numbers. The expression language is Expr.h; each family's entry point is
+// its Family (lib/Families/Family.h).
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,8 +13,7 @@
 
 #include "specjit/Descriptor.h"
 
-#include "Families/Eval/EvalSpec.h"
-#include "Families/Train/TrainSpec.h"
+#include "Descriptor/Expr.h"
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringMap.h"
@@ -33,18 +33,13 @@ namespace jit {
 /// computes the hash). Used by every family's parser.
 class DescriptorParser {
 public:
-  static Descriptor make(PipelineSpec spec, std::string canonical);
-  static Descriptor make(SeriesSpec spec, std::string canonical);
-  static Descriptor make(RulesSpec spec, std::string canonical);
-  static Descriptor make(ModelSpec spec, std::string canonical);
-  static Descriptor make(TrainSpec spec, std::string canonical);
-  static Descriptor make(EvalSpec spec, std::string canonical);
+  /// `Spec` is a family's analyzed form, with its `kKind`.
+  template <typename Spec> static Descriptor make(Spec spec, std::string canonical) {
+    return make(Spec::kKind, std::make_shared<const Spec>(std::move(spec)), std::move(canonical));
+  }
 
 private:
-  /// The common part: kind, canonical text, its hash, and the family's spec.
-  template <typename Spec>
-  static Descriptor make(Kind kind, Spec spec, std::string canonical,
-                         std::shared_ptr<const Spec> Descriptor::*member);
+  static Descriptor make(Kind kind, std::shared_ptr<const void> spec, std::string canonical);
 };
 
 namespace detail {
@@ -79,25 +74,6 @@ struct ErrorRecord {
 /// round-trip form ("0.5", "1e+20", "1.5e-07"). Locale independent; the
 /// result is valid JSON and a valid expression literal (if not negative).
 std::string formatNumber(double v);
-
-/// One column reference in expression text, in text order.
-struct ExprRef {
-  std::string name;
-  size_t offset = 0;
-};
-
-/// parseExpr() that also reports every column reference with its offset.
-llvm::Expected<ExprPtr> parseExprWithRefs(llvm::StringRef text,
-                                          std::vector<ExprRef> *refs);
-
-/// Prints an expression in canonical form: single spaces around binary
-/// operators, the fewest parentheses that keep the tree, `select(c, a, b)`
-/// for the conditional, `and`/`or`/`not` for the logical operators, names in
-/// backquotes only where needed. parseExpr(printExpr(e)) rebuilds e.
-std::string printExpr(const Expr &e);
-
-/// True if `name` can be written without backquotes in an expression.
-bool isPlainExprName(llvm::StringRef name);
 
 //===----------------------------------------------------------------------===//
 // Validation helpers shared by the families (Diagnostics.cpp, Descriptor.cpp)
@@ -147,9 +123,6 @@ llvm::Error requireKey(const llvm::json::Object &o, llvm::StringRef path,
                        llvm::StringRef key, llvm::StringRef what,
                        const llvm::json::Value *&out);
 
-/// Checks `specjit` (the version) and reads `kind`: an unknown kind is an
-/// error listing every family.
-llvm::Error parseHeader(const llvm::json::Object &root, Kind &kind);
 /// Reads the optional top-level `name` (a string; not hashed).
 llvm::Error readDescriptorName(const llvm::json::Object &root,
                                std::string &out);
@@ -221,55 +194,8 @@ void writeShuffle(llvm::json::OStream &j, const std::optional<uint64_t> &seed);
 /// Weights of a linear model or of all layers of an MLP.
 constexpr uint64_t kMaxWeights = 50000000;
 
-/// Copies `e` with every Column node's `arg` set from `argOf` (names absent
-/// from the map get 0: resolve only after checking every reference)
-/// (Expr.cpp).
-ExprPtr resolveExpr(const ExprPtr &e, const llvm::StringMap<int> &argOf);
-
 /// Writes `"key": <formatNumber(v)>` to a JSON stream.
 void numberAttr(llvm::json::OStream &j, llvm::StringRef key, double v);
-
-//===----------------------------------------------------------------------===//
-// The families (one file each)
-//===----------------------------------------------------------------------===//
-
-/// Families/Pipeline/PipelineDescriptor.cpp: a validated `kind: "pipeline"`
-/// document (the header is already checked).
-llvm::Expected<Descriptor> parsePipeline(const llvm::json::Object &root);
-/// Families/Series/SeriesDescriptor.cpp: a validated `kind: "series"`
-/// document.
-llvm::Expected<Descriptor> parseSeries(const llvm::json::Object &root);
-/// Families/Rules/RulesDescriptor.cpp: a validated `kind: "rules"` document.
-llvm::Expected<Descriptor> parseRules(const llvm::json::Object &root);
-/// Families/Model/ModelDescriptor.cpp: a validated `kind: "model"` document.
-llvm::Expected<Descriptor> parseModel(const llvm::json::Object &root);
-/// Families/Train/TrainDescriptor.cpp: a validated `kind: "train"` document.
-llvm::Expected<Descriptor> parseTrain(const llvm::json::Object &root);
-/// Families/Eval/EvalDescriptor.cpp: a validated `kind: "eval"` document.
-llvm::Expected<Descriptor> parseEval(const llvm::json::Object &root);
-/// Descriptor::summary() of the train and eval families (their
-/// *Descriptor.cpp).
-std::string summarizeTrain(const TrainSpec &spec);
-std::string summarizeEval(const EvalSpec &spec);
-
-/// A model's output columns when `output.columns` is absent: `class` for
-/// an argmax (`classIndex`), `prediction` for one column, else
-/// `class_0 ... class_{n-1}`.
-std::vector<std::string> defaultModelOutputNames(size_t columns, bool classIndex);
-
-/// The canonical text of a validated specification, which its family's
-/// parser hashes (Families/<Family>/<Family>Canonical.cpp).
-std::string canonicalSeriesText(const SeriesSpec &spec);
-std::string canonicalRulesText(const RulesSpec &spec);
-std::string canonicalModelText(const ModelSpec &spec);
-/// The key of a rule's actions of `kind` ("set", "add", "sub", "mul")
-/// (Families/Rules/RulesDescriptor.cpp).
-llvm::StringRef ruleActionKey(RuleAction::Kind kind);
-
-/// The text of a model descriptor for `spec` (its canonical form with the
-/// `name` in front): how the train family writes the model it trained
-/// (Families/Model/ModelCanonical.cpp).
-std::string modelDescriptorText(const ModelSpec &spec);
 
 } // namespace detail
 } // namespace jit

@@ -8,7 +8,7 @@
 #include "Engine/Codegen.h"
 
 #include "Engine/CompileUnits.h"
-#include "Engine/Importer.h"
+#include "Families/Family.h"
 #include "Engine/KernelSize.h"
 #include "Engine/LLVMBackend.h"
 #include "Runtime/KernelABI.h"
@@ -206,7 +206,9 @@ llvm::Expected<ObjectFiles> compileToObjects(const jit::Descriptor &d,
   // descriptor -> spec
   if (auto err = checkInjectedFailure(Stage::Spec))
     return std::move(err);
-  auto imported = importDescriptor(ctx, d, options.treeLayout);
+  jit::ImportOptions importOptions;
+  importOptions.treeLayout = options.treeLayout;
+  auto imported = jit::importDescriptor(ctx, d, importOptions);
   if (!imported)
     return stageError(Stage::Spec, llvm::toString(imported.takeError()) +
                                        (diagnostics.empty() ? "" : ": " + diagnostics));

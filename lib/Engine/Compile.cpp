@@ -44,20 +44,6 @@ constexpr StageInfo kStages[] = {
 
 llvm::StringRef stageName(Stage s) { return kStages[static_cast<int>(s)].name; }
 llvm::StringRef stageExtension(Stage s) { return kStages[static_cast<int>(s)].ext; }
-llvm::StringRef treeLayoutName(TreeLayout l) {
-  switch (l) {
-  case TreeLayout::Auto: return "auto";
-  case TreeLayout::Branches: return "branches";
-  case TreeLayout::Walk: return "walk";
-  }
-  return "auto";
-}
-std::optional<TreeLayout> parseTreeLayout(llvm::StringRef s) {
-  for (TreeLayout l : {TreeLayout::Auto, TreeLayout::Branches, TreeLayout::Walk})
-    if (s == treeLayoutName(l))
-      return l;
-  return std::nullopt;
-}
 llvm::StringRef tierName(Tier t) { return t == Tier::Tiered ? "tiered" : "sync"; }
 std::optional<Tier> parseTier(llvm::StringRef s) {
   for (Tier t : {Tier::Sync, Tier::Tiered})

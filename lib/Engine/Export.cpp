@@ -90,7 +90,7 @@ std::string makeHeader(const Descriptor &d, const ExportOptions &o,
                        const ExportedKernel &k, llvm::StringRef cpu) {
   const std::string &sym = o.symbol;
   std::string guard = "SPECJIT_EXPORT_" + llvm::StringRef(sym).upper() + "_H";
-  bool series = d.kind() == Kind::Series, rules = d.kind() == Kind::Rules;
+  bool series = d.runShape() == RunShape::Stream, rules = d.runShape() == RunShape::State;
   const auto &inputs = d.inputs();
   const auto &outputs = d.outputNames();
 
@@ -192,7 +192,7 @@ llvm::Expected<ExportedKernel> exportKernel(const Descriptor &d, const ExportOpt
     return exportError("--symbol '" + o.symbol +
                        "' is not a usable C identifier ([A-Za-z_][A-Za-z0-9_]*, "
                        "not starting with '__' or '_' and a capital)");
-  if (d.kind() == Kind::Train || d.kind() == Kind::Eval)
+  if (d.runShape() == RunShape::Driven)
     return exportError(llvm::Twine("a ") + kindName(d.kind()) +
                        " descriptor does not compile to one kernel; export takes "
                        "pipeline, model, series and rules descriptors");

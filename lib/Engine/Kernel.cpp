@@ -2,6 +2,8 @@
 #include "Engine/KernelState.h"
 #include "Engine/RunPool.h"
 #include "Engine/Tiering.h"
+#include "Families/Family.h"
+#include "Families/Pipeline/PipelineSpec.h"
 #include "specjit/Descriptor.h"
 #include "specjit/Kernel.h"
 
@@ -92,7 +94,7 @@ static llvm::Expected<int64_t> bindArgs(const KernelState &s,
   if (!bound)
     return bound.takeError();
   int64_t rows = *bound;
-  const char *what = s.desc.kind() == Kind::Rules ? "state matrix" : "output";
+  const char *what = s.desc.runShape() == RunShape::State ? "state matrix" : "output";
   if (out.type != s.desc.outputType())
     return runError(llvm::Twine("run: ") + what + " must be " +
                     dtypeName(s.desc.outputType()) + ", got " +
@@ -125,10 +127,7 @@ constexpr int64_t kSplitMinRows = 4096;
 /// Whether a row of `d` may fail a data check: such a call must leave the
 /// output untouched, which blocks written by other threads would break.
 static bool hasDataChecks(const Descriptor &d) {
-  const PipelineSpec *p = d.kind() == Kind::Pipeline ? &d.pipeline()
-                          : d.kind() == Kind::Model  ? &d.model().pipeline
-                                                     : nullptr;
-  if (p)
+  if (const PipelineSpec *p = family(d.kind()).featurePipeline(d))
     for (const Step &step : p->steps)
       if ((step.op == StepOp::OneHot || step.op == StepOp::LabelEncode) &&
           step.unknown == UnknownPolicy::Error)
@@ -141,8 +140,9 @@ static bool hasDataChecks(const Descriptor &d) {
 static unsigned splitTasks(const Descriptor &d, int64_t rows, unsigned threads) {
   if (threads == 1 || rows < 2 * kSplitMinRows)
     return 1;
-  Kind k = d.kind();
-  if ((k != Kind::Pipeline && k != Kind::Model && k != Kind::Rules) || hasDataChecks(d))
+  // Rows and agents are independent; a stream's rows are not.
+  RunShape shape = d.runShape();
+  if ((shape != RunShape::Rows && shape != RunShape::State) || hasDataChecks(d))
     return 1;
   if (threads == 0)
     threads = engine::RunPool::instance().concurrency();
@@ -226,7 +226,7 @@ llvm::Error Kernel::run(llvm::ArrayRef<Column> inputs, const Output &out,
                         unsigned threads) const {
   if (!state_)
     return runError("run: the kernel is empty");
-  if (state_->desc.kind() == Kind::Series) {
+  if (state_->desc.runShape() == RunShape::Stream) {
     auto fresh = stream();
     if (!fresh)
       return fresh.takeError();
@@ -244,7 +244,7 @@ llvm::Error Kernel::run(llvm::ArrayRef<Column> inputs, const Output &out,
     return invoke(s, fn, args.data(), out.data, *rows, threads);
   // A rules call updates its state in place: the sample needs it before.
   std::vector<uint8_t> stateBefore;
-  if (s.desc.kind() == Kind::Rules && s.tiering->wantsSample()) {
+  if (s.desc.runShape() == RunShape::State && s.tiering->wantsSample()) {
     size_t take = std::min<size_t>(*rows, s.tiering->policy.verifyRows);
     const uint8_t *p = static_cast<const uint8_t *>(out.data);
     stateBefore.assign(p, p + take * out.cols * dtypeSize(out.type));
@@ -258,7 +258,7 @@ llvm::Error Kernel::run(llvm::ArrayRef<Column> inputs, const Output &out,
 llvm::Expected<Stream> Kernel::stream() const {
   if (!state_)
     return runError("stream: the kernel is empty");
-  if (state_->desc.kind() != Kind::Series)
+  if (state_->desc.runShape() != RunShape::Stream)
     return runError(llvm::Twine("stream: only series kernels keep state; this is a ") +
                     kindName(state_->desc.kind()) + " kernel");
   Stream st;

@@ -9,7 +9,10 @@
 //===----------------------------------------------------------------------===//
 
 #include "Engine/KernelSize.h"
-#include "Engine/Importer.h"
+#include "Families/Family.h"
+#include "Families/Model/ModelToSpec.h"
+#include "Families/Rules/RulesSpec.h"
+#include "Families/Series/SeriesSpec.h"
 
 #include "specjit/Conversion/Passes.h"
 #include "specjit/Dialect/Spec/IR/SpecOps.h"
@@ -265,9 +268,7 @@ unsigned tableMinKeys(jit::ValueKind kind, unsigned lookupTableMinKeys) {
 
 KernelSizeEstimate estimateDescriptorFloor(const jit::Descriptor &d, unsigned lookupTableMinKeys) {
   KernelSizeEstimate e;
-  const jit::PipelineSpec *p = d.kind() == jit::Kind::Pipeline ? &d.pipeline()
-                               : d.kind() == jit::Kind::Model  ? &d.model().pipeline
-                                                               : nullptr;
+  const jit::PipelineSpec *p = jit::family(d.kind()).featurePipeline(d);
   if (!p)
     return e;
   // The step that makes each value, and whether it is a one_hot column
@@ -344,10 +345,10 @@ size_t estimateCompileWork(const jit::Descriptor &d, jit::TreeLayout layout,
   size_t work = estimateDescriptorFloor(d, lookupTableMinKeys).total;
   switch (d.kind()) {
   case jit::Kind::Pipeline:
-    work += pipelineWork(d.pipeline(), lookupTableMinKeys);
+    work += pipelineWork(d.spec<jit::PipelineSpec>(), lookupTableMinKeys);
     break;
   case jit::Kind::Model: {
-    const jit::ModelSpec &m = d.model();
+    const jit::ModelSpec &m = d.spec<jit::ModelSpec>();
     work += pipelineWork(m.pipeline, lookupTableMinKeys) + kPerColumn * m.numOutputs;
     switch (m.type) {
     case jit::ModelType::Linear:
@@ -363,7 +364,7 @@ size_t estimateCompileWork(const jit::Descriptor &d, jit::TreeLayout layout,
         nodes += t.nodes.size();
       // The walk's node tables are constant data: measured, about 400
       // nodes cost LLVM what one lowered operation does.
-      work += resolveTreeLayout(m, layout) == jit::TreeLayout::Walk ? kWalk + nodes / 400
+      work += jit::resolveTreeLayout(m, layout) == jit::TreeLayout::Walk ? kWalk + nodes / 400
                                                                     : kPerNode * nodes;
       break;
     }
@@ -371,12 +372,12 @@ size_t estimateCompileWork(const jit::Descriptor &d, jit::TreeLayout layout,
     break;
   }
   case jit::Kind::Series:
-    work += kSeriesOp * d.series().indicators.size() + kPerColumn * d.numOutputs();
+    work += kSeriesOp * d.spec<jit::SeriesSpec>().indicators.size() + kPerColumn * d.numOutputs();
     break;
   case jit::Kind::Rules: {
     // Each condition and action about one operation, twice (vectors of 8
     // agents and the remaining agents).
-    for (const jit::Rule &r : d.rules().rules)
+    for (const jit::Rule &r : d.spec<jit::RulesSpec>().rules)
       work += 2 * (4 + r.actions.size());
     break;
   }

@@ -74,12 +74,12 @@ int64_t runOnSample(const KernelState &k, KernelFn fn, size_t stateBytes,
       args.push_back(c.offsets.data());
     args.push_back(c.data.data());
   }
-  if (k.desc.kind() == jit::Kind::Rules)
+  if (k.desc.runShape() == jit::RunShape::State)
     out = s.state;
   else
     out.assign(size_t(s.rows) * k.desc.numOutputs() * jit::dtypeSize(k.desc.outputType()), 0);
   std::vector<uint64_t> state((stateBytes + 7) / 8, 0);
-  if (k.desc.kind() == jit::Kind::Series)
+  if (k.desc.runShape() == jit::RunShape::Stream)
     args.push_back(state.data());
   return fn ? fn(args.data(), out.data(), s.rows)
             : k.interpreter->run(args.data(), out.data(), s.rows);
@@ -170,7 +170,7 @@ void Tiering::offerSample(const KernelState &k, llvm::ArrayRef<jit::Column> inpu
     return;
   }
   // Series rows are time steps: only one call's prefix is a valid input.
-  bool oneCall = k.desc.kind() == jit::Kind::Series;
+  bool oneCall = k.desc.runShape() == jit::RunShape::Stream;
   int64_t room = int64_t(policy.verifyRows) - sample.rows;
   int64_t take = std::min(rows, room);
   if (take > 0 && !(oneCall && sample.rows > 0)) {

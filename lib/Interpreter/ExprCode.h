@@ -10,6 +10,7 @@
 #ifndef SPECJIT_INTERPRETER_EXPRCODE_H
 #define SPECJIT_INTERPRETER_EXPRCODE_H
 
+#include "Descriptor/Expr.h"
 #include "specjit/Descriptor.h"
 
 #include "llvm/Support/Error.h"

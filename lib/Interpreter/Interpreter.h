@@ -39,7 +39,9 @@ class Interpreter {
 public:
   virtual ~Interpreter();
 
-  /// Prepares a descriptor for interpretation.
+  /// Prepares a descriptor for interpretation: its family's interpreter
+  /// (Family::createInterpreter; defined with the registry,
+  /// lib/Families/Family.cpp).
   static llvm::Expected<std::unique_ptr<Interpreter>>
   create(const jit::Descriptor &d);
 

@@ -159,7 +159,7 @@ struct PyKernel {
   /// between the paths is checked here; Kernel::run checks the rest.
   py::object runFast(const py::handle &columns, const py::handle &out) {
     const Descriptor &d = kernel.descriptor();
-    if (!PyDict_Check(columns.ptr()) || d.kind() == Kind::Rules)
+    if (!PyDict_Check(columns.ptr()) || d.runShape() == RunShape::State)
       return py::none();
     const std::vector<InputColumn> &decls = d.inputs();
     llvm::SmallVector<Column, 16> in;

@@ -1,6 +1,9 @@
 //===- Table.cpp - CSV and generated data for the driver ------------------===//
 #include "Table.h"
 
+#include "Families/Family.h"
+#include "Families/Pipeline/PipelineSpec.h"
+
 #include "specjit/ReadFile.h"
 
 #include "llvm/ADT/StringMap.h"
@@ -392,7 +395,7 @@ uint64_t generatedRowBytes(const Descriptor &d) {
   uint64_t bytes = 0;
   for (const InputColumn &in : d.inputs())
     bytes += in.type == DType::String ? 24 : dtypeSize(in.type);
-  if (d.kind() == Kind::Rules)
+  if (d.runShape() == RunShape::State)
     bytes += d.numOutputs() * (sizeof(double) + dtypeSize(d.outputType()));
   return bytes;
 }
@@ -420,12 +423,13 @@ static Table generateSeries(const Descriptor &d, int64_t rows, uint64_t seed) {
 }
 
 Table generateInputs(const Descriptor &d, int64_t rows, uint64_t seed) {
-  if (d.kind() == Kind::Series)
+  if (d.runShape() == RunShape::Stream)
     return generateSeries(d, rows, seed);
-  if (d.kind() == Kind::Rules)
+  const PipelineSpec *features = family(d.kind()).featurePipeline(d);
+  if (!features) // rules: no inputs
     return Table{{}, rows};
+  const PipelineSpec &p = *features;
   bool model = d.kind() == Kind::Model;
-  const PipelineSpec &p = model ? d.model().pipeline : d.pipeline();
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<double> unit(0.0, 1.0);
   // Models are usually trained on standardized features.

@@ -18,6 +18,8 @@
 #include "Driver.h"
 #include "Table.h"
 
+#include "Families/Rules/RulesSpec.h"
+
 #include "specjit/Import.h"
 #include "specjit/specjit.h"
 
@@ -175,8 +177,8 @@ int runRules(const Descriptor &d, const Kernel &kernel, const Args &a, double co
   printHeader(d);
   llvm::outs() << llvm::formatv(
       "  agents {0}, meters {1} ({2}), rules {3}, steps {4}, backend {5}, compile {6:f1} ms\n",
-      rows, d.numOutputs(), dtypeName(d.outputType()), d.rules().rules.size(),
-      d.rules().steps, backendName(kernel.backend()), kernel.compileMillis());
+      rows, d.numOutputs(), dtypeName(d.outputType()), d.spec<RulesSpec>().rules.size(),
+      d.spec<RulesSpec>().steps, backendName(kernel.backend()), kernel.compileMillis());
   llvm::outs() << llvm::formatv("  run {0:f2} ms ({1:f2} ns/agent)\n", *ns / 1e6,
                                 rows ? *ns / rows : 0.0);
   if (a.has("compare")) {
@@ -246,7 +248,7 @@ int cmdRun(int argc, char **argv) {
     return fail(kernel.takeError());
   double compileCallMs =
       std::chrono::duration<double, std::milli>(Clock::now() - compileStart).count();
-  if (d->kind() == Kind::Rules)
+  if (d->runShape() == RunShape::State)
     return runRules(*d, *kernel, a, compileCallMs);
   auto t0 = Clock::now();
   auto table = tools::readCsv(a.get("input"), d->inputs());
@@ -478,7 +480,7 @@ int cmdInfo(int argc, char **argv) {
   llvm::outs() << "name: " << descName(*d) << "\n";
   llvm::outs() << "hash: " << d->hash().hex() << "\n";
   llvm::outs() << "valid: yes\n";
-  if (d->kind() != Kind::Rules) {
+  if (d->runShape() != RunShape::State) {
     llvm::outs() << "inputs:";
     for (const InputColumn &in : d->inputs()) {
       llvm::outs() << " " << in.name << ":" << dtypeName(in.type);
@@ -487,39 +489,9 @@ int cmdInfo(int argc, char **argv) {
     }
     llvm::outs() << "\n";
   }
-  if (d->kind() == Kind::Pipeline)
-    llvm::outs() << "steps: " << d->pipeline().steps.size() << "\n";
-  if (d->kind() == Kind::Model) {
-    const ModelSpec &m = d->model();
-    llvm::outs() << "steps: " << m.pipeline.steps.size() << "\n";
-    llvm::outs() << "model: " << modelTypeName(m.type) << ", " << m.numFeatures
-                 << " features, " << m.numOutputs << " outputs, link " << linkName(m.link)
-                 << (m.margin ? " (margins)" : "");
-    if (m.type == ModelType::TreeEnsemble) {
-      size_t nodes = 0;
-      for (const Tree &t : m.trees)
-        nodes += t.nodes.size();
-      llvm::outs() << ", " << m.trees.size() << " trees, " << nodes << " nodes"
-                   << (m.float32 ? ", float32" : "");
-    }
-    llvm::outs() << "\n";
-  }
-  if (d->kind() == Kind::Series) {
-    llvm::outs() << "indicators:";
-    for (const Indicator &i : d->series().indicators)
-      llvm::outs() << " " << i.name << ":" << indicatorOpName(i.op)
-                   << "(lookback " << i.lookback << ")";
-    llvm::outs() << "\n";
-  }
-  if (d->kind() == Kind::Rules)
-    llvm::outs() << "rules: " << d->rules().rules.size()
-                 << ", steps: " << d->rules().steps << "\n";
-  if (std::string more = d->summary(); !more.empty())
-    llvm::outs() << more;
-  llvm::outs() << (d->kind() == Kind::Rules   ? "meters ("
-                   : d->kind() == Kind::Train ? "features ("
-                                              : "outputs (")
-               << d->numOutputs() << " x " << dtypeName(d->outputType()) << "):";
+  llvm::outs() << d->summary();
+  llvm::outs() << d->outputNoun() << " (" << d->numOutputs() << " x "
+               << dtypeName(d->outputType()) << "):";
   for (const std::string &n : d->outputNames())
     llvm::outs() << " " << n;
   llvm::outs() << "\ncanonical: " << d->canonical() << "\n";
@@ -631,7 +603,7 @@ llvm::Expected<TieredFigures> measureTiered(const Descriptor &d, const CompileOp
   while (tk->tierState() != TierState::Compiled && tk->tierState() != TierState::Failed &&
          ms(t0) < 120000) {
     auto c0 = Clock::now();
-    if (auto err = tk->run(d.kind() == Kind::Rules ? llvm::ArrayRef<Column>()
+    if (auto err = tk->run(d.runShape() == RunShape::State ? llvm::ArrayRef<Column>()
                                                    : llvm::ArrayRef<Column>(small),
                            smallOut))
       return std::move(err);
@@ -652,7 +624,7 @@ llvm::Expected<TieredFigures> measureTiered(const Descriptor &d, const CompileOp
       return t.takeError();
     for (size_t i = 0; i < std::max<size_t>(smallCalls.size(), 100); ++i) {
       auto c0 = Clock::now();
-      if (auto err = ik->run(d.kind() == Kind::Rules ? llvm::ArrayRef<Column>()
+      if (auto err = ik->run(d.runShape() == RunShape::State ? llvm::ArrayRef<Column>()
                                                      : llvm::ArrayRef<Column>(small),
                              smallOut))
         return std::move(err);
@@ -776,7 +748,7 @@ int cmdBench(int argc, char **argv) {
   std::vector<Column> in = table.views();
   OutputBuffer jout(d->outputType(), rows, d->numOutputs());
   OutputBuffer iout(d->outputType(), rows, d->numOutputs());
-  if (d->kind() == Kind::Rules) {
+  if (d->runShape() == RunShape::State) {
     // The output is the state matrix, updated in place run after run.
     tools::StateMatrix st = tools::generateState(*d, rows, static_cast<uint64_t>(seed));
     // Copy into the existing buffers: the views point at them.

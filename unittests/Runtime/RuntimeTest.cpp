@@ -12,7 +12,7 @@
 #include "specjit/specjit.h"
 
 #include "Engine/CompileService.h"
-#include "Engine/Importer.h"
+#include "Families/Family.h"
 #include "Engine/JIT.h"
 #include "Engine/KernelSize.h"
 #include "Engine/KernelState.h"
@@ -233,7 +233,7 @@ TEST(Runtime, CompileWorkFollowsTheLoweredSize) {
     size_t work = specjit::engine::estimateCompileWork(d, TreeLayout::Auto,
                                                        specjit::kLookupTableMinKeys);
     mlir::MLIRContext ctx;
-    auto module = specjit::engine::importDescriptor(ctx, d);
+    auto module = specjit::jit::importDescriptor(ctx, d);
     ASSERT_TRUE(static_cast<bool>(module)) << llvm::toString(module.takeError());
     size_t lowered =
         specjit::engine::estimateKernelSize(module->get(), specjit::kLookupTableMinKeys).total;

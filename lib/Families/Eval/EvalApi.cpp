@@ -14,6 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Families/Eval/EvalSpec.h"
 #include "specjit/Eval.h"
 
 #include "Descriptor/DescriptorInternal.h"
@@ -186,7 +187,7 @@ std::string metricsKey(const EvalSpec &s) {
 /// key, reuse it); an error when the compiler fails, so the generic code
 /// runs.
 Expected<KernelFn> compiledMetrics(const Descriptor &d) {
-  return engine::compiledOncePerKey(d, "eval", metricsKey(d.eval()));
+  return engine::compiledOncePerKey(d, "eval", metricsKey(d.spec<EvalSpec>()));
 }
 
 /// The kernel's slots (Runtime/MetricsABI.h) as the generic code's
@@ -216,7 +217,7 @@ class Evaluator {
 public:
   Evaluator(const Descriptor &desc, ArrayRef<Column> columns,
             const EvalOptions &options)
-      : desc(desc), spec(desc.eval()), columns(columns), options(options) {}
+      : desc(desc), spec(desc.spec<EvalSpec>()), columns(columns), options(options) {}
 
   Expected<EvalResult> run();
 
@@ -346,7 +347,7 @@ Expected<std::vector<double>> Evaluator::scoresFromModel(EvalResult &result) {
 
 Expected<FoldResult> Evaluator::runFold(const eval::FoldPlan &plan, size_t f) {
   const Descriptor &trainDesc = spec.crossValidation->train;
-  const TrainSpec &ts = trainDesc.train();
+  const TrainSpec &ts = trainDesc.spec<TrainSpec>();
   std::vector<int64_t> trainIdx = eval::trainRows(plan, f, rows);
   const std::vector<int64_t> &testIdx = plan.test[f];
   ArrayRef<Column> inputs = columns.drop_back();

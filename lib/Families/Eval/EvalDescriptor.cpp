@@ -18,6 +18,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Families/Eval/EvalSpec.h"
+#include "Families/Train/TrainSpec.h"
 #include "Descriptor/DescriptorInternal.h"
 
 #include "llvm/ADT/STLExtras.h"
@@ -372,7 +374,7 @@ Error EvalParser::parseModel(const json::Value &v) {
 }
 
 Error EvalParser::checkTrainTask(const Descriptor &train) {
-  const TrainSpec &t = train.train();
+  const TrainSpec &t = train.spec<TrainSpec>();
   StringRef path = "cross_validation.train";
   switch (spec.task) {
   case EvalTask::Binary:
@@ -447,7 +449,7 @@ Error EvalParser::parseCrossValidation(const json::Value &v) {
     return train.takeError();
   if (Error e = checkTrainTask(*train))
     return e;
-  const TrainSpec &ts = train->train();
+  const TrainSpec &ts = train->spec<TrainSpec>();
   spec.dataColumns = ts.pipeline.inputs;
   cv.train = std::move(*train);
   spec.crossValidation = std::move(cv);

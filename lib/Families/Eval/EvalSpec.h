@@ -11,15 +11,25 @@
 #ifndef SPECJIT_LIB_FAMILIES_EVAL_EVALSPEC_H
 #define SPECJIT_LIB_FAMILIES_EVAL_EVALSPEC_H
 
+#include "Families/Model/ModelSpec.h"
+
 #include "specjit/Descriptor.h"
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
 
+#include "llvm/Support/Error.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
+
+namespace llvm {
+namespace json {
+class Object;
+} // namespace json
+} // namespace llvm
 
 namespace specjit {
 namespace jit {
@@ -80,6 +90,8 @@ struct CrossValidationSpec {
 };
 
 struct EvalSpec {
+  static constexpr Kind kKind = Kind::Eval;
+
   std::string name;
   EvalTask task = EvalTask::Binary;
   /// The label column's name (read as f64 and checked against the task).
@@ -108,6 +120,14 @@ struct EvalSpec {
   std::vector<std::string> outputNames;
 };
 
+namespace detail {
+
+/// EvalDescriptor.cpp: a validated `kind: "eval"` document, and its lines
+/// for `specjit info`.
+llvm::Expected<Descriptor> parseEval(const llvm::json::Object &root);
+std::string summarizeEval(const EvalSpec &spec);
+
+} // namespace detail
 } // namespace jit
 } // namespace specjit
 

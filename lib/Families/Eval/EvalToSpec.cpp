@@ -9,7 +9,10 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Families/Eval/EvalSpec.h"
 #include "Families/Eval/EvalToSpec.h"
+
+#include "Conversion/DescriptorToSpec/ImportSupport.h"
 
 #include "Families/Eval/Metrics.h"
 
@@ -46,7 +49,7 @@ llvm::Expected<OwningOpRef<ModuleOp>> importMetricsPass(MLIRContext &ctx,
   ctx.getOrLoadDialect<spec::SpecDialect>();
   std::vector<std::string> accumulators = metricsAccumulators(spec);
   OpBuilder b(&ctx);
-  Location loc = NameLoc::get(StringAttr::get(&ctx, "descriptor"));
+  Location loc = jit::descriptorLoc(ctx);
   OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
   b.setInsertionPointToEnd(module->getBody());
   SmallVector<StringRef> names(accumulators.begin(), accumulators.end());
@@ -56,10 +59,7 @@ llvm::Expected<OwningOpRef<ModuleOp>> importMetricsPass(MLIRContext &ctx,
       loc, b.getStringAttr(spec.name.empty() ? "eval" : spec.name),
       b.getStringAttr(jit::evalTaskName(spec.task)), b.getI64IntegerAttr(classes),
       b.getF64FloatAttr(binary ? spec.threshold : 0.5), b.getStrArrayAttr(names));
-  if (failed(verify(*module)))
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "the imported spec module does not verify");
-  return std::move(module);
+  return jit::verifiedImport(std::move(module));
 }
 
 } // namespace eval

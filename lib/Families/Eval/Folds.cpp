@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Families/Eval/EvalSpec.h"
 #include "Families/Eval/Folds.h"
 
 #include "Descriptor/DescriptorInternal.h"

@@ -14,6 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Families/Eval/EvalSpec.h"
 #include "Families/Eval/Metrics.h"
 
 #include "Descriptor/DescriptorInternal.h"

@@ -15,6 +15,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Families/Model/ModelSpec.h"
 #include "Descriptor/DescriptorInternal.h"
 #include "Families/Pipeline/PipelineFrontEnd.h"
 

@@ -13,6 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Families/Model/ModelSpec.h"
 #include "Descriptor/DescriptorInternal.h"
 #include "Families/Pipeline/PipelineFrontEnd.h"
 

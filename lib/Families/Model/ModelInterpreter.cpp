@@ -33,7 +33,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Interpreter/Families.h"
+#include "Interpreter/Interpreter.h"
+#include "Families/Model/ModelSpec.h"
+#include "Families/Pipeline/PipelineFrontEnd.h"
 
 #include <algorithm>
 #include <cmath>

@@ -12,6 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Families/Pipeline/PipelineSpec.h"
 #include "Families/Pipeline/PipelineInterpreter.h"
 
 #include <algorithm>

@@ -10,7 +10,7 @@
 #define SPECJIT_LIB_FAMILIES_PIPELINE_PIPELINEINTERPRETER_H
 
 #include "Interpreter/ExprCode.h"
-#include "Interpreter/Families.h"
+#include "Families/Pipeline/PipelineFrontEnd.h"
 #include "Interpreter/Interpreter.h"
 #include "Interpreter/Lookup.h"
 

@@ -11,6 +11,7 @@
 #define SPECJIT_LIB_FAMILIES_PIPELINE_PIPELINEPARSER_H
 
 #include "Descriptor/DescriptorInternal.h"
+#include "Families/Pipeline/PipelineSpec.h"
 
 #include "llvm/ADT/StringMap.h"
 

@@ -18,6 +18,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Families/Pipeline/PipelineSpec.h"
 #include "Families/Pipeline/PipelineInterpreter.h"
 
 #include "Descriptor/PolynomialTerms.h"

@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Families/Rules/RulesSpec.h"
 #include "Descriptor/DescriptorInternal.h"
 
 #include "llvm/ADT/STLExtras.h"

@@ -22,7 +22,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "Interpreter/ExprCode.h"
-#include "Interpreter/Families.h"
+#include "Interpreter/Interpreter.h"
+#include "Families/Rules/RulesSpec.h"
 
 #include <algorithm>
 #include <cstring>

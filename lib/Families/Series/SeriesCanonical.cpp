@@ -12,6 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Families/Series/SeriesSpec.h"
 #include "Descriptor/DescriptorInternal.h"
 
 #include "llvm/ADT/STLExtras.h"

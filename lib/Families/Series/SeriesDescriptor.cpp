@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Families/Series/SeriesSpec.h"
 #include "Descriptor/DescriptorInternal.h"
 
 #include "llvm/ADT/STLExtras.h"

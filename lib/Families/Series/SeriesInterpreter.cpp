@@ -70,7 +70,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Interpreter/Families.h"
+#include "Interpreter/Interpreter.h"
+#include "Families/Series/SeriesSpec.h"
 #include "Runtime/ExactWindow.h"
 
 #include <algorithm>

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Families/Train/TrainSpec.h"
 #include "specjit/Train.h"
 
 #include "specjit/Compile.h"
@@ -17,7 +18,7 @@
 #include "Engine/JIT.h"
 #include "Engine/KernelState.h"
 #include "Families/Train/Trainer.h"
-#include "Interpreter/Families.h"
+#include "Families/Pipeline/PipelineFrontEnd.h"
 
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -130,7 +131,7 @@ std::string stepKey(const TrainSpec &t) {
 /// (cross-validation folds and reruns with other epochs reuse it); an error
 /// when the compiler fails, so the generic step runs.
 llvm::Expected<KernelFn> compiledStep(const Descriptor &d) {
-  return engine::compiledOncePerKey(d, "train", stepKey(d.train()));
+  return engine::compiledOncePerKey(d, "train", stepKey(d.spec<TrainSpec>()));
 }
 
 /// The trained parameters as a model descriptor.
@@ -180,7 +181,7 @@ llvm::Expected<TrainResult> train(const Descriptor &d,
   if (d.kind() != Kind::Train)
     return detail::makeError("train: expected a train descriptor, got kind '" +
                 kindName(d.kind()) + "'");
-  const TrainSpec &spec = d.train();
+  const TrainSpec &spec = d.spec<TrainSpec>();
   Slot slot;
   if (!slot.held)
     return detail::makeError(llvm::formatv("train: {0} trainings already run in this process, "

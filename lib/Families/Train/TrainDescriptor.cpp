@@ -18,6 +18,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Families/Train/TrainSpec.h"
 #include "Descriptor/DescriptorInternal.h"
 #include "Families/Pipeline/PipelineFrontEnd.h"
 

@@ -9,12 +9,22 @@
 #ifndef SPECJIT_LIB_FAMILIES_TRAIN_TRAINSPEC_H
 #define SPECJIT_LIB_FAMILIES_TRAIN_TRAINSPEC_H
 
+#include "Families/Model/ModelSpec.h"
+
 #include "specjit/Descriptor.h"
+
+#include "llvm/Support/Error.h"
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
+
+namespace llvm {
+namespace json {
+class Object;
+} // namespace json
+} // namespace llvm
 
 namespace specjit {
 namespace jit {
@@ -31,6 +41,8 @@ struct LayerShape {
 };
 
 struct TrainSpec {
+  static constexpr Kind kKind = Kind::Train;
+
   std::string name;
   /// Inputs, steps and features (plan.outputNames), as in the model family.
   PipelineSpec pipeline;
@@ -73,6 +85,14 @@ struct TrainSpec {
   std::optional<double> maxSeconds;        ///< limits.max_seconds
 };
 
+namespace detail {
+
+/// TrainDescriptor.cpp: a validated `kind: "train"` document, and its
+/// lines for `specjit info`.
+llvm::Expected<Descriptor> parseTrain(const llvm::json::Object &root);
+std::string summarizeTrain(const TrainSpec &spec);
+
+} // namespace detail
 } // namespace jit
 } // namespace specjit
 

@@ -8,7 +8,10 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Families/Train/TrainSpec.h"
 #include "Families/Train/TrainToSpec.h"
+
+#include "Conversion/DescriptorToSpec/ImportSupport.h"
 
 #include "specjit/Dialect/Spec/IR/SpecDialect.h"
 #include "specjit/Dialect/Spec/IR/SpecOps.h"
@@ -29,7 +32,7 @@ llvm::Expected<OwningOpRef<ModuleOp>> importTrainStep(MLIRContext &ctx,
                                                       const jit::TrainSpec &t) {
   ctx.getOrLoadDialect<spec::SpecDialect>();
   OpBuilder b(&ctx);
-  Location loc = NameLoc::get(StringAttr::get(&ctx, "descriptor"));
+  Location loc = jit::descriptorLoc(ctx);
   OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
   b.setInsertionPointToEnd(module->getBody());
   SmallVector<int64_t> widths = {t.numFeatures};
@@ -54,10 +57,7 @@ llvm::Expected<OwningOpRef<ModuleOp>> importTrainStep(MLIRContext &ctx,
       b.getF64FloatAttr(t.epsilon), b.getF64FloatAttr(t.l2),
       b.getI64IntegerAttr(t.batchSize <= kMaxFoldedBatch ? t.batchSize : 0),
       b.getI64IntegerAttr(t.batchSize));
-  if (failed(verify(*module)))
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "the imported spec module does not verify");
-  return std::move(module);
+  return jit::verifiedImport(std::move(module));
 }
 
 } // namespace train

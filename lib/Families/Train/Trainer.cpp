@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Families/Train/TrainSpec.h"
 #include "Families/Train/Trainer.h"
 
 #include "Descriptor/DescriptorInternal.h"

@@ -59,7 +59,7 @@ const char *kSoftmaxModel =
 TEST(EvalDescriptor, BinaryOverScores) {
   Descriptor d = parseOk(binary());
   ASSERT_EQ(d.kind(), Kind::Eval);
-  const EvalSpec &s = d.eval();
+  const EvalSpec &s = d.spec<EvalSpec>();
   EXPECT_EQ(s.task, EvalTask::Binary);
   EXPECT_EQ(s.source, ScoreSource::Columns);
   EXPECT_EQ(s.label, "y");
@@ -100,14 +100,14 @@ TEST(EvalDescriptor, MulticlassAndRegression) {
   Descriptor m = parseOk(
       R"({"specjit":1,"kind":"eval","task":"multiclass","label":"y",)"
       R"("scores":["a","b","c"],"metrics":["accuracy","f1_macro","roc_auc"]})");
-  EXPECT_EQ(m.eval().numClasses, 3);
+  EXPECT_EQ(m.spec<EvalSpec>().numClasses, 3);
   EXPECT_EQ(m.inputs().size(), 4u);
   EXPECT_EQ(m.canonical().find("threshold"), std::string::npos);
   Descriptor r = parseOk(
       R"({"specjit":1,"kind":"eval","task":"regression","label":"y",)"
       R"("scores":["yhat"],"metrics":["mse","mae","r2"]})");
-  EXPECT_EQ(r.eval().task, EvalTask::Regression);
-  EXPECT_EQ(r.eval().numClasses, 0);
+  EXPECT_EQ(r.spec<EvalSpec>().task, EvalTask::Regression);
+  EXPECT_EQ(r.spec<EvalSpec>().numClasses, 0);
 }
 
 TEST(EvalDescriptor, InlineModel) {
@@ -116,7 +116,7 @@ TEST(EvalDescriptor, InlineModel) {
       R"("metrics":["roc_auc"],"model":)" +
       std::string(kModel) + "}";
   Descriptor d = parseOk(text);
-  const EvalSpec &s = d.eval();
+  const EvalSpec &s = d.spec<EvalSpec>();
   EXPECT_EQ(s.source, ScoreSource::Model);
   ASSERT_TRUE(s.model.has_value());
   EXPECT_EQ(s.model->kind(), Kind::Model);
@@ -143,7 +143,7 @@ TEST(EvalDescriptor, InlineModel) {
       R"({"specjit":1,"kind":"eval","task":"multiclass","label":"y",)"
       R"("metrics":["log_loss"],"model":)" +
       std::string(kSoftmaxModel) + "}");
-  EXPECT_EQ(mc.eval().numClasses, 3);
+  EXPECT_EQ(mc.spec<EvalSpec>().numClasses, 3);
 }
 
 struct ErrorCase {

@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Families/Model/ModelSpec.h"
 #include "DescriptorTestSupport.h"
 
 #include "specjit/Descriptor.h"
@@ -244,7 +245,7 @@ TEST(ModelErrors, InputsAndStepsAreThePipelineFamilys) {
   ASSERT_PARSES(a, mdoc(R"({"type":"linear","weights":[[1,2]],"intercepts":[0]})"));
   ASSERT_PARSES(b, mdoc(R"({"type":"linear","weights":[[1,2]],"intercepts":[0]})", R"("steps":[],)"));
   EXPECT_EQ(a.hash(), b.hash());
-  EXPECT_TRUE(a.model().pipeline.steps.empty());
+  EXPECT_TRUE(a.spec<ModelSpec>().pipeline.steps.empty());
 }
 
 TEST(ModelErrors, Features) {
@@ -279,10 +280,10 @@ TEST(ModelErrors, Features) {
                      "'features')");
   // Listing only the numeric ones works; so does encoding the string.
   ASSERT_PARSES(only, mdoc(lin1, R"("features":["x"],)", xs));
-  EXPECT_EQ(only.model().numFeatures, 1);
+  EXPECT_EQ(only.spec<ModelSpec>().numFeatures, 1);
   ASSERT_PARSES(enc, mdoc(R"({"type":"linear","weights":[[1,1]],"intercepts":[0]})",
                           R"("steps":[{"op":"label_encode","column":"s","mapping":["a","b"]}],)", xs));
-  EXPECT_EQ(enc.model().pipeline.plan.outputNames, (std::vector<std::string>{"x", "s"}));
+  EXPECT_EQ(enc.spec<ModelSpec>().pipeline.plan.outputNames, (std::vector<std::string>{"x", "s"}));
   // The count of features is fixed by the model: a mismatch names both.
   EXPECT_PARSE_ERROR(mdoc(R"({"type":"linear","weights":[[1,2,3]],"intercepts":[0]})"),
                      "model.weights[0]", "expected 2 numbers (one per feature), got 3");
@@ -298,12 +299,12 @@ TEST(ModelErrors, Linear) {
   ASSERT_PARSES(ok, mdoc(R"({"type":"linear","weights":[)" + row(10, "1") + "," + row(10, "2") +
                              "," + row(10, "3") + R"(],"intercepts":[0,0,0]})",
                          "", ten));
-  EXPECT_EQ(ok.model().numFeatures, 10);
-  EXPECT_EQ(ok.model().numOutputs, 3);
-  ASSERT_EQ(ok.model().weights.size(), 30u);
-  EXPECT_EQ(ok.model().weights[9], 1.0);
-  EXPECT_EQ(ok.model().weights[10], 2.0); // row-major
-  EXPECT_EQ(ok.model().weights[29], 3.0);
+  EXPECT_EQ(ok.spec<ModelSpec>().numFeatures, 10);
+  EXPECT_EQ(ok.spec<ModelSpec>().numOutputs, 3);
+  ASSERT_EQ(ok.spec<ModelSpec>().weights.size(), 30u);
+  EXPECT_EQ(ok.spec<ModelSpec>().weights[9], 1.0);
+  EXPECT_EQ(ok.spec<ModelSpec>().weights[10], 2.0); // row-major
+  EXPECT_EQ(ok.spec<ModelSpec>().weights[29], 3.0);
   EXPECT_PARSE_ERROR(mdoc(R"({"type":"linear","weights":[[1,2],[3,4]],"intercepts":[0]})"),
                      "model.intercepts",
                      "expected 2 numbers (one per output: one per row of weights), got 1");
@@ -338,8 +339,8 @@ TEST(ModelErrors, TreeFeaturesAndChildren) {
             "features)");
   nodes[7] = split(9, "0", 9, 10);
   ASSERT_PARSES(ok, mdoc(ensemble({stump(), stump(), stump(), tree(0, nodes)}), "", ten));
-  EXPECT_EQ(ok.model().trees[3].nodes[7].feature, 9);
-  EXPECT_EQ(ok.model().trees[3].nodes[6].right, 8);
+  EXPECT_EQ(ok.spec<ModelSpec>().trees[3].nodes[7].feature, 9);
+  EXPECT_EQ(ok.spec<ModelSpec>().trees[3].nodes[6].right, 8);
 
   auto one = [](const std::vector<std::string> &n) { return mdoc(ensemble({tree(0, n)})); };
   EXPECT_PARSE_ERROR(one({split(2, "0", 1, 2), leaf("1"), leaf("2")}), "model.trees[0].nodes[0].feature",
@@ -386,8 +387,8 @@ TEST(ModelErrors, TreeFeaturesAndChildren) {
                      "(there is none: the last node must be a leaf))");
   // A leaf as the root is a constant tree.
   ASSERT_PARSES(constant, one({leaf("2.5")}));
-  EXPECT_EQ(constant.model().trees[0].nodes[0].feature, -1);
-  EXPECT_EQ(constant.model().trees[0].nodes[0].leaf, 2.5);
+  EXPECT_EQ(constant.spec<ModelSpec>().trees[0].nodes[0].feature, -1);
+  EXPECT_EQ(constant.spec<ModelSpec>().trees[0].nodes[0].leaf, 2.5);
 }
 
 TEST(ModelErrors, TreeShape) {
@@ -451,10 +452,10 @@ TEST(ModelErrors, TreeShape) {
   // Thresholds may be any finite number, even beyond f32 under float32;
   // leaves and base scores must stay finite in f32 there.
   ASSERT_PARSES(big, one({split(0, "1e300", 1, 2), leaf("1e300"), leaf("-1e-300")}));
-  EXPECT_EQ(big.model().trees[0].nodes[0].threshold, 1e300);
+  EXPECT_EQ(big.spec<ModelSpec>().trees[0].nodes[0].threshold, 1e300);
   ASSERT_PARSES(bigThreshold, one({split(0, "-1e300", 1, 2), leaf("1"), leaf("2")},
                                   R"(,"float32":true)"));
-  EXPECT_TRUE(bigThreshold.model().float32);
+  EXPECT_TRUE(bigThreshold.spec<ModelSpec>().float32);
   EXPECT_PARSE_ERROR(one({split(0, "0", 1, 2), leaf("1"), leaf("1e300")}, R"(,"float32":true)"),
                      "model.trees[0].nodes[2].leaf",
                      "1e+300 is not finite in f32 (the model is float32)");
@@ -475,7 +476,7 @@ TEST(ModelErrors, TreeShape) {
                      "no tree has group 1 (with average, every output divides by its number "
                      "of trees, so each needs one)");
   ASSERT_PARSES(sumsOnly, mdoc(ensemble({stump(), tree(2, {leaf("1")})}, "", 3)));
-  EXPECT_EQ(sumsOnly.model().numOutputs, 3);
+  EXPECT_EQ(sumsOnly.spec<ModelSpec>().numOutputs, 3);
 }
 
 TEST(ModelTrees, ColumnsParseToTheSameTreesAsNodeObjects) {
@@ -505,16 +506,16 @@ TEST(ModelTrees, ColumnsParseToTheSameTreesAsNodeObjects) {
   ASSERT_PARSES(c, mdoc(ensemble(columnTrees, extra, 2), "", ten));
   ASSERT_PARSES(m, mdoc(ensemble(mixedTrees, extra, 2), "", ten));
   for (const Descriptor *d : {&c, &m}) {
-    ASSERT_EQ(d->model().trees.size(), shapes.size());
+    ASSERT_EQ(d->spec<ModelSpec>().trees.size(), shapes.size());
     for (size_t t = 0; t < shapes.size(); ++t) {
       SCOPED_TRACE("tree " + std::to_string(t));
-      expectSameTree(d->model().trees[t], o.model().trees[t]);
+      expectSameTree(d->spec<ModelSpec>().trees[t], o.spec<ModelSpec>().trees[t]);
     }
     EXPECT_EQ(d->canonical(), o.canonical());
     EXPECT_EQ(d->hash(), o.hash());
   }
   // Spot checks of what the trees hold, leaves included.
-  const Tree &deep = c.model().trees[3];
+  const Tree &deep = c.spec<ModelSpec>().trees[3];
   EXPECT_EQ(deep.nodes.size(), 11u);
   EXPECT_EQ(deep.nodes[1].feature, 1);
   EXPECT_FALSE(deep.nodes[1].defaultLeft);
@@ -527,14 +528,14 @@ TEST(ModelTrees, ColumnsParseToTheSameTreesAsNodeObjects) {
   ASSERT_PARSES(ignored, mdoc(ensemble({columns(0, "[0,-1,-1]", "[0.5,99,-3]", "[1,-1,-1]",
                                                 "[2,-1,-1]", "[true,false,1]", "[12,-1,1]")})));
   ASSERT_PARSES(plain, mdoc(ensemble({stump()})));
-  expectSameTree(ignored.model().trees[0], plain.model().trees[0]);
+  expectSameTree(ignored.spec<ModelSpec>().trees[0], plain.spec<ModelSpec>().trees[0]);
   EXPECT_EQ(ignored.hash(), plain.hash());
   // default_left: true/false and 1/0 are the same.
   ASSERT_PARSES(b, mdoc(ensemble({columns(0, "[1,-1,-1]", "[0,0,0]", "[1,-1,-1]", "[2,-1,-1]",
                                           "[false,false,false]", "[0,1,2]")})));
   ASSERT_PARSES(i, mdoc(ensemble({columns(0, "[1,-1,-1]", "[0,0,0]", "[1,-1,-1]", "[2,-1,-1]",
                                           "[0,0,0]", "[0,1,2]")})));
-  EXPECT_FALSE(i.model().trees[0].nodes[0].defaultLeft);
+  EXPECT_FALSE(i.spec<ModelSpec>().trees[0].nodes[0].defaultLeft);
   EXPECT_EQ(b.hash(), i.hash());
 }
 
@@ -558,8 +559,8 @@ TEST(ModelTrees, ColumnErrorsNameTheElement) {
                          extra));
   };
   ASSERT_PARSES(ok, with([](Cols &) {}));
-  EXPECT_EQ(ok.model().trees[3].nodes.size(), 7u);
-  EXPECT_TRUE(ok.model().trees[3].nodes[2].defaultLeft);
+  EXPECT_EQ(ok.spec<ModelSpec>().trees[3].nodes.size(), 7u);
+  EXPECT_TRUE(ok.spec<ModelSpec>().trees[3].nodes[2].defaultLeft);
 
   // Lengths: every column has one entry per node, feature's length.
   EXPECT_EQ(errorOf(with([](Cols &c) { c.right = "[2,4,6,-1,-1,-1]"; })),
@@ -665,7 +666,7 @@ TEST(ModelTrees, ColumnErrorsNameTheElement) {
             "model.trees[3].leaf[6]: 1e+300 is not finite in f32 (the model is float32)");
   ASSERT_PARSES(bigSplitLeaf,
                 with([](Cols &c) { c.leaf = "[1e300,0,0,1,2,3,4]"; }, R"(,"float32":true)"));
-  EXPECT_EQ(bigSplitLeaf.model().trees[3].nodes[0].leaf, 0.0) << "ignored";
+  EXPECT_EQ(bigSplitLeaf.spec<ModelSpec>().trees[3].nodes[0].leaf, 0.0) << "ignored";
 }
 
 TEST(ModelTrees, ColumnsAndNodeObjectsShareTheirErrors) {
@@ -713,7 +714,7 @@ TEST(ModelErrors, Mlp) {
     return out + "]}";
   };
   ASSERT_PARSES(ok, mdoc(mlp({layer(16, 8), layer(3, 16, "identity")}), "", eight));
-  const ModelSpec &m = ok.model();
+  const ModelSpec &m = ok.spec<ModelSpec>();
   EXPECT_EQ(m.type, ModelType::Mlp);
   EXPECT_EQ(m.numFeatures, 8);
   EXPECT_EQ(m.numOutputs, 3);
@@ -858,7 +859,7 @@ TEST(ModelErrors, NonFiniteFromJsonValues) {
 TEST(ModelAnalysis, Defaults) {
   ASSERT_PARSES(d, mdoc(ensemble({stump(), tree(0, {leaf("0.25")})})));
   EXPECT_EQ(d.kind(), Kind::Model);
-  const ModelSpec &m = d.model();
+  const ModelSpec &m = d.spec<ModelSpec>();
   EXPECT_EQ(m.type, ModelType::TreeEnsemble);
   EXPECT_EQ(m.numFeatures, 2);
   EXPECT_EQ(m.numOutputs, 1);
@@ -888,8 +889,8 @@ TEST(ModelAnalysis, Defaults) {
   // default_left false is kept.
   ASSERT_PARSES(right, mdoc(ensemble({tree(0, {split(1, "0", 1, 2, R"(,"default_left":false)"),
                                                leaf("1"), leaf("2")})})));
-  EXPECT_FALSE(right.model().trees[0].nodes[0].defaultLeft);
-  EXPECT_EQ(right.model().trees[0].nodes[0].feature, 1);
+  EXPECT_FALSE(right.spec<ModelSpec>().trees[0].nodes[0].defaultLeft);
+  EXPECT_EQ(right.spec<ModelSpec>().trees[0].nodes[0].feature, 1);
 
   // Output names by link and margin.
   struct Case {
@@ -919,19 +920,19 @@ TEST(ModelAnalysis, Defaults) {
                                 (c.margin ? "true" : "false") + "}");
     ASSERT_PARSES(e, text);
     EXPECT_EQ(e.outputNames(), c.names) << text;
-    EXPECT_EQ(e.model().numOutputs, c.outputs);
-    EXPECT_EQ(e.model().margin, c.margin);
-    EXPECT_EQ(e.model().baseScore.size(), static_cast<size_t>(c.outputs));
+    EXPECT_EQ(e.spec<ModelSpec>().numOutputs, c.outputs);
+    EXPECT_EQ(e.spec<ModelSpec>().margin, c.margin);
+    EXPECT_EQ(e.spec<ModelSpec>().baseScore.size(), static_cast<size_t>(c.outputs));
     EXPECT_EQ(e.outputType(), DType::F32);
-    EXPECT_EQ(linkName(e.model().link), c.link);
+    EXPECT_EQ(linkName(e.spec<ModelSpec>().link), c.link);
   }
   // Linear: intercepts and weights; its numOutputs is its rows.
   ASSERT_PARSES(lin, mdoc(R"({"type":"linear","weights":[[1,2]],"intercepts":[3],"link":"logistic"})"));
-  EXPECT_EQ(lin.model().type, ModelType::Linear);
-  EXPECT_EQ(lin.model().weights, (std::vector<double>{1, 2}));
-  EXPECT_EQ(lin.model().intercepts, (std::vector<double>{3}));
-  EXPECT_EQ(lin.model().link, Link::Logistic);
-  EXPECT_EQ(lin.model().numOutputs, 1);
+  EXPECT_EQ(lin.spec<ModelSpec>().type, ModelType::Linear);
+  EXPECT_EQ(lin.spec<ModelSpec>().weights, (std::vector<double>{1, 2}));
+  EXPECT_EQ(lin.spec<ModelSpec>().intercepts, (std::vector<double>{3}));
+  EXPECT_EQ(lin.spec<ModelSpec>().link, Link::Logistic);
+  EXPECT_EQ(lin.spec<ModelSpec>().numOutputs, 1);
 }
 
 TEST(ModelAnalysis, FeatureOrder) {
@@ -945,37 +946,37 @@ TEST(ModelAnalysis, FeatureOrder) {
   };
   // Without steps or features: the inputs in order.
   ASSERT_PARSES(plain, mdoc(lin(3), "", inputs));
-  EXPECT_EQ(plain.model().pipeline.plan.outputNames, (std::vector<std::string>{"a", "c", "b"}));
-  EXPECT_EQ(plain.model().pipeline.plan.outputs, (std::vector<int>{0, 1, 2}));
-  EXPECT_EQ(plain.model().numFeatures, 3);
-  EXPECT_TRUE(plain.model().pipeline.outputColumns.empty());
+  EXPECT_EQ(plain.spec<ModelSpec>().pipeline.plan.outputNames, (std::vector<std::string>{"a", "c", "b"}));
+  EXPECT_EQ(plain.spec<ModelSpec>().pipeline.plan.outputs, (std::vector<int>{0, 1, 2}));
+  EXPECT_EQ(plain.spec<ModelSpec>().numFeatures, 3);
+  EXPECT_TRUE(plain.spec<ModelSpec>().pipeline.outputColumns.empty());
   // With steps: every current column after the last step, in order (one_hot
   // expands in place, expr appends).
   ASSERT_PARSES(stepped, mdoc(lin(5), steps, inputs));
-  const Plan &plan = stepped.model().pipeline.plan;
+  const Plan &plan = stepped.spec<ModelSpec>().pipeline.plan;
   EXPECT_EQ(plan.outputNames, (std::vector<std::string>{"a", "c=7", "c=9", "b", "ab"}));
   ASSERT_EQ(plan.outputs.size(), 5u);
   for (size_t i = 0; i < plan.outputs.size(); ++i)
     EXPECT_EQ(plan.values[plan.outputs[i]].name, plan.outputNames[i]);
   EXPECT_EQ(plan.nodes.size(), 3u);
-  EXPECT_EQ(stepped.model().pipeline.steps.size(), 3u);
+  EXPECT_EQ(stepped.spec<ModelSpec>().pipeline.steps.size(), 3u);
   // a is the log1p result, not the input.
   EXPECT_EQ(plan.outputs[0], plan.nodes[2].results[0]);
-  EXPECT_EQ(stepped.model().numFeatures, 5);
+  EXPECT_EQ(stepped.spec<ModelSpec>().numFeatures, 5);
   EXPECT_EQ(stepped.inputs().size(), 3u);
   // With features: that order, a subset.
   ASSERT_PARSES(listed, mdoc(lin(3), steps + R"("features":["ab","c=9","a"],)", inputs));
-  const Plan &lp = listed.model().pipeline.plan;
+  const Plan &lp = listed.spec<ModelSpec>().pipeline.plan;
   EXPECT_EQ(lp.outputNames, (std::vector<std::string>{"ab", "c=9", "a"}));
   EXPECT_EQ(lp.outputs[0], plan.outputs[4]);
   EXPECT_EQ(lp.outputs[1], plan.outputs[2]);
   EXPECT_EQ(lp.outputs[2], plan.outputs[0]);
-  EXPECT_EQ(listed.model().pipeline.outputColumns, lp.outputNames);
-  EXPECT_EQ(listed.model().numFeatures, 3);
+  EXPECT_EQ(listed.spec<ModelSpec>().pipeline.outputColumns, lp.outputNames);
+  EXPECT_EQ(listed.spec<ModelSpec>().numFeatures, 3);
   // Tree feature indices refer to that order.
   ASSERT_PARSES(t, mdoc(ensemble({tree(0, {split(2, "0", 1, 2), leaf("1"), leaf("2")})}),
                         steps + R"("features":["ab","c=9","a"],)", inputs));
-  EXPECT_EQ(t.model().pipeline.plan.outputNames[t.model().trees[0].nodes[0].feature], "a");
+  EXPECT_EQ(t.spec<ModelSpec>().pipeline.plan.outputNames[t.spec<ModelSpec>().trees[0].nodes[0].feature], "a");
   EXPECT_PARSE_ERROR(mdoc(ensemble({tree(0, {split(3, "0", 1, 2), leaf("1"), leaf("2")})}),
                           steps + R"("features":["ab","c=9","a"],)", inputs),
                      "model.trees[0].nodes[0].feature",
@@ -986,9 +987,9 @@ TEST(ModelAnalysis, FeatureOrder) {
                                   R"({"op":"expr","name":"ab","expr":"a * b"},)"
                                   R"({"op":"log1p","column":"a"}])",
                           R"({"type":"f64","columns":["ab","c=9","a"]})"));
-  EXPECT_EQ(pipe.pipeline().plan.outputs, lp.outputs);
-  EXPECT_EQ(pipe.pipeline().plan.outputNames, lp.outputNames);
-  EXPECT_EQ(pipe.pipeline().plan.values.size(), lp.values.size());
+  EXPECT_EQ(pipe.spec<PipelineSpec>().plan.outputs, lp.outputs);
+  EXPECT_EQ(pipe.spec<PipelineSpec>().plan.outputNames, lp.outputNames);
+  EXPECT_EQ(pipe.spec<PipelineSpec>().plan.values.size(), lp.values.size());
 }
 
 TEST(ModelCanonical, ExactText) {
@@ -1070,8 +1071,8 @@ TEST(ModelCanonical, StepsAsThePipelineFamilyWritesThem) {
   std::string ps = stepsOf(p.canonical()), ms = stepsOf(m.canonical());
   ASSERT_FALSE(ps.empty());
   EXPECT_EQ(ms, ps); // "steps" is the last key of both
-  EXPECT_EQ(m.model().pipeline.plan.outputNames, p.pipeline().plan.outputNames);
-  EXPECT_EQ(m.model().numFeatures, static_cast<int32_t>(p.numOutputs()));
+  EXPECT_EQ(m.spec<ModelSpec>().pipeline.plan.outputNames, p.spec<PipelineSpec>().plan.outputNames);
+  EXPECT_EQ(m.spec<ModelSpec>().numFeatures, static_cast<int32_t>(p.numOutputs()));
 }
 
 TEST(ModelHash, Invariance) {
@@ -1214,7 +1215,7 @@ TEST(ModelCanonical, RoundTrip) {
     EXPECT_EQ(again.outputNames(), d.outputNames());
     EXPECT_TRUE(static_cast<bool>(llvm::json::parse(d.canonical())));
     EXPECT_EQ(d.canonical().find('\n'), std::string::npos);
-    const ModelSpec &a = d.model(), &b = again.model();
+    const ModelSpec &a = d.spec<ModelSpec>(), &b = again.spec<ModelSpec>();
     EXPECT_EQ(a.type, b.type);
     EXPECT_EQ(a.numFeatures, b.numFeatures);
     EXPECT_EQ(a.numOutputs, b.numOutputs);
@@ -1247,7 +1248,7 @@ TEST(ModelFiles, Examples) {
   };
   llvm::Expected<Descriptor> lg = load("model_logistic.json");
   ASSERT_TRUE(static_cast<bool>(lg)) << llvm::toString(lg.takeError());
-  const ModelSpec &l = lg->model();
+  const ModelSpec &l = lg->spec<ModelSpec>();
   EXPECT_EQ(l.type, ModelType::Linear);
   EXPECT_EQ(l.numFeatures, 4);
   EXPECT_EQ(l.numOutputs, 1);
@@ -1258,7 +1259,7 @@ TEST(ModelFiles, Examples) {
 
   llvm::Expected<Descriptor> tr = load("model_trees.json");
   ASSERT_TRUE(static_cast<bool>(tr)) << llvm::toString(tr.takeError());
-  const ModelSpec &t = tr->model();
+  const ModelSpec &t = tr->spec<ModelSpec>();
   EXPECT_EQ(t.type, ModelType::TreeEnsemble);
   EXPECT_EQ(t.trees.size(), 3u);
   EXPECT_TRUE(t.float32);
@@ -1285,7 +1286,7 @@ TEST(ModelFiles, Examples) {
 
   llvm::Expected<Descriptor> mp = load("model_mlp.json");
   ASSERT_TRUE(static_cast<bool>(mp)) << llvm::toString(mp.takeError());
-  const ModelSpec &m = mp->model();
+  const ModelSpec &m = mp->spec<ModelSpec>();
   EXPECT_EQ(m.type, ModelType::Mlp);
   EXPECT_EQ(m.numFeatures, 8);
   ASSERT_EQ(m.layers.size(), 2u);
@@ -1381,11 +1382,11 @@ TEST(ModelRobustness, LargeEnsembleParsesQuickly) {
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   size_t nodes = 0;
-  for (const Tree &t : d.model().trees)
+  for (const Tree &t : d.spec<ModelSpec>().trees)
     nodes += t.nodes.size();
   EXPECT_EQ(nodes, 95250u + 2 * chain + 1);
   EXPECT_GE(nodes, 100000u);
-  EXPECT_EQ(d.model().trees.size(), 751u);
+  EXPECT_EQ(d.spec<ModelSpec>().trees.size(), 751u);
   // Linear work (quadratic would take hours); most of it is llvm::json.
   EXPECT_LT(seconds, 10.0);
   ASSERT_PARSES(again, d.canonical());
@@ -1443,7 +1444,7 @@ TEST(ModelRobustness, ThousandDepth8TreesAsColumns) {
   std::printf("[   INFO   ] 1000 x 511 nodes as columns: %.1f MB of text parsed in %.2f s\n",
               text.size() / 1e6, seconds);
   RecordProperty("parse_seconds", std::to_string(seconds));
-  const ModelSpec &m = d.model();
+  const ModelSpec &m = d.spec<ModelSpec>();
   ASSERT_EQ(m.trees.size(), static_cast<size_t>(kTrees));
   size_t nodes = 0, leaves = 0;
   for (const Tree &t : m.trees) {

@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Families/Pipeline/PipelineSpec.h"
 #include "DescriptorTestSupport.h"
 
 #include "specjit/Descriptor.h"
@@ -451,7 +452,7 @@ TEST(DescriptorPlan, InputKinds) {
                        R"({"name":"f","type":"f32"},{"name":"g","type":"f64"},)"
                        R"({"name":"s","type":"string"}])",
                        "[]", R"({"type":"f64","columns":["g","b"]})"));
-  const PipelineSpec &p = d.pipeline();
+  const PipelineSpec &p = d.spec<PipelineSpec>();
   ASSERT_EQ(p.inputs.size(), 6u);
   EXPECT_EQ(p.inputs[0].type, DType::Bool);
   EXPECT_EQ(p.inputs[0].missing, std::optional<int64_t>(0));
@@ -485,7 +486,7 @@ TEST(DescriptorPlan, ElementwiseOps) {
              R"({"op":"clip","column":"b","max":2.5},)"
              R"({"op":"clip","column":"b","min":-1,"max":1},)"
              R"({"op":"bucketize","column":"a","edges":[0,1.5,3]}])"));
-  const PipelineSpec &p = d.pipeline();
+  const PipelineSpec &p = d.spec<PipelineSpec>();
   ASSERT_EQ(p.steps.size(), 8u);
   ASSERT_EQ(p.plan.nodes.size(), 8u);
   EXPECT_EQ(p.steps[0].mean, 35.0);
@@ -524,7 +525,7 @@ TEST(DescriptorPlan, Impute) {
              R"({"op":"impute","column":"b","value":0.5},)"
              R"({"op":"impute","column":"c","value":1e19},)"
              R"({"op":"impute","column":"f","value":2}])"));
-  const Plan &plan = d.pipeline().plan;
+  const Plan &plan = d.spec<PipelineSpec>().plan;
   ASSERT_EQ(plan.values.size(), 8u);
   // Int with sentinel and integral value: stays Int, without sentinel.
   EXPECT_EQ(plan.values[4].kind, ValueKind::Int);
@@ -533,13 +534,13 @@ TEST(DescriptorPlan, Impute) {
   EXPECT_EQ(plan.values[5].kind, ValueKind::Float);
   EXPECT_EQ(plan.values[6].kind, ValueKind::Float);
   EXPECT_EQ(plan.values[7].kind, ValueKind::Float);
-  EXPECT_EQ(d.pipeline().steps[0].value, 7.0);
+  EXPECT_EQ(d.spec<PipelineSpec>().steps[0].value, 7.0);
   // The imputed Int column can then be one-hot encoded with integers.
   ASSERT_PARSES(
       e, doc(R"([{"name":"a","type":"i64","missing":-1}])",
              R"([{"op":"impute","column":"a","value":-1},)"
              R"({"op":"one_hot","column":"a","categories":[-1,0]}])"));
-  EXPECT_EQ(e.pipeline().steps[1].intCategories,
+  EXPECT_EQ(e.spec<PipelineSpec>().steps[1].intCategories,
             (std::vector<int64_t>{-1, 0}));
 }
 
@@ -552,7 +553,7 @@ TEST(DescriptorPlan, OneHot) {
              R"({"op":"one_hot","column":"f","categories":[0.5,1.0,-2.5,1e20],)"
              R"("unknown":"error"},)"
              R"({"op":"one_hot","column":"s","categories":["red","a b",""]}])"));
-  const PipelineSpec &p = d.pipeline();
+  const PipelineSpec &p = d.spec<PipelineSpec>();
   EXPECT_EQ(p.steps[0].intCategories, (std::vector<int64_t>{2, 0, 10}));
   EXPECT_TRUE(p.steps[0].floatCategories.empty());
   EXPECT_EQ(p.steps[0].unknown, UnknownPolicy::Zeros);
@@ -585,7 +586,7 @@ TEST(DescriptorPlan, LabelEncode) {
              R"("default":99},)"
              R"({"op":"label_encode","column":"f","mapping":{"0.5":1,"-1e0":2}},)"
              R"({"op":"label_encode","column":"t","mapping":["z","x","y"]}])"));
-  const PipelineSpec &p = d.pipeline();
+  const PipelineSpec &p = d.spec<PipelineSpec>();
   // Categories are kept sorted by value; codes follow their category.
   EXPECT_EQ(p.steps[0].stringCategories,
             (std::vector<std::string>{"a", "b", "c"}));
@@ -661,7 +662,7 @@ TEST(DescriptorPlan, PolynomialPositionAndValues) {
   // listed are removed.
   EXPECT_EQ(names(d), (std::vector<std::string>{"p", "x", "y", "x^2", "x y",
                                                 "y^2", "q", "r"}));
-  const PipelineSpec &p = d.pipeline();
+  const PipelineSpec &p = d.spec<PipelineSpec>();
   const PlanNode &n = p.plan.nodes[0];
   EXPECT_EQ(n.op, StepOp::Polynomial);
   EXPECT_EQ(n.args, (std::vector<int>{1, 3}));
@@ -681,7 +682,7 @@ TEST(DescriptorPlan, Expr) {
              R"([{"op":"expr","name":"y","expr":"b * 2 + a - b / `c`"},)"
              R"({"op":"expr","name":"a","expr":"-a"},)"
              R"({"op":"expr","name":"k","expr":"1"}])"));
-  const PipelineSpec &p = d.pipeline();
+  const PipelineSpec &p = d.spec<PipelineSpec>();
   // Appended at the end when new; replaced in place when existing.
   EXPECT_EQ(names(d), (std::vector<std::string>{"a", "b", "c", "y", "k"}));
   const PlanNode &n0 = p.plan.nodes[0];
@@ -702,12 +703,12 @@ TEST(DescriptorPlan, Expr) {
              R"([{"op":"one_hot","column":"c","categories":[1,2]},)"
              R"({"op":"expr","name":"any","expr":"`c=1` or `c=2`"}])",
              R"({"type":"f32","columns":["any"]})"));
-  EXPECT_EQ(e.pipeline().plan.nodes[1].args, (std::vector<int>{1, 2}));
+  EXPECT_EQ(e.spec<PipelineSpec>().plan.nodes[1].args, (std::vector<int>{1, 2}));
   EXPECT_EQ(e.outputNames(), std::vector<std::string>{"any"});
   // The Int input converts: reading it in an expression is fine.
   ASSERT_PARSES(f, doc(R"([{"name":"n","type":"i64","missing":0}])",
                        R"([{"op":"expr","name":"n","expr":"n * 2"}])"));
-  EXPECT_EQ(f.pipeline().plan.values[1].kind, ValueKind::Float);
+  EXPECT_EQ(f.spec<PipelineSpec>().plan.values[1].kind, ValueKind::Float);
 }
 
 //===----------------------------------------------------------------------===//
@@ -797,8 +798,8 @@ TEST(DescriptorHash, Invariance) {
                  strlen(R"("name": "everything",)"), "");
   ASSERT_PARSES(unnamed, noName);
   EXPECT_EQ(unnamed.hash(), base.hash());
-  EXPECT_EQ(unnamed.pipeline().name, "");
-  EXPECT_EQ(base.pipeline().name, "everything");
+  EXPECT_EQ(unnamed.spec<PipelineSpec>().name, "");
+  EXPECT_EQ(base.spec<PipelineSpec>().name, "everything");
   // Number spellings: 1, 1.0, 1e0 and 0.5, 5e-1.
   auto one = [](const std::string &mean, const std::string &std) {
     return doc(kABC, R"([{"op":"standardize","column":"a","mean":)" + mean +
@@ -939,7 +940,7 @@ TEST(PipelineBuilder, SameAsJsonText) {
   ASSERT_PARSES(text, kFull);
   EXPECT_EQ(built->canonical(), text.canonical());
   EXPECT_EQ(built->hash(), text.hash());
-  EXPECT_EQ(built->pipeline().name, "everything");
+  EXPECT_EQ(built->spec<PipelineSpec>().name, "everything");
   // json() is the text a user would write; it parses to the same thing.
   ASSERT_PARSES(fromJson, b.json());
   EXPECT_EQ(fromJson.hash(), text.hash());
@@ -964,8 +965,8 @@ TEST(PipelineBuilder, AllOps) {
   ASSERT_TRUE(static_cast<bool>(d)) << llvm::toString(d.takeError());
   EXPECT_EQ(d->outputNames(),
             (std::vector<std::string>{"s", "i=1", "f", "g"}));
-  EXPECT_EQ(d->pipeline().steps[0].defaultCode, 7.0);
-  EXPECT_EQ(d->pipeline().steps[1].unknown, UnknownPolicy::Error);
+  EXPECT_EQ(d->spec<PipelineSpec>().steps[0].defaultCode, 7.0);
+  EXPECT_EQ(d->spec<PipelineSpec>().steps[1].unknown, UnknownPolicy::Error);
   std::string text = b.json();
   ASSERT_PARSES(t, text);
   EXPECT_EQ(t.hash(), d->hash());

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Families/Rules/RulesSpec.h"
 #include "DescriptorTestSupport.h"
 
 #include "specjit/Descriptor.h"
@@ -63,8 +64,8 @@ TEST(RulesErrors, Document) {
   EXPECT_PARSE_ERROR(rdoc("[]", R"("steps":2.5)"), "steps", "got 2.5");
   EXPECT_PARSE_ERROR(rdoc("[]", R"("steps":"10")"), "steps", "got the string '10'");
   EXPECT_PARSE_ERROR(rdoc("[]", R"("steps":1e999)"), "steps", "infinity");
-  EXPECT_EQ(parseOk(rdoc("[]", R"("steps":1000000)")).rules().steps, 1000000);
-  EXPECT_EQ(parseOk(rdoc("[]", R"("steps":1e1)")).rules().steps, 10);
+  EXPECT_EQ(parseOk(rdoc("[]", R"("steps":1000000)")).spec<RulesSpec>().steps, 1000000);
+  EXPECT_EQ(parseOk(rdoc("[]", R"("steps":1e1)")).spec<RulesSpec>().steps, 10);
 }
 
 TEST(RulesErrors, Clamp) {
@@ -92,10 +93,10 @@ TEST(RulesErrors, Clamp) {
                      "expected an object {meter: [lo, hi]}, got an array");
   // lo == hi is fine; so is an empty object (no clamps).
   ASSERT_PARSES(eq, rdoc("[]", R"("clamp":{"mood":[0.5,0.5]})"));
-  EXPECT_EQ(eq.rules().clamp[1], std::make_pair(0.5, 0.5));
+  EXPECT_EQ(eq.spec<RulesSpec>().clamp[1], std::make_pair(0.5, 0.5));
   ASSERT_PARSES(none, rdoc("[]", R"("clamp":{})"));
-  EXPECT_EQ(none.rules().clamp.size(), 3u);
-  EXPECT_FALSE(none.rules().clamp[0].has_value());
+  EXPECT_EQ(none.spec<RulesSpec>().clamp.size(), 3u);
+  EXPECT_FALSE(none.spec<RulesSpec>().clamp[0].has_value());
 }
 
 TEST(RulesErrors, Rules) {
@@ -180,7 +181,7 @@ TEST(RulesAnalysis, ActionOrderAndResolution) {
       R"({"add":{"fun":"0.01","energy":"0.02","mood":"0.03"}},)"
       R"({"mul":{"mood":"1"},"add":{"fun":"1"},"sub":{"energy":"1"},"set":{"hunger":"1"}}])",
       R"("clamp":{"hunger":[0,1],"energy":[-1,2.5]},"type":"f32","steps":7)"));
-  const RulesSpec &r = d.rules();
+  const RulesSpec &r = d.spec<RulesSpec>();
   EXPECT_EQ(r.meters, (std::vector<std::string>{"energy", "mood", "hunger", "fun"}));
   ASSERT_EQ(r.rules.size(), 3u);
   // set, add, sub, mul; by meter index within a kind.
@@ -217,14 +218,14 @@ TEST(RulesAnalysis, ActionOrderAndResolution) {
   EXPECT_TRUE(d.inputs().empty());
   // Defaults.
   ASSERT_PARSES(e, rdoc("[]"));
-  EXPECT_EQ(e.rules().type, DType::F64);
-  EXPECT_EQ(e.rules().steps, 1);
-  EXPECT_TRUE(e.rules().rules.empty());
-  EXPECT_EQ(e.rules().clamp.size(), 3u);
+  EXPECT_EQ(e.spec<RulesSpec>().type, DType::F64);
+  EXPECT_EQ(e.spec<RulesSpec>().steps, 1);
+  EXPECT_TRUE(e.spec<RulesSpec>().rules.empty());
+  EXPECT_EQ(e.spec<RulesSpec>().clamp.size(), 3u);
   // Meter names that need backquotes in expressions.
   ASSERT_PARSES(q, R"({"specjit":1,"kind":"rules","meters":["a b","and"],)"
                    R"("rules":[{"set":{"a b":"`and` + 1"}}]})");
-  EXPECT_EQ(sexpr(*q.rules().rules[0].actions[0].expr), "(+ and$1 1)");
+  EXPECT_EQ(sexpr(*q.spec<RulesSpec>().rules[0].actions[0].expr), "(+ and$1 1)");
 }
 
 TEST(RulesCanonical, ExactText) {
@@ -235,14 +236,14 @@ TEST(RulesCanonical, ExactText) {
       R"j("rules":[{"if":"mood < 0.2","sub":{"energy":"0.01 * (0.2 - mood)"}},)j"
       R"({"add":{"hunger":"0.01"},"if":"hunger > 0.8 and energy > 0.1","set":{"mood":"mood - 0.05"}},)"
       R"({"mul":{"energy":"0.999","mood":"mood"}}],"specjit":1,"steps":10,"type":"f32"})");
-  EXPECT_EQ(d.rules().name, "n");
+  EXPECT_EQ(d.spec<RulesSpec>().name, "n");
   // Defaults written out; meter keys sorted bytewise, not in meter order.
   ASSERT_PARSES(e, R"({"specjit":1,"kind":"rules","meters":["zeta","alpha"],)"
                    R"("rules":[{"add":{"zeta":"1","alpha":"alpha"}}]})");
   EXPECT_EQ(e.canonical(),
             R"({"kind":"rules","meters":["zeta","alpha"],"rules":[{"add":{"alpha":"alpha","zeta":"1"}}],)"
             R"("specjit":1,"steps":1,"type":"f64"})");
-  EXPECT_EQ(actionsOf(e.rules().rules[0]), "add:0 add:1");
+  EXPECT_EQ(actionsOf(e.spec<RulesSpec>().rules[0]), "add:0 add:1");
 }
 
 TEST(RulesHash, Invariance) {

@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Families/Series/SeriesSpec.h"
 #include "DescriptorTestSupport.h"
 
 #include "specjit/Descriptor.h"
@@ -35,7 +36,7 @@ int64_t lastLookback(const std::string &text) {
     ADD_FAILURE() << llvm::toString(d.takeError()) << "\nin: " << text;
     return -1;
   }
-  return d->series().indicators.back().lookback;
+  return d->spec<SeriesSpec>().indicators.back().lookback;
 }
 
 TEST(DescriptorNames, IndicatorOps) {
@@ -155,7 +156,7 @@ TEST(SeriesErrors, Periods) {
     EXPECT_PARSE_ERROR(noPeriod, "indicators[0]",
                        "missing required key 'period' (an integer in 1..100000)");
     // Integral spellings are integers.
-    EXPECT_EQ(parseOk(ma(op, R"("period":1.2e1)")).series().indicators[0].period, 12);
+    EXPECT_EQ(parseOk(ma(op, R"("period":1.2e1)")).spec<SeriesSpec>().indicators[0].period, 12);
   }
   EXPECT_PARSE_ERROR(ma("ema", R"("period":3,"seed":"last")"),
                      "indicators[0].seed", "expected one of first, sma, got the string 'last'");
@@ -351,7 +352,7 @@ TEST(SeriesAnalysis, LookbackOfComposites) {
                         sind("c", "crossover", R"("fast":"e5","slow":"s10")") + "," +
                         sind("w", "weighted_sum", R"("terms":[{"input":"c","weight":1}])") + "," +
                         sind("c2", "crossover", R"("fast":"w","slow":"k")") + "]"));
-  const auto &inds = d.series().indicators;
+  const auto &inds = d.spec<SeriesSpec>().indicators;
   EXPECT_EQ(inds[4].lookback, 10);
   EXPECT_EQ(inds[5].lookback, 10);
   EXPECT_EQ(inds[6].lookback, 11);
@@ -366,7 +367,7 @@ TEST(SeriesAnalysis, SourcesAndDefaults) {
       sind("t", "trend", R"("input":"w","against":["e","k","open"])") + "," +
       sind("t2", "trend", R"("input":"close","against":["c"],"weights":[3],"upper":0.5,"lower":0.25)") + "]",
       R"([{"name":"close","type":"f64"},{"name":"open","type":"f32"}])"));
-  const SeriesSpec &s = d.series();
+  const SeriesSpec &s = d.spec<SeriesSpec>();
   ASSERT_EQ(s.indicators.size(), 6u);
   ASSERT_EQ(s.inputs.size(), 2u);
   EXPECT_EQ(s.inputs[1].type, DType::F32);
@@ -404,18 +405,18 @@ TEST(SeriesAnalysis, SourcesAndDefaults) {
       sind("b", "wma", R"("input":"close","period":3)") + "," +
       sind("c", "lsma", R"("input":"close","period":4)") + "]",
       kClose, R"({"type":"f32","columns":["c","a"]})"));
-  EXPECT_EQ(sel.series().outputs, (std::vector<int>{2, 0}));
+  EXPECT_EQ(sel.spec<SeriesSpec>().outputs, (std::vector<int>{2, 0}));
   EXPECT_EQ(sel.outputNames(), (std::vector<std::string>{"c", "a"}));
   EXPECT_EQ(sel.outputType(), DType::F32);
-  EXPECT_EQ(sel.series().outputType, DType::F32);
+  EXPECT_EQ(sel.spec<SeriesSpec>().outputType, DType::F32);
   // Seeds and kama parameters as given.
   ASSERT_PARSES(g, sdoc("[" + sind("d", "dema", R"("input":"close","period":4,"seed":"sma")") + "," +
                         sind("k", "kama", R"("input":"d","period":3,"fast":4,"slow":5)") + "]"));
-  EXPECT_EQ(g.series().indicators[0].seed, EmaSeed::Sma);
-  EXPECT_EQ(g.series().indicators[1].fast, 4);
-  EXPECT_EQ(g.series().indicators[1].slow, 5);
-  EXPECT_EQ(g.series().indicators[1].sources, std::vector<int>{1});
-  EXPECT_EQ(g.series().indicators[1].lookback, 6 + 3);
+  EXPECT_EQ(g.spec<SeriesSpec>().indicators[0].seed, EmaSeed::Sma);
+  EXPECT_EQ(g.spec<SeriesSpec>().indicators[1].fast, 4);
+  EXPECT_EQ(g.spec<SeriesSpec>().indicators[1].slow, 5);
+  EXPECT_EQ(g.spec<SeriesSpec>().indicators[1].sources, std::vector<int>{1});
+  EXPECT_EQ(g.spec<SeriesSpec>().indicators[1].lookback, 6 + 3);
 }
 
 TEST(SeriesCanonical, ExactText) {
@@ -432,7 +433,7 @@ TEST(SeriesCanonical, ExactText) {
       R"({"input":"close","name":"s","op":"tema","period":5,"seed":"sma"}],)"
       R"("inputs":[{"name":"close","type":"f64"},{"name":"vol","type":"f32"}],"kind":"series",)"
       R"("output":{"columns":["e","k","w","c","t","h","s"],"type":"f32"},"specjit":1})");
-  EXPECT_EQ(d.series().name, "full");
+  EXPECT_EQ(d.spec<SeriesSpec>().name, "full");
 }
 
 TEST(SeriesHash, Invariance) {
@@ -467,7 +468,7 @@ TEST(SeriesHash, Invariance) {
   named.insert(1, R"("name":"whatever",)");
   ASSERT_PARSES(n2, named);
   EXPECT_EQ(n1.hash(), n2.hash());
-  EXPECT_EQ(n2.series().name, "whatever");
+  EXPECT_EQ(n2.spec<SeriesSpec>().name, "whatever");
 }
 
 TEST(SeriesHash, Sensitivity) {

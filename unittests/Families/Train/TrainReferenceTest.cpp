@@ -27,6 +27,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Families/Model/ModelSpec.h"
 #include "specjit/Compile.h"
 #include "specjit/Descriptor.h"
 #include "specjit/Kernel.h"
@@ -587,7 +588,7 @@ TEST_P(TrainReferenceTest, MatchesNumpyReference) {
   const Descriptor &model = r->model;
   ASSERT_EQ(model.kind(), Kind::Model) << what;
   EXPECT_EQ(model.name(), d->name()) << what << ": name";
-  const ModelSpec &spec = model.model();
+  const ModelSpec &spec = model.spec<ModelSpec>();
   std::vector<std::string> modelInputs;
   for (const InputColumn &in : model.inputs())
     modelInputs.push_back(in.name);

@@ -33,10 +33,11 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Families/Model/ModelSpec.h"
 #include "specjit/Import.h"
 
-#include "DescriptorInternal.h"
-#include "JsonText.h"
+#include "Descriptor/DescriptorInternal.h"
+#include "Descriptor/JsonText.h"
 
 #include "specjit/ReadFile.h"
 

@@ -6,7 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "DescriptorInternal.h"
+#include "Families/Pipeline/PipelineSpec.h"
+#include "Descriptor/DescriptorInternal.h"
 
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FormatVariadic.h"

@@ -1,0 +1,76 @@
+//===- ModelFamily.cpp - The model family ---------------------------------===//
+//
+// docs/model-semantics.md: a trained linear model, tree ensemble or MLP
+// with optional preprocessing in front, row by row.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Families/Family.h"
+#include "Families/Model/ModelSpec.h"
+#include "Families/Model/ModelToSpec.h"
+
+#include "Interpreter/Interpreter.h"
+
+#include "llvm/Support/raw_ostream.h"
+
+namespace specjit {
+namespace jit {
+namespace {
+
+class ModelFamily final : public FamilyOf<ModelSpec> {
+public:
+  ModelFamily() : FamilyOf("model") {}
+
+  llvm::Expected<Descriptor> parse(const llvm::json::Object &root) const override {
+    return detail::parseModel(root);
+  }
+  const std::string &name(const Descriptor &d) const override { return spec(d).name; }
+  const std::vector<std::string> &outputNames(const Descriptor &d) const override {
+    return spec(d).outputNames;
+  }
+  DType outputType(const Descriptor &d) const override { return spec(d).outputType; }
+  const std::vector<InputColumn> &inputs(const Descriptor &d) const override {
+    return spec(d).pipeline.inputs;
+  }
+  RunShape runShape() const override { return RunShape::Rows; }
+  std::string summary(const Descriptor &d) const override {
+    const ModelSpec &m = spec(d);
+    std::string out;
+    llvm::raw_string_ostream os(out);
+    os << "steps: " << m.pipeline.steps.size() << "\n";
+    os << "model: " << modelTypeName(m.type) << ", " << m.numFeatures << " features, "
+       << m.numOutputs << " outputs, link " << linkName(m.link) << (m.margin ? " (margins)" : "");
+    if (m.type == ModelType::TreeEnsemble) {
+      size_t nodes = 0;
+      for (const Tree &t : m.trees)
+        nodes += t.nodes.size();
+      os << ", " << m.trees.size() << " trees, " << nodes << " nodes"
+         << (m.float32 ? ", float32" : "");
+    }
+    os << "\n";
+    return out;
+  }
+  const PipelineSpec *featurePipeline(const Descriptor &d) const override {
+    return &spec(d).pipeline;
+  }
+
+  llvm::Expected<std::unique_ptr<interp::Interpreter>>
+  createInterpreter(const Descriptor &d) const override {
+    return interp::createModelInterpreter(spec(d));
+  }
+  llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
+  importToSpec(mlir::MLIRContext &ctx, const Descriptor &d,
+               const ImportOptions &options) const override {
+    return importModel(ctx, spec(d), options.treeLayout);
+  }
+};
+
+} // namespace
+
+const Family &modelFamily() {
+  static const ModelFamily family;
+  return family;
+}
+
+} // namespace jit
+} // namespace specjit
