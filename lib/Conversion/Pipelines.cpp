@@ -23,7 +23,8 @@ namespace {
 #include "specjit/Conversion/Passes.h.inc"
 } // namespace
 
-void buildSpecToLoopsPipeline(mlir::OpPassManager &pm) {
+void buildSpecToLoopsPipeline(mlir::OpPassManager &pm, jit::TreeLayout treeLayout) {
+  pm.addPass(createSpecSelectTreeLayout({treeLayout}));
   pm.addPass(createSpecExpand());
   pm.addPass(createConvertSpecToLoops());
   pm.addPass(mlir::createCanonicalizerPass());
@@ -46,7 +47,7 @@ void registerSpecjitPasses() {
   registerSpecjitConversionPasses();
   mlir::PassPipelineRegistration<>(
       "specjit-spec-to-loops", "spec -> scf/arith/math (the lowered stage)",
-      buildSpecToLoopsPipeline);
+      [](mlir::OpPassManager &pm) { buildSpecToLoopsPipeline(pm); });
   mlir::PassPipelineRegistration<>(
       "specjit-loops-to-llvm", "scf/arith/math/func -> llvm dialect",
       buildLoopsToLLVMPipeline);

@@ -206,13 +206,20 @@ llvm::Expected<ObjectFiles> compileToObjects(const jit::Descriptor &d,
   // descriptor -> spec
   if (auto err = checkInjectedFailure(Stage::Spec))
     return std::move(err);
-  jit::ImportOptions importOptions;
-  importOptions.treeLayout = options.treeLayout;
-  auto imported = jit::importDescriptor(ctx, d, importOptions);
+  auto imported = jit::importDescriptor(ctx, d);
   if (!imported)
     return stageError(Stage::Spec, llvm::toString(imported.takeError()) +
                                        (diagnostics.empty() ? "" : ": " + diagnostics));
   ModuleOp module = imported->get();
+  // The code shape of each tree ensemble belongs to the spec stage: the size
+  // estimate below and --emit=spec see it (the pipeline's own
+  // spec-select-tree-layout then keeps it).
+  {
+    PassManager pm(&ctx);
+    pm.addPass(createSpecSelectTreeLayout({options.treeLayout}));
+    if (failed(pm.run(module)))
+      return stageError(Stage::Spec, diagnostics);
+  }
   if (reached(Stage::Spec, printMLIR(module)))
     return ObjectFiles();
   // The guard: decide from the spec module, before any lowering, whether the
@@ -234,9 +241,10 @@ llvm::Expected<ObjectFiles> compileToObjects(const jit::Descriptor &d,
     mlirTiming->setOutput(std::make_unique<PassTimeList>(*options.passTiming));
     mlirScope.emplace(mlirTiming->getRootScope());
   }
-  for (auto [stage, build] :
-       {std::pair{Stage::Lowered, &buildSpecToLoopsPipeline},
-        std::pair{Stage::LLVMDialect, &buildLoopsToLLVMPipeline}}) {
+  using BuildPipeline = void (*)(mlir::OpPassManager &);
+  BuildPipeline toLoops = [](mlir::OpPassManager &pm) { buildSpecToLoopsPipeline(pm); };
+  for (auto [stage, build] : {std::pair{Stage::Lowered, toLoops},
+                              std::pair{Stage::LLVMDialect, BuildPipeline(&buildLoopsToLLVMPipeline)}}) {
     if (auto err = checkInjectedFailure(stage))
       return std::move(err);
     PassManager pm(&ctx);

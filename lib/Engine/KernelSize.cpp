@@ -49,7 +49,7 @@ constexpr size_t kPerUnit = 4;        // mlp: bias and activation
 constexpr size_t kWalk = 300;         // tree walk: fixed code over node arrays
 constexpr size_t kSeriesOp = 60;      // a window or recurrence: fixed loops
 constexpr size_t kTrainStep = 600;    // the batch step: loops over the shapes
-constexpr int64_t kChunkNodes = 256;  // SpecExpand's chunks of trees
+constexpr int64_t kChunkNodes = kTreeChunkNodes;  // spec-expand's chunks of trees
 
 std::string where(Operation *op) {
   if (auto name = dyn_cast<NameLoc>(op->getLoc()))
@@ -217,7 +217,7 @@ void Estimator::visit(Operation *op) {
 
 void Estimator::visitTrees(TreeEnsembleOp op) {
   size_t nodes = op.getNodeFeatures().size();
-  if (op.getLayout() == "walk") {
+  if (op.getLayout() == spec::TreeLayout::Walk) {
     add(op, kWalk, llvm::formatv("tree ensemble of {0} nodes (walk)", nodes));
     return;
   }

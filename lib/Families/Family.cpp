@@ -168,11 +168,11 @@ const std::vector<InputColumn> &Descriptor::inputs() const { return family(kind_
 //===----------------------------------------------------------------------===//
 
 Expected<mlir::OwningOpRef<mlir::ModuleOp>>
-importDescriptor(mlir::MLIRContext &ctx, const Descriptor &d, const ImportOptions &options) {
+importDescriptor(mlir::MLIRContext &ctx, const Descriptor &d) {
   ctx.getOrLoadDialect<spec::SpecDialect>();
   ctx.getOrLoadDialect<mlir::arith::ArithDialect>();
   ctx.getOrLoadDialect<mlir::math::MathDialect>();
-  return family(d.kind()).importToSpec(ctx, d, options);
+  return family(d.kind()).importToSpec(ctx, d);
 }
 
 } // namespace jit

@@ -15,7 +15,6 @@
 #ifndef SPECJIT_LIB_FAMILIES_FAMILY_H
 #define SPECJIT_LIB_FAMILIES_FAMILY_H
 
-#include "specjit/Compile.h"
 #include "specjit/Descriptor.h"
 
 #include "llvm/ADT/ArrayRef.h"
@@ -46,13 +45,6 @@ class Interpreter;
 namespace jit {
 
 struct PipelineSpec;
-
-/// What an import into the spec dialect is asked for beyond the descriptor.
-struct ImportOptions {
-  /// Tree ensembles: the code shape asked for (Auto: the model family's
-  /// choice, resolveTreeLayout in Families/Model/ModelToSpec.h).
-  TreeLayout treeLayout = TreeLayout::Auto;
-};
 
 class Family {
 public:
@@ -100,8 +92,7 @@ public:
   /// stage of the compiler; docs/architecture.md). The dialects it needs are
   /// loaded into `ctx` by importDescriptor().
   virtual llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
-  importToSpec(mlir::MLIRContext &ctx, const Descriptor &d,
-               const ImportOptions &options) const = 0;
+  importToSpec(mlir::MLIRContext &ctx, const Descriptor &d) const = 0;
 
 private:
   Kind kind_;
@@ -128,8 +119,7 @@ const Family *familyNamed(llvm::StringRef name);
 /// The spec module of `d` (Family::importToSpec), with the spec, arith and
 /// math dialects loaded into `ctx`.
 llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
-importDescriptor(mlir::MLIRContext &ctx, const Descriptor &d,
-                 const ImportOptions &options = {});
+importDescriptor(mlir::MLIRContext &ctx, const Descriptor &d);
 
 /// Family::createInterpreter of a family that is not a kernel: "kind: a
 /// train descriptor does not compile into a kernel; run it with jit::train

@@ -2,6 +2,8 @@
 #ifndef SPECJIT_CONVERSION_PASSES_H
 #define SPECJIT_CONVERSION_PASSES_H
 
+#include "specjit/Compile.h"
+
 #include "mlir/Pass/Pass.h"
 
 #include <optional>
@@ -26,6 +28,17 @@ constexpr unsigned kLookupTableMinKeys = 32;
 /// compares vectorizes and so wins up to more keys.
 constexpr unsigned kLookupTableMinIntKeys = 128;
 
+/// spec-expand splits a branches-layout tree ensemble of more than twice
+/// this many nodes into functions of whole trees of about this many nodes
+/// (code generation stays linear in the trees; option tree-chunk-nodes).
+constexpr int64_t kTreeChunkNodes = 256;
+/// The largest block of rows the walk layout runs through its trees at once
+/// (fewer when the block's scratch would pass 256 KiB; option
+/// walk-max-block-rows of convert-spec-to-loops).
+constexpr int64_t kWalkMaxBlockRows = 256;
+/// The smallest, and the multiple every block is rounded down to.
+constexpr int64_t kWalkMinBlockRows = 8;
+
 /// The code shape of a lookup op: the discardable attribute `spec.lookup`.
 enum class LookupShape { Chain, Table };
 inline constexpr const char *kLookupShapeAttr = "spec.lookup";
@@ -41,8 +54,10 @@ std::optional<LookupShape> lookupShape(mlir::Operation *op, unsigned tableMinKey
 #define GEN_PASS_DECL
 #include "specjit/Conversion/Passes.h.inc"
 
-/// spec -> scf/arith/math: spec-expand, convert-spec-to-loops, canonicalize.
-void buildSpecToLoopsPipeline(mlir::OpPassManager &pm);
+/// spec -> scf/arith/math: spec-select-tree-layout (with `treeLayout`),
+/// spec-expand, convert-spec-to-loops, canonicalize, cse.
+void buildSpecToLoopsPipeline(mlir::OpPassManager &pm,
+                              jit::TreeLayout treeLayout = jit::TreeLayout::Auto);
 /// scf/arith/math/func -> llvm dialect (the standard conversions).
 void buildLoopsToLLVMPipeline(mlir::OpPassManager &pm);
 

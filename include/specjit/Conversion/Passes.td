@@ -4,6 +4,29 @@
 
 include "mlir/Pass/PassBase.td"
 
+def SpecSelectTreeLayout : Pass<"spec-select-tree-layout", "::mlir::ModuleOp"> {
+  let summary = "Choose the code shape of every spec.tree_ensemble";
+  let description = [{
+    Gives every spec.tree_ensemble without a `layout` one:
+    `#spec.tree_layout<branches>` (nested scf.if, expanded by spec-expand)
+    or `#spec.tree_layout<walk>` (constant node arrays walked by
+    convert-spec-to-loops), by the rule of specjit/Conversion/
+    SelectTreeLayout.h applied to the op's node count, input count and
+    deepest tree: `layout=auto` (the default) chooses, `layout=branches`
+    asks for branches (trees deeper than 64 levels still take the walk),
+    `layout=walk` for the walk. An op that already carries a layout keeps it.
+  }];
+  let options = [
+    Option<"layout", "layout", "::specjit::jit::TreeLayout",
+           /*default=*/"::specjit::jit::TreeLayout::Auto",
+           "The layout asked for: auto, branches or walk",
+           [{::llvm::cl::values(
+               clEnumValN(::specjit::jit::TreeLayout::Auto, "auto", "choose by the rule"),
+               clEnumValN(::specjit::jit::TreeLayout::Branches, "branches", "nested branches"),
+               clEnumValN(::specjit::jit::TreeLayout::Walk, "walk", "the level walk"))}]>,
+  ];
+}
+
 def SpecExpand : Pass<"spec-expand", "::mlir::ModuleOp"> {
   let summary = "Expand spec stage ops into arith and math ops";
   let description = [{
@@ -29,6 +52,10 @@ def SpecExpand : Pass<"spec-expand", "::mlir::ModuleOp"> {
     Option<"lookupTableMinIntKeys", "lookup-table-min-int-keys", "unsigned",
            /*default=*/"::specjit::kLookupTableMinIntKeys",
            "Integer lookups with at least this many keys lower to tables (0: never)">,
+    Option<"treeChunkNodes", "tree-chunk-nodes", "int64_t",
+           /*default=*/"::specjit::kTreeChunkNodes",
+           "Branches-layout ensembles of more than twice this many nodes become "
+           "functions of whole trees of about this many nodes (at least 1)">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::math::MathDialect",
@@ -60,6 +87,12 @@ def ConvertSpecToLoops : Pass<"convert-spec-to-loops", "::mlir::ModuleOp"> {
     kama run their steady rows first on the speculation that the block
     holds no NaN, and again with the NaN rules when it did.
   }];
+  let options = [
+    Option<"walkMaxBlockRows", "walk-max-block-rows", "int64_t",
+           /*default=*/"::specjit::kWalkMaxBlockRows",
+           "The largest block of rows a walk-layout tree ensemble runs at once "
+           "(a multiple of 8, at least 8)">,
+  ];
   let dependentDialects = ["::mlir::func::FuncDialect",
                            "::mlir::scf::SCFDialect",
                            "::mlir::arith::ArithDialect",

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "specjit/Conversion/Passes.h"
+#include "specjit/Conversion/SpecExpand.h"
 #include "specjit/Dialect/Spec/IR/SpecOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -15,6 +16,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/DialectConversion.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 #include <cmath>
@@ -336,12 +338,14 @@ struct LinearLowering : OpRewritePattern<LinearOp> {
 /// linear in the number of trees (one huge function costs LLVM superlinear
 /// time).
 struct TreeEnsembleLowering : OpRewritePattern<TreeEnsembleOp> {
-  using OpRewritePattern::OpRewritePattern;
-  static constexpr int64_t kChunkNodes = 256;
+  TreeEnsembleLowering(MLIRContext *ctx, int64_t chunkNodes)
+      : OpRewritePattern(ctx), kChunkNodes(chunkNodes) {}
+  /// The pass option tree-chunk-nodes.
+  const int64_t kChunkNodes;
 
   LogicalResult matchAndRewrite(TreeEnsembleOp op, PatternRewriter &r) const override {
     // The walk layout is lowered by convert-spec-to-loops (TreeWalk.cpp).
-    if (op.getLayout() != "branches")
+    if (op.getLayout() != TreeLayout::Branches)
       return failure();
     Location loc = op.getLoc();
     bool f32 = op.getFloat32();
@@ -558,30 +562,30 @@ struct SpecExpandPass : specjit::impl::SpecExpandBase<SpecExpandPass> {
     if (shaped.wasInterrupted())
       return signalPassFailure();
 
+    if (treeChunkNodes < 1) {
+      getOperation().emitError("spec-expand: tree-chunk-nodes must be at least 1, not ")
+          << static_cast<int64_t>(treeChunkNodes);
+      return signalPassFailure();
+    }
     RewritePatternSet patterns(&getContext());
-    patterns.add<ToFloatLowering, StandardizeLowering, MinMaxLowering,
-                 LogLowering, Log1pLowering, ClipLowering, ImputeLowering,
-                 OneHotLowering, LabelEncodeLowering, PolynomialLowering,
-                 BucketizeLowering, ExprLowering, RuleLowering, LinearLowering,
-                 TreeEnsembleLowering, MlpLowering, LinkLowering>(&getContext());
+    specjit::populateSpecExpandPatterns(patterns, treeChunkNodes);
     GreedyRewriteConfig config;
     config.enableRegionSimplification = GreedySimplifyRegionLevel::Disabled;
     if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns),
                                             config)))
       return signalPassFailure();
-    // Every stage op must be gone: anything left is a lowering bug.
-    WalkResult left = getOperation().walk([](Operation *op) {
-      auto trees = dyn_cast<TreeEnsembleOp>(op);
-      if (trees && trees.getLayout() == "walk")
-        return WalkResult::advance(); // convert-spec-to-loops lowers it
-      if (isa<OneHotOp, LabelEncodeOp>(op) && isTableShaped(op))
-        return WalkResult::advance(); // convert-spec-to-loops lowers it
-      if (isa<SpecDialect>(op->getDialect()) &&
-          !op->hasTrait<specjit::spec::SpecTrait::LoweredByLoops>()) {
+    // Every stage op must be gone: anything the target does not allow is
+    // a lowering bug (or a tree ensemble without a layout).
+    ConversionTarget target(getContext());
+    specjit::configureSpecExpandTarget(target);
+    WalkResult left = getOperation().walk([&](Operation *op) {
+      if (target.isLegal(op))
+        return WalkResult::advance();
+      if (auto trees = dyn_cast<TreeEnsembleOp>(op); trees && !trees.getLayout())
+        op->emitOpError("has no layout (run spec-select-tree-layout first)");
+      else
         op->emitOpError("was not expanded");
-        return WalkResult::interrupt();
-      }
-      return WalkResult::advance();
+      return WalkResult::interrupt();
     });
     if (left.wasInterrupted())
       signalPassFailure();
@@ -589,6 +593,27 @@ struct SpecExpandPass : specjit::impl::SpecExpandBase<SpecExpandPass> {
 };
 
 } // namespace
+
+void specjit::populateSpecExpandPatterns(RewritePatternSet &patterns, int64_t treeChunkNodes) {
+  patterns.add<ToFloatLowering, StandardizeLowering, MinMaxLowering, LogLowering, Log1pLowering,
+               ClipLowering, ImputeLowering, OneHotLowering, LabelEncodeLowering,
+               PolynomialLowering, BucketizeLowering, ExprLowering, RuleLowering, LinearLowering,
+               MlpLowering, LinkLowering>(patterns.getContext());
+  patterns.add<TreeEnsembleLowering>(patterns.getContext(), treeChunkNodes);
+}
+
+void specjit::configureSpecExpandTarget(ConversionTarget &target) {
+  // Every spec op is expanded but those convert-spec-to-loops lowers: the
+  // ops marked LoweredByLoops, tree ensembles in the walk layout and
+  // lookups of the table shape.
+  target.addDynamicallyLegalDialect<SpecDialect>(
+      [](Operation *op) { return op->hasTrait<specjit::spec::SpecTrait::LoweredByLoops>(); });
+  target.addDynamicallyLegalOp<TreeEnsembleOp>(
+      [](TreeEnsembleOp op) { return op.getLayout() == TreeLayout::Walk; });
+  target.addDynamicallyLegalOp<OneHotOp, LabelEncodeOp>(
+      [](Operation *op) { return isTableShaped(op); });
+  target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
+}
 
 std::optional<specjit::LookupShape> specjit::lookupShape(Operation *op,
                                                          unsigned tableMinKeys,

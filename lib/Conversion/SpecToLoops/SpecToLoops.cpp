@@ -76,8 +76,9 @@ constexpr size_t kMinZeroedRun = 8;
 
 class KernelLowering {
 public:
-  KernelLowering(KernelOp kernel)
-      : kernel(kernel), b(kernel), tables(kernel->getParentOfType<ModuleOp>()) {
+  KernelLowering(KernelOp kernel, int64_t walkMaxBlockRows)
+      : kernel(kernel), b(kernel), tables(kernel->getParentOfType<ModuleOp>()),
+        walkMaxBlockRows(walkMaxBlockRows) {
     unsigned slot = 0;
     for (Attribute a : kernel.getInputTypes()) {
       Type t = cast<TypeAttr>(a).getValue();
@@ -137,6 +138,8 @@ private:
   // A tree ensemble with the walk layout, when the body has one.
   TreeEnsembleOp walkedOp;
   std::optional<specjit::TreeWalk> walk;
+  /// The pass option walk-max-block-rows.
+  int64_t walkMaxBlockRows;
   specjit::LookupTables tables;
   // Per emitted row: the position (i64, -1: none) of each table one_hot.
   llvm::DenseMap<Operation *, Value> oneHotPosition;
@@ -144,7 +147,9 @@ private:
 
 LogicalResult KernelLowering::findWalkedTrees() {
   for (auto op : kernel.getBodyBlock().getOps<TreeEnsembleOp>()) {
-    if (op.getLayout() != "walk")
+    if (!op.getLayout())
+      return op.emitOpError("has no layout (run spec-select-tree-layout first)");
+    if (*op.getLayout() != TreeLayout::Walk)
       return op.emitOpError("with the branches layout must be expanded before "
                             "convert-spec-to-loops (run spec-expand first)");
     if (walkedOp)
@@ -165,7 +170,7 @@ LogicalResult KernelLowering::findWalkedTrees() {
                                "ensemble; only its margins cross it");
     }
   }
-  FailureOr<specjit::TreeWalk> w = specjit::TreeWalk::plan(walkedOp);
+  FailureOr<specjit::TreeWalk> w = specjit::TreeWalk::plan(walkedOp, walkMaxBlockRows);
   if (failed(w))
     return failure();
   walk = std::move(*w);
@@ -780,6 +785,8 @@ LogicalResult RulesLowering::run() {
 
 struct ConvertSpecToLoopsPass
     : specjit::impl::ConvertSpecToLoopsBase<ConvertSpecToLoopsPass> {
+  using ConvertSpecToLoopsBase::ConvertSpecToLoopsBase;
+
   void runOnOperation() override {
     // String keys are compared as little-endian words.
     static_assert(llvm::sys::IsLittleEndianHost,
@@ -793,8 +800,15 @@ struct ConvertSpecToLoopsPass
       getOperation().emitOpError("holds more than one kernel; lower one per module");
       return signalPassFailure();
     }
+    if (walkMaxBlockRows < specjit::kWalkMinBlockRows ||
+        walkMaxBlockRows % specjit::kWalkMinBlockRows) {
+      getOperation().emitError("convert-spec-to-loops: walk-max-block-rows must be a "
+                               "multiple of 8 of at least 8, not ")
+          << static_cast<int64_t>(walkMaxBlockRows);
+      return signalPassFailure();
+    }
     for (KernelOp k : kernels)
-      if (failed(KernelLowering(k).run()))
+      if (failed(KernelLowering(k, walkMaxBlockRows).run()))
         return signalPassFailure();
     for (RulesKernelOp k : rules)
       if (failed(RulesLowering(k).run()))

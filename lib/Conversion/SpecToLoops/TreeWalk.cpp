@@ -30,6 +30,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "TreeWalk.h"
+
+#include "specjit/Conversion/Passes.h"
 #include "LLVMAccess.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -57,8 +59,7 @@ constexpr const char *kWalkFunction = "specjit_tree_walk";
 
 /// Stack bytes the scratch of one block may take.
 constexpr int64_t kScratchBytes = 256 * 1024;
-constexpr int64_t kMaxBlockRows = 256;
-constexpr int64_t kMinBlockRows = 8;
+constexpr int64_t kMinBlockRows = kWalkMinBlockRows;
 /// Fewer rows than this take the row-at-a-time path.
 constexpr int64_t kLockstepRows = 4;
 
@@ -83,8 +84,9 @@ Attribute i32Array(OpBuilder &b, ArrayRef<int32_t> v) {
 }
 } // namespace
 
-FailureOr<TreeWalk> TreeWalk::plan(spec::TreeEnsembleOp op) {
+FailureOr<TreeWalk> TreeWalk::plan(spec::TreeEnsembleOp op, int64_t maxBlockRows) {
   TreeWalk w(op);
+  w.blockRowsLimit = maxBlockRows;
   w.f32 = op.getFloat32();
   w.numFeatures = op.getFeatures().size();
   w.numOutputs = op.getMargins().size();
@@ -162,7 +164,7 @@ FailureOr<TreeWalk> TreeWalk::plan(spec::TreeEnsembleOp op) {
 int64_t TreeWalk::maxBlockRows() const {
   int64_t elem = f32 ? 4 : 8;
   int64_t perRow = featureRows() * elem + kTreesPerGroup * 4 + numOutputs * elem;
-  int64_t rows = std::min(kMaxBlockRows, kScratchBytes / perRow);
+  int64_t rows = std::min(blockRowsLimit, kScratchBytes / perRow);
   return rows / kMinBlockRows * kMinBlockRows;
 }
 

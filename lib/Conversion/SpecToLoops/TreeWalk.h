@@ -28,9 +28,10 @@ public:
   /// a threshold or leaf is not above -inf in the compare type, the trees
   /// have more nodes than i32 indices reach, or the scratch of even the
   /// smallest block would not fit the stack.
-  static mlir::FailureOr<TreeWalk> plan(spec::TreeEnsembleOp op);
+  static mlir::FailureOr<TreeWalk> plan(spec::TreeEnsembleOp op, int64_t maxBlockRows);
 
-  /// The largest block (rows) whose scratch stays within the stack budget.
+  /// The largest block (rows) whose scratch stays within the stack budget,
+  /// at most the planned maxBlockRows.
   int64_t maxBlockRows() const;
 
   /// Creates the constant arrays (module globals) and the scratch buffers
@@ -67,7 +68,7 @@ private:
 
   spec::TreeEnsembleOp op;
   bool f32 = false;
-  int64_t numFeatures = 0, numOutputs = 0, blockRows = 0;
+  int64_t numFeatures = 0, numOutputs = 0, blockRows = 0, blockRowsLimit = 0;
   // Nodes, renumbered per tree in breadth-first order so that the children
   // of a split are adjacent (right = left + 1).
   std::vector<double> value;      // split: threshold; leaf: its value

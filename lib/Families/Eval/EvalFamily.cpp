@@ -42,7 +42,7 @@ public:
     return notAKernel(d, "evaluate", "eval");
   }
   llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
-  importToSpec(mlir::MLIRContext &ctx, const Descriptor &d, const ImportOptions &) const override {
+  importToSpec(mlir::MLIRContext &ctx, const Descriptor &d) const override {
     return eval::importMetricsPass(ctx, spec(d));
   }
 };

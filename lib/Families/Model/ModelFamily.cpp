@@ -59,9 +59,8 @@ public:
     return interp::createModelInterpreter(spec(d));
   }
   llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
-  importToSpec(mlir::MLIRContext &ctx, const Descriptor &d,
-               const ImportOptions &options) const override {
-    return importModel(ctx, spec(d), options.treeLayout);
+  importToSpec(mlir::MLIRContext &ctx, const Descriptor &d) const override {
+    return importModel(ctx, spec(d));
   }
 };
 

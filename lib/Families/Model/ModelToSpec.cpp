@@ -5,6 +5,7 @@
 
 #include "Families/Pipeline/PipelineToSpec.h"
 
+#include "specjit/Conversion/SelectTreeLayout.h"
 #include "specjit/Dialect/Spec/IR/SpecOps.h"
 
 #include <algorithm>
@@ -16,20 +17,6 @@ namespace specjit {
 namespace jit {
 
 namespace {
-
-// Auto's thresholds, from docs/model-semantics.md ("Code shape"): shallow
-// trees as branches become selects that LLVM vectorizes across rows (10
-// trees of depth 4: 5x faster than the walk), but from depth 6 on the walk
-// wins, and the branches' compile time grows with the node count.
-constexpr int kBranchesMaxDepth = 5;
-constexpr size_t kBranchesMaxNodes = 4096;
-constexpr int64_t kWalkMaxFeatures = 1024;
-// What the branches layout can take at all: it nests one scf.if per level,
-// and MLIR's analyses (liveness, among others) recurse once per level; a
-// chain of 10,000 levels overflows the stack after ~45 s of compiling,
-// before the kernel-size guard (maxKernelOps) runs. Deeper trees take the
-// walk, whose code does not depend on the trees' shape.
-constexpr int kBranchesMaxTreeDepth = 64;
 
 /// The depth of the deepest tree (a lone leaf is depth 0), in one linear
 /// pass per tree (the descriptor puts children after their parent).
@@ -48,8 +35,7 @@ int ensembleDepth(const ModelSpec &m) {
 }
 
 /// The model stage and its link on the features.
-SmallVector<Value> buildModelStage(OpBuilder &b, const ModelSpec &m, TreeLayout treeLayout,
-                                   ValueRange features) {
+SmallVector<Value> buildModelStage(OpBuilder &b, const ModelSpec &m, ValueRange features) {
   Location l = NameLoc::get(b.getStringAttr("model"));
   SmallVector<Type> margins(m.numOutputs, b.getF64Type());
   Operation *op = nullptr;
@@ -83,8 +69,8 @@ SmallVector<Value> buildModelStage(OpBuilder &b, const ModelSpec &m, TreeLayout 
         b.getDenseI32ArrayAttr(roots), b.getDenseI32ArrayAttr(groups),
         b.getDenseF64ArrayAttr(m.baseScore), b.getBoolAttr(m.average),
         b.getBoolAttr(m.float32),
-        // importModel() resolved Auto (resolveTreeLayout).
-        b.getStringAttr(treeLayoutName(treeLayout)));
+        // The layout is spec-select-tree-layout's choice.
+        spec::TreeLayoutAttr());
     break;
   }
   case ModelType::Mlp: {
@@ -129,41 +115,22 @@ std::optional<TreeLayout> parseTreeLayout(llvm::StringRef s) {
   return std::nullopt;
 }
 
-TreeLayout chooseTreeLayout(const ModelSpec &m) {
-  size_t nodes = 0;
-  for (const Tree &t : m.trees)
-    nodes += t.nodes.size();
-  // Large ensembles of ordinary width take the walk whatever their depth:
-  // skip the depth pass (the tiering cost model asks in the caller).
-  if (nodes > kBranchesMaxNodes && m.numFeatures <= kWalkMaxFeatures)
-    return TreeLayout::Walk;
-  int depth = ensembleDepth(m);
-  // Wide inputs prefer branches (the walk's block of rows shrinks), but
-  // never deeper than the branches can be built.
-  bool branches = (depth <= kBranchesMaxDepth && nodes <= kBranchesMaxNodes) ||
-                  (m.numFeatures > kWalkMaxFeatures && depth <= kBranchesMaxTreeDepth);
-  return branches ? TreeLayout::Branches : TreeLayout::Walk;
-}
-
 TreeLayout resolveTreeLayout(const ModelSpec &m, TreeLayout requested) {
   if (m.type != ModelType::TreeEnsemble)
     return requested;
-  if (requested == TreeLayout::Auto)
-    return chooseTreeLayout(m);
-  if (requested == TreeLayout::Branches && ensembleDepth(m) > kBranchesMaxTreeDepth)
-    return TreeLayout::Walk;
-  return requested;
+  size_t nodes = 0;
+  for (const Tree &t : m.trees)
+    nodes += t.nodes.size();
+  return selectTreeLayout(nodes, m.numFeatures, [&] { return ensembleDepth(m); }, requested);
 }
 
-llvm::Expected<OwningOpRef<ModuleOp>> importModel(MLIRContext &ctx, const ModelSpec &m,
-                                                TreeLayout treeLayout) {
-  TreeLayout layout = resolveTreeLayout(m, treeLayout);
+llvm::Expected<OwningOpRef<ModuleOp>> importModel(MLIRContext &ctx, const ModelSpec &m) {
   FeatureKernelSignature sig;
   sig.name = m.name;
   sig.outputNames = &m.outputNames;
   sig.outputType = m.outputType;
   return importFeatureKernel(ctx, m.pipeline, sig, [&](OpBuilder &b, ValueRange features) {
-    return buildModelStage(b, m, layout, features);
+    return buildModelStage(b, m, features);
   });
 }
 

@@ -41,7 +41,7 @@ public:
     return interp::createPipelineInterpreter(spec(d));
   }
   llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
-  importToSpec(mlir::MLIRContext &ctx, const Descriptor &d, const ImportOptions &) const override {
+  importToSpec(mlir::MLIRContext &ctx, const Descriptor &d) const override {
     return importPipeline(ctx, spec(d));
   }
 };

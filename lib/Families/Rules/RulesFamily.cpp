@@ -43,7 +43,7 @@ public:
     return interp::createRulesInterpreter(spec(d));
   }
   llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
-  importToSpec(mlir::MLIRContext &ctx, const Descriptor &d, const ImportOptions &) const override {
+  importToSpec(mlir::MLIRContext &ctx, const Descriptor &d) const override {
     return importRules(ctx, spec(d));
   }
 };

@@ -44,7 +44,7 @@ public:
     return interp::createSeriesInterpreter(spec(d));
   }
   llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
-  importToSpec(mlir::MLIRContext &ctx, const Descriptor &d, const ImportOptions &) const override {
+  importToSpec(mlir::MLIRContext &ctx, const Descriptor &d) const override {
     return importSeries(ctx, spec(d));
   }
 };

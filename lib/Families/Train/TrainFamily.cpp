@@ -45,7 +45,7 @@ public:
     return notAKernel(d, "train", "train");
   }
   llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
-  importToSpec(mlir::MLIRContext &ctx, const Descriptor &d, const ImportOptions &) const override {
+  importToSpec(mlir::MLIRContext &ctx, const Descriptor &d) const override {
     return train::importTrainStep(ctx, spec(d));
   }
 };

@@ -1,4 +1,7 @@
-// RUN: specjit-opt %s -split-input-file --spec-expand | FileCheck %s
+// RUN: specjit-opt %s -split-input-file --spec-select-tree-layout --spec-expand | FileCheck %s
+// RUN: specjit-opt %s -split-input-file --spec-select-tree-layout --spec-expand=tree-chunk-nodes=2 | FileCheck %s --check-prefix=CHUNKS
+// RUN: not specjit-opt %s -split-input-file --spec-expand=tree-chunk-nodes=0 2>&1 | FileCheck %s --check-prefix=BAD
+// BAD: tree-chunk-nodes must be at least 1, not 0
 
 // Linear: the dot product left to right, then the intercept.
 // CHECK-LABEL: spec.kernel @linear
@@ -44,6 +47,13 @@ spec.kernel @linear attributes {input_names = ["a", "b"], input_types = [f64, f6
 // CHECK: %[[S1:.+]] = arith.addf %[[S0]], %[[V1]] : f32
 // CHECK: %[[M:.+]] = arith.extf %[[S1]] : f32 to f64
 // CHECK: spec.output %[[M]]
+// With tree-chunk-nodes=2 (8 nodes: more than twice that), each tree is a
+// function of its own, called in tree order with the running sum.
+// CHUNKS-LABEL: spec.kernel @trees
+// CHUNKS: %[[S0:.+]] = func.call @specjit_trees_0(%{{.+}}, %{{.+}}, %{{.+}}) : (f32, f32, f32) -> f32
+// CHUNKS: func.call @specjit_trees_1(%{{.+}}, %{{.+}}, %[[S0]]) : (f32, f32, f32) -> f32
+// CHUNKS: func.func private @specjit_trees_0(
+// CHUNKS: func.func private @specjit_trees_1(
 spec.kernel @trees attributes {input_names = ["a", "b"], input_types = [f64, f64], output_names = ["m"], output_type = f32} {
   %0 = spec.input 0 : f64
   %1 = spec.input 1 : f64

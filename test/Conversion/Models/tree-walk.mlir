@@ -1,4 +1,6 @@
 // RUN: specjit-opt %s -split-input-file --spec-expand --convert-spec-to-loops | FileCheck %s
+// RUN: specjit-opt %s -split-input-file --spec-expand --convert-spec-to-loops=walk-max-block-rows=16 | FileCheck %s --check-prefix=SMALL
+// RUN: not specjit-opt %s -split-input-file --convert-spec-to-loops=walk-max-block-rows=12 2>&1 | FileCheck %s --check-prefix=BAD
 
 // The walk layout: spec-expand leaves the ensemble alone; convert-spec-to-loops
 // keeps the nodes in constant arrays, renumbered breadth-first per tree so a
@@ -19,6 +21,14 @@
 // CHECK-DAG: llvm.mlir.global private constant @specjit_tree_root(dense<[0, 5, 8, 8, 8, 8, 8, 8]> : tensor<8xi32>)
 // CHECK-DAG: llvm.mlir.global private constant @specjit_tree_output(dense<0> : tensor<8xi32>)
 // CHECK-DAG: llvm.mlir.global private constant @specjit_group_depth(dense<2> : tensor<1xi32>)
+// With walk-max-block-rows=16, blocks of 16 rows: the meta words' rows and
+// the scratch shrink with them.
+// SMALL-DAG: llvm.mlir.global private constant @specjit_tree_meta(dense<[1, 274877906944, 206158430209, 274877906944, 274877906944, 206158430209, 274877906944, 274877906944, 274877906944]> : tensor<9xi64>)
+// SMALL-LABEL: func.func private @specjit_kernel_body(
+// SMALL: llvm.alloca %c80_i64 x f32 {alignment = 64 : i64}
+// SMALL: llvm.alloca %c128_i64 x i32 {alignment = 64 : i64}
+// SMALL: llvm.alloca %c16_i64 x f32 {alignment = 64 : i64}
+// BAD: walk-max-block-rows must be a multiple of 8 of at least 8, not 12
 // CHECK-LABEL: func.func private @specjit_kernel_body(
 // The scratch: 5 feature rows x 256 f32, 8 x 256 node indices, 256 f32 sums.
 // CHECK: llvm.alloca %c1280_i64 x f32 {alignment = 64 : i64}
@@ -68,7 +78,7 @@ spec.kernel @trees attributes {input_names = ["a", "b"], input_types = [f64, f64
       default_left = array<i1: true, true, false, true, true, false, true, true>,
       leaves = array<f64: 0.0, 1.0, 0.0, 2.0, 3.0, 0.0, -1.0, 1.0>,
       roots = array<i32: 0, 5>, groups = array<i32: 0, 0>, base_score = array<f64: 0.1>,
-      average = false, float32 = true, layout = "walk"} : (f64, f64) -> f64
+      average = false, float32 = true, layout = #spec.tree_layout<walk>} : (f64, f64) -> f64
   spec.output %m : f64
 }
 
@@ -91,7 +101,7 @@ spec.kernel @forest attributes {input_names = ["a"], input_types = [f64], output
       default_left = array<i1: false, false, false, false>,
       leaves = array<f64: 0.0, 1.0, 3.0, 7.0>,
       roots = array<i32: 0, 3>, groups = array<i32: 0, 0>, base_score = array<f64: 0.25>,
-      average = true, float32 = false, layout = "walk"} : (f64) -> f64
+      average = true, float32 = false, layout = #spec.tree_layout<walk>} : (f64) -> f64
   spec.output %m : f64
 }
 

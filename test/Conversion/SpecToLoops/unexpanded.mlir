@@ -15,6 +15,21 @@ spec.kernel @trees attributes {input_names = ["x"], input_types = [f64], output_
   %m = spec.tree_ensemble %0 {node_features = array<i32: -1>, thresholds = array<f64: 0.0>,
       left = array<i32: -1>, right = array<i32: -1>, default_left = array<i1: false>,
       leaves = array<f64: 1.0>, roots = array<i32: 0>, groups = array<i32: 0>,
+      base_score = array<f64: 0.0>, average = false, float32 = false,
+      layout = #spec.tree_layout<branches>} : (f64) -> f64
+  spec.output %m : f64
+}
+
+// -----
+
+// A layout is spec-select-tree-layout's to choose; without one, nothing
+// lowers the ensemble.
+spec.kernel @unchosen attributes {input_names = ["x"], input_types = [f64], output_names = ["m"], output_type = f32} {
+  %0 = spec.input 0 : f64
+  // expected-error @+1 {{'spec.tree_ensemble' op has no layout (run spec-select-tree-layout first)}}
+  %m = spec.tree_ensemble %0 {node_features = array<i32: -1>, thresholds = array<f64: 0.0>,
+      left = array<i32: -1>, right = array<i32: -1>, default_left = array<i1: false>,
+      leaves = array<f64: 1.0>, roots = array<i32: 0>, groups = array<i32: 0>,
       base_score = array<f64: 0.0>, average = false, float32 = false} : (f64) -> f64
   spec.output %m : f64
 }
@@ -26,12 +41,12 @@ spec.kernel @twice attributes {input_names = ["x"], input_types = [f64], output_
   %m = spec.tree_ensemble %0 {node_features = array<i32: -1>, thresholds = array<f64: 0.0>,
       left = array<i32: -1>, right = array<i32: -1>, default_left = array<i1: false>,
       leaves = array<f64: 1.0>, roots = array<i32: 0>, groups = array<i32: 0>,
-      base_score = array<f64: 0.0>, average = false, float32 = false, layout = "walk"} : (f64) -> f64
+      base_score = array<f64: 0.0>, average = false, float32 = false, layout = #spec.tree_layout<walk>} : (f64) -> f64
   // expected-error @+1 {{'spec.tree_ensemble' op is the second tree ensemble of the kernel; the walk layout takes one}}
   %n = spec.tree_ensemble %0 {node_features = array<i32: -1>, thresholds = array<f64: 0.0>,
       left = array<i32: -1>, right = array<i32: -1>, default_left = array<i1: false>,
       leaves = array<f64: 2.0>, roots = array<i32: 0>, groups = array<i32: 0>,
-      base_score = array<f64: 0.0>, average = false, float32 = false, layout = "walk"} : (f64) -> f64
+      base_score = array<f64: 0.0>, average = false, float32 = false, layout = #spec.tree_layout<walk>} : (f64) -> f64
   spec.output %m, %n : f64, f64
 }
 
@@ -42,7 +57,7 @@ spec.kernel @crossing attributes {input_names = ["x"], input_types = [f64], outp
   %m = spec.tree_ensemble %0 {node_features = array<i32: -1>, thresholds = array<f64: 0.0>,
       left = array<i32: -1>, right = array<i32: -1>, default_left = array<i1: false>,
       leaves = array<f64: 1.0>, roots = array<i32: 0>, groups = array<i32: 0>,
-      base_score = array<f64: 0.0>, average = false, float32 = false, layout = "walk"} : (f64) -> f64
+      base_score = array<f64: 0.0>, average = false, float32 = false, layout = #spec.tree_layout<walk>} : (f64) -> f64
   // expected-error @+1 {{'arith.addf' op uses a value computed before the walked tree ensemble; only its margins cross it}}
   %s = arith.addf %m, %0 : f64
   spec.output %s : f64
@@ -61,6 +76,6 @@ spec.kernel @overflow attributes {input_names = ["a"], input_types = [f64], outp
       default_left = array<i1: true, false, false>,
       leaves = array<f64: 0.0, -1.0e39, 3.0>,
       roots = array<i32: 0>, groups = array<i32: 0>, base_score = array<f64: 0.0>,
-      average = false, float32 = true, layout = "walk"} : (f64) -> f64
+      average = false, float32 = true, layout = #spec.tree_layout<walk>} : (f64) -> f64
   spec.output %m : f64
 }

@@ -290,10 +290,12 @@ spec.series_kernel @s attributes {input_names = ["p"], input_types = [f64], outp
 
 spec.kernel @k attributes {input_names = ["x"], input_types = [f64], output_names = ["m"], output_type = f32} {
   %0 = spec.input 0 : f64
-  // expected-error @+1 {{'spec.tree_ensemble' op layout must be "branches" or "walk", not "selects"}}
+  // A layout is one of the enum's cases, checked by the parser.
   %m = spec.tree_ensemble %0 {node_features = array<i32: -1>, thresholds = array<f64: 0.0>,
       left = array<i32: -1>, right = array<i32: -1>, default_left = array<i1: false>,
       leaves = array<f64: 1.0>, roots = array<i32: 0>, groups = array<i32: 0>,
-      base_score = array<f64: 0.0>, average = false, float32 = false, layout = "selects"} : (f64) -> f64
+      // expected-error @+2 {{expected ::specjit::spec::TreeLayout to be one of: branches, walk}}
+      // expected-error @+1 {{failed to parse Spec_TreeLayoutAttr parameter}}
+      base_score = array<f64: 0.0>, average = false, float32 = false, layout = #spec.tree_layout<selects>} : (f64) -> f64
   spec.output %m : f64
 }

@@ -14,6 +14,11 @@ using namespace specjit::spec;
 #define GET_TYPEDEF_CLASSES
 #include "specjit/Dialect/Spec/IR/SpecOpsTypes.cpp.inc"
 
+#include "specjit/Dialect/Spec/IR/SpecOpsEnums.cpp.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "specjit/Dialect/Spec/IR/SpecOpsAttrs.cpp.inc"
+
 void SpecDialect::initialize() {
   addOperations<
 #define GET_OP_LIST
@@ -22,5 +27,9 @@ void SpecDialect::initialize() {
   addTypes<
 #define GET_TYPEDEF_LIST
 #include "specjit/Dialect/Spec/IR/SpecOpsTypes.cpp.inc"
+      >();
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "specjit/Dialect/Spec/IR/SpecOpsAttrs.cpp.inc"
       >();
 }

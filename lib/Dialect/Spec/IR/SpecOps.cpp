@@ -377,9 +377,6 @@ LogicalResult LinearOp::verify() {
 }
 
 LogicalResult TreeEnsembleOp::verify() {
-  if (getLayout() != "branches" && getLayout() != "walk")
-    return emitOpError("layout must be \"branches\" or \"walk\", not \"")
-           << getLayout() << "\"";
   size_t n = getNodeFeatures().size();
   if (getThresholds().size() != n || getLeft().size() != n ||
       getRight().size() != n || getDefaultLeft().size() != n ||

@@ -4,6 +4,7 @@
 
 include "mlir/IR/OpBase.td"
 include "mlir/IR/AttrTypeBase.td"
+include "mlir/IR/EnumAttr.td"
 
 def Spec_Dialect : Dialect {
   let name = "spec";
@@ -17,6 +18,7 @@ def Spec_Dialect : Dialect {
   }];
   let cppNamespace = "::specjit::spec";
   let useDefaultTypePrinterParser = 1;
+  let useDefaultAttributePrinterParser = 1;
 }
 
 class Spec_Type<string name, string typeMnemonic> : TypeDef<Spec_Dialect, name> {
@@ -25,6 +27,19 @@ class Spec_Type<string name, string typeMnemonic> : TypeDef<Spec_Dialect, name> 
 
 def Spec_StrType : Spec_Type<"Str", "str"> {
   let summary = "a row's string value: a slice of a string input column";
+}
+
+// The code shape of a spec.tree_ensemble (its `layout`), chosen by
+// spec-select-tree-layout: #spec.tree_layout<branches> or <walk>.
+def Spec_TreeLayoutBranches : I32EnumAttrCase<"Branches", 0, "branches">;
+def Spec_TreeLayoutWalk : I32EnumAttrCase<"Walk", 1, "walk">;
+def Spec_TreeLayout : I32EnumAttr<"TreeLayout", "the code shape of a tree ensemble",
+                                  [Spec_TreeLayoutBranches, Spec_TreeLayoutWalk]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::specjit::spec";
+}
+def Spec_TreeLayoutAttr : EnumAttr<Spec_Dialect, Spec_TreeLayout, "tree_layout"> {
+  let assemblyFormat = "`<` $value `>`";
 }
 
 class Spec_Op<string mnemonic, list<Trait> traits = []>

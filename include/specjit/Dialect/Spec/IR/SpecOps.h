@@ -23,6 +23,11 @@ class LoweredByLoops : public mlir::OpTrait::TraitBase<ConcreteType, LoweredByLo
 } // namespace spec
 } // namespace specjit
 
+#include "specjit/Dialect/Spec/IR/SpecOpsEnums.h.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "specjit/Dialect/Spec/IR/SpecOpsAttrs.h.inc"
+
 #define GET_TYPEDEF_CLASSES
 #include "specjit/Dialect/Spec/IR/SpecOpsTypes.h.inc"
 

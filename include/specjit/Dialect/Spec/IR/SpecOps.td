@@ -340,10 +340,12 @@ def Spec_TreeEnsembleOp : Spec_Op<"tree_ensemble", [Pure]> {
     features, thresholds, leaves and sums are f32 (XGBoost); with `average`,
     each output is its base score plus the mean of its trees.
 
-    `layout` picks the code shape: `branches` (spec-expand turns every tree
-    into nested scf.if with the thresholds as immediates) or `walk`
-    (convert-spec-to-loops keeps the nodes in constant arrays and walks
-    blocks of rows through groups of trees level by level, branch-free).
+    `layout` is the code shape, chosen by spec-select-tree-layout (absent
+    until then): `#spec.tree_layout<branches>` (spec-expand turns every tree
+    into nested scf.if with the thresholds as immediates) or
+    `#spec.tree_layout<walk>` (convert-spec-to-loops keeps the nodes in
+    constant arrays and walks blocks of rows through groups of trees level
+    by level, branch-free).
   }];
   let arguments = (ins Variadic<F64>:$features,
                        DenseI32ArrayAttr:$node_features, DenseF64ArrayAttr:$thresholds,
@@ -352,7 +354,7 @@ def Spec_TreeEnsembleOp : Spec_Op<"tree_ensemble", [Pure]> {
                        DenseI32ArrayAttr:$roots, DenseI32ArrayAttr:$groups,
                        DenseF64ArrayAttr:$base_score, BoolAttr:$average,
                        BoolAttr:$float32,
-                       DefaultValuedAttr<StrAttr, "\"branches\"">:$layout);
+                       OptionalAttr<Spec_TreeLayoutAttr>:$layout);
   let results = (outs Variadic<F64>:$margins);
   let assemblyFormat = "$features attr-dict `:` functional-type($features, $margins)";
   let hasVerifier = 1;
