@@ -1,22 +1,22 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer harnesses of fuzz/ (descriptor parser, expression
-# parser, CSV reader, XGBoost importer) against the descriptor library's
-# sources only (they need LLVM Support, not MLIR), seeds their corpora from
-# examples/ and the tests, and runs each for a fixed time.
+# Runs the libFuzzer harnesses of fuzz/ (descriptor parser, expression
+# parser, CSV reader, XGBoost importer, and the differential harness:
+# interpreter against compiled kernels), seeding their corpora from
+# examples/ and the tests, each for a fixed time.
 #
-#   scripts/fuzz.sh [SECONDS] [HARNESS...]     (default: 60 s, all four)
+#   scripts/fuzz.sh [SECONDS] [HARNESS...]     (default: 60 s; descriptor
+#                                               expr csv xgboost)
 #
-# SECONDS 0 only builds and replays fuzz/regressions/ and the corpora.
+# SECONDS 0 only replays fuzz/regressions/ and the corpora.
 # FUZZ_SEED fixes libFuzzer's seed (0: random), as CI does.
-# Harnesses: descriptor expr csv xgboost, and differential (interpreter vs
-# compiled kernels, fuzz/DifferentialFuzzer.cpp), which needs the engine and
-# so is built by the ASan build, not here: run scripts/sanitize.sh asan first
-# (its build directory: ${ASAN_DIR:-build-asan}). Needs clang-19 and libFuzzer
+# The harnesses are built by the ASan + UBSan build (fuzz/CMakeLists.txt,
+# target specjit-fuzzers): run scripts/sanitize.sh asan first (its build
+# directory: ${ASAN_DIR:-build-asan}). Needs clang-19 and libFuzzer
 # (apt-get install -y clang-19 libfuzzer-19-dev libclang-rt-19-dev).
-# Output in ${FUZZ_DIR:-build-fuzz}: the binaries, corpus-NAME/ (grown by
-# the runs), NAME.log, and crash-* / leak-* / timeout-* reproducers, which
-# `build-fuzz/NAME-fuzzer FILE` replays. Uses at most ${JOBS:-2} compile
-# jobs and one core per harness run. See docs/reliability.md ("Fuzzing").
+# Output in ${FUZZ_DIR:-build-fuzz}: links to the binaries, corpus-NAME/
+# (grown by the runs), NAME.log, and crash-* / leak-* / timeout-*
+# reproducers, which `build-fuzz/NAME-fuzzer FILE` replays. One core per
+# harness run. See docs/reliability.md ("Fuzzing").
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 out="${FUZZ_DIR:-$root/build-fuzz}"
@@ -24,54 +24,16 @@ seconds="${1:-60}"
 shift || true
 harnesses=("$@")
 [ ${#harnesses[@]} -eq 0 ] && harnesses=(descriptor expr csv xgboost)
-cxx="${CXX_FUZZ:-clang++-19}"
-mkdir -p "$out/obj"
+mkdir -p "$out"
 
-flags=(-std=c++17 -g -O1 -Wno-deprecated-declarations -fsanitize=fuzzer-no-link,address,undefined
-       -fno-sanitize-recover=undefined -ffp-contract=off
-       -I"$root/include" -I"$root/lib" -I"$root/lib/Descriptor"
-       -I"$root/tools/specjit" -isystem /usr/lib/llvm-19/include
-       -D_GNU_SOURCE -D__STDC_CONSTANT_MACROS -D__STDC_FORMAT_MACROS
-       -D__STDC_LIMIT_MACROS)
-link=(-fsanitize=fuzzer,address,undefined -L/usr/lib/llvm-19/lib -lLLVM-19
-      -Wl,-rpath,/usr/lib/llvm-19/lib)
-
-# The descriptor library (as lib/Descriptor/CMakeLists.txt globs it) and the
-# driver's CSV reader, each object rebuilt when its source is newer (only
-# when a harness built here is asked for).
-need_objects=0
 for h in "${harnesses[@]}"; do
-  [ "$h" = differential ] || need_objects=1
-done
-sources=("$root"/lib/Descriptor/*.cpp "$root"/lib/Families/*/*Descriptor.cpp
-         "$root"/lib/Families/*/*Canonical.cpp
-         "$root/tools/specjit/Table.cpp")
-objects=()
-stale=()
-for src in "${sources[@]}"; do
-  obj="$out/obj/$(echo "${src#$root/}" | tr / _).o"
-  objects+=("$obj")
-  if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ]; then
-    stale+=("$src" "$obj")
-  fi
-done
-if [ $need_objects -eq 1 ] && [ ${#stale[@]} -gt 0 ]; then
-  printf '%s\n' "${stale[@]}" |
-    xargs -r -P "${JOBS:-2}" -n 2 sh -c "$cxx ${flags[*]} -c \"\$0\" -o \"\$1\""
-fi
-
-declare -A source_of=([descriptor]=DescriptorFuzzer [expr]=ExprFuzzer
-                      [csv]=CsvFuzzer [xgboost]=XGBoostFuzzer)
-for h in "${harnesses[@]}"; do
-  if [ "$h" = differential ]; then
-    bin="${ASAN_DIR:-$root/build-asan}/bin/specjit-differential-fuzzer"
-    [ -x "$bin" ] || { echo "$bin is missing: run scripts/sanitize.sh asan first" >&2; exit 2; }
-    ln -sf "$bin" "$out/differential-fuzzer"
-    continue
-  fi
-  [ -n "${source_of[$h]:-}" ] || { echo "unknown harness '$h'" >&2; exit 2; }
-  "$cxx" "${flags[@]}" "$root/fuzz/${source_of[$h]}.cpp" "${objects[@]}" \
-    "${link[@]}" -o "$out/$h-fuzzer"
+  case "$h" in
+    descriptor|expr|csv|xgboost|differential) ;;
+    *) echo "unknown harness '$h'" >&2; exit 2 ;;
+  esac
+  bin="${ASAN_DIR:-$root/build-asan}/bin/specjit-$h-fuzzer"
+  [ -x "$bin" ] || { echo "$bin is missing: run scripts/sanitize.sh asan first" >&2; exit 2; }
+  ln -sf "$bin" "$out/$h-fuzzer"
 done
 
 # Seed corpora (copied once; the runs add what they find).

@@ -3,9 +3,8 @@
 #
 #   scripts/sanitize.sh asan   ASan + UBSan (undefined behaviour fatal) in
 #                              build-asan/: every GoogleTest binary and lit
-#                              (specjit, specjit-opt), and the differential
-#                              fuzzer (fuzz/DifferentialFuzzer.cpp; run by
-#                              scripts/fuzz.sh SECONDS differential)
+#                              (specjit, specjit-opt), and the libFuzzer
+#                              harnesses of fuzz/ (run by scripts/fuzz.sh)
 #   scripts/sanitize.sh tsan   TSan in build-tsan/: the concurrency tests
 #                              (names containing "Concurren" or "Threads";
 #                              unittests/CMakeLists.txt)
@@ -54,7 +53,7 @@ export PATH="/usr/lib/llvm-19/bin:$PATH"
 cd "$build"
 if [ "$mode" = asan ]; then
   cmake --build . -j "$jobs" --target specjit-unittests specjit specjit-opt \
-    specjit-differential-fuzzer
+    specjit-fuzzers
   ctest --output-on-failure -j "$jobs" -L '^(unit|lit)$'
 else
   cmake --build . -j "$jobs" --target specjit-concurrency-tests

@@ -364,6 +364,16 @@ bool resetPeakRSS() {
   return ok;
 }
 
+/// The compiler's stages as --emit names them, from the stage table
+/// (stageName): "descriptor, spec, ..., asm<last>obj".
+std::string stageList(llvm::StringRef last = ", ") {
+  std::string out;
+  constexpr int kLast = static_cast<int>(Stage::Obj);
+  for (int s = 0; s <= kLast; ++s)
+    out += (s == 0 ? "" : s == kLast ? last.str() : ", ") + stageName(static_cast<Stage>(s)).str();
+  return out;
+}
+
 int cmdCompile(int argc, char **argv) {
   Args a(argc, argv, {"timing", "pass-timing"},
          {"emit", "dump-dir", "o", "opt", "threads", "tree-layout"});
@@ -452,9 +462,7 @@ int cmdCompile(int argc, char **argv) {
   std::string stageText = a.get("emit", "llvm-opt");
   auto stage = parseStage(stageText);
   if (!stage)
-    return fail("--emit: unknown stage '" + stageText +
-                "' (expected descriptor, spec, lowered, llvm-dialect, llvm, "
-                "llvm-opt, asm or obj)");
+    return fail("--emit: unknown stage '" + stageText + "' (expected " + stageList(" or ") + ")");
   auto text = emitStage(*d, *stage, opts);
   if (!text)
     return fail(text.takeError());
@@ -901,7 +909,7 @@ const Command kCommands[] = {
     pass of a steady-state compile. Large kernels compile
     as up to N units in parallel (default 0: the hardware threads; 1:
     one unit); --emit and --dump-dir always show the whole, unsplit kernel.
-    Stages: descriptor, spec, lowered, llvm-dialect, llvm, llvm-opt, asm, obj.)"},
+    Stages: {stages}.)"},
     {"info", cmdInfo, R"(info DESC.json
     Kind, canonical hash, inputs, outputs and the validation result.)"},
     {"bench", cmdBench, R"(bench DESC.json [--rows N] [--reps N] [--json] [--tree-layout=L] [--tiered]
@@ -952,14 +960,19 @@ environment:
   SPECJIT_CACHE_MAX_MB     its size bound in MiB (default 512)
 )";
 
-/// The usage text: every command's, in table order, then the footer.
+/// The usage text: every command's, in table order ("{stages}" standing
+/// for the stage list), then the footer.
 std::string usage() {
   std::string out = "usage: specjit <command> [options]\n\ncommands:\n";
   for (const Command &c : kCommands) {
     llvm::SmallVector<llvm::StringRef, 8> lines;
     llvm::StringRef(c.usage).split(lines, '\n');
-    for (llvm::StringRef line : lines)
-      out += "  " + line.str() + "\n";
+    for (llvm::StringRef line : lines) {
+      std::string text = line.str();
+      if (size_t at = text.find("{stages}"); at != std::string::npos)
+        text.replace(at, 8, stageList());
+      out += "  " + text + "\n";
+    }
   }
   return out + kUsageFooter;
 }
