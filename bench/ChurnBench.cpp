@@ -81,9 +81,9 @@ Data &data() {
 
 void setRate(benchmark::State &state) {
   state.SetItemsProcessed(state.iterations() * kRows);
-  state.counters["ns_per_row"] = benchmark::Counter(
-      static_cast<double>(state.iterations()) * kRows,
-      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["ns_per_row"] =
+      benchmark::Counter(static_cast<double>(state.iterations()) * kRows,
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
   state.SetBytesProcessed(state.iterations() * kRows * (4 * 8 + kCols * 4));
 }
 
@@ -137,8 +137,8 @@ __attribute__((noinline)) void churnByHand(const int64_t *__restrict age,
 void BM_Churn_HandWritten(benchmark::State &state) {
   Data &d = data();
   for (auto _ : state) {
-    churnByHand(d.age.data(), d.income.data(), d.engagement.data(),
-                d.category.data(), d.out.data(), kRows);
+    churnByHand(d.age.data(), d.income.data(), d.engagement.data(), d.category.data(), d.out.data(),
+                kRows);
     benchmark::ClobberMemory();
   }
   setRate(state);

@@ -58,8 +58,7 @@ int main(int argc, char **argv) {
   int rounds = argc > 3 ? std::atoi(argv[3]) : 1;
   std::string mode = argc > 4 ? argv[4] : "jit";
   if (mode != "jit" && mode != "generic") {
-    llvm::errs() << "specjit-eval-bench: the backend is jit or generic, not '" << mode
-                 << "'\n";
+    llvm::errs() << "specjit-eval-bench: the backend is jit or generic, not '" << mode << "'\n";
     return 2;
   }
   std::string metrics = argc > 5 ? argv[5]
@@ -72,16 +71,16 @@ int main(int argc, char **argv) {
     list += (list.empty() ? "\"" : ",\"") + name.str() + "\"";
     rest = tail;
   }
-  auto d = Descriptor::parse(
-      R"({"specjit":1,"kind":"eval","task":"binary","label":"y","scores":["p"],)"
-      R"("metrics":[)" + list + "]}");
+  auto d =
+      Descriptor::parse(R"({"specjit":1,"kind":"eval","task":"binary","label":"y","scores":["p"],)"
+                        R"("metrics":[)" +
+                        list + "]}");
   if (!d) {
     llvm::errs() << llvm::toString(d.takeError()) << "\n";
     return 1;
   }
   int64_t n = static_cast<int64_t>(scores.size());
-  std::vector<Column> columns{Column::f64(scores.data(), n),
-                              Column::f64(labels.data(), n)};
+  std::vector<Column> columns{Column::f64(scores.data(), n), Column::f64(labels.data(), n)};
   EvalOptions options;
   options.specialize = mode == "jit";
   double w0 = cpuSeconds();
@@ -109,8 +108,7 @@ int main(int argc, char **argv) {
     json = evalResultJson(*result);
   }
   llvm::outs() << "{\"rows\":" << n << ",\"backend\":\"" << mode
-               << "\",\"warmup_cpu_seconds\":" << warmupSeconds
-               << ",\"cpu_seconds\":[" << times
+               << "\",\"warmup_cpu_seconds\":" << warmupSeconds << ",\"cpu_seconds\":[" << times
                << "],\"result\":" << json << "}\n";
   return 0;
 }

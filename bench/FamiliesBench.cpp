@@ -52,15 +52,14 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 void setRate(benchmark::State &state, int64_t rows) {
   state.SetItemsProcessed(state.iterations() * rows);
-  state.counters["ns_per_row"] = benchmark::Counter(
-      static_cast<double>(state.iterations()) * static_cast<double>(rows),
-      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["ns_per_row"] =
+      benchmark::Counter(static_cast<double>(state.iterations()) * static_cast<double>(rows),
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
 /// Compiles `d`; on failure (or a JIT that fell back) skips the benchmark
 /// and returns nullopt.
-std::optional<Kernel> kernelFor(benchmark::State &state, const Descriptor &d,
-                                bool specialize) {
+std::optional<Kernel> kernelFor(benchmark::State &state, const Descriptor &d, bool specialize) {
   CompileOptions o;
   o.specialize = specialize;
   auto k = compile(d, o);
@@ -135,12 +134,11 @@ inline double clamp01(double x) { return x < 0.0 ? 0.0 : (x > 1.0 ? 1.0 : x); }
 /// The needs cascade by hand. Meter order: energy, mood, hunger, thirst,
 /// social, hygiene, fun, comfort. Each rule computes its new values from the
 /// meters before the rule, clamps them and selects them when it fires.
-__attribute__((noinline)) void needsByHand(float *__restrict state,
-                                           int64_t agents) {
+__attribute__((noinline)) void needsByHand(float *__restrict state, int64_t agents) {
   for (int64_t r = 0; r < agents; ++r) {
     float *row = state + r * kMeters;
-    double energy = row[0], mood = row[1], hunger = row[2], thirst = row[3],
-           social = row[4], hygiene = row[5], fun = row[6], comfort = row[7];
+    double energy = row[0], mood = row[1], hunger = row[2], thirst = row[3], social = row[4],
+           hygiene = row[5], fun = row[6], comfort = row[7];
     for (int step = 0; step < kSteps; ++step) {
       { // if mood < 0.2: energy -= 0.01 * (0.2 - mood)
         bool c = mood < 0.2;
@@ -240,9 +238,7 @@ void runRulesKernel(benchmark::State &state, bool specialize) {
 }
 
 void BM_Rules_Jit(benchmark::State &state) { runRulesKernel(state, true); }
-void BM_Rules_Interpreter(benchmark::State &state) {
-  runRulesKernel(state, false);
-}
+void BM_Rules_Interpreter(benchmark::State &state) { runRulesKernel(state, false); }
 
 /// The hand-written cascade must give the interpreter's bits.
 std::string checkRulesByHand() {
@@ -261,8 +257,7 @@ std::string checkRulesByHand() {
   for (size_t i = 0; i < want.size(); ++i)
     if (std::memcmp(&want[i], &d.work[i], sizeof(float)) != 0)
       return "hand-written rules differ from the interpreter at agent " +
-             std::to_string(i / kMeters) + ", meter " +
-             std::to_string(i % kMeters);
+             std::to_string(i / kMeters) + ", meter " + std::to_string(i % kMeters);
   return "";
 }
 
@@ -294,8 +289,7 @@ constexpr int64_t kPrices = 1000000;
 constexpr int64_t kBlock = 512;
 
 /// out[t] = sum(x[t-n+1+j], j = 0..n-1) / n, oldest to newest.
-void smaByHand(const double *__restrict x, int64_t rows, int n,
-               double *__restrict out) {
+void smaByHand(const double *__restrict x, int64_t rows, int n, double *__restrict out) {
   int64_t first = std::min<int64_t>(n - 1, rows);
   std::fill(out, out + first, kNaN);
   double acc[kBlock];
@@ -313,8 +307,7 @@ void smaByHand(const double *__restrict x, int64_t rows, int n,
 }
 
 /// out[t] = sum(i * x[t-n+i], i = 1..n) / (n(n+1)/2), oldest to newest.
-void wmaByHand(const double *__restrict x, int64_t rows, int n,
-               double *__restrict out) {
+void wmaByHand(const double *__restrict x, int64_t rows, int n, double *__restrict out) {
   int64_t first = std::min<int64_t>(n - 1, rows);
   std::fill(out, out + first, kNaN);
   const double den = static_cast<double>(int64_t(n) * (n + 1) / 2);
@@ -336,8 +329,7 @@ void wmaByHand(const double *__restrict x, int64_t rows, int n,
 
 /// TA-Lib LINEARREG: i counts periods back (newest i = 0), summed from the
 /// oldest; the line evaluated at the newest point.
-void lsmaByHand(const double *__restrict x, int64_t rows, int n,
-                double *__restrict out) {
+void lsmaByHand(const double *__restrict x, int64_t rows, int n, double *__restrict out) {
   int64_t first = std::min<int64_t>(n - 1, rows);
   std::fill(out, out + first, kNaN);
   const double sumX = n * (n - 1) * 0.5;
@@ -378,8 +370,8 @@ struct EmaStage {
   std::vector<double> pending; // the inputs counted towards the sma seed
 
   EmaStage(int period, bool sma)
-      : a(2.0 / (period + 1)), b(1.0 - 2.0 / (period + 1)), n(period),
-        seedSma(sma), pending(sma ? period : 0) {}
+      : a(2.0 / (period + 1)), b(1.0 - 2.0 / (period + 1)), n(period), seedSma(sma),
+        pending(sma ? period : 0) {}
 
   double step(double v) {
     if (v != v) {
@@ -445,8 +437,8 @@ int64_t isqrt(int64_t n) {
 }
 
 /// wma(2*wma(x, n/2) - wma(x, n), floor(sqrt(n))).
-void hmaByHand(const double *__restrict x, int64_t rows, int n,
-               double *__restrict out, std::vector<double> &scratch) {
+void hmaByHand(const double *__restrict x, int64_t rows, int n, double *__restrict out,
+               std::vector<double> &scratch) {
   scratch.resize(static_cast<size_t>(2 * rows));
   double *half = scratch.data(), *full = scratch.data() + rows;
   wmaByHand(x, rows, std::max(1, n / 2), half);
@@ -459,8 +451,8 @@ void hmaByHand(const double *__restrict x, int64_t rows, int n,
 /// KAMA: volatility recomputed over each window oldest to newest (blocked);
 /// a window holding a NaN gives NaN and leaves the state alone; the first
 /// value starts from x[t-1].
-void kamaByHand(const double *__restrict x, int64_t rows, int n, int fast,
-                int slow, double *__restrict out) {
+void kamaByHand(const double *__restrict x, int64_t rows, int n, int fast, int slow,
+                double *__restrict out) {
   const double fastc = 2.0 / (fast + 1), slowc = 2.0 / (slow + 1);
   const double diff = fastc - slowc;
   std::fill(out, out + std::min<int64_t>(n, rows), kNaN);
@@ -555,20 +547,19 @@ constexpr int kStrategyCols = 12;
 
 /// Scratch columns of the hand-written strategy (allocated once).
 struct StrategyScratch {
-  std::vector<double> emaFast, emaSlow, smaMid, smaLong, wma20, dema21, tema15,
-      hma16, lsma25, kama10, macd, macdSignal, blend, hmaTmp;
+  std::vector<double> emaFast, emaSlow, smaMid, smaLong, wma20, dema21, tema15, hma16, lsma25,
+      kama10, macd, macdSignal, blend, hmaTmp;
   explicit StrategyScratch(int64_t rows) {
-    for (auto *v : {&emaFast, &emaSlow, &smaMid, &smaLong, &wma20, &dema21,
-                    &tema15, &hma16, &lsma25, &kama10, &macd, &macdSignal,
-                    &blend})
+    for (auto *v : {&emaFast, &emaSlow, &smaMid, &smaLong, &wma20, &dema21, &tema15, &hma16,
+                    &lsma25, &kama10, &macd, &macdSignal, &blend})
       v->resize(static_cast<size_t>(rows));
   }
 };
 
 /// The strategy by hand: the moving averages into columns, then one pass for
 /// the composites writing the 12 output columns row by row.
-void strategyByHand(const double *__restrict x, int64_t rows,
-                    double *__restrict out, StrategyScratch &s) {
+void strategyByHand(const double *__restrict x, int64_t rows, double *__restrict out,
+                    StrategyScratch &s) {
   emaByHand(x, rows, 12, false, s.emaFast.data());
   emaByHand(x, rows, 26, true, s.emaSlow.data());
   smaByHand(x, rows, 50, s.smaMid.data());
@@ -581,8 +572,7 @@ void strategyByHand(const double *__restrict x, int64_t rows,
   kamaByHand(x, rows, 10, 2, 30, s.kama10.data());
   for (int64_t t = 0; t < rows; ++t) {
     s.macd[t] = (0.0 + 1.0 * s.emaFast[t]) + -1.0 * s.emaSlow[t];
-    s.blend[t] = ((0.0 + 0.4 * s.hma16[t]) + 0.35 * s.kama10[t]) +
-                 0.25 * s.lsma25[t];
+    s.blend[t] = ((0.0 + 0.4 * s.hma16[t]) + 0.35 * s.kama10[t]) + 0.25 * s.lsma25[t];
   }
   emaByHand(s.macd.data(), rows, 9, true, s.macdSignal.data());
   const double half = 1.0 / 2; // trend's default weights: 1/len(against)
@@ -598,8 +588,7 @@ void strategyByHand(const double *__restrict x, int64_t rows,
     o[7] = crossoverAt(s.smaMid.data(), s.smaLong.data(), t);
     o[8] = crossoverAt(s.macd.data(), s.macdSignal.data(), t);
     o[9] = crossoverAt(s.dema21.data(), s.tema15.data(), t);
-    double regimeMix =
-        ((0.0 + 0.5 * s.smaMid[t]) + 0.3 * s.smaLong[t]) + 0.2 * s.kama10[t];
+    double regimeMix = ((0.0 + 0.5 * s.smaMid[t]) + 0.3 * s.smaLong[t]) + 0.2 * s.kama10[t];
     o[10] = trendAt(x[t], regimeMix, 0.01, 0.015);
     double shortMix = (0.0 + half * s.wma20[t]) + half * s.hma16[t];
     o[11] = trendAt(s.blend[t], shortMix, 0.002, 0.002);
@@ -621,41 +610,55 @@ struct SeriesCase {
 std::string single(const std::string &indicator) {
   return R"({"specjit": 1, "kind": "series", "name": "bench",
   "inputs": [{"name": "close", "type": "f64"}], "output": {"type": "f64"},
-  "indicators": [)" + indicator + "]}";
+  "indicators": [)" +
+         indicator + "]}";
 }
 
 void smaCase(const double *x, int64_t n, double *o) { smaByHand(x, n, 28, o); }
-void emaCase(const double *x, int64_t n, double *o) {
-  emaByHand(x, n, 28, false, o);
-}
+void emaCase(const double *x, int64_t n, double *o) { emaByHand(x, n, 28, false, o); }
 void wmaCase(const double *x, int64_t n, double *o) { wmaByHand(x, n, 28, o); }
-void demaCase(const double *x, int64_t n, double *o) {
-  demaByHand(x, n, 28, false, o);
-}
-void temaCase(const double *x, int64_t n, double *o) {
-  temaByHand(x, n, 28, false, o);
-}
+void demaCase(const double *x, int64_t n, double *o) { demaByHand(x, n, 28, false, o); }
+void temaCase(const double *x, int64_t n, double *o) { temaByHand(x, n, 28, false, o); }
 void hmaCase(const double *x, int64_t n, double *o) {
   static std::vector<double> scratch;
   hmaByHand(x, n, 28, o, scratch);
 }
 void lsmaCase(const double *x, int64_t n, double *o) { lsmaByHand(x, n, 28, o); }
-void kamaCase(const double *x, int64_t n, double *o) {
-  kamaByHand(x, n, 10, 2, 30, o);
-}
+void kamaCase(const double *x, int64_t n, double *o) { kamaByHand(x, n, 10, 2, 30, o); }
 void strategyCase(const double *x, int64_t n, double *o) {
   static StrategyScratch scratch(kPrices);
   strategyByHand(x, n, o, scratch);
 }
 
-const SeriesCase sma28{"sma28", single(R"({"name": "sma28", "op": "sma", "input": "close", "period": 28})"), 1, smaCase};
-const SeriesCase ema28{"ema28", single(R"({"name": "ema28", "op": "ema", "input": "close", "period": 28, "seed": "first"})"), 1, emaCase};
-const SeriesCase wma28{"wma28", single(R"({"name": "wma28", "op": "wma", "input": "close", "period": 28})"), 1, wmaCase};
-const SeriesCase dema28{"dema28", single(R"({"name": "dema28", "op": "dema", "input": "close", "period": 28, "seed": "first"})"), 1, demaCase};
-const SeriesCase tema28{"tema28", single(R"({"name": "tema28", "op": "tema", "input": "close", "period": 28, "seed": "first"})"), 1, temaCase};
-const SeriesCase hma28{"hma28", single(R"({"name": "hma28", "op": "hma", "input": "close", "period": 28})"), 1, hmaCase};
-const SeriesCase lsma28{"lsma28", single(R"({"name": "lsma28", "op": "lsma", "input": "close", "period": 28})"), 1, lsmaCase};
-const SeriesCase kama10{"kama10", single(R"({"name": "kama10", "op": "kama", "input": "close", "period": 10, "fast": 2, "slow": 30})"), 1, kamaCase};
+const SeriesCase sma28{"sma28",
+                       single(R"({"name": "sma28", "op": "sma", "input": "close", "period": 28})"),
+                       1, smaCase};
+const SeriesCase ema28{
+    "ema28",
+    single(R"({"name": "ema28", "op": "ema", "input": "close", "period": 28, "seed": "first"})"), 1,
+    emaCase};
+const SeriesCase wma28{"wma28",
+                       single(R"({"name": "wma28", "op": "wma", "input": "close", "period": 28})"),
+                       1, wmaCase};
+const SeriesCase dema28{
+    "dema28",
+    single(R"({"name": "dema28", "op": "dema", "input": "close", "period": 28, "seed": "first"})"),
+    1, demaCase};
+const SeriesCase tema28{
+    "tema28",
+    single(R"({"name": "tema28", "op": "tema", "input": "close", "period": 28, "seed": "first"})"),
+    1, temaCase};
+const SeriesCase hma28{"hma28",
+                       single(R"({"name": "hma28", "op": "hma", "input": "close", "period": 28})"),
+                       1, hmaCase};
+const SeriesCase lsma28{
+    "lsma28", single(R"({"name": "lsma28", "op": "lsma", "input": "close", "period": 28})"), 1,
+    lsmaCase};
+const SeriesCase kama10{
+    "kama10",
+    single(
+        R"({"name": "kama10", "op": "kama", "input": "close", "period": 10, "fast": 2, "slow": 30})"),
+    1, kamaCase};
 const SeriesCase strategy{"strategy", kStrategy, kStrategyCols, strategyCase};
 
 struct Prices {
@@ -698,8 +701,7 @@ SeriesRun &seriesRun(const SeriesCase &c) {
   return *slot;
 }
 
-void runSeriesKernel(benchmark::State &state, const SeriesCase *c,
-                     bool specialize) {
+void runSeriesKernel(benchmark::State &state, const SeriesCase *c, bool specialize) {
   SeriesRun &r = seriesRun(*c);
   if (!r.desc) {
     state.SkipWithError("the descriptor does not parse");
@@ -742,22 +744,19 @@ std::string checkSeriesByHand(const SeriesCase &c) {
     return llvm::toString(k.takeError());
   const Prices &p = prices();
   std::vector<double> want(static_cast<size_t>(kPrices * c.cols));
-  if (auto err = k->run({Column::f64(p.close.data(), kPrices)},
-                        Output::f64(want.data(), kPrices, c.cols)))
+  if (auto err =
+          k->run({Column::f64(p.close.data(), kPrices)}, Output::f64(want.data(), kPrices, c.cols)))
     return llvm::toString(std::move(err));
   std::vector<double> got(want.size());
   c.byHand(p.close.data(), kPrices, got.data());
   for (size_t i = 0; i < want.size(); ++i) {
     double a = got[i], b = want[i];
     bool ok = (std::isnan(a) && std::isnan(b)) ||
-              (!std::isnan(a) && !std::isnan(b) &&
-               std::fabs(a - b) <= 1e-9 * std::fabs(b));
+              (!std::isnan(a) && !std::isnan(b) && std::fabs(a - b) <= 1e-9 * std::fabs(b));
     if (!ok)
-      return std::string("hand-written ") + c.name +
-             " differs from the interpreter at row " +
-             std::to_string(i / c.cols) + ", column " +
-             std::to_string(i % c.cols) + ": " + std::to_string(a) + " vs " +
-             std::to_string(b);
+      return std::string("hand-written ") + c.name + " differs from the interpreter at row " +
+             std::to_string(i / c.cols) + ", column " + std::to_string(i % c.cols) + ": " +
+             std::to_string(a) + " vs " + std::to_string(b);
   }
   return "";
 }
@@ -786,16 +785,12 @@ BENCHMARK(BM_Rules_HandWritten)->Unit(benchmark::kMillisecond)->MinTime(0.5);
 BENCHMARK(BM_Rules_Jit)->Unit(benchmark::kMillisecond)->MinTime(0.5);
 BENCHMARK(BM_Rules_Interpreter)->Unit(benchmark::kMillisecond)->MinTime(0.5);
 
-#define SERIES_BENCHMARKS(CASE)                                                \
-  BENCHMARK_CAPTURE(BM_Series_HandWritten, CASE, &CASE)                        \
-      ->Unit(benchmark::kMillisecond)                                          \
-      ->MinTime(0.5);                                                          \
-  BENCHMARK_CAPTURE(BM_Series_Jit, CASE, &CASE)                                \
-      ->Unit(benchmark::kMillisecond)                                          \
-      ->MinTime(0.5);                                                          \
-  BENCHMARK_CAPTURE(BM_Series_Interpreter, CASE, &CASE)                        \
-      ->Unit(benchmark::kMillisecond)                                          \
-      ->MinTime(0.5)
+#define SERIES_BENCHMARKS(CASE)                                                                    \
+  BENCHMARK_CAPTURE(BM_Series_HandWritten, CASE, &CASE)                                            \
+      ->Unit(benchmark::kMillisecond)                                                              \
+      ->MinTime(0.5);                                                                              \
+  BENCHMARK_CAPTURE(BM_Series_Jit, CASE, &CASE)->Unit(benchmark::kMillisecond)->MinTime(0.5);      \
+  BENCHMARK_CAPTURE(BM_Series_Interpreter, CASE, &CASE)->Unit(benchmark::kMillisecond)->MinTime(0.5)
 
 SERIES_BENCHMARKS(sma28);
 SERIES_BENCHMARKS(ema28);

@@ -45,8 +45,10 @@ struct Data {
     return s + "]";
   }
 
-  Data() : linear(*Descriptor::parse(R"({"specjit":1,"kind":"pipeline","inputs":[{"name":"x","type":"f64"}],"output":{"type":"f64"}})")),
-           mlp(linear) {
+  Data()
+      : linear(*Descriptor::parse(
+            R"({"specjit":1,"kind":"pipeline","inputs":[{"name":"x","type":"f64"}],"output":{"type":"f64"}})")),
+        mlp(linear) {
     std::mt19937_64 rng(3);
     std::normal_distribution<double> n(0, 1);
     cols.assign(kFeatures, std::vector<float>(kRows));
@@ -68,8 +70,8 @@ struct Data {
     b2 = draw(kClasses, 0.1);
     std::string inputs = "[";
     for (int j = 0; j < kFeatures; ++j)
-      inputs += std::string(j ? "," : "") + R"({"name":"f)" + std::to_string(j) +
-                R"(","type":"f32"})";
+      inputs +=
+          std::string(j ? "," : "") + R"({"name":"f)" + std::to_string(j) + R"(","type":"f32"})";
     inputs += "]";
     linear = *Descriptor::parse(
         R"({"specjit":1,"kind":"model","inputs":)" + inputs +
@@ -78,9 +80,8 @@ struct Data {
     mlp = *Descriptor::parse(
         R"({"specjit":1,"kind":"model","inputs":)" + inputs +
         R"(,"model":{"type":"mlp","layers":[{"weights":)" + matrix(w1, kHidden, kFeatures) +
-        R"(,"biases":)" + numbers(b1.data(), kHidden) +
-        R"(,"activation":"relu"},{"weights":)" + matrix(w2, kClasses, kHidden) +
-        R"(,"biases":)" + numbers(b2.data(), kClasses) +
+        R"(,"biases":)" + numbers(b1.data(), kHidden) + R"(,"activation":"relu"},{"weights":)" +
+        matrix(w2, kClasses, kHidden) + R"(,"biases":)" + numbers(b2.data(), kClasses) +
         R"(,"activation":"identity"}],"link":"softmax"},"output":{"type":"f32"}})");
   }
   std::vector<Column> columns() const {
@@ -97,9 +98,9 @@ Data &data() {
 }
 
 void setRate(benchmark::State &state) {
-  state.counters["ns_per_row"] = benchmark::Counter(
-      static_cast<double>(state.iterations()) * kRows,
-      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["ns_per_row"] =
+      benchmark::Counter(static_cast<double>(state.iterations()) * kRows,
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
 void runModel(benchmark::State &state, const Descriptor &d, int outputs, bool specialize) {

@@ -83,8 +83,7 @@ struct Data {
   }
 };
 
-std::string descriptor(const std::string &model, const std::string &opt, int batch,
-                       int epochs) {
+std::string descriptor(const std::string &model, const std::string &opt, int batch, int epochs) {
   std::string inputs;
   for (int i = 0; i < F; ++i)
     inputs += llvm::formatv("{0}{{\"name\":\"f{1}\",\"type\":\"f64\"}", i ? "," : "", i);
@@ -193,8 +192,8 @@ struct Figures {
 /// Seconds per epoch of jit::train: CPU time of a call of `epochs` epochs
 /// minus one of 1 epoch (the features, the limits and the model text are
 /// the same in both), over the extra epochs.
-double trainEpochSeconds(const std::string &model, const std::string &opt, int batch,
-                         const Data &d, bool specialize, int epochs) {
+double trainEpochSeconds(const std::string &model, const std::string &opt, int batch, const Data &d,
+                         bool specialize, int epochs) {
   TrainOptions o;
   o.specialize = specialize;
   auto one = Descriptor::parse(descriptor(model, opt, batch, 1));
@@ -239,8 +238,9 @@ int main(int argc, char **argv) {
   Data mlp(static_cast<int64_t>(100000 * scale));
   const std::string lrModel = R"({"type":"linear","link":"logistic"})";
   const std::string lrOpt = R"({"type":"sgd","learning_rate":0.01})";
-  const std::string mlpModel = R"({"type":"mlp","link":"logistic","layers":[)"
-                               R"({"units":64,"activation":"relu"},{"units":1,"activation":"identity"}]})";
+  const std::string mlpModel =
+      R"({"type":"mlp","link":"logistic","layers":[)"
+      R"({"units":64,"activation":"relu"},{"units":1,"activation":"identity"}]})";
   const std::string mlpOpt = R"({"type":"adam","learning_rate":0.001})";
   Figures flr, fmlp;
   for (int k = 0; k < rounds; ++k) {

@@ -92,12 +92,12 @@ double cpuNs() {
 }
 
 struct Options {
-  std::string data;           // x_100k.f32 (default: next to the first model)
-  int64_t rows = 0;           // 0: every row of the data file
-  int rounds = 5;             // rounds for batch 100 and batch all
-  int latencyRounds = 5;      // rounds of batch-1 calls
-  int64_t latencyCalls = 2000;// distinct rows per batch-1 round
-  int64_t chunks = 100;       // batch-100 calls per round
+  std::string data;            // x_100k.f32 (default: next to the first model)
+  int64_t rows = 0;            // 0: every row of the data file
+  int rounds = 5;              // rounds for batch 100 and batch all
+  int latencyRounds = 5;       // rounds of batch-1 calls
+  int64_t latencyCalls = 2000; // distinct rows per batch-1 round
+  int64_t chunks = 100;        // batch-100 calls per round
   int64_t features = 28;
   std::string jsonOut;
   std::vector<std::string> models;
@@ -130,15 +130,24 @@ bool parseArgs(int argc, char **argv, Options &o) {
       return true;
     };
     bool ok = true;
-    if (a == "--data") ok = value(o.data);
-    else if (a == "--rows") ok = value(o.rows);
-    else if (a == "--features") ok = value(o.features);
-    else if (a == "--rounds") ok = value(o.rounds);
-    else if (a == "--latency-rounds") ok = value(o.latencyRounds);
-    else if (a == "--latency-calls") ok = value(o.latencyCalls);
-    else if (a == "--chunks") ok = value(o.chunks);
-    else if (a == "--json") ok = value(o.jsonOut);
-    else if (a == "-h" || a == "--help") return false;
+    if (a == "--data")
+      ok = value(o.data);
+    else if (a == "--rows")
+      ok = value(o.rows);
+    else if (a == "--features")
+      ok = value(o.features);
+    else if (a == "--rounds")
+      ok = value(o.rounds);
+    else if (a == "--latency-rounds")
+      ok = value(o.latencyRounds);
+    else if (a == "--latency-calls")
+      ok = value(o.latencyCalls);
+    else if (a == "--chunks")
+      ok = value(o.chunks);
+    else if (a == "--json")
+      ok = value(o.jsonOut);
+    else if (a == "-h" || a == "--help")
+      return false;
     else if (a.rfind("--", 0) == 0) {
       llvm::errs() << "unknown option " << a << "\n";
       return false;
@@ -147,8 +156,8 @@ bool parseArgs(int argc, char **argv, Options &o) {
     if (!ok)
       return false;
   }
-  return !o.models.empty() && o.rounds > 0 && o.latencyRounds > 0 &&
-         o.latencyCalls > 0 && o.chunks > 0;
+  return !o.models.empty() && o.rounds > 0 && o.latencyRounds > 0 && o.latencyCalls > 0 &&
+         o.chunks > 0;
 }
 
 std::optional<std::vector<float>> readF32(const std::string &path) {
@@ -169,9 +178,7 @@ std::string sibling(const std::string &path, llvm::StringRef name) {
   return std::string(p);
 }
 
-std::string stem(const std::string &path) {
-  return llvm::sys::path::stem(path).str();
-}
+std::string stem(const std::string &path) { return llvm::sys::path::stem(path).str(); }
 
 double median(std::vector<double> v) {
   if (v.empty())
@@ -251,15 +258,15 @@ struct Measured {
 };
 
 struct Data {
-  std::vector<float> rowMajor;           // rows x features
-  std::vector<std::vector<float>> cols;  // features x rows
+  std::vector<float> rowMajor;          // rows x features
+  std::vector<std::vector<float>> cols; // features x rows
   int64_t rows = 0, features = 0;
 };
 
 struct ModelResult {
   std::string name, path;
   int boostedRounds = -1;
-  std::string status = "ok";             // or what failed
+  std::string status = "ok"; // or what failed
   std::string xgbError, importError, parseError, compileError;
   std::string jitBackend, fallbackReason;
   double importMs = NAN, parseMs = NAN, compileMs = NAN, interpMs = NAN;
@@ -270,11 +277,11 @@ struct ModelResult {
   int64_t jitInterpBitMismatches = -1;
   double maxRelJitXgb = NAN, maxRelInterpXgb = NAN, maxAbsJitXgb = NAN;
   int64_t over1e6 = -1;
-  std::string pythonCheck;               // C API vs the stored Python predictions
-  std::string verifyErrors;              // batch paths that disagree with all rows
-  double xgbOverheadNs = NAN;            // batch 1, one tree
+  std::string pythonCheck;                  // C API vs the stored Python predictions
+  std::string verifyErrors;                 // batch paths that disagree with all rows
+  double xgbOverheadNs = NAN;               // batch 1, one tree
   double jitRawNs = NAN, interpRawNs = NAN; // batch 1 without Kernel::run's checks
-  std::map<int64_t, Measured> batches;   // batch size -> results
+  std::map<int64_t, Measured> batches;      // batch size -> results
 };
 
 /// Batches up to this many rows are timed call by call, and the median per
@@ -421,9 +428,9 @@ ModelResult benchModel(const std::string &path, const Data &data, const Options 
     const bst_ulong *shape;
     bst_ulong dim;
     const float *out;
-    if (!xgb.check(XGBoosterPredictFromDense(xgb.h, ai.c_str(), cfg.c_str(), nullptr,
-                                             &shape, &dim, &out),
-                   "XGBoosterPredictFromDense")) {
+    if (!xgb.check(
+            XGBoosterPredictFromDense(xgb.h, ai.c_str(), cfg.c_str(), nullptr, &shape, &dim, &out),
+            "XGBoosterPredictFromDense")) {
       haveXgb = false;
       res.status = "xgboost: " + xgb.error;
     } else {
@@ -480,8 +487,8 @@ ModelResult benchModel(const std::string &path, const Data &data, const Options 
   }
 
   // --- the implementations ------------------------------------------------
-  Plan plan;                         // the batch being measured
-  std::vector<std::string> xgbAI;    // array interfaces of the plan's calls
+  Plan plan;                      // the batch being measured
+  std::vector<std::string> xgbAI; // array interfaces of the plan's calls
   std::string cfgProb = predictConfig(0), cfgOneTree = predictConfig(0, 1);
   std::vector<float> out(N);
   std::vector<Column> cols1(F, Column::f32(nullptr, 1));
@@ -493,8 +500,8 @@ ModelResult benchModel(const std::string &path, const Data &data, const Options 
       const bst_ulong *shape;
       bst_ulong dim;
       const float *r;
-      if (XGBoosterPredictFromDense(xgb.h, xgbAI[i].c_str(), cfg.c_str(), nullptr, &shape,
-                                    &dim, &r) != 0)
+      if (XGBoosterPredictFromDense(xgb.h, xgbAI[i].c_str(), cfg.c_str(), nullptr, &shape, &dim,
+                                    &r) != 0)
         return false;
       std::memcpy(out.data() + plan.starts[i], r, plan.n * sizeof(float));
       return true;
@@ -505,14 +512,14 @@ ModelResult benchModel(const std::string &path, const Data &data, const Options 
   Impl xDMatrix{"xgb dmatrix",
                 [&](size_t i) {
                   DMatrixHandle dm;
-                  if (XGDMatrixCreateFromMat(data.rowMajor.data() + plan.starts[i] * F,
-                                             plan.n, F, NAN, &dm) != 0)
+                  if (XGDMatrixCreateFromMat(data.rowMajor.data() + plan.starts[i] * F, plan.n, F,
+                                             NAN, &dm) != 0)
                     return false;
                   const bst_ulong *shape;
                   bst_ulong dim;
                   const float *r;
-                  int rc = XGBoosterPredictFromDMatrix(xgb.h, dm, cfgProb.c_str(), &shape,
-                                                       &dim, &r);
+                  int rc =
+                      XGBoosterPredictFromDMatrix(xgb.h, dm, cfgProb.c_str(), &shape, &dim, &r);
                   if (rc == 0)
                     std::memcpy(out.data() + plan.starts[i], r, plan.n * sizeof(float));
                   XGDMatrixFree(dm);
@@ -624,8 +631,8 @@ ModelResult benchModel(const std::string &path, const Data &data, const Options 
       starts.push_back((i * stride) % N);
     setPlan(1, starts);
     verify({&xInplace, &xDMatrix, &iInterp, &iJit, &jRaw, &iRaw});
-    res.batches[1] = measure({&xInplace, &xOneTree, &xDMatrix, &iInterp, &iJit, &jRaw, &iRaw},
-                             plan, o.latencyRounds);
+    res.batches[1] = measure({&xInplace, &xOneTree, &xDMatrix, &iInterp, &iJit, &jRaw, &iRaw}, plan,
+                             o.latencyRounds);
     auto it = res.batches[1].ns.find("xgb 1 tree");
     if (it != res.batches[1].ns.end())
       res.xgbOverheadNs = it->second;
@@ -643,8 +650,7 @@ ModelResult benchModel(const std::string &path, const Data &data, const Options 
       starts.push_back(i * 100);
     setPlan(100, starts);
     verify({&xInplace, &xDMatrix, &iInterp, &iJit, &iJitT});
-    res.batches[100] =
-        measure({&xInplace, &xDMatrix, &iInterp, &iJit, &iJitT}, plan, o.rounds);
+    res.batches[100] = measure({&xInplace, &xDMatrix, &iInterp, &iJit, &iJitT}, plan, o.rounds);
   }
   // Batch all.
   if (N > 100) {
@@ -677,20 +683,20 @@ std::optional<double> get(const Measured &m, const std::string &k) {
 
 void printTable(const std::vector<ModelResult> &results) {
   llvm::outs() << llvm::formatv("{0,-14} {1,7} {2,9} {3,9} {4,11} {5,9} {6,9} {7,8} {8,9}\n",
-                                "model", "batch", "xgb inpl", "xgb dmat", "interpreter",
-                                "jit", "jit+T", "xgb/jit", "int/jit");
+                                "model", "batch", "xgb inpl", "xgb dmat", "interpreter", "jit",
+                                "jit+T", "xgb/jit", "int/jit");
   for (const auto &r : results) {
     for (const auto &[batch, m] : r.batches) {
-      auto xi = get(m, "xgb inplace"), xd = get(m, "xgb dmatrix"),
-           in = get(m, "interpreter"), j = get(m, "jit"), jt = get(m, "jit+T");
+      auto xi = get(m, "xgb inplace"), xd = get(m, "xgb dmatrix"), in = get(m, "interpreter"),
+           j = get(m, "jit"), jt = get(m, "jit+T");
       std::optional<double> xb;
       if (xi || xd)
         xb = std::min(xi.value_or(INFINITY), xd.value_or(INFINITY));
       std::string jitText = j ? fmt(*j) : (r.jitBackend == "interpreter" ? "fallback" : "-");
       llvm::outs() << llvm::formatv(
           "{0,-14} {1,7} {2,9} {3,9} {4,11} {5,9} {6,9} {7,8} {8,9}\n", r.name,
-          batch == 1 ? "1*" : std::to_string(batch), xi ? fmt(*xi) : "-",
-          xd ? fmt(*xd) : "-", in ? fmt(*in) : "-", jitText, jt ? fmt(*jt) : "-",
+          batch == 1 ? "1*" : std::to_string(batch), xi ? fmt(*xi) : "-", xd ? fmt(*xd) : "-",
+          in ? fmt(*in) : "-", jitText, jt ? fmt(*jt) : "-",
           xb && j ? fmt(*xb / *j, "{0:f2}x") : "-", in && j ? fmt(*in / *j, "{0:f2}x") : "-");
     }
   }
@@ -799,10 +805,10 @@ int main(int argc, char **argv) {
 
   // The first compile in a process initializes LLVM's target and the JIT:
   // pay it here, not in the first model's compile time.
-  if (auto d = Descriptor::parse(
-          R"({"specjit":1,"kind":"model","inputs":[{"name":"a","type":"f32"}],)"
-          R"("model":{"type":"linear","weights":[0.5],"intercepts":[0.25]},)"
-          R"("output":{"type":"f32"}})")) {
+  if (auto d =
+          Descriptor::parse(R"({"specjit":1,"kind":"model","inputs":[{"name":"a","type":"f32"}],)"
+                            R"("model":{"type":"linear","weights":[0.5],"intercepts":[0.25]},)"
+                            R"("output":{"type":"f32"}})")) {
     CompileOptions co;
     co.useCache = false;
     co.specialize = true;

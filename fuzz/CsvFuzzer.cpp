@@ -27,8 +27,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                                                 {"f", DType::F32, std::nullopt}};
   const auto &inputs = data[0] & 1 ? five : one;
   llvm::StringRef text(reinterpret_cast<const char *>(data + 1), size - 1);
-  llvm::Expected<specjit::tools::Table> t =
-      specjit::tools::readCsvText(text, "fuzz.csv", inputs);
+  llvm::Expected<specjit::tools::Table> t = specjit::tools::readCsvText(text, "fuzz.csv", inputs);
   if (!t) {
     llvm::consumeError(t.takeError());
     return 0;

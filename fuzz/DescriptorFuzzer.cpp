@@ -20,8 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     llvm::consumeError(d.takeError());
     return 0;
   }
-  llvm::Expected<specjit::jit::Descriptor> again =
-      specjit::jit::Descriptor::parse(d->canonical());
+  llvm::Expected<specjit::jit::Descriptor> again = specjit::jit::Descriptor::parse(d->canonical());
   if (!again) {
     std::fprintf(stderr, "canonical text does not parse: %s\n",
                  llvm::toString(again.takeError()).c_str());

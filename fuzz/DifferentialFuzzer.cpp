@@ -16,8 +16,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Families/Series/SeriesSpec.h"
 #include "Families/Rules/RulesSpec.h"
+#include "Families/Series/SeriesSpec.h"
 #include "specjit/specjit.h"
 
 #include "Families/Eval/EvalSpec.h"
@@ -96,8 +96,8 @@ public:
        Profile profile, bool lastIsLabel) {
     const double nan = std::numeric_limits<double>::quiet_NaN();
     const double inf = std::numeric_limits<double>::infinity();
-    const double adversarial[] = {0.5, -1, 2, nan, 0, -0.0, 3.25, inf, 1, -inf, 7,
-                                  1e300, -2.5, 4.9e-324, 1e-3, 65504};
+    const double adversarial[] = {0.5, -1,   2, nan,   0,    -0.0,     3.25, inf,
+                                  1,   -inf, 7, 1e300, -2.5, 4.9e-324, 1e-3, 65504};
     const double tame[] = {0.5, -1, 2, 0.25, 0, 1.5, -0.75, 3, 1, -2, 0.125};
     const int64_t ints[] = {0, 1, 2, -1, 3, 7, 1, 0, -5, 2, 1 << 20};
     for (size_t c = 0; c < inputs.size(); ++c) {
@@ -244,23 +244,22 @@ void compareMatrices(const char *what, const Matrix &a, const Matrix &b, bool ap
     if (!same) {
       char buf[160];
       std::snprintf(buf, sizeof buf, "row %lld column %lld: %.17g vs %.17g",
-                    static_cast<long long>(k / a.cols), static_cast<long long>(k % a.cols),
-                    a.at(k), b.at(k));
+                    static_cast<long long>(k / a.cols), static_cast<long long>(k % a.cols), a.at(k),
+                    b.at(k));
       fail(what, buf);
     }
   }
 }
 
 /// Both results are values, or both errors with the same message.
-template <typename A, typename B>
-bool bothOrNeither(const char *what, A &a, B &b) {
+template <typename A, typename B> bool bothOrNeither(const char *what, A &a, B &b) {
   if (bool(a) && bool(b))
     return true;
   std::string ea = a ? "" : llvm::toString(a.takeError());
   std::string eb = b ? "" : llvm::toString(b.takeError());
   if (ea != eb)
-    fail(what, "interpreter: " + (ea.empty() ? "ok" : ea) +
-                   "\ncompiled: " + (eb.empty() ? "ok" : eb));
+    fail(what,
+         "interpreter: " + (ea.empty() ? "ok" : ea) + "\ncompiled: " + (eb.empty() ? "ok" : eb));
   return false;
 }
 
@@ -268,8 +267,8 @@ void sameErrors(const char *what, llvm::Error a, llvm::Error b) {
   std::string ea = a ? llvm::toString(std::move(a)) : "";
   std::string eb = b ? llvm::toString(std::move(b)) : "";
   if (ea != eb)
-    fail(what, "interpreter: " + (ea.empty() ? "ok" : ea) +
-                   "\ncompiled: " + (eb.empty() ? "ok" : eb));
+    fail(what,
+         "interpreter: " + (ea.empty() ? "ok" : ea) + "\ncompiled: " + (eb.empty() ? "ok" : eb));
 }
 
 /// Whether the compiled code of `d` may compute a transcendental function
@@ -319,8 +318,7 @@ void runKernels(const Descriptor &d) {
         else
           a.f64[k] = b.f64[k] = v;
       }
-      sameErrors("rules run: errors differ", interp->run({}, a.output()),
-                 jit->run({}, b.output()));
+      sameErrors("rules run: errors differ", interp->run({}, a.output()), jit->run({}, b.output()));
       compareMatrices("rules: interpreter and compiled state differ", a, b, approx);
       continue;
     }
@@ -345,8 +343,7 @@ void runKernels(const Descriptor &d) {
         fail("series: the first chunk fails", llvm::toString(std::move(e)));
       if (llvm::Error e = s->run(data.slice(cut, kRows), c.rowsFrom(cut, kRows)))
         fail("series: the second chunk fails", llvm::toString(std::move(e)));
-      compareMatrices("series: two chunks differ from one run", k == &*interp ? a : b, c,
-                      false);
+      compareMatrices("series: two chunks differ from one run", k == &*interp ? a : b, c, false);
     }
   }
 }
@@ -401,8 +398,8 @@ void compareMetrics(const std::vector<MetricValue> &a, const std::vector<MetricV
   for (size_t m = 0; m < a.size(); ++m) {
     if (a[m].name != b[m].name || !agree(a[m].value, b[m].value, approx) ||
         a[m].matrix.size() != b[m].matrix.size())
-      fail("eval: metrics differ", a[m].name + ": " + std::to_string(a[m].value) +
-                                       " vs " + std::to_string(b[m].value));
+      fail("eval: metrics differ",
+           a[m].name + ": " + std::to_string(a[m].value) + " vs " + std::to_string(b[m].value));
     for (size_t r = 0; r < a[m].matrix.size(); ++r)
       for (size_t c = 0; c < a[m].matrix[r].size(); ++c)
         if (!agree(a[m].matrix[r][c], b[m].matrix[r].at(c), approx))
@@ -412,9 +409,8 @@ void compareMetrics(const std::vector<MetricValue> &a, const std::vector<MetricV
 
 void runEval(const Descriptor &d) {
   const EvalSpec &spec = d.spec<EvalSpec>();
-  if (spec.crossValidation &&
-      (trainingTooSlow(spec.crossValidation->train.spec<TrainSpec>()) ||
-       spec.crossValidation->k > kRows))
+  if (spec.crossValidation && (trainingTooSlow(spec.crossValidation->train.spec<TrainSpec>()) ||
+                               spec.crossValidation->k > kRows))
     return;
   // Scores computed by a model may go through the vector math library;
   // a metric of scores near a threshold could then flip, so those evals
@@ -465,9 +461,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (tooLarge(*d))
     return 0;
   switch (d->kind()) {
-  case Kind::Train: runTrain(*d); break;
-  case Kind::Eval: runEval(*d); break;
-  default: runKernels(*d); break;
+  case Kind::Train:
+    runTrain(*d);
+    break;
+  case Kind::Eval:
+    runEval(*d);
+    break;
+  default:
+    runKernels(*d);
+    break;
   }
   return 0;
 }

@@ -14,6 +14,8 @@ PACKAGES=(
   libabsl-dev
   # fuzzing (scripts/fuzz.sh): clang with libFuzzer and the sanitizer runtimes
   clang-19 libfuzzer-19-dev libclang-rt-19-dev
+  # formatting (scripts/format.sh --check in .ci/run)
+  clang-format-19
   # Python side: reference data, schema checks, docs generation
   python3 python3-dev python3-pybind11 pybind11-dev python3-numpy python3-sklearn python3-pandas python3-jsonschema python3-numba python3-pytest python3-xgboost libxgboost-dev
   # Python packaging (pip install ./python offline, in a venv) and Dask scale-out

@@ -68,9 +68,9 @@ std::string randomForest(unsigned seed, int trees, int depth, bool float32 = tru
       s += i ? ", " : "";
       if (i < splits)
         s += R"({"feature": )" + std::to_string(feature(rng)) + R"(, "threshold": )" +
-             num(value(rng)) + R"(, "left": )" + std::to_string(2 * i + 1) +
-             R"(, "right": )" + std::to_string(2 * i + 2) + R"(, "default_left": )" +
-             (coin(rng) ? "true" : "false") + "}";
+             num(value(rng)) + R"(, "left": )" + std::to_string(2 * i + 1) + R"(, "right": )" +
+             std::to_string(2 * i + 2) + R"(, "default_left": )" + (coin(rng) ? "true" : "false") +
+             "}";
       else
         s += R"({"leaf": )" + num(0.1 * value(rng)) + "}";
     }
@@ -92,7 +92,7 @@ struct Inputs {
     for (auto &c : cols)
       for (int64_t r = 0; r < n; ++r) {
         int p = pick(rng);
-        c.push_back(p < 10   ? NAN
+        c.push_back(p < 10    ? NAN
                     : p == 10 ? INFINITY
                     : p == 11 ? -INFINITY
                     : p == 12 ? -0.0f
@@ -129,8 +129,7 @@ CompileOptions jitOptions(unsigned threads) {
 
 /// Runs `k` and the interpreter for `d` on the same inputs; returns the
 /// number of outputs that differ in any bit (NaNs alike).
-int64_t mismatchesAgainstInterpreter(const Descriptor &d, const Kernel &k,
-                                     const Inputs &in) {
+int64_t mismatchesAgainstInterpreter(const Descriptor &d, const Kernel &k, const Inputs &in) {
   CompileOptions io;
   io.specialize = false;
   io.useCache = false;
@@ -207,13 +206,13 @@ TEST(CompileUnits, TimingReportsTheUnitsAndTheSplit) {
     names.push_back(name);
     EXPECT_GE(ms, 0.0) << name;
   }
-  EXPECT_EQ(names, (std::vector<std::string>{"descriptor", "spec", "lowered",
-                                             "llvm-dialect", "llvm", "split", "llvm-opt",
-                                             "obj", "jit-link"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"descriptor", "spec", "lowered", "llvm-dialect",
+                                             "llvm", "split", "llvm-opt", "obj", "jit-link"}));
   // --emit=obj stays one object of the whole kernel.
   auto obj = emitStage(d, Stage::Obj, jitOptions(2));
   ASSERT_TRUE(static_cast<bool>(obj)) << llvm::toString(obj.takeError());
-  EXPECT_EQ(obj->substr(0, 4), "\x7f" "ELF");
+  EXPECT_EQ(obj->substr(0, 4), "\x7f"
+                               "ELF");
 }
 
 TEST(CompileUnits, PassTimesCoverEveryPipelineOfTheWholeKernel) {
@@ -362,8 +361,7 @@ TEST(CompileUnits, SplitRefusesSharedMutableDataAndLeavesTheModule) {
   using namespace specjit::engine;
   // @calls is now written by two functions: which unit would own it?
   std::string text = kHandKernel;
-  text.replace(text.find("  %r = fmul double %v, 2.0"), 0,
-               "  store i64 7, ptr @calls\n");
+  text.replace(text.find("  %r = fmul double %v, 2.0"), 0, "  store i64 7, ptr @calls\n");
   llvm::LLVMContext ctx;
   auto m = parseIR(ctx, text.c_str());
   ASSERT_TRUE(m);

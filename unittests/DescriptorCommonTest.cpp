@@ -10,11 +10,11 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "DescriptorTestSupport.h"
 #include "Families/Model/ModelSpec.h"
+#include "Families/Pipeline/PipelineSpec.h"
 #include "Families/Rules/RulesSpec.h"
 #include "Families/Series/SeriesSpec.h"
-#include "Families/Pipeline/PipelineSpec.h"
-#include "DescriptorTestSupport.h"
 
 #include "Descriptor/DescriptorInternal.h"
 #include "Families/Family.h"
@@ -93,56 +93,48 @@ TEST(FamilyRegistry, RunShapesAndFeaturePipelines) {
 
 TEST(DescriptorErrors, JsonSyntax) {
   std::string err = errorOf("{\"specjit\": 1,\n  \"kind\": }");
-  EXPECT_TRUE(StringRef(err).starts_with("descriptor: invalid JSON at line 2"))
-      << err;
+  EXPECT_TRUE(StringRef(err).starts_with("descriptor: invalid JSON at line 2")) << err;
   EXPECT_NE(err.find("column"), std::string::npos) << err;
   EXPECT_TRUE(StringRef(errorOf("")).starts_with("descriptor: invalid JSON"));
-  EXPECT_TRUE(StringRef(errorOf("{\"a\":\"\xff\"}"))
-                  .starts_with("descriptor: invalid JSON"));
+  EXPECT_TRUE(StringRef(errorOf("{\"a\":\"\xff\"}")).starts_with("descriptor: invalid JSON"));
   EXPECT_PARSE_ERROR("[1, 2]", "descriptor", "expected a JSON object");
   EXPECT_PARSE_ERROR("42", "descriptor", "expected a JSON object (a descriptor), got 42");
 }
 
 TEST(DescriptorErrors, DuplicateKeys) {
-  EXPECT_PARSE_ERROR(R"({"specjit":1,"specjit":1,"kind":"pipeline"})",
-                     "descriptor", "duplicate key 'specjit' (line 1, column 14)");
-  EXPECT_PARSE_ERROR(
-      doc(kABC, R"([{"op":"log","column":"a"},)"
-                R"({"op":"standardize","column":"a","mean":1,"mean":2,"std":1}])"),
-      "steps[1]", "duplicate key 'mean'");
+  EXPECT_PARSE_ERROR(R"({"specjit":1,"specjit":1,"kind":"pipeline"})", "descriptor",
+                     "duplicate key 'specjit' (line 1, column 14)");
+  EXPECT_PARSE_ERROR(doc(kABC, R"([{"op":"log","column":"a"},)"
+                               R"({"op":"standardize","column":"a","mean":1,"mean":2,"std":1}])"),
+                     "steps[1]", "duplicate key 'mean'");
   // Escaped spellings of the same key are the same key.
-  EXPECT_PARSE_ERROR(
-      doc(R"([{"name":"a","type":"f64","n\u0061me":"b"}])", "[]"),
-      "inputs[0]", "duplicate key 'name'");
+  EXPECT_PARSE_ERROR(doc(R"([{"name":"a","type":"f64","n\u0061me":"b"}])", "[]"), "inputs[0]",
+                     "duplicate key 'name'");
 }
 
 TEST(DescriptorErrors, Header) {
-  EXPECT_PARSE_ERROR(R"({"kind":"pipeline"})", "descriptor",
-                     "missing required key 'specjit'");
+  EXPECT_PARSE_ERROR(R"({"kind":"pipeline"})", "descriptor", "missing required key 'specjit'");
   EXPECT_PARSE_ERROR(R"({"specjit":2,"kind":"pipeline"})", "specjit",
                      "unsupported format version 2");
   EXPECT_PARSE_ERROR(R"({"specjit":"1","kind":"pipeline"})", "specjit",
                      "expected the format version 1, got the string '1'");
   EXPECT_PARSE_ERROR(R"({"specjit":1.5,"kind":"pipeline"})", "specjit",
                      "expected the format version 1");
-  EXPECT_PARSE_ERROR(R"({"specjit":1})", "descriptor",
-                     "missing required key 'kind'");
+  EXPECT_PARSE_ERROR(R"({"specjit":1})", "descriptor", "missing required key 'kind'");
   EXPECT_PARSE_ERROR(R"({"specjit":1,"knd":"pipeline"})", "descriptor",
                      "found 'knd', a misspelling?");
   EXPECT_PARSE_ERROR(R"({"specjit":1,"kind":"classifier"})", "kind",
                      "unknown kind 'classifier' (expected one of pipeline, "
                      "series, rules, model, train, eval)");
-  EXPECT_PARSE_ERROR(R"({"specjit":1,"kind":"serie"})", "kind",
-                     "did you mean 'series'?");
+  EXPECT_PARSE_ERROR(R"({"specjit":1,"kind":"serie"})", "kind", "did you mean 'series'?");
   EXPECT_PARSE_ERROR(R"({"specjit":1,"kind":3})", "kind", "expected a string");
   EXPECT_PARSE_ERROR(doc(kABC, "[]").insert(1, R"("extra":1,)"), "descriptor",
                      "unknown key 'extra'");
   EXPECT_PARSE_ERROR(doc(kABC, "[]").insert(1, R"("stesp":[],)"), "descriptor",
                      "unknown key 'stesp' (did you mean 'steps'?)");
-  EXPECT_PARSE_ERROR(doc(kABC, "[]").insert(1, R"("name":7,)"), "name",
-                     "expected a string, got 7");
-  EXPECT_PARSE_ERROR(R"({"specjit":1,"kind":"pipeline","output":{"type":"f32"}})",
-                     "descriptor", "missing required key 'inputs'");
+  EXPECT_PARSE_ERROR(doc(kABC, "[]").insert(1, R"("name":7,)"), "name", "expected a string, got 7");
+  EXPECT_PARSE_ERROR(R"({"specjit":1,"kind":"pipeline","output":{"type":"f32"}})", "descriptor",
+                     "missing required key 'inputs'");
   EXPECT_PARSE_ERROR(R"({"specjit":1,"kind":"pipeline","inputs":[{"name":"a","type":"f64"}]})",
                      "descriptor", "missing required key 'output'");
   EXPECT_PARSE_ERROR(doc(kABC, "{}"), "steps", "expected an array of steps");
@@ -165,8 +157,7 @@ TEST(DescriptorErrors, Limits) {
   for (int i = 0; i < 140000; ++i)
     objects += i ? ",{}" : "{}";
   objects += "]";
-  EXPECT_PARSE_ERROR(objects, "descriptor",
-                     "more than 131072 JSON objects");
+  EXPECT_PARSE_ERROR(objects, "descriptor", "more than 131072 JSON objects");
   std::string values = "[0";
   values.reserve(2 * 8400000);
   for (int i = 0; i < 8400000; ++i)
@@ -180,32 +171,28 @@ TEST(DescriptorErrors, Limits) {
   EXPECT_PARSE_ERROR(nested, "descriptor", "nested deeper");
   // Brackets inside strings do not count.
   std::string inString =
-      doc(R"([{"name":")" + std::string(1000, '[') + R"(","type":"f64"}])",
-          "[]");
+      doc(R"([{"name":")" + std::string(1000, '[') + R"(","type":"f64"}])", "[]");
   parseOk(inString);
   // Polynomial expansion counted before it is built.
   std::string inputs = "[";
   std::string cols = "[";
   for (int i = 0; i < 20; ++i) {
-    inputs += std::string(i ? "," : "") + R"({"name":"x)" + std::to_string(i) +
-              R"(","type":"f64"})";
+    inputs +=
+        std::string(i ? "," : "") + R"({"name":"x)" + std::to_string(i) + R"(","type":"f64"})";
     cols += (i ? "," : "") + std::string("\"x") + std::to_string(i) + "\"";
   }
   inputs += "]";
   cols += "]";
-  EXPECT_PARSE_ERROR(
-      doc(inputs, R"([{"op":"polynomial","columns":)" + cols +
-                      R"(,"degree":8}])"),
-      "steps[0]", "more than 1048576 columns");
+  EXPECT_PARSE_ERROR(doc(inputs, R"([{"op":"polynomial","columns":)" + cols + R"(,"degree":8}])"),
+                     "steps[0]", "more than 1048576 columns");
   // Degree 3 over 20 columns is 1771 columns: fine.
-  Descriptor ok = parseOk(doc(inputs, R"([{"op":"polynomial","columns":)" +
-                                          cols + R"(,"degree":3}])"));
+  Descriptor ok =
+      parseOk(doc(inputs, R"([{"op":"polynomial","columns":)" + cols + R"(,"degree":3}])"));
   EXPECT_EQ(ok.numOutputs(), 1771u);
   // Expression depth inside a descriptor.
   std::string expr = std::string(1000, '(') + "a" + std::string(1000, ')');
-  EXPECT_PARSE_ERROR(
-      doc(kABC, R"([{"op":"expr","name":"y","expr":")" + expr + "\"}]"),
-      "steps[0].expr", "nested deeper than 256 levels");
+  EXPECT_PARSE_ERROR(doc(kABC, R"([{"op":"expr","name":"y","expr":")" + expr + "\"}]"),
+                     "steps[0].expr", "nested deeper than 256 levels");
 }
 
 //===----------------------------------------------------------------------===//
@@ -215,8 +202,7 @@ TEST(DescriptorErrors, Limits) {
 TEST(DescriptorHash, HashIsXxh3OfCanonical) {
   ASSERT_PARSES(d, kFull);
   llvm::XXH128_hash_t h = llvm::xxh3_128bits(llvm::ArrayRef<uint8_t>(
-      reinterpret_cast<const uint8_t *>(d.canonical().data()),
-      d.canonical().size()));
+      reinterpret_cast<const uint8_t *>(d.canonical().data()), d.canonical().size()));
   EXPECT_EQ(d.hash().hi, h.high64);
   EXPECT_EQ(d.hash().lo, h.low64);
   EXPECT_EQ(d.hash().hex().size(), 32u);
@@ -231,8 +217,7 @@ TEST(DescriptorHash, GoldenValue) {
   // canonical form or the hash function changed, which invalidates every
   // stored kernel cache (bump the format deliberately, do not just update
   // the constant).
-  ASSERT_PARSES(
-      d, R"({"specjit":1,"kind":"pipeline","name":"churn_features",
+  ASSERT_PARSES(d, R"({"specjit":1,"kind":"pipeline","name":"churn_features",
  "inputs":[{"name":"age","type":"i64"},{"name":"category","type":"i64","missing":-1}],
  "output":{"type":"f32","columns":["age","category=0"]},
  "steps":[{"op":"standardize","column":"age","mean":35.0,"std":15.0},
@@ -249,15 +234,17 @@ TEST(DescriptorHash, GoldenValue) {
 TEST(FamiliesHash, GoldenValues) {
   // Persistent cache keys, as for the pipeline family (see
   // DescriptorHash.GoldenValue): a change here invalidates stored kernels.
-  ASSERT_PARSES(s, R"({"specjit":1,"kind":"series","inputs":[{"name":"close","type":"f64"}],)"
-                   R"("output":{"type":"f64"},"indicators":[)"
-                   R"({"name":"ema12","op":"ema","input":"close","period":12},)"
-                   R"({"name":"sig","op":"trend","input":"close","against":["ema12"],"upper":0.01}]})");
-  EXPECT_EQ(s.canonical(),
-            R"({"indicators":[{"input":"close","name":"ema12","op":"ema","period":12,"seed":"first"},)"
-            R"({"against":["ema12"],"input":"close","lower":0,"name":"sig","op":"trend","upper":0.01,)"
-            R"("weights":[1]}],"inputs":[{"name":"close","type":"f64"}],"kind":"series",)"
-            R"("output":{"columns":["ema12","sig"],"type":"f64"},"specjit":1})");
+  ASSERT_PARSES(
+      s, R"({"specjit":1,"kind":"series","inputs":[{"name":"close","type":"f64"}],)"
+         R"("output":{"type":"f64"},"indicators":[)"
+         R"({"name":"ema12","op":"ema","input":"close","period":12},)"
+         R"({"name":"sig","op":"trend","input":"close","against":["ema12"],"upper":0.01}]})");
+  EXPECT_EQ(
+      s.canonical(),
+      R"({"indicators":[{"input":"close","name":"ema12","op":"ema","period":12,"seed":"first"},)"
+      R"({"against":["ema12"],"input":"close","lower":0,"name":"sig","op":"trend","upper":0.01,)"
+      R"("weights":[1]}],"inputs":[{"name":"close","type":"f64"}],"kind":"series",)"
+      R"("output":{"columns":["ema12","sig"],"type":"f64"},"specjit":1})");
   EXPECT_EQ(s.hash().hex(), "ed0d8d86aab672c334b8661123393421");
   ASSERT_PARSES(r, R"j({"specjit":1,"kind":"rules","meters":["energy","mood"],"type":"f32",)j"
                    R"j("rules":[{"if":"mood < 0.2","sub":{"energy":"0.01 * (0.2 - mood)"}}],)j"
@@ -296,9 +283,14 @@ TEST(DescriptorRobustness, MutationsNeverCrash) {
     for (int e = 0; e < edits; ++e) {
       size_t at = rng() % m.size();
       switch (rng() % 3) {
-      case 0: m[at] = alphabet[rng() % (sizeof(alphabet) - 1)]; break;
-      case 1: m.erase(at, 1); break;
-      default: m.insert(at, 1, alphabet[rng() % (sizeof(alphabet) - 1)]);
+      case 0:
+        m[at] = alphabet[rng() % (sizeof(alphabet) - 1)];
+        break;
+      case 1:
+        m.erase(at, 1);
+        break;
+      default:
+        m.insert(at, 1, alphabet[rng() % (sizeof(alphabet) - 1)]);
       }
     }
     llvm::Expected<Descriptor> d = Descriptor::parse(m);
@@ -325,20 +317,20 @@ TEST(DescriptorRobustness, HugeValidDescriptor) {
   strs += "]";
   std::string mapping = "{";
   for (int i = 0; i < 20000; ++i)
-    mapping += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":" +
-               std::to_string(i);
+    mapping += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":" + std::to_string(i);
   mapping += "}";
-  std::string text =
-      doc(R"([{"name":"c","type":"i64"},{"name":"s","type":"string"},)"
-          R"({"name":"t","type":"string"}])",
-          R"([{"op":"one_hot","column":"c","categories":)" + cats + "},"
-          R"({"op":"one_hot","column":"s","categories":)" + strs + "},"
-          R"({"op":"label_encode","column":"t","mapping":)" + mapping + "}]");
+  std::string text = doc(R"([{"name":"c","type":"i64"},{"name":"s","type":"string"},)"
+                         R"({"name":"t","type":"string"}])",
+                         R"([{"op":"one_hot","column":"c","categories":)" + cats +
+                             "},"
+                             R"({"op":"one_hot","column":"s","categories":)" +
+                             strs +
+                             "},"
+                             R"({"op":"label_encode","column":"t","mapping":)" +
+                             mapping + "}]");
   auto start = std::chrono::steady_clock::now();
   ASSERT_PARSES(d, text);
-  double seconds = std::chrono::duration<double>(
-                       std::chrono::steady_clock::now() - start)
-                       .count();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_EQ(d.numOutputs(), 40001u);
   EXPECT_EQ(d.outputNames()[1], "c=3");
   EXPECT_EQ(d.spec<PipelineSpec>().steps[2].codes.size(), 20000u);
@@ -362,11 +354,9 @@ TEST(DescriptorRobustness, FromFile) {
   ASSERT_PARSES(text, kFull);
   EXPECT_EQ(d->hash(), text.hash());
   llvm::sys::fs::remove(path);
-  llvm::Expected<Descriptor> missing =
-      Descriptor::fromFile("/nonexistent/specjit/desc.json");
+  llvm::Expected<Descriptor> missing = Descriptor::fromFile("/nonexistent/specjit/desc.json");
   ASSERT_FALSE(static_cast<bool>(missing));
-  EXPECT_NE(llvm::toString(missing.takeError()).find("cannot read"),
-            std::string::npos);
+  EXPECT_NE(llvm::toString(missing.takeError()).find("cannot read"), std::string::npos);
 }
 
 TEST(DescriptorRobustness, FromJsonValue) {
@@ -380,15 +370,13 @@ TEST(DescriptorRobustness, FromJsonValue) {
   llvm::json::Value bad = llvm::json::Object{
       {"specjit", 1},
       {"kind", "pipeline"},
-      {"inputs", llvm::json::Array{llvm::json::Object{{"name", "a"},
-                                                      {"type", "f64"}}}},
+      {"inputs", llvm::json::Array{llvm::json::Object{{"name", "a"}, {"type", "f64"}}}},
       {"output", llvm::json::Object{{"type", "f32"}}},
-      {"steps", llvm::json::Array{llvm::json::Object{
-                    {"op", "impute"}, {"column", "a"}, {"value", NAN}}}}};
+      {"steps",
+       llvm::json::Array{llvm::json::Object{{"op", "impute"}, {"column", "a"}, {"value", NAN}}}}};
   llvm::Expected<Descriptor> e = Descriptor::fromJSON(bad);
   ASSERT_FALSE(static_cast<bool>(e));
-  EXPECT_NE(llvm::toString(e.takeError())
-                .find("steps[0].value: expected a finite number, got NaN"),
+  EXPECT_NE(llvm::toString(e.takeError()).find("steps[0].value: expected a finite number, got NaN"),
             std::string::npos);
 }
 
@@ -400,8 +388,7 @@ TEST(DescriptorFiles, ExamplesParse) {
   std::error_code ec;
   std::string dir = std::string(SPECJIT_SOURCE_DIR) + "/examples";
   int count = 0;
-  for (llvm::sys::fs::directory_iterator it(dir, ec), end; !ec && it != end;
-       it.increment(ec)) {
+  for (llvm::sys::fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     StringRef path = it->path();
     if (!path.ends_with(".json"))
       continue;
@@ -428,9 +415,11 @@ TEST(FamiliesCanonical, RoundTrip) {
       kRulesFull,
       readSourceFile("examples/strategy.json"),
       readSourceFile("examples/needs_rules.json"),
-      sdoc("[" + sind("a b", "sma", R"("input":"c\"d","period":1)") + "," +
-           sind("x", "weighted_sum", R"("terms":[{"input":"a b","weight":-0.0}],"bias":1e300)") + "]",
-           R"([{"name":"c\"d","type":"f32"}])", R"({"type":"f64","columns":["x"]})"),
+      sdoc(
+          "[" + sind("a b", "sma", R"("input":"c\"d","period":1)") + "," +
+              sind("x", "weighted_sum", R"("terms":[{"input":"a b","weight":-0.0}],"bias":1e300)") +
+              "]",
+          R"([{"name":"c\"d","type":"f32"}])", R"({"type":"f64","columns":["x"]})"),
       R"({"specjit":1,"kind":"rules","meters":["a b","and","é"],"rules":[)"
       R"j({"if":"-`a b` ** 2 > 3 ? 1 : select(`and`, 0, 1)","set":{"é":"`é` / 3"}},)j"
       R"j({"mul":{"and":"1.5e-7"},"sub":{"a b":"-(-`and`)"}}],"clamp":{"é":[-0.0,0]}})j",
@@ -447,20 +436,25 @@ TEST(FamiliesCanonical, RoundTrip) {
     if (d.kind() == Kind::Series) {
       ASSERT_EQ(again.spec<SeriesSpec>().indicators.size(), d.spec<SeriesSpec>().indicators.size());
       for (size_t i = 0; i < d.spec<SeriesSpec>().indicators.size(); ++i) {
-        EXPECT_EQ(again.spec<SeriesSpec>().indicators[i].sources, d.spec<SeriesSpec>().indicators[i].sources);
-        EXPECT_EQ(again.spec<SeriesSpec>().indicators[i].lookback, d.spec<SeriesSpec>().indicators[i].lookback);
-        EXPECT_EQ(again.spec<SeriesSpec>().indicators[i].weights, d.spec<SeriesSpec>().indicators[i].weights);
+        EXPECT_EQ(again.spec<SeriesSpec>().indicators[i].sources,
+                  d.spec<SeriesSpec>().indicators[i].sources);
+        EXPECT_EQ(again.spec<SeriesSpec>().indicators[i].lookback,
+                  d.spec<SeriesSpec>().indicators[i].lookback);
+        EXPECT_EQ(again.spec<SeriesSpec>().indicators[i].weights,
+                  d.spec<SeriesSpec>().indicators[i].weights);
       }
     }
   }
 }
 
 TEST(FamiliesDispatch, KindAndFromJson) {
-  EXPECT_PARSE_ERROR(R"({"specjit":1,"kind":"rule","meters":["a"],"rules":[]})", "kind",
-                     "unknown kind 'rule' (expected one of pipeline, series, rules, model, train, eval); did you "
-                     "mean 'rules'?");
-  EXPECT_PARSE_ERROR(R"({"specjit":1,"kind":["series"]})", "kind",
-                     "expected a string naming the family (one of pipeline, series, rules, model, train, eval)");
+  EXPECT_PARSE_ERROR(
+      R"({"specjit":1,"kind":"rule","meters":["a"],"rules":[]})", "kind",
+      "unknown kind 'rule' (expected one of pipeline, series, rules, model, train, eval); did you "
+      "mean 'rules'?");
+  EXPECT_PARSE_ERROR(
+      R"({"specjit":1,"kind":["series"]})", "kind",
+      "expected a string naming the family (one of pipeline, series, rules, model, train, eval)");
   EXPECT_PARSE_ERROR(R"({"specjit":2,"kind":"series"})", "specjit", "unsupported format version 2");
   EXPECT_PARSE_ERROR(R"({"specjit":1})", "descriptor",
                      "missing required key 'kind' (the descriptor family: one of pipeline, "
@@ -474,29 +468,31 @@ TEST(FamiliesDispatch, KindAndFromJson) {
       {"kind", "series"},
       {"inputs", llvm::json::Array{llvm::json::Object{{"name", "p"}, {"type", "f64"}}}},
       {"output", llvm::json::Object{{"type", "f64"}}},
-      {"indicators", llvm::json::Array{llvm::json::Object{
-                         {"name", "w"}, {"op", "weighted_sum"},
-                         {"terms", llvm::json::Array{llvm::json::Object{
-                                       {"input", "p"}, {"weight", NAN}}}}}}}};
+      {"indicators",
+       llvm::json::Array{llvm::json::Object{
+           {"name", "w"},
+           {"op", "weighted_sum"},
+           {"terms", llvm::json::Array{llvm::json::Object{{"input", "p"}, {"weight", NAN}}}}}}}};
   llvm::Expected<Descriptor> s = Descriptor::fromJSON(series);
   ASSERT_FALSE(static_cast<bool>(s));
   EXPECT_NE(llvm::toString(s.takeError())
                 .find("indicators[0].terms[0].weight: expected a finite number, got NaN"),
             std::string::npos);
-  llvm::json::Value rules = llvm::json::Object{
-      {"specjit", 1},
-      {"kind", "rules"},
-      {"meters", llvm::json::Array{"m"}},
-      {"rules", llvm::json::Array{}},
-      {"clamp", llvm::json::Object{{"m", llvm::json::Array{0.0, INFINITY}}}}};
+  llvm::json::Value rules =
+      llvm::json::Object{{"specjit", 1},
+                         {"kind", "rules"},
+                         {"meters", llvm::json::Array{"m"}},
+                         {"rules", llvm::json::Array{}},
+                         {"clamp", llvm::json::Object{{"m", llvm::json::Array{0.0, INFINITY}}}}};
   llvm::Expected<Descriptor> r = Descriptor::fromJSON(rules);
   ASSERT_FALSE(static_cast<bool>(r));
   EXPECT_NE(llvm::toString(r.takeError()).find("clamp.m[1]: expected a finite number"),
             std::string::npos);
   llvm::json::Value good = llvm::json::Object{
-      {"specjit", 1}, {"kind", "rules"}, {"meters", llvm::json::Array{"m"}},
-      {"rules", llvm::json::Array{llvm::json::Object{
-                    {"add", llvm::json::Object{{"m", "1"}}}}}}};
+      {"specjit", 1},
+      {"kind", "rules"},
+      {"meters", llvm::json::Array{"m"}},
+      {"rules", llvm::json::Array{llvm::json::Object{{"add", llvm::json::Object{{"m", "1"}}}}}}};
   llvm::Expected<Descriptor> g = Descriptor::fromJSON(good);
   ASSERT_TRUE(static_cast<bool>(g)) << llvm::toString(g.takeError());
   ASSERT_PARSES(gt, R"({"specjit":1,"kind":"rules","meters":["m"],"rules":[{"add":{"m":"1"}}]})");
@@ -504,8 +500,8 @@ TEST(FamiliesDispatch, KindAndFromJson) {
 }
 
 TEST(FamiliesFiles, NewExamplesParse) {
-  llvm::Expected<Descriptor> s = Descriptor::fromFile(
-      std::string(SPECJIT_SOURCE_DIR) + "/examples/strategy.json");
+  llvm::Expected<Descriptor> s =
+      Descriptor::fromFile(std::string(SPECJIT_SOURCE_DIR) + "/examples/strategy.json");
   ASSERT_TRUE(static_cast<bool>(s)) << llvm::toString(s.takeError());
   EXPECT_EQ(s->kind(), Kind::Series);
   const SeriesSpec &ss = s->spec<SeriesSpec>();
@@ -522,8 +518,8 @@ TEST(FamiliesFiles, NewExamplesParse) {
   }
   EXPECT_EQ(ops.size(), 11u) << "every op";
   EXPECT_EQ(emaSeeds.size(), 2u) << "EMAs with both seeds";
-  llvm::Expected<Descriptor> r = Descriptor::fromFile(
-      std::string(SPECJIT_SOURCE_DIR) + "/examples/needs_rules.json");
+  llvm::Expected<Descriptor> r =
+      Descriptor::fromFile(std::string(SPECJIT_SOURCE_DIR) + "/examples/needs_rules.json");
   ASSERT_TRUE(static_cast<bool>(r)) << llvm::toString(r.takeError());
   const RulesSpec &rs = r->spec<RulesSpec>();
   EXPECT_EQ(rs.meters.size(), 8u);
@@ -568,9 +564,14 @@ TEST(FamiliesRobustness, MutationsNeverCrash) {
       for (int e = 0; e < edits; ++e) {
         size_t at = rng() % m.size();
         switch (rng() % 3) {
-        case 0: m[at] = alphabet[rng() % (sizeof(alphabet) - 1)]; break;
-        case 1: m.erase(at, 1); break;
-        default: m.insert(at, 1, alphabet[rng() % (sizeof(alphabet) - 1)]);
+        case 0:
+          m[at] = alphabet[rng() % (sizeof(alphabet) - 1)];
+          break;
+        case 1:
+          m.erase(at, 1);
+          break;
+        default:
+          m.insert(at, 1, alphabet[rng() % (sizeof(alphabet) - 1)]);
         }
       }
       llvm::Expected<Descriptor> d = Descriptor::parse(m);
@@ -635,11 +636,9 @@ TEST(FamiliesFiles, SchemasDescribeEveryProperty) {
   const llvm::json::Array *oneOf = defs->getObject("indicator")->getArray("oneOf");
   ASSERT_TRUE(oneOf);
   EXPECT_EQ(oneOf->size(), 11u);
-  for (IndicatorOp op : {IndicatorOp::Sma, IndicatorOp::Ema, IndicatorOp::Wma,
-                         IndicatorOp::Dema, IndicatorOp::Tema, IndicatorOp::Hma,
-                         IndicatorOp::Lsma, IndicatorOp::Kama,
-                         IndicatorOp::WeightedSum, IndicatorOp::Crossover,
-                         IndicatorOp::Trend}) {
+  for (IndicatorOp op : {IndicatorOp::Sma, IndicatorOp::Ema, IndicatorOp::Wma, IndicatorOp::Dema,
+                         IndicatorOp::Tema, IndicatorOp::Hma, IndicatorOp::Lsma, IndicatorOp::Kama,
+                         IndicatorOp::WeightedSum, IndicatorOp::Crossover, IndicatorOp::Trend}) {
     const llvm::json::Object *def = defs->getObject(indicatorOpName(op));
     ASSERT_TRUE(def) << indicatorOpName(op).str();
     const llvm::json::Object *op_ = def->getObject("properties")->getObject("op");
@@ -647,7 +646,6 @@ TEST(FamiliesFiles, SchemasDescribeEveryProperty) {
     EXPECT_EQ(op_->getString("const").value_or(""), indicatorOpName(op));
   }
 }
-
 
 //===----------------------------------------------------------------------===//
 // Kinds of error

@@ -30,38 +30,35 @@ namespace specjit_test {
 /// A pipeline document from its parts (JSON fragments).
 inline std::string doc(const std::string &inputs, const std::string &steps,
                        const std::string &output = R"({"type":"f32"})") {
-  return R"({"specjit":1,"kind":"pipeline","inputs":)" + inputs +
-         R"(,"output":)" + output + R"(,"steps":)" + steps + "}";
+  return R"({"specjit":1,"kind":"pipeline","inputs":)" + inputs + R"(,"output":)" + output +
+         R"(,"steps":)" + steps + "}";
 }
 
 /// Three f64 inputs a, b, c.
-inline const char *kABC =
-    R"([{"name":"a","type":"f64"},{"name":"b","type":"f64"},)"
-    R"({"name":"c","type":"f64"}])";
+inline const char *kABC = R"([{"name":"a","type":"f64"},{"name":"b","type":"f64"},)"
+                          R"({"name":"c","type":"f64"}])";
 
 /// The error of parsing `text`, or "<no error>".
 inline std::string errorOf(llvm::StringRef text) {
-  llvm::Expected<specjit::jit::Descriptor> d =
-      specjit::jit::Descriptor::parse(text);
+  llvm::Expected<specjit::jit::Descriptor> d = specjit::jit::Descriptor::parse(text);
   if (d)
     return "<no error>";
   return llvm::toString(d.takeError());
 }
 
 /// Expects an error whose message starts with "<path>: " and contains `what`.
-#define EXPECT_PARSE_ERROR(text, path, what)                                   \
-  do {                                                                         \
-    std::string err_ = specjit_test::errorOf(text);                            \
-    EXPECT_TRUE(llvm::StringRef(err_).starts_with(std::string(path) + ": "))   \
-        << "error: " << err_ << "\nexpected path: " << (path);                 \
-    EXPECT_NE(err_.find(what), std::string::npos)                              \
-        << "error: " << err_ << "\nexpected to contain: " << (what);           \
+#define EXPECT_PARSE_ERROR(text, path, what)                                                       \
+  do {                                                                                             \
+    std::string err_ = specjit_test::errorOf(text);                                                \
+    EXPECT_TRUE(llvm::StringRef(err_).starts_with(std::string(path) + ": "))                       \
+        << "error: " << err_ << "\nexpected path: " << (path);                                     \
+    EXPECT_NE(err_.find(what), std::string::npos)                                                  \
+        << "error: " << err_ << "\nexpected to contain: " << (what);                               \
   } while (0)
 
 /// Parses text that must be valid.
 inline specjit::jit::Descriptor parseOk(llvm::StringRef text) {
-  llvm::Expected<specjit::jit::Descriptor> d =
-      specjit::jit::Descriptor::parse(text);
+  llvm::Expected<specjit::jit::Descriptor> d = specjit::jit::Descriptor::parse(text);
   if (!d) {
     ADD_FAILURE() << llvm::toString(d.takeError()) << "\nin: " << text.str();
     return specjit::jit::Descriptor();
@@ -71,11 +68,9 @@ inline specjit::jit::Descriptor parseOk(llvm::StringRef text) {
 
 /// Declares `const Descriptor &var`, parsed from `text`; a parse error fails
 /// the test and returns from it.
-#define ASSERT_PARSES(var, text)                                               \
-  llvm::Expected<specjit::jit::Descriptor> var##OrErr =                        \
-      specjit::jit::Descriptor::parse(text);                                   \
-  ASSERT_TRUE(static_cast<bool>(var##OrErr))                                   \
-      << llvm::toString(var##OrErr.takeError());                               \
+#define ASSERT_PARSES(var, text)                                                                   \
+  llvm::Expected<specjit::jit::Descriptor> var##OrErr = specjit::jit::Descriptor::parse(text);     \
+  ASSERT_TRUE(static_cast<bool>(var##OrErr)) << llvm::toString(var##OrErr.takeError());            \
   const specjit::jit::Descriptor &var = *var##OrErr
 
 /// Expression tree as an S-expression: (+ a (* b 2)), $0 for resolved args.
@@ -102,9 +97,7 @@ inline std::string sexpr(const specjit::jit::Expr &e) {
 }
 
 /// The output column names of `d`.
-inline std::vector<std::string> names(const specjit::jit::Descriptor &d) {
-  return d.outputNames();
-}
+inline std::vector<std::string> names(const specjit::jit::Descriptor &d) { return d.outputNames(); }
 
 /// A pipeline that uses every input type and every step op.
 inline const char *kFull = R"({
@@ -135,18 +128,16 @@ inline const char *kFull = R"({
 inline const char *kClose = R"([{"name":"close","type":"f64"}])";
 
 /// A series document from its parts (JSON fragments).
-inline std::string sdoc(const std::string &indicators,
-                        const std::string &inputs = kClose,
+inline std::string sdoc(const std::string &indicators, const std::string &inputs = kClose,
                         const std::string &output = R"({"type":"f64"})") {
-  return R"({"specjit":1,"kind":"series","inputs":)" + inputs +
-         R"(,"output":)" + output + R"(,"indicators":)" + indicators + "}";
+  return R"({"specjit":1,"kind":"series","inputs":)" + inputs + R"(,"output":)" + output +
+         R"(,"indicators":)" + indicators + "}";
 }
 
 /// One indicator over `close` with extra JSON members.
-inline std::string sind(const std::string &name, const std::string &op,
-                        const std::string &extra) {
-  return R"({"name":")" + name + R"(","op":")" + op + "\"" +
-         (extra.empty() ? "" : "," + extra) + "}";
+inline std::string sind(const std::string &name, const std::string &op, const std::string &extra) {
+  return R"({"name":")" + name + R"(","op":")" + op + "\"" + (extra.empty() ? "" : "," + extra) +
+         "}";
 }
 
 /// A series of every indicator kind (seeds, weights, trend bands).

@@ -17,10 +17,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <map>
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <map>
 #include <random>
 
 using namespace specjit::jit;
@@ -44,9 +44,11 @@ const Case kCases[] = {
     {"minmax", R"J({"inputs": [{"name": "f", "type": "f64"}],
       "steps": [{"op": "minmax", "column": "f", "min": -2.5, "max": 7.25}]})J"},
     {"log", R"J({"inputs": [{"name": "f", "type": "f64"}],
-      "steps": [{"op": "log", "column": "f"}]})J", true},
+      "steps": [{"op": "log", "column": "f"}]})J",
+     true},
     {"log1p", R"J({"inputs": [{"name": "f", "type": "f64"}],
-      "steps": [{"op": "log1p", "column": "f"}]})J", true},
+      "steps": [{"op": "log1p", "column": "f"}]})J",
+     true},
     {"clip_both", R"J({"inputs": [{"name": "f", "type": "f64"}],
       "steps": [{"op": "clip", "column": "f", "min": -1, "max": 1}]})J"},
     {"clip_min", R"J({"inputs": [{"name": "n", "type": "i32"}],
@@ -80,14 +82,16 @@ const Case kCases[] = {
       "steps": [{"op": "bucketize", "column": "f", "edges": [-1, 0, 0.5, 1, 3]}]})J"},
     {"expr_arith", R"J({"inputs": [{"name": "f", "type": "f64"}, {"name": "n", "type": "i32"}],
       "steps": [{"op": "expr", "name": "e", "expr": "(f + n) * 2 - f / (n - 3) + -f"}]})J"},
-    {"expr_logic", R"J({"inputs": [{"name": "f", "type": "f64"}, {"name": "i", "type": "i64", "missing": -9}],
+    {"expr_logic",
+     R"J({"inputs": [{"name": "f", "type": "f64"}, {"name": "i", "type": "i64", "missing": -9}],
       "steps": [{"op": "expr", "name": "e", "expr": "f < i and not (f >= 1) or i == 2 or f != i"},
                 {"op": "expr", "name": "c", "expr": "f > 0 ? min(f, i) : max(f, abs(i))"},
                 {"op": "expr", "name": "s", "expr": "select(f <= i, sqrt(abs(f)), i)"}]})J"},
     {"expr_transcendental", R"J({"inputs": [{"name": "f", "type": "f64"}],
       "steps": [{"op": "expr", "name": "e", "expr": "exp(f / 10) + log(abs(f) + 1) + pow(abs(f), 0.5) + f ** 2 + log1p(abs(f))"}]})J",
      true},
-    {"chain", R"J({"inputs": [{"name": "i", "type": "i64", "missing": -9}, {"name": "f", "type": "f64"},
+    {"chain",
+     R"J({"inputs": [{"name": "i", "type": "i64", "missing": -9}, {"name": "f", "type": "f64"},
       {"name": "s", "type": "string"}],
       "steps": [{"op": "impute", "column": "f", "value": 1},
                 {"op": "clip", "column": "f", "min": 0.001},
@@ -96,14 +100,15 @@ const Case kCases[] = {
                 {"op": "expr", "name": "ratio", "expr": "f / (i + 1)"},
                 {"op": "one_hot", "column": "s", "categories": ["red", "green"]},
                 {"op": "bucketize", "column": "i", "edges": [1, 3]}],
-      "output": {"type": "f32", "columns": ["ratio", "s=green", "i", "f"]}})J", true},
+      "output": {"type": "f32", "columns": ["ratio", "s=green", "i", "f"]}})J",
+     true},
 };
 
 /// Wraps a case's body into a full descriptor with the given output type.
 std::string fullDescriptor(const Case &c, const char *outType) {
   std::string body = c.json;
-  std::string head = R"({"specjit": 1, "kind": "pipeline", "name": ")" +
-                     std::string(c.name) + R"(", )";
+  std::string head =
+      R"({"specjit": 1, "kind": "pipeline", "name": ")" + std::string(c.name) + R"(", )";
   if (body.find("\"output\"") == std::string::npos)
     head += R"("output": {"type": ")" + std::string(outType) + R"("}, )";
   return head + body.substr(1);
@@ -122,8 +127,20 @@ struct Inputs {
   Inputs(int64_t rows, uint64_t seed) {
     std::mt19937_64 rng(seed);
     const double specials[] = {std::numeric_limits<double>::quiet_NaN(),
-                               INFINITY, -INFINITY, -0.0, 0.0, 0.5, 1, -1, 3,
-                               -2.5, 7.25, 1e300, -1e-300, 2, 4};
+                               INFINITY,
+                               -INFINITY,
+                               -0.0,
+                               0.0,
+                               0.5,
+                               1,
+                               -1,
+                               3,
+                               -2.5,
+                               7.25,
+                               1e300,
+                               -1e-300,
+                               2,
+                               4};
     const char *strings[] = {"red", "green", "", "blue-ish", "Red", "gree", "reds", "x"};
     std::uniform_real_distribution<double> u(-5, 5);
     for (int64_t r = 0; r < rows; ++r) {
@@ -145,12 +162,24 @@ struct Inputs {
     int64_t rows = f.size();
     for (const InputColumn &in : d.inputs()) {
       switch (in.name[0]) {
-      case 'i': cols.push_back(Column::i64(i.data(), rows)); break;
-      case 'f': cols.push_back(Column::f64(f.data(), rows)); break;
-      case 'g': cols.push_back(Column::f32(g.data(), rows)); break;
-      case 'n': cols.push_back(Column::i32(n.data(), rows)); break;
-      case 'b': cols.push_back(Column::boolean(b.data(), rows)); break;
-      default: cols.push_back(Column::strings(offsets.data(), bytes.data(), rows)); break;
+      case 'i':
+        cols.push_back(Column::i64(i.data(), rows));
+        break;
+      case 'f':
+        cols.push_back(Column::f64(f.data(), rows));
+        break;
+      case 'g':
+        cols.push_back(Column::f32(g.data(), rows));
+        break;
+      case 'n':
+        cols.push_back(Column::i32(n.data(), rows));
+        break;
+      case 'b':
+        cols.push_back(Column::boolean(b.data(), rows));
+        break;
+      default:
+        cols.push_back(Column::strings(offsets.data(), bytes.data(), rows));
+        break;
       }
     }
     return cols;
@@ -178,8 +207,8 @@ struct DiffParam {
 class Differential : public ::testing::TestWithParam<DiffParam> {};
 
 template <typename T>
-void compareRun(const Kernel &jit, const Kernel &ref, const std::vector<Column> &in,
-                int64_t rows, bool approx) {
+void compareRun(const Kernel &jit, const Kernel &ref, const std::vector<Column> &in, int64_t rows,
+                bool approx) {
   size_t cols = jit.numOutputs();
   std::vector<T> a(rows * cols, T(-123)), b(rows * cols, T(-123));
   auto makeOut = [&](std::vector<T> &v) {
@@ -194,8 +223,8 @@ void compareRun(const Kernel &jit, const Kernel &ref, const std::vector<Column> 
   for (size_t k = 0; k < a.size() && bad < 5; ++k)
     if (!agree(a[k], b[k], approx)) {
       ++bad;
-      ADD_FAILURE() << "row " << k / cols << " column '" << jit.outputNames()[k % cols]
-                    << "': jit " << a[k] << " interpreter " << b[k];
+      ADD_FAILURE() << "row " << k / cols << " column '" << jit.outputNames()[k % cols] << "': jit "
+                    << a[k] << " interpreter " << b[k];
     }
 }
 
@@ -230,8 +259,7 @@ std::vector<DiffParam> allParams() {
 
 INSTANTIATE_TEST_SUITE_P(AllOps, Differential, ::testing::ValuesIn(allParams()),
                          [](const auto &info) {
-                           return std::string(info.param.c->name) + "_" +
-                                  info.param.outType + "_" +
+                           return std::string(info.param.c->name) + "_" + info.param.outType + "_" +
                                   std::to_string(info.param.rows);
                          });
 
@@ -256,11 +284,16 @@ std::string randomRules(std::mt19937_64 &rng, const char *type, int steps) {
   };
   auto expr = [&] {
     switch (rng() % 5) {
-    case 0: return meter() + " * " + constant();
-    case 1: return constant();
-    case 2: return "min(" + meter() + ", " + meter() + ") - " + constant();
-    case 3: return "(" + meter() + " + " + meter() + ") / 2";
-    default: return "abs(" + meter() + ") * 0.5 + " + meter();
+    case 0:
+      return meter() + " * " + constant();
+    case 1:
+      return constant();
+    case 2:
+      return "min(" + meter() + ", " + meter() + ") - " + constant();
+    case 3:
+      return "(" + meter() + " + " + meter() + ") / 2";
+    default:
+      return "abs(" + meter() + ") * 0.5 + " + meter();
     }
   };
   auto cond = [&] {
@@ -272,9 +305,10 @@ std::string randomRules(std::mt19937_64 &rng, const char *type, int steps) {
       c = "not (" + c + ")";
     return c;
   };
-  std::string json = R"({"specjit": 1, "kind": "rules", "meters": ["m0", "m1", "m2", "m3", "m4", "m5"], "type": ")" +
-                     std::string(type) + R"(", "steps": )" + std::to_string(steps) +
-                     R"(, "clamp": {"m0": [-1, 1], "m3": [0, 2]}, "rules": [)";
+  std::string json =
+      R"({"specjit": 1, "kind": "rules", "meters": ["m0", "m1", "m2", "m3", "m4", "m5"], "type": ")" +
+      std::string(type) + R"(", "steps": )" + std::to_string(steps) +
+      R"(, "clamp": {"m0": [-1, 1], "m3": [0, 2]}, "rules": [)";
   int rules = 1 + rng() % 10;
   const char *kinds[] = {"set", "add", "sub", "mul"};
   for (int r = 0; r < rules; ++r) {
@@ -292,8 +326,8 @@ std::string randomRules(std::mt19937_64 &rng, const char *type, int steps) {
     int count = 1 + rng() % 3;
     for (int a = 0; a < count; ++a) {
       std::string &obj = byKind[kinds[rng() % 4]];
-      obj += (obj.empty() ? "" : ", ") + std::string("\"m") +
-             std::to_string(targets[a]) + "\": \"" + expr() + "\"";
+      obj += (obj.empty() ? "" : ", ") + std::string("\"m") + std::to_string(targets[a]) +
+             "\": \"" + expr() + "\"";
     }
     for (auto &[kind, obj] : byKind) {
       json += first ? "" : ", ";
@@ -362,8 +396,8 @@ std::string numText(double v) {
 /// A random tree of depth <= `depth` in object form; some subtrees stop
 /// early (a tree may be a single leaf), leaves may be -0.0, thresholds are
 /// often values the inputs also take.
-void randomTreeNodes(std::mt19937_64 &g, int features, int depth,
-                     std::vector<std::string> &nodes, size_t at) {
+void randomTreeNodes(std::mt19937_64 &g, int features, int depth, std::vector<std::string> &nodes,
+                     size_t at) {
   if (depth == 0 || g() % 5 == 0) {
     double leaf = g() % 7 == 0 ? -0.0 : std::uniform_real_distribution<double>(-1, 1)(g);
     nodes[at] = "{\"leaf\": " + numText(leaf) + "}";
@@ -376,23 +410,21 @@ void randomTreeNodes(std::mt19937_64 &g, int features, int depth,
     std::swap(left, right);
   const double grid[] = {-1.0, 0.0, 0.1, 0.5, 2.0};
   double t = g() % 2 ? grid[g() % 5] : std::uniform_real_distribution<double>(-2, 2)(g);
-  nodes[at] = "{\"feature\": " + std::to_string(g() % features) +
-              ", \"threshold\": " + numText(t) + ", \"left\": " + std::to_string(left) +
-              ", \"right\": " + std::to_string(right) +
+  nodes[at] = "{\"feature\": " + std::to_string(g() % features) + ", \"threshold\": " + numText(t) +
+              ", \"left\": " + std::to_string(left) + ", \"right\": " + std::to_string(right) +
               ", \"default_left\": " + (g() % 2 ? "true" : "false") + "}";
   randomTreeNodes(g, features, depth - 1, nodes, left);
   randomTreeNodes(g, features, depth - 1, nodes, right);
 }
 
-std::string randomTreeModel(std::mt19937_64 &g, int features, int outputs,
-                            int trees, int depth, bool f32, bool average,
-                            const char *link, bool margin) {
+std::string randomTreeModel(std::mt19937_64 &g, int features, int outputs, int trees, int depth,
+                            bool f32, bool average, const char *link, bool margin) {
   std::string s = "{\"specjit\": 1, \"kind\": \"model\", \"inputs\": [";
   for (int f = 0; f < features; ++f)
     s += (f ? ", " : "") + std::string("{\"name\": \"x") + std::to_string(f) +
          "\", \"type\": \"f64\"}";
-  s += "], \"model\": {\"type\": \"tree_ensemble\", \"num_outputs\": " +
-       std::to_string(outputs) + ", \"float32\": " + (f32 ? "true" : "false") +
+  s += "], \"model\": {\"type\": \"tree_ensemble\", \"num_outputs\": " + std::to_string(outputs) +
+       ", \"float32\": " + (f32 ? "true" : "false") +
        ", \"average\": " + (average ? "true" : "false") + ", \"link\": \"" + link +
        "\", \"base_score\": [";
   for (int k = 0; k < outputs; ++k)
@@ -401,8 +433,8 @@ std::string randomTreeModel(std::mt19937_64 &g, int features, int outputs,
   for (int t = 0; t < trees; ++t) {
     std::vector<std::string> nodes(1);
     randomTreeNodes(g, features, 1 + static_cast<int>(g() % depth), nodes, 0);
-    s += (t ? ", " : "") + std::string("{\"group\": ") +
-         std::to_string(g() % outputs) + ", \"nodes\": [";
+    s += (t ? ", " : "") + std::string("{\"group\": ") + std::to_string(g() % outputs) +
+         ", \"nodes\": [";
     for (size_t i = 0; i < nodes.size(); ++i)
       s += (i ? ", " : "") + nodes[i];
     s += "]}";
@@ -410,22 +442,26 @@ std::string randomTreeModel(std::mt19937_64 &g, int features, int outputs,
   // Every output needs at least one tree.
   for (int k = 0; k < outputs; ++k)
     s += ", {\"group\": " + std::to_string(k) + ", \"nodes\": [{\"leaf\": 0.5}]}";
-  return s + "]}, \"output\": {\"type\": \"f64\", \"margin\": " +
-         (margin ? "true" : "false") + "}}";
+  return s + "]}, \"output\": {\"type\": \"f64\", \"margin\": " + (margin ? "true" : "false") +
+         "}}";
 }
 
 /// Inputs around the thresholds, with NaN, infinities and -0.0.
-std::vector<std::vector<double>> treeInputs(std::mt19937_64 &g, int features,
-                                            int64_t rows) {
+std::vector<std::vector<double>> treeInputs(std::mt19937_64 &g, int features, int64_t rows) {
   const double special[] = {std::numeric_limits<double>::quiet_NaN(),
                             std::numeric_limits<double>::infinity(),
                             -std::numeric_limits<double>::infinity(),
-                            -0.0, 0.0, 0.1, 0.5, 2.0, 0.09999999999, 1e39};
+                            -0.0,
+                            0.0,
+                            0.1,
+                            0.5,
+                            2.0,
+                            0.09999999999,
+                            1e39};
   std::vector<std::vector<double>> cols(features, std::vector<double>(rows));
   for (auto &c : cols)
     for (double &v : c)
-      v = g() % 3 == 0 ? special[g() % 10]
-                       : std::uniform_real_distribution<double>(-3, 3)(g);
+      v = g() % 3 == 0 ? special[g() % 10] : std::uniform_real_distribution<double>(-3, 3)(g);
   return cols;
 }
 
@@ -447,8 +483,8 @@ TEST(TreeLayoutDifferential, BranchesWalkAndInterpreterAgree) {
       {3, 3, 12, 4, true, false, "argmax", false},
   };
   for (const Shape &sh : shapes) {
-    std::string json = randomTreeModel(g, sh.features, sh.outputs, sh.trees, sh.depth,
-                                       sh.f32, sh.average, sh.link, sh.margin);
+    std::string json = randomTreeModel(g, sh.features, sh.outputs, sh.trees, sh.depth, sh.f32,
+                                       sh.average, sh.link, sh.margin);
     auto d = Descriptor::parse(json);
     ASSERT_TRUE(static_cast<bool>(d)) << llvm::toString(d.takeError());
     CompileOptions io;
@@ -471,8 +507,8 @@ TEST(TreeLayoutDifferential, BranchesWalkAndInterpreterAgree) {
         for (auto &c : data)
           in.push_back(Column::f64(c.data(), rows));
         // Margins and identity outputs are exact; links may use vector exp.
-        bool approx = !sh.margin && std::string(sh.link) != "identity" &&
-                      std::string(sh.link) != "argmax";
+        bool approx =
+            !sh.margin && std::string(sh.link) != "identity" && std::string(sh.link) != "argmax";
         compareRun<double>(*jit, *ref, in, rows, approx);
         if (::testing::Test::HasFailure())
           return;
@@ -486,14 +522,14 @@ std::string chainTreeModel(int depth) {
   std::string nodes;
   for (int i = 0; i < depth; ++i)
     nodes += "{\"feature\": 0, \"threshold\": " + std::to_string(i) +
-             ", \"left\": " + std::to_string(2 * i + 1) + ", \"right\": " +
-             std::to_string(2 * i + 2) + ", \"default_left\": true}, {\"leaf\": " +
-             std::to_string(i) + "}, ";
+             ", \"left\": " + std::to_string(2 * i + 1) +
+             ", \"right\": " + std::to_string(2 * i + 2) +
+             ", \"default_left\": true}, {\"leaf\": " + std::to_string(i) + "}, ";
   nodes += "{\"leaf\": -1}";
   return "{\"specjit\": 1, \"kind\": \"model\", \"inputs\": [{\"name\": \"x\", "
          "\"type\": \"f32\"}], \"model\": {\"type\": \"tree_ensemble\", "
-         "\"num_outputs\": 1, \"trees\": [{\"group\": 0, \"nodes\": [" + nodes +
-         "]}]}, \"output\": {\"type\": \"f32\"}}";
+         "\"num_outputs\": 1, \"trees\": [{\"group\": 0, \"nodes\": [" +
+         nodes + "]}]}, \"output\": {\"type\": \"f32\"}}";
 }
 
 TEST(TreeLayoutDifferential, AutoPicksByDepthAndSize) {
@@ -514,8 +550,7 @@ TEST(TreeLayoutDifferential, AutoPicksByDepthAndSize) {
     auto text = emitStage(*d, Stage::Lowered);
     ASSERT_TRUE(static_cast<bool>(text)) << llvm::toString(text.takeError());
     // The walk layout's node arrays are module globals.
-    EXPECT_EQ(text->find("specjit_tree_value") != std::string::npos, walks)
-        << json.substr(0, 300);
+    EXPECT_EQ(text->find("specjit_tree_value") != std::string::npos, walks) << json.substr(0, 300);
   }
 }
 
@@ -529,11 +564,9 @@ TEST(TreeLayoutDifferential, DeepTreesNeverTakeBranches) {
     auto d = Descriptor::parse(chainTreeModel(depth));
     ASSERT_TRUE(static_cast<bool>(d)) << llvm::toString(d.takeError());
     auto t0 = std::chrono::steady_clock::now();
-    TreeLayout layout =
-        specjit::jit::resolveTreeLayout(d->spec<ModelSpec>(), TreeLayout::Branches);
-    double ms = std::chrono::duration<double, std::milli>(
-                    std::chrono::steady_clock::now() - t0)
-                    .count();
+    TreeLayout layout = specjit::jit::resolveTreeLayout(d->spec<ModelSpec>(), TreeLayout::Branches);
+    double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     EXPECT_EQ(layout, depth <= 64 ? TreeLayout::Branches : TreeLayout::Walk);
     EXPECT_LT(ms, 100.0);
     EXPECT_EQ(specjit::jit::resolveTreeLayout(d->spec<ModelSpec>(), TreeLayout::Auto),
@@ -596,8 +629,7 @@ TEST(TreeLayoutDifferential, DeepAndWideTreesNeverTakeBranches) {
     auto k = compile(*d, jo);
     ASSERT_TRUE(static_cast<bool>(k));
     if (k->backend() == Backend::Interpreter)
-      EXPECT_NE(k->fallbackReason().find("too large"), std::string::npos)
-          << k->fallbackReason();
+      EXPECT_NE(k->fallbackReason().find("too large"), std::string::npos) << k->fallbackReason();
     compareRun<float>(*k, *ref, in, 300, false);
   }
 }

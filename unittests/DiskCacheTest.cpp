@@ -9,8 +9,8 @@
 
 #include "Engine/KernelAccess.h"
 #include "specjit/Cache.h"
-#include "specjit/specjit.h"
 #include "specjit/Testing.h"
+#include "specjit/specjit.h"
 
 #include "Engine/DiskCache.h"
 #include "Engine/KernelState.h"
@@ -121,9 +121,7 @@ protected:
     co.maxKernelOps = o.maxKernelOps;
     return engine::diskCacheKey(d, co);
   }
-  std::string entryPath(const engine::DiskCacheKey &key) {
-    return cacheDir + "/" + key.fileName();
-  }
+  std::string entryPath(const engine::DiskCacheKey &key) { return cacheDir + "/" + key.fileName(); }
   std::vector<std::string> filesInCache() {
     std::vector<std::string> names;
     std::error_code ec;
@@ -197,9 +195,8 @@ TEST_F(DiskCacheTest, KeyCoversOptionsThatChangeCode) {
   EXPECT_EQ(keyOf(d).fileName(), keyOf(d, threads).fileName());
   // Every field this host fills in is present and non-empty.
   engine::DiskCacheKey key = keyOf(d);
-  for (const char *field : {"descriptor", "kind", "specjit", "build", "llvm", "triple",
-                            "cpu", "features", "vector-math", "opt", "tree-layout",
-                            "max-kernel-ops"})
+  for (const char *field : {"descriptor", "kind", "specjit", "build", "llvm", "triple", "cpu",
+                            "features", "vector-math", "opt", "tree-layout", "max-kernel-ops"})
     EXPECT_FALSE(key.get(field).empty()) << field;
 }
 
@@ -307,8 +304,7 @@ TEST_F(DiskCacheTest, DamagedAndForeignEntriesAreRejectedAndReplaced) {
       {"inside the object", truncate(objectsStart + 50), DiskCacheReject::Truncated},
       {"inside the checksum", truncate(good.size() - 5), DiskCacheReject::Truncated},
       {"without the checksum", truncate(good.size() - 16), DiskCacheReject::Truncated},
-      {"trailing bytes", [](const std::string &g) { return g + "xx"; },
-       DiskCacheReject::Checksum},
+      {"trailing bytes", [](const std::string &g) { return g + "xx"; }, DiskCacheReject::Checksum},
       {"flipped byte in the object", flip(objectsStart + 64), DiskCacheReject::Checksum},
       {"flipped byte in the key", flip(keyStart + 3), DiskCacheReject::Checksum},
       {"flipped byte in the checksum", flip(good.size() - 3), DiskCacheReject::Checksum},
@@ -325,8 +321,7 @@ TEST_F(DiskCacheTest, DamagedAndForeignEntriesAreRejectedAndReplaced) {
       {"other LLVM", forged("llvm", "18.1.8"), DiskCacheReject::ForeignKey},
       {"other specjit", forged("specjit", "0.0.1"), DiskCacheReject::ForeignKey},
       {"other build", forged("build", "0000000000000000"), DiskCacheReject::ForeignKey},
-      {"other triple", forged("triple", "aarch64-unknown-linux-gnu"),
-       DiskCacheReject::ForeignKey},
+      {"other triple", forged("triple", "aarch64-unknown-linux-gnu"), DiskCacheReject::ForeignKey},
       {"other opt level", forged("opt", "0"), DiskCacheReject::ForeignKey},
       {"other tree layout", forged("tree-layout", "walk"), DiskCacheReject::ForeignKey},
       {"other kernel limit", forged("max-kernel-ops", "1"), DiskCacheReject::ForeignKey},
@@ -378,7 +373,8 @@ TEST_F(DiskCacheTest, EntriesNotOwnedOrWritableByOthersAreIgnored) {
       {"owned by another user", [&] { ASSERT_EQ(::chown(path.c_str(), 65534, 65534), 0); }},
       {"group-writable", [&] { ASSERT_EQ(::chmod(path.c_str(), 0620), 0); }},
       {"world-writable", [&] { ASSERT_EQ(::chmod(path.c_str(), 0606), 0); }},
-      {"a symbolic link", [&] {
+      {"a symbolic link",
+       [&] {
          std::string elsewhere = root + "/elsewhere.sjc";
          writeFile(elsewhere, good);
          ::unlink(path.c_str());
@@ -421,7 +417,8 @@ TEST_F(DiskCacheTest, UnsafeDirectoriesAreRefused) {
       {"owned by another user",
        [](const std::string &dir) { ASSERT_EQ(::chown(dir.c_str(), 65534, 65534), 0); },
        "owned by uid 65534"},
-      {"a file", [](const std::string &dir) {
+      {"a file",
+       [](const std::string &dir) {
          ::rmdir(dir.c_str());
          writeFile(dir, "not a directory");
        },

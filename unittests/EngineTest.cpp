@@ -1,8 +1,8 @@
 //===- EngineTest.cpp - jit::compile, kernels, cache, fallback, switch ----===//
 #include "Engine/KernelAccess.h"
 #include "specjit/Errors.h"
-#include "specjit/specjit.h"
 #include "specjit/Testing.h"
+#include "specjit/specjit.h"
 
 #include "Engine/KernelState.h"
 
@@ -125,16 +125,15 @@ TEST(Engine, RunRejectsBadBuffersWithoutWriting) {
 
   auto nullCol = cols;
   nullCol[0].data = nullptr;
-  EXPECT_NE(errorText(k->run(nullCol, Output::f32(out.data(), 10, 6)))
-                .find("data pointer is null"),
+  EXPECT_NE(errorText(k->run(nullCol, Output::f32(out.data(), 10, 6))).find("data pointer is null"),
             std::string::npos);
 
   EXPECT_NE(errorText(k->run(cols, Output::f32(out.data(), 10, 5)))
                 .find("output must have 6 columns, got 5"),
             std::string::npos);
-  EXPECT_NE(errorText(k->run(cols, Output::f64(nullptr, 10, 6)))
-                .find("output must be f32, got f64"),
-            std::string::npos);
+  EXPECT_NE(
+      errorText(k->run(cols, Output::f64(nullptr, 10, 6))).find("output must be f32, got f64"),
+      std::string::npos);
   EXPECT_NE(errorText(k->run(cols, Output::f32(out.data(), 11, 6)))
                 .find("output has 11 rows but the inputs have 10"),
             std::string::npos);
@@ -198,8 +197,8 @@ TEST(Engine, StringOffsetsAreValidated) {
   std::vector<int64_t> offsets = {0, 1, 0};
   std::string bytes = "xy";
   double out[2] = {5, 5};
-  std::string err = errorText(k->run({Column::strings(offsets.data(), bytes.data(), 2)},
-                                     Output::f64(out, 2, 1)));
+  std::string err =
+      errorText(k->run({Column::strings(offsets.data(), bytes.data(), 2)}, Output::f64(out, 2, 1)));
   EXPECT_NE(err.find("offsets decrease at row 1"), std::string::npos) << err;
   EXPECT_EQ(out[0], 5);
 }
@@ -343,8 +342,7 @@ TEST_P(FallbackTest, FailureAtStageFallsBackWithIdenticalResults) {
   EXPECT_EQ(k->backend(), Backend::Interpreter);
   EXPECT_TRUE(k->specialized());
   std::string reason = k->fallbackReason();
-  EXPECT_NE(reason.find(stageName(GetParam()).str() + ": injected failure"),
-            std::string::npos)
+  EXPECT_NE(reason.find(stageName(GetParam()).str() + ": injected failure"), std::string::npos)
       << reason;
   ASSERT_FALSE(k->run(data.columns(), Output::f32(got.data(), 3000, 6)));
   EXPECT_EQ(std::memcmp(want.data(), got.data(), want.size() * 4), 0);
@@ -367,9 +365,8 @@ TEST_P(FallbackTest, AFailedStageIsAStageErrorNamingIt) {
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryStage, FallbackTest,
-                         ::testing::Values(Stage::Descriptor, Stage::Spec,
-                                           Stage::Lowered, Stage::LLVMDialect,
-                                           Stage::LLVM, Stage::LLVMOpt,
+                         ::testing::Values(Stage::Descriptor, Stage::Spec, Stage::Lowered,
+                                           Stage::LLVMDialect, Stage::LLVM, Stage::LLVMOpt,
                                            Stage::Asm, Stage::Obj),
                          [](const auto &info) {
                            std::string n = stageName(info.param).str();
@@ -401,15 +398,16 @@ TEST(Engine, ProcessWideSwitch) {
 
 TEST(Engine, EmitsEveryStage) {
   Descriptor d = parse(kChurn);
-  for (Stage s : {Stage::Descriptor, Stage::Spec, Stage::Lowered, Stage::LLVMDialect,
-                  Stage::LLVM, Stage::LLVMOpt, Stage::Asm, Stage::Obj}) {
+  for (Stage s : {Stage::Descriptor, Stage::Spec, Stage::Lowered, Stage::LLVMDialect, Stage::LLVM,
+                  Stage::LLVMOpt, Stage::Asm, Stage::Obj}) {
     auto text = emitStage(d, s);
     ASSERT_TRUE(static_cast<bool>(text)) << errorText(text.takeError());
     EXPECT_FALSE(text->empty()) << stageName(s).str();
   }
   EXPECT_NE(emitStage(d, Stage::Spec)->find("spec.one_hot"), std::string::npos);
   EXPECT_NE(emitStage(d, Stage::LLVMOpt)->find(" x double> @_ZGV"), std::string::npos);
-  EXPECT_EQ(emitStage(d, Stage::Obj)->substr(0, 4), "\x7f" "ELF");
+  EXPECT_EQ(emitStage(d, Stage::Obj)->substr(0, 4), "\x7f"
+                                                    "ELF");
 }
 
 TEST(Engine, StageNamesRoundTrip) {
@@ -426,7 +424,8 @@ TEST(Engine, SeriesWithHugeWindowsDoesNotExhaustTheStack) {
   // Twelve windows of ~100000 values (~9.6 MB of window scratch, more than a
   // thread's 8 MB stack): the compiled kernel keeps its scratch in the
   // heap-allocated state, and agrees with the interpreter.
-  std::string text = R"({"specjit": 1, "kind": "series", "inputs": [{"name": "close", "type": "f64"}],
+  std::string text =
+      R"({"specjit": 1, "kind": "series", "inputs": [{"name": "close", "type": "f64"}],
     "output": {"type": "f64"}, "indicators": [)";
   for (int i = 0; i < 12; ++i)
     text += std::string(i ? ", " : "") + R"({"name": "s)" + std::to_string(i) +

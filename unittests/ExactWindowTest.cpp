@@ -98,8 +98,8 @@ void expectExact(ExactWindowKind kind, int64_t n, const Col &x, const std::strin
     Result part = run(kind, n, x, chunk);
     for (size_t t = 0; t < x.size(); ++t)
       if (!same(part.out[t], whole.out[t])) {
-        ADD_FAILURE() << what << " kind " << static_cast<int>(kind) << " n " << n
-                      << ": chunks of " << chunk << " differ at row " << t;
+        ADD_FAILURE() << what << " kind " << static_cast<int>(kind) << " n " << n << ": chunks of "
+                      << chunk << " differ at row " << t;
         break;
       }
   }
@@ -145,8 +145,8 @@ TEST(ExactWindow, ExtremeSpansZerosAndSubnormals) {
   // Windows holding 1e300 beside 1e-300 need the wide accumulator; zeros,
   // -0.0 and subnormals join; the finite sums stay in range.
   std::mt19937_64 g(3);
-  const double pool[] = {1e300, -1e300, 1e-300, -3e-310, 5e-324, 0.0, -0.0, 1.0,
-                         -2.5, 1e-20, 7e200, 123.456};
+  const double pool[] = {1e300, -1e300, 1e-300, -3e-310, 5e-324, 0.0,
+                         -0.0,  1.0,    -2.5,   1e-20,   7e200,  123.456};
   std::uniform_int_distribution<int> pick(0, 11);
   Col x(900);
   for (double &v : x)
@@ -191,7 +191,7 @@ TEST(ExactWindow, NonFiniteValuesFollowIEEE) {
   Col y = prices(300, 6);
   y[150] = kInf;
   Col l = run(ExactWindowKind::Line, 65, y, 300).out;
-  EXPECT_EQ(l[150], kInf);       // newest: weight +64
+  EXPECT_EQ(l[150], kInf);         // newest: weight +64
   EXPECT_TRUE(std::isnan(l[182])); // the middle: weight 0
   EXPECT_TRUE(std::isnan(l[200])); // older half: inf - inf
   // Overflow: the exact sum rounds to inf before the division.

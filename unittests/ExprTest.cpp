@@ -91,12 +91,9 @@ TEST(ExprParse, PrecedenceAndAssociativity) {
   EXPECT_EQ(parseToSexpr("a <= b"), "(<= a b)");
   EXPECT_EQ(parseToSexpr("a > b"), "(> a b)");
   // The conditional is select, lowest precedence, right-nested.
-  EXPECT_EQ(parseToSexpr("a < 0 ? b : c + 1"),
-            "(select (< a 0) b (+ c 1))");
-  EXPECT_EQ(parseToSexpr("a ? b : c ? d : e"),
-            "(select a b (select c d e))");
-  EXPECT_EQ(parseToSexpr("a ? b ? c : d : e"),
-            "(select a (select b c d) e)");
+  EXPECT_EQ(parseToSexpr("a < 0 ? b : c + 1"), "(select (< a 0) b (+ c 1))");
+  EXPECT_EQ(parseToSexpr("a ? b : c ? d : e"), "(select a b (select c d e))");
+  EXPECT_EQ(parseToSexpr("a ? b ? c : d : e"), "(select a (select b c d) e)");
   EXPECT_EQ(parseToSexpr("a or b ? c : d"), "(select (or a b) c d)");
 }
 
@@ -110,8 +107,7 @@ TEST(ExprParse, Functions) {
   EXPECT_EQ(parseToSexpr("log1p(x)"), "(log1p x)");
   EXPECT_EQ(parseToSexpr("pow(a, 2)"), "(pow a 2)");
   EXPECT_EQ(parseToSexpr("select(c, a, b)"), "(select c a b)");
-  EXPECT_EQ(parseToSexpr("min (a, max(b, c ? 1 : 2))"),
-            "(min a (max b (select c 1 2)))");
+  EXPECT_EQ(parseToSexpr("min (a, max(b, c ? 1 : 2))"), "(min a (max b (select c 1 2)))");
   // pow() and ** are the same node; so are select() and ?:.
   EXPECT_EQ(parseToSexpr("pow(a, b)"), parseToSexpr("a ** b"));
   EXPECT_EQ(parseToSexpr("select(a, b, c)"), parseToSexpr("a ? b : c"));
@@ -161,12 +157,9 @@ TEST(ExprParse, Errors) {
 
 TEST(ExprParse, DepthLimit) {
   // Deep nesting of every recursive form errors cleanly (no stack overflow).
-  std::string parens = std::string(100000, '(') + "x" +
-                       std::string(100000, ')');
-  EXPECT_NE(exprError(parens).find("nested deeper than 256 levels"),
-            std::string::npos);
-  EXPECT_NE(exprError(std::string(100000, '-') + "x").find("nested deeper"),
-            std::string::npos);
+  std::string parens = std::string(100000, '(') + "x" + std::string(100000, ')');
+  EXPECT_NE(exprError(parens).find("nested deeper than 256 levels"), std::string::npos);
+  EXPECT_NE(exprError(std::string(100000, '-') + "x").find("nested deeper"), std::string::npos);
   std::string nots;
   for (int i = 0; i < 100000; ++i)
     nots += "not ";

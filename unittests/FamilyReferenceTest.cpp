@@ -28,8 +28,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Families/Series/SeriesSpec.h"
 #include "Families/Rules/RulesSpec.h"
+#include "Families/Series/SeriesSpec.h"
 #include "specjit/Compile.h"
 #include "specjit/Descriptor.h"
 #include "specjit/Kernel.h"
@@ -73,8 +73,8 @@ std::string familyDir(llvm::StringRef family) {
 std::vector<std::string> familyFiles(llvm::StringRef family) {
   std::vector<std::string> files;
   std::error_code ec;
-  for (llvm::sys::fs::directory_iterator it(familyDir(family), ec), end;
-       !ec && it != end; it.increment(ec)) {
+  for (llvm::sys::fs::directory_iterator it(familyDir(family), ec), end; !ec && it != end;
+       it.increment(ec)) {
     llvm::StringRef path = it->path();
     if (llvm::sys::path::extension(path) == ".json")
       files.push_back(llvm::sys::path::filename(path).str());
@@ -87,8 +87,8 @@ using specjit_test::jsonDouble;
 
 /// Reads `key` of `top` as a rows x `cols` matrix; returns an error message
 /// or "".
-std::string readMatrix(const llvm::json::Object &top, llvm::StringRef key,
-                       size_t cols, std::vector<std::vector<double>> &out) {
+std::string readMatrix(const llvm::json::Object &top, llvm::StringRef key, size_t cols,
+                       std::vector<std::vector<double>> &out) {
   const llvm::json::Array *rows = top.getArray(key);
   if (!rows)
     return "missing \"" + key.str() + "\"";
@@ -96,8 +96,7 @@ std::string readMatrix(const llvm::json::Object &top, llvm::StringRef key,
     const llvm::json::Array *row = (*rows)[r].getAsArray();
     std::string where = key.str() + "[" + std::to_string(r) + "]";
     if (!row || row->size() != cols)
-      return where + ": expected an array of " + std::to_string(cols) +
-             " values";
+      return where + ": expected an array of " + std::to_string(cols) + " values";
     std::vector<double> values;
     for (const llvm::json::Value &v : *row) {
       auto x = jsonDouble(v);
@@ -110,8 +109,7 @@ std::string readMatrix(const llvm::json::Object &top, llvm::StringRef key,
   return "";
 }
 
-std::string readTolerances(const llvm::json::Object &top, double &rtol,
-                           double &atol) {
+std::string readTolerances(const llvm::json::Object &top, double &rtol, double &atol) {
   auto r = top.getNumber("rtol");
   auto a = top.getNumber("atol");
   if (!r || !a || *r < 0 || *a < 0)
@@ -127,8 +125,7 @@ std::string loadDocument(const std::string &path, llvm::json::Value &doc,
   auto buffer = llvm::MemoryBuffer::getFile(path);
   if (!buffer)
     return path + ": " + buffer.getError().message();
-  llvm::Expected<llvm::json::Value> parsed =
-      llvm::json::parse((*buffer)->getBuffer());
+  llvm::Expected<llvm::json::Value> parsed = llvm::json::parse((*buffer)->getBuffer());
   if (!parsed)
     return path + ": " + llvm::toString(parsed.takeError());
   doc = std::move(*parsed);
@@ -188,9 +185,8 @@ struct Matrix {
   }
   bool sameBits(const Matrix &o, int64_t r, int64_t c) const {
     size_t i = static_cast<size_t>(r * cols + c);
-    return type == DType::F64
-               ? std::memcmp(&f64[i], &o.f64[i], sizeof(double)) == 0
-               : std::memcmp(&f32[i], &o.f32[i], sizeof(float)) == 0;
+    return type == DType::F64 ? std::memcmp(&f64[i], &o.f64[i], sizeof(double)) == 0
+                              : std::memcmp(&f32[i], &o.f32[i], sizeof(float)) == 0;
   }
 };
 
@@ -220,16 +216,14 @@ struct Tolerance {
 };
 
 /// Checks rows [0, got.rows) of `got` against expected rows [begin, ...).
-void expectMatches(const std::string &file,
-                   const std::vector<std::vector<double>> &expected,
-                   const std::vector<std::string> &columns, const Matrix &got,
-                   int64_t begin, const Tolerance &tol, llvm::StringRef what) {
+void expectMatches(const std::string &file, const std::vector<std::vector<double>> &expected,
+                   const std::vector<std::string> &columns, const Matrix &got, int64_t begin,
+                   const Tolerance &tol, llvm::StringRef what) {
   int reported = 0;
   int64_t failures = 0;
   for (int64_t r = 0; r < got.rows; ++r) {
     for (int64_t c = 0; c < got.cols; ++c) {
-      double want = expected[static_cast<size_t>(begin + r)]
-                            [static_cast<size_t>(c)];
+      double want = expected[static_cast<size_t>(begin + r)][static_cast<size_t>(c)];
       if (tol.roundExpectedToF32)
         want = static_cast<double>(static_cast<float>(want));
       double have = got.at(r, c);
@@ -240,28 +234,23 @@ void expectMatches(const std::string &file,
         ok = want == have;
       else
         ok = !std::isnan(have) &&
-             std::fabs(have - want) <=
-                 tol.atol + (tol.rtol + tol.extraRel) * std::fabs(want);
+             std::fabs(have - want) <= tol.atol + (tol.rtol + tol.extraRel) * std::fabs(want);
       if (!ok) {
         ++failures;
         if (reported++ < 10)
-          ADD_FAILURE() << file << " (" << what.str() << "): row "
-                        << begin + r << ", column '"
-                        << columns[static_cast<size_t>(c)] << "': got "
-                        << have << ", expected " << want << " (rtol "
-                        << tol.rtol << ", atol " << tol.atol << ")";
+          ADD_FAILURE() << file << " (" << what.str() << "): row " << begin + r << ", column '"
+                        << columns[static_cast<size_t>(c)] << "': got " << have << ", expected "
+                        << want << " (rtol " << tol.rtol << ", atol " << tol.atol << ")";
       }
     }
   }
-  EXPECT_EQ(failures, 0) << file << " (" << what.str()
-                         << "): values outside tolerance";
+  EXPECT_EQ(failures, 0) << file << " (" << what.str() << "): values outside tolerance";
 }
 
 /// Bit for bit (any NaN matches any NaN), or within 4 ulp when
 /// `transcendental`.
-void expectSame(const std::string &file, const std::vector<std::string> &columns,
-                const Matrix &a, const Matrix &b, bool transcendental,
-                llvm::StringRef what) {
+void expectSame(const std::string &file, const std::vector<std::string> &columns, const Matrix &a,
+                const Matrix &b, bool transcendental, llvm::StringRef what) {
   ASSERT_EQ(a.type, b.type);
   ASSERT_EQ(a.rows, b.rows);
   ASSERT_EQ(a.cols, b.cols);
@@ -279,17 +268,15 @@ void expectSame(const std::string &file, const std::vector<std::string> &columns
         ok = x == y;
       } else {
         size_t i = static_cast<size_t>(r * a.cols + c);
-        uint64_t ulps = a.type == DType::F64
-                            ? ulpDistance<double, uint64_t>(a.f64[i], b.f64[i])
-                            : ulpDistance<float, uint32_t>(a.f32[i], b.f32[i]);
+        uint64_t ulps = a.type == DType::F64 ? ulpDistance<double, uint64_t>(a.f64[i], b.f64[i])
+                                             : ulpDistance<float, uint32_t>(a.f32[i], b.f32[i]);
         ok = ulps <= 4;
       }
       if (!ok) {
         ++failures;
         if (reported++ < 10)
-          ADD_FAILURE() << file << " (" << what.str() << "): row " << r
-                        << ", column '" << columns[static_cast<size_t>(c)]
-                        << "': " << x << " != " << y;
+          ADD_FAILURE() << file << " (" << what.str() << "): row " << r << ", column '"
+                        << columns[static_cast<size_t>(c)] << "': " << x << " != " << y;
       }
     }
   }
@@ -299,14 +286,12 @@ void expectSame(const std::string &file, const std::vector<std::string> &columns
 
 /// The JIT kernel (which must run compiled code) and the interpreter kernel
 /// for `d`.
-void compileBoth(const std::string &file, const Descriptor &d,
-                 std::optional<Kernel> &jitKernel,
+void compileBoth(const std::string &file, const Descriptor &d, std::optional<Kernel> &jitKernel,
                  std::optional<Kernel> &interpKernel) {
   CompileOptions jitOpts;
   jitOpts.specialize = true;
   llvm::Expected<Kernel> jk = compile(d, jitOpts);
-  ASSERT_TRUE(static_cast<bool>(jk))
-      << file << ": " << llvm::toString(jk.takeError());
+  ASSERT_TRUE(static_cast<bool>(jk)) << file << ": " << llvm::toString(jk.takeError());
   EXPECT_EQ(backendName(jk->backend()).str(), "jit")
       << file << ": fell back to the interpreter: " << jk->fallbackReason();
   EXPECT_TRUE(jk->specialized());
@@ -320,8 +305,7 @@ void compileBoth(const std::string &file, const Descriptor &d,
   interpOpts.specialize = false;
   interpOpts.useCache = false;
   llvm::Expected<Kernel> ik = compile(d, interpOpts);
-  ASSERT_TRUE(static_cast<bool>(ik))
-      << file << ": " << llvm::toString(ik.takeError());
+  ASSERT_TRUE(static_cast<bool>(ik)) << file << ": " << llvm::toString(ik.takeError());
   EXPECT_EQ(backendName(ik->backend()).str(), "interpreter") << file;
   EXPECT_FALSE(ik->specialized());
   EXPECT_EQ(ik->outputNames(), d.outputNames());
@@ -402,8 +386,7 @@ std::string loadSeries(const std::string &file, SeriesCase &sc) {
     for (size_t i = 0; i < values->size(); ++i) {
       auto x = jsonDouble((*values)[i]);
       if (!x)
-        return path + ": inputs." + in.name + "[" + std::to_string(i) +
-               "]: bad value";
+        return path + ": inputs." + in.name + "[" + std::to_string(i) + "]: bad value";
       if (in.type == DType::F64)
         buf.f64.push_back(*x);
       else
@@ -429,8 +412,8 @@ std::string loadSeries(const std::string &file, SeriesCase &sc) {
   if (!err.empty())
     return path + ": " + err;
   if (static_cast<int64_t>(sc.expected.size()) != sc.rows)
-    return path + ": expected has " + std::to_string(sc.expected.size()) +
-           " rows, the inputs " + std::to_string(sc.rows);
+    return path + ": expected has " + std::to_string(sc.expected.size()) + " rows, the inputs " +
+           std::to_string(sc.rows);
   err = readTolerances(top, sc.rtol, sc.atol);
   if (!err.empty())
     return path + ": " + err;
@@ -439,8 +422,7 @@ std::string loadSeries(const std::string &file, SeriesCase &sc) {
 
 /// One run() over the whole series.
 std::string runSeries(const Kernel &k, const SeriesCase &sc, Matrix &out) {
-  out.init(k.outputType(), sc.rows, static_cast<int64_t>(k.numOutputs()),
-           kPoison);
+  out.init(k.outputType(), sc.rows, static_cast<int64_t>(k.numOutputs()), kPoison);
   if (llvm::Error err = k.run(sc.columnsAt(0, sc.rows), out.view(0, sc.rows)))
     return llvm::toString(std::move(err));
   return "";
@@ -448,41 +430,39 @@ std::string runSeries(const Kernel &k, const SeriesCase &sc, Matrix &out) {
 
 /// Feeds the series through one stream in chunks of `sizes` (cycled until
 /// every row is consumed).
-std::string streamSeries(const Kernel &k, const SeriesCase &sc,
-                         const std::vector<int64_t> &sizes, Matrix &out) {
-  out.init(k.outputType(), sc.rows, static_cast<int64_t>(k.numOutputs()),
-           kPoison);
+std::string streamSeries(const Kernel &k, const SeriesCase &sc, const std::vector<int64_t> &sizes,
+                         Matrix &out) {
+  out.init(k.outputType(), sc.rows, static_cast<int64_t>(k.numOutputs()), kPoison);
   llvm::Expected<Stream> stream = k.stream();
   if (!stream)
     return "stream(): " + llvm::toString(stream.takeError());
   if (stream->backend() != k.backend())
-    return "the stream runs on " + backendName(stream->backend()).str() +
-           ", its kernel on " + backendName(k.backend()).str();
+    return "the stream runs on " + backendName(stream->backend()).str() + ", its kernel on " +
+           backendName(k.backend()).str();
   int64_t begin = 0;
   for (size_t i = 0; begin < sc.rows; i = (i + 1) % sizes.size()) {
     int64_t n = std::min(sizes[i], sc.rows - begin);
     if (llvm::Error err = stream->run(sc.columnsAt(begin, n), out.view(begin, n)))
-      return "chunk at row " + std::to_string(begin) + " (" +
-             std::to_string(n) + " rows): " + llvm::toString(std::move(err));
+      return "chunk at row " + std::to_string(begin) + " (" + std::to_string(n) +
+             " rows): " + llvm::toString(std::move(err));
     begin += n;
     if (stream->rowsSeen() != begin)
-      return "rowsSeen() is " + std::to_string(stream->rowsSeen()) +
-             " after " + std::to_string(begin) + " rows";
+      return "rowsSeen() is " + std::to_string(stream->rowsSeen()) + " after " +
+             std::to_string(begin) + " rows";
   }
   return "";
 }
 
 /// Chunkings of one series: single rows, small random sizes with zeros, and
 /// a few large random pieces.
-std::vector<std::pair<std::string, std::vector<int64_t>>>
-chunkings(const SeriesCase &sc) {
+std::vector<std::pair<std::string, std::vector<int64_t>>> chunkings(const SeriesCase &sc) {
   std::mt19937_64 rng(seedFor(sc.file));
   std::vector<std::pair<std::string, std::vector<int64_t>>> out;
   out.push_back({"chunks of 1 row", {1}});
   std::vector<int64_t> small;
   for (int i = 0; i < 64; ++i)
     small.push_back(static_cast<int64_t>(rng() % 18)); // 0..17, zeros included
-  small.push_back(1); // never only zeros
+  small.push_back(1);                                  // never only zeros
   out.push_back({"random chunks of 0..17 rows", small});
   std::vector<int64_t> large;
   int64_t cap = std::max<int64_t>(2, sc.rows / 2);
@@ -519,11 +499,9 @@ TEST_P(SeriesReferenceTest, MatchesReference) {
   if (d.outputType() == DType::F32)
     tol.extraRel = std::numeric_limits<float>::epsilon();
   expectMatches(sc.file, sc.expected, sc.columns, jitOut, 0, tol, "jit");
-  expectMatches(sc.file, sc.expected, sc.columns, interpOut, 0, tol,
-                "interpreter");
+  expectMatches(sc.file, sc.expected, sc.columns, interpOut, 0, tol, "interpreter");
   // Series are built from + - * / abs and comparisons: exact agreement.
-  expectSame(sc.file, sc.columns, jitOut, interpOut, false,
-             "jit vs interpreter");
+  expectSame(sc.file, sc.columns, jitOut, interpOut, false, "jit vs interpreter");
 
   // Streaming: any chunking gives the bits of one call, on both backends.
   for (const auto &[what, sizes] : chunkings(sc)) {
@@ -533,15 +511,14 @@ TEST_P(SeriesReferenceTest, MatchesReference) {
     expectSame(sc.file, sc.columns, streamed, jitOut, false,
                "jit stream, " + what + ", vs one jit run");
     err = streamSeries(*interp, sc, sizes, streamed);
-    ASSERT_TRUE(err.empty())
-        << sc.file << " (interpreter, " << what << "): " << err;
+    ASSERT_TRUE(err.empty()) << sc.file << " (interpreter, " << what << "): " << err;
     expectSame(sc.file, sc.columns, streamed, interpOut, false,
                "interpreter stream, " + what + ", vs one interpreter run");
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Series, SeriesReferenceTest,
-                         ::testing::ValuesIn(familyFiles("series")), testName);
+INSTANTIATE_TEST_SUITE_P(Series, SeriesReferenceTest, ::testing::ValuesIn(familyFiles("series")),
+                         testName);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(SeriesReferenceTest);
 
 //===----------------------------------------------------------------------===//
@@ -591,9 +568,8 @@ std::string loadRules(const std::string &file, RulesCase &rc) {
 bool exprUsesTranscendental(const Expr *e) {
   if (!e)
     return false;
-  if (e->kind == Expr::Kind::Op &&
-      (e->op == Expr::Op::Exp || e->op == Expr::Op::Log ||
-       e->op == Expr::Op::Log1p || e->op == Expr::Op::Pow))
+  if (e->kind == Expr::Kind::Op && (e->op == Expr::Op::Exp || e->op == Expr::Op::Log ||
+                                    e->op == Expr::Op::Log1p || e->op == Expr::Op::Pow))
     return true;
   for (const ExprPtr &a : e->args)
     if (exprUsesTranscendental(a.get()))
@@ -626,14 +602,12 @@ bool usesTranscendental(const RulesSpec &spec) {
 }
 
 /// Copies state rows [begin, begin + n) into `m` in the state's type.
-void fillState(const RulesCase &rc, DType type, int64_t begin, int64_t n,
-               Matrix &m) {
+void fillState(const RulesCase &rc, DType type, int64_t begin, int64_t n, Matrix &m) {
   int64_t cols = static_cast<int64_t>(rc.descriptor->numOutputs());
   m.init(type, n, cols, 0.0);
   for (int64_t r = 0; r < n; ++r)
     for (int64_t c = 0; c < cols; ++c)
-      m.set(r, c, rc.state[static_cast<size_t>(begin + r)]
-                          [static_cast<size_t>(c)]);
+      m.set(r, c, rc.state[static_cast<size_t>(begin + r)][static_cast<size_t>(c)]);
 }
 
 std::string errorText(llvm::Error err) {
@@ -641,8 +615,7 @@ std::string errorText(llvm::Error err) {
 }
 
 /// Runs `k` in place on a fresh copy of state rows [begin, begin + n).
-std::string runRules(const Kernel &k, const RulesCase &rc, int64_t begin,
-                     int64_t n, Matrix &m) {
+std::string runRules(const Kernel &k, const RulesCase &rc, int64_t begin, int64_t n, Matrix &m) {
   fillState(rc, k.outputType(), begin, n, m);
   if (llvm::Error err = k.run({}, m.view(0, n)))
     return llvm::toString(std::move(err));
@@ -680,10 +653,8 @@ TEST_P(RulesReferenceTest, MatchesReference) {
   tol.atol = rc.atol;
   tol.roundExpectedToF32 = d.outputType() == DType::F32;
   expectMatches(rc.file, rc.expected, meters, jitOut, 0, tol, "jit");
-  expectMatches(rc.file, rc.expected, meters, interpOut, 0, tol,
-                "interpreter");
-  expectSame(rc.file, meters, jitOut, interpOut, transcendental,
-             "jit vs interpreter");
+  expectMatches(rc.file, rc.expected, meters, interpOut, 0, tol, "interpreter");
+  expectSame(rc.file, meters, jitOut, interpOut, transcendental, "jit vs interpreter");
 
   // Rows are independent: an unaligned slice of odd length gives the same
   // rows (exercises the remainder of the vectorized row loop).
@@ -692,8 +663,7 @@ TEST_P(RulesReferenceTest, MatchesReference) {
     Matrix slice;
     err = runRules(*jit, rc, begin, n, slice);
     ASSERT_TRUE(err.empty()) << rc.file << " (jit, slice): " << err;
-    expectMatches(rc.file, rc.expected, meters, slice, begin, tol,
-                  "jit, rows 3..");
+    expectMatches(rc.file, rc.expected, meters, slice, begin, tol, "jit, rows 3..");
   }
 
   // A second run in place starts from the first run's result: the kernels
@@ -704,24 +674,21 @@ TEST_P(RulesReferenceTest, MatchesReference) {
     err = errorText(jit->run({}, jitTwice.view(0, rc.rows)));
     ASSERT_TRUE(err.empty()) << rc.file << " (jit, second run): " << err;
     err = errorText(interp->run({}, interpTwice.view(0, rc.rows)));
-    ASSERT_TRUE(err.empty())
-        << rc.file << " (interpreter, second run): " << err;
+    ASSERT_TRUE(err.empty()) << rc.file << " (interpreter, second run): " << err;
     expectSame(rc.file, meters, jitTwice, interpTwice, false,
                "second run in place, jit vs interpreter");
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Rules, RulesReferenceTest,
-                         ::testing::ValuesIn(familyFiles("rules")), testName);
+INSTANTIATE_TEST_SUITE_P(Rules, RulesReferenceTest, ::testing::ValuesIn(familyFiles("rules")),
+                         testName);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(RulesReferenceTest);
 
 TEST(FamilyReferenceData, Present) {
-  EXPECT_FALSE(familyFiles("series").empty())
-      << "no series cases in " << familyDir("series")
-      << " (run test/reference/gen_series_reference.py)";
-  EXPECT_FALSE(familyFiles("rules").empty())
-      << "no rules cases in " << familyDir("rules")
-      << " (run test/reference/gen_rules_reference.py)";
+  EXPECT_FALSE(familyFiles("series").empty()) << "no series cases in " << familyDir("series")
+                                              << " (run test/reference/gen_series_reference.py)";
+  EXPECT_FALSE(familyFiles("rules").empty()) << "no rules cases in " << familyDir("rules")
+                                             << " (run test/reference/gen_rules_reference.py)";
 }
 
 } // namespace

@@ -35,8 +35,8 @@ constexpr int64_t kB = interp::kInterpreterBlockRows;
 const double NaN = std::numeric_limits<double>::quiet_NaN();
 const double Inf = std::numeric_limits<double>::infinity();
 
-using specjit_test::Compiled;
 using specjit_test::compile;
+using specjit_test::Compiled;
 
 using specjit_test::Inputs;
 
@@ -78,15 +78,14 @@ void expectSame(const std::vector<T> &got, const std::vector<T> &want,
                 const std::string &what = "") {
   ASSERT_EQ(got.size(), want.size()) << what;
   for (size_t i = 0; i < got.size(); ++i)
-    EXPECT_TRUE(same(got[i], want[i])) << what << " element " << i << ": got "
-                                       << got[i] << ", want " << want[i];
+    EXPECT_TRUE(same(got[i], want[i]))
+        << what << " element " << i << ": got " << got[i] << ", want " << want[i];
 }
 
 /// A pipeline document around the given inputs / output / steps JSON.
-std::string doc(const std::string &inputs, const std::string &output,
-                const std::string &steps) {
-  return R"({"specjit": 1, "kind": "pipeline", "inputs": )" + inputs +
-         R"(, "output": )" + output + R"(, "steps": )" + steps + "}";
+std::string doc(const std::string &inputs, const std::string &output, const std::string &steps) {
+  return R"({"specjit": 1, "kind": "pipeline", "inputs": )" + inputs + R"(, "output": )" + output +
+         R"(, "steps": )" + steps + "}";
 }
 
 //===----------------------------------------------------------------------===//
@@ -94,8 +93,7 @@ std::string doc(const std::string &inputs, const std::string &output,
 //===----------------------------------------------------------------------===//
 
 TEST(Interpreter, StandardizeInt) {
-  auto c = compile(doc(R"([{"name": "age", "type": "i64", "missing": -1}])",
-                       R"({"type": "f64"})",
+  auto c = compile(doc(R"([{"name": "age", "type": "i64", "missing": -1}])", R"({"type": "f64"})",
                        R"([{"op": "standardize", "column": "age",
                             "mean": 35, "std": 15}])"));
   ASSERT_TRUE(c);
@@ -105,9 +103,8 @@ TEST(Interpreter, StandardizeInt) {
 }
 
 TEST(Interpreter, StandardizeFloat) {
-  auto c =
-      compile(doc(R"([{"name": "x", "type": "f64"}])", R"({"type": "f64"})",
-                  R"([{"op": "standardize", "column": "x",
+  auto c = compile(doc(R"([{"name": "x", "type": "f64"}])", R"({"type": "f64"})",
+                       R"([{"op": "standardize", "column": "x",
                             "mean": 0.1, "std": 3}])"));
   ASSERT_TRUE(c);
   Inputs in;
@@ -119,9 +116,8 @@ TEST(Interpreter, StandardizeFloat) {
 }
 
 TEST(Interpreter, MinMax) {
-  auto c =
-      compile(doc(R"([{"name": "x", "type": "f64"}])", R"({"type": "f64"})",
-                  R"([{"op": "minmax", "column": "x",
+  auto c = compile(doc(R"([{"name": "x", "type": "f64"}])", R"({"type": "f64"})",
+                       R"([{"op": "minmax", "column": "x",
                             "min": 10, "max": 20}])"));
   ASSERT_TRUE(c);
   Inputs in;
@@ -131,9 +127,8 @@ TEST(Interpreter, MinMax) {
 
 TEST(Interpreter, MinMaxRangeComputedOnce) {
   // range = 0.3 - 0.1 = 0.19999999999999998; then (x - 0.1) / range.
-  auto c =
-      compile(doc(R"([{"name": "x", "type": "f64"}])", R"({"type": "f64"})",
-                  R"([{"op": "minmax", "column": "x",
+  auto c = compile(doc(R"([{"name": "x", "type": "f64"}])", R"({"type": "f64"})",
+                       R"([{"op": "minmax", "column": "x",
                             "min": 0.1, "max": 0.3}])"));
   ASSERT_TRUE(c);
   Inputs in;
@@ -170,9 +165,7 @@ TEST(Interpreter, Clip) {
                             "min": -1, "max": 1}])"));
   ASSERT_TRUE(c);
   Inputs in;
-  in.f64({-5, 0.5, 5, NaN, -Inf})
-      .f64({-5, 0.5, 5, NaN, Inf})
-      .f64({-5, 0.5, 5, NaN, Inf});
+  in.f64({-5, 0.5, 5, NaN, -Inf}).f64({-5, 0.5, 5, NaN, Inf}).f64({-5, 0.5, 5, NaN, Inf});
   expectSame(run64(c, in, 5), {0, -5, -1,     //
                                0.5, 0.5, 0.5, //
                                5, 1, 1,       //
@@ -181,9 +174,8 @@ TEST(Interpreter, Clip) {
 }
 
 TEST(Interpreter, ClipKeepsNegativeZero) {
-  auto c =
-      compile(doc(R"([{"name": "x", "type": "f64"}])", R"({"type": "f64"})",
-                  R"([{"op": "clip", "column": "x", "min": 0}])"));
+  auto c = compile(doc(R"([{"name": "x", "type": "f64"}])", R"({"type": "f64"})",
+                       R"([{"op": "clip", "column": "x", "min": 0}])"));
   ASSERT_TRUE(c);
   Inputs in;
   in.f64({-0.0});
@@ -192,9 +184,8 @@ TEST(Interpreter, ClipKeepsNegativeZero) {
 }
 
 TEST(Interpreter, ImputeFloat) {
-  auto c =
-      compile(doc(R"([{"name": "x", "type": "f64"}])", R"({"type": "f64"})",
-                  R"([{"op": "impute", "column": "x", "value": 2.5}])"));
+  auto c = compile(doc(R"([{"name": "x", "type": "f64"}])", R"({"type": "f64"})",
+                       R"([{"op": "impute", "column": "x", "value": 2.5}])"));
   ASSERT_TRUE(c);
   Inputs in;
   in.f64({1, NaN, -0.0, Inf});
@@ -204,8 +195,7 @@ TEST(Interpreter, ImputeFloat) {
 TEST(Interpreter, ImputeIntStaysInt) {
   // Integral value: the column stays Int without a sentinel, so a later
   // one_hot compares integers and -1 is no longer missing.
-  auto c = compile(doc(R"([{"name": "c", "type": "i64", "missing": -1}])",
-                       R"({"type": "f64"})",
+  auto c = compile(doc(R"([{"name": "c", "type": "i64", "missing": -1}])", R"({"type": "f64"})",
                        R"([{"op": "impute", "column": "c", "value": 7},
                            {"op": "one_hot", "column": "c",
                             "categories": [7, 1]}])"));
@@ -217,8 +207,7 @@ TEST(Interpreter, ImputeIntStaysInt) {
 }
 
 TEST(Interpreter, ImputeIntOutputAndLargeValues) {
-  auto c = compile(doc(R"([{"name": "c", "type": "i64", "missing": 0}])",
-                       R"({"type": "f64"})",
+  auto c = compile(doc(R"([{"name": "c", "type": "i64", "missing": 0}])", R"({"type": "f64"})",
                        R"([{"op": "impute", "column": "c", "value": -3}])"));
   ASSERT_TRUE(c);
   Inputs in;
@@ -228,8 +217,7 @@ TEST(Interpreter, ImputeIntOutputAndLargeValues) {
 }
 
 TEST(Interpreter, ImputeIntToFloat) {
-  auto c = compile(doc(R"([{"name": "c", "type": "i32", "missing": -1}])",
-                       R"({"type": "f64"})",
+  auto c = compile(doc(R"([{"name": "c", "type": "i32", "missing": -1}])", R"({"type": "f64"})",
                        R"([{"op": "impute", "column": "c", "value": 0.5},
                            {"op": "standardize", "column": "c",
                             "mean": 0, "std": 2}])"));
@@ -254,8 +242,7 @@ TEST(Interpreter, MissingIntBecomesNaNInOutput) {
 //===----------------------------------------------------------------------===//
 
 TEST(Interpreter, OneHotInt) {
-  auto c = compile(doc(R"([{"name": "c", "type": "i64", "missing": -1}])",
-                       R"({"type": "f64"})",
+  auto c = compile(doc(R"([{"name": "c", "type": "i64", "missing": -1}])", R"({"type": "f64"})",
                        R"([{"op": "one_hot", "column": "c",
                             "categories": [0, 2, 5]}])"));
   ASSERT_TRUE(c);
@@ -270,9 +257,8 @@ TEST(Interpreter, OneHotInt) {
 }
 
 TEST(Interpreter, OneHotFloat) {
-  auto c =
-      compile(doc(R"([{"name": "x", "type": "f64"}])", R"({"type": "f64"})",
-                  R"([{"op": "one_hot", "column": "x",
+  auto c = compile(doc(R"([{"name": "x", "type": "f64"}])", R"({"type": "f64"})",
+                       R"([{"op": "one_hot", "column": "x",
                             "categories": [0.5, 1, -2]}])"));
   ASSERT_TRUE(c);
   Inputs in;
@@ -286,9 +272,8 @@ TEST(Interpreter, OneHotFloat) {
 
 TEST(Interpreter, OneHotFloatSignedZeros) {
   // Compared as f64: -0.0 equals the category 0 (and 0.0 equals -0).
-  auto c =
-      compile(doc(R"([{"name": "x", "type": "f64"}])", R"({"type": "f64"})",
-                  R"([{"op": "one_hot", "column": "x",
+  auto c = compile(doc(R"([{"name": "x", "type": "f64"}])", R"({"type": "f64"})",
+                       R"([{"op": "one_hot", "column": "x",
                             "categories": [0, 1]},
                            {"op": "label_encode", "column": "x=1",
                             "mapping": {"-0.0": 5}}])"));
@@ -300,8 +285,7 @@ TEST(Interpreter, OneHotFloatSignedZeros) {
 }
 
 TEST(Interpreter, OneHotString) {
-  auto c = compile(doc(R"([{"name": "color", "type": "string"}])",
-                       R"({"type": "f64"})",
+  auto c = compile(doc(R"([{"name": "color", "type": "string"}])", R"({"type": "f64"})",
                        R"([{"op": "one_hot", "column": "color",
                             "categories": ["red", "green", "", "re"]}])"));
   ASSERT_TRUE(c);
@@ -333,8 +317,8 @@ TEST(Interpreter, OneHotManyCategories) {
                            {"name": "c", "type": "f64"},
                            {"name": "d", "type": "string"}])",
                        R"({"type": "f64"})",
-                       R"([{"op": "one_hot", "column": "a", "categories": )" +
-                           dense + R"(, "unknown": "error"},
+                       R"([{"op": "one_hot", "column": "a", "categories": )" + dense +
+                           R"(, "unknown": "error"},
                            {"op": "one_hot", "column": "b", "categories": )" +
                            sparse + R"(, "unknown": "error"},
                            {"op": "one_hot", "column": "c", "categories": )" +
@@ -445,8 +429,7 @@ TEST(Interpreter, OneHotErrorOnComputedColumn) {
   EXPECT_EQ(c.interp->describeFailure(bad.args(), 3),
             "row 3: steps[1] (one_hot of 'c'): value 2 is not one of the "
             "categories");
-  EXPECT_EQ(c.interp->describeFailure(bad.args(), 0),
-            "row 0: no data check fails");
+  EXPECT_EQ(c.interp->describeFailure(bad.args(), 0), "row 0: no data check fails");
 }
 
 TEST(Interpreter, DescribeFailure) {
@@ -485,13 +468,11 @@ TEST(Interpreter, DescribeFailure) {
   EXPECT_EQ(c.interp->describeFailure(in.args(), 4),
             "row 4: steps[4] (one_hot of 'f'): value 0.25 is not one of the "
             "categories");
-  EXPECT_EQ(c.interp->describeFailure(in.args(), 0),
-            "row 0: no data check fails");
+  EXPECT_EQ(c.interp->describeFailure(in.args(), 0), "row 0: no data check fails");
 }
 
 TEST(Interpreter, LabelEncodeInt) {
-  auto c = compile(doc(R"([{"name": "c", "type": "i64", "missing": -1}])",
-                       R"({"type": "f64"})",
+  auto c = compile(doc(R"([{"name": "c", "type": "i64", "missing": -1}])", R"({"type": "f64"})",
                        R"([{"op": "label_encode", "column": "c",
                             "mapping": {"10": 1.5, "20": 2, "-3": 0}}])"));
   ASSERT_TRUE(c);
@@ -501,9 +482,8 @@ TEST(Interpreter, LabelEncodeInt) {
 }
 
 TEST(Interpreter, LabelEncodeStringArrayAndDefault) {
-  auto c =
-      compile(doc(R"([{"name": "s", "type": "string"}])", R"({"type": "f64"})",
-                  R"([{"op": "label_encode", "column": "s",
+  auto c = compile(doc(R"([{"name": "s", "type": "string"}])", R"({"type": "f64"})",
+                       R"([{"op": "label_encode", "column": "s",
                             "mapping": ["x", "y", "zz"], "default": 9.5}])"));
   ASSERT_TRUE(c);
   Inputs in;
@@ -529,17 +509,14 @@ TEST(Interpreter, LabelEncodeManyCategories) {
   std::string ints = "{", strs = "{";
   for (int j = 0; j < 30; ++j) {
     const char *sep = j ? ", " : "";
-    ints += std::string(sep) + "\"" + std::to_string(j * 7) +
-            "\": " + std::to_string(100 + j);
-    strs += std::string(sep) + "\"k" + std::to_string(j) +
-            "\": " + std::to_string(200 + j);
+    ints += std::string(sep) + "\"" + std::to_string(j * 7) + "\": " + std::to_string(100 + j);
+    strs += std::string(sep) + "\"k" + std::to_string(j) + "\": " + std::to_string(200 + j);
   }
   ints += "}", strs += "}";
   auto c = compile(doc(R"([{"name": "a", "type": "i64", "missing": 15},
                            {"name": "s", "type": "string"}])",
                        R"({"type": "f64"})",
-                       R"([{"op": "label_encode", "column": "a", "mapping": )" +
-                           ints + R"(},
+                       R"([{"op": "label_encode", "column": "a", "mapping": )" + ints + R"(},
                            {"op": "label_encode", "column": "s", "mapping": )" +
                            strs + "}]"));
   ASSERT_TRUE(c);
@@ -551,12 +528,10 @@ TEST(Interpreter, LabelEncodeManyCategories) {
 TEST(Interpreter, LabelEncodeManyFloatCategories) {
   std::string m = "{";
   for (int j = 0; j < 25; ++j)
-    m += std::string(j ? ", " : "") + "\"" + std::to_string(j) +
-         ".25\": " + std::to_string(j * 10);
+    m += std::string(j ? ", " : "") + "\"" + std::to_string(j) + ".25\": " + std::to_string(j * 10);
   m += "}";
-  auto c = compile(
-      doc(R"([{"name": "x", "type": "f32"}])", R"({"type": "f64"})",
-          R"([{"op": "label_encode", "column": "x", "mapping": )" + m + "}]"));
+  auto c = compile(doc(R"([{"name": "x", "type": "f32"}])", R"({"type": "f64"})",
+                       R"([{"op": "label_encode", "column": "x", "mapping": )" + m + "}]"));
   ASSERT_TRUE(c);
   Inputs in;
   in.f32({0.25f, 24.25f, 7.25f, 7.5f, NAN});
@@ -599,12 +574,9 @@ TEST(Interpreter, PolynomialDegree3) {
   in.f64({2, 0.1, NaN}).f64({3, 0.7, 1});
   double a = 0.1, b = 0.7;
   expectSame(run64(c, in, 3),
-             {1,     2,           3,           4,           6,
-              9,     8,           12,          18,          27, //
-              1,     a,           b,           a * a,       b * a,
-              b * b, (a * a) * a, (a * b) * a, (b * b) * a, (b * b) * b, //
-              1,     NaN,         1,           NaN,         NaN,
-              1,     NaN,         NaN,         NaN,         1});
+             {1, 2,   3, 4,     6,     9,     8,           12,          18,          27,          //
+              1, a,   b, a * a, b * a, b * b, (a * a) * a, (a * b) * a, (b * b) * a, (b * b) * b, //
+              1, NaN, 1, NaN,   NaN,   1,     NaN,         NaN,         NaN,         1});
   // scikit-learn's association, a^2 b = (a*b)*a, differs from (a*a)*b here.
   EXPECT_FALSE(same((a * b) * a, (a * a) * b));
 }
@@ -639,9 +611,8 @@ TEST(Interpreter, PolynomialDegree1) {
 }
 
 TEST(Interpreter, Bucketize) {
-  auto c =
-      compile(doc(R"([{"name": "x", "type": "f64"}])", R"({"type": "f64"})",
-                  R"([{"op": "bucketize", "column": "x",
+  auto c = compile(doc(R"([{"name": "x", "type": "f64"}])", R"({"type": "f64"})",
+                       R"([{"op": "bucketize", "column": "x",
                             "edges": [0, 10, 20]}])"));
   ASSERT_TRUE(c);
   Inputs in;
@@ -654,10 +625,8 @@ TEST(Interpreter, BucketizeManyEdges) {
   for (int j = 0; j < 40; ++j)
     edges += (j ? ", " : "") + std::to_string(j);
   edges += "]";
-  auto c = compile(
-      doc(R"([{"name": "x", "type": "i64", "missing": -100}])",
-          R"({"type": "f64"})",
-          R"([{"op": "bucketize", "column": "x", "edges": )" + edges + "}]"));
+  auto c = compile(doc(R"([{"name": "x", "type": "i64", "missing": -100}])", R"({"type": "f64"})",
+                       R"([{"op": "bucketize", "column": "x", "edges": )" + edges + "}]"));
   ASSERT_TRUE(c);
   Inputs in;
   in.i64({-1, 0, 5, 39, 40, 1000, -100});
@@ -669,16 +638,13 @@ TEST(Interpreter, BucketizeManyEdges) {
 //===----------------------------------------------------------------------===//
 
 /// Evaluates `text` over rows of (a, b, c).
-std::vector<double> evalExpr(const std::string &text,
-                             const std::vector<double> &a,
-                             const std::vector<double> &b,
-                             const std::vector<double> &c) {
-  auto k = compile(
-      doc(R"([{"name": "a", "type": "f64"},
+std::vector<double> evalExpr(const std::string &text, const std::vector<double> &a,
+                             const std::vector<double> &b, const std::vector<double> &c) {
+  auto k = compile(doc(R"([{"name": "a", "type": "f64"},
                            {"name": "b", "type": "f64"},
                            {"name": "c", "type": "f64"}])",
-          R"({"type": "f64", "columns": ["y"]})",
-          R"([{"op": "expr", "name": "y", "expr": ")" + text + R"("}])"));
+                       R"({"type": "f64", "columns": ["y"]})",
+                       R"([{"op": "expr", "name": "y", "expr": ")" + text + R"("}])"));
   if (!k)
     return {};
   Inputs in;
@@ -712,14 +678,10 @@ TEST(Interpreter, ExprOperatorsAgainstFormulas) {
       {"a >= b", [&](double x, double y, double) { return t(x >= y); }},
       {"a == b", [&](double x, double y, double) { return t(x == y); }},
       {"a != b", [&](double x, double y, double) { return t(x < y || x > y); }},
-      {"a and b",
-       [&](double x, double y, double) { return t(truth(x) && truth(y)); }},
-      {"a && b",
-       [&](double x, double y, double) { return t(truth(x) && truth(y)); }},
-      {"a or b",
-       [&](double x, double y, double) { return t(truth(x) || truth(y)); }},
-      {"a || b",
-       [&](double x, double y, double) { return t(truth(x) || truth(y)); }},
+      {"a and b", [&](double x, double y, double) { return t(truth(x) && truth(y)); }},
+      {"a && b", [&](double x, double y, double) { return t(truth(x) && truth(y)); }},
+      {"a or b", [&](double x, double y, double) { return t(truth(x) || truth(y)); }},
+      {"a || b", [&](double x, double y, double) { return t(truth(x) || truth(y)); }},
       {"not a", [&](double x, double, double) { return t(!truth(x)); }},
       {"!a", [&](double x, double, double) { return t(!truth(x)); }},
       {"min(a, b)", [](double x, double y, double) { return x < y ? x : y; }},
@@ -731,25 +693,17 @@ TEST(Interpreter, ExprOperatorsAgainstFormulas) {
       {"log1p(a)", [](double x, double, double) { return std::log1p(x); }},
       {"pow(a, b)", [](double x, double y, double) { return std::pow(x, y); }},
       {"a ** b", [](double x, double y, double) { return std::pow(x, y); }},
-      {"select(c, a, b)",
-       [&](double x, double y, double z) { return truth(z) ? x : y; }},
-      {"c ? a : b",
-       [&](double x, double y, double z) { return truth(z) ? x : y; }},
-      {"a * 2 + b / 4 - 1",
-       [](double x, double y, double) { return x * 2 + y / 4 - 1; }},
+      {"select(c, a, b)", [&](double x, double y, double z) { return truth(z) ? x : y; }},
+      {"c ? a : b", [&](double x, double y, double z) { return truth(z) ? x : y; }},
+      {"a * 2 + b / 4 - 1", [](double x, double y, double) { return x * 2 + y / 4 - 1; }},
       {"2 - a", [](double x, double, double) { return 2 - x; }},
-      {"min(a, 0.5)",
-       [](double x, double, double) { return x < 0.5 ? x : 0.5; }},
+      {"min(a, 0.5)", [](double x, double, double) { return x < 0.5 ? x : 0.5; }},
       {"max(1, b)", [](double, double y, double) { return 1 > y ? 1 : y; }},
-      {"c ? 1 : b",
-       [&](double, double y, double z) { return truth(z) ? 1.0 : y; }},
-      {"c ? a : 2",
-       [&](double x, double, double z) { return truth(z) ? x : 2.0; }},
+      {"c ? 1 : b", [&](double, double y, double z) { return truth(z) ? 1.0 : y; }},
+      {"c ? a : 2", [&](double x, double, double z) { return truth(z) ? x : 2.0; }},
       {"a", [](double x, double, double) { return x; }},
       {"abs(a) + abs(b) * (a - b)",
-       [](double x, double y, double) {
-         return std::fabs(x) + std::fabs(y) * (x - y);
-       }},
+       [](double x, double y, double) { return std::fabs(x) + std::fabs(y) * (x - y); }},
   };
   for (const Case &k : cases) {
     auto got = evalExpr(k.text, a, b, c);
@@ -858,8 +812,8 @@ TEST(Interpreter, EveryInputType) {
       .f32({0.1f, -0.0f})
       .f64({0.1, NaN})
       .str({"hi", "ho"});
-  expectSame(run64(c, in, 2), {1, -2147483648.0, 9223372036854775807.0,
-                               double(0.1f), 0.1, 4, 0, 7, -9, -0.0, NaN, -1});
+  expectSame(run64(c, in, 2), {1, -2147483648.0, 9223372036854775807.0, double(0.1f), 0.1, 4, 0, 7,
+                               -9, -0.0, NaN, -1});
 }
 
 TEST(Interpreter, F32AndF64Output) {
@@ -874,8 +828,8 @@ TEST(Interpreter, F32AndF64Output) {
   in.f64({1, 1e300, NaN}).i64({16777217, 3});
   expectSame(run64(c64, in, 2), {1.0 / 3.0, 16777217, 1e300 / 3.0, 3});
   // f64 -> f32 rounds to nearest; i64 -> f64 -> f32.
-  expectSame(run32(c32, in, 2), {float(1.0 / 3.0), 16777216.0f,
-                                 std::numeric_limits<float>::infinity(), 3.0f});
+  expectSame(run32(c32, in, 2),
+             {float(1.0 / 3.0), 16777216.0f, std::numeric_limits<float>::infinity(), 3.0f});
 }
 
 //===----------------------------------------------------------------------===//
@@ -930,9 +884,7 @@ struct WideData {
       s ^= s << 17;
       return s;
     };
-    auto unit = [&] {
-      return double(next() >> 11) * (1.0 / 9007199254740992.0);
-    };
+    auto unit = [&] { return double(next() >> 11) * (1.0 / 9007199254740992.0); };
     const char *colors[] = {"red", "green", "blue", "teal", ""};
     const char *cities[] = {"a", "b", "c"};
     for (int64_t r = 0; r < rows; ++r) {
@@ -993,8 +945,7 @@ TEST(Interpreter, RowCountsAgainstReference) {
   ASSERT_EQ(c64.cols, kWideCols);
   EXPECT_EQ(c64.desc->outputNames()[kWideCols - 1], "z");
   WideData data(10000);
-  for (int64_t rows :
-       {int64_t(0), int64_t(1), kB - 1, kB, kB + 1, int64_t(10000)}) {
+  for (int64_t rows : {int64_t(0), int64_t(1), kB - 1, kB, kB + 1, int64_t(10000)}) {
     std::vector<double> want;
     std::vector<float> want32;
     for (int64_t r = 0; r < rows; ++r)
@@ -1033,8 +984,7 @@ TEST(Interpreter, ConcurrentRuns) {
           return;
         if (rep == 0)
           got[t] = std::move(out);
-        else if (std::memcmp(out.data(), got[t].data(),
-                             out.size() * sizeof(float)) != 0)
+        else if (std::memcmp(out.data(), got[t].data(), out.size() * sizeof(float)) != 0)
           got[t].clear();
       }
     });
@@ -1042,8 +992,7 @@ TEST(Interpreter, ConcurrentRuns) {
     t.join();
   for (int t = 0; t < 8; ++t) {
     ASSERT_EQ(got[t].size(), want.size()) << "thread " << t;
-    EXPECT_EQ(
-        std::memcmp(got[t].data(), want.data(), want.size() * sizeof(float)), 0)
+    EXPECT_EQ(std::memcmp(got[t].data(), want.data(), want.size() * sizeof(float)), 0)
         << "thread " << t;
   }
 }
@@ -1051,9 +1000,8 @@ TEST(Interpreter, ConcurrentRuns) {
 TEST(Interpreter, OutlivesDescriptor) {
   std::unique_ptr<Interpreter> ip;
   {
-    auto c =
-        compile(doc(R"([{"name": "x", "type": "f64"}])", R"({"type": "f64"})",
-                    R"([{"op": "expr", "name": "y",
+    auto c = compile(doc(R"([{"name": "x", "type": "f64"}])", R"({"type": "f64"})",
+                         R"([{"op": "expr", "name": "y",
                               "expr": "x * 2 + 1"}])"));
     ASSERT_TRUE(c);
     ip = std::move(c.interp);
@@ -1073,11 +1021,11 @@ TEST(Interpreter, WideOutputSmallerBlocks) {
   for (int j = 0; j < kCats; ++j)
     cats += (j ? "," : "") + std::to_string(j);
   cats += "]";
-  auto c = compile(doc(R"([{"name": "c", "type": "i32"},
+  auto c = compile(
+      doc(R"([{"name": "c", "type": "i32"},
                            {"name": "x", "type": "f64"}])",
-                       R"({"type": "f32"})",
-                       R"([{"op": "one_hot", "column": "c", "categories": )" +
-                           cats + R"(, "unknown": "error"},
+          R"({"type": "f32"})",
+          R"([{"op": "one_hot", "column": "c", "categories": )" + cats + R"(, "unknown": "error"},
                            {"op": "polynomial", "columns": ["x"],
                             "degree": 2}])"));
   ASSERT_TRUE(c);
@@ -1125,8 +1073,7 @@ TEST(Interpreter, DeadPolynomialTermsAndNoChecks) {
   Inputs in;
   in.f64({3, 0.1}).f64({5, 0.7});
   expectSame(run64(c, in, 2), {45, 5, (0.1 * 0.7) * 0.1, 0.7});
-  EXPECT_EQ(c.interp->describeFailure(in.args(), 1),
-            "row 1: no data check fails");
+  EXPECT_EQ(c.interp->describeFailure(in.args(), 1), "row 1: no data check fails");
 }
 
 TEST(Interpreter, SubsetOfOutputColumns) {

@@ -29,8 +29,7 @@ inline Compiled compile(const std::string &json,
   Compiled c;
   auto d = Descriptor::parse(json);
   if (!d) {
-    ADD_FAILURE() << "parse failed: " << llvm::toString(d.takeError()) << "\n"
-                  << json;
+    ADD_FAILURE() << "parse failed: " << llvm::toString(d.takeError()) << "\n" << json;
     return c;
   }
   c.desc = std::make_unique<Descriptor>(std::move(*d));

@@ -6,8 +6,8 @@
 
 #include <cstdint>
 #include <limits>
-#include <optional>
 #include <list>
+#include <optional>
 #include <string>
 #include <vector>
 

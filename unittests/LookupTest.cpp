@@ -42,9 +42,7 @@ std::string lookupPipeline(llvm::StringRef op, const std::vector<std::string> *s
     input["missing"] = kMissing;
   }
   size_t n = strKeys ? strKeys->size() : intKeys->size();
-  auto keyText = [&](size_t j) {
-    return strKeys ? (*strKeys)[j] : std::to_string((*intKeys)[j]);
-  };
+  auto keyText = [&](size_t j) { return strKeys ? (*strKeys)[j] : std::to_string((*intKeys)[j]); };
   json::Object step{{"op", op}, {"column", "c"}};
   if (op == "one_hot") {
     json::Array cats;
@@ -95,8 +93,7 @@ struct StringColumn {
     }
   }
   Column column() const {
-    return Column::strings(offsets.data(), bytes.data(),
-                           static_cast<int64_t>(offsets.size()) - 1);
+    return Column::strings(offsets.data(), bytes.data(), static_cast<int64_t>(offsets.size()) - 1);
   }
 };
 
@@ -115,8 +112,8 @@ void expectSameResults(const Kernel &jit, const Kernel &ref, const Column &in) {
   for (size_t k = 0; k < a.size() && bad < 5; ++k)
     if (std::memcmp(&a[k], &b[k], sizeof(double)) != 0) {
       ++bad;
-      ADD_FAILURE() << "row " << k / cols << " column '" << jit.outputNames()[k % cols]
-                    << "': jit " << a[k] << " interpreter " << b[k];
+      ADD_FAILURE() << "row " << k / cols << " column '" << jit.outputNames()[k % cols] << "': jit "
+                    << a[k] << " interpreter " << b[k];
     }
 }
 
@@ -140,9 +137,12 @@ std::pair<Kernel, Kernel> bothKernels(const std::string &desc) {
 /// Keys that stress the string comparisons: empty, prefixes of each other,
 /// word boundaries (7, 8, 9 bytes), bytes >= 0x80; then "key<i>" up to n.
 std::vector<std::string> stringKeys(size_t n) {
-  std::vector<std::string> keys = {"",          "a",         "ab",       "abc",
-                                   "abcdefg",   "abcdefgh",  "abcdefghi", "abcdefghijklmnop",
-                                   "\xc3\xa9",  "\xe6\x97\xa5\xe6\x9c\xac", "A", "b"};
+  std::vector<std::string> keys = {"",          "a",
+                                   "ab",        "abc",
+                                   "abcdefg",   "abcdefgh",
+                                   "abcdefghi", "abcdefghijklmnop",
+                                   "\xc3\xa9",  "\xe6\x97\xa5\xe6\x9c\xac",
+                                   "A",         "b"};
   keys.resize(std::min(keys.size(), n));
   for (size_t i = 0; keys.size() < n; ++i)
     keys.push_back("key" + std::to_string(i * 7 + 3));
@@ -155,9 +155,9 @@ std::vector<std::string> stringInputs(const std::vector<std::string> &keys, bool
   std::vector<std::string> in(keys.begin(), keys.end());
   if (knownOnly)
     return in;
-  for (const char *s : {"abcd", "abcdefghij", "abcdefghijklmno", "abcdefghijklmnopq", "\xc3",
-                        "\xff", "\xe6\x97\xa5", "B", "key", "key1 ", " key3", "KEY3", "key4",
-                        "abc\0"})
+  for (const char *s :
+       {"abcd", "abcdefghij", "abcdefghijklmno", "abcdefghijklmnopq", "\xc3", "\xff",
+        "\xe6\x97\xa5", "B", "key", "key1 ", " key3", "KEY3", "key4", "abc\0"})
     in.push_back(s);
   in.push_back(std::string("ab\0", 3));
   for (size_t i = 0; i < keys.size(); i += 1 + keys.size() / 50) {
@@ -223,11 +223,10 @@ std::vector<int64_t> intKeys(llvm::StringRef mode, size_t n) {
   return keys;
 }
 
-void checkInts(llvm::StringRef mode, size_t n, llvm::StringRef op,
-               llvm::StringRef unknown = "") {
+void checkInts(llvm::StringRef mode, size_t n, llvm::StringRef op, llvm::StringRef unknown = "") {
   std::vector<int64_t> keys = intKeys(mode, n);
-  SCOPED_TRACE(llvm::formatv("{0} over {1} {2} integer keys {3}", op, keys.size(), mode, unknown)
-                   .str());
+  SCOPED_TRACE(
+      llvm::formatv("{0} over {1} {2} integer keys {3}", op, keys.size(), mode, unknown).str());
   auto [jit, ref] = bothKernels(lookupPipeline(op, nullptr, &keys, unknown));
   if (!jit)
     return;
@@ -332,7 +331,7 @@ TEST(KernelSizeGuard, PolynomialOfDegree8Over16ColumnsFallsBackBeforeLowering) {
   EXPECT_EQ(out[0], 1.0);
   EXPECT_EQ(out[1], 1.0);
   EXPECT_EQ(out[16], 16.0);
-  EXPECT_EQ(out[17], 1.0);          // x0^2
+  EXPECT_EQ(out[17], 1.0);                   // x0^2
   EXPECT_EQ(out[735470], std::pow(16.0, 8)); // x15^8
   EXPECT_EQ(out[735471 + 735470], std::pow(0.5, 8));
 }

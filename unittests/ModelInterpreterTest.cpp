@@ -40,15 +40,12 @@ const double Inf = std::numeric_limits<double>::infinity();
 
 using specjit_test::Compiled;
 
-Compiled compile(const std::string &json) {
-  return specjit_test::compile(json, jit::Kind::Model);
-}
+Compiled compile(const std::string &json) { return specjit_test::compile(json, jit::Kind::Model); }
 
 /// A model document: inputs, steps, features (JSON, empty to leave out),
 /// model and output.
-std::string doc(const std::string &inputs, const std::string &model,
-                const std::string &output, const std::string &steps = "",
-                const std::string &features = "") {
+std::string doc(const std::string &inputs, const std::string &model, const std::string &output,
+                const std::string &steps = "", const std::string &features = "") {
   std::string s = R"({"specjit": 1, "kind": "model", "inputs": )" + inputs;
   if (!steps.empty())
     s += R"(, "steps": )" + steps;
@@ -118,8 +115,7 @@ void expectSame(const std::vector<T> &got, const std::vector<T> &want,
   ASSERT_EQ(got.size(), want.size()) << what;
   for (size_t i = 0; i < got.size(); ++i)
     EXPECT_TRUE(same(got[i], want[i]))
-        << what << " element " << i << ": got " << got[i] << ", want "
-        << want[i];
+        << what << " element " << i << ": got " << got[i] << ", want " << want[i];
 }
 
 double logistic(double m) { return 1.0 / (1.0 + std::exp(-m)); }
@@ -158,11 +154,10 @@ TEST(ModelInterpreter, LinearLeftToRight) {
   EXPECT_EQ(((1e16 * 1 + 1.0 * 1) + -1e16 * 1) + 0.5, 0.5);
   expectSame(run64(c, in, 4),
              {0.5, ((2.0 + 0.5) + 0.25) + -1.0, //
-              NaN, NaN,                          //
+              NaN, NaN,                         //
               ((1e16 * 0.5 + 1.0 * 4) + -1e16 * -2) + 0.5,
               ((2 * 0.5 + 0.5 * 4) + 0.25 * -2) + -1.0, //
-              ((1e16 * -1 + 1.0 * 0) + -1e16 * 3) + 0.5,
-              ((2 * -1.0 + 0.5 * 0) + 0.25 * 3) + -1.0});
+              ((1e16 * -1 + 1.0 * 0) + -1e16 * 3) + 0.5, ((2 * -1.0 + 0.5 * 0) + 0.25 * 3) + -1.0});
 }
 
 TEST(ModelInterpreter, LinearLogisticF32Output) {
@@ -176,8 +171,7 @@ TEST(ModelInterpreter, LinearLogisticF32Output) {
   auto p = [](double a, double b) {
     return static_cast<float>(logistic((0.7 * a + -1.3 * b) + 0.1));
   };
-  expectSame(run32(c, in, 5),
-             {p(1, 2), p(-3, 0.5), p(0, 0), 1.0f, 0.0f});
+  expectSame(run32(c, in, 5), {p(1, 2), p(-3, 0.5), p(0, 0), 1.0f, 0.0f});
 }
 
 TEST(ModelInterpreter, LinearSoftmax) {
@@ -188,14 +182,12 @@ TEST(ModelInterpreter, LinearSoftmax) {
                        R"({"type": "f64"})"));
   ASSERT_TRUE(c);
   ASSERT_EQ(c.cols, 3u);
-  std::vector<std::vector<double>> rows = {
-      {1, 2}, {-1, 3}, {800, 0}, {-800, -900}};
+  std::vector<std::vector<double>> rows = {{1, 2}, {-1, 3}, {800, 0}, {-800, -900}};
   Inputs in = columns(rows, 2);
   std::vector<double> want;
   for (auto &r : rows) {
     double a = r[0], b = r[1];
-    auto p = softmax({(1 * a + 0 * b) + 0.0, (0 * a + 1 * b) + 0.25,
-                      (0.5 * a + 0.5 * b) + -0.25});
+    auto p = softmax({(1 * a + 0 * b) + 0.0, (0 * a + 1 * b) + 0.25, (0.5 * a + 0.5 * b) + -0.25});
     want.insert(want.end(), p.begin(), p.end());
   }
   auto got = run64(c, in, 4);
@@ -292,15 +284,15 @@ TEST(ModelInterpreter, TreeNaNDefaults) {
                        {-Inf, -Inf},
                        {Inf, Inf}},
                       2);
-  expectSame(run64(c, in, 9), {22.5, 11.5, 31.5, 31.5, 32.5, 31.5, 13.5, 22.5,
-                               13.5});
+  expectSame(run64(c, in, 9), {22.5, 11.5, 31.5, 31.5, 32.5, 31.5, 13.5, 22.5, 13.5});
 }
 
 TEST(ModelInterpreter, TreeFloat32Thresholds) {
   // Group 0 splits at 0.1, group 1 at 1e39 (inf in f32).
   auto model = [](bool f32) {
     return std::string(R"({"type": "tree_ensemble", "num_outputs": 2,
-        "float32": )") + (f32 ? "true" : "false") + R"(, "trees": [
+        "float32": )") +
+           (f32 ? "true" : "false") + R"(, "trees": [
       {"group": 0, "nodes": [{"feature": 0, "threshold": 0.1, "left": 1,
                               "right": 2}, {"leaf": 1}, {"leaf": 2}]},
       {"group": 1, "nodes": [{"feature": 0, "threshold": 1e39, "left": 1,
@@ -322,18 +314,16 @@ TEST(ModelInterpreter, TreeFloat32Sum) {
   // Single-leaf trees: the sum in f32 from the base score loses the 1s.
   auto model = [](bool f32, const char *link) {
     return std::string(R"({"type": "tree_ensemble", "num_outputs": 1,
-        "base_score": [0.1], "link": ")") + link + R"(", "float32": )" +
-           (f32 ? "true" : "false") + R"(, "trees": [
+        "base_score": [0.1], "link": ")") +
+           link + R"(", "float32": )" + (f32 ? "true" : "false") + R"(, "trees": [
       {"group": 0, "nodes": [{"leaf": 1e8}]},
       {"group": 0, "nodes": [{"leaf": 1}]},
       {"group": 0, "nodes": [{"leaf": 1}]},
       {"group": 0, "nodes": [{"feature": 0, "threshold": 0, "left": 1,
                               "right": 2}, {"leaf": 0.3}, {"leaf": -0.7}]}]})";
   };
-  auto c64 = compile(doc(f64Inputs(1), model(false, "identity"),
-                         R"({"type": "f64"})"));
-  auto c32 = compile(doc(f64Inputs(1), model(true, "identity"),
-                         R"({"type": "f64"})"));
+  auto c64 = compile(doc(f64Inputs(1), model(false, "identity"), R"({"type": "f64"})"));
+  auto c32 = compile(doc(f64Inputs(1), model(true, "identity"), R"({"type": "f64"})"));
   ASSERT_TRUE(c64);
   ASSERT_TRUE(c32);
   Inputs in = columns({{-1}, {1}}, 1);
@@ -341,42 +331,39 @@ TEST(ModelInterpreter, TreeFloat32Sum) {
   float b = ((((0.1f + 1e8f) + 1.0f) + 1.0f) + -0.7f);
   EXPECT_EQ(a, 1e8f);
   expectSame(run64(c32, in, 2), {double(a), double(b)});
-  expectSame(run64(c64, in, 2), {(((0.1 + 1e8) + 1.0) + 1.0) + 0.3,
-                                 (((0.1 + 1e8) + 1.0) + 1.0) + -0.7});
+  expectSame(run64(c64, in, 2),
+             {(((0.1 + 1e8) + 1.0) + 1.0) + 0.3, (((0.1 + 1e8) + 1.0) + 1.0) + -0.7});
 }
 
 TEST(ModelInterpreter, TreeFloat32LinkInF64) {
   // XGBoost-like binary model: the logistic runs in f64 on the f32 margin.
-  auto c = compile(doc(
-      f64Inputs(2),
-      R"({"type": "tree_ensemble", "num_outputs": 1, "float32": true,
+  auto c = compile(doc(f64Inputs(2),
+                       R"({"type": "tree_ensemble", "num_outputs": 1, "float32": true,
           "base_score": [0.3], "link": "logistic", "trees": [
         {"group": 0, "nodes": [{"feature": 1, "threshold": 0.5, "left": 1,
                                 "right": 2, "default_left": false},
                                {"leaf": 0.1}, {"leaf": -0.2}]},
         {"group": 0, "nodes": [{"feature": 0, "threshold": 0.5, "left": 1,
                                 "right": 2}, {"leaf": 0.2}, {"leaf": 0.7}]}]})",
-      R"({"type": "f64"})"));
+                       R"({"type": "f64"})"));
   ASSERT_TRUE(c);
   Inputs in = columns({{0, 0}, {1, 1}, {NaN, NaN}}, 2);
   float m0 = (0.3f + 0.1f) + 0.2f;
   float m1 = (0.3f + -0.2f) + 0.7f;
   float m2 = (0.3f + -0.2f) + 0.2f;
   auto got = run64(c, in, 3);
-  expectSame(got, {logistic(double(m0)), logistic(double(m1)),
-                   logistic(double(m2))});
+  expectSame(got, {logistic(double(m0)), logistic(double(m1)), logistic(double(m2))});
   // And it differs from the f64 computation.
   EXPECT_NE(got[0], logistic((0.3 + 0.1) + 0.2));
 
   // f32 output of the same.
-  auto c32 = compile(doc(
-      f64Inputs(2),
-      R"({"type": "tree_ensemble", "num_outputs": 1, "float32": true,
+  auto c32 = compile(doc(f64Inputs(2),
+                         R"({"type": "tree_ensemble", "num_outputs": 1, "float32": true,
           "base_score": [0.3], "link": "logistic", "trees": [
         {"group": 0, "nodes": [{"feature": 1, "threshold": 0.5, "left": 1,
                                 "right": 2, "default_left": false},
                                {"leaf": 0.1}, {"leaf": -0.2}]}]})",
-      R"({"type": "f32", "margin": true})"));
+                         R"({"type": "f32", "margin": true})"));
   ASSERT_TRUE(c32);
   expectSame(run32(c32, in, 3), {0.3f + 0.1f, 0.3f + -0.2f, 0.3f + -0.2f});
 }
@@ -421,15 +408,15 @@ TEST(ModelInterpreter, MultiGroupSoftmax) {
   auto stump = [](int g, int f, double t, double a, double b) {
     std::ostringstream s;
     s.precision(17);
-    s << R"({"group": )" << g << R"(, "nodes": [{"feature": )" << f
-      << R"(, "threshold": )" << t << R"(, "left": 1, "right": 2},
-         {"leaf": )" << a << R"(}, {"leaf": )" << b << "}]}";
+    s << R"({"group": )" << g << R"(, "nodes": [{"feature": )" << f << R"(, "threshold": )" << t
+      << R"(, "left": 1, "right": 2},
+         {"leaf": )"
+      << a << R"(}, {"leaf": )" << b << "}]}";
     return s.str();
   };
-  trees = stump(0, 0, 0.5, 0.25, -0.5) + "," + stump(1, 1, 0.5, -0.3, 0.6) +
-          "," + stump(2, 0, 1.5, 0.1, 0.2) + "," +
-          stump(0, 1, 2.5, 0.05, 0.5) + "," + stump(1, 0, 0.0, 0.3, -0.1) +
-          "," + stump(2, 1, 0.0, -0.2, 0.4) + "," +
+  trees = stump(0, 0, 0.5, 0.25, -0.5) + "," + stump(1, 1, 0.5, -0.3, 0.6) + "," +
+          stump(2, 0, 1.5, 0.1, 0.2) + "," + stump(0, 1, 2.5, 0.05, 0.5) + "," +
+          stump(1, 0, 0.0, 0.3, -0.1) + "," + stump(2, 1, 0.0, -0.2, 0.4) + "," +
           stump(1, 1, 1.0, 0.01, 0.02);
   auto model = [&](const char *link) {
     return std::string(R"({"type": "tree_ensemble", "num_outputs": 3,
@@ -437,8 +424,7 @@ TEST(ModelInterpreter, MultiGroupSoftmax) {
            link + R"(", "trees": [)" + trees + "]}";
   };
   auto cs = compile(doc(f64Inputs(2), model("softmax"), R"({"type": "f64"})"));
-  auto cm = compile(doc(f64Inputs(2), model("softmax"),
-                        R"({"type": "f64", "margin": true})"));
+  auto cm = compile(doc(f64Inputs(2), model("softmax"), R"({"type": "f64", "margin": true})"));
   auto ca = compile(doc(f64Inputs(2), model("argmax"), R"({"type": "f64"})"));
   ASSERT_TRUE(cs);
   ASSERT_TRUE(cm);
@@ -454,8 +440,8 @@ TEST(ModelInterpreter, MultiGroupSoftmax) {
   for (auto &r : rows) {
     double x = r[0], y = r[1];
     double m0 = (0.5 + leaf(x, 0.5, 0.25, -0.5)) + leaf(y, 2.5, 0.05, 0.5);
-    double m1 = ((0.25 + leaf(y, 0.5, -0.3, 0.6)) + leaf(x, 0.0, 0.3, -0.1)) +
-                leaf(y, 1.0, 0.01, 0.02);
+    double m1 =
+        ((0.25 + leaf(y, 0.5, -0.3, 0.6)) + leaf(x, 0.0, 0.3, -0.1)) + leaf(y, 1.0, 0.01, 0.02);
     double m2 = (0.125 + leaf(x, 1.5, 0.1, 0.2)) + leaf(y, 0.0, -0.2, 0.4);
     margins.insert(margins.end(), {m0, m1, m2});
     auto p = softmax({m0, m1, m2});
@@ -494,8 +480,7 @@ TEST(ModelInterpreter, MlpRelu) {
   Inputs in = columns({{2, 2}, {3, -1}, {-2, 0.5}, {NaN, 1}, {0, 0}}, 2);
   // relu(NaN) = 0: the NaN row gives the bias alone.
   EXPECT_EQ(f(NaN, 1), 0.25);
-  expectSame(run64(c, in, 5),
-             {f(2, 2), f(3, -1), f(-2, 0.5), 0.25, f(0, 0)});
+  expectSame(run64(c, in, 5), {f(2, 2), f(3, -1), f(-2, 0.5), 0.25, f(0, 0)});
   EXPECT_EQ(f(2, 2), 8.25);
 }
 
@@ -511,8 +496,7 @@ TEST(ModelInterpreter, MlpTanhLogisticSoftmax) {
                        R"({"type": "f64"})"));
   ASSERT_TRUE(c);
   ASSERT_EQ(c.cols, 2u);
-  std::vector<std::vector<double>> rows = {
-      {1, 2, 3}, {-1, 0.5, 0}, {10, -10, 0.1}};
+  std::vector<std::vector<double>> rows = {{1, 2, 3}, {-1, 0.5, 0}, {10, -10, 0.1}};
   std::vector<double> want;
   for (auto &r : rows) {
     double h0 = std::tanh(((0.5 * r[0] + -0.25 * r[1]) + 1 * r[2]) + 0.1);
@@ -548,8 +532,7 @@ TEST(ModelInterpreter, PreprocessingLinear) {
   auto c = compile(doc(kPreInputs,
                        R"({"type": "linear", "weights": [[2, 3, 4]],
                            "intercepts": [1]})",
-                       R"({"type": "f64"})", kPreSteps,
-                       R"(["income", "color=2", "age"])"));
+                       R"({"type": "f64"})", kPreSteps, R"(["income", "color=2", "age"])"));
   ASSERT_TRUE(c);
   auto f = [](double age, double c2, float income) {
     double x0 = std::log1p(static_cast<double>(income));
@@ -558,8 +541,7 @@ TEST(ModelInterpreter, PreprocessingLinear) {
   };
   Inputs in;
   in.f64({50, 31, NaN}).i64({2, 1, 3}).f32({0.5f, 3.25f, 0.0f});
-  expectSame(run64(c, in, 3),
-             {f(50, 1, 0.5f), f(31, 0, 3.25f), f(NaN, 0, 0.0f)});
+  expectSame(run64(c, in, 3), {f(50, 1, 0.5f), f(31, 0, 3.25f), f(NaN, 0, 0.0f)});
 
   // A data check failing in a later block: nothing is written, the row is
   // reported and described.
@@ -630,11 +612,9 @@ TEST(ModelInterpreter, IntBoolAndStringInputs) {
            "mapping": ["paris", "rome"]}])"));
   ASSERT_TRUE(c);
   Inputs in;
-  in.i32({2, 3, -1, 7}).boolean({0, 1, 1, 0}).str({"rome", "paris", "oslo",
-                                                    "rome"});
+  in.i32({2, 3, -1, 7}).boolean({0, 1, 1, 0}).str({"rome", "paris", "oslo", "rome"});
   // oslo -> default code -1 -> left.
-  expectSame(run32(c, in, 4), {1 + 10 + 200.0f, 2 + 20 + 100.0f,
-                               2 + 20 + 100.0f, 2 + 10 + 200.0f});
+  expectSame(run32(c, in, 4), {1 + 10 + 200.0f, 2 + 20 + 100.0f, 2 + 20 + 100.0f, 2 + 10 + 200.0f});
 }
 
 //===----------------------------------------------------------------------===//
@@ -642,8 +622,7 @@ TEST(ModelInterpreter, IntBoolAndStringInputs) {
 //===----------------------------------------------------------------------===//
 
 /// docs/model-semantics.md, row by row, from the parsed spec.
-std::vector<double> reference(const jit::ModelSpec &m, const double *x,
-                              size_t cols) {
+std::vector<double> reference(const jit::ModelSpec &m, const double *x, size_t cols) {
   int64_t K = m.numOutputs, F = m.numFeatures;
   std::vector<double> mg(K);
   switch (m.type) {
@@ -665,10 +644,17 @@ std::vector<double> reference(const jit::ModelSpec &m, const double *x,
           s = s + L.weights[o * L.inputs + j] * h[j];
         s = s + L.biases[o];
         switch (L.activation) {
-        case jit::Activation::Identity: break;
-        case jit::Activation::Relu: s = s > 0 ? s : 0.0; break;
-        case jit::Activation::Tanh: s = std::tanh(s); break;
-        case jit::Activation::Logistic: s = logistic(s); break;
+        case jit::Activation::Identity:
+          break;
+        case jit::Activation::Relu:
+          s = s > 0 ? s : 0.0;
+          break;
+        case jit::Activation::Tanh:
+          s = std::tanh(s);
+          break;
+        case jit::Activation::Logistic:
+          s = logistic(s);
+          break;
         }
         z[o] = s;
       }
@@ -688,13 +674,9 @@ std::vector<double> reference(const jit::ModelSpec &m, const double *x,
       }
       return t.nodes[i].leaf;
     };
-    auto base = [&](int64_t k) {
-      return m.baseScore.empty() ? 0.0 : m.baseScore[k];
-    };
+    auto base = [&](int64_t k) { return m.baseScore.empty() ? 0.0 : m.baseScore[k]; };
     if (m.float32) {
-      auto lt32 = [](double v, double t) {
-        return static_cast<float>(v) < static_cast<float>(t);
-      };
+      auto lt32 = [](double v, double t) { return static_cast<float>(v) < static_cast<float>(t); };
       std::vector<float> acc(K), sum(K, 0.0f);
       std::vector<int> cnt(K, 0);
       for (int64_t k = 0; k < K; ++k)
@@ -707,8 +689,7 @@ std::vector<double> reference(const jit::ModelSpec &m, const double *x,
           acc[t.group] = acc[t.group] + v;
       }
       for (int64_t k = 0; k < K; ++k)
-        mg[k] = m.average ? double(acc[k] + sum[k] / float(cnt[k]))
-                          : double(acc[k]);
+        mg[k] = m.average ? double(acc[k] + sum[k] / float(cnt[k])) : double(acc[k]);
     } else {
       auto lt = [](double v, double t) { return v < t; };
       std::vector<double> acc(K), sum(K, 0.0);
@@ -774,11 +755,10 @@ std::string num(double v) {
 
 /// A random tree of depth <= depth, nodes numbered depth-first (children
 /// after their parent, right before left half of the time).
-void randomTree(std::mt19937_64 &g, int F, int depth, bool full,
-                std::vector<std::string> &nodes, int at) {
+void randomTree(std::mt19937_64 &g, int F, int depth, bool full, std::vector<std::string> &nodes,
+                int at) {
   if (depth == 0 || (!full && g() % 4 == 0)) {
-    nodes[at] = R"({"leaf": )" +
-                num(std::uniform_real_distribution<double>(-1, 1)(g)) + "}";
+    nodes[at] = R"({"leaf": )" + num(std::uniform_real_distribution<double>(-1, 1)(g)) + "}";
     return;
   }
   int a = static_cast<int>(nodes.size());
@@ -787,32 +767,26 @@ void randomTree(std::mt19937_64 &g, int F, int depth, bool full,
   nodes.emplace_back();
   bool swap = g() % 2;
   int left = swap ? b : a, right = swap ? a : b;
-  double t = g() % 2 ? kGrid[g() % 8]
-                     : std::uniform_real_distribution<double>(-2, 2)(g);
-  nodes[at] = R"({"feature": )" + std::to_string(g() % F) +
-              R"(, "threshold": )" + num(t) + R"(, "left": )" +
-              std::to_string(left) + R"(, "right": )" + std::to_string(right) +
+  double t = g() % 2 ? kGrid[g() % 8] : std::uniform_real_distribution<double>(-2, 2)(g);
+  nodes[at] = R"({"feature": )" + std::to_string(g() % F) + R"(, "threshold": )" + num(t) +
+              R"(, "left": )" + std::to_string(left) + R"(, "right": )" + std::to_string(right) +
               R"(, "default_left": )" + (g() % 2 ? "true" : "false") + "}";
   randomTree(g, F, depth - 1, full, nodes, left);
   randomTree(g, F, depth - 1, full, nodes, right);
 }
 
-std::string randomEnsemble(std::mt19937_64 &g, int F, int K, int trees,
-                           int depth, bool f32, bool average,
-                           const char *link, bool full = false) {
-  std::string s = R"({"type": "tree_ensemble", "num_outputs": )" +
-                  std::to_string(K) + R"(, "float32": )" +
-                  (f32 ? "true" : "false") + R"(, "average": )" +
-                  (average ? "true" : "false") + R"(, "link": ")" + link +
-                  R"(", "base_score": [)";
+std::string randomEnsemble(std::mt19937_64 &g, int F, int K, int trees, int depth, bool f32,
+                           bool average, const char *link, bool full = false) {
+  std::string s = R"({"type": "tree_ensemble", "num_outputs": )" + std::to_string(K) +
+                  R"(, "float32": )" + (f32 ? "true" : "false") + R"(, "average": )" +
+                  (average ? "true" : "false") + R"(, "link": ")" + link + R"(", "base_score": [)";
   for (int k = 0; k < K; ++k)
     s += (k ? ", " : "") + num(0.1 * (k + 1));
   s += R"(], "trees": [)";
   for (int t = 0; t < trees; ++t) {
     std::vector<std::string> nodes(1);
     randomTree(g, F, depth, full, nodes, 0);
-    s += (t ? ", " : "") + std::string(R"({"group": )") +
-         std::to_string(t % K) + R"(, "nodes": [)";
+    s += (t ? ", " : "") + std::string(R"({"group": )") + std::to_string(t % K) + R"(, "nodes": [)";
     for (size_t i = 0; i < nodes.size(); ++i)
       s += (i ? ", " : "") + nodes[i];
     s += "]}";
@@ -825,8 +799,7 @@ std::string randomMatrix(std::mt19937_64 &g, int rows, int cols) {
   for (int o = 0; o < rows; ++o) {
     s += o ? ", [" : "[";
     for (int j = 0; j < cols; ++j)
-      s += (j ? ", " : "") +
-           num(std::uniform_real_distribution<double>(-1.5, 1.5)(g));
+      s += (j ? ", " : "") + num(std::uniform_real_distribution<double>(-1.5, 1.5)(g));
     s += "]";
   }
   return s + "]";
@@ -835,23 +808,20 @@ std::string randomMatrix(std::mt19937_64 &g, int rows, int cols) {
 std::string randomVector(std::mt19937_64 &g, int n) {
   std::string s = "[";
   for (int o = 0; o < n; ++o)
-    s += (o ? ", " : "") +
-         num(std::uniform_real_distribution<double>(-0.5, 0.5)(g));
+    s += (o ? ", " : "") + num(std::uniform_real_distribution<double>(-0.5, 0.5)(g));
   return s + "]";
 }
 
-void checkAgainstReference(const std::string &model, int F, bool margin,
-                           uint64_t seed) {
+void checkAgainstReference(const std::string &model, int F, bool margin, uint64_t seed) {
   for (const char *type : {"f64", "f32"}) {
     auto c = compile(doc(f64Inputs(F), model,
-                         std::string(R"({"type": ")") + type +
-                             R"(", "margin": )" + (margin ? "true" : "false") +
-                             "}"));
+                         std::string(R"({"type": ")") + type + R"(", "margin": )" +
+                             (margin ? "true" : "false") + "}"));
     ASSERT_TRUE(c);
     const jit::ModelSpec &spec = c.desc->spec<jit::ModelSpec>();
     std::mt19937_64 g(seed);
-    for (int64_t n : {int64_t(0), int64_t(1), int64_t(7), kB - 1, kB, kB + 1,
-                      2 * kB + 3, 5 * kB + 17}) {
+    for (int64_t n :
+         {int64_t(0), int64_t(1), int64_t(7), kB - 1, kB, kB + 1, 2 * kB + 3, 5 * kB + 17}) {
       std::vector<std::vector<double>> rows(n, std::vector<double>(F));
       for (auto &r : rows)
         for (double &v : r)
@@ -863,8 +833,7 @@ void checkAgainstReference(const std::string &model, int F, bool margin,
         ASSERT_EQ(o.size(), c.cols);
         want.insert(want.end(), o.begin(), o.end());
       }
-      std::string what = model.substr(0, 80) + " " + type + " rows " +
-                         std::to_string(n);
+      std::string what = model.substr(0, 80) + " " + type + " rows " + std::to_string(n);
       if (std::string(type) == "f64") {
         expectSame(run64(c, in, n), want, what);
       } else {
@@ -891,8 +860,7 @@ TEST(ModelInterpreter, RandomEnsemblesAroundBlockSize) {
       {4, true, true, "softmax", false},    {3, false, false, "softmax", true},
   };
   for (const Case &cs : cases) {
-    std::string m =
-        randomEnsemble(g, 5, cs.K, 4 * cs.K + 3, 5, cs.f32, cs.average, cs.link);
+    std::string m = randomEnsemble(g, 5, cs.K, 4 * cs.K + 3, 5, cs.f32, cs.average, cs.link);
     checkAgainstReference(m, 5, cs.margin, g());
     if (HasFailure())
       return;
@@ -902,22 +870,17 @@ TEST(ModelInterpreter, RandomEnsemblesAroundBlockSize) {
 TEST(ModelInterpreter, RandomLinearAndMlpAroundBlockSize) {
   std::mt19937_64 g(7);
   for (const char *link : {"identity", "logistic", "softmax", "argmax"}) {
-    std::string lin = R"({"type": "linear", "weights": )" +
-                      randomMatrix(g, 3, 6) + R"(, "intercepts": )" +
-                      randomVector(g, 3) + R"(, "link": ")" + link + "\"}";
+    std::string lin = R"({"type": "linear", "weights": )" + randomMatrix(g, 3, 6) +
+                      R"(, "intercepts": )" + randomVector(g, 3) + R"(, "link": ")" + link + "\"}";
     checkAgainstReference(lin, 6, false, g());
     std::string mlp = R"({"type": "mlp", "link": ")" + std::string(link) +
-                      R"(", "layers": [{"weights": )" + randomMatrix(g, 8, 6) +
-                      R"(, "biases": )" + randomVector(g, 8) +
-                      R"(, "activation": "relu"}, {"weights": )" +
-                      randomMatrix(g, 5, 8) + R"(, "biases": )" +
-                      randomVector(g, 5) +
-                      R"(, "activation": "tanh"}, {"weights": )" +
-                      randomMatrix(g, 4, 5) + R"(, "biases": )" +
-                      randomVector(g, 4) +
-                      R"(, "activation": "logistic"}, {"weights": )" +
-                      randomMatrix(g, 3, 4) + R"(, "biases": )" +
-                      randomVector(g, 3) + R"(, "activation": "identity"}]})";
+                      R"(", "layers": [{"weights": )" + randomMatrix(g, 8, 6) + R"(, "biases": )" +
+                      randomVector(g, 8) + R"(, "activation": "relu"}, {"weights": )" +
+                      randomMatrix(g, 5, 8) + R"(, "biases": )" + randomVector(g, 5) +
+                      R"(, "activation": "tanh"}, {"weights": )" + randomMatrix(g, 4, 5) +
+                      R"(, "biases": )" + randomVector(g, 4) +
+                      R"(, "activation": "logistic"}, {"weights": )" + randomMatrix(g, 3, 4) +
+                      R"(, "biases": )" + randomVector(g, 3) + R"(, "activation": "identity"}]})";
     checkAgainstReference(mlp, 6, false, g());
     if (HasFailure())
       return;
@@ -927,8 +890,7 @@ TEST(ModelInterpreter, RandomLinearAndMlpAroundBlockSize) {
 TEST(ModelInterpreter, EightThreads) {
   std::mt19937_64 g(99);
   const int F = 8;
-  auto c = compile(doc(f64Inputs(F),
-                       randomEnsemble(g, F, 3, 60, 6, true, false, "softmax"),
+  auto c = compile(doc(f64Inputs(F), randomEnsemble(g, F, 3, 60, 6, true, false, "softmax"),
                        R"({"type": "f64"})"));
   ASSERT_TRUE(c);
   const int64_t n = 4 * kB + 123;

@@ -68,9 +68,7 @@ namespace {
 // Shared helpers
 //===----------------------------------------------------------------------===//
 
-std::string modelsDir() {
-  return std::string(SPECJIT_SOURCE_DIR) + "/test/data/models";
-}
+std::string modelsDir() { return std::string(SPECJIT_SOURCE_DIR) + "/test/data/models"; }
 
 std::optional<std::string> readFile(const std::string &path) {
   auto buffer = llvm::MemoryBuffer::getFile(path);
@@ -85,11 +83,10 @@ std::optional<std::string> readFile(const std::string &path) {
 std::vector<std::string> modelCaseFiles() {
   std::vector<std::string> files;
   std::error_code ec;
-  for (llvm::sys::fs::directory_iterator it(modelsDir(), ec), end;
-       !ec && it != end; it.increment(ec)) {
+  for (llvm::sys::fs::directory_iterator it(modelsDir(), ec), end; !ec && it != end;
+       it.increment(ec)) {
     llvm::StringRef name = llvm::sys::path::filename(it->path());
-    if (name.starts_with("xgb_") && name.ends_with(".json") &&
-        !name.ends_with(".model.json"))
+    if (name.starts_with("xgb_") && name.ends_with(".json") && !name.ends_with(".model.json"))
       files.push_back(name.str());
   }
   std::sort(files.begin(), files.end());
@@ -130,20 +127,19 @@ struct ModelCase {
   double rtol = 0.0, atol = 0.0;
 };
 
-std::string loadMatrix(const json::Object &top, llvm::StringRef key,
-                       size_t cols, int64_t rows,
+std::string loadMatrix(const json::Object &top, llvm::StringRef key, size_t cols, int64_t rows,
                        std::vector<std::vector<double>> &out) {
   const json::Array *m = top.getArray(key);
   if (!m)
     return "missing \"" + key.str() + "\"";
   if (static_cast<int64_t>(m->size()) != rows)
-    return key.str() + ": " + std::to_string(m->size()) +
-           " rows, inputs have " + std::to_string(rows);
+    return key.str() + ": " + std::to_string(m->size()) + " rows, inputs have " +
+           std::to_string(rows);
   for (size_t r = 0; r < m->size(); ++r) {
     const json::Array *row = (*m)[r].getAsArray();
     if (!row || row->size() != cols)
-      return key.str() + "[" + std::to_string(r) + "]: expected " +
-             std::to_string(cols) + " values";
+      return key.str() + "[" + std::to_string(r) + "]: expected " + std::to_string(cols) +
+             " values";
     std::vector<double> values;
     for (const json::Value &v : *row) {
       auto d = jsonDouble(v);
@@ -215,11 +211,9 @@ std::string loadModelCase(const std::string &file, ModelCase &mc) {
   std::string err;
   if (!(err = loadStrings(*top, "columns", mc.columns)).empty() ||
       !(err = loadStrings(*top, "columns_margin", mc.columnsMargin)).empty() ||
-      !(err = loadMatrix(*top, "expected", mc.columns.size(), mc.rows,
-                         mc.expected))
-           .empty() ||
-      !(err = loadMatrix(*top, "expected_margin", mc.columnsMargin.size(),
-                         mc.rows, mc.expectedMargin))
+      !(err = loadMatrix(*top, "expected", mc.columns.size(), mc.rows, mc.expected)).empty() ||
+      !(err = loadMatrix(*top, "expected_margin", mc.columnsMargin.size(), mc.rows,
+                         mc.expectedMargin))
            .empty())
     return path + ": " + err;
   auto rtol = top->getNumber("rtol");
@@ -232,8 +226,8 @@ std::string loadModelCase(const std::string &file, ModelCase &mc) {
 }
 
 /// Runs `k` on rows [begin, begin + n); f32 output. Error message or "".
-std::string runModel(const Kernel &k, const Descriptor &d, const ModelCase &mc,
-                     int64_t begin, int64_t n, std::vector<float> &out) {
+std::string runModel(const Kernel &k, const Descriptor &d, const ModelCase &mc, int64_t begin,
+                     int64_t n, std::vector<float> &out) {
   std::vector<Column> cols;
   for (const InputColumn &in : d.inputs()) {
     auto it = mc.inputs.find(in.name);
@@ -255,9 +249,8 @@ std::string runModel(const Kernel &k, const Descriptor &d, const ModelCase &mc,
 
 /// `got` (rows [begin, begin + rows) of the case) against XGBoost: within
 /// tolerance, and bit for bit when `exact`.
-void expectMatchesXGBoost(const ModelCase &mc, bool margin,
-                          const std::vector<float> &got, int64_t begin,
-                          int64_t rows, bool exact, const std::string &what) {
+void expectMatchesXGBoost(const ModelCase &mc, bool margin, const std::vector<float> &got,
+                          int64_t begin, int64_t rows, bool exact, const std::string &what) {
   const auto &want = margin ? mc.expectedMargin : mc.expected;
   const auto &names = margin ? mc.columnsMargin : mc.columns;
   size_t cols = names.size();
@@ -269,30 +262,26 @@ void expectMatchesXGBoost(const ModelCase &mc, bool margin,
     for (size_t c = 0; c < cols; ++c) {
       double w = want[static_cast<size_t>(begin + r)][c];
       float h = got[static_cast<size_t>(r) * cols + c];
-      bool ok = std::isnan(w)
-                    ? std::isnan(h)
-                    : !std::isnan(h) &&
-                          std::fabs(h - w) <=
-                              mc.atol + (mc.rtol + extraRel) * std::fabs(w);
+      bool ok = std::isnan(w) ? std::isnan(h)
+                              : !std::isnan(h) && std::fabs(h - w) <=
+                                                      mc.atol + (mc.rtol + extraRel) * std::fabs(w);
       bool bits = sameBits(h, static_cast<float>(w));
       outside += !ok;
       inexact += exact && !bits;
       if ((!ok || (exact && !bits)) && reported++ < 8)
-        ADD_FAILURE() << what << ": row " << begin + r << ", column '"
-                      << names[c] << "': got " << h << ", XGBoost " << w
+        ADD_FAILURE() << what << ": row " << begin + r << ", column '" << names[c] << "': got " << h
+                      << ", XGBoost " << w
                       << (ok ? " (within tolerance, but not bit for bit)" : "");
     }
   }
-  EXPECT_EQ(outside, 0) << what << ": values outside rtol " << mc.rtol
-                        << " / atol " << mc.atol;
+  EXPECT_EQ(outside, 0) << what << ": values outside rtol " << mc.rtol << " / atol " << mc.atol;
   if (exact)
     EXPECT_EQ(inexact, 0) << what
                           << ": values differ from XGBoost's f32 result "
                              "(float32 semantics not followed?)";
 }
 
-void expectJitMatchesInterpreter(const std::vector<float> &jit,
-                                 const std::vector<float> &interp,
+void expectJitMatchesInterpreter(const std::vector<float> &jit, const std::vector<float> &interp,
                                  bool transcendental, const std::string &what) {
   ASSERT_EQ(jit.size(), interp.size()) << what;
   int64_t failures = 0;
@@ -311,8 +300,7 @@ void expectJitMatchesInterpreter(const std::vector<float> &jit,
     if (!ok) {
       ++failures;
       if (reported++ < 8)
-        ADD_FAILURE() << what << ": element " << i << ": jit " << a
-                      << " != interpreter " << b;
+        ADD_FAILURE() << what << ": element " << i << ": jit " << a << " != interpreter " << b;
     }
   }
   EXPECT_EQ(failures, 0) << what << ": JIT and interpreter disagree"
@@ -328,8 +316,7 @@ TEST_P(ModelReferenceTest, MatchesXGBoost) {
   const std::string &file = std::get<0>(GetParam());
   bool margin = std::get<1>(GetParam());
   TreeLayout layout = std::get<2>(GetParam());
-  std::string what = file + (margin ? " (margin, " : " (") +
-                     treeLayoutName(layout).str() + ")";
+  std::string what = file + (margin ? " (margin, " : " (") + treeLayoutName(layout).str() + ")";
   ModelCase mc;
   std::string err = loadModelCase(file, mc);
   ASSERT_TRUE(err.empty()) << err;
@@ -338,40 +325,32 @@ TEST_P(ModelReferenceTest, MatchesXGBoost) {
   XGBoostImportOptions opts;
   opts.margin = margin;
   llvm::Expected<std::string> text = importXGBoostJSON(mc.modelText, opts);
-  ASSERT_TRUE(static_cast<bool>(text))
-      << what << ": import: " << llvm::toString(text.takeError());
+  ASSERT_TRUE(static_cast<bool>(text)) << what << ": import: " << llvm::toString(text.takeError());
   llvm::Expected<Descriptor> d = Descriptor::parse(*text);
-  ASSERT_TRUE(static_cast<bool>(d))
-      << what << ": parse: " << llvm::toString(d.takeError());
+  ASSERT_TRUE(static_cast<bool>(d)) << what << ": parse: " << llvm::toString(d.takeError());
   ASSERT_EQ(d->kind(), Kind::Model);
-  const std::vector<std::string> &columns =
-      margin ? mc.columnsMargin : mc.columns;
+  const std::vector<std::string> &columns = margin ? mc.columnsMargin : mc.columns;
   ASSERT_EQ(d->outputNames(), columns) << what << ": output column names";
   const ModelSpec &spec = d->spec<ModelSpec>();
   EXPECT_TRUE(spec.float32);
   EXPECT_EQ(spec.margin, margin);
   // exp is involved (vector math may differ by a few ulp) only through the
   // link, and only when the link runs.
-  bool transcendental =
-      !margin && (spec.link == Link::Logistic || spec.link == Link::Softmax);
+  bool transcendental = !margin && (spec.link == Link::Logistic || spec.link == Link::Softmax);
   // Margins are XGBoost's own f32 arithmetic; so is argmax's class index.
-  bool exact =
-      margin || spec.link == Link::Identity || spec.link == Link::Argmax;
+  bool exact = margin || spec.link == Link::Identity || spec.link == Link::Argmax;
 
   CompileOptions jitOpts;
   jitOpts.specialize = true;
   jitOpts.treeLayout = layout;
   llvm::Expected<Kernel> jit = compile(*d, jitOpts);
-  ASSERT_TRUE(static_cast<bool>(jit))
-      << what << ": compile: " << llvm::toString(jit.takeError());
+  ASSERT_TRUE(static_cast<bool>(jit)) << what << ": compile: " << llvm::toString(jit.takeError());
   if (jit->backend() != Backend::Jit) {
     if (requireJit())
-      ADD_FAILURE() << what << ": fell back to the interpreter: "
-                    << jit->fallbackReason();
+      ADD_FAILURE() << what << ": fell back to the interpreter: " << jit->fallbackReason();
     else
       std::cout << "[ note     ] " << what
-                << ": JIT fell back to the interpreter: "
-                << jit->fallbackReason() << "\n";
+                << ": JIT fell back to the interpreter: " << jit->fallbackReason() << "\n";
     RecordProperty("jit_fallback", jit->fallbackReason());
   }
   EXPECT_EQ(jit->hash(), d->hash());
@@ -382,8 +361,7 @@ TEST_P(ModelReferenceTest, MatchesXGBoost) {
   interpOpts.useCache = false;
   llvm::Expected<Kernel> interp = compile(*d, interpOpts);
   ASSERT_TRUE(static_cast<bool>(interp))
-      << what
-      << ": compile (interpreter): " << llvm::toString(interp.takeError());
+      << what << ": compile (interpreter): " << llvm::toString(interp.takeError());
   EXPECT_EQ(interp->backend(), Backend::Interpreter);
 
   std::vector<float> jitOut, interpOut;
@@ -393,8 +371,7 @@ TEST_P(ModelReferenceTest, MatchesXGBoost) {
   ASSERT_TRUE(err.empty()) << what << " (interpreter): " << err;
 
   expectMatchesXGBoost(mc, margin, jitOut, 0, mc.rows, exact, what + " jit");
-  expectMatchesXGBoost(mc, margin, interpOut, 0, mc.rows, exact,
-                       what + " interpreter");
+  expectMatchesXGBoost(mc, margin, interpOut, 0, mc.rows, exact, what + " interpreter");
   expectJitMatchesInterpreter(jitOut, interpOut, transcendental, what);
 
   // An odd-length slice at an unaligned row: loop remainders, offset views.
@@ -403,8 +380,7 @@ TEST_P(ModelReferenceTest, MatchesXGBoost) {
     std::vector<float> slice;
     err = runModel(*jit, *d, mc, begin, n, slice);
     ASSERT_TRUE(err.empty()) << what << " (jit, slice): " << err;
-    expectMatchesXGBoost(mc, margin, slice, begin, n, exact,
-                         what + " jit, rows 3..");
+    expectMatchesXGBoost(mc, margin, slice, begin, n, exact, what + " jit, rows 3..");
   }
 }
 
@@ -425,9 +401,8 @@ INSTANTIATE_TEST_SUITE_P(
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(ModelReferenceTest);
 
 TEST(ModelReferenceData, Present) {
-  EXPECT_FALSE(modelCaseFiles().empty())
-      << "no reference cases in " << modelsDir()
-      << " (run test/reference/gen_xgboost_reference.py)";
+  EXPECT_FALSE(modelCaseFiles().empty()) << "no reference cases in " << modelsDir()
+                                         << " (run test/reference/gen_xgboost_reference.py)";
 }
 
 //===----------------------------------------------------------------------===//
@@ -439,32 +414,30 @@ TEST(ModelReferenceData, Present) {
 ///   node 1: f2 < -1.25 (missing: right) ? node 3 : node 4
 ///   leaves 2: 0.75, 3: -0.5, 4: 0.25
 json::Object smallTree() {
-  return json::Object{
-      {"base_weights", json::Array{0.1, 0.2, 2.5, -1.5, 0.8}},
-      {"categories", json::Array{}},
-      {"categories_nodes", json::Array{}},
-      {"categories_segments", json::Array{}},
-      {"categories_sizes", json::Array{}},
-      {"default_left", json::Array{1, 0, 0, 0, 0}},
-      {"id", 0},
-      {"left_children", json::Array{1, 3, -1, -1, -1}},
-      {"loss_changes", json::Array{1.0, 0.5, 0.0, 0.0, 0.0}},
-      {"parents", json::Array{2147483647, 0, 0, 1, 1}},
-      {"right_children", json::Array{2, 4, -1, -1, -1}},
-      {"split_conditions", json::Array{0.5, -1.25, 0.75, -0.5, 0.25}},
-      {"split_indices", json::Array{1, 2, 0, 0, 0}},
-      {"split_type", json::Array{0, 0, 0, 0, 0}},
-      {"sum_hessian", json::Array{10.0, 6.0, 4.0, 3.0, 3.0}},
-      {"tree_param", json::Object{{"num_deleted", "0"},
-                                  {"num_feature", "3"},
-                                  {"num_nodes", "5"},
-                                  {"size_leaf_vector", "0"}}}};
+  return json::Object{{"base_weights", json::Array{0.1, 0.2, 2.5, -1.5, 0.8}},
+                      {"categories", json::Array{}},
+                      {"categories_nodes", json::Array{}},
+                      {"categories_segments", json::Array{}},
+                      {"categories_sizes", json::Array{}},
+                      {"default_left", json::Array{1, 0, 0, 0, 0}},
+                      {"id", 0},
+                      {"left_children", json::Array{1, 3, -1, -1, -1}},
+                      {"loss_changes", json::Array{1.0, 0.5, 0.0, 0.0, 0.0}},
+                      {"parents", json::Array{2147483647, 0, 0, 1, 1}},
+                      {"right_children", json::Array{2, 4, -1, -1, -1}},
+                      {"split_conditions", json::Array{0.5, -1.25, 0.75, -0.5, 0.25}},
+                      {"split_indices", json::Array{1, 2, 0, 0, 0}},
+                      {"split_type", json::Array{0, 0, 0, 0, 0}},
+                      {"sum_hessian", json::Array{10.0, 6.0, 4.0, 3.0, 3.0}},
+                      {"tree_param", json::Object{{"num_deleted", "0"},
+                                                  {"num_feature", "3"},
+                                                  {"num_nodes", "5"},
+                                                  {"size_leaf_vector", "0"}}}};
 }
 
 /// A whole model: `trees` copies of smallTree(), groups round robin.
-json::Value smallModel(llvm::StringRef objective = "binary:logistic",
-                       int numClass = 0, int trees = 1,
-                       llvm::StringRef baseScore = "5E-1") {
+json::Value smallModel(llvm::StringRef objective = "binary:logistic", int numClass = 0,
+                       int trees = 1, llvm::StringRef baseScore = "5E-1") {
   json::Array ts, info;
   int groups = numClass > 0 ? numClass : 1;
   for (int i = 0; i < trees; ++i) {
@@ -481,22 +454,18 @@ json::Value smallModel(llvm::StringRef objective = "binary:logistic",
            {"feature_names", json::Array{}},
            {"feature_types", json::Array{}},
            {"gradient_booster",
-            json::Object{
-                {"model",
-                 json::Object{
-                     {"gbtree_model_param",
-                      json::Object{{"num_parallel_tree", "1"},
-                                   {"num_trees", std::to_string(trees)},
-                                   {"size_leaf_vector", "0"}}},
-                     {"tree_info", std::move(info)},
-                     {"trees", std::move(ts)}}},
-                {"name", "gbtree"}}},
-           {"learner_model_param",
-            json::Object{{"base_score", baseScore},
-                         {"boost_from_average", "1"},
-                         {"num_class", std::to_string(numClass)},
-                         {"num_feature", "3"},
-                         {"num_target", "1"}}},
+            json::Object{{"model", json::Object{{"gbtree_model_param",
+                                                 json::Object{{"num_parallel_tree", "1"},
+                                                              {"num_trees", std::to_string(trees)},
+                                                              {"size_leaf_vector", "0"}}},
+                                                {"tree_info", std::move(info)},
+                                                {"trees", std::move(ts)}}},
+                         {"name", "gbtree"}}},
+           {"learner_model_param", json::Object{{"base_score", baseScore},
+                                                {"boost_from_average", "1"},
+                                                {"num_class", std::to_string(numClass)},
+                                                {"num_feature", "3"},
+                                                {"num_target", "1"}}},
            {"objective", std::move(obj)}}},
       {"version", json::Array{1, 7, 4}}};
 }
@@ -508,19 +477,14 @@ std::string text(const json::Value &v) {
   return s;
 }
 
-json::Object &learner(json::Value &m) {
-  return *m.getAsObject()->getObject("learner");
-}
+json::Object &learner(json::Value &m) { return *m.getAsObject()->getObject("learner"); }
 json::Object &gbModel(json::Value &m) {
   return *learner(m).getObject("gradient_booster")->getObject("model");
 }
-json::Object &tree0(json::Value &m) {
-  return *(*gbModel(m).getArray("trees"))[0].getAsObject();
-}
+json::Object &tree0(json::Value &m) { return *(*gbModel(m).getArray("trees"))[0].getAsObject(); }
 
 /// Imports `model`; the result parsed as JSON (fails the test on error).
-json::Value importOk(const json::Value &model,
-                     const XGBoostImportOptions &o = {}) {
+json::Value importOk(const json::Value &model, const XGBoostImportOptions &o = {}) {
   llvm::Expected<std::string> t = importXGBoostJSON(text(model), o);
   if (!t) {
     ADD_FAILURE() << "import failed: " << llvm::toString(t.takeError());
@@ -528,8 +492,7 @@ json::Value importOk(const json::Value &model,
   }
   llvm::Expected<json::Value> v = json::parse(*t);
   if (!v) {
-    ADD_FAILURE() << "the importer wrote invalid JSON: "
-                  << llvm::toString(v.takeError()) << "\n"
+    ADD_FAILURE() << "the importer wrote invalid JSON: " << llvm::toString(v.takeError()) << "\n"
                   << *t;
     return nullptr;
   }
@@ -537,8 +500,7 @@ json::Value importOk(const json::Value &model,
 }
 
 /// The import error message for `modelText` ("" if the import succeeded).
-std::string importErrorText(const std::string &modelText,
-                            const XGBoostImportOptions &o = {}) {
+std::string importErrorText(const std::string &modelText, const XGBoostImportOptions &o = {}) {
   llvm::Expected<std::string> t = importXGBoostJSON(modelText, o);
   if (t)
     return "";
@@ -548,21 +510,18 @@ std::string importErrorText(const std::string &modelText,
 /// Mutates a fresh smallModel() and expects an import error containing
 /// every string of `needles`.
 void expectImportError(const std::function<void(json::Value &)> &mutate,
-                       std::vector<std::string> needles,
-                       const XGBoostImportOptions &o = {},
+                       std::vector<std::string> needles, const XGBoostImportOptions &o = {},
                        json::Value base = smallModel()) {
   mutate(base);
   std::string msg = importErrorText(text(base), o);
-  ASSERT_FALSE(msg.empty())
-      << "import succeeded, expected an error with '" << needles.front() << "'";
+  ASSERT_FALSE(msg.empty()) << "import succeeded, expected an error with '" << needles.front()
+                            << "'";
   for (const std::string &n : needles)
     EXPECT_NE(msg.find(n), std::string::npos)
         << "error '" << msg << "' does not mention '" << n << "'";
 }
 
-const json::Object &descModel(const json::Value &d) {
-  return *d.getAsObject()->getObject("model");
-}
+const json::Object &descModel(const json::Value &d) { return *d.getAsObject()->getObject("model"); }
 /// One node of an imported tree, as the columns hold it (NaN / -99 for an
 /// entry that is missing or of the wrong type).
 struct DescNode {
@@ -621,8 +580,7 @@ TEST(XGBoostImport, SmallModelDescriptor) {
   const json::Array &inputs = *top.getArray("inputs");
   ASSERT_EQ(inputs.size(), 3u);
   for (size_t i = 0; i < 3; ++i) {
-    EXPECT_EQ(inputs[i].getAsObject()->getString("name"),
-              "f" + std::to_string(i));
+    EXPECT_EQ(inputs[i].getAsObject()->getString("name"), "f" + std::to_string(i));
     EXPECT_EQ(inputs[i].getAsObject()->getString("type"), "f32");
   }
   const json::Object &m = descModel(d);
@@ -677,8 +635,8 @@ TEST(XGBoostImport, LinksAndBaseScores) {
   };
   for (const Case &c : cases) {
     SCOPED_TRACE(c.objective);
-    json::Value d = importOk(smallModel(
-        c.objective, c.numClass, c.numClass ? 2 * c.numClass : 2, c.baseScore));
+    json::Value d =
+        importOk(smallModel(c.objective, c.numClass, c.numClass ? 2 * c.numClass : 2, c.baseScore));
     ASSERT_NE(d.getAsObject(), nullptr);
     const json::Object &m = descModel(d);
     EXPECT_EQ(m.getString("link"), c.link);
@@ -690,11 +648,9 @@ TEST(XGBoostImport, LinksAndBaseScores) {
       EXPECT_EQ(b.getAsNumber(), static_cast<double>(c.base))
           << "the margin-space base score must be XGBoost's f32 value";
     const json::Array &trees = *m.getArray("trees");
-    ASSERT_EQ(trees.size(),
-              static_cast<size_t>(c.numClass ? 2 * c.numClass : 2));
+    ASSERT_EQ(trees.size(), static_cast<size_t>(c.numClass ? 2 * c.numClass : 2));
     for (size_t i = 0; i < trees.size(); ++i)
-      EXPECT_EQ(trees[i].getAsObject()->getInteger("group"),
-                static_cast<int64_t>(i % outputs));
+      EXPECT_EQ(trees[i].getAsObject()->getInteger("group"), static_cast<int64_t>(i % outputs));
   }
   // Base scores given as JSON numbers are accepted too.
   json::Value m = smallModel("reg:squarederror");
@@ -840,89 +796,64 @@ TEST(XGBoostImport, NoTrees) {
 
 TEST(XGBoostImport, NotAModel) {
   EXPECT_NE(importErrorText("{").find("not valid JSON"), std::string::npos);
-  EXPECT_NE(importErrorText("[1, 2]").find("expected an object"),
+  EXPECT_NE(importErrorText("[1, 2]").find("expected an object"), std::string::npos);
+  EXPECT_NE(importErrorText("{\"version\": [1, 7, 4]}").find("learner"), std::string::npos);
+  EXPECT_NE(importErrorText("{\"learner\": 3}").find("learner: expected an object"),
             std::string::npos);
-  EXPECT_NE(importErrorText("{\"version\": [1, 7, 4]}").find("learner"),
-            std::string::npos);
-  EXPECT_NE(
-      importErrorText("{\"learner\": 3}").find("learner: expected an object"),
-      std::string::npos);
 }
 
 TEST(XGBoostImport, UnsupportedBoosters) {
   expectImportError(
       [](json::Value &m) {
         // What XGBoost 1.7 writes for booster=gblinear.
-        learner(m)["gradient_booster"] = json::Object{
-            {"model",
-             json::Object{{"boosted_rounds", 2},
-                          {"weights", json::Array{0.5, 0.1, 0.2, 0.3}}}},
-            {"name", "gblinear"}};
+        learner(m)["gradient_booster"] =
+            json::Object{{"model", json::Object{{"boosted_rounds", 2},
+                                                {"weights", json::Array{0.5, 0.1, 0.2, 0.3}}}},
+                         {"name", "gblinear"}};
       },
       {"learner.gradient_booster.name", "gblinear", "not supported"});
   expectImportError(
       [](json::Value &m) {
         // What XGBoost 1.7 writes for booster=dart.
-        json::Object gbtree{{"model", json::Object(gbModel(m))},
-                            {"name", "gbtree"}};
-        learner(m)["gradient_booster"] =
-            json::Object{{"gbtree", std::move(gbtree)},
-                         {"name", "dart"},
-                         {"weight_drop", json::Array{1.0}}};
+        json::Object gbtree{{"model", json::Object(gbModel(m))}, {"name", "gbtree"}};
+        learner(m)["gradient_booster"] = json::Object{
+            {"gbtree", std::move(gbtree)}, {"name", "dart"}, {"weight_drop", json::Array{1.0}}};
       },
       {"learner.gradient_booster.name", "dart", "not supported"});
   expectImportError(
-      [](json::Value &m) {
-        (*learner(m).getObject("gradient_booster"))["name"] = "mystery";
-      },
+      [](json::Value &m) { (*learner(m).getObject("gradient_booster"))["name"] = "mystery"; },
       {"learner.gradient_booster.name", "mystery"});
   expectImportError(
-      [](json::Value &m) {
-        learner(m).getObject("gradient_booster")->erase("model");
-      },
+      [](json::Value &m) { learner(m).getObject("gradient_booster")->erase("model"); },
       {"learner.gradient_booster.model", "missing"});
 }
 
 TEST(XGBoostImport, UnsupportedObjectives) {
-  for (const char *obj :
-       {"count:poisson", "reg:gamma", "reg:tweedie", "binary:hinge",
-        "rank:pairwise", "survival:cox", "survival:aft", "reg:absoluteerror",
-        "reg:pseudohubererror", "reg:squaredlogerror", "multi:unknown"}) {
+  for (const char *obj : {"count:poisson", "reg:gamma", "reg:tweedie", "binary:hinge",
+                          "rank:pairwise", "survival:cox", "survival:aft", "reg:absoluteerror",
+                          "reg:pseudohubererror", "reg:squaredlogerror", "multi:unknown"}) {
     SCOPED_TRACE(obj);
-    expectImportError(
-        [&](json::Value &m) {
-          (*learner(m).getObject("objective"))["name"] = obj;
-        },
-        {"learner.objective.name", std::string("'") + obj + "'",
-         "not supported", "binary:logistic"});
+    expectImportError([&](json::Value &m) { (*learner(m).getObject("objective"))["name"] = obj; },
+                      {"learner.objective.name", std::string("'") + obj + "'", "not supported",
+                       "binary:logistic"});
   }
-  expectImportError(
-      [](json::Value &m) { learner(m).getObject("objective")->erase("name"); },
-      {"learner.objective.name", "missing"});
+  expectImportError([](json::Value &m) { learner(m).getObject("objective")->erase("name"); },
+                    {"learner.objective.name", "missing"});
 }
 
 TEST(XGBoostImport, CategoricalSplits) {
   // split_type 1 (XGBoost's categorical split).
-  expectImportError(
-      [](json::Value &m) { (*tree0(m).getArray("split_type"))[1] = 1; },
-      {"learner.gradient_booster.model.trees[0].split_type[1]", "categorical"});
+  expectImportError([](json::Value &m) { (*tree0(m).getArray("split_type"))[1] = 1; },
+                    {"learner.gradient_booster.model.trees[0].split_type[1]", "categorical"});
   // Category lists.
-  expectImportError(
-      [](json::Value &m) {
-        tree0(m)["categories"] = json::Array{0, 2, 5};
-      },
-      {"learner.gradient_booster.model.trees[0].categories", "categorical"});
-  expectImportError(
-      [](json::Value &m) { tree0(m)["categories_nodes"] = json::Array{0}; },
-      {"learner.gradient_booster.model.trees[0].categories_nodes",
-       "categorical"});
+  expectImportError([](json::Value &m) { tree0(m)["categories"] = json::Array{0, 2, 5}; },
+                    {"learner.gradient_booster.model.trees[0].categories", "categorical"});
+  expectImportError([](json::Value &m) { tree0(m)["categories_nodes"] = json::Array{0}; },
+                    {"learner.gradient_booster.model.trees[0].categories_nodes", "categorical"});
   // A split on a feature typed "c" (categorical).
   expectImportError(
-      [](json::Value &m) {
-        learner(m)["feature_types"] = json::Array{"float", "c", "float"};
-      },
-      {"learner.gradient_booster.model.trees[0].split_indices[0]",
-       "categorical feature 1"});
+      [](json::Value &m) { learner(m)["feature_types"] = json::Array{"float", "c", "float"}; },
+      {"learner.gradient_booster.model.trees[0].split_indices[0]", "categorical feature 1"});
   // As XGBoost writes it: a bare NaN split condition on the categorical
   // node. The error is about the split, not about JSON syntax.
   json::Value m = smallModel();
@@ -934,8 +865,7 @@ TEST(XGBoostImport, CategoricalSplits) {
   std::string t = text(m);
   size_t at = t.find("\"split_conditions\":[0.5");
   ASSERT_NE(at, std::string::npos) << t;
-  t.replace(at, std::strlen("\"split_conditions\":[0.5"),
-            "\"split_conditions\":[NaN");
+  t.replace(at, std::strlen("\"split_conditions\":[0.5"), "\"split_conditions\":[NaN");
   std::string msg = importErrorText(t);
   EXPECT_NE(msg.find("categorical"), std::string::npos) << msg;
   EXPECT_EQ(msg.find("JSON"), std::string::npos) << msg;
@@ -948,155 +878,103 @@ TEST(XGBoostImport, NonFiniteValues) {
     std::string from = "\"split_conditions\":[0.5,-1.25,0.75";
     size_t at = t.find(from);
     ASSERT_NE(at, std::string::npos) << t;
-    t.replace(at, from.size(),
-              std::string("\"split_conditions\":[") + token + ",-1.25,0.75");
+    t.replace(at, from.size(), std::string("\"split_conditions\":[") + token + ",-1.25,0.75");
     std::string msg = importErrorText(t);
-    EXPECT_NE(msg.find("trees[0].split_conditions[0]"), std::string::npos)
-        << msg;
+    EXPECT_NE(msg.find("trees[0].split_conditions[0]"), std::string::npos) << msg;
     EXPECT_NE(msg.find("not a finite"), std::string::npos) << msg;
     // And as a leaf value.
     t = text(smallModel());
     at = t.find(from);
-    t.replace(at, from.size(),
-              std::string("\"split_conditions\":[0.5,-1.25,") + token);
+    t.replace(at, from.size(), std::string("\"split_conditions\":[0.5,-1.25,") + token);
     msg = importErrorText(t);
-    EXPECT_NE(msg.find("trees[0].split_conditions[2]"), std::string::npos)
-        << msg;
+    EXPECT_NE(msg.find("trees[0].split_conditions[2]"), std::string::npos) << msg;
   }
   // A threshold beyond f32 range is not finite in f32.
-  expectImportError(
-      [](json::Value &m) {
-        (*tree0(m).getArray("split_conditions"))[0] = 1e39;
-      },
-      {"trees[0].split_conditions[0]", "not a finite f32"});
+  expectImportError([](json::Value &m) { (*tree0(m).getArray("split_conditions"))[0] = 1e39; },
+                    {"trees[0].split_conditions[0]", "not a finite f32"});
 }
 
 TEST(XGBoostImport, VectorLeaves) {
   expectImportError(
-      [](json::Value &m) {
-        (*tree0(m).getObject("tree_param"))["size_leaf_vector"] = "3";
-      },
-      {"learner.gradient_booster.model.trees[0].tree_param.size_leaf_vector",
-       "vector leaves"});
+      [](json::Value &m) { (*tree0(m).getObject("tree_param"))["size_leaf_vector"] = "3"; },
+      {"learner.gradient_booster.model.trees[0].tree_param.size_leaf_vector", "vector leaves"});
   expectImportError(
       [](json::Value &m) {
         (*gbModel(m).getObject("gbtree_model_param"))["size_leaf_vector"] = "2";
       },
-      {"learner.gradient_booster.model.gbtree_model_param.size_leaf_vector",
-       "vector leaves"});
+      {"learner.gradient_booster.model.gbtree_model_param.size_leaf_vector", "vector leaves"});
 }
 
 TEST(XGBoostImport, ModelParameterErrors) {
   const std::string MP = "learner.learner_model_param";
   expectImportError(
-      [](json::Value &m) {
-        learner(m).getObject("learner_model_param")->erase("base_score");
-      },
+      [](json::Value &m) { learner(m).getObject("learner_model_param")->erase("base_score"); },
       {MP + ".base_score", "missing"});
   expectImportError(
-      [](json::Value &m) {
-        (*learner(m).getObject("learner_model_param"))["base_score"] = "abc";
-      },
+      [](json::Value &m) { (*learner(m).getObject("learner_model_param"))["base_score"] = "abc"; },
       {MP + ".base_score", "expected a number"});
   for (const char *bs : {"0", "1", "1.5E0", "-2E-1"}) {
     SCOPED_TRACE(bs);
     expectImportError(
-        [&](json::Value &m) {
-          (*learner(m).getObject("learner_model_param"))["base_score"] = bs;
-        },
+        [&](json::Value &m) { (*learner(m).getObject("learner_model_param"))["base_score"] = bs; },
         {MP + ".base_score", "must be in (0, 1)"});
   }
   expectImportError(
-      [](json::Value &m) {
-        learner(m).getObject("learner_model_param")->erase("num_feature");
-      },
+      [](json::Value &m) { learner(m).getObject("learner_model_param")->erase("num_feature"); },
       {MP + ".num_feature", "missing"});
   expectImportError(
-      [](json::Value &m) {
-        (*learner(m).getObject("learner_model_param"))["num_feature"] = "0";
-      },
+      [](json::Value &m) { (*learner(m).getObject("learner_model_param"))["num_feature"] = "0"; },
       {MP + ".num_feature"});
   expectImportError(
-      [](json::Value &m) {
-        (*learner(m).getObject("learner_model_param"))["num_class"] = "3";
-      },
+      [](json::Value &m) { (*learner(m).getObject("learner_model_param"))["num_class"] = "3"; },
       {MP + ".num_class", "not a multi-class objective"});
-  expectImportError([](json::Value &) {}, {MP + ".num_class", "multi:softprob"},
-                    {}, smallModel("multi:softprob", 0, 1));
+  expectImportError([](json::Value &) {}, {MP + ".num_class", "multi:softprob"}, {},
+                    smallModel("multi:softprob", 0, 1));
   expectImportError(
-      [](json::Value &m) {
-        (*learner(m).getObject("learner_model_param"))["num_target"] = "2";
-      },
-      {MP + ".num_target", "multi:softmax"}, {},
-      smallModel("multi:softmax", 3, 3));
-  expectImportError(
-      [](json::Value &m) {
-        learner(m)["feature_names"] = json::Array{"a", "b"};
-      },
-      {"learner.feature_names", "2 names", "num_feature is 3"});
+      [](json::Value &m) { (*learner(m).getObject("learner_model_param"))["num_target"] = "2"; },
+      {MP + ".num_target", "multi:softmax"}, {}, smallModel("multi:softmax", 3, 3));
+  expectImportError([](json::Value &m) { learner(m)["feature_names"] = json::Array{"a", "b"}; },
+                    {"learner.feature_names", "2 names", "num_feature is 3"});
 }
 
 TEST(XGBoostImport, TreeStructureErrors) {
   const std::string T = "learner.gradient_booster.model.trees[0]";
   const std::string M = "learner.gradient_booster.model";
+  expectImportError([](json::Value &m) { gbModel(m)["tree_info"] = json::Array{0, 0}; },
+                    {M + ".tree_info", "2 entries", "1 trees"});
+  expectImportError([](json::Value &m) { gbModel(m)["tree_info"] = json::Array{1}; },
+                    {M + ".tree_info[0]", "group 1 is out of range"});
   expectImportError(
-      [](json::Value &m) {
-        gbModel(m)["tree_info"] = json::Array{0, 0};
-      },
-      {M + ".tree_info", "2 entries", "1 trees"});
-  expectImportError(
-      [](json::Value &m) { gbModel(m)["tree_info"] = json::Array{1}; },
-      {M + ".tree_info[0]", "group 1 is out of range"});
-  expectImportError(
-      [](json::Value &m) {
-        (*gbModel(m).getObject("gbtree_model_param"))["num_trees"] = "4";
-      },
+      [](json::Value &m) { (*gbModel(m).getObject("gbtree_model_param"))["num_trees"] = "4"; },
       {M + ".gbtree_model_param.num_trees", "4"});
-  expectImportError([](json::Value &m) { gbModel(m).erase("trees"); },
-                    {M + ".trees", "missing"});
-  expectImportError(
-      [](json::Value &m) { (*gbModel(m).getArray("trees"))[0] = 7; },
-      {T, "expected an object"});
+  expectImportError([](json::Value &m) { gbModel(m).erase("trees"); }, {M + ".trees", "missing"});
+  expectImportError([](json::Value &m) { (*gbModel(m).getArray("trees"))[0] = 7; },
+                    {T, "expected an object"});
   expectImportError([](json::Value &m) { tree0(m).erase("default_left"); },
                     {T + ".default_left", "missing"});
-  expectImportError(
-      [](json::Value &m) {
-        tree0(m)["split_indices"] = json::Array{1, 2, 0, 0};
-      },
-      {T + ".split_indices", "4 entries", "left_children has 5"});
-  expectImportError(
-      [](json::Value &m) {
-        (*tree0(m).getObject("tree_param"))["num_nodes"] = "7";
-      },
-      {T + ".tree_param.num_nodes", "7"});
-  expectImportError(
-      [](json::Value &m) { (*tree0(m).getArray("split_indices"))[1] = 3; },
-      {T + ".split_indices[1]", "feature 3 is out of range"});
-  expectImportError(
-      [](json::Value &m) { (*tree0(m).getArray("split_indices"))[0] = -1; },
-      {T + ".split_indices[0]", "out of range"});
-  expectImportError(
-      [](json::Value &m) { (*tree0(m).getArray("right_children"))[1] = 9; },
-      {T + ".right_children[1]", "out of range"});
+  expectImportError([](json::Value &m) { tree0(m)["split_indices"] = json::Array{1, 2, 0, 0}; },
+                    {T + ".split_indices", "4 entries", "left_children has 5"});
+  expectImportError([](json::Value &m) { (*tree0(m).getObject("tree_param"))["num_nodes"] = "7"; },
+                    {T + ".tree_param.num_nodes", "7"});
+  expectImportError([](json::Value &m) { (*tree0(m).getArray("split_indices"))[1] = 3; },
+                    {T + ".split_indices[1]", "feature 3 is out of range"});
+  expectImportError([](json::Value &m) { (*tree0(m).getArray("split_indices"))[0] = -1; },
+                    {T + ".split_indices[0]", "out of range"});
+  expectImportError([](json::Value &m) { (*tree0(m).getArray("right_children"))[1] = 9; },
+                    {T + ".right_children[1]", "out of range"});
   // A cycle back to the root, and a node with two parents.
-  expectImportError(
-      [](json::Value &m) { (*tree0(m).getArray("right_children"))[1] = 0; },
-      {T + ".right_children[1]", "reached twice"});
-  expectImportError(
-      [](json::Value &m) { (*tree0(m).getArray("right_children"))[1] = 2; },
-      {T + ".right_children[1]", "reached twice"});
-  expectImportError(
-      [](json::Value &m) { (*tree0(m).getArray("left_children"))[1] = 4; },
-      {T + ".right_children[1]", "reached twice"});
-  expectImportError(
-      [](json::Value &m) { (*tree0(m).getArray("right_children"))[1] = -1; },
-      {T + ".left_children[1]", "one child"});
-  expectImportError(
-      [](json::Value &m) { (*tree0(m).getArray("default_left"))[0] = 2; },
-      {T + ".default_left[0]", "expected 0 or 1"});
-  expectImportError(
-      [](json::Value &m) { (*tree0(m).getArray("left_children"))[2] = "x"; },
-      {T + ".left_children[2]", "expected an integer"});
+  expectImportError([](json::Value &m) { (*tree0(m).getArray("right_children"))[1] = 0; },
+                    {T + ".right_children[1]", "reached twice"});
+  expectImportError([](json::Value &m) { (*tree0(m).getArray("right_children"))[1] = 2; },
+                    {T + ".right_children[1]", "reached twice"});
+  expectImportError([](json::Value &m) { (*tree0(m).getArray("left_children"))[1] = 4; },
+                    {T + ".right_children[1]", "reached twice"});
+  expectImportError([](json::Value &m) { (*tree0(m).getArray("right_children"))[1] = -1; },
+                    {T + ".left_children[1]", "one child"});
+  expectImportError([](json::Value &m) { (*tree0(m).getArray("default_left"))[0] = 2; },
+                    {T + ".default_left[0]", "expected 0 or 1"});
+  expectImportError([](json::Value &m) { (*tree0(m).getArray("left_children"))[2] = "x"; },
+                    {T + ".left_children[2]", "expected an integer"});
   expectImportError(
       [](json::Value &m) {
         tree0(m)["left_children"] = json::Array{};
@@ -1148,8 +1026,7 @@ TEST(XGBoostImport, RoundTrip) {
   // import -> parse -> canonical -> parse -> the same canonical and hash;
   // importing twice gives the same text; margin changes the hash.
   std::vector<std::string> models;
-  for (const char *obj : {"binary:logistic", "reg:squarederror",
-                          "binary:logitraw", "reg:logistic"})
+  for (const char *obj : {"binary:logistic", "reg:squarederror", "binary:logitraw", "reg:logistic"})
     models.push_back(text(smallModel(obj, 0, 3, "3E-1")));
   models.push_back(text(smallModel("multi:softprob", 3, 6)));
   models.push_back(text(smallModel("multi:softmax", 3, 6)));
@@ -1174,8 +1051,7 @@ TEST(XGBoostImport, RoundTrip) {
       EXPECT_EQ(d1->kind(), Kind::Model);
       llvm::Expected<Descriptor> d2 = Descriptor::parse(d1->canonical());
       ASSERT_TRUE(static_cast<bool>(d2))
-          << "the canonical form does not parse: "
-          << llvm::toString(d2.takeError());
+          << "the canonical form does not parse: " << llvm::toString(d2.takeError());
       EXPECT_EQ(d2->canonical(), d1->canonical());
       EXPECT_EQ(d2->hash(), d1->hash());
       EXPECT_EQ(d1->spec<ModelSpec>().margin, margin);
@@ -1210,8 +1086,7 @@ TEST(XGBoostImport, F64InputsRoundToF32LikeXGBoost) {
     llvm::Expected<Kernel> k = compile(*d, co);
     ASSERT_TRUE(static_cast<bool>(k)) << llvm::toString(k.takeError());
     std::vector<float> out(3, -99.0f);
-    std::vector<Column> cols{Column::f64(f0.data(), 3),
-                             Column::f64(f1.data(), 3),
+    std::vector<Column> cols{Column::f64(f0.data(), 3), Column::f64(f1.data(), 3),
                              Column::f64(f2.data(), 3)};
     llvm::Error err = k->run(cols, Output::f32(out.data(), 3, 1));
     ASSERT_FALSE(static_cast<bool>(err)) << llvm::toString(std::move(err));

@@ -47,9 +47,7 @@ using namespace specjit::jit;
 
 namespace {
 
-std::string referenceDir() {
-  return std::string(SPECJIT_SOURCE_DIR) + "/test/data";
-}
+std::string referenceDir() { return std::string(SPECJIT_SOURCE_DIR) + "/test/data"; }
 
 /// Paths (relative to test/data) of every reference case, sorted: the
 /// pipeline cases and the scikit-learn model cases (models/sk_*.json), which
@@ -89,11 +87,16 @@ struct InputBuffer {
   /// A view of rows [begin, begin + n).
   Column column(int64_t begin, int64_t n) const {
     switch (type) {
-    case DType::F64: return Column::f64(f64.data() + begin, n);
-    case DType::F32: return Column::f32(f32.data() + begin, n);
-    case DType::I64: return Column::i64(i64.data() + begin, n);
-    case DType::I32: return Column::i32(i32.data() + begin, n);
-    case DType::Bool: return Column::boolean(boolean.data() + begin, n);
+    case DType::F64:
+      return Column::f64(f64.data() + begin, n);
+    case DType::F32:
+      return Column::f32(f32.data() + begin, n);
+    case DType::I64:
+      return Column::i64(i64.data() + begin, n);
+    case DType::I32:
+      return Column::i32(i32.data() + begin, n);
+    case DType::Bool:
+      return Column::boolean(boolean.data() + begin, n);
     case DType::String:
       return Column::strings(offsets.data() + begin, bytes.data(), n);
     }
@@ -102,8 +105,7 @@ struct InputBuffer {
 };
 
 /// Fills `buf` from the JSON array `values`; returns an error message or "".
-std::string fillInput(const InputColumn &in, const llvm::json::Array &values,
-                      InputBuffer &buf) {
+std::string fillInput(const InputColumn &in, const llvm::json::Array &values, InputBuffer &buf) {
   buf.type = in.type;
   buf.rows = static_cast<int64_t>(values.size());
   if (in.type == DType::String)
@@ -131,8 +133,7 @@ std::string fillInput(const InputColumn &in, const llvm::json::Array &values,
       if (in.type == DType::I64) {
         buf.i64.push_back(*n);
       } else {
-        if (*n < std::numeric_limits<int32_t>::min() ||
-            *n > std::numeric_limits<int32_t>::max())
+        if (*n < std::numeric_limits<int32_t>::min() || *n > std::numeric_limits<int32_t>::max())
           return where + ": out of range for i32";
         buf.i32.push_back(static_cast<int32_t>(*n));
       }
@@ -166,9 +167,8 @@ std::string fillInput(const InputColumn &in, const llvm::json::Array &values,
 bool exprUsesTranscendental(const Expr *e) {
   if (!e)
     return false;
-  if (e->kind == Expr::Kind::Op &&
-      (e->op == Expr::Op::Exp || e->op == Expr::Op::Log ||
-       e->op == Expr::Op::Log1p || e->op == Expr::Op::Pow))
+  if (e->kind == Expr::Kind::Op && (e->op == Expr::Op::Exp || e->op == Expr::Op::Log ||
+                                    e->op == Expr::Op::Log1p || e->op == Expr::Op::Pow))
     return true;
   for (const ExprPtr &a : e->args)
     if (exprUsesTranscendental(a.get()))
@@ -251,8 +251,7 @@ std::string loadCase(const std::string &file, ReferenceCase &rc) {
   auto buffer = llvm::MemoryBuffer::getFile(path);
   if (!buffer)
     return path + ": " + buffer.getError().message();
-  llvm::Expected<llvm::json::Value> doc =
-      llvm::json::parse((*buffer)->getBuffer());
+  llvm::Expected<llvm::json::Value> doc = llvm::json::parse((*buffer)->getBuffer());
   if (!doc)
     return path + ": " + llvm::toString(doc.takeError());
   const llvm::json::Object *top = doc->getAsObject();
@@ -299,14 +298,13 @@ std::string loadCase(const std::string &file, ReferenceCase &rc) {
   if (!expected)
     return path + ": missing \"expected\"";
   if (static_cast<int64_t>(expected->size()) != rc.rows)
-    return path + ": expected: " + std::to_string(expected->size()) +
-           " rows, inputs have " + std::to_string(rc.rows);
+    return path + ": expected: " + std::to_string(expected->size()) + " rows, inputs have " +
+           std::to_string(rc.rows);
   for (size_t r = 0; r < expected->size(); ++r) {
     const llvm::json::Array *row = (*expected)[r].getAsArray();
     if (!row || row->size() != rc.columns.size())
-      return path + ": expected[" + std::to_string(r) +
-             "]: expected an array of " + std::to_string(rc.columns.size()) +
-             " values";
+      return path + ": expected[" + std::to_string(r) + "]: expected an array of " +
+             std::to_string(rc.columns.size()) + " values";
     std::vector<double> values;
     for (const llvm::json::Value &v : *row) {
       auto x = jsonDouble(v);
@@ -328,8 +326,8 @@ std::string loadCase(const std::string &file, ReferenceCase &rc) {
 
 /// Runs `k` over rows [begin, begin + n) of the case's inputs. Returns an
 /// error message or "".
-std::string runKernel(const Kernel &k, const ReferenceCase &rc, int64_t begin,
-                      int64_t n, Result &out) {
+std::string runKernel(const Kernel &k, const ReferenceCase &rc, int64_t begin, int64_t n,
+                      Result &out) {
   std::vector<Column> cols;
   for (const InputBuffer &b : rc.inputs)
     cols.push_back(b.column(begin, n));
@@ -353,17 +351,15 @@ std::string runKernel(const Kernel &k, const ReferenceCase &rc, int64_t begin,
 }
 
 /// Checks a run against the reference, rows [begin, begin + got.rows).
-void expectMatchesReference(const ReferenceCase &rc, const Result &got,
-                            int64_t begin, llvm::StringRef what) {
+void expectMatchesReference(const ReferenceCase &rc, const Result &got, int64_t begin,
+                            llvm::StringRef what) {
   // An f32 output adds one rounding to f32 on top of the reference tolerance.
-  double extraRel =
-      got.type == DType::F32 ? std::numeric_limits<float>::epsilon() : 0.0;
+  double extraRel = got.type == DType::F32 ? std::numeric_limits<float>::epsilon() : 0.0;
   int reported = 0;
   int64_t failures = 0;
   for (int64_t r = 0; r < got.rows; ++r) {
     for (int64_t c = 0; c < got.cols; ++c) {
-      double want = rc.expected[static_cast<size_t>(begin + r)]
-                               [static_cast<size_t>(c)];
+      double want = rc.expected[static_cast<size_t>(begin + r)][static_cast<size_t>(c)];
       double have = got.at(r, c);
       bool ok;
       if (std::isnan(want))
@@ -372,22 +368,17 @@ void expectMatchesReference(const ReferenceCase &rc, const Result &got,
         ok = want == have;
       else
         ok = !std::isnan(have) &&
-             std::fabs(have - want) <=
-                 rc.atol + (rc.rtol + extraRel) * std::fabs(want);
+             std::fabs(have - want) <= rc.atol + (rc.rtol + extraRel) * std::fabs(want);
       if (!ok) {
         ++failures;
         if (reported++ < 10)
-          ADD_FAILURE() << rc.file << " (" << what.str() << "): row "
-                        << begin + r << ", column '"
-                        << rc.columns[static_cast<size_t>(c)] << "': got "
-                        << have << ", expected " << want
-                        << " (rtol " << rc.rtol << ", atol " << rc.atol
-                        << ")";
+          ADD_FAILURE() << rc.file << " (" << what.str() << "): row " << begin + r << ", column '"
+                        << rc.columns[static_cast<size_t>(c)] << "': got " << have << ", expected "
+                        << want << " (rtol " << rc.rtol << ", atol " << rc.atol << ")";
       }
     }
   }
-  EXPECT_EQ(failures, 0) << rc.file << " (" << what.str()
-                         << "): values outside tolerance";
+  EXPECT_EQ(failures, 0) << rc.file << " (" << what.str() << "): values outside tolerance";
 }
 
 /// Checks that the JIT and the interpreter agree: bit for bit, or within
@@ -395,8 +386,8 @@ void expectMatchesReference(const ReferenceCase &rc, const Result &got,
 /// later linear step (e.g. standardize after log) can cancel leading digits,
 /// which turns 4 ulp of the log into more ulp of the result: an absolute
 /// difference of up to 64 machine epsilons is accepted as well.
-void expectJitMatchesInterpreter(const ReferenceCase &rc, const Result &jit,
-                                 const Result &interp, bool transcendental) {
+void expectJitMatchesInterpreter(const ReferenceCase &rc, const Result &jit, const Result &interp,
+                                 bool transcendental) {
   ASSERT_EQ(jit.type, interp.type);
   ASSERT_EQ(jit.rows, interp.rows);
   ASSERT_EQ(jit.cols, interp.cols);
@@ -410,27 +401,24 @@ void expectJitMatchesInterpreter(const ReferenceCase &rc, const Result &jit,
       if (std::isnan(a) || std::isnan(b)) {
         ok = std::isnan(a) && std::isnan(b); // payload and sign may differ
       } else if (!transcendental) {
-        ok = jit.type == DType::F64
-                 ? std::memcmp(&jit.f64[i], &interp.f64[i], sizeof(double)) == 0
-                 : std::memcmp(&jit.f32[i], &interp.f32[i], sizeof(float)) == 0;
+        ok = jit.type == DType::F64 ? std::memcmp(&jit.f64[i], &interp.f64[i], sizeof(double)) == 0
+                                    : std::memcmp(&jit.f32[i], &interp.f32[i], sizeof(float)) == 0;
       } else if (std::isinf(a) || std::isinf(b)) {
         ok = a == b;
       } else {
-        uint64_t ulps =
-            jit.type == DType::F64
-                ? ulpDistance<double, uint64_t>(jit.f64[i], interp.f64[i])
-                : ulpDistance<float, uint32_t>(jit.f32[i], interp.f32[i]);
-        double eps = jit.type == DType::F64
-                         ? std::numeric_limits<double>::epsilon()
-                         : std::numeric_limits<float>::epsilon();
+        uint64_t ulps = jit.type == DType::F64
+                            ? ulpDistance<double, uint64_t>(jit.f64[i], interp.f64[i])
+                            : ulpDistance<float, uint32_t>(jit.f32[i], interp.f32[i]);
+        double eps = jit.type == DType::F64 ? std::numeric_limits<double>::epsilon()
+                                            : std::numeric_limits<float>::epsilon();
         ok = ulps <= 4 || std::fabs(a - b) <= 64 * eps;
       }
       if (!ok) {
         ++failures;
         if (reported++ < 10)
           ADD_FAILURE() << rc.file << ": row " << r << ", column '"
-                        << rc.columns[static_cast<size_t>(c)]
-                        << "': jit " << a << " != interpreter " << b;
+                        << rc.columns[static_cast<size_t>(c)] << "': jit " << a
+                        << " != interpreter " << b;
       }
     }
   }
@@ -446,8 +434,7 @@ TEST_P(ReferenceTest, MatchesReference) {
   ASSERT_TRUE(err.empty()) << err;
   const Descriptor &d = *rc.descriptor;
 
-  ASSERT_EQ(d.outputNames(), rc.columns)
-      << rc.file << ": output column names";
+  ASSERT_EQ(d.outputNames(), rc.columns) << rc.file << ": output column names";
   ASSERT_GT(rc.rows, 0) << rc.file;
   bool transcendental = usesTranscendental(d);
 
@@ -479,8 +466,8 @@ TEST_P(ReferenceTest, MatchesReference) {
     ASSERT_TRUE(static_cast<bool>(jitKernel))
         << rc.file << ": " << llvm::toString(jitKernel.takeError());
     EXPECT_EQ(jitKernel->backend(), Backend::Jit)
-        << rc.file << " (" << what << "): fell back to the interpreter: "
-        << jitKernel->fallbackReason();
+        << rc.file << " (" << what
+        << "): fell back to the interpreter: " << jitKernel->fallbackReason();
     EXPECT_TRUE(jitKernel->specialized());
     EXPECT_EQ(jitKernel->numInputs(), d.inputs().size());
     EXPECT_EQ(jitKernel->outputNames(), rc.columns);
@@ -513,14 +500,12 @@ std::string caseName(const ::testing::TestParamInfo<std::string> &info) {
   return name;
 }
 
-INSTANTIATE_TEST_SUITE_P(Pipeline, ReferenceTest,
-                         ::testing::ValuesIn(referenceFiles()), caseName);
+INSTANTIATE_TEST_SUITE_P(Pipeline, ReferenceTest, ::testing::ValuesIn(referenceFiles()), caseName);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(ReferenceTest);
 
 TEST(ReferenceData, Present) {
-  EXPECT_FALSE(referenceFiles().empty())
-      << "no reference cases in " << referenceDir()
-      << " (run test/reference/gen_pipeline_reference.py)";
+  EXPECT_FALSE(referenceFiles().empty()) << "no reference cases in " << referenceDir()
+                                         << " (run test/reference/gen_pipeline_reference.py)";
 }
 
 } // namespace

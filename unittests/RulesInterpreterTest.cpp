@@ -45,8 +45,7 @@ Rules compile(const std::string &json) {
   Rules c;
   auto d = Descriptor::parse(json);
   if (!d) {
-    ADD_FAILURE() << "parse failed: " << llvm::toString(d.takeError()) << "\n"
-                  << json;
+    ADD_FAILURE() << "parse failed: " << llvm::toString(d.takeError()) << "\n" << json;
     return c;
   }
   if (d->kind() != jit::Kind::Rules) {
@@ -68,8 +67,8 @@ Rules compile(const std::string &json) {
 /// (e.g. `"clamp": {...}, "steps": 3`).
 std::string doc(const std::string &meters, const std::string &rules,
                 const std::string &extra = "") {
-  return R"({"specjit": 1, "kind": "rules", "name": "t", "meters": )" + meters +
-         R"(, "rules": )" + rules + (extra.empty() ? "" : ", " + extra) + "}";
+  return R"({"specjit": 1, "kind": "rules", "name": "t", "meters": )" + meters + R"(, "rules": )" +
+         rules + (extra.empty() ? "" : ", " + extra) + "}";
 }
 
 /// Runs in place over `rows` rows of `m` (row-major).
@@ -91,8 +90,7 @@ void expectSame(const std::vector<T> &got, const std::vector<T> &want,
   for (size_t i = 0; i < got.size(); ++i) {
     if (same(got[i], want[i]))
       continue;
-    ADD_FAILURE() << what << " element " << i << ": got " << got[i] << ", want "
-                  << want[i];
+    ADD_FAILURE() << what << " element " << i << ": got " << got[i] << ", want " << want[i];
     if (++bad == 10)
       return;
   }
@@ -174,8 +172,7 @@ double eval(const jit::Expr &e, const std::vector<double> &m) {
 }
 
 /// The semantics page, one row at a time.
-template <class T>
-void reference(const jit::RulesSpec &spec, std::vector<T> &mat, int64_t rows) {
+template <class T> void reference(const jit::RulesSpec &spec, std::vector<T> &mat, int64_t rows) {
   size_t M = spec.meters.size();
   std::vector<double> m(M), values;
   for (int64_t r = 0; r < rows; ++r) {
@@ -205,10 +202,8 @@ void reference(const jit::RulesSpec &spec, std::vector<T> &mat, int64_t rows) {
             x = x * values[i];
             break;
           }
-          if (a.meter < static_cast<int>(spec.clamp.size()) &&
-              spec.clamp[a.meter]) {
-            double lo = spec.clamp[a.meter]->first,
-                   hi = spec.clamp[a.meter]->second;
+          if (a.meter < static_cast<int>(spec.clamp.size()) && spec.clamp[a.meter]) {
+            double lo = spec.clamp[a.meter]->first, hi = spec.clamp[a.meter]->second;
             x = x < lo ? lo : (x > hi ? hi : x);
           }
         }
@@ -222,8 +217,7 @@ void reference(const jit::RulesSpec &spec, std::vector<T> &mat, int64_t rows) {
 /// The `needs` example of the semantics page, grown to exercise every
 /// operator, conditions, clamps and steps.
 std::string rich(const char *type = "f64", int steps = 3) {
-  return doc(
-      R"(["energy", "mood", "hunger", "cash", "x"])", R"J([
+  return doc(R"(["energy", "mood", "hunger", "cash", "x"])", R"J([
     {"if": "mood < 0.2", "sub": {"energy": "0.01 * (0.2 - mood)"}},
     {"if": "hunger > 0.8 and energy > 0.1", "set": {"mood": "mood - 0.05"},
      "add": {"hunger": "0.01"}},
@@ -237,10 +231,10 @@ std::string rich(const char *type = "f64", int steps = 3) {
      "set": {"x": "x > 5 ? x / 2 : -x - 1", "energy": "log(abs(energy) + 1) * 2"}},
     {"if": "hunger >= 1.5", "set": {"hunger": "cash / (energy - energy)"}}
   ])J",
-      std::string(R"("type": ")") + type +
-          R"(", "clamp": {"energy": [0, 1], "mood": [0, 1], "hunger": [-1, 2]},
+             std::string(R"("type": ")") + type +
+                 R"(", "clamp": {"energy": [0, 1], "mood": [0, 1], "hunger": [-1, 2]},
       "steps": )" +
-          std::to_string(steps));
+                 std::to_string(steps));
 }
 
 /// A random state matrix for rich(): mostly in range, some out of range,
@@ -252,10 +246,7 @@ std::vector<double> randomMatrix(int64_t rows, unsigned seed) {
   std::vector<double> m(static_cast<size_t>(rows) * 5);
   for (size_t i = 0; i < m.size(); ++i) {
     int p = pick(rng);
-    m[i] = p == 0   ? NaN
-           : p == 1 ? Inf
-           : p == 2 ? -Inf
-                    : u(rng) * (i % 5 == 3 ? 20 : 1);
+    m[i] = p == 0 ? NaN : p == 1 ? Inf : p == 2 ? -Inf : u(rng) * (i % 5 == 3 ? 20 : 1);
   }
   return m;
 }
@@ -317,8 +308,7 @@ TEST(RulesInterpreter, Clamp) {
       -7,  9,    0, // nothing fires: nothing is clamped
   };
   runOn(c, m, 7);
-  expectSame(m, {1, 5,   1,  0, 5,   2,   NaN, 5,  3, 0.5, 1,
-                 4, 0.5, -1, 4, NaN, NaN, 1,   -7, 9, 0});
+  expectSame(m, {1, 5, 1, 0, 5, 2, NaN, 5, 3, 0.5, 1, 4, 0.5, -1, 4, NaN, NaN, 1, -7, 9, 0});
 }
 
 TEST(RulesInterpreter, NaNConditionIsTrue) {
@@ -358,8 +348,8 @@ TEST(RulesInterpreter, Steps) {
 TEST(RulesInterpreter, RoundingOnlyAtTheEnds) {
   // f32: the meters stay in f64 through every step; 1 + 4e-8 + 4e-8 rounds
   // up to the next float, while rounding per step would keep 1.
-  auto c = compile(doc(R"(["a"])", R"([{"add": {"a": "0.00000004"}}])",
-                       R"("type": "f32", "steps": 2)"));
+  auto c =
+      compile(doc(R"(["a"])", R"([{"add": {"a": "0.00000004"}}])", R"("type": "f32", "steps": 2)"));
   ASSERT_TRUE(c);
   std::vector<float> m = {1.0f};
   runOn(c, m, 1);
@@ -383,8 +373,7 @@ TEST(RulesInterpreter, NoRulesKeepsTheMatrix) {
 TEST(RulesInterpreter, RowCountsAgainstReference) {
   auto c = compile(rich());
   ASSERT_TRUE(c);
-  for (int64_t rows :
-       {int64_t(0), int64_t(1), kB - 1, kB, kB + 1, int64_t(10000)}) {
+  for (int64_t rows : {int64_t(0), int64_t(1), kB - 1, kB, kB + 1, int64_t(10000)}) {
     std::vector<double> m = randomMatrix(rows, 3 + static_cast<unsigned>(rows));
     m.push_back(-12345.0); // past the end: untouched
     std::vector<double> want = m;
@@ -426,11 +415,10 @@ TEST(RulesInterpreter, ManyMetersSmallerBlocks) {
   for (int j = 0; j < M; ++j)
     meters += (j ? ", \"m" : "\"m") + std::to_string(j) + "\"";
   meters += "]";
-  auto c =
-      compile(doc(meters, R"([
+  auto c = compile(doc(meters, R"([
     {"if": "m0 > m2999", "set": {"m2999": "m0 + m1", "m1500": "m2999"}},
     {"add": {"m0": "m1500 * 0.5"}}])",
-                  R"("type": "f32", "steps": 2, "clamp": {"m0": [-1, 1]})"));
+                       R"("type": "f32", "steps": 2, "clamp": {"m0": [-1, 1]})"));
   ASSERT_TRUE(c);
   const int64_t rows = 2 * kB + 3;
   std::mt19937 rng(1);

@@ -52,8 +52,7 @@ Series compile(const std::string &json) {
   Series c;
   auto d = Descriptor::parse(json);
   if (!d) {
-    ADD_FAILURE() << "parse failed: " << llvm::toString(d.takeError()) << "\n"
-                  << json;
+    ADD_FAILURE() << "parse failed: " << llvm::toString(d.takeError()) << "\n" << json;
     return c;
   }
   if (d->kind() != jit::Kind::Series) {
@@ -75,9 +74,8 @@ Series compile(const std::string &json) {
 /// indicators JSON array, and the output.
 std::string doc(const std::string &inputs, const std::string &indicators,
                 const std::string &output = R"({"type": "f64"})") {
-  return R"({"specjit": 1, "kind": "series", "name": "t", "inputs": )" +
-         inputs + R"(, "output": )" + output + R"(, "indicators": )" +
-         indicators + "}";
+  return R"({"specjit": 1, "kind": "series", "name": "t", "inputs": )" + inputs +
+         R"(, "output": )" + output + R"(, "indicators": )" + indicators + "}";
 }
 const char *kClose = R"([{"name": "close", "type": "f64"}])";
 
@@ -90,8 +88,8 @@ struct Stream {
 /// Runs `rows` rows starting at row `begin` of the f64 input columns on
 /// `stream`, appending to `out`.
 template <class T = double>
-void feed(const Series &c, Stream &s, const std::vector<Col> &in, int64_t begin,
-          int64_t rows, std::vector<T> &out) {
+void feed(const Series &c, Stream &s, const std::vector<Col> &in, int64_t begin, int64_t rows,
+          std::vector<T> &out) {
   std::vector<const void *> args;
   for (const Col &x : in)
     args.push_back(x.data() + begin);
@@ -131,21 +129,18 @@ void expectSame(const Col &got, const Col &want, const std::string &what = "") {
   for (size_t i = 0; i < got.size(); ++i) {
     if (same(got[i], want[i]))
       continue;
-    ADD_FAILURE() << what << " row " << i << ": got " << got[i] << ", want "
-                  << want[i];
+    ADD_FAILURE() << what << " row " << i << ": got " << got[i] << ", want " << want[i];
     if (++bad == 10)
       return;
   }
 }
 
 /// Bit-for-bit equality, NaN payloads included (chunkings of one kernel).
-void expectIdentical(const Col &got, const Col &want,
-                     const std::string &what = "") {
+void expectIdentical(const Col &got, const Col &want, const std::string &what = "") {
   ASSERT_EQ(got.size(), want.size()) << what;
   for (size_t i = 0; i < got.size(); ++i)
     if (std::memcmp(&got[i], &want[i], sizeof(double)) != 0) {
-      ADD_FAILURE() << what << " element " << i << ": got " << got[i]
-                    << ", want " << want[i];
+      ADD_FAILURE() << what << " element " << i << ": got " << got[i] << ", want " << want[i];
       return;
     }
 }
@@ -212,8 +207,7 @@ Col refLsma(const Col &x, int64_t n) {
       sy += v;
       sc += (static_cast<double>(i) - mid) * v;
     }
-    y[t] = n == 1 ? sy / static_cast<double>(n)
-                  : sy / static_cast<double>(n) + (sc / scc) * mid;
+    y[t] = n == 1 ? sy / static_cast<double>(n) : sy / static_cast<double>(n) + (sc / scc) * mid;
   }
   return y;
 }
@@ -280,8 +274,7 @@ Col refKama(const Col &x, int64_t n, int fast, int slow) {
 
 /// Every indicator of `spec` over full input columns (value ids as in the
 /// spec: inputs, then indicators).
-std::vector<Col> reference(const jit::SeriesSpec &spec,
-                           const std::vector<Col> &inputs) {
+std::vector<Col> reference(const jit::SeriesSpec &spec, const std::vector<Col> &inputs) {
   std::vector<Col> v = inputs;
   size_t T = inputs.at(0).size();
   for (const jit::Indicator &ind : spec.indicators) {
@@ -309,8 +302,7 @@ std::vector<Col> reference(const jit::SeriesSpec &spec,
       break;
     }
     case IndicatorOp::Tema: {
-      Col e1 = refEma(src(0), n, sma), e2 = refEma(e1, n, sma),
-          e3 = refEma(e2, n, sma);
+      Col e1 = refEma(src(0), n, sma), e2 = refEma(e1, n, sma), e3 = refEma(e2, n, sma);
       for (size_t t = 0; t < T; ++t)
         y[t] = 3.0 * e1[t] - 3.0 * e2[t] + e3[t];
       break;
@@ -337,8 +329,7 @@ std::vector<Col> reference(const jit::SeriesSpec &spec,
       break;
     case IndicatorOp::Crossover:
       for (size_t t = 1; t < T; ++t) {
-        double f = src(0)[t], s = src(1)[t], pf = src(0)[t - 1],
-               ps = src(1)[t - 1];
+        double f = src(0)[t], s = src(1)[t], pf = src(0)[t - 1], ps = src(1)[t - 1];
         if (std::isnan(f) || std::isnan(s) || std::isnan(pf) || std::isnan(ps))
           continue;
         y[t] = f > s && pf <= ps ? 1.0 : (f < s && pf >= ps ? -1.0 : 0.0);
@@ -352,9 +343,7 @@ std::vector<Col> reference(const jit::SeriesSpec &spec,
           mix += ind.weights[i - 1] * src(i)[t];
         if (std::isnan(p) || std::isnan(mix))
           continue;
-        y[t] = p > mix * (1.0 + ind.upper)
-                   ? 1.0
-                   : (p < mix * (1.0 - ind.lower) ? -1.0 : 0.0);
+        y[t] = p > mix * (1.0 + ind.upper) ? 1.0 : (p < mix * (1.0 - ind.lower) ? -1.0 : 0.0);
       }
       break;
     }
@@ -400,9 +389,7 @@ Col withNaNs(Col x, double fraction, unsigned seed) {
 }
 
 /// One indicator over `close`, output f64.
-std::string single(const std::string &indicator) {
-  return doc(kClose, "[" + indicator + "]");
-}
+std::string single(const std::string &indicator) { return doc(kClose, "[" + indicator + "]"); }
 
 /// Every moving average and composite, both seeds, several periods; MAs of
 /// indicators too.
@@ -452,8 +439,7 @@ std::string everything(const std::string &input = kClose,
 //===----------------------------------------------------------------------===//
 
 TEST(SeriesInterpreter, SmaByHand) {
-  auto c = compile(
-      single(R"({"name": "s", "op": "sma", "input": "close", "period": 3})"));
+  auto c = compile(single(R"({"name": "s", "op": "sma", "input": "close", "period": 3})"));
   ASSERT_TRUE(c);
   EXPECT_GT(c.interp->stateBytes(), 0u);
   expectSame(runAll(c, {{1, 2, 3, 4, 5, 9}}), {NaN, NaN, 2, 3, 4, 6});
@@ -461,8 +447,7 @@ TEST(SeriesInterpreter, SmaByHand) {
 
 TEST(SeriesInterpreter, EmaFirstByHand) {
   // a = 2/(3+1) = 0.5: every value below is exact.
-  auto c = compile(
-      single(R"({"name": "e", "op": "ema", "input": "close", "period": 3})"));
+  auto c = compile(single(R"({"name": "e", "op": "ema", "input": "close", "period": 3})"));
   ASSERT_TRUE(c);
   expectSame(runAll(c, {{1, 2, 3, 5}}), {1, 1.5, 2.25, 3.625});
   // NaN: skipped (NaN out, state kept).
@@ -470,13 +455,12 @@ TEST(SeriesInterpreter, EmaFirstByHand) {
 }
 
 TEST(SeriesInterpreter, EmaSmaSeedByHand) {
-  auto c = compile(single(
-      R"({"name": "e", "op": "ema", "input": "close", "period": 3, "seed": "sma"})"));
+  auto c = compile(
+      single(R"({"name": "e", "op": "ema", "input": "close", "period": 3, "seed": "sma"})"));
   ASSERT_TRUE(c);
   expectSame(runAll(c, {{1, 2, 3, 5, 1}}), {NaN, NaN, 2, 3.5, 2.25});
   // A NaN before the seed completes restarts the count.
-  expectSame(runAll(c, {{1, 2, NaN, 4, 6, 8, 10}}),
-             {NaN, NaN, NaN, NaN, NaN, 6, 8});
+  expectSame(runAll(c, {{1, 2, NaN, 4, 6, 8, 10}}), {NaN, NaN, NaN, NaN, NaN, 6, 8});
   // After the seed it is skipped.
   expectSame(runAll(c, {{1, 2, 3, NaN, 5}}), {NaN, NaN, 2, NaN, 3.5});
 }
@@ -498,22 +482,19 @@ TEST(SeriesInterpreter, SmaSeedIsTheSma) {
 }
 
 TEST(SeriesInterpreter, WmaByHand) {
-  auto c = compile(
-      single(R"({"name": "w", "op": "wma", "input": "close", "period": 3})"));
+  auto c = compile(single(R"({"name": "w", "op": "wma", "input": "close", "period": 3})"));
   ASSERT_TRUE(c);
   // (1*1 + 2*2 + 3*3)/6, (1*2 + 2*3 + 3*7)/6
   expectSame(runAll(c, {{1, 2, 3, 7}}), {NaN, NaN, 14.0 / 6.0, 29.0 / 6.0});
 }
 
 TEST(SeriesInterpreter, LsmaByHand) {
-  auto c = compile(
-      single(R"({"name": "l", "op": "lsma", "input": "close", "period": 3})"));
+  auto c = compile(single(R"({"name": "l", "op": "lsma", "input": "close", "period": 3})"));
   ASSERT_TRUE(c);
   // On a line the fit is exact. Through (0,2), (1,3), (2,1): slope -0.5,
   // mean 2, at i = 2: 1.5. Through (0,3), (1,1), (2,3): flat at 7/3.
   // Through (0,1), (1,3), (2,2): slope 0.5, mean 2, at i = 2: 2.5.
-  expectSame(runAll(c, {{1, 2, 3, 1, 3, 2}}),
-             {NaN, NaN, 3, 1.5, 7.0 / 3.0, 2.5});
+  expectSame(runAll(c, {{1, 2, 3, 1, 3, 2}}), {NaN, NaN, 3, 1.5, 7.0 / 3.0, 2.5});
 }
 
 TEST(SeriesInterpreter, DemaTemaByHand) {
@@ -531,14 +512,12 @@ TEST(SeriesInterpreter, DemaTemaByHand) {
   // e1: -, -, 2, 3.5, 2.25, 2.625; e2: -, -, -, -, 2.583333.., 2.6041666..
   double e2 = (2.0 + 3.5 + 2.25) / 3.0;
   double e2b = 0.5 * 2.625 + 0.5 * e2;
-  expectSame(column(out, 3, 2),
-             {NaN, NaN, NaN, NaN, 2.0 * 2.25 - e2, 2.0 * 2.625 - e2b});
+  expectSame(column(out, 3, 2), {NaN, NaN, NaN, NaN, 2.0 * 2.25 - e2, 2.0 * 2.625 - e2b});
 }
 
 TEST(SeriesInterpreter, HmaByHand) {
   // n = 4: wma(2*wma(x,2) - wma(x,4), 2); lookback 3 + 1 = 4.
-  auto c = compile(
-      single(R"({"name": "h", "op": "hma", "input": "close", "period": 4})"));
+  auto c = compile(single(R"({"name": "h", "op": "hma", "input": "close", "period": 4})"));
   ASSERT_TRUE(c);
   EXPECT_EQ(c.spec().indicators[0].lookback, 4);
   Col x = {1, 2, 3, 4, 5, 6};
@@ -572,16 +551,14 @@ TEST(SeriesInterpreter, KamaByHand) {
   expectSame(runAll(c, {{1, 2, 3, 2, 2, 2}}), {NaN, NaN, 3, 2.75, 2, 2});
   // A NaN: NaN for the rows whose window holds it, state kept; row 7:
   // window 2,2,2: k = 2.75 + 0.25*(2-2.75).
-  expectSame(runAll(c, {{1, 2, 3, 2, NaN, 2, 2, 2}}),
-             {NaN, NaN, 3, 2.75, NaN, NaN, NaN, 2.5625});
+  expectSame(runAll(c, {{1, 2, 3, 2, NaN, 2, 2, 2}}), {NaN, NaN, 3, 2.75, NaN, NaN, NaN, 2.5625});
   // Before the seed a NaN restarts the count: 3 clean rows are needed.
   expectSame(runAll(c, {{1, NaN, 1, 2, 3}}), {NaN, NaN, NaN, NaN, 3.0});
 }
 
 TEST(SeriesInterpreter, CompositesByHand) {
-  auto c = compile(
-      doc(R"([{"name": "f", "type": "f64"}, {"name": "s", "type": "f64"}])",
-          R"([
+  auto c = compile(doc(R"([{"name": "f", "type": "f64"}, {"name": "s", "type": "f64"}])",
+                       R"([
     {"name": "x", "op": "crossover", "fast": "f", "slow": "s"},
     {"name": "w", "op": "weighted_sum", "bias": 1,
      "terms": [{"input": "f", "weight": 0.5}, {"input": "s", "weight": 0.25}]},
@@ -619,8 +596,8 @@ TEST(SeriesInterpreter, PeriodOneIsTheInput) {
 TEST(SeriesInterpreter, EverythingAgainstReference) {
   auto c = compile(everything());
   ASSERT_TRUE(c);
-  for (size_t T : {size_t(1), size_t(3), size_t(30), size_t(kB - 1), size_t(kB),
-                   size_t(kB + 1), size_t(3 * kB + 17)}) {
+  for (size_t T : {size_t(1), size_t(3), size_t(30), size_t(kB - 1), size_t(kB), size_t(kB + 1),
+                   size_t(3 * kB + 17)}) {
     Col x = prices(T, 1 + static_cast<unsigned>(T));
     Col got = runAll(c, {x}), want = referenceOut(c, {x});
     for (size_t j = 0; j < c.cols; ++j)
@@ -636,8 +613,7 @@ TEST(SeriesInterpreter, NaNInputsAgainstReference) {
     Col x = withNaNs(prices(3000, 7), frac, 11);
     Col got = runAll(c, {x}), want = referenceOut(c, {x});
     for (size_t j = 0; j < c.cols; ++j)
-      expectSame(column(got, c.cols, j), column(want, c.cols, j),
-                 c.spec().outputNames[j]);
+      expectSame(column(got, c.cols, j), column(want, c.cols, j), c.spec().outputNames[j]);
   }
   // All NaN.
   Col x(100, NaN);
@@ -662,8 +638,7 @@ TEST(SeriesInterpreter, NaNBlocksOnlyItsWindow) {
     // sma/wma/lsma: rows 20..23; ema: row 20; kama: rows 20..24.
     size_t last = j < 3 ? 23 : j == 3 ? 20 : 24;
     for (size_t t = 15; t < 40; ++t)
-      EXPECT_EQ(std::isnan(y[t]), t >= 20 && t <= last)
-          << c.spec().outputNames[j] << " row " << t;
+      EXPECT_EQ(std::isnan(y[t]), t >= 20 && t <= last) << c.spec().outputNames[j] << " row " << t;
   }
 }
 
@@ -714,8 +689,7 @@ TEST(SeriesInterpreter, LongPeriods) {
   Col x = prices(4000, 9);
   Col got = runAll(c, {x}), want = referenceOut(c, {x});
   for (size_t j = 0; j < c.cols; ++j)
-    expectSame(column(got, c.cols, j), column(want, c.cols, j),
-               c.spec().outputNames[j]);
+    expectSame(column(got, c.cols, j), column(want, c.cols, j), c.spec().outputNames[j]);
   // Streamed in small chunks (shorter than the windows).
   Stream s(c);
   Col chunked;
@@ -726,8 +700,7 @@ TEST(SeriesInterpreter, LongPeriods) {
 
 TEST(SeriesInterpreter, LsmaNearTheLeastSquaresFit) {
   // The centered formula against the normal equations in long double.
-  auto c = compile(
-      single(R"({"name": "l", "op": "lsma", "input": "close", "period": 50})"));
+  auto c = compile(single(R"({"name": "l", "op": "lsma", "input": "close", "period": 50})"));
   ASSERT_TRUE(c);
   Col x = prices(300, 13, 1000.0);
   Col y = runAll(c, {x});
@@ -752,8 +725,7 @@ TEST(SeriesInterpreter, LsmaNearTheLeastSquaresFit) {
 //===----------------------------------------------------------------------===//
 
 TEST(SeriesInterpreter, F32InputsAndOutput) {
-  auto c32 = compile(everything(R"([{"name": "close", "type": "f32"}])",
-                                R"({"type": "f32"})"));
+  auto c32 = compile(everything(R"([{"name": "close", "type": "f32"}])", R"({"type": "f32"})"));
   auto c64 = compile(everything());
   ASSERT_TRUE(c32);
   ASSERT_TRUE(c64);
@@ -768,12 +740,10 @@ TEST(SeriesInterpreter, F32InputsAndOutput) {
   std::vector<unsigned char> state(c32.interp->stateBytes(), 0);
   const void *args[] = {xf.data(), state.data()};
   std::vector<float> got(want.size());
-  ASSERT_EQ(c32.interp->run(args, got.data(), static_cast<int64_t>(x.size())),
-            0);
+  ASSERT_EQ(c32.interp->run(args, got.data(), static_cast<int64_t>(x.size())), 0);
   for (size_t i = 0; i < got.size(); ++i) {
     float w = static_cast<float>(want[i]);
-    EXPECT_TRUE((std::isnan(got[i]) && std::isnan(w)) ||
-                std::memcmp(&got[i], &w, sizeof w) == 0)
+    EXPECT_TRUE((std::isnan(got[i]) && std::isnan(w)) || std::memcmp(&got[i], &w, sizeof w) == 0)
         << i << ": " << got[i] << " vs " << w;
   }
 }
@@ -908,8 +878,7 @@ TEST(SeriesInterpreter, ConcurrentStreams) {
     threads.emplace_back([&, t] {
       Stream s(c);
       for (int64_t b = 0; b < 3000; b += 100 + 37 * t)
-        feed(c, s, {in[t]}, b, std::min<int64_t>(100 + 37 * t, 3000 - b),
-             got[t]);
+        feed(c, s, {in[t]}, b, std::min<int64_t>(100 + 37 * t, 3000 - b), got[t]);
     });
   for (auto &th : threads)
     th.join();
@@ -921,8 +890,7 @@ TEST(SeriesInterpreter, OutlivesDescriptor) {
   std::unique_ptr<Interpreter> ip;
   size_t bytes = 0;
   {
-    auto c = compile(
-        single(R"({"name": "s", "op": "sma", "input": "close", "period": 2})"));
+    auto c = compile(single(R"({"name": "s", "op": "sma", "input": "close", "period": 2})"));
     ASSERT_TRUE(c);
     ip = std::move(c.interp);
     bytes = ip->stateBytes();

@@ -70,8 +70,8 @@ TEST(StrictJson, NumbersOutsideRfc8259AreErrorsWithPathLineAndColumn) {
   for (const Case &c : cases) {
     std::string err = descriptorError(withMean(c.number));
     std::string where = "line 1, column " + std::to_string(kMeanColumn);
-    EXPECT_EQ(err, std::string("steps[0].mean: invalid JSON at ") + where + ": '" +
-                       c.number + "': " + c.why)
+    EXPECT_EQ(err, std::string("steps[0].mean: invalid JSON at ") + where + ": '" + c.number +
+                       "': " + c.why)
         << c.number;
   }
   // llvm::json rejects these itself; still with line and column (its
@@ -127,8 +127,9 @@ TEST(StrictJson, XGBoostModelsAreStrictToo) {
   std::string err = importError(R"({"learner": {"x": [1, .5]}})");
   EXPECT_EQ(err, "xgboost model: learner.x[1]: not valid JSON at line 1, column 23: "
                  "'.5': a number needs a digit before the '.'");
-  EXPECT_NE(importError(R"({"learner": "\udfff"})").find("xgboost model: learner: not valid "
-                                                        "JSON at line 1, column 14"),
+  EXPECT_NE(importError(R"({"learner": "\udfff"})")
+                .find("xgboost model: learner: not valid "
+                      "JSON at line 1, column 14"),
             std::string::npos);
   // XGBoost's bare NaN and Infinity are read (the model error comes next),
   // and syntax errors after them keep their original column: the '}' is
@@ -205,7 +206,8 @@ TEST(ReadLimits, RegularFilesAndTheEnvironment) {
                   bad + "'");
   }
   llvm::sys::fs::remove(path);
-  llvm::Expected<std::string> missing = readBoundedFile("/nonexistent/x.json", kDescriptorReadLimit);
+  llvm::Expected<std::string> missing =
+      readBoundedFile("/nonexistent/x.json", kDescriptorReadLimit);
   ASSERT_FALSE(static_cast<bool>(missing));
   EXPECT_EQ(llvm::toString(missing.takeError()).rfind("cannot read '/nonexistent/x.json': ", 0),
             0u);

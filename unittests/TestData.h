@@ -102,11 +102,21 @@ struct DeclaredInputs {
       for (int64_t r = 0; r < rows; ++r) {
         double v = u(rng);
         switch (d.inputs()[i].type) {
-        case DType::F64: f64[i].push_back(r % 17 == 5 ? NAN : v); break;
-        case DType::F32: f32[i].push_back(float(v)); break;
-        case DType::I64: i64[i].push_back(int64_t(v) % 6 - 1); break;
-        case DType::I32: i32[i].push_back(int32_t(v) % 6); break;
-        case DType::Bool: b[i].push_back(v > 20); break;
+        case DType::F64:
+          f64[i].push_back(r % 17 == 5 ? NAN : v);
+          break;
+        case DType::F32:
+          f32[i].push_back(float(v));
+          break;
+        case DType::I64:
+          i64[i].push_back(int64_t(v) % 6 - 1);
+          break;
+        case DType::I32:
+          i32[i].push_back(int32_t(v) % 6);
+          break;
+        case DType::Bool:
+          b[i].push_back(v > 20);
+          break;
         case DType::String: {
           if (offsets[i].empty())
             offsets[i].push_back(0);
@@ -120,11 +130,21 @@ struct DeclaredInputs {
     }
     for (size_t i = 0; i < n; ++i) {
       switch (d.inputs()[i].type) {
-      case DType::F64: cols.push_back(Column::f64(f64[i].data(), rows)); break;
-      case DType::F32: cols.push_back(Column::f32(f32[i].data(), rows)); break;
-      case DType::I64: cols.push_back(Column::i64(i64[i].data(), rows)); break;
-      case DType::I32: cols.push_back(Column::i32(i32[i].data(), rows)); break;
-      case DType::Bool: cols.push_back(Column::boolean(b[i].data(), rows)); break;
+      case DType::F64:
+        cols.push_back(Column::f64(f64[i].data(), rows));
+        break;
+      case DType::F32:
+        cols.push_back(Column::f32(f32[i].data(), rows));
+        break;
+      case DType::I64:
+        cols.push_back(Column::i64(i64[i].data(), rows));
+        break;
+      case DType::I32:
+        cols.push_back(Column::i32(i32[i].data(), rows));
+        break;
+      case DType::Bool:
+        cols.push_back(Column::boolean(b[i].data(), rows));
+        break;
       case DType::String:
         cols.push_back(Column::strings(offsets[i].data(), bytes[i].data(), rows));
         break;

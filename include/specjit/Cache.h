@@ -66,9 +66,7 @@ struct DiskCacheStats {
   uint64_t hits = 0, misses = 0, stores = 0, storeFailures = 0, evictions = 0;
   /// This process: entries rejected, by DiskCacheReject.
   std::array<uint64_t, kDiskCacheRejectKinds> rejected{};
-  uint64_t rejectedFor(DiskCacheReject r) const {
-    return rejected[static_cast<size_t>(r)];
-  }
+  uint64_t rejectedFor(DiskCacheReject r) const { return rejected[static_cast<size_t>(r)]; }
 };
 DiskCacheStats diskCacheStats();
 

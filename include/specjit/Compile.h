@@ -23,14 +23,14 @@ namespace jit {
 /// A stage of the compiler, in pipeline order. Used for --emit, dumps and the
 /// failure-injection hook.
 enum class Stage : uint8_t {
-  Descriptor, ///< canonical descriptor JSON
-  Spec,       ///< MLIR in the spec dialect, straight from the importer
-  Lowered,    ///< MLIR after spec -> scf/arith/math, before LLVM dialect
-  LLVMDialect,///< MLIR in the llvm dialect
-  LLVM,       ///< LLVM IR before optimization
-  LLVMOpt,    ///< LLVM IR after optimization for the host CPU
-  Asm,        ///< host assembly
-  Obj,        ///< host object file
+  Descriptor,  ///< canonical descriptor JSON
+  Spec,        ///< MLIR in the spec dialect, straight from the importer
+  Lowered,     ///< MLIR after spec -> scf/arith/math, before LLVM dialect
+  LLVMDialect, ///< MLIR in the llvm dialect
+  LLVM,        ///< LLVM IR before optimization
+  LLVMOpt,     ///< LLVM IR after optimization for the host CPU
+  Asm,         ///< host assembly
+  Obj,         ///< host object file
 };
 /// The code shape of tree ensembles (docs/model-semantics.md, "Code shape").
 enum class TreeLayout : uint8_t {
@@ -125,8 +125,7 @@ struct CompileOptions {
 /// Compiles (or fetches from the cache) a kernel for `d`. Fails only when the
 /// descriptor cannot run at all; compiler failures fall back to the
 /// interpreter with the reason recorded in the kernel.
-llvm::Expected<Kernel> compile(const Descriptor &d,
-                               const CompileOptions &options = {});
+llvm::Expected<Kernel> compile(const Descriptor &d, const CompileOptions &options = {});
 
 /// Process-wide specialization switch. Initialized from SPECJIT_SPECIALIZE
 /// (0 or 1; default on).
@@ -158,8 +157,7 @@ struct StageTimes {
 };
 /// Compiles `d` as compile() would with specialization on (without the
 /// maxKernelOps limit and the cache), timing each stage.
-llvm::Expected<StageTimes> timeStages(const Descriptor &d,
-                                      const CompileOptions &options = {});
+llvm::Expected<StageTimes> timeStages(const Descriptor &d, const CompileOptions &options = {});
 
 /// Compiles `d` once as timeStages() does and returns the time of every
 /// pass: MLIR's passes (a list, slowest first), then LLVM's optimization

@@ -152,8 +152,7 @@ public:
   PipelineBuilder &impute(llvm::StringRef column, double value);
   PipelineBuilder &oneHot(llvm::StringRef column, std::vector<int64_t> categories,
                           UnknownPolicy unknown = UnknownPolicy::Zeros);
-  PipelineBuilder &oneHot(llvm::StringRef column,
-                          std::vector<std::string> categories,
+  PipelineBuilder &oneHot(llvm::StringRef column, std::vector<std::string> categories,
                           UnknownPolicy unknown = UnknownPolicy::Zeros);
   PipelineBuilder &labelEncode(llvm::StringRef column,
                                std::vector<std::pair<int64_t, double>> mapping,
@@ -162,8 +161,7 @@ public:
                                std::vector<std::pair<std::string, double>> mapping,
                                double defaultCode = -1.0);
   PipelineBuilder &polynomial(std::vector<std::string> columns, int degree,
-                              bool interactionOnly = false,
-                              bool includeBias = true);
+                              bool interactionOnly = false, bool includeBias = true);
   PipelineBuilder &bucketize(llvm::StringRef column, std::vector<double> edges);
   PipelineBuilder &expr(llvm::StringRef name, llvm::StringRef expr);
 

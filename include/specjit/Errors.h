@@ -25,15 +25,12 @@ namespace jit {
 class RowError : public llvm::ErrorInfo<RowError> {
 public:
   static char ID;
-  RowError(int64_t row, std::string message)
-      : row_(row), message_(std::move(message)) {}
+  RowError(int64_t row, std::string message) : row_(row), message_(std::move(message)) {}
   int64_t row() const { return row_; }
   /// The message without the "row N: " prefix.
   const std::string &detail() const { return message_; }
   void log(llvm::raw_ostream &os) const override;
-  std::error_code convertToErrorCode() const override {
-    return llvm::inconvertibleErrorCode();
-  }
+  std::error_code convertToErrorCode() const override { return llvm::inconvertibleErrorCode(); }
 
 private:
   int64_t row_;
@@ -52,9 +49,7 @@ public:
   /// What was expected and what was found, without the path.
   const std::string &detail() const { return detail_; }
   void log(llvm::raw_ostream &os) const override;
-  std::error_code convertToErrorCode() const override {
-    return llvm::inconvertibleErrorCode();
-  }
+  std::error_code convertToErrorCode() const override { return llvm::inconvertibleErrorCode(); }
 
 private:
   std::string path_, detail_;
@@ -71,9 +66,7 @@ public:
   const std::string &stage() const { return stage_; }
   const std::string &detail() const { return detail_; }
   void log(llvm::raw_ostream &os) const override;
-  std::error_code convertToErrorCode() const override {
-    return llvm::inconvertibleErrorCode();
-  }
+  std::error_code convertToErrorCode() const override { return llvm::inconvertibleErrorCode(); }
 
 private:
   std::string stage_, detail_;

@@ -103,8 +103,7 @@ struct EvalOptions {
 /// row); with a plain error on any metric scikit-learn rejects (roc_auc
 /// with one class in the labels) and on other failures of a fold ("fold 2
 /// of 5: ...").
-llvm::Expected<EvalResult> evaluate(const Descriptor &d,
-                                    llvm::ArrayRef<Column> columns,
+llvm::Expected<EvalResult> evaluate(const Descriptor &d, llvm::ArrayRef<Column> columns,
                                     const EvalOptions &options = {});
 
 /// The result as one JSON object: {"metrics": {name: value}}, or with

@@ -58,8 +58,7 @@ bool isExportSymbol(llvm::StringRef name);
 /// Compiles `d` ahead of time. Fails with a clear message for a bad symbol,
 /// for families that do not compile to one kernel (train, eval), and when
 /// the compiler fails (there is no interpreter to fall back to here).
-llvm::Expected<ExportedKernel> exportKernel(const Descriptor &d,
-                                            const ExportOptions &options = {});
+llvm::Expected<ExportedKernel> exportKernel(const Descriptor &d, const ExportOptions &options = {});
 
 } // namespace jit
 } // namespace specjit

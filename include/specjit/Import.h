@@ -56,15 +56,14 @@ struct XGBoostImportOptions {
 /// Anything the descriptor cannot express exactly (other objectives, the
 /// gblinear and dart boosters, categorical splits, vector leaves) is an
 /// error naming the JSON path of the fault; the importer never guesses.
-llvm::Expected<std::string>
-importXGBoostJSON(llvm::StringRef modelJson,
-                  const XGBoostImportOptions &opts = {});
+llvm::Expected<std::string> importXGBoostJSON(llvm::StringRef modelJson,
+                                              const XGBoostImportOptions &opts = {});
 
 /// importXGBoostJSON() of the file `path`, read by readBoundedFile() under
 /// kModelReadLimit (SPECJIT_MAX_MODEL_MB, specjit/ReadFile.h): errors name
 /// the file when it cannot be read or is too large.
-llvm::Expected<std::string>
-importXGBoostFile(llvm::StringRef path, const XGBoostImportOptions &opts = {});
+llvm::Expected<std::string> importXGBoostFile(llvm::StringRef path,
+                                              const XGBoostImportOptions &opts = {});
 
 } // namespace jit
 } // namespace specjit

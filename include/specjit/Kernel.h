@@ -127,8 +127,8 @@ private:
   // Made by compile(); the engine and the tests reach the state through
   // engine::KernelAccess (lib/Engine/KernelAccess.h).
   friend struct engine::KernelAccess;
-  explicit Kernel(std::shared_ptr<KernelState> s,
-                  KernelSource source = KernelSource::Compiled, unsigned threads = 1)
+  explicit Kernel(std::shared_ptr<KernelState> s, KernelSource source = KernelSource::Compiled,
+                  unsigned threads = 1)
       : state_(std::move(s)), source_(source), threads_(threads) {}
 
   std::shared_ptr<KernelState> state_;

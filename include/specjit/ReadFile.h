@@ -46,8 +46,7 @@ llvm::Expected<size_t> limitBytes(const ReadLimit &limit);
 /// Reads the whole of `path` (a regular file, a pipe, a device; "-" is not
 /// special) in chunks. More than limitBytes(limit) bytes is an error naming
 /// the file, the limit and the variable that raises it; reading stops there.
-llvm::Expected<std::string> readBoundedFile(llvm::StringRef path,
-                                            const ReadLimit &limit);
+llvm::Expected<std::string> readBoundedFile(llvm::StringRef path, const ReadLimit &limit);
 
 } // namespace jit
 } // namespace specjit

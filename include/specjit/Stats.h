@@ -57,13 +57,13 @@ struct KernelStats {
 };
 
 struct CompileServiceStats {
-  unsigned threads = 0;   ///< worker threads (0: compiles run in the caller)
-  size_t capacity = 0;    ///< queue bound
-  size_t pending = 0;     ///< queued now
-  uint64_t queued = 0;    ///< requests accepted
-  uint64_t refused = 0;   ///< requests refused because the queue was full
-  uint64_t compiled = 0;  ///< background compiles finished with code
-  uint64_t failed = 0;    ///< background compiles that fell back
+  unsigned threads = 0;                ///< worker threads (0: compiles run in the caller)
+  size_t capacity = 0;                 ///< queue bound
+  size_t pending = 0;                  ///< queued now
+  uint64_t queued = 0;                 ///< requests accepted
+  uint64_t refused = 0;                ///< requests refused because the queue was full
+  uint64_t compiled = 0;               ///< background compiles finished with code
+  uint64_t failed = 0;                 ///< background compiles that fell back
   uint64_t promoted = 0, rejected = 0; ///< verification outcomes
 };
 

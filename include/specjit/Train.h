@@ -35,22 +35,22 @@ llvm::StringRef stopReasonName(StopReason r);
 
 /// One finished epoch.
 struct EpochRecord {
-  int64_t epoch = 0;            ///< 1-based
+  int64_t epoch = 0; ///< 1-based
   /// Mean per-row loss over the epoch's training rows, each row's loss taken
   /// in its batch's forward pass (before that batch's update), without L2.
   double trainLoss = 0.0;
   /// Mean per-row loss on the validation rows after the epoch (no L2); NaN
   /// without early stopping.
   double validationLoss = 0.0;
-  double seconds = 0.0;         ///< wall time of the epoch
+  double seconds = 0.0; ///< wall time of the epoch
 };
 
 /// What the progress callback sees after every epoch.
 struct TrainProgress {
   EpochRecord last;
-  int64_t epochs = 0;           ///< the descriptor's epoch count
+  int64_t epochs = 0; ///< the descriptor's epoch count
   double elapsedSeconds = 0.0;
-  double rowsPerSecond = 0.0;   ///< training rows processed per second so far
+  double rowsPerSecond = 0.0; ///< training rows processed per second so far
 };
 
 struct TrainOptions {
@@ -85,8 +85,7 @@ struct TrainResult {
 /// batch; fails without a result on a non-finite loss (naming the epoch and
 /// batch), on cancellation, or when the process already runs
 /// maxConcurrentTrainings() trainings.
-llvm::Expected<TrainResult> train(const Descriptor &d,
-                                  llvm::ArrayRef<Column> columns,
+llvm::Expected<TrainResult> train(const Descriptor &d, llvm::ArrayRef<Column> columns,
                                   const TrainOptions &options = {});
 
 /// The process-wide cap on trainings running at once (default 4, or

@@ -36,9 +36,7 @@ struct Hash128 {
   friend bool operator==(const Hash128 &a, const Hash128 &b) {
     return a.hi == b.hi && a.lo == b.lo;
   }
-  friend bool operator!=(const Hash128 &a, const Hash128 &b) {
-    return !(a == b);
-  }
+  friend bool operator!=(const Hash128 &a, const Hash128 &b) { return !(a == b); }
 };
 
 /// A read-only view of one caller-owned input column. Numeric and bool

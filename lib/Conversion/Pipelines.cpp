@@ -45,18 +45,16 @@ void buildLoopsToLLVMPipeline(mlir::OpPassManager &pm) {
 
 void registerSpecjitPasses() {
   registerSpecjitConversionPasses();
-  mlir::PassPipelineRegistration<>(
-      "specjit-spec-to-loops", "spec -> scf/arith/math (the lowered stage)",
-      [](mlir::OpPassManager &pm) { buildSpecToLoopsPipeline(pm); });
-  mlir::PassPipelineRegistration<>(
-      "specjit-loops-to-llvm", "scf/arith/math/func -> llvm dialect",
-      buildLoopsToLLVMPipeline);
-  mlir::PassPipelineRegistration<>(
-      "specjit-lower-to-llvm", "spec -> llvm dialect (both pipelines)",
-      [](mlir::OpPassManager &pm) {
-        buildSpecToLoopsPipeline(pm);
-        buildLoopsToLLVMPipeline(pm);
-      });
+  mlir::PassPipelineRegistration<>("specjit-spec-to-loops",
+                                   "spec -> scf/arith/math (the lowered stage)",
+                                   [](mlir::OpPassManager &pm) { buildSpecToLoopsPipeline(pm); });
+  mlir::PassPipelineRegistration<>("specjit-loops-to-llvm", "scf/arith/math/func -> llvm dialect",
+                                   buildLoopsToLLVMPipeline);
+  mlir::PassPipelineRegistration<>("specjit-lower-to-llvm", "spec -> llvm dialect (both pipelines)",
+                                   [](mlir::OpPassManager &pm) {
+                                     buildSpecToLoopsPipeline(pm);
+                                     buildLoopsToLLVMPipeline(pm);
+                                   });
 }
 
 } // namespace specjit

@@ -65,8 +65,8 @@ void numberAttr(json::OStream &j, StringRef key, double v) {
 namespace {
 
 Hash128 hashText(StringRef text) {
-  llvm::XXH128_hash_t h = llvm::xxh3_128bits(ArrayRef<uint8_t>(
-      reinterpret_cast<const uint8_t *>(text.data()), text.size()));
+  llvm::XXH128_hash_t h = llvm::xxh3_128bits(
+      ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(text.data()), text.size()));
   Hash128 out;
   out.hi = h.high64;
   out.lo = h.low64;
@@ -96,8 +96,7 @@ Error readDescriptorName(const json::Object &root, std::string &out) {
   return Error::success();
 }
 
-Expected<size_t> readOp(const json::Object &o, StringRef path,
-                        ArrayRef<std::string> names) {
+Expected<size_t> readOp(const json::Object &o, StringRef path, ArrayRef<std::string> names) {
   std::string list;
   for (const std::string &n : names)
     list += (list.empty() ? "" : ", ") + n;
@@ -111,8 +110,8 @@ Expected<size_t> readOp(const json::Object &o, StringRef path,
   for (size_t i = 0; i < names.size(); ++i)
     if (names[i] == *name)
       return i;
-  return failAt(opPath, "unknown op " + quoted(*name) + " (expected one of " +
-                            list + ")" + suggestName(*name, names));
+  return failAt(opPath, "unknown op " + quoted(*name) + " (expected one of " + list + ")" +
+                            suggestName(*name, names));
 }
 
 std::string suggestName(StringRef bad, ArrayRef<std::string> candidates) {
@@ -134,7 +133,8 @@ std::string listNames(ArrayRef<std::string> names) {
   if (names.empty())
     return "none";
   std::string out;
-  for (size_t i = 0; i < names.size(); ++i) {    if (i == kMaxListed) {
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i == kMaxListed) {
       out += ", ... (" + std::to_string(names.size()) + " in all)";
       break;
     }

@@ -97,43 +97,35 @@ bool fitsInt64(double d);
 /// What a JSON value is, for "got ..." in messages.
 std::string describe(const llvm::json::Value &v);
 /// "<path>: expected <what>, got <describe(got)>".
-llvm::Error expected(llvm::StringRef path, const llvm::Twine &what,
-                     const llvm::json::Value &got);
-llvm::Error readFinite(const llvm::json::Value &v, llvm::StringRef path,
-                       double &out,
+llvm::Error expected(llvm::StringRef path, const llvm::Twine &what, const llvm::json::Value &got);
+llvm::Error readFinite(const llvm::json::Value &v, llvm::StringRef path, double &out,
                        llvm::StringRef what = "a finite number");
-llvm::Error readBool(const llvm::json::Value &v, llvm::StringRef path,
-                     bool &out);
+llvm::Error readBool(const llvm::json::Value &v, llvm::StringRef path, bool &out);
 /// Reads the `output` object {type: f32|f64, columns?: unique names} shared
 /// by the pipeline, series and model families; `noun` names what the columns
 /// are ("column", "indicator").
-llvm::Error parseOutputObject(const llvm::json::Object &root, llvm::StringRef noun,
-                              DType &type, std::vector<std::string> &columns);
+llvm::Error parseOutputObject(const llvm::json::Object &root, llvm::StringRef noun, DType &type,
+                              std::vector<std::string> &columns);
 
-llvm::Error readNonEmptyString(const llvm::json::Value &v,
-                               llvm::StringRef path, std::string &out,
+llvm::Error readNonEmptyString(const llvm::json::Value &v, llvm::StringRef path, std::string &out,
                                llvm::StringRef what);
 /// Unknown keys are errors everywhere: reports the first one in byte order,
 /// with a did-you-mean when it is close to an allowed key.
 llvm::Error checkKeys(const llvm::json::Object &o, llvm::StringRef path,
-                      llvm::ArrayRef<llvm::StringRef> allowed,
-                      llvm::StringRef what);
+                      llvm::ArrayRef<llvm::StringRef> allowed, llvm::StringRef what);
 /// Finds a required key; a missing one is an error saying what belongs there.
-llvm::Error requireKey(const llvm::json::Object &o, llvm::StringRef path,
-                       llvm::StringRef key, llvm::StringRef what,
-                       const llvm::json::Value *&out);
+llvm::Error requireKey(const llvm::json::Object &o, llvm::StringRef path, llvm::StringRef key,
+                       llvm::StringRef what, const llvm::json::Value *&out);
 
 /// Reads the optional top-level `name` (a string; not hashed).
-llvm::Error readDescriptorName(const llvm::json::Object &root,
-                               std::string &out);
+llvm::Error readDescriptorName(const llvm::json::Object &root, std::string &out);
 /// Reads the required `op` key of the object at `path` as one of `names`
 /// (in their order) and returns its index; errors list the names and suggest
 /// the closest one.
 llvm::Expected<size_t> readOp(const llvm::json::Object &o, llvm::StringRef path,
                               llvm::ArrayRef<std::string> names);
 /// "; did you mean 'x'?" when a candidate is close to `bad`, else "".
-std::string suggestName(llvm::StringRef bad,
-                        llvm::ArrayRef<std::string> candidates);
+std::string suggestName(llvm::StringRef bad, llvm::ArrayRef<std::string> candidates);
 /// "a, b, c" (at most 20, then "... (N in all)"), or "none".
 std::string listNames(llvm::ArrayRef<std::string> names);
 
@@ -149,8 +141,8 @@ std::string nameList(const T (&all)[N], llvm::StringRef (*nameOf)(T)) {
 /// Reads a string naming one of `all`; an unknown one is an error listing
 /// them, with a did-you-mean.
 template <typename T, size_t N>
-llvm::Error readEnum(const llvm::json::Value &v, llvm::StringRef path,
-                     const T (&all)[N], llvm::StringRef (*nameOf)(T), T &out) {
+llvm::Error readEnum(const llvm::json::Value &v, llvm::StringRef path, const T (&all)[N],
+                     llvm::StringRef (*nameOf)(T), T &out) {
   std::string list = nameList(all, nameOf);
   std::optional<llvm::StringRef> s = v.getAsString();
   if (!s)
@@ -160,8 +152,7 @@ llvm::Error readEnum(const llvm::json::Value &v, llvm::StringRef path,
       out = x;
       return llvm::Error::success();
     }
-  std::string msg = "unknown value " + quoted(*s) + " (expected one of " +
-                    list + ")";
+  std::string msg = "unknown value " + quoted(*s) + " (expected one of " + list + ")";
   for (T x : all)
     if (s->edit_distance(nameOf(x), true, 3) <= 2) {
       msg += "; did you mean '" + nameOf(x).str() + "'?";
@@ -172,19 +163,16 @@ llvm::Error readEnum(const llvm::json::Value &v, llvm::StringRef path,
 
 /// Reads an array of exactly `n` finite numbers ("one per <per>")
 /// (Families/Model/ModelDescriptor.cpp).
-llvm::Error readVector(const llvm::json::Value &v, llvm::StringRef path,
-                       uint64_t n, llvm::StringRef per,
-                       std::vector<double> &out);
+llvm::Error readVector(const llvm::json::Value &v, llvm::StringRef path, uint64_t n,
+                       llvm::StringRef per, std::vector<double> &out);
 /// Reads a non-empty array of rows of `cols` finite numbers each, appended
 /// row-major to `out`; `rows` is the number of rows read. `weightBudget`
 /// (the weights a model may still hold) shrinks by what is read.
-llvm::Error readMatrix(const llvm::json::Value &v, llvm::StringRef path,
-                       uint64_t cols, llvm::StringRef per,
-                       llvm::StringRef rowsWhat, uint64_t &weightBudget,
+llvm::Error readMatrix(const llvm::json::Value &v, llvm::StringRef path, uint64_t cols,
+                       llvm::StringRef per, llvm::StringRef rowsWhat, uint64_t &weightBudget,
                        std::vector<double> &out, uint64_t &rows);
 /// A generator seed: an integer in 0..2^64-1 (Shuffle.cpp).
-llvm::Error readSeed(const llvm::json::Value &v, llvm::StringRef path,
-                     uint64_t &out);
+llvm::Error readSeed(const llvm::json::Value &v, llvm::StringRef path, uint64_t &out);
 /// A `shuffle` value: false (none), true (seed 0) or {"seed": S}.
 llvm::Error readShuffle(const llvm::json::Value &v, llvm::StringRef path,
                         std::optional<uint64_t> &seed);

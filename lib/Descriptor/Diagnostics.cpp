@@ -34,8 +34,8 @@ namespace jit {
 namespace detail {
 
 Error failAt(StringRef path, const Twine &msg) {
-  return llvm::make_error<DescriptorError>(
-      (path.empty() ? StringRef("descriptor") : path).str(), msg.str());
+  return llvm::make_error<DescriptorError>((path.empty() ? StringRef("descriptor") : path).str(),
+                                           msg.str());
 }
 
 /// A user string for a message: quoted, cut to a sane length.
@@ -46,8 +46,7 @@ std::string quoted(StringRef s) {
   size_t cut = kMax - 3;
   while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80)
     --cut; // do not split a UTF-8 sequence
-  return "'" + s.take_front(cut).str() + "...' (" + std::to_string(s.size()) +
-         " bytes)";
+  return "'" + s.take_front(cut).str() + "...' (" + std::to_string(s.size()) + " bytes)";
 }
 
 std::string jsonString(StringRef s) {
@@ -58,9 +57,8 @@ std::string jsonString(StringRef s) {
 }
 
 std::string keyPath(StringRef parent, StringRef key) {
-  bool plain = !key.empty() && llvm::all_of(key, [](char c) {
-    return llvm::isAlnum(c) || c == '_';
-  });
+  bool plain =
+      !key.empty() && llvm::all_of(key, [](char c) { return llvm::isAlnum(c) || c == '_'; });
   std::string s = parent.str();
   if (plain) {
     if (!s.empty())
@@ -74,9 +72,7 @@ std::string keyPath(StringRef parent, StringRef key) {
   return s;
 }
 
-std::string indexPath(StringRef parent, size_t i) {
-  return (parent + "[" + Twine(i) + "]").str();
-}
+std::string indexPath(StringRef parent, size_t i) { return (parent + "[" + Twine(i) + "]").str(); }
 
 /// An integer JSON value as int64, also from integral doubles (1.0, 1e0);
 /// std::nullopt when not an integer or out of range.
@@ -95,15 +91,16 @@ std::optional<int64_t> asInt64(const json::Value &v) {
 
 /// True when d is integral and converts to int64 exactly.
 bool fitsInt64(double d) {
-  return std::trunc(d) == d && d >= -9223372036854775808.0 &&
-         d < 9223372036854775808.0;
+  return std::trunc(d) == d && d >= -9223372036854775808.0 && d < 9223372036854775808.0;
 }
 
 /// What a JSON value is, for "got ..." in messages.
 std::string describe(const json::Value &v) {
   switch (v.kind()) {
-  case json::Value::Null: return "null";
-  case json::Value::Boolean: return *v.getAsBoolean() ? "true" : "false";
+  case json::Value::Null:
+    return "null";
+  case json::Value::Boolean:
+    return *v.getAsBoolean() ? "true" : "false";
   case json::Value::Number: {
     if (std::optional<int64_t> i = asInt64(v))
       return std::to_string(*i);
@@ -115,9 +112,12 @@ std::string describe(const json::Value &v) {
                    : "a number too large for f64 (-infinity)";
     return formatNumber(d);
   }
-  case json::Value::String: return "the string " + quoted(*v.getAsString());
-  case json::Value::Array: return "an array";
-  case json::Value::Object: return "an object";
+  case json::Value::String:
+    return "the string " + quoted(*v.getAsString());
+  case json::Value::Array:
+    return "an array";
+  case json::Value::Object:
+    return "an object";
   }
   return "a value";
 }
@@ -126,8 +126,7 @@ Error expected(StringRef path, const Twine &what, const json::Value &got) {
   return failAt(path, "expected " + what + ", got " + describe(got));
 }
 
-Error readFinite(const json::Value &v, StringRef path, double &out,
-                 StringRef what) {
+Error readFinite(const json::Value &v, StringRef path, double &out, StringRef what) {
   std::optional<double> d = v.getAsNumber();
   if (!d || !std::isfinite(*d))
     return expected(path, what, v);
@@ -146,8 +145,7 @@ Error readBool(const json::Value &v, StringRef path, bool &out) {
 Error parseOutputObject(const json::Object &root, StringRef noun, DType &type,
                         std::vector<std::string> &columns) {
   const json::Value *v;
-  if (Error e = requireKey(root, "", "output",
-                           "an object {\"type\": \"f32\" or \"f64\"}", v))
+  if (Error e = requireKey(root, "", "output", "an object {\"type\": \"f32\" or \"f64\"}", v))
     return e;
   const json::Object *o = v->getAsObject();
   if (!o)
@@ -180,15 +178,14 @@ Error parseOutputObject(const json::Object &root, StringRef noun, DType &type,
       return e;
     auto [it, inserted] = seen.try_emplace(col, i);
     if (!inserted)
-      return failAt(path, "duplicate output column " + quoted(col) +
-                              " (also output.columns[" + Twine(it->second) + "])");
+      return failAt(path, "duplicate output column " + quoted(col) + " (also output.columns[" +
+                              Twine(it->second) + "])");
     columns.push_back(std::move(col));
   }
   return Error::success();
 }
 
-Error readNonEmptyString(const json::Value &v, StringRef path,
-                         std::string &out, StringRef what) {
+Error readNonEmptyString(const json::Value &v, StringRef path, std::string &out, StringRef what) {
   std::optional<StringRef> s = v.getAsString();
   if (!s || s->empty())
     return expected(path, what, v);
@@ -198,8 +195,8 @@ Error readNonEmptyString(const json::Value &v, StringRef path,
 
 /// Unknown keys are errors everywhere. The first unknown key in byte order
 /// is reported, with a suggestion when it is close to an allowed one.
-Error checkKeys(const json::Object &o, StringRef path,
-                ArrayRef<StringRef> allowed, StringRef what) {
+Error checkKeys(const json::Object &o, StringRef path, ArrayRef<StringRef> allowed,
+                StringRef what) {
   std::vector<StringRef> unknown;
   for (const auto &kv : o)
     if (!llvm::is_contained(allowed, StringRef(kv.first)))
@@ -228,13 +225,12 @@ Error checkKeys(const json::Object &o, StringRef path,
 
 /// Finds a required key; a missing one is an error that says what belongs
 /// there (and points at a near miss among the keys present).
-Error requireKey(const json::Object &o, StringRef path, StringRef key,
-                 StringRef what, const json::Value *&out) {
+Error requireKey(const json::Object &o, StringRef path, StringRef key, StringRef what,
+                 const json::Value *&out) {
   out = o.get(key);
   if (out)
     return Error::success();
-  std::string msg = "missing required key '" + key.str() + "' (" + what.str() +
-                    ")";
+  std::string msg = "missing required key '" + key.str() + "' (" + what.str() + ")";
   for (const auto &kv : o) {
     StringRef k = kv.first;
     if (k != key && k.edit_distance(key, true, 3) <= 2) {

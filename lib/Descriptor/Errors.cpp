@@ -12,9 +12,7 @@ char RowError::ID = 0;
 char DescriptorError::ID = 0;
 char StageError::ID = 0;
 
-void RowError::log(llvm::raw_ostream &os) const {
-  os << "row " << row_ << ": " << message_;
-}
+void RowError::log(llvm::raw_ostream &os) const { os << "row " << row_ << ": " << message_; }
 
 void DescriptorError::log(llvm::raw_ostream &os) const { os << path_ << ": " << detail_; }
 
@@ -50,11 +48,16 @@ ErrorRecord ErrorRecord::of(llvm::Error e) {
 
 llvm::Error ErrorRecord::rebuild() const {
   switch (kind) {
-  case Kind::None: return llvm::Error::success();
-  case Kind::Row: return llvm::make_error<RowError>(row, detail);
-  case Kind::Descriptor: return llvm::make_error<DescriptorError>(where, detail);
-  case Kind::Stage: return llvm::make_error<StageError>(where, detail);
-  case Kind::Other: break;
+  case Kind::None:
+    return llvm::Error::success();
+  case Kind::Row:
+    return llvm::make_error<RowError>(row, detail);
+  case Kind::Descriptor:
+    return llvm::make_error<DescriptorError>(where, detail);
+  case Kind::Stage:
+    return llvm::make_error<StageError>(where, detail);
+  case Kind::Other:
+    break;
   }
   return llvm::createStringError(llvm::inconvertibleErrorCode(), detail);
 }

@@ -25,29 +25,52 @@ namespace jit {
 
 llvm::StringRef exprOpName(Expr::Op op) {
   switch (op) {
-  case Expr::Op::Neg: return "-";
-  case Expr::Op::Not: return "not";
-  case Expr::Op::Add: return "+";
-  case Expr::Op::Sub: return "-";
-  case Expr::Op::Mul: return "*";
-  case Expr::Op::Div: return "/";
-  case Expr::Op::Lt: return "<";
-  case Expr::Op::Le: return "<=";
-  case Expr::Op::Gt: return ">";
-  case Expr::Op::Ge: return ">=";
-  case Expr::Op::Eq: return "==";
-  case Expr::Op::Ne: return "!=";
-  case Expr::Op::And: return "and";
-  case Expr::Op::Or: return "or";
-  case Expr::Op::Min: return "min";
-  case Expr::Op::Max: return "max";
-  case Expr::Op::Abs: return "abs";
-  case Expr::Op::Sqrt: return "sqrt";
-  case Expr::Op::Exp: return "exp";
-  case Expr::Op::Log: return "log";
-  case Expr::Op::Log1p: return "log1p";
-  case Expr::Op::Pow: return "pow";
-  case Expr::Op::Select: return "select";
+  case Expr::Op::Neg:
+    return "-";
+  case Expr::Op::Not:
+    return "not";
+  case Expr::Op::Add:
+    return "+";
+  case Expr::Op::Sub:
+    return "-";
+  case Expr::Op::Mul:
+    return "*";
+  case Expr::Op::Div:
+    return "/";
+  case Expr::Op::Lt:
+    return "<";
+  case Expr::Op::Le:
+    return "<=";
+  case Expr::Op::Gt:
+    return ">";
+  case Expr::Op::Ge:
+    return ">=";
+  case Expr::Op::Eq:
+    return "==";
+  case Expr::Op::Ne:
+    return "!=";
+  case Expr::Op::And:
+    return "and";
+  case Expr::Op::Or:
+    return "or";
+  case Expr::Op::Min:
+    return "min";
+  case Expr::Op::Max:
+    return "max";
+  case Expr::Op::Abs:
+    return "abs";
+  case Expr::Op::Sqrt:
+    return "sqrt";
+  case Expr::Op::Exp:
+    return "exp";
+  case Expr::Op::Log:
+    return "log";
+  case Expr::Op::Log1p:
+    return "log1p";
+  case Expr::Op::Pow:
+    return "pow";
+  case Expr::Op::Select:
+    return "select";
   }
   return "?";
 }
@@ -55,8 +78,7 @@ llvm::StringRef exprOpName(Expr::Op op) {
 namespace detail {
 
 llvm::Error makeError(const llvm::Twine &message) {
-  return llvm::make_error<llvm::StringError>(message,
-                                             llvm::inconvertibleErrorCode());
+  return llvm::make_error<llvm::StringError>(message, llvm::inconvertibleErrorCode());
 }
 
 std::string formatNumber(double v) {
@@ -72,16 +94,10 @@ std::string formatNumber(double v) {
   return std::string(buf, r.ptr);
 }
 
-static bool isNameStart(char c) {
-  return llvm::isAlpha(c) || c == '_';
-}
-static bool isNameChar(char c) {
-  return llvm::isAlnum(c) || c == '_' || c == '.';
-}
+static bool isNameStart(char c) { return llvm::isAlpha(c) || c == '_'; }
+static bool isNameChar(char c) { return llvm::isAlnum(c) || c == '_' || c == '.'; }
 
-static bool isKeyword(StringRef s) {
-  return s == "and" || s == "or" || s == "not";
-}
+static bool isKeyword(StringRef s) { return s == "and" || s == "or" || s == "not"; }
 
 bool isPlainExprName(StringRef name) {
   if (name.empty() || !isNameStart(name[0]) || isKeyword(name))
@@ -96,15 +112,39 @@ namespace {
 using detail::ExprRef;
 
 enum class Tok {
-  End, Number, Name, Quoted, LParen, RParen, Comma, Question, Colon,
-  Plus, Minus, Star, Slash, StarStar, Lt, Le, Gt, Ge, EqEq, Ne,
-  AndAnd, OrOr, Bang, KwAnd, KwOr, KwNot, Error,
+  End,
+  Number,
+  Name,
+  Quoted,
+  LParen,
+  RParen,
+  Comma,
+  Question,
+  Colon,
+  Plus,
+  Minus,
+  Star,
+  Slash,
+  StarStar,
+  Lt,
+  Le,
+  Gt,
+  Ge,
+  EqEq,
+  Ne,
+  AndAnd,
+  OrOr,
+  Bang,
+  KwAnd,
+  KwOr,
+  KwNot,
+  Error,
 };
 
 struct Token {
   Tok kind = Tok::End;
   size_t offset = 0;
-  StringRef text;     // the spelling (for Quoted: the name inside)
+  StringRef text; // the spelling (for Quoted: the name inside)
   double number = 0.0;
 };
 
@@ -120,51 +160,75 @@ struct FunctionInfo {
   unsigned arity;
 };
 constexpr FunctionInfo kFunctions[] = {
-    {"min", Expr::Op::Min, 2},     {"max", Expr::Op::Max, 2},
-    {"abs", Expr::Op::Abs, 1},     {"sqrt", Expr::Op::Sqrt, 1},
-    {"exp", Expr::Op::Exp, 1},     {"log", Expr::Op::Log, 1},
-    {"log1p", Expr::Op::Log1p, 1}, {"pow", Expr::Op::Pow, 2},
-    {"select", Expr::Op::Select, 3},
+    {"min", Expr::Op::Min, 2},     {"max", Expr::Op::Max, 2}, {"abs", Expr::Op::Abs, 1},
+    {"sqrt", Expr::Op::Sqrt, 1},   {"exp", Expr::Op::Exp, 1}, {"log", Expr::Op::Log, 1},
+    {"log1p", Expr::Op::Log1p, 1}, {"pow", Expr::Op::Pow, 2}, {"select", Expr::Op::Select, 3},
 };
 
 /// Binding strength of the binary operators (0: not a binary operator).
-constexpr int kPrecOr = 1, kPrecAnd = 2, kPrecNot = 3, kPrecCmp = 4,
-              kPrecSum = 5, kPrecTerm = 6, kPrecNeg = 7, kPrecPow = 8,
-              kPrecAtom = 10;
+constexpr int kPrecOr = 1, kPrecAnd = 2, kPrecNot = 3, kPrecCmp = 4, kPrecSum = 5, kPrecTerm = 6,
+              kPrecNeg = 7, kPrecPow = 8, kPrecAtom = 10;
 
 int binaryPrec(Tok t) {
   switch (t) {
-  case Tok::OrOr: case Tok::KwOr: return kPrecOr;
-  case Tok::AndAnd: case Tok::KwAnd: return kPrecAnd;
-  case Tok::Lt: case Tok::Le: case Tok::Gt: case Tok::Ge: case Tok::EqEq:
-  case Tok::Ne: return kPrecCmp;
-  case Tok::Plus: case Tok::Minus: return kPrecSum;
-  case Tok::Star: case Tok::Slash: return kPrecTerm;
-  default: return 0;
+  case Tok::OrOr:
+  case Tok::KwOr:
+    return kPrecOr;
+  case Tok::AndAnd:
+  case Tok::KwAnd:
+    return kPrecAnd;
+  case Tok::Lt:
+  case Tok::Le:
+  case Tok::Gt:
+  case Tok::Ge:
+  case Tok::EqEq:
+  case Tok::Ne:
+    return kPrecCmp;
+  case Tok::Plus:
+  case Tok::Minus:
+    return kPrecSum;
+  case Tok::Star:
+  case Tok::Slash:
+    return kPrecTerm;
+  default:
+    return 0;
   }
 }
 
 Expr::Op binaryOp(Tok t) {
   switch (t) {
-  case Tok::OrOr: case Tok::KwOr: return Expr::Op::Or;
-  case Tok::AndAnd: case Tok::KwAnd: return Expr::Op::And;
-  case Tok::Lt: return Expr::Op::Lt;
-  case Tok::Le: return Expr::Op::Le;
-  case Tok::Gt: return Expr::Op::Gt;
-  case Tok::Ge: return Expr::Op::Ge;
-  case Tok::EqEq: return Expr::Op::Eq;
-  case Tok::Ne: return Expr::Op::Ne;
-  case Tok::Plus: return Expr::Op::Add;
-  case Tok::Minus: return Expr::Op::Sub;
-  case Tok::Star: return Expr::Op::Mul;
-  default: return Expr::Op::Div;
+  case Tok::OrOr:
+  case Tok::KwOr:
+    return Expr::Op::Or;
+  case Tok::AndAnd:
+  case Tok::KwAnd:
+    return Expr::Op::And;
+  case Tok::Lt:
+    return Expr::Op::Lt;
+  case Tok::Le:
+    return Expr::Op::Le;
+  case Tok::Gt:
+    return Expr::Op::Gt;
+  case Tok::Ge:
+    return Expr::Op::Ge;
+  case Tok::EqEq:
+    return Expr::Op::Eq;
+  case Tok::Ne:
+    return Expr::Op::Ne;
+  case Tok::Plus:
+    return Expr::Op::Add;
+  case Tok::Minus:
+    return Expr::Op::Sub;
+  case Tok::Star:
+    return Expr::Op::Mul;
+  default:
+    return Expr::Op::Div;
   }
 }
 
 class ExprParser {
 public:
-  ExprParser(StringRef source, std::vector<ExprRef> *refsOut)
-      : text(source), refs(refsOut) {}
+  ExprParser(StringRef source, std::vector<ExprRef> *refsOut) : text(source), refs(refsOut) {}
 
   Expected<ExprPtr> run() {
     lex();
@@ -179,11 +243,9 @@ public:
       if (tok.kind == Tok::RParen)
         fail("unmatched ')'", tok.offset);
       else if (tok.kind == Tok::LParen)
-        fail("unexpected '(' (only function names can be called)",
-             tok.offset);
+        fail("unexpected '(' (only function names can be called)", tok.offset);
       else
-        fail("unexpected " + describe(tok) +
-                 " (expected an operator or the end of the expression)",
+        fail("unexpected " + describe(tok) + " (expected an operator or the end of the expression)",
              tok.offset);
     }
     if (failed())
@@ -210,9 +272,12 @@ private:
 
   static std::string describe(const Token &t) {
     switch (t.kind) {
-    case Tok::End: return "end of expression";
-    case Tok::Quoted: return "`" + t.text.str() + "`";
-    default: return "'" + t.text.str() + "'";
+    case Tok::End:
+      return "end of expression";
+    case Tok::Quoted:
+      return "`" + t.text.str() + "`";
+    default:
+      return "'" + t.text.str() + "'";
     }
   }
 
@@ -223,8 +288,7 @@ private:
     NestGuard(ExprParser &parser, size_t offset) : p(parser) {
       ok = ++p.nesting <= detail::kMaxNesting;
       if (!ok)
-        p.fail("expression nested deeper than " +
-                   llvm::Twine(detail::kMaxNesting) + " levels",
+        p.fail("expression nested deeper than " + llvm::Twine(detail::kMaxNesting) + " levels",
                offset);
     }
     ~NestGuard() { --p.nesting; }
@@ -238,8 +302,7 @@ private:
     if (failed())
       return;
     while (pos < text.size() &&
-           (text[pos] == ' ' || text[pos] == '\t' || text[pos] == '\n' ||
-            text[pos] == '\r'))
+           (text[pos] == ' ' || text[pos] == '\t' || text[pos] == '\n' || text[pos] == '\r'))
       ++pos;
     tok = Token();
     tok.offset = pos;
@@ -286,24 +349,35 @@ private:
       pos = close + 1;
       return;
     }
-    case '(': return single(Tok::LParen, 1);
-    case ')': return single(Tok::RParen, 1);
-    case ',': return single(Tok::Comma, 1);
-    case '?': return single(Tok::Question, 1);
-    case ':': return single(Tok::Colon, 1);
-    case '+': return single(Tok::Plus, 1);
-    case '-': return single(Tok::Minus, 1);
-    case '/': return single(Tok::Slash, 1);
+    case '(':
+      return single(Tok::LParen, 1);
+    case ')':
+      return single(Tok::RParen, 1);
+    case ',':
+      return single(Tok::Comma, 1);
+    case '?':
+      return single(Tok::Question, 1);
+    case ':':
+      return single(Tok::Colon, 1);
+    case '+':
+      return single(Tok::Plus, 1);
+    case '-':
+      return single(Tok::Minus, 1);
+    case '/':
+      return single(Tok::Slash, 1);
     case '*':
       return next == '*' ? single(Tok::StarStar, 2) : single(Tok::Star, 1);
-    case '<': return next == '=' ? single(Tok::Le, 2) : single(Tok::Lt, 1);
-    case '>': return next == '=' ? single(Tok::Ge, 2) : single(Tok::Gt, 1);
+    case '<':
+      return next == '=' ? single(Tok::Le, 2) : single(Tok::Lt, 1);
+    case '>':
+      return next == '=' ? single(Tok::Ge, 2) : single(Tok::Gt, 1);
     case '=':
       if (next == '=')
         return single(Tok::EqEq, 2);
       fail("unexpected '=' (did you mean '=='?)", pos);
       return;
-    case '!': return next == '=' ? single(Tok::Ne, 2) : single(Tok::Bang, 1);
+    case '!':
+      return next == '=' ? single(Tok::Ne, 2) : single(Tok::Bang, 1);
     case '&':
       if (next == '&')
         return single(Tok::AndAnd, 2);
@@ -322,8 +396,7 @@ private:
                llvm::Twine(static_cast<int>(static_cast<unsigned char>(c))),
            pos);
     else if (static_cast<unsigned char>(c) >= 0x80)
-      fail("unexpected non-ASCII character (write such names in backquotes)",
-           pos);
+      fail("unexpected non-ASCII character (write such names in backquotes)", pos);
     else
       fail("unexpected character '" + llvm::Twine(c) + "'", pos);
   }
@@ -359,8 +432,7 @@ private:
     }
     double v = 0.0;
     auto r = std::from_chars(text.data() + start, text.data() + end, v);
-    if (r.ec != std::errc() || r.ptr != text.data() + end ||
-        !std::isfinite(v)) {
+    if (r.ec != std::errc() || r.ptr != text.data() + end || !std::isfinite(v)) {
       fail("number '" + text.slice(start, end) + "' is out of range", start);
       return;
     }
@@ -386,8 +458,7 @@ private:
       e->args.push_back(std::move(a.e));
     }
     if (height + 1 > detail::kMaxNesting)
-      return fail("expression nested deeper than " +
-                      llvm::Twine(detail::kMaxNesting) + " levels",
+      return fail("expression nested deeper than " + llvm::Twine(detail::kMaxNesting) + " levels",
                   offset);
     return {std::move(e), height + 1};
   }
@@ -406,8 +477,8 @@ private:
     if (!a)
       return {};
     if (tok.kind != Tok::Colon)
-      return fail("expected ':' (for the '?' at offset " +
-                      llvm::Twine(qOffset) + "), got " + describe(tok),
+      return fail("expected ':' (for the '?' at offset " + llvm::Twine(qOffset) + "), got " +
+                      describe(tok),
                   tok.offset);
     lex();
     Parsed b = parseTernary();
@@ -430,8 +501,7 @@ private:
         return {};
       lhs = make(binaryOp(opTok.kind), {lhs, rhs}, opTok.offset);
       if (lhs && prec == kPrecCmp && binaryPrec(tok.kind) == kPrecCmp)
-        return fail("comparisons do not chain (use parentheses or 'and')",
-                    tok.offset);
+        return fail("comparisons do not chain (use parentheses or 'and')", tok.offset);
     }
     return lhs;
   }
@@ -452,9 +522,8 @@ private:
     if (!guard.ok)
       return {};
     lex();
-    Parsed operand = (tok.kind == Tok::KwNot || tok.kind == Tok::Bang)
-                         ? parseNot()
-                         : parseBinary(kPrecCmp);
+    Parsed operand =
+        (tok.kind == Tok::KwNot || tok.kind == Tok::Bang) ? parseNot() : parseBinary(kPrecCmp);
     if (!operand)
       return {};
     return make(Expr::Op::Not, {operand}, offset);
@@ -525,8 +594,8 @@ private:
       if (!inner)
         return {};
       if (tok.kind != Tok::RParen)
-        return fail("expected ')' (to close the '(' at offset " +
-                        llvm::Twine(t.offset) + "), got " + describe(tok),
+        return fail("expected ')' (to close the '(' at offset " + llvm::Twine(t.offset) +
+                        "), got " + describe(tok),
                     tok.offset);
       lex();
       return inner;
@@ -535,7 +604,8 @@ private:
       return {};
     default:
       return fail("expected a number, a column name, a function call or "
-                  "'(', got " + describe(t),
+                  "'(', got " +
+                      describe(t),
                   t.offset);
     }
   }
@@ -566,16 +636,15 @@ private:
         if (tok.kind == Tok::RParen)
           break;
         return fail("expected ',' or ')' in the arguments of '" + name.text +
-                        "' (opened at offset " + llvm::Twine(open) +
-                        "), got " + describe(tok),
+                        "' (opened at offset " + llvm::Twine(open) + "), got " + describe(tok),
                     tok.offset);
       }
     }
     lex(); // ')'
     if (args.size() != fn->arity)
       return fail("'" + name.text + "' takes " + llvm::Twine(fn->arity) +
-                      (fn->arity == 1 ? " argument" : " arguments") +
-                      ", got " + llvm::Twine(args.size()),
+                      (fn->arity == 1 ? " argument" : " arguments") + ", got " +
+                      llvm::Twine(args.size()),
                   name.offset);
     return make(fn->op, std::move(args), name.offset);
   }
@@ -589,16 +658,31 @@ int printPrec(const Expr &e) {
   if (e.kind != Expr::Kind::Op)
     return kPrecAtom;
   switch (e.op) {
-  case Expr::Op::Or: return kPrecOr;
-  case Expr::Op::And: return kPrecAnd;
-  case Expr::Op::Not: return kPrecNot;
-  case Expr::Op::Lt: case Expr::Op::Le: case Expr::Op::Gt: case Expr::Op::Ge:
-  case Expr::Op::Eq: case Expr::Op::Ne: return kPrecCmp;
-  case Expr::Op::Add: case Expr::Op::Sub: return kPrecSum;
-  case Expr::Op::Mul: case Expr::Op::Div: return kPrecTerm;
-  case Expr::Op::Neg: return kPrecNeg;
-  case Expr::Op::Pow: return kPrecPow;
-  default: return kPrecAtom; // function calls
+  case Expr::Op::Or:
+    return kPrecOr;
+  case Expr::Op::And:
+    return kPrecAnd;
+  case Expr::Op::Not:
+    return kPrecNot;
+  case Expr::Op::Lt:
+  case Expr::Op::Le:
+  case Expr::Op::Gt:
+  case Expr::Op::Ge:
+  case Expr::Op::Eq:
+  case Expr::Op::Ne:
+    return kPrecCmp;
+  case Expr::Op::Add:
+  case Expr::Op::Sub:
+    return kPrecSum;
+  case Expr::Op::Mul:
+  case Expr::Op::Div:
+    return kPrecTerm;
+  case Expr::Op::Neg:
+    return kPrecNeg;
+  case Expr::Op::Pow:
+    return kPrecPow;
+  default:
+    return kPrecAtom; // function calls
   }
 }
 
@@ -665,8 +749,7 @@ void print(const Expr &e, int minPrec, std::string &out) {
 
 namespace detail {
 
-Expected<ExprPtr> parseExprWithRefs(StringRef text,
-                                    std::vector<ExprRef> *refs) {
+Expected<ExprPtr> parseExprWithRefs(StringRef text, std::vector<ExprRef> *refs) {
   return ExprParser(text, refs).run();
 }
 

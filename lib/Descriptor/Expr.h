@@ -27,18 +27,35 @@ namespace jit {
 struct Expr {
   enum class Kind : uint8_t { Const, Column, Op };
   enum class Op : uint8_t {
-    Neg, Not,                         // unary: -x, not x
-    Add, Sub, Mul, Div,               // binary arithmetic
-    Lt, Le, Gt, Ge, Eq, Ne,           // comparisons (ordered: NaN -> 0)
-    And, Or,                          // logical
-    Min, Max, Abs, Sqrt, Exp, Log, Log1p, Pow, // functions
-    Select,                           // select(cond, a, b)
+    Neg,
+    Not, // unary: -x, not x
+    Add,
+    Sub,
+    Mul,
+    Div, // binary arithmetic
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Eq,
+    Ne, // comparisons (ordered: NaN -> 0)
+    And,
+    Or, // logical
+    Min,
+    Max,
+    Abs,
+    Sqrt,
+    Exp,
+    Log,
+    Log1p,
+    Pow,    // functions
+    Select, // select(cond, a, b)
   };
   Kind kind = Kind::Const;
   Op op = Op::Add;
-  double value = 0.0;     // Const
-  std::string column;     // Column: the name as written
-  int arg = -1;           // Column: index into the owning node's args
+  double value = 0.0;                            // Const
+  std::string column;                            // Column: the name as written
+  int arg = -1;                                  // Column: index into the owning node's args
   std::vector<std::shared_ptr<const Expr>> args; // Op operands
 };
 using ExprPtr = std::shared_ptr<const Expr>;
@@ -59,8 +76,7 @@ struct ExprRef {
 };
 
 /// parseExpr() that also reports every column reference with its offset.
-llvm::Expected<ExprPtr> parseExprWithRefs(llvm::StringRef text,
-                                          std::vector<ExprRef> *refs);
+llvm::Expected<ExprPtr> parseExprWithRefs(llvm::StringRef text, std::vector<ExprRef> *refs);
 
 /// Prints an expression in canonical form: single spaces around binary
 /// operators, the fewest parentheses that keep the tree, `select(c, a, b)`

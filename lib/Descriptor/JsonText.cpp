@@ -72,11 +72,21 @@ std::string decodeJsonString(StringRef raw) {
     }
     char e = raw[++i];
     switch (e) {
-    case 'b': out += '\b'; break;
-    case 'f': out += '\f'; break;
-    case 'n': out += '\n'; break;
-    case 'r': out += '\r'; break;
-    case 't': out += '\t'; break;
+    case 'b':
+      out += '\b';
+      break;
+    case 'f':
+      out += '\f';
+      break;
+    case 'n':
+      out += '\n';
+      break;
+    case 'r':
+      out += '\r';
+      break;
+    case 't':
+      out += '\t';
+      break;
     case 'u': {
       uint32_t cp;
       if (!hex4(raw, i + 1, cp)) {
@@ -85,9 +95,8 @@ std::string decodeJsonString(StringRef raw) {
       }
       i += 4;
       uint32_t low;
-      if (cp >= 0xD800 && cp < 0xDC00 && i + 6 < raw.size() &&
-          raw[i + 1] == '\\' && raw[i + 2] == 'u' && hex4(raw, i + 3, low) &&
-          low >= 0xDC00 && low < 0xE000) {
+      if (cp >= 0xD800 && cp < 0xDC00 && i + 6 < raw.size() && raw[i + 1] == '\\' &&
+          raw[i + 2] == 'u' && hex4(raw, i + 3, low) && low >= 0xDC00 && low < 0xE000) {
         cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
         i += 6;
       }
@@ -97,7 +106,9 @@ std::string decodeJsonString(StringRef raw) {
         out.append(buf, p);
       break;
     }
-    default: out += e; break; // \" \\ \/
+    default:
+      out += e;
+      break; // \" \\ \/
     }
   }
   return out;
@@ -115,8 +126,7 @@ std::string numberProblem(StringRef tok) {
   if (i < n && tok[i] == '.')
     return "a number needs a digit before the '.'";
   if (!digit(i))
-    return i ? "a '-' must be followed by a digit"
-             : "a number must start with a digit or '-'";
+    return i ? "a '-' must be followed by a digit" : "a number must start with a digit or '-'";
   if (tok[i] == '0' && digit(i + 1))
     return "a number cannot have a leading zero";
   while (digit(i))
@@ -160,13 +170,11 @@ std::string stringProblem(StringRef raw, size_t &at) {
     if (i + 1 < raw.size() && raw[i + 1] == 'u') {
       uint32_t cp, low;
       if (hex4(raw, i + 2, cp) && cp >= 0xD800 && cp < 0xE000) {
-        bool paired = cp < 0xDC00 && i + 12 <= raw.size() &&
-                      raw[i + 6] == '\\' && raw[i + 7] == 'u' &&
-                      hex4(raw, i + 8, low) && low >= 0xDC00 && low < 0xE000;
+        bool paired = cp < 0xDC00 && i + 12 <= raw.size() && raw[i + 6] == '\\' &&
+                      raw[i + 7] == 'u' && hex4(raw, i + 8, low) && low >= 0xDC00 && low < 0xE000;
         if (!paired) {
           at = i;
-          return "the escape '" + raw.substr(i, 6).str() +
-                 "' is a lone surrogate, not a character";
+          return "the escape '" + raw.substr(i, 6).str() + "' is a lone surrogate, not a character";
         }
         i += 11;
         continue;
@@ -203,8 +211,7 @@ struct Frame {
 
 class Scanner {
 public:
-  Scanner(StringRef text, const JsonReadOptions &opts)
-      : text(text), opts(opts) {}
+  Scanner(StringRef text, const JsonReadOptions &opts) : text(text), opts(opts) {}
 
   /// Runs the pre-scan: limit errors are returned, the first finding is
   /// kept in `finding`; NaN/Infinity tokens (when allowed) are recorded in
@@ -236,7 +243,7 @@ private:
     std::string p;
     for (size_t f = 0; f < n; ++f) {
       const std::string &key = frames[f].key;
-      p = !frames[f].object      ? indexPath(p, frames[f].index)
+      p = !frames[f].object   ? indexPath(p, frames[f].index)
           : json::isUTF8(key) ? keyPath(p, key)
                               : keyPath(p, json::fixUTF8(key));
     }
@@ -244,8 +251,8 @@ private:
   }
   void note(size_t pathDepth, size_t offset, const std::string &problem) {
     if (finding.empty())
-      finding = prefix(path(pathDepth)) + opts.invalid.str() + " at " +
-                where(offset) + ": " + problem;
+      finding =
+          prefix(path(pathDepth)) + opts.invalid.str() + " at " + where(offset) + ": " + problem;
   }
   Error limit(const Twine &msg, size_t offset) const {
     return makeError(opts.subject + ": " + msg + " (" + where(offset) + ")");
@@ -279,8 +286,8 @@ Error Scanner::run() {
         top.expectKey = false;
         top.key = decodeJsonString(text.slice(i + 1, j));
         if (finding.empty() && !top.insert(top.key))
-          finding = prefix(path(depth - 1)) + "duplicate key " +
-                    quoted(top.key) + " (" + where(i) + ")";
+          finding =
+              prefix(path(depth - 1)) + "duplicate key " + quoted(top.key) + " (" + where(i) + ")";
       }
       i = j;
       break;
@@ -288,9 +295,7 @@ Error Scanner::run() {
     case '{':
     case '[':
       if (depth >= opts.maxDepth)
-        return limit("JSON nested deeper than " + Twine(opts.maxDepth) +
-                         " levels",
-                     i);
+        return limit("JSON nested deeper than " + Twine(opts.maxDepth) + " levels", i);
       if (c == '{' && ++objects > opts.maxObjects)
         return limit("more than " + Twine(opts.maxObjects) +
                          " JSON objects; the limit bounds the memory used to "
@@ -342,8 +347,7 @@ Error Scanner::run() {
       if (!llvm::isDigit(c) && c != '-' && c != '+' && c != '.')
         break; // literals and whitespace: llvm::json checks them
       size_t j = i;
-      while (j < text.size() &&
-             (llvm::isDigit(text[j]) || StringRef("+-.eE").contains(text[j])))
+      while (j < text.size() && (llvm::isDigit(text[j]) || StringRef("+-.eE").contains(text[j])))
         ++j;
       if (finding.empty()) {
         StringRef tok = text.slice(i, j);
@@ -361,8 +365,7 @@ Error Scanner::run() {
 
 /// Turns llvm::json's "[L:C, byte=O]: Msg" into "line L, column C: msg",
 /// with O mapped back to the original text by `original`.
-std::string formatSyntaxError(Error e, const Scanner &scan,
-                              const JsonReadOptions &opts,
+std::string formatSyntaxError(Error e, const Scanner &scan, const JsonReadOptions &opts,
                               llvm::function_ref<size_t(size_t)> original) {
   std::string raw = llvm::toString(std::move(e));
   StringRef s(raw);
@@ -370,9 +373,8 @@ std::string formatSyntaxError(Error e, const Scanner &scan,
   size_t msgAt = s.find("]: ");
   unsigned long long offset = 0;
   std::string head = scan.prefix("") + opts.invalid.str();
-  if (s.starts_with("[") && byteAt != StringRef::npos &&
-      msgAt != StringRef::npos && msgAt > byteAt &&
-      !s.slice(byteAt + 5, msgAt).getAsInteger(10, offset)) {
+  if (s.starts_with("[") && byteAt != StringRef::npos && msgAt != StringRef::npos &&
+      msgAt > byteAt && !s.slice(byteAt + 5, msgAt).getAsInteger(10, offset)) {
     std::string msg = s.drop_front(msgAt + 3).str();
     if (!msg.empty())
       msg[0] = llvm::toLower(msg[0]);
@@ -383,8 +385,7 @@ std::string formatSyntaxError(Error e, const Scanner &scan,
 
 } // namespace
 
-llvm::Expected<json::Value> parseStrictJson(StringRef text,
-                                            const JsonReadOptions &opts) {
+llvm::Expected<json::Value> parseStrictJson(StringRef text, const JsonReadOptions &opts) {
   Scanner scan(text, opts);
   if (Error e = scan.run())
     return std::move(e);
@@ -416,14 +417,12 @@ llvm::Expected<json::Value> parseStrictJson(StringRef text,
     parsed = replaced;
   }
   auto original = [&](size_t offset) {
-    size_t before = std::upper_bound(inserted.begin(), inserted.end(), offset) -
-                    inserted.begin();
+    size_t before = std::upper_bound(inserted.begin(), inserted.end(), offset) - inserted.begin();
     return offset - std::min(offset, before);
   };
   llvm::Expected<json::Value> value = json::parse(parsed);
   if (!value)
-    return makeError(
-        formatSyntaxError(value.takeError(), scan, opts, original));
+    return makeError(formatSyntaxError(value.takeError(), scan, opts, original));
   if (!scan.finding.empty())
     return makeError(scan.finding);
   return value;

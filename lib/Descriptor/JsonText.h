@@ -58,8 +58,7 @@ llvm::Expected<llvm::json::Value> parseStrictJson(llvm::StringRef text,
                                                   const JsonReadOptions &opts);
 
 /// 1-based line and column (in bytes) of `offset` in `text`.
-void lineColumn(llvm::StringRef text, size_t offset, size_t &line,
-                size_t &column);
+void lineColumn(llvm::StringRef text, size_t offset, size_t &line, size_t &column);
 
 } // namespace detail
 } // namespace jit

@@ -12,8 +12,7 @@
 namespace specjit {
 namespace jit {
 
-void forEachPolynomialTerm(unsigned n, unsigned degree, bool interactionOnly,
-                           bool includeBias,
+void forEachPolynomialTerm(unsigned n, unsigned degree, bool interactionOnly, bool includeBias,
                            llvm::function_ref<bool(llvm::ArrayRef<unsigned>)> fn) {
   if (includeBias && !fn({}))
     return;
@@ -33,8 +32,7 @@ void forEachPolynomialTerm(unsigned n, unsigned degree, bool interactionOnly,
       // last position below its limit, reset the ones after it to their
       // smallest values.
       int pos = static_cast<int>(d) - 1;
-      while (pos >= 0 &&
-             idx[pos] == (interactionOnly ? n - d + pos : n - 1))
+      while (pos >= 0 && idx[pos] == (interactionOnly ? n - d + pos : n - 1))
         --pos;
       if (pos < 0)
         break;

@@ -23,8 +23,7 @@ namespace jit {
 /// (combinations) yields them. A term lists the indices multiplied,
 /// nondecreasing, and is valid during the call only. Stops early when `fn`
 /// returns false.
-void forEachPolynomialTerm(unsigned n, unsigned degree, bool interactionOnly,
-                           bool includeBias,
+void forEachPolynomialTerm(unsigned n, unsigned degree, bool interactionOnly, bool includeBias,
                            llvm::function_ref<bool(llvm::ArrayRef<unsigned>)> fn);
 
 } // namespace jit

@@ -30,8 +30,7 @@ Error readSeed(const json::Value &v, StringRef path, uint64_t &out) {
   return expected(path, kSeedWhat, v);
 }
 
-Error readShuffle(const json::Value &v, StringRef path,
-                  std::optional<uint64_t> &seed) {
+Error readShuffle(const json::Value &v, StringRef path, std::optional<uint64_t> &seed) {
   if (std::optional<bool> b = v.getAsBoolean()) {
     seed = *b ? std::optional<uint64_t>(0) : std::nullopt;
     return Error::success();

@@ -8,12 +8,18 @@ namespace jit {
 
 llvm::StringRef dtypeName(DType t) {
   switch (t) {
-  case DType::Bool: return "bool";
-  case DType::I32: return "i32";
-  case DType::I64: return "i64";
-  case DType::F32: return "f32";
-  case DType::F64: return "f64";
-  case DType::String: return "string";
+  case DType::Bool:
+    return "bool";
+  case DType::I32:
+    return "i32";
+  case DType::I64:
+    return "i64";
+  case DType::F32:
+    return "f32";
+  case DType::F64:
+    return "f64";
+  case DType::String:
+    return "string";
   }
   return "?";
 }
@@ -31,10 +37,16 @@ std::optional<DType> parseDType(llvm::StringRef s) {
 
 size_t dtypeSize(DType t) {
   switch (t) {
-  case DType::Bool: return 1;
-  case DType::I32: case DType::F32: return 4;
-  case DType::I64: case DType::F64: return 8;
-  case DType::String: return 0;
+  case DType::Bool:
+    return 1;
+  case DType::I32:
+  case DType::F32:
+    return 4;
+  case DType::I64:
+  case DType::F64:
+    return 8;
+  case DType::String:
+    return 0;
   }
   return 0;
 }

@@ -31,8 +31,7 @@ CodegenOptions codegenOptionsFor(const jit::CompileOptions &o) {
   return co;
 }
 
-std::optional<BuiltCode> loadCodeFromDisk(const jit::Descriptor &d,
-                                          const jit::CompileOptions &o) {
+std::optional<BuiltCode> loadCodeFromDisk(const jit::Descriptor &d, const jit::CompileOptions &o) {
   if (!diskCacheWanted(o))
     return std::nullopt;
   auto t0 = std::chrono::steady_clock::now();
@@ -49,21 +48,17 @@ std::optional<BuiltCode> loadCodeFromDisk(const jit::Descriptor &d,
   }
   built.code = std::move(*code);
   built.stages.emplace_back(
-      "disk-load", std::chrono::duration<double, std::milli>(
-                       std::chrono::steady_clock::now() - t0)
-                       .count());
+      "disk-load",
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
   return built;
 }
 
-llvm::Expected<BuiltCode>
-buildCode(const jit::Descriptor &d, const jit::CompileOptions &o,
-          std::function<void(jit::Stage, llvm::StringRef)> onStage) {
+llvm::Expected<BuiltCode> buildCode(const jit::Descriptor &d, const jit::CompileOptions &o,
+                                    std::function<void(jit::Stage, llvm::StringRef)> onStage) {
   CodegenOptions co = codegenOptionsFor(o);
   co.onStage = std::move(onStage);
   BuiltCode built;
-  co.onTiming = [&](llvm::StringRef name, double ms) {
-    built.stages.emplace_back(name.str(), ms);
-  };
+  co.onTiming = [&](llvm::StringRef name, double ms) { built.stages.emplace_back(name.str(), ms); };
   auto objects = compileToObjectsCached(d, co, diskCacheWanted(o), built.fromDisk);
   if (!objects)
     return objects.takeError();
@@ -74,9 +69,8 @@ buildCode(const jit::Descriptor &d, const jit::CompileOptions &o,
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    "jit: " + llvm::toString(code.takeError()));
   built.stages.emplace_back(
-      "jit-link", std::chrono::duration<double, std::milli>(
-                      std::chrono::steady_clock::now() - t0)
-                      .count());
+      "jit-link",
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
   built.code = std::move(*code);
   return built;
 }

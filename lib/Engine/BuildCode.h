@@ -37,15 +37,13 @@ struct BuiltCode {
 /// Compiles and loads `d`'s kernel. A failure's message says why the kernel
 /// cannot be compiled; a link failure starts with "jit: ". `onStage`, when
 /// set, receives every stage's text (dumps). The maxKernelOps limit applies.
-llvm::Expected<BuiltCode>
-buildCode(const jit::Descriptor &d, const jit::CompileOptions &o,
-          std::function<void(jit::Stage, llvm::StringRef)> onStage = {});
+llvm::Expected<BuiltCode> buildCode(const jit::Descriptor &d, const jit::CompileOptions &o,
+                                    std::function<void(jit::Stage, llvm::StringRef)> onStage = {});
 
 /// `d`'s code from the persistent cache alone (no compile), when `o` wants
 /// the cache and an entry loads and links; a tiered compile() takes it at
 /// once, so a restarted process reaches compiled code without interpreting.
-std::optional<BuiltCode> loadCodeFromDisk(const jit::Descriptor &d,
-                                          const jit::CompileOptions &o);
+std::optional<BuiltCode> loadCodeFromDisk(const jit::Descriptor &d, const jit::CompileOptions &o);
 
 /// The code generator's share of the compile options (all of them but the
 /// stage callbacks).

@@ -8,9 +8,9 @@
 #include "Engine/Codegen.h"
 
 #include "Engine/CompileUnits.h"
-#include "Families/Family.h"
 #include "Engine/KernelSize.h"
 #include "Engine/LLVMBackend.h"
+#include "Families/Family.h"
 #include "Runtime/KernelABI.h"
 
 #include "specjit/Conversion/Passes.h"
@@ -41,9 +41,9 @@
 #include "llvm/Support/FormatVariadic.h"
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <optional>
-#include <chrono>
 
 using namespace mlir;
 using namespace specjit;
@@ -56,9 +56,8 @@ std::atomic<int> injectedStage{-1};
 const DialectRegistry &registry() {
   static const DialectRegistry *r = [] {
     auto *reg = new DialectRegistry();
-    reg->insert<spec::SpecDialect, arith::ArithDialect, math::MathDialect,
-                func::FuncDialect, scf::SCFDialect, cf::ControlFlowDialect,
-                LLVM::LLVMDialect>();
+    reg->insert<spec::SpecDialect, arith::ArithDialect, math::MathDialect, func::FuncDialect,
+                scf::SCFDialect, cf::ControlFlowDialect, LLVM::LLVMDialect>();
     registerBuiltinDialectTranslation(*reg);
     registerLLVMDialectTranslation(*reg);
     return reg;
@@ -243,8 +242,9 @@ llvm::Expected<ObjectFiles> compileToObjects(const jit::Descriptor &d,
   }
   using BuildPipeline = void (*)(mlir::OpPassManager &);
   BuildPipeline toLoops = [](mlir::OpPassManager &pm) { buildSpecToLoopsPipeline(pm); };
-  for (auto [stage, build] : {std::pair{Stage::Lowered, toLoops},
-                              std::pair{Stage::LLVMDialect, BuildPipeline(&buildLoopsToLLVMPipeline)}}) {
+  for (auto [stage, build] :
+       {std::pair{Stage::Lowered, toLoops},
+        std::pair{Stage::LLVMDialect, BuildPipeline(&buildLoopsToLLVMPipeline)}}) {
     if (auto err = checkInjectedFailure(stage))
       return std::move(err);
     PassManager pm(&ctx);
@@ -268,12 +268,14 @@ llvm::Expected<ObjectFiles> compileToObjects(const jit::Descriptor &d,
       size_t totalLimit = totalKernelOpsLimit(options.maxKernelOps);
       if (largest > options.maxKernelOps || total > totalLimit)
         return stageError(stage, llvm::Twine("the kernel is too large to specialize: ") +
-                                     llvm::Twine(largest) + " operations in its largest "
-                                     "function and " + llvm::Twine(total) + " in all after "
+                                     llvm::Twine(largest) +
+                                     " operations in its largest "
+                                     "function and " +
+                                     llvm::Twine(total) +
+                                     " in all after "
                                      "lowering, more than the limits of " +
                                      llvm::Twine(options.maxKernelOps) + " and " +
-                                     llvm::Twine(totalLimit) +
-                                     " (CompileOptions::maxKernelOps)");
+                                     llvm::Twine(totalLimit) + " (CompileOptions::maxKernelOps)");
     }
     if (reached(stage, printMLIR(module)))
       return ObjectFiles();
@@ -288,12 +290,13 @@ llvm::Expected<ObjectFiles> compileToObjects(const jit::Descriptor &d,
   if (auto err = checkInjectedFailure(Stage::LLVM))
     return std::move(err);
   llvm::LLVMContext llctx;
-  std::unique_ptr<llvm::Module> llmod =
-      translateModuleToLLVMIR(module, llctx, "specjit_kernel");
+  std::unique_ptr<llvm::Module> llmod = translateModuleToLLVMIR(module, llctx, "specjit_kernel");
   if (!llmod)
     return stageError(Stage::LLVM, "translation to LLVM IR failed: " + diagnostics);
   // The MLIR module is done with: free it before LLVM takes its memory.
-  { OwningOpRef<ModuleOp> done = std::move(*imported); }
+  {
+    OwningOpRef<ModuleOp> done = std::move(*imported);
+  }
   auto tm = createHostTargetMachine(options.optLevel);
   if (!tm)
     return stageError(Stage::LLVM, llvm::toString(tm.takeError()));

@@ -86,9 +86,7 @@ bool specializeEnabled() { return specializeFlag().load(); }
 namespace {
 
 double millisSince(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double, std::milli>(
-             std::chrono::steady_clock::now() - t0)
-      .count();
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
 /// Writes every stage to DIR/NN-stage.ext as the compiler produces it.
@@ -97,8 +95,8 @@ std::function<void(Stage, llvm::StringRef)> dumpTo(const std::string &dir,
   return [dir, &firstError](Stage s, llvm::StringRef text) {
     int number = static_cast<int>(s) + 1;
     llvm::SmallString<128> path(dir);
-    llvm::sys::path::append(path, llvm::formatv("{0}{1}-{2}.{3}", number < 10 ? "0" : "",
-                                                number, stageName(s), stageExtension(s))
+    llvm::sys::path::append(path, llvm::formatv("{0}{1}-{2}.{3}", number < 10 ? "0" : "", number,
+                                                stageName(s), stageExtension(s))
                                       .str());
     std::error_code ec;
     llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_None);
@@ -122,9 +120,8 @@ Tier defaultTier() {
   return tier;
 }
 
-llvm::Expected<std::shared_ptr<KernelState>> buildKernel(const Descriptor &d,
-                                                         const CompileOptions &o,
-                                                         bool specialize, Tier tier) {
+llvm::Expected<std::shared_ptr<KernelState>>
+buildKernel(const Descriptor &d, const CompileOptions &o, bool specialize, Tier tier) {
   auto t0 = std::chrono::steady_clock::now();
   auto state = std::make_shared<KernelState>(d);
   state->specialize = specialize;
@@ -160,8 +157,8 @@ llvm::Expected<std::shared_ptr<KernelState>> buildKernel(const Descriptor &d,
   std::function<void(Stage, llvm::StringRef)> onStage;
   if (!o.dumpDir.empty()) {
     if (std::error_code ec = llvm::sys::fs::create_directories(o.dumpDir))
-      return llvm::createStringError(ec, "cannot create dump directory '" +
-                                             o.dumpDir + "': " + ec.message());
+      return llvm::createStringError(ec, "cannot create dump directory '" + o.dumpDir +
+                                             "': " + ec.message());
     onStage = dumpTo(o.dumpDir, dumpError);
   }
   auto built = engine::buildCode(d, o, onStage);
@@ -181,11 +178,10 @@ llvm::Expected<std::shared_ptr<KernelState>> buildKernel(const Descriptor &d,
 
 } // namespace
 
-llvm::Error dumpStages(const Descriptor &d, llvm::StringRef dir,
-                       const CompileOptions &o) {
+llvm::Error dumpStages(const Descriptor &d, llvm::StringRef dir, const CompileOptions &o) {
   if (std::error_code ec = llvm::sys::fs::create_directories(dir))
-    return llvm::createStringError(ec, "cannot create dump directory '" + dir +
-                                           "': " + ec.message());
+    return llvm::createStringError(ec,
+                                   "cannot create dump directory '" + dir + "': " + ec.message());
   engine::CodegenOptions co = engine::codegenOptionsFor(o);
   co.maxKernelOps = 0; // stages are shown whatever the size
   std::string dumpError;
@@ -195,8 +191,7 @@ llvm::Error dumpStages(const Descriptor &d, llvm::StringRef dir,
     return llvm::createStringError(llvm::inconvertibleErrorCode(), dumpError);
   if (!objects)
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "compilation failed: " +
-                                       llvm::toString(objects.takeError()));
+                                   "compilation failed: " + llvm::toString(objects.takeError()));
   return llvm::Error::success();
 }
 
@@ -206,8 +201,7 @@ llvm::Expected<Kernel> compile(const Descriptor &d, const CompileOptions &o) {
   Tier tier = o.dumpDir.empty() ? o.tier.value_or(defaultTier()) : Tier::Sync;
   engine::KernelCache &c = engine::KernelCache::instance();
   // Dumps and the failure hook must run the compiler: they bypass the cache.
-  bool cacheable = o.useCache && o.dumpDir.empty() &&
-                   !engine::failureInjectionActive();
+  bool cacheable = o.useCache && o.dumpDir.empty() && !engine::failureInjectionActive();
   if (!cacheable) {
     c.compiles.fetch_add(1);
     auto state = buildKernel(d, o, specialize, tier);
@@ -217,8 +211,7 @@ llvm::Expected<Kernel> compile(const Descriptor &d, const CompileOptions &o) {
   }
   engine::CacheKey key = engine::CacheKey::of(d, o, specialize, tier);
   bool hit = false;
-  auto state = c.getOrBuild(
-      key, [&] { return buildKernel(d, o, specialize, tier); }, hit);
+  auto state = c.getOrBuild(key, [&] { return buildKernel(d, o, specialize, tier); }, hit);
   if (!state)
     return state.takeError();
   KernelSource source = hit                             ? KernelSource::Memory
@@ -234,8 +227,7 @@ void setCacheLimits(const CacheLimits &limits) {
 }
 CacheLimits cacheLimits() { return engine::KernelCache::instance().limits(); }
 
-llvm::Expected<std::string> emitStage(const Descriptor &d, Stage stage,
-                                      const CompileOptions &o) {
+llvm::Expected<std::string> emitStage(const Descriptor &d, Stage stage, const CompileOptions &o) {
   engine::CodegenOptions co = engine::codegenOptionsFor(o);
   co.maxKernelOps = 0; // stages are shown whatever the size
   co.stopAfter = stage;

@@ -26,8 +26,8 @@ size_t envCount(const char *name, size_t fallback, size_t max) {
 
 CompileService::CompileService() {
   unsigned hw = std::max(1u, std::thread::hardware_concurrency());
-  wantThreads = static_cast<unsigned>(
-      envCount("SPECJIT_COMPILE_THREADS", std::max(1u, hw / 2), 64));
+  wantThreads =
+      static_cast<unsigned>(envCount("SPECJIT_COMPILE_THREADS", std::max(1u, hw / 2), 64));
   capacity = envCount("SPECJIT_COMPILE_QUEUE", 64, 1 << 16);
   if (const char *v = std::getenv("SPECJIT_COMPILE_NICE")) {
     unsigned long long n = 0;
@@ -52,8 +52,7 @@ void CompileService::start() {
     // a thread's nice value is its own (setpriority on its thread id).
     auto *service = static_cast<CompileService *>(self);
     if (service->niceness > 0)
-      (void)setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)),
-                        service->niceness);
+      (void)setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), service->niceness);
     service->work();
     return nullptr;
   };
@@ -97,15 +96,14 @@ void CompileService::work() {
     {
       MutexLock lock(mu);
       mu.await(absl::Condition(
-          +[](CompileService *s) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-            return s->stopping || !s->queue.empty();
-          },
+          +[](CompileService *s)
+               ABSL_NO_THREAD_SAFETY_ANALYSIS { return s->stopping || !s->queue.empty(); },
           this));
       if (stopping)
         return;
-      auto hottest = std::max_element(
-          queue.begin(), queue.end(),
-          [](const Job &a, const Job &b) { return a.hotness() < b.hotness(); });
+      auto hottest = std::max_element(queue.begin(), queue.end(), [](const Job &a, const Job &b) {
+        return a.hotness() < b.hotness();
+      });
       job = std::move(*hottest);
       queue.erase(hottest);
       ++running;
@@ -118,13 +116,12 @@ void CompileService::work() {
 
 bool CompileService::waitIdle(absl::Duration timeout) {
   MutexLock lock(mu);
-  return mu.awaitWithTimeout(
-      absl::Condition(
-          +[](CompileService *s) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-            return s->queue.empty() && s->running == 0;
-          },
-          this),
-      timeout);
+  return mu.awaitWithTimeout(absl::Condition(
+                                 +[](CompileService *s) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+                                   return s->queue.empty() && s->running == 0;
+                                 },
+                                 this),
+                             timeout);
 }
 
 jit::CompileServiceStats CompileService::stats() {

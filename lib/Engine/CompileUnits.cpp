@@ -136,8 +136,7 @@ struct CompileUnits::Shared {
         }
       }
     for (Function &f : make_early_inc_range(m))
-      if (f.isDeclaration() && f.use_empty() && !f.isIntrinsic() &&
-          definedIn.count(f.getName()))
+      if (f.isDeclaration() && f.use_empty() && !f.isIntrinsic() && definedIn.count(f.getName()))
         f.eraseFromParent();
     return Error::success();
   }
@@ -199,8 +198,8 @@ struct CompileUnits::Unit {
 CompileUnits::CompileUnits() = default;
 CompileUnits::~CompileUnits() = default;
 
-Expected<std::unique_ptr<CompileUnits>>
-CompileUnits::split(std::unique_ptr<Module> &whole, const UnitPlan &plan, int optLevel) {
+Expected<std::unique_ptr<CompileUnits>> CompileUnits::split(std::unique_ptr<Module> &whole,
+                                                            const UnitPlan &plan, int optLevel) {
   Module &m = *whole;
   if (plan.units < 2 || plan.units > kMaxUnits)
     return splitError("bad plan of " + Twine(plan.units) + " units");
@@ -334,8 +333,8 @@ Expected<std::vector<std::unique_ptr<MemoryBuffer>>> CompileUnits::emit() {
     return std::move(err);
   std::vector<std::unique_ptr<MemoryBuffer>> objects;
   for (unsigned i = 0; i < size(); ++i) {
-    objects.push_back(MemoryBuffer::getMemBufferCopy(
-        units_[i]->object, ("specjit_kernel." + Twine(i) + ".o").str()));
+    objects.push_back(MemoryBuffer::getMemBufferCopy(units_[i]->object,
+                                                     ("specjit_kernel." + Twine(i) + ".o").str()));
     units_[i]->object = {};
   }
   return std::move(objects);

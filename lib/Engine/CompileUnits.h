@@ -66,8 +66,8 @@ public:
   /// must outlive the units). Fails, leaving `m` as it was (the caller
   /// compiles it whole), on what the split does not handle: aliases,
   /// ifuncs, appending globals, non-constant globals used by several units.
-  static llvm::Expected<std::unique_ptr<CompileUnits>>
-  split(std::unique_ptr<llvm::Module> &m, const UnitPlan &plan, int optLevel);
+  static llvm::Expected<std::unique_ptr<CompileUnits>> split(std::unique_ptr<llvm::Module> &m,
+                                                             const UnitPlan &plan, int optLevel);
   ~CompileUnits();
 
   unsigned size() const { return static_cast<unsigned>(units_.size()); }

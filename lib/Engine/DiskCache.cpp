@@ -50,15 +50,24 @@ namespace specjit {
 namespace jit {
 StringRef diskCacheRejectName(DiskCacheReject r) {
   switch (r) {
-  case DiskCacheReject::Truncated: return "truncated";
-  case DiskCacheReject::Checksum: return "checksum";
-  case DiskCacheReject::Magic: return "magic";
-  case DiskCacheReject::FormatVersion: return "format-version";
-  case DiskCacheReject::ForeignKey: return "foreign-key";
-  case DiskCacheReject::NotOwned: return "not-owned";
-  case DiskCacheReject::TooLarge: return "too-large";
-  case DiskCacheReject::Unreadable: return "unreadable";
-  case DiskCacheReject::Unlinkable: return "unlinkable";
+  case DiskCacheReject::Truncated:
+    return "truncated";
+  case DiskCacheReject::Checksum:
+    return "checksum";
+  case DiskCacheReject::Magic:
+    return "magic";
+  case DiskCacheReject::FormatVersion:
+    return "format-version";
+  case DiskCacheReject::ForeignKey:
+    return "foreign-key";
+  case DiskCacheReject::NotOwned:
+    return "not-owned";
+  case DiskCacheReject::TooLarge:
+    return "too-large";
+  case DiskCacheReject::Unreadable:
+    return "unreadable";
+  case DiskCacheReject::Unlinkable:
+    return "unlinkable";
   }
   return "unknown";
 }
@@ -86,8 +95,7 @@ constexpr auto kStaleTemp = std::chrono::minutes(10);
 /// Sanity bound on the object count of one entry (kernels have 1..threads).
 constexpr uint32_t kMaxObjects = 4096;
 
-const jit::ReadLimit kCacheSizeLimit = {"SPECJIT_CACHE_MAX_MB", 512,
-                                        "persistent cache"};
+const jit::ReadLimit kCacheSizeLimit = {"SPECJIT_CACHE_MAX_MB", 512, "persistent cache"};
 
 Error reject(DiskCacheReject r, const Twine &detail) {
   return make_error<DiskCacheRejection>(r, detail.str());
@@ -113,9 +121,8 @@ std::string buildIdentity() {
   // one build. The main program's dli_fname may be a relative argv[0].
   Dl_info info;
   struct stat st;
-  bool found = dladdr(reinterpret_cast<void *>(&buildIdentity), &info) &&
-               info.dli_fname && *info.dli_fname &&
-               ::stat(info.dli_fname, &st) == 0;
+  bool found = dladdr(reinterpret_cast<void *>(&buildIdentity), &info) && info.dli_fname &&
+               *info.dli_fname && ::stat(info.dli_fname, &st) == 0;
   if (!found && ::stat("/proc/self/exe", &st) != 0)
     return "unknown";
   std::string id = formatv("{0}:{1}:{2}:{3}.{4}", st.st_dev, st.st_ino, st.st_size,
@@ -152,8 +159,8 @@ const HostFields &host() {
 }
 
 /// The fields that describe the host and the build, in key order.
-constexpr const char *kHostFieldNames[] = {"specjit", "build", "llvm", "triple",
-                                           "cpu", "features", "vector-math"};
+constexpr const char *kHostFieldNames[] = {"specjit", "build",    "llvm",       "triple",
+                                           "cpu",     "features", "vector-math"};
 
 void setHostFields(DiskCacheKey &key) {
   const HostFields &h = host();
@@ -200,8 +207,7 @@ struct Config {
 };
 
 struct Counters {
-  std::atomic<uint64_t> hits{0}, misses{0}, stores{0}, storeFailures{0},
-      evictions{0};
+  std::atomic<uint64_t> hits{0}, misses{0}, stores{0}, storeFailures{0}, evictions{0};
   std::array<std::atomic<uint64_t>, jit::kDiskCacheRejectKinds> rejected{};
 };
 
@@ -238,8 +244,8 @@ std::string defaultDirectory() {
 /// Creates `dir` (0700) if needed and checks it is a directory this user
 /// owns that nobody else can write to. The reason when it is not.
 std::string checkDirectory(const std::string &dir) {
-  if (std::error_code ec = sys::fs::create_directories(dir, /*IgnoreExisting=*/true,
-                                                       sys::fs::perms::owner_all))
+  if (std::error_code ec =
+          sys::fs::create_directories(dir, /*IgnoreExisting=*/true, sys::fs::perms::owner_all))
     return "cannot create the cache directory '" + dir + "': " + ec.message();
   struct stat st;
   if (::stat(dir.c_str(), &st) != 0)
@@ -326,8 +332,7 @@ Expected<ParsedEntry> parseEntry(StringRef bytes) {
   pos += 4;
   if (version != kFormatVersion)
     return reject(DiskCacheReject::FormatVersion,
-                  formatv("format version {0}, this build reads {1}", version,
-                          kFormatVersion));
+                  formatv("format version {0}, this build reads {1}", version, kFormatVersion));
   // The checksum is last: everything else lies in `body`.
   if (bytes.size() < pos + 16)
     return reject(DiskCacheReject::Truncated, "no room for the checksum");
@@ -352,8 +357,7 @@ Expected<ParsedEntry> parseEntry(StringRef bytes) {
   uint32_t count = read32le(body.data() + pos);
   pos += 4;
   if (count == 0 || count > kMaxObjects)
-    return reject(DiskCacheReject::Checksum,
-                  formatv("implausible object count {0}", count));
+    return reject(DiskCacheReject::Checksum, formatv("implausible object count {0}", count));
   if (auto err = needBody(uint64_t(count) * 8, "object sizes"))
     return std::move(err);
   std::vector<uint64_t> sizes(count);
@@ -378,8 +382,7 @@ Expected<ParsedEntry> parseEntry(StringRef bytes) {
 /// Reads the entry at `path` if it is a regular file this user owns, that
 /// nobody else may write, of at most `maxBytes`. `missing` when there is
 /// no such file.
-Expected<std::string> readEntryFile(const std::string &path, uint64_t maxBytes,
-                                    bool &missing) {
+Expected<std::string> readEntryFile(const std::string &path, uint64_t maxBytes, bool &missing) {
   missing = false;
   int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) {
@@ -405,8 +408,7 @@ Expected<std::string> readEntryFile(const std::string &path, uint64_t maxBytes,
     return reject(DiskCacheReject::NotOwned, "writable by group or others");
   if (static_cast<uint64_t>(st.st_size) > maxBytes)
     return reject(DiskCacheReject::TooLarge,
-                  formatv("{0} bytes, more than the cache bound of {1}",
-                          st.st_size, maxBytes));
+                  formatv("{0} bytes, more than the cache bound of {1}", st.st_size, maxBytes));
   std::string bytes(static_cast<size_t>(st.st_size), '\0');
   size_t got = 0;
   while (got < bytes.size()) {
@@ -471,7 +473,7 @@ std::string entryPath(const Config &c, StringRef fileName) {
 struct FileInfo {
   std::string name;
   uint64_t bytes = 0;
-  struct timespec mtime {};
+  struct timespec mtime{};
 };
 
 bool olderThan(const FileInfo &a, const FileInfo &b) {
@@ -488,8 +490,7 @@ std::vector<FileInfo> scanEntries(const Config &c, bool sweepTemps) {
   std::vector<FileInfo> files;
   std::error_code ec;
   auto now = std::chrono::system_clock::now();
-  for (sys::fs::directory_iterator it(c.directory, ec), end; it != end && !ec;
-       it.increment(ec)) {
+  for (sys::fs::directory_iterator it(c.directory, ec), end; it != end && !ec; it.increment(ec)) {
     StringRef name = sys::path::filename(it->path());
     struct stat st;
     if (::lstat(it->path().c_str(), &st) != 0 || !S_ISREG(st.st_mode))
@@ -536,11 +537,10 @@ Error publish(const Config &c, StringRef fileName, StringRef bytes) {
   sys::path::append(model, (kTempPrefix + fileName + ".%%%%%%%%%%%%").str());
   int fd = -1;
   SmallString<256> temp;
-  if (std::error_code ec = sys::fs::createUniqueFile(
-          model, fd, temp, sys::fs::OF_None,
-          sys::fs::perms::owner_read | sys::fs::perms::owner_write))
-    return createStringError(ec, "cannot create a file in '" + c.directory +
-                                     "': " + ec.message());
+  if (std::error_code ec =
+          sys::fs::createUniqueFile(model, fd, temp, sys::fs::OF_None,
+                                    sys::fs::perms::owner_read | sys::fs::perms::owner_write))
+    return createStringError(ec, "cannot create a file in '" + c.directory + "': " + ec.message());
   auto fail = [&](const Twine &what) {
     int e = errno;
     ::close(fd);
@@ -676,8 +676,8 @@ Expected<ObjectFiles> decodeDiskCacheEntry(StringRef bytes, const DiskCacheKey &
   }
   ObjectFiles objects;
   for (size_t i = 0; i < parsed->objects.size(); ++i)
-    objects.push_back(MemoryBuffer::getMemBufferCopy(
-        parsed->objects[i], formatv("specjit_kernel.{0}.o", i).str()));
+    objects.push_back(MemoryBuffer::getMemBufferCopy(parsed->objects[i],
+                                                     formatv("specjit_kernel.{0}.o", i).str()));
   return std::move(objects);
 }
 
@@ -696,9 +696,7 @@ std::optional<ObjectFiles> loadFromDiskCache(const DiskCacheKey &key) {
     return std::nullopt;
   Counters &n = state().counters;
   auto rejected = [&](Error err) -> std::optional<ObjectFiles> {
-    handleAllErrors(std::move(err), [&](const DiskCacheRejection &r) {
-      countReject(r.reason);
-    });
+    handleAllErrors(std::move(err), [&](const DiskCacheRejection &r) { countReject(r.reason); });
     n.misses.fetch_add(1);
     return std::nullopt;
   };
@@ -716,8 +714,7 @@ std::optional<ObjectFiles> loadFromDiskCache(const DiskCacheKey &key) {
   if (auto err = checkLinkable(*objects))
     return rejected(std::move(err));
   // A use: the entry moves to the back of the eviction order.
-  (void)::utimensat(AT_FDCWD, entryPath(c, key.fileName()).c_str(), nullptr,
-                    AT_SYMLINK_NOFOLLOW);
+  (void)::utimensat(AT_FDCWD, entryPath(c, key.fileName()).c_str(), nullptr, AT_SYMLINK_NOFOLLOW);
   n.hits.fetch_add(1);
   return std::move(*objects);
 }
@@ -744,8 +741,7 @@ void storeInDiskCache(const DiskCacheKey &key, const ObjectFiles &objects) {
 }
 
 Expected<ObjectFiles> compileToObjectsCached(const jit::Descriptor &d,
-                                             const CodegenOptions &options,
-                                             bool useDisk,
+                                             const CodegenOptions &options, bool useDisk,
                                              bool &fromDisk) {
   // Stage texts (dumps, --emit) and the failure hook need the compiler to run.
   if (!useDisk || options.onStage || options.stopAfter || failureInjectionActive())
@@ -756,9 +752,9 @@ Expected<ObjectFiles> compileToObjectsCached(const jit::Descriptor &d,
     fromDisk = true;
     // The one stage a loaded kernel has (stats and timing report it).
     if (options.onTiming)
-      options.onTiming("disk-load", std::chrono::duration<double, std::milli>(
-                                        std::chrono::steady_clock::now() - t0)
-                                        .count());
+      options.onTiming(
+          "disk-load",
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
     return std::move(*objects);
   }
   auto objects = compileToObjects(d, options);
@@ -837,10 +833,10 @@ Expected<std::vector<DiskCacheEntry>> listDiskCache() {
     engine::DiskCacheKey key = engine::parseKeyText(parsed->keyText);
     e.kernelHash = key.get("descriptor").str();
     e.kind = key.get("kind").str();
-    e.keySummary = formatv("opt={0} tree-layout={1} cpu={2} llvm={3} specjit={4}",
-                           key.get("opt"), key.get("tree-layout"), key.get("cpu"),
-                           key.get("llvm"), key.get("specjit"))
-                       .str();
+    e.keySummary =
+        formatv("opt={0} tree-layout={1} cpu={2} llvm={3} specjit={4}", key.get("opt"),
+                key.get("tree-layout"), key.get("cpu"), key.get("llvm"), key.get("specjit"))
+            .str();
     // What this process would compare on a load: the same key on this host.
     engine::DiskCacheKey here = key;
     engine::setHostFields(here);
@@ -849,8 +845,8 @@ Expected<std::vector<DiskCacheEntry>> listDiskCache() {
     } else {
       for (const char *field : engine::kHostFieldNames)
         if (key.get(field) != here.get(field)) {
-          e.problem = formatv("foreign-key: made for {0} '{1}', this host has '{2}'",
-                              field, key.get(field), here.get(field))
+          e.problem = formatv("foreign-key: made for {0} '{1}', this host has '{2}'", field,
+                              key.get(field), here.get(field))
                           .str();
           break;
         }
@@ -866,8 +862,7 @@ Expected<uint64_t> clearDiskCache() {
     return unusable(c);
   uint64_t removed = 0;
   std::error_code ec;
-  for (sys::fs::directory_iterator it(c.directory, ec), end; it != end && !ec;
-       it.increment(ec)) {
+  for (sys::fs::directory_iterator it(c.directory, ec), end; it != end && !ec; it.increment(ec)) {
     StringRef name = sys::path::filename(it->path());
     bool entry = name.ends_with(engine::kEntrySuffix) && !name.starts_with(engine::kTempPrefix);
     if (!entry && !name.starts_with(engine::kTempPrefix))

@@ -63,16 +63,13 @@ public:
   DiskCacheRejection(jit::DiskCacheReject reason, std::string detail)
       : reason(reason), detail(std::move(detail)) {}
   void log(llvm::raw_ostream &os) const override;
-  std::error_code convertToErrorCode() const override {
-    return llvm::inconvertibleErrorCode();
-  }
+  std::error_code convertToErrorCode() const override { return llvm::inconvertibleErrorCode(); }
   jit::DiskCacheReject reason;
   std::string detail;
 };
 
 /// The bytes of an entry file for `key` holding `objects`.
-std::string encodeDiskCacheEntry(const DiskCacheKey &key,
-                                 const ObjectFiles &objects);
+std::string encodeDiskCacheEntry(const DiskCacheKey &key, const ObjectFiles &objects);
 /// The objects of an entry file's bytes, when it is whole and made for
 /// `expected`; a DiskCacheRejection otherwise.
 llvm::Expected<ObjectFiles> decodeDiskCacheEntry(llvm::StringRef bytes,
@@ -93,8 +90,7 @@ void storeInDiskCache(const DiskCacheKey &key, const ObjectFiles &objects);
 /// compile whose objects are then stored. Without `useDisk` (or with the
 /// cache off) exactly compileToObjects().
 llvm::Expected<ObjectFiles> compileToObjectsCached(const jit::Descriptor &d,
-                                                   const CodegenOptions &options,
-                                                   bool useDisk,
+                                                   const CodegenOptions &options, bool useDisk,
                                                    bool &fromDisk);
 
 /// Whether compile() with `o` uses the persistent cache: o.diskCache when

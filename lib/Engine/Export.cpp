@@ -47,12 +47,18 @@ std::string commentText(llvm::StringRef s) {
 
 const char *cTypeOf(DType t) {
   switch (t) {
-  case DType::Bool: return "const uint8_t *";
-  case DType::I32: return "const int32_t *";
-  case DType::I64: return "const int64_t *";
-  case DType::F32: return "const float *";
-  case DType::F64: return "const double *";
-  case DType::String: return "const int64_t *";
+  case DType::Bool:
+    return "const uint8_t *";
+  case DType::I32:
+    return "const int32_t *";
+  case DType::I64:
+    return "const int64_t *";
+  case DType::F32:
+    return "const float *";
+  case DType::F64:
+    return "const double *";
+  case DType::String:
+    return "const int64_t *";
   }
   return "?";
 }
@@ -64,8 +70,7 @@ struct ObjectSymbols {
 };
 
 llvm::Expected<ObjectSymbols> scanSymbols(llvm::StringRef object) {
-  auto file = llvm::object::ObjectFile::createObjectFile(
-      llvm::MemoryBufferRef(object, "kernel.o"));
+  auto file = llvm::object::ObjectFile::createObjectFile(llvm::MemoryBufferRef(object, "kernel.o"));
   if (!file)
     return file.takeError();
   ObjectSymbols out;
@@ -86,8 +91,8 @@ llvm::Expected<ObjectSymbols> scanSymbols(llvm::StringRef object) {
   return out;
 }
 
-std::string makeHeader(const Descriptor &d, const ExportOptions &o,
-                       const ExportedKernel &k, llvm::StringRef cpu) {
+std::string makeHeader(const Descriptor &d, const ExportOptions &o, const ExportedKernel &k,
+                       llvm::StringRef cpu) {
   const std::string &sym = o.symbol;
   std::string guard = "SPECJIT_EXPORT_" + llvm::StringRef(sym).upper() + "_H";
   bool series = d.runShape() == RunShape::Stream, rules = d.runShape() == RunShape::State;
@@ -98,8 +103,8 @@ std::string makeHeader(const Descriptor &d, const ExportOptions &o,
   llvm::raw_string_ostream os(h);
   os << "/* " << sym << ": a specjit kernel compiled ahead of time (specjit export).\n"
      << " *\n"
-     << " * descriptor: " << commentText(d.name().empty() ? "(unnamed)" : d.name())
-     << " (kind " << kindName(d.kind()) << ")\n"
+     << " * descriptor: " << commentText(d.name().empty() ? "(unnamed)" : d.name()) << " (kind "
+     << kindName(d.kind()) << ")\n"
      << " * descriptor hash: " << d.hash().hex() << "\n"
      << " * compiled for: the host CPU (" << commentText(cpu)
      << "); the code uses its instruction set\n"
@@ -127,8 +132,8 @@ std::string makeHeader(const Descriptor &d, const ExportOptions &o,
         slots += 2;
         continue;
       }
-      os << llvm::formatv(" *   args[{0}]  {1,-24} {2,-15} {3}", slots, name,
-                          dtypeName(in.type), cTypeOf(in.type));
+      os << llvm::formatv(" *   args[{0}]  {1,-24} {2,-15} {3}", slots, name, dtypeName(in.type),
+                          cTypeOf(in.type));
       if (in.missing)
         os << " (missing: " << *in.missing << ")";
       else if (in.type == DType::F32 || in.type == DType::F64)
@@ -150,8 +155,8 @@ std::string makeHeader(const Descriptor &d, const ExportOptions &o,
        << cElementOf(d.outputType())
        << ", row-major, read and updated in place; its columns (meters):\n";
   else
-    os << " * out: rows x " << outputs.size() << " " << cElementOf(d.outputType())
-       << ", row-major" << (series ? " (rows are time steps)" : "") << "; its columns:\n";
+    os << " * out: rows x " << outputs.size() << " " << cElementOf(d.outputType()) << ", row-major"
+       << (series ? " (rows are time steps)" : "") << "; its columns:\n";
   for (size_t i = 0; i < outputs.size(); ++i)
     os << llvm::formatv(" *   {0,4}  {1}\n", i, commentText(outputs[i]));
   os << " *\n"
@@ -216,8 +221,7 @@ llvm::Expected<ExportedKernel> exportKernel(const Descriptor &d, const ExportOpt
   k.object = (*objects)[0]->getBuffer().str();
   auto symbols = scanSymbols(k.object);
   if (!symbols)
-    return exportError("cannot read the compiled object: " +
-                       llvm::toString(symbols.takeError()));
+    return exportError("cannot read the compiled object: " + llvm::toString(symbols.takeError()));
   // What makes two exported kernels link into one program.
   bool hasEntry = false;
   for (const std::string &s : symbols->defined) {

@@ -58,19 +58,14 @@ public:
           continue;
         std::string sym = s->hasName() ? s->getName().str() : "anon";
         *os << format_hex_no_prefix(s->getAddress().getValue(), 1) << ' '
-            << format_hex_no_prefix(s->getSize(), 1) << ' ' << dylib << '.'
-            << sym << '\n';
+            << format_hex_no_prefix(s->getSize(), 1) << ' ' << dylib << '.' << sym << '\n';
       }
       os->flush();
       return Error::success();
     });
   }
-  Error notifyFailed(MaterializationResponsibility &) override {
-    return Error::success();
-  }
-  Error notifyRemovingResources(JITDylib &, ResourceKey) override {
-    return Error::success();
-  }
+  Error notifyFailed(MaterializationResponsibility &) override { return Error::success(); }
+  Error notifyRemovingResources(JITDylib &, ResourceKey) override { return Error::success(); }
   void notifyTransferringResources(JITDylib &, ResourceKey, ResourceKey) override {}
 
 private:
@@ -177,8 +172,7 @@ loadKernelObjects(std::vector<std::unique_ptr<MemoryBuffer>> objects, StringRef 
     return createStringError(inconvertibleErrorCode(), "no object to load");
   JITInstance &inst = instance();
   if (!inst.jit)
-    return createStringError(inconvertibleErrorCode(),
-                             "cannot create the JIT: " + inst.error);
+    return createStringError(inconvertibleErrorCode(), "cannot create the JIT: " + inst.error);
   LLJIT &j = *inst.jit;
   std::string dylibName = (name + "." + Twine(dylibCounter.fetch_add(1))).str();
   auto jd = j.createJITDylib(dylibName);
@@ -188,8 +182,8 @@ loadKernelObjects(std::vector<std::unique_ptr<MemoryBuffer>> objects, StringRef 
   std::shared_ptr<LoadedCode> code(new LoadedCode());
   code->dylib = &*jd;
   liveDylibs.fetch_add(1);
-  auto gen = DynamicLibrarySearchGenerator::GetForCurrentProcess(
-      j.getDataLayout().getGlobalPrefix());
+  auto gen =
+      DynamicLibrarySearchGenerator::GetForCurrentProcess(j.getDataLayout().getGlobalPrefix());
   if (!gen)
     return gen.takeError();
   jd->addGenerator(std::move(*gen));

@@ -42,8 +42,7 @@ public:
 
 private:
   friend llvm::Expected<std::shared_ptr<LoadedCode>>
-  loadKernelObjects(std::vector<std::unique_ptr<llvm::MemoryBuffer>>,
-                    llvm::StringRef);
+      loadKernelObjects(std::vector<std::unique_ptr<llvm::MemoryBuffer>>, llvm::StringRef);
   LoadedCode() = default;
   llvm::orc::JITDylib *dylib = nullptr;
 };
@@ -55,8 +54,7 @@ private:
 /// `name.function`; with SPECJIT_DEBUG=1 it is registered with GDB's JIT
 /// interface.
 llvm::Expected<std::shared_ptr<LoadedCode>>
-loadKernelObjects(std::vector<std::unique_ptr<llvm::MemoryBuffer>> objects,
-                  llvm::StringRef name);
+loadKernelObjects(std::vector<std::unique_ptr<llvm::MemoryBuffer>> objects, llvm::StringRef name);
 
 /// JITDylibs currently alive (kernels whose code is loaded).
 size_t loadedKernelCount();

@@ -1,11 +1,11 @@
 //===- Kernel.cpp - Running kernels on caller buffers ---------------------===//
+#include "specjit/Kernel.h"
 #include "Engine/KernelState.h"
 #include "Engine/RunPool.h"
 #include "Engine/Tiering.h"
 #include "Families/Family.h"
 #include "Families/Pipeline/PipelineSpec.h"
 #include "specjit/Descriptor.h"
-#include "specjit/Kernel.h"
 
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -13,27 +13,34 @@
 namespace specjit {
 namespace jit {
 
-llvm::StringRef backendName(Backend b) {
-  return b == Backend::Jit ? "jit" : "interpreter";
-}
+llvm::StringRef backendName(Backend b) { return b == Backend::Jit ? "jit" : "interpreter"; }
 
 llvm::StringRef tierStateName(TierState s) {
   switch (s) {
-  case TierState::Interpreting: return "interpreting";
-  case TierState::Queued: return "queued";
-  case TierState::Compiling: return "compiling";
-  case TierState::Verifying: return "verifying";
-  case TierState::Compiled: return "compiled";
-  case TierState::Failed: return "failed";
+  case TierState::Interpreting:
+    return "interpreting";
+  case TierState::Queued:
+    return "queued";
+  case TierState::Compiling:
+    return "compiling";
+  case TierState::Verifying:
+    return "verifying";
+  case TierState::Compiled:
+    return "compiled";
+  case TierState::Failed:
+    return "failed";
   }
   return "interpreting";
 }
 
 llvm::StringRef kernelSourceName(KernelSource s) {
   switch (s) {
-  case KernelSource::Compiled: return "compiled";
-  case KernelSource::Memory: return "memory";
-  case KernelSource::Disk: return "disk";
+  case KernelSource::Compiled:
+    return "compiled";
+  case KernelSource::Memory:
+    return "memory";
+  case KernelSource::Disk:
+    return "disk";
   }
   return "compiled";
 }
@@ -43,25 +50,22 @@ static llvm::Error runError(const llvm::Twine &msg) {
 }
 
 llvm::Expected<int64_t> bindInputColumns(llvm::ArrayRef<InputColumn> decl,
-                                         llvm::ArrayRef<Column> inputs,
-                                         int64_t rowsWithoutInputs,
+                                         llvm::ArrayRef<Column> inputs, int64_t rowsWithoutInputs,
                                          llvm::SmallVectorImpl<const void *> &args) {
   if (inputs.size() != decl.size())
-    return runError(llvm::formatv("run: expected {0} input columns, got {1}",
-                                  decl.size(), inputs.size()));
+    return runError(
+        llvm::formatv("run: expected {0} input columns, got {1}", decl.size(), inputs.size()));
   int64_t rows = inputs.empty() ? rowsWithoutInputs : inputs[0].rows;
   for (size_t i = 0; i < inputs.size(); ++i) {
     const Column &c = inputs[i];
     // Formatted only on a failure: batch-1 callers pay for every call.
-    auto where = [&] {
-      return llvm::formatv("run: input {0} ('{1}')", i, decl[i].name).str();
-    };
+    auto where = [&] { return llvm::formatv("run: input {0} ('{1}')", i, decl[i].name).str(); };
     if (c.type != decl[i].type)
-      return runError(where() + ": expected a " + dtypeName(decl[i].type) +
-                      " column, got " + dtypeName(c.type));
+      return runError(where() + ": expected a " + dtypeName(decl[i].type) + " column, got " +
+                      dtypeName(c.type));
     if (c.rows != rows)
-      return runError(llvm::formatv("{0}: has {1} rows but input 0 has {2}",
-                                    where(), c.rows, rows));
+      return runError(
+          llvm::formatv("{0}: has {1} rows but input 0 has {2}", where(), c.rows, rows));
     if (rows < 0)
       return runError(where() + ": negative row count");
     if (rows > 0 && !c.data)
@@ -75,8 +79,7 @@ llvm::Expected<int64_t> bindInputColumns(llvm::ArrayRef<InputColumn> decl,
         return runError(where() + ": offsets[0] is negative");
       for (int64_t r = 0; r < rows; ++r)
         if (c.offsets[r + 1] < c.offsets[r])
-          return runError(llvm::formatv("{0}: offsets decrease at row {1}",
-                                        where(), r));
+          return runError(llvm::formatv("{0}: offsets decrease at row {1}", where(), r));
       args.push_back(c.offsets);
     }
     args.push_back(c.data);
@@ -86,8 +89,7 @@ llvm::Expected<int64_t> bindInputColumns(llvm::ArrayRef<InputColumn> decl,
 
 /// Checks the caller's buffers against the descriptor and lays out the
 /// kernel arguments (see Runtime/KernelABI.h). Returns the row count.
-static llvm::Expected<int64_t> bindArgs(const KernelState &s,
-                                        llvm::ArrayRef<Column> inputs,
+static llvm::Expected<int64_t> bindArgs(const KernelState &s, llvm::ArrayRef<Column> inputs,
                                         const Output &out,
                                         llvm::SmallVectorImpl<const void *> &args) {
   auto bound = bindInputColumns(s.desc.inputs(), inputs, out.rows, args);
@@ -96,15 +98,14 @@ static llvm::Expected<int64_t> bindArgs(const KernelState &s,
   int64_t rows = *bound;
   const char *what = s.desc.runShape() == RunShape::State ? "state matrix" : "output";
   if (out.type != s.desc.outputType())
-    return runError(llvm::Twine("run: ") + what + " must be " +
-                    dtypeName(s.desc.outputType()) + ", got " +
-                    dtypeName(out.type));
+    return runError(llvm::Twine("run: ") + what + " must be " + dtypeName(s.desc.outputType()) +
+                    ", got " + dtypeName(out.type));
   if (out.cols != static_cast<int64_t>(s.desc.numOutputs()))
-    return runError(llvm::formatv("run: {0} must have {1} columns, got {2}",
-                                  what, s.desc.numOutputs(), out.cols));
+    return runError(llvm::formatv("run: {0} must have {1} columns, got {2}", what,
+                                  s.desc.numOutputs(), out.cols));
   if (out.rows != rows)
-    return runError(llvm::formatv(
-        "run: output has {0} rows but the inputs have {1}", out.rows, rows));
+    return runError(
+        llvm::formatv("run: output has {0} rows but the inputs have {1}", out.rows, rows));
   if (rows < 0)
     return runError(llvm::Twine("run: ") + what + " has a negative row count");
   if (rows > 0 && !out.data)
@@ -153,8 +154,8 @@ static unsigned splitTasks(const Descriptor &d, int64_t rows, unsigned threads) 
 /// kSplitAlignRows rows on the run pool. The status is the kernel ABI's:
 /// the first failing row over all blocks, -1 if any block ran out of memory.
 template <typename Call>
-static int64_t runSplit(const Descriptor &d, const void *const *args, void *out,
-                        int64_t rows, unsigned tasks, Call call) {
+static int64_t runSplit(const Descriptor &d, const void *const *args, void *out, int64_t rows,
+                        unsigned tasks, Call call) {
   int64_t per = (rows + tasks - 1) / tasks;
   int64_t block = (per + kSplitAlignRows - 1) / kSplitAlignRows * kSplitAlignRows;
   tasks = static_cast<unsigned>((rows + block - 1) / block);
@@ -190,8 +191,8 @@ static int64_t runSplit(const Descriptor &d, const void *const *args, void *out,
 /// the run splits), counts (and sometimes times) the call for jit::stats()
 /// and the tier policy, and turns a failed data check into an error naming
 /// the row.
-static llvm::Error invoke(KernelState &s, KernelFn fn, const void *const *args,
-                          void *out, int64_t rows, unsigned threads) {
+static llvm::Error invoke(KernelState &s, KernelFn fn, const void *const *args, void *out,
+                          int64_t rows, unsigned threads) {
   CallCounters &c = s.counters[static_cast<int>(fn ? Backend::Jit : Backend::Interpreter)];
   auto call = [&](const void *const *a, void *o, int64_t n) {
     return fn ? fn(a, o, n) : s.interpreter->run(a, o, n);
@@ -209,8 +210,7 @@ static llvm::Error invoke(KernelState &s, KernelFn fn, const void *const *args,
 
 /// A tiered kernel's share of an interpreted call: the sample, then the
 /// policy. `stateBefore` is a rules kernel's state matrix before the call.
-static void afterInterpreted(const std::shared_ptr<KernelState> &s,
-                             llvm::ArrayRef<Column> inputs,
+static void afterInterpreted(const std::shared_ptr<KernelState> &s, llvm::ArrayRef<Column> inputs,
                              const std::vector<uint8_t> &stateBefore, int64_t rows) {
   engine::Tiering &t = *s->tiering;
   if (t.wantsSample())
@@ -222,8 +222,7 @@ llvm::Error Kernel::run(llvm::ArrayRef<Column> inputs, const Output &out) const 
   return run(inputs, out, threads_);
 }
 
-llvm::Error Kernel::run(llvm::ArrayRef<Column> inputs, const Output &out,
-                        unsigned threads) const {
+llvm::Error Kernel::run(llvm::ArrayRef<Column> inputs, const Output &out, unsigned threads) const {
   if (!state_)
     return runError("run: the kernel is empty");
   if (state_->desc.runShape() == RunShape::Stream) {
@@ -264,15 +263,13 @@ llvm::Expected<Stream> Kernel::stream() const {
   Stream st;
   st.kernel_ = state_;
   st.compiled_ = state_->compiled.load(std::memory_order_acquire) != nullptr;
-  size_t bytes = st.compiled_ ? state_->compiledStateBytes.load()
-                              : state_->interpreter->stateBytes();
+  size_t bytes =
+      st.compiled_ ? state_->compiledStateBytes.load() : state_->interpreter->stateBytes();
   st.state_.assign((bytes + 7) / 8, 0);
   return st;
 }
 
-Backend Stream::backend() const {
-  return compiled_ ? Backend::Jit : Backend::Interpreter;
-}
+Backend Stream::backend() const { return compiled_ ? Backend::Jit : Backend::Interpreter; }
 
 llvm::Error Stream::run(llvm::ArrayRef<Column> inputs, const Output &out) {
   if (!kernel_)
@@ -290,16 +287,15 @@ llvm::Error Stream::run(llvm::ArrayRef<Column> inputs, const Output &out) {
     return err;
   // The sample takes only a stream's first chunk: a fresh state's rows.
   if (!fn && s.tiering)
-    afterInterpreted(kernel_, rowsSeen_ == 0 ? inputs : llvm::ArrayRef<Column>(),
-                     {}, rowsSeen_ == 0 ? *rows : 0);
+    afterInterpreted(kernel_, rowsSeen_ == 0 ? inputs : llvm::ArrayRef<Column>(), {},
+                     rowsSeen_ == 0 ? *rows : 0);
   rowsSeen_ += *rows;
   return llvm::Error::success();
 }
 
 Backend Kernel::backend() const {
-  return state_ && state_->compiled.load(std::memory_order_acquire)
-             ? Backend::Jit
-             : Backend::Interpreter;
+  return state_ && state_->compiled.load(std::memory_order_acquire) ? Backend::Jit
+                                                                    : Backend::Interpreter;
 }
 Hash128 Kernel::hash() const { return state_->desc.hash(); }
 double Kernel::compileMillis() const { return state_->compileMillis(); }
@@ -316,9 +312,7 @@ unsigned Kernel::compileUnits() const {
 }
 size_t Kernel::numInputs() const { return state_->desc.inputs().size(); }
 size_t Kernel::numOutputs() const { return state_->desc.numOutputs(); }
-const std::vector<std::string> &Kernel::outputNames() const {
-  return state_->desc.outputNames();
-}
+const std::vector<std::string> &Kernel::outputNames() const { return state_->desc.outputNames(); }
 DType Kernel::outputType() const { return state_->desc.outputType(); }
 const Descriptor &Kernel::descriptor() const { return state_->desc; }
 

@@ -22,9 +22,7 @@ struct KernelAccess {
                           unsigned threads) {
     return jit::Kernel(std::move(s), source, threads);
   }
-  static const std::shared_ptr<jit::KernelState> &state(const jit::Kernel &k) {
-    return k.state_;
-  }
+  static const std::shared_ptr<jit::KernelState> &state(const jit::Kernel &k) { return k.state_; }
 };
 
 } // namespace engine

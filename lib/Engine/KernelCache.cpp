@@ -17,7 +17,7 @@ struct KernelCache::Entry {
   bool done ABSL_GUARDED_BY(mu) = false;
   std::shared_ptr<jit::KernelState> state ABSL_GUARDED_BY(mu);
   jit::detail::ErrorRecord error ABSL_GUARDED_BY(mu); ///< a failed build, with its kind
-  std::list<CacheKey>::iterator position; // guarded by the cache's lock
+  std::list<CacheKey>::iterator position;             // guarded by the cache's lock
   /// What of the cache's codeBytes is this entry's (guarded by the cache's
   /// lock): 0 until its build is done and counted.
   size_t counted = 0;

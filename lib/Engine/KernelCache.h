@@ -37,8 +37,8 @@ struct CacheKey {
            maxKernelOps == o.maxKernelOps && treeLayout == o.treeLayout && tier == o.tier;
   }
   template <typename H> friend H AbslHashValue(H h, const CacheKey &k) {
-    return H::combine(std::move(h), k.hash.hi, k.hash.lo, k.specialize, k.optLevel,
-                      k.maxKernelOps, k.treeLayout, k.tier);
+    return H::combine(std::move(h), k.hash.hi, k.hash.lo, k.specialize, k.optLevel, k.maxKernelOps,
+                      k.treeLayout, k.tier);
   }
   /// The key of `d` compiled with `o`, its switch and tier resolved.
   static CacheKey of(const jit::Descriptor &d, const jit::CompileOptions &o, bool specialize,
@@ -55,8 +55,7 @@ public:
   /// The kernel for `key`, built by `build` when absent (a failed build is
   /// not cached: a later call tries again). `hit` says whether it was found.
   llvm::Expected<std::shared_ptr<jit::KernelState>> getOrBuild(const CacheKey &key,
-                                                               const Build &build,
-                                                               bool &hit);
+                                                               const Build &build, bool &hit);
   /// Counts the code `k` holds now (a tiered kernel's code arrives after it
   /// was cached) when `k` is the cached kernel of its key, and re-applies
   /// the bounds.
@@ -85,7 +84,7 @@ private:
   /// and go so that an insert does not walk the cache.
   size_t codeBytes ABSL_GUARDED_BY(mu) = 0;
   uint64_t hits ABSL_GUARDED_BY(mu) = 0, misses ABSL_GUARDED_BY(mu) = 0,
-                                          evictions ABSL_GUARDED_BY(mu) = 0;
+                evictions ABSL_GUARDED_BY(mu) = 0;
 };
 
 } // namespace engine

@@ -34,22 +34,23 @@ namespace engine {
 namespace {
 
 // Operations per element of what each op's lowering repeats.
-constexpr size_t kPerCategory = 4;    // one_hot / label_encode chain: compare, constant, select or convert
-constexpr size_t kPerKeyWord = 3;     // str_lookup chain: constant, compare, and per 8 key bytes
-constexpr size_t kPerKey = 3;         // str_lookup chain: the select and its index
-constexpr size_t kPerLengthGroup = 12;// str_lookup chain: the length test and word loads
-constexpr size_t kTableLookup = 40;   // any table search (hash, dense or binary search)
-constexpr size_t kPerTerm = 2;        // polynomial: the product and its bookkeeping
-constexpr size_t kPerEdge = 4;        // bucketize
-constexpr size_t kPerColumn = 4;      // output: index, address, convert, store
-constexpr size_t kZeroedRun = 12;     // output: memset and the conditional store
-constexpr size_t kPerNode = 4;        // branches: compare, constant, if, yield
-constexpr size_t kPerWeight = 2;      // linear / mlp: multiply, add
-constexpr size_t kPerUnit = 4;        // mlp: bias and activation
-constexpr size_t kWalk = 300;         // tree walk: fixed code over node arrays
-constexpr size_t kSeriesOp = 60;      // a window or recurrence: fixed loops
-constexpr size_t kTrainStep = 600;    // the batch step: loops over the shapes
-constexpr int64_t kChunkNodes = kTreeChunkNodes;  // spec-expand's chunks of trees
+constexpr size_t kPerCategory =
+    4; // one_hot / label_encode chain: compare, constant, select or convert
+constexpr size_t kPerKeyWord = 3;      // str_lookup chain: constant, compare, and per 8 key bytes
+constexpr size_t kPerKey = 3;          // str_lookup chain: the select and its index
+constexpr size_t kPerLengthGroup = 12; // str_lookup chain: the length test and word loads
+constexpr size_t kTableLookup = 40;    // any table search (hash, dense or binary search)
+constexpr size_t kPerTerm = 2;         // polynomial: the product and its bookkeeping
+constexpr size_t kPerEdge = 4;         // bucketize
+constexpr size_t kPerColumn = 4;       // output: index, address, convert, store
+constexpr size_t kZeroedRun = 12;      // output: memset and the conditional store
+constexpr size_t kPerNode = 4;         // branches: compare, constant, if, yield
+constexpr size_t kPerWeight = 2;       // linear / mlp: multiply, add
+constexpr size_t kPerUnit = 4;         // mlp: bias and activation
+constexpr size_t kWalk = 300;          // tree walk: fixed code over node arrays
+constexpr size_t kSeriesOp = 60;       // a window or recurrence: fixed loops
+constexpr size_t kTrainStep = 600;     // the batch step: loops over the shapes
+constexpr int64_t kChunkNodes = kTreeChunkNodes; // spec-expand's chunks of trees
 
 std::string where(Operation *op) {
   if (auto name = dyn_cast<NameLoc>(op->getLoc()))
@@ -259,9 +260,12 @@ namespace {
 /// shape with these thresholds (0: never; float categories always chain).
 unsigned tableMinKeys(jit::ValueKind kind, unsigned lookupTableMinKeys) {
   switch (kind) {
-  case jit::ValueKind::String: return lookupTableMinKeys;
-  case jit::ValueKind::Int: return lookupTableMinKeys ? kLookupTableMinIntKeys : 0;
-  default: return 0;
+  case jit::ValueKind::String:
+    return lookupTableMinKeys;
+  case jit::ValueKind::Int:
+    return lookupTableMinKeys ? kLookupTableMinIntKeys : 0;
+  default:
+    return 0;
   }
 }
 } // namespace
@@ -323,8 +327,8 @@ namespace {
 size_t pipelineWork(const jit::PipelineSpec &p, unsigned lookupTableMinKeys) {
   size_t work = 0;
   for (const jit::Step &s : p.steps) {
-    size_t keys = std::max({s.intCategories.size(), s.floatCategories.size(),
-                            s.stringCategories.size()});
+    size_t keys =
+        std::max({s.intCategories.size(), s.floatCategories.size(), s.stringCategories.size()});
     jit::ValueKind kind = !s.stringCategories.empty() ? jit::ValueKind::String
                           : !s.intCategories.empty()  ? jit::ValueKind::Int
                                                       : jit::ValueKind::Float;
@@ -365,7 +369,7 @@ size_t estimateCompileWork(const jit::Descriptor &d, jit::TreeLayout layout,
       // The walk's node tables are constant data: measured, about 400
       // nodes cost LLVM what one lowered operation does.
       work += jit::resolveTreeLayout(m, layout) == jit::TreeLayout::Walk ? kWalk + nodes / 400
-                                                                    : kPerNode * nodes;
+                                                                         : kPerNode * nodes;
       break;
     }
     }

@@ -11,8 +11,7 @@ KernelState::KernelState(Descriptor d) : desc(std::move(d)) {}
 
 KernelState::~KernelState() { retireForStats(stats()); }
 
-void KernelState::install(std::shared_ptr<engine::LoadedCode> code,
-                          unsigned units, double ms) {
+void KernelState::install(std::shared_ptr<engine::LoadedCode> code, unsigned units, double ms) {
   engine::MutexLock lock(mu);
   compileMs = ms;
   compiledStateBytes.store(code ? code->stateBytes : 0);
@@ -71,8 +70,7 @@ KernelStats KernelState::stats() const {
   s.name = desc.name();
   s.kind = kindName(desc.kind()).str();
   s.hash = desc.hash();
-  s.backend = compiled.load(std::memory_order_acquire) ? Backend::Jit
-                                                       : Backend::Interpreter;
+  s.backend = compiled.load(std::memory_order_acquire) ? Backend::Jit : Backend::Interpreter;
   s.source = codeFromDisk.load() ? KernelSource::Disk : KernelSource::Compiled;
   s.mode = mode;
   s.tier = tier.load();

@@ -34,8 +34,7 @@ namespace jit {
 /// Returns the row count (`rowsWithoutInputs` when there are no inputs).
 /// Errors name the input by index and name.
 llvm::Expected<int64_t> bindInputColumns(llvm::ArrayRef<InputColumn> decl,
-                                         llvm::ArrayRef<Column> inputs,
-                                         int64_t rowsWithoutInputs,
+                                         llvm::ArrayRef<Column> inputs, int64_t rowsWithoutInputs,
                                          llvm::SmallVectorImpl<const void *> &args);
 
 /// One backend's calls of one kernel. Relaxed atomics: a snapshot may be a
@@ -56,9 +55,9 @@ struct CallCounters {
       return call();
     auto t0 = std::chrono::steady_clock::now();
     int64_t status = call();
-    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                  std::chrono::steady_clock::now() - t0)
-                  .count();
+    auto ns =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0)
+            .count();
     timedRows.fetch_add(static_cast<uint64_t>(rows), std::memory_order_relaxed);
     timedNs.fetch_add(static_cast<uint64_t>(ns), std::memory_order_relaxed);
     return status;

@@ -5,8 +5,8 @@
 #include "llvm/Analysis/TargetLibraryInfo.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
-#include "llvm/IR/PassTimingInfo.h"
 #include "llvm/IR/Module.h"
+#include "llvm/IR/PassTimingInfo.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/DynamicLibrary.h"
 #include "llvm/Support/TargetSelect.h"
@@ -37,9 +37,8 @@ void initializeNativeTarget() {
     // glibc's vector math library: the loop vectorizer maps log/exp/pow to
     // it, and the JIT resolves its symbols from the process.
     std::string err;
-    vectorMathFlag() =
-        Triple(sys::getProcessTriple()).isX86() &&
-        !sys::DynamicLibrary::LoadLibraryPermanently("libmvec.so.1", &err);
+    vectorMathFlag() = Triple(sys::getProcessTriple()).isX86() &&
+                       !sys::DynamicLibrary::LoadLibraryPermanently("libmvec.so.1", &err);
   });
 }
 
@@ -50,10 +49,14 @@ bool vectorMathAvailable() {
 
 static CodeGenOptLevel codegenLevel(int optLevel) {
   switch (optLevel) {
-  case 0: return CodeGenOptLevel::None;
-  case 1: return CodeGenOptLevel::Less;
-  case 2: return CodeGenOptLevel::Default;
-  default: return CodeGenOptLevel::Aggressive;
+  case 0:
+    return CodeGenOptLevel::None;
+  case 1:
+    return CodeGenOptLevel::Less;
+  case 2:
+    return CodeGenOptLevel::Default;
+  default:
+    return CodeGenOptLevel::Aggressive;
   }
 }
 
@@ -66,9 +69,7 @@ Expected<std::unique_ptr<TargetMachine>> createHostTargetMachine(int optLevel) {
   return jtmb->createTargetMachine();
 }
 
-bool hasAVX512(TargetMachine &tm) {
-  return tm.getTargetFeatureString().contains("+avx512f");
-}
+bool hasAVX512(TargetMachine &tm) { return tm.getTargetFeatureString().contains("+avx512f"); }
 
 void prepareModuleForHost(Module &m, TargetMachine &tm) {
   m.setTargetTriple(tm.getTargetTriple().str());
@@ -134,24 +135,21 @@ void optimizeModule(Module &m, TargetMachine &tm, int optLevel, raw_ostream *tim
                             : optLevel == 1 ? OptimizationLevel::O1
                             : optLevel == 2 ? OptimizationLevel::O2
                                             : OptimizationLevel::O3;
-  ModulePassManager mpm = level == OptimizationLevel::O0
-                              ? pb.buildO0DefaultPipeline(level)
-                              : pb.buildPerModuleDefaultPipeline(level);
+  ModulePassManager mpm = level == OptimizationLevel::O0 ? pb.buildO0DefaultPipeline(level)
+                                                         : pb.buildPerModuleDefaultPipeline(level);
   mpm.run(m, mam);
   if (timePasses)
     timePasses->print();
 }
 
-Expected<std::string> emitMachineCode(Module &m, TargetMachine &tm,
-                                      bool assembly, raw_ostream *timing) {
+Expected<std::string> emitMachineCode(Module &m, TargetMachine &tm, bool assembly,
+                                      raw_ostream *timing) {
   SmallString<0> buffer;
   raw_svector_ostream os(buffer);
   legacy::PassManager pm;
-  if (tm.addPassesToEmitFile(pm, os, nullptr,
-                             assembly ? CodeGenFileType::AssemblyFile
-                                      : CodeGenFileType::ObjectFile))
-    return createStringError(inconvertibleErrorCode(),
-                             "the target cannot emit this file type");
+  if (tm.addPassesToEmitFile(
+          pm, os, nullptr, assembly ? CodeGenFileType::AssemblyFile : CodeGenFileType::ObjectFile))
+    return createStringError(inconvertibleErrorCode(), "the target cannot emit this file type");
   bool wasTiming = TimePassesIsEnabled;
   if (timing)
     TimePassesIsEnabled = true;

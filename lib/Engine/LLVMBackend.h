@@ -22,8 +22,7 @@ namespace specjit {
 namespace engine {
 
 /// A TargetMachine for the host CPU (all its features), at `optLevel`.
-llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
-createHostTargetMachine(int optLevel);
+llvm::Expected<std::unique_ptr<llvm::TargetMachine>> createHostTargetMachine(int optLevel);
 
 /// Whether `tm` targets a CPU with AVX-512F.
 bool hasAVX512(llvm::TargetMachine &tm);
@@ -41,9 +40,7 @@ void optimizeModule(llvm::Module &m, llvm::TargetMachine &tm, int optLevel,
 /// `timing`, appends the time of every code generation pass (this sets
 /// LLVM's process-wide -time-passes flag for the duration: diagnostic use,
 /// one compile at a time).
-llvm::Expected<std::string> emitMachineCode(llvm::Module &m,
-                                            llvm::TargetMachine &tm,
-                                            bool assembly,
+llvm::Expected<std::string> emitMachineCode(llvm::Module &m, llvm::TargetMachine &tm, bool assembly,
                                             llvm::raw_ostream *timing = nullptr);
 
 } // namespace engine

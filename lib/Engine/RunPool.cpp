@@ -48,7 +48,8 @@ void RunPool::work() {
     {
       MutexLock lock(mu);
       mu.await(absl::Condition(
-          +[](RunPool *p) ABSL_NO_THREAD_SAFETY_ANALYSIS { return p->stopping || !p->jobs.empty(); },
+          +[](RunPool *p)
+               ABSL_NO_THREAD_SAFETY_ANALYSIS { return p->stopping || !p->jobs.empty(); },
           this));
       if (stopping)
         return;

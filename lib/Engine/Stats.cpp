@@ -41,8 +41,7 @@ void writeStatsFile() {
   std::error_code ec;
   llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_Text);
   if (ec) {
-    llvm::errs() << "specjit: SPECJIT_STATS: cannot write " << path << ": "
-                 << ec.message() << "\n";
+    llvm::errs() << "specjit: SPECJIT_STATS: cannot write " << path << ": " << ec.message() << "\n";
     return;
   }
   os << statsJson(stats()) << "\n";

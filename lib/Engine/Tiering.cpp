@@ -47,9 +47,7 @@ Calibration &calibration() {
 /// and of XGBoost models on a quiet machine (docs/runtime.md, "The cost
 /// model"): a fixed part (contexts, passes, linking) and a part per unit of
 /// compile work.
-double unscaledCompileMs(size_t work) {
-  return kCompileFixedMs + kCompileMsPerWork * double(work);
-}
+double unscaledCompileMs(size_t work) { return kCompileFixedMs + kCompileMsPerWork * double(work); }
 
 void calibrate(size_t work, double measuredMs) {
   double ratio = measuredMs / unscaledCompileMs(work);
@@ -60,14 +58,13 @@ void calibrate(size_t work, double measuredMs) {
 }
 
 double millisSince(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
-      .count();
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
 /// Runs one backend (`fn`, or the interpreter when null) over the sample.
 /// `out` receives the output matrix (rules: starts as the sampled state).
-int64_t runOnSample(const KernelState &k, KernelFn fn, size_t stateBytes,
-                    const Sample &s, std::vector<uint8_t> &out) {
+int64_t runOnSample(const KernelState &k, KernelFn fn, size_t stateBytes, const Sample &s,
+                    std::vector<uint8_t> &out) {
   llvm::SmallVector<const void *, 16> args;
   for (const Sample::ColumnCopy &c : s.columns) {
     if (c.type == jit::DType::String)
@@ -106,17 +103,14 @@ bool floatsAgree(const uint8_t *pa, const uint8_t *pb, bool approx) {
   std::memcpy(&b, pb, sizeof b);
   if (std::isnan(a) && std::isnan(b))
     return true;
-  return approx && std::isfinite(a) && std::isfinite(b) &&
-         ulpDistance<Int>(a, b) <= 4;
+  return approx && std::isfinite(a) && std::isfinite(b) && ulpDistance<Int>(a, b) <= 4;
 }
 
 /// The first element where compiled output differs from the interpreter's:
 /// bit for bit, NaN equal to NaN, and within 4 ulp when the code calls a
 /// vector math library (docs/pipeline-semantics.md, "Numeric agreement").
-std::optional<std::string> firstDifference(const KernelState &k,
-                                           const std::vector<uint8_t> &want,
-                                           const std::vector<uint8_t> &got,
-                                           bool approx) {
+std::optional<std::string> firstDifference(const KernelState &k, const std::vector<uint8_t> &want,
+                                           const std::vector<uint8_t> &got, bool approx) {
   jit::DType t = k.desc.outputType();
   size_t width = jit::dtypeSize(t), cols = k.desc.numOutputs();
   for (size_t i = 0; i * width < want.size(); ++i) {
@@ -330,8 +324,7 @@ void Tiering::verifyAndPromote(const std::shared_ptr<KernelState> &k) {
   }
   const LoadedCode &code = *built->code;
   std::vector<uint8_t> want, got;
-  int64_t wantStatus =
-      runOnSample(*k, nullptr, k->interpreter->stateBytes(), sample, want);
+  int64_t wantStatus = runOnSample(*k, nullptr, k->interpreter->stateBytes(), sample, want);
   int64_t gotStatus = runOnSample(*k, code.fn, code.stateBytes, sample, got);
   if (corruptCompiledResults.load() && gotStatus == 0 && !got.empty())
     got[0] ^= 1;

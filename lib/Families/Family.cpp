@@ -95,17 +95,18 @@ Expected<const Family *> parseHeader(const json::Object &root) {
   if (!version)
     return expected("specjit", "the format version 1", *v);
   if (*version != 1)
-    return failAt("specjit",
-                  "unsupported format version " + Twine(*version) + " (this build reads version 1)");
-  if (Error e = detail::requireKey(root, "", "kind",
-                                   "the descriptor family: one of " + kindList(), v))
+    return failAt("specjit", "unsupported format version " + Twine(*version) +
+                                 " (this build reads version 1)");
+  if (Error e =
+          detail::requireKey(root, "", "kind", "the descriptor family: one of " + kindList(), v))
     return std::move(e);
   std::optional<StringRef> name = v->getAsString();
   if (!name)
     return expected("kind", "a string naming the family (one of " + kindList() + ")", *v);
   if (const Family *f = familyNamed(*name))
     return f;
-  std::string msg = "unknown kind " + detail::quoted(*name) + " (expected one of " + kindList() + ")";
+  std::string msg =
+      "unknown kind " + detail::quoted(*name) + " (expected one of " + kindList() + ")";
   for (const Family *f : allFamilies())
     if (name->edit_distance(f->name(), true, 3) <= 2) {
       msg += "; did you mean '" + f->name().str() + "'?";
@@ -167,8 +168,8 @@ const std::vector<InputColumn> &Descriptor::inputs() const { return family(kind_
 // The interpreter and the spec dialect
 //===----------------------------------------------------------------------===//
 
-Expected<mlir::OwningOpRef<mlir::ModuleOp>>
-importDescriptor(mlir::MLIRContext &ctx, const Descriptor &d) {
+Expected<mlir::OwningOpRef<mlir::ModuleOp>> importDescriptor(mlir::MLIRContext &ctx,
+                                                             const Descriptor &d) {
   ctx.getOrLoadDialect<spec::SpecDialect>();
   ctx.getOrLoadDialect<mlir::arith::ArithDialect>();
   ctx.getOrLoadDialect<mlir::math::MathDialect>();

@@ -118,14 +118,13 @@ const Family *familyNamed(llvm::StringRef name);
 
 /// The spec module of `d` (Family::importToSpec), with the spec, arith and
 /// math dialects loaded into `ctx`.
-llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
-importDescriptor(mlir::MLIRContext &ctx, const Descriptor &d);
+llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>> importDescriptor(mlir::MLIRContext &ctx,
+                                                                   const Descriptor &d);
 
 /// Family::createInterpreter of a family that is not a kernel: "kind: a
 /// train descriptor does not compile into a kernel; run it with jit::train
 /// or `specjit train`".
-llvm::Error notAKernel(const Descriptor &d, llvm::StringRef api,
-                       llvm::StringRef command);
+llvm::Error notAKernel(const Descriptor &d, llvm::StringRef api, llvm::StringRef command);
 
 } // namespace jit
 } // namespace specjit

@@ -75,8 +75,7 @@ struct Compiler {
       return res;
     case Expr::Kind::Column:
       if (e.arg < 0 || e.arg >= numArgs)
-        return exprError("expression column '" + e.column +
-                         "' is not resolved to an argument");
+        return exprError("expression column '" + e.column + "' is not resolved to an argument");
       res.kind = ExprOperand::Kind::Arg;
       res.index = e.arg;
       return res;
@@ -85,9 +84,8 @@ struct Compiler {
     }
     int n = arity(e.op);
     if (static_cast<int>(e.args.size()) != n)
-      return exprError("operator '" + jit::exprOpName(e.op).str() +
-                       "' expects " + std::to_string(n) + " operand(s), got " +
-                       std::to_string(e.args.size()));
+      return exprError("operator '" + jit::exprOpName(e.op).str() + "' expects " +
+                       std::to_string(n) + " operand(s), got " + std::to_string(e.args.size()));
     ExprOperand ops[3];
     for (int i = 0; i < n; ++i) {
       if (!e.args[i])
@@ -131,8 +129,7 @@ template <class F> void unary(double *__restrict d, ROp a, int64_t n, F f) {
   }
 }
 
-template <class F>
-void binary(double *__restrict d, ROp a, ROp b, int64_t n, F f) {
+template <class F> void binary(double *__restrict d, ROp a, ROp b, int64_t n, F f) {
   if (a.p && b.p) {
     const double *__restrict x = a.p;
     const double *__restrict y = b.p;
@@ -196,8 +193,8 @@ llvm::Expected<ExprCode> ExprCode::compile(const Expr &e, int numArgs) {
   return std::move(c.code);
 }
 
-void ExprCode::run(const double *const *args, double *const *temps,
-                   double *result, int64_t n) const {
+void ExprCode::run(const double *const *args, double *const *temps, double *result,
+                   int64_t n) const {
   auto resolve = [&](const ExprOperand &o) -> ROp {
     switch (o.kind) {
     case ExprOperand::Kind::Arg:
@@ -271,16 +268,13 @@ void ExprCode::run(const double *const *args, double *const *temps,
       break;
     case Op::Ne:
       // Ordered not-equal: NaN on either side yields 0.0.
-      binary(d, a, b, n,
-             [](double x, double y) { return b2d((x < y) | (x > y)); });
+      binary(d, a, b, n, [](double x, double y) { return b2d((x < y) | (x > y)); });
       break;
     case Op::And:
-      binary(d, a, b, n,
-             [](double x, double y) { return b2d((x != 0.0) & (y != 0.0)); });
+      binary(d, a, b, n, [](double x, double y) { return b2d((x != 0.0) & (y != 0.0)); });
       break;
     case Op::Or:
-      binary(d, a, b, n,
-             [](double x, double y) { return b2d((x != 0.0) | (y != 0.0)); });
+      binary(d, a, b, n, [](double x, double y) { return b2d((x != 0.0) | (y != 0.0)); });
       break;
     case Op::Min:
       binary(d, a, b, n, [](double x, double y) { return x < y ? x : y; });

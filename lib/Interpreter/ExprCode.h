@@ -52,8 +52,7 @@ struct ExprCode {
   /// Evaluates over `n` rows: `args[i]` is the f64 column of argument i,
   /// `temps[t]` a scratch block per temporary register, `result` the output.
   /// `result` must not alias any argument or temporary.
-  void run(const double *const *args, double *const *temps, double *result,
-           int64_t n) const;
+  void run(const double *const *args, double *const *temps, double *result, int64_t n) const;
 };
 
 } // namespace interp

@@ -42,15 +42,13 @@ public:
   /// Prepares a descriptor for interpretation: its family's interpreter
   /// (Family::createInterpreter; defined with the registry,
   /// lib/Families/Family.cpp).
-  static llvm::Expected<std::unique_ptr<Interpreter>>
-  create(const jit::Descriptor &d);
+  static llvm::Expected<std::unique_ptr<Interpreter>> create(const jit::Descriptor &d);
 
   /// Runs with the kernel ABI (see Runtime/KernelABI.h): returns 0, or r > 0
   /// when row r-1 fails a data check, in which case `out` is untouched.
   /// Returns -1 (with `out` untouched) if scratch space cannot be allocated.
   /// Thread-safe: scratch space is per call.
-  virtual int64_t run(const void *const *args, void *out,
-                      int64_t rows) const = 0;
+  virtual int64_t run(const void *const *args, void *out, int64_t rows) const = 0;
 
   /// Bytes of streaming state the kernel keeps between calls (series
   /// kernels; 0 otherwise). When non-zero, `args` carries one more slot after
@@ -63,8 +61,7 @@ public:
   /// value \"teal\" is not one of the categories"; integers in decimal, a
   /// missing value as `missing`). Rows that pass every check yield
   /// "row N: no data check fails".
-  virtual std::string describeFailure(const void *const *args,
-                                      int64_t row) const = 0;
+  virtual std::string describeFailure(const void *const *args, int64_t row) const = 0;
 };
 
 } // namespace interp

@@ -43,9 +43,8 @@ void IntLookup::build(const std::vector<int64_t> &categories) {
   sorted_.reserve(cats_.size());
   for (size_t j = 0; j < cats_.size(); ++j)
     sorted_.emplace_back(cats_[j], static_cast<int32_t>(j));
-  std::stable_sort(
-      sorted_.begin(), sorted_.end(),
-      [](const auto &a, const auto &b) { return a.first < b.first; });
+  std::stable_sort(sorted_.begin(), sorted_.end(),
+                   [](const auto &a, const auto &b) { return a.first < b.first; });
 }
 
 int32_t IntLookup::find(int64_t v) const {
@@ -79,9 +78,7 @@ void IntLookup::lookup(const int64_t *v, int64_t n, int32_t *idx) const {
     return;
   }
   case Mode::Sorted: {
-    auto cmp = [](const std::pair<int64_t, int32_t> &p, int64_t x) {
-      return p.first < x;
-    };
+    auto cmp = [](const std::pair<int64_t, int32_t> &p, int64_t x) { return p.first < x; };
     for (int64_t r = 0; r < n; ++r) {
       auto it = std::lower_bound(sorted_.begin(), sorted_.end(), v[r], cmp);
       idx[r] = (it != sorted_.end() && it->first == v[r]) ? it->second : -1;
@@ -106,9 +103,8 @@ void FloatLookup::build(const std::vector<double> &categories) {
   for (size_t j = 0; j < cats_.size(); ++j)
     if (cats_[j] == cats_[j])
       sorted_.emplace_back(cats_[j], static_cast<int32_t>(j));
-  std::stable_sort(
-      sorted_.begin(), sorted_.end(),
-      [](const auto &a, const auto &b) { return a.first < b.first; });
+  std::stable_sort(sorted_.begin(), sorted_.end(),
+                   [](const auto &a, const auto &b) { return a.first < b.first; });
 }
 
 int32_t FloatLookup::find(double x) const {
@@ -130,9 +126,7 @@ void FloatLookup::lookup(const double *x, int64_t n, int32_t *idx) const {
     }
     return;
   }
-  auto cmp = [](const std::pair<double, int32_t> &p, double v) {
-    return p.first < v;
-  };
+  auto cmp = [](const std::pair<double, int32_t> &p, double v) { return p.first < v; };
   for (int64_t r = 0; r < n; ++r) {
     double v = x[r];
     auto it = std::lower_bound(sorted_.begin(), sorted_.end(), v, cmp);

@@ -66,8 +66,7 @@ public:
   void build(const std::vector<std::string> &categories);
   /// idx[r] = index of the category equal to row r of an Arrow-style string
   /// column (`offsets` already positioned at the block's first row), or -1.
-  void lookup(const int64_t *offsets, const char *bytes, int64_t n,
-              int32_t *idx) const;
+  void lookup(const int64_t *offsets, const char *bytes, int64_t n, int32_t *idx) const;
   /// The index of the category equal to the bytes [p, p+len), or -1.
   int32_t find(const char *p, size_t len) const;
 

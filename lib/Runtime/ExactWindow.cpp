@@ -98,8 +98,7 @@ inline bool split(double x, Parts &p) { return classify(x, p) == kFinite; }
 
 /// 2^k for k in [-1074, 1023], exactly.
 inline double pow2(int64_t k) {
-  uint64_t bits = k >= -1022 ? static_cast<uint64_t>(k + 1023) << 52
-                             : uint64_t(1) << (k + 1074);
+  uint64_t bits = k >= -1022 ? static_cast<uint64_t>(k + 1023) << 52 : uint64_t(1) << (k + 1074);
   double d;
   std::memcpy(&d, &bits, sizeof d);
   return d;
@@ -112,9 +111,7 @@ inline int bitLength(u128 v) {
   return lo ? 64 - __builtin_clzll(lo) : 0;
 }
 
-inline i128 shiftLeft(i128 v, int64_t s) {
-  return static_cast<i128>(static_cast<u128>(v) << s);
-}
+inline i128 shiftLeft(i128 v, int64_t s) { return static_cast<i128>(static_cast<u128>(v) << s); }
 
 /// a * 2^unit rounded to f64 once (unit >= -1074).
 double roundFixed(i128 a, int64_t unit) {
@@ -214,8 +211,7 @@ private:
 template <ExactWindowKind K> class Window {
 public:
   Window(int64_t n, void *state)
-      : n_(n), len_(ringLength(K, n)),
-        words_(static_cast<int64_t *>(state)),
+      : n_(n), len_(ringLength(K, n)), words_(static_cast<int64_t *>(state)),
         ring_(reinterpret_cast<double *>(words_ + kHeaderWords)) {
     int nbits = 64 - __builtin_clzll(static_cast<uint64_t>(n + 1));
     bool weighted = K == ExactWindowKind::Weighted || K == ExactWindowKind::Line;
@@ -475,9 +471,8 @@ int64_t exactWindowStateBytes(ExactWindowKind kind, int64_t period) {
 
 } // namespace specjit
 
-extern "C" void specjit_rt_exact_window(int64_t kind, int64_t period, void *state,
-                                        const double *x, int64_t rows, double *out,
-                                        double *first, double *before) {
+extern "C" void specjit_rt_exact_window(int64_t kind, int64_t period, void *state, const double *x,
+                                        int64_t rows, double *out, double *first, double *before) {
   using namespace specjit;
   switch (static_cast<ExactWindowKind>(kind)) {
   case ExactWindowKind::Mean:

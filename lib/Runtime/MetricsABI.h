@@ -31,13 +31,13 @@ constexpr int64_t kMetricsScratchBuffers = 3;
 
 /// The slots of `out`.
 enum Slot : int64_t {
-  kLogLossSum,    ///< f64: sum of -log q[y]
-  kSquaredSum,    ///< f64: sum of (y - s)^2
-  kAbsoluteSum,   ///< f64: sum of |s - y|
-  kLabelSum,      ///< f64: sum of y (r2's mean)
-  kR2Denominator, ///< f64: sum of (y - mean(y))^2
+  kLogLossSum,        ///< f64: sum of -log q[y]
+  kSquaredSum,        ///< f64: sum of (y - s)^2
+  kAbsoluteSum,       ///< f64: sum of |s - y|
+  kLabelSum,          ///< f64: sum of y (r2's mean)
+  kR2Denominator,     ///< f64: sum of (y - mean(y))^2
   kBadProbabilityRow, ///< i64: 1 + the first row whose scores do not sum to 1, or 0
-  kCells,         ///< i64 x k x k: the confusion matrix, rows the true class
+  kCells,             ///< i64 x k x k: the confusion matrix, rows the true class
 };
 constexpr int64_t kMetricsHeaderSlots = kCells;
 

@@ -51,9 +51,7 @@ void check(llvm::Error err) {
     raise(std::move(err));
 }
 
-Descriptor parseDescriptor(const std::string &text) {
-  return unwrap(Descriptor::parse(text));
-}
+Descriptor parseDescriptor(const std::string &text) { return unwrap(Descriptor::parse(text)); }
 
 /// A column handed over by the Python layer: a contiguous 1-D array of the
 /// right dtype (kept alive by the caller for the call), or, for strings,
@@ -118,12 +116,18 @@ void runReleased(const Kernel &kernel, const py::list &cols, py::array &out, Run
 /// The numpy type number of a kernel's column type (none for strings).
 std::optional<int> numpyType(DType t) {
   switch (t) {
-  case DType::F64: return py::dtype::of<double>().num();
-  case DType::F32: return py::dtype::of<float>().num();
-  case DType::I64: return py::dtype::of<int64_t>().num();
-  case DType::I32: return py::dtype::of<int32_t>().num();
-  case DType::Bool: return py::dtype::of<uint8_t>().num();
-  case DType::String: return std::nullopt;
+  case DType::F64:
+    return py::dtype::of<double>().num();
+  case DType::F32:
+    return py::dtype::of<float>().num();
+  case DType::I64:
+    return py::dtype::of<int64_t>().num();
+  case DType::I32:
+    return py::dtype::of<int32_t>().num();
+  case DType::Bool:
+    return py::dtype::of<uint8_t>().num();
+  case DType::String:
+    return std::nullopt;
   }
   return std::nullopt;
 }
@@ -189,9 +193,14 @@ struct PyKernel {
     if (out.is_none()) {
       std::vector<py::ssize_t> shape{rows, cols};
       switch (kernel.outputType()) {
-      case DType::F32: result = py::array_t<float>(shape); break;
-      case DType::F64: result = py::array_t<double>(shape); break;
-      default: return py::none(); // the Python layer allocates the rest
+      case DType::F32:
+        result = py::array_t<float>(shape);
+        break;
+      case DType::F64:
+        result = py::array_t<double>(shape);
+        break;
+      default:
+        return py::none(); // the Python layer allocates the rest
       }
     } else {
       if (!fitsInPlace(out, outNum, 2, true))
@@ -247,58 +256,58 @@ PYBIND11_MODULE(_specjit, m) {
   errorType = PyErr_NewException("specjit._specjit.Error", PyExc_ValueError, nullptr);
   m.attr("Error") = py::handle(errorType);
   // The package installs its own specjit.Error (with `path`) here.
-  m.def("_set_error_type", [](py::object type) {
-    errorType = type.release().ptr();
-  });
+  m.def("_set_error_type", [](py::object type) { errorType = type.release().ptr(); });
 
-  m.def("describe", [](const std::string &text) { return describe(parseDescriptor(text)); },
-        "Parses and validates descriptor text; its kind, hash, inputs and outputs.");
+  m.def(
+      "describe", [](const std::string &text) { return describe(parseDescriptor(text)); },
+      "Parses and validates descriptor text; its kind, hash, inputs and outputs.");
 
   py::class_<PyKernel>(m, "Kernel")
-      .def_property_readonly("backend",
-                             [](const PyKernel &k) { return backendName(k.kernel.backend()).str(); })
+      .def_property_readonly(
+          "backend", [](const PyKernel &k) { return backendName(k.kernel.backend()).str(); })
       .def_property_readonly("hash", [](const PyKernel &k) { return k.kernel.hash().hex(); })
       .def_property_readonly("fallback_reason",
                              [](const PyKernel &k) { return k.kernel.fallbackReason(); })
-      .def_property_readonly("compile_ms", [](const PyKernel &k) { return k.kernel.compileMillis(); })
-      .def_property_readonly("kind",
-                             [](const PyKernel &k) { return kindName(k.kernel.descriptor().kind()).str(); })
-      .def_property_readonly("output_names", [](const PyKernel &k) { return k.kernel.outputNames(); })
-      .def_property_readonly("output_type",
-                             [](const PyKernel &k) { return dtypeName(k.kernel.outputType()).str(); })
+      .def_property_readonly("compile_ms",
+                             [](const PyKernel &k) { return k.kernel.compileMillis(); })
+      .def_property_readonly(
+          "kind", [](const PyKernel &k) { return kindName(k.kernel.descriptor().kind()).str(); })
+      .def_property_readonly("output_names",
+                             [](const PyKernel &k) { return k.kernel.outputNames(); })
+      .def_property_readonly(
+          "output_type", [](const PyKernel &k) { return dtypeName(k.kernel.outputType()).str(); })
       .def_property_readonly("descriptor",
                              [](const PyKernel &k) { return describe(k.kernel.descriptor()); })
-      .def_property_readonly("tier_state",
-                             [](const PyKernel &k) { return tierStateName(k.kernel.tierState()).str(); })
+      .def_property_readonly(
+          "tier_state", [](const PyKernel &k) { return tierStateName(k.kernel.tierState()).str(); })
       .def_property_readonly("threads", [](const PyKernel &k) { return k.kernel.threads(); })
-      .def_property_readonly("source",
-                             [](const PyKernel &k) { return kernelSourceName(k.kernel.source()).str(); })
+      .def_property_readonly(
+          "source", [](const PyKernel &k) { return kernelSourceName(k.kernel.source()).str(); })
       .def(
           "wait_for_compiled",
           [](const PyKernel &k, double seconds) {
             py::gil_scoped_release release;
-            return k.kernel.waitForCompiled(std::chrono::milliseconds(
-                static_cast<int64_t>(std::max(0.0, seconds) * 1000)));
+            return k.kernel.waitForCompiled(
+                std::chrono::milliseconds(static_cast<int64_t>(std::max(0.0, seconds) * 1000)));
           },
           py::arg("timeout"))
       .def("run", &PyKernel::run, py::arg("columns"), py::arg("out"))
       .def("run_fast", &PyKernel::runFast, py::arg("columns"), py::arg("out"))
-      .def("stream", [](const PyKernel &k) {
-        return PyStream{unwrap(k.kernel.stream()), k.kernel};
-      });
+      .def("stream",
+           [](const PyKernel &k) { return PyStream{unwrap(k.kernel.stream()), k.kernel}; });
 
   py::class_<PyStream>(m, "Stream")
       .def("run", &PyStream::run, py::arg("columns"), py::arg("out"))
       .def_property_readonly("rows_seen", [](const PyStream &s) { return s.stream.rowsSeen(); })
-      .def_property_readonly("backend",
-                             [](const PyStream &s) { return backendName(s.stream.backend()).str(); });
+      .def_property_readonly(
+          "backend", [](const PyStream &s) { return backendName(s.stream.backend()).str(); });
 
   m.def(
       "compile",
       [](const std::string &text, std::optional<bool> specialize, const std::string &treeLayout,
-         bool useCache, int optLevel, std::optional<std::string> tier,
-         uint64_t compileAfterCalls, uint64_t compileAfterRows, bool costModel, bool verify,
-         std::optional<bool> diskCache, unsigned threads) {
+         bool useCache, int optLevel, std::optional<std::string> tier, uint64_t compileAfterCalls,
+         uint64_t compileAfterRows, bool costModel, bool verify, std::optional<bool> diskCache,
+         unsigned threads) {
         Descriptor d = parseDescriptor(text);
         CompileOptions o;
         o.threads = threads;
@@ -322,9 +331,9 @@ PYBIND11_MODULE(_specjit, m) {
           throw py::value_error("tree_layout: expected auto, branches or walk");
         return PyKernel{unwrap(withoutGil([&] { return compile(d, o); }))};
       },
-      py::arg("descriptor"), py::arg("specialize") = py::none(),
-      py::arg("tree_layout") = "auto", py::arg("use_cache") = true, py::arg("opt_level") = 3,
-      py::arg("tier") = py::none(), py::arg("compile_after_calls") = TierPolicy().compileAfterCalls,
+      py::arg("descriptor"), py::arg("specialize") = py::none(), py::arg("tree_layout") = "auto",
+      py::arg("use_cache") = true, py::arg("opt_level") = 3, py::arg("tier") = py::none(),
+      py::arg("compile_after_calls") = TierPolicy().compileAfterCalls,
       py::arg("compile_after_rows") = TierPolicy().compileAfterRows,
       py::arg("cost_model") = TierPolicy().costModel, py::arg("verify") = TierPolicy().verify,
       py::arg("disk_cache") = py::none(), py::arg("threads") = 1u);
@@ -343,8 +352,8 @@ PYBIND11_MODULE(_specjit, m) {
           o.progress = [&](const TrainProgress &p) {
             py::gil_scoped_acquire gil;
             try {
-              progress(p.last.epoch, p.last.trainLoss, p.last.validationLoss,
-                       p.elapsedSeconds, p.rowsPerSecond);
+              progress(p.last.epoch, p.last.trainLoss, p.last.validationLoss, p.elapsedSeconds,
+                       p.rowsPerSecond);
             } catch (py::error_already_set &e) {
               // An exception in the callback (KeyboardInterrupt included)
               // cancels the training; it is raised again below.
@@ -431,11 +440,11 @@ PYBIND11_MODULE(_specjit, m) {
     d["store_failures"] = s.storeFailures;
     d["evictions"] = s.evictions;
     for (size_t i = 0; i < kDiskCacheRejectKinds; ++i)
-      rejected[py::str(diskCacheRejectName(static_cast<DiskCacheReject>(i)).str())] =
-          s.rejected[i];
+      rejected[py::str(diskCacheRejectName(static_cast<DiskCacheReject>(i)).str())] = s.rejected[i];
     d["rejected"] = rejected;
     return d;
   });
-  m.def("stats_json", [] { return statsJson(stats()); },
-        "jit::stats() as JSON text (docs/runtime.md).");
+  m.def(
+      "stats_json", [] { return statsJson(stats()); },
+      "jit::stats() as JSON text (docs/runtime.md).");
 }

@@ -26,9 +26,7 @@ extern "C" {
 /// (memcpy) reports use-after-poison in memory that is in fact allocated.
 /// Ignoring manual poisoning keeps every other check (heap, stack, globals,
 /// leaks).
-const char *__asan_default_options() {
-  return "allow_user_poisoning=0:detect_leaks=1";
-}
+const char *__asan_default_options() { return "allow_user_poisoning=0:detect_leaks=1"; }
 /// Undefined behaviour is fatal (-fno-sanitize-recover=undefined); say where.
 const char *__ubsan_default_options() { return "print_stacktrace=1"; }
 #endif

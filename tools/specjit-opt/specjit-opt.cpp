@@ -23,9 +23,8 @@ int main(int argc, char **argv) {
   mlir::registerCSEPass();
   specjit::registerSpecjitPasses();
   mlir::DialectRegistry registry;
-  registry.insert<specjit::spec::SpecDialect, mlir::arith::ArithDialect,
-                  mlir::math::MathDialect, mlir::func::FuncDialect,
-                  mlir::scf::SCFDialect, mlir::cf::ControlFlowDialect,
+  registry.insert<specjit::spec::SpecDialect, mlir::arith::ArithDialect, mlir::math::MathDialect,
+                  mlir::func::FuncDialect, mlir::scf::SCFDialect, mlir::cf::ControlFlowDialect,
                   mlir::LLVM::LLVMDialect>();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "specjit optimizer driver\n", registry));

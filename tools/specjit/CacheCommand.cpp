@@ -60,8 +60,7 @@ int stats(bool json) {
     return 0;
   }
   llvm::outs() << "directory  " << s.directory << "\n";
-  llvm::outs() << "enabled    " << (s.enabled ? "yes" : "no (" + s.disabledReason + ")")
-               << "\n";
+  llvm::outs() << "enabled    " << (s.enabled ? "yes" : "no (" + s.disabledReason + ")") << "\n";
   llvm::outs() << llvm::formatv("entries    {0}\n", s.entries);
   llvm::outs() << llvm::formatv("bytes      {0} of {1} ({2:f1} of {3:f1} MiB)\n", s.bytes,
                                 s.maxBytes, s.bytes / 1048576.0, s.maxBytes / 1048576.0);
@@ -82,12 +81,9 @@ int list(bool json) {
     return fail(entries.takeError());
   for (const DiskCacheEntry &e : *entries) {
     if (json) {
-      llvm::json::Object o{{"file", e.file},
-                           {"hash", e.kernelHash},
-                           {"kind", e.kind},
-                           {"bytes", e.bytes},
-                           {"last_use", isoTime(e.lastUse)},
-                           {"key", e.keySummary}};
+      llvm::json::Object o{
+          {"file", e.file},   {"hash", e.kernelHash},           {"kind", e.kind},
+          {"bytes", e.bytes}, {"last_use", isoTime(e.lastUse)}, {"key", e.keySummary}};
       if (!e.problem.empty())
         o["problem"] = e.problem;
       llvm::outs() << llvm::json::Value(std::move(o)) << "\n";
@@ -95,8 +91,7 @@ int list(bool json) {
     }
     llvm::outs() << llvm::formatv("{0,-32} {1,-9} {2,10} {3}  ",
                                   e.kernelHash.empty() ? "?" : e.kernelHash,
-                                  e.kind.empty() ? "?" : e.kind, e.bytes,
-                                  isoTime(e.lastUse));
+                                  e.kind.empty() ? "?" : e.kind, e.bytes, isoTime(e.lastUse));
     if (e.problem.empty())
       llvm::outs() << e.keySummary << "\n";
     else
@@ -112,8 +107,8 @@ int clear(bool json) {
   if (json)
     llvm::outs() << llvm::json::Value(llvm::json::Object{{"removed", *removed}}) << "\n";
   else
-    llvm::outs() << "removed " << *removed << " entries from "
-                 << diskCacheStats().directory << "\n";
+    llvm::outs() << "removed " << *removed << " entries from " << diskCacheStats().directory
+                 << "\n";
   return 0;
 }
 
@@ -133,8 +128,7 @@ int cmdCache(int argc, char **argv) {
     return list(json);
   if (what == "clear")
     return clear(json);
-  return fail("specjit cache: unknown action '" + what +
-              "' (expected stats, list or clear)");
+  return fail("specjit cache: unknown action '" + what + "' (expected stats, list or clear)");
 }
 
 } // namespace tools

@@ -88,7 +88,6 @@ inline bool parseCount(const std::string &s, int64_t &out) {
   return !llvm::StringRef(s).getAsInteger(10, out) && out >= 0;
 }
 
-
 /// `specjit train` (TrainCommand.cpp) and `specjit eval` (EvalCommand.cpp):
 /// argc/argv after the command name.
 int cmdTrain(int argc, char **argv);

@@ -54,8 +54,8 @@ std::string sourceText(const EvalResult &r) {
 
 void printTable(const jit::Descriptor &d, const EvalResult &r) {
   llvm::raw_ostream &os = llvm::outs();
-  os << "specjit eval: " << (d.name().empty() ? "(unnamed)" : d.name())
-     << " [" << d.hash().hex() << "]\n";
+  os << "specjit eval: " << (d.name().empty() ? "(unnamed)" : d.name()) << " [" << d.hash().hex()
+     << "]\n";
   os << "  " << r.rows << " rows" << sourceText(r) << "\n";
   size_t width = 6;
   for (const std::string &n : d.outputNames())
@@ -70,8 +70,7 @@ void printTable(const jit::Descriptor &d, const EvalResult &r) {
   os << "  " << llvm::left_justify("metric", width);
   for (size_t f = 0; f < r.folds.size(); ++f)
     os << "  " << llvm::right_justify("fold " + std::to_string(f + 1), 10);
-  os << "  " << llvm::right_justify("mean", 10) << "  "
-     << llvm::right_justify("std", 10) << "\n";
+  os << "  " << llvm::right_justify("mean", 10) << "  " << llvm::right_justify("std", 10) << "\n";
   for (size_t m = 0; m < r.mean.size(); ++m) {
     if (r.mean[m].isMatrix())
       continue;
@@ -86,8 +85,7 @@ void printTable(const jit::Descriptor &d, const EvalResult &r) {
       continue;
     os << "  " << r.mean[m].name << ":\n";
     for (size_t f = 0; f < r.folds.size(); ++f)
-      os << "    fold " << f + 1 << "  " << matrixText(r.folds[f].metrics[m])
-         << "\n";
+      os << "    fold " << f + 1 << "  " << matrixText(r.folds[f].metrics[m]) << "\n";
     os << "    mean    " << matrixText(r.mean[m]) << "\n";
     os << "    std     " << matrixText(r.std[m]) << "\n";
   }
@@ -114,15 +112,13 @@ int cmdEval(int argc, char **argv) {
   if (a.has("threads")) {
     int64_t n = 0;
     if (!parseCount(a.get("threads"), n) || n > 1024)
-      return fail("--threads: expected a count in 0..1024, got '" +
-                  a.get("threads") + "'");
+      return fail("--threads: expected a count in 0..1024, got '" + a.get("threads") + "'");
     options.threads = static_cast<unsigned>(n);
   }
   std::string path = a.get("input");
   uint64_t bytes = 0;
   if (!llvm::sys::fs::file_size(path, bytes) && bytes == 0)
-    return fail(path + ": the file is empty (expected a header naming " +
-                "the columns)");
+    return fail(path + ": the file is empty (expected a header naming " + "the columns)");
   auto table = readCsv(path, d->inputs());
   if (!table)
     return fail(table.takeError());
@@ -133,16 +129,13 @@ int cmdEval(int argc, char **argv) {
   if (!result) {
     // A data error names the CSV file and the row's line.
     const std::vector<int64_t> &lines = table->lines;
-    return fail(llvm::handleErrors(
-        result.takeError(), [&](const jit::RowError &e) -> llvm::Error {
-          bool known = e.row() >= 0 && static_cast<size_t>(e.row()) < lines.size();
-          return llvm::createStringError(
-              llvm::inconvertibleErrorCode(),
-              path + ":" +
-                  (known ? std::to_string(lines[e.row()])
-                         : "row " + std::to_string(e.row())) +
-                  ": " + e.detail());
-        }));
+    return fail(llvm::handleErrors(result.takeError(), [&](const jit::RowError &e) -> llvm::Error {
+      bool known = e.row() >= 0 && static_cast<size_t>(e.row()) < lines.size();
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          path + ":" + (known ? std::to_string(lines[e.row()]) : "row " + std::to_string(e.row())) +
+              ": " + e.detail());
+    }));
   }
   for (const std::string &w : result->warnings)
     llvm::errs() << "specjit: warning: " << w << "\n";

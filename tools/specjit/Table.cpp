@@ -25,12 +25,18 @@ namespace tools {
 
 int64_t ColumnData::rows() const {
   switch (type) {
-  case DType::F64: return f64.size();
-  case DType::F32: return f32.size();
-  case DType::I64: return i64.size();
-  case DType::I32: return i32.size();
-  case DType::Bool: return b.size();
-  case DType::String: return static_cast<int64_t>(offsets.size()) - 1;
+  case DType::F64:
+    return f64.size();
+  case DType::F32:
+    return f32.size();
+  case DType::I64:
+    return i64.size();
+  case DType::I32:
+    return i32.size();
+  case DType::Bool:
+    return b.size();
+  case DType::String:
+    return static_cast<int64_t>(offsets.size()) - 1;
   }
   return 0;
 }
@@ -38,12 +44,18 @@ int64_t ColumnData::rows() const {
 Column ColumnData::view() const {
   int64_t n = rows();
   switch (type) {
-  case DType::F64: return Column::f64(f64.data(), n);
-  case DType::F32: return Column::f32(f32.data(), n);
-  case DType::I64: return Column::i64(i64.data(), n);
-  case DType::I32: return Column::i32(i32.data(), n);
-  case DType::Bool: return Column::boolean(b.data(), n);
-  case DType::String: return Column::strings(offsets.data(), bytes.data(), n);
+  case DType::F64:
+    return Column::f64(f64.data(), n);
+  case DType::F32:
+    return Column::f32(f32.data(), n);
+  case DType::I64:
+    return Column::i64(i64.data(), n);
+  case DType::I32:
+    return Column::i32(i32.data(), n);
+  case DType::Bool:
+    return Column::boolean(b.data(), n);
+  case DType::String:
+    return Column::strings(offsets.data(), bytes.data(), n);
   }
   return {};
 }
@@ -73,8 +85,7 @@ public:
   /// `fields`; `line` is the line it starts on, `blank` whether it was an
   /// empty line (no characters at all, not even `""`). An unterminated
   /// quoted field is an error (`error` set, false returned).
-  bool next(std::vector<std::string> &fields, size_t &line, bool &blank,
-            std::string &error) {
+  bool next(std::vector<std::string> &fields, size_t &line, bool &blank, std::string &error) {
     fields.clear();
     if (pos >= text.size())
       return false;
@@ -89,8 +100,7 @@ public:
         ++pos;
         while (true) {
           if (pos >= text.size()) {
-            error = llvm::formatv("unterminated quoted field (opened on line {0})",
-                                  quoteLine);
+            error = llvm::formatv("unterminated quoted field (opened on line {0})", quoteLine);
             return false;
           }
           char c = text[pos++];
@@ -107,8 +117,7 @@ public:
           field += c;
         }
       }
-      while (pos < text.size() && text[pos] != ',' && text[pos] != '\n' &&
-             text[pos] != '\r')
+      while (pos < text.size() && text[pos] != ',' && text[pos] != '\n' && text[pos] != '\r')
         field += text[pos++];
       fields.push_back(std::move(field));
       field.clear();
@@ -164,8 +173,7 @@ bool parseInt(llvm::StringRef s, int64_t &out) {
 
 } // namespace
 
-llvm::Expected<Table> readCsv(llvm::StringRef path,
-                              const std::vector<InputColumn> &inputs) {
+llvm::Expected<Table> readCsv(llvm::StringRef path, const std::vector<InputColumn> &inputs) {
   llvm::Expected<std::string> contents = readBoundedFile(path, kCsvReadLimit);
   if (!contents)
     return contents.takeError();
@@ -211,20 +219,19 @@ llvm::Expected<Table> readCsvText(llvm::StringRef text, llvm::StringRef path,
     // An empty line is one empty field: a missing value where the header
     // has one column (pandas writes NaN so), an error anywhere else.
     if (blank && width != 1)
-      return csvError(path, line,
-                      llvm::formatv("empty line (the header has {0} columns)", width));
+      return csvError(path, line, llvm::formatv("empty line (the header has {0} columns)", width));
     if (fields.size() != width)
-      return csvError(path, line,
-                      llvm::formatv("expected {0} fields (as in the header), got {1}",
-                                    width, fields.size()));
+      return csvError(
+          path, line,
+          llvm::formatv("expected {0} fields (as in the header), got {1}", width, fields.size()));
     for (size_t k = 0; k < inputs.size(); ++k) {
       llvm::StringRef f = fields[fieldOf[k]];
       ColumnData &c = t.columns[k];
       const InputColumn &in = inputs[k];
       bool empty = f.trim().empty();
       auto bad = [&](const char *what) {
-        return csvError(path, line, "column '" + in.name + "': expected " + what +
-                                        ", got '" + f + "'");
+        return csvError(path, line,
+                        "column '" + in.name + "': expected " + what + ", got '" + f + "'");
       };
       switch (in.type) {
       case DType::F64:
@@ -285,8 +292,7 @@ llvm::Expected<Table> readCsvText(llvm::StringRef text, llvm::StringRef path,
 
 Output StateMatrix::view(const Descriptor &d) {
   int64_t cols = static_cast<int64_t>(d.numOutputs());
-  return f32.empty() ? Output::f64(f64.data(), rows, cols)
-                     : Output::f32(f32.data(), rows, cols);
+  return f32.empty() ? Output::f64(f64.data(), rows, cols) : Output::f32(f32.data(), rows, cols);
 }
 
 static StateMatrix fromColumns(const Descriptor &d, const Table &t) {
@@ -330,8 +336,8 @@ StateMatrix generateState(const Descriptor &d, int64_t rows, uint64_t seed) {
   return fromColumns(d, t);
 }
 
-llvm::Error writeCsv(llvm::StringRef path, const std::vector<std::string> &names,
-                     const void *data, DType type, int64_t rows) {
+llvm::Error writeCsv(llvm::StringRef path, const std::vector<std::string> &names, const void *data,
+                     DType type, int64_t rows) {
   std::error_code ec;
   llvm::raw_fd_ostream os(path, ec);
   if (ec)
@@ -354,17 +360,15 @@ llvm::Error writeCsv(llvm::StringRef path, const std::vector<std::string> &names
   char buf[64];
   for (int64_t r = 0; r < rows; ++r) {
     for (size_t j = 0; j < cols; ++j) {
-      double v = type == DType::F32
-                     ? static_cast<const float *>(data)[r * cols + j]
-                     : static_cast<const double *>(data)[r * cols + j];
+      double v = type == DType::F32 ? static_cast<const float *>(data)[r * cols + j]
+                                    : static_cast<const double *>(data)[r * cols + j];
       if (j)
         os << ',';
       if (std::isnan(v))
         continue; // missing: empty field
-      std::to_chars_result res =
-          type == DType::F32
-              ? std::to_chars(buf, buf + sizeof buf, static_cast<float>(v))
-              : std::to_chars(buf, buf + sizeof buf, v);
+      std::to_chars_result res = type == DType::F32
+                                     ? std::to_chars(buf, buf + sizeof buf, static_cast<float>(v))
+                                     : std::to_chars(buf, buf + sizeof buf, v);
       os.write(buf, res.ptr - buf);
     }
     os << '\n';
@@ -374,8 +378,7 @@ llvm::Error writeCsv(llvm::StringRef path, const std::vector<std::string> &names
 
 llvm::Error checkRowsFit(int64_t rows, uint64_t rowBytes, const llvm::Twine &what) {
   uint64_t bytes = 0;
-  bool overflow = rows < 0 || __builtin_mul_overflow(static_cast<uint64_t>(rows),
-                                                     rowBytes, &bytes);
+  bool overflow = rows < 0 || __builtin_mul_overflow(static_cast<uint64_t>(rows), rowBytes, &bytes);
   long pages = sysconf(_SC_PHYS_PAGES), pageSize = sysconf(_SC_PAGESIZE);
   uint64_t memory = pages > 0 && pageSize > 0
                         ? static_cast<uint64_t>(pages) * static_cast<uint64_t>(pageSize)
@@ -460,7 +463,8 @@ Table generateInputs(const Descriptor &d, int64_t rows, uint64_t seed) {
         double v = missing ? std::numeric_limits<double>::quiet_NaN()
                            : (cs && !cs->floatCategories.empty()
                                   ? cs->floatCategories[rng() % cs->floatCategories.size()]
-                                  : model ? normal(rng) : std::exp(unit(rng) * 6.0) - 0.5);
+                              : model ? normal(rng)
+                                      : std::exp(unit(rng) * 6.0) - 0.5);
         if (in.type == DType::F64)
           c.f64.push_back(v);
         else

@@ -46,8 +46,7 @@ struct Table {
 /// integers (an error when it has none), "" for strings. Numbers read as
 /// numpy reads them (1e400 -> inf; f32 via f64). The file is read under
 /// SPECJIT_MAX_CSV_MB (specjit/ReadFile.h). Errors are "PATH:LINE: what".
-llvm::Expected<Table> readCsv(llvm::StringRef path,
-                              const std::vector<jit::InputColumn> &columns);
+llvm::Expected<Table> readCsv(llvm::StringRef path, const std::vector<jit::InputColumn> &columns);
 /// readCsv() of text already in memory; `path` names it in errors.
 llvm::Expected<Table> readCsvText(llvm::StringRef text, llvm::StringRef path,
                                   const std::vector<jit::InputColumn> &columns);
@@ -70,8 +69,8 @@ llvm::Expected<StateMatrix> readStateCsv(llvm::StringRef path, const jit::Descri
 StateMatrix generateState(const jit::Descriptor &d, int64_t rows, uint64_t seed);
 
 /// Writes a row-major matrix as CSV with a header.
-llvm::Error writeCsv(llvm::StringRef path, const std::vector<std::string> &names,
-                     const void *data, jit::DType type, int64_t rows);
+llvm::Error writeCsv(llvm::StringRef path, const std::vector<std::string> &names, const void *data,
+                     jit::DType type, int64_t rows);
 
 /// Checks before allocating that `rows` rows of `rowBytes` bytes each fit:
 /// an error naming `what` when the product overflows or is more than the

@@ -49,10 +49,9 @@ void drawProgress(const TrainProgress &p, bool terminal) {
   const EpochRecord &e = p.last;
   double perEpoch = e.epoch ? p.elapsedSeconds / e.epoch : 0;
   double eta = perEpoch * static_cast<double>(p.epochs - e.epoch);
-  std::string text = llvm::formatv(
-      "epoch {0}/{1}  loss {2}  val {3}  {4} rows/s  ETA {5:f1} s", e.epoch,
-      p.epochs, lossText(e.trainLoss), lossText(e.validationLoss),
-      rateText(p.rowsPerSecond), eta);
+  std::string text = llvm::formatv("epoch {0}/{1}  loss {2}  val {3}  {4} rows/s  ETA {5:f1} s",
+                                   e.epoch, p.epochs, lossText(e.trainLoss),
+                                   lossText(e.validationLoss), rateText(p.rowsPerSecond), eta);
   if (!terminal) {
     llvm::errs() << text << "\n";
     return;
@@ -81,8 +80,7 @@ llvm::Error writeFileAtomically(llvm::StringRef path, llvm::StringRef text) {
     if (os.has_error()) {
       os.clear_error();
       llvm::sys::fs::remove(tmpPath);
-      return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                     "cannot write '" + path + "'");
+      return llvm::createStringError(llvm::inconvertibleErrorCode(), "cannot write '" + path + "'");
     }
   }
   if (std::error_code ec = llvm::sys::fs::rename(tmpPath, path)) {
@@ -95,8 +93,7 @@ llvm::Error writeFileAtomically(llvm::StringRef path, llvm::StringRef text) {
 std::string historyCsv(const TrainResult &r) {
   std::string out = "epoch,train_loss,validation_loss,seconds\n";
   for (const EpochRecord &e : r.history) {
-    out += llvm::formatv("{0},{1},{2},{3}\n", e.epoch,
-                         llvm::formatv("{0:e16}", e.trainLoss).str(),
+    out += llvm::formatv("{0},{1},{2},{3}\n", e.epoch, llvm::formatv("{0:e16}", e.trainLoss).str(),
                          std::isnan(e.validationLoss)
                              ? std::string()
                              : llvm::formatv("{0:e16}", e.validationLoss).str(),
@@ -141,8 +138,8 @@ int cmdTrain(int argc, char **argv) {
     llvm::errs() << "\n";
   if (!result) {
     // A data error names the CSV line: the header is line 1.
-    llvm::Error rest = llvm::handleErrors(
-        result.takeError(), [&](const RowError &e) -> llvm::Error {
+    llvm::Error rest =
+        llvm::handleErrors(result.takeError(), [&](const RowError &e) -> llvm::Error {
           return llvm::createStringError(
               llvm::inconvertibleErrorCode(),
               llvm::formatv("{0}: line {1}: {2}", input, e.row() + 2, e.detail()));
@@ -160,12 +157,12 @@ int cmdTrain(int argc, char **argv) {
                << d->hash().hex() << "]\n";
   const EpochRecord *last = result->history.empty() ? nullptr : &result->history.back();
   llvm::outs() << llvm::formatv(
-      "  rows {0}, epochs {1}, stop {2}, best epoch {3}, backend {4}, {5:f2} s\n",
-      table->rows, result->history.size(), stopReasonName(result->stop),
-      result->bestEpoch, backendName(result->backend), result->seconds);
+      "  rows {0}, epochs {1}, stop {2}, best epoch {3}, backend {4}, {5:f2} s\n", table->rows,
+      result->history.size(), stopReasonName(result->stop), result->bestEpoch,
+      backendName(result->backend), result->seconds);
   if (last)
-    llvm::outs() << "  last epoch: train loss " << lossText(last->trainLoss)
-                 << ", validation loss " << lossText(last->validationLoss) << "\n";
+    llvm::outs() << "  last epoch: train loss " << lossText(last->trainLoss) << ", validation loss "
+                 << lossText(last->validationLoss) << "\n";
   if (!result->fallbackReason.empty())
     llvm::outs() << "  fallback reason: " << result->fallbackReason << "\n";
   llvm::outs() << "  model written to " << a.get("output") << "\n";

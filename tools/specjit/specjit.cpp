@@ -34,9 +34,9 @@
 #include <sys/resource.h>
 
 #include <algorithm>
-#include <cstring>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <optional>
 #include <vector>
@@ -48,7 +48,6 @@ using specjit::tools::fail;
 using specjit::tools::parseCount;
 
 namespace {
-
 
 using Clock = std::chrono::steady_clock;
 
@@ -84,8 +83,8 @@ struct OutputBuffer {
 void printSummary(const Kernel &k, const OutputBuffer &out, int64_t rows) {
   const auto &names = k.outputNames();
   size_t cols = names.size();
-  llvm::outs() << llvm::formatv("  {0,-24} {1,12} {2,12} {3,12} {4,8}\n", "column",
-                                "mean", "min", "max", "missing");
+  llvm::outs() << llvm::formatv("  {0,-24} {1,12} {2,12} {3,12} {4,8}\n", "column", "mean", "min",
+                                "max", "missing");
   for (size_t j = 0; j < cols; ++j) {
     double sum = 0, lo = INFINITY, hi = -INFINITY;
     int64_t nan = 0;
@@ -100,9 +99,8 @@ void printSummary(const Kernel &k, const OutputBuffer &out, int64_t rows) {
       hi = std::max(hi, v);
     }
     int64_t n = rows - nan;
-    llvm::outs() << llvm::formatv("  {0,-24} {1,12:g6} {2,12:g6} {3,12:g6} {4,8}\n",
-                                  names[j], n ? sum / n : NAN, n ? lo : NAN,
-                                  n ? hi : NAN, nan);
+    llvm::outs() << llvm::formatv("  {0,-24} {1,12:g6} {2,12:g6} {3,12:g6} {4,8}\n", names[j],
+                                  n ? sum / n : NAN, n ? lo : NAN, n ? hi : NAN, nan);
   }
 }
 
@@ -111,14 +109,14 @@ llvm::StringRef descName(const Descriptor &d) { return d.name(); }
 /// Name and hash line shared by the summaries.
 void printHeader(const Descriptor &d) {
   llvm::StringRef name = descName(d);
-  llvm::outs() << "specjit run: " << (name.empty() ? "(unnamed)" : name) << " ["
-               << d.hash().hex() << "]\n";
+  llvm::outs() << "specjit run: " << (name.empty() ? "(unnamed)" : name) << " [" << d.hash().hex()
+               << "]\n";
 }
 
 /// specjit run for rules: the CSV is the initial state matrix; the output
 /// is the state after the cascade. --compare runs the interpreter on a copy.
-llvm::Error writeOutput(llvm::StringRef path, const Descriptor &d,
-                        const OutputBuffer &out, int64_t rows) {
+llvm::Error writeOutput(llvm::StringRef path, const Descriptor &d, const OutputBuffer &out,
+                        int64_t rows) {
   const void *data = out.f32.empty() ? static_cast<const void *>(out.f64.data())
                                      : static_cast<const void *>(out.f32.data());
   return tools::writeCsv(path, d.outputNames(), data, d.outputType(), rows);
@@ -127,8 +125,8 @@ llvm::Error writeOutput(llvm::StringRef path, const Descriptor &d,
 /// `run --json`: one summary object. `compile_ms` is the time compile()
 /// took in this run (0.0x ms for a cache hit; for a tiered kernel, the
 /// time to hand back an interpreting kernel).
-void printRunJson(const Descriptor &d, const Kernel &k, int64_t rows,
-                  double compileMs, double readMs, double runMs) {
+void printRunJson(const Descriptor &d, const Kernel &k, int64_t rows, double compileMs,
+                  double readMs, double runMs) {
   llvm::json::OStream j(llvm::outs());
   j.object([&] {
     j.attribute("descriptor", descName(d));
@@ -205,8 +203,8 @@ int runRules(const Descriptor &d, const Kernel &kernel, const Args &a, double co
         *ins / 1e6, rows ? *ins / rows : 0.0, *ns > 0 ? *ins / *ns : 0.0, maxDiff);
   }
   if (a.has("output"))
-    if (auto err = tools::writeCsv(a.get("output"), d.outputNames(), state->data(),
-                                   d.outputType(), rows))
+    if (auto err =
+            tools::writeCsv(a.get("output"), d.outputNames(), state->data(), d.outputType(), rows))
       return fail(std::move(err));
   return 0;
 }
@@ -258,8 +256,7 @@ int cmdRun(int argc, char **argv) {
   int64_t rows = table->rows;
   // The output (twice with --compare) must fit before it is allocated.
   uint64_t outRowBytes = d->numOutputs() * dtypeSize(d->outputType());
-  if (auto err = tools::checkRowsFit(rows, outRowBytes * (a.has("compare") ? 2 : 1),
-                                     "the output"))
+  if (auto err = tools::checkRowsFit(rows, outRowBytes * (a.has("compare") ? 2 : 1), "the output"))
     return fail(std::move(err));
   OutputBuffer out(d->outputType(), rows, d->numOutputs());
   std::vector<Column> in = table->views();
@@ -276,16 +273,14 @@ int cmdRun(int argc, char **argv) {
   }
 
   printHeader(*d);
-  llvm::outs() << llvm::formatv(
-      "  rows {0}, output {1} x {2} {3}, backend {4}, compile {5:f1} ms, "
-      "csv read {6:f1} ms\n",
-      rows, rows, d->numOutputs(), dtypeName(d->outputType()),
-      backendName(kernel->backend()), kernel->compileMillis(), readMs);
+  llvm::outs() << llvm::formatv("  rows {0}, output {1} x {2} {3}, backend {4}, compile {5:f1} ms, "
+                                "csv read {6:f1} ms\n",
+                                rows, rows, d->numOutputs(), dtypeName(d->outputType()),
+                                backendName(kernel->backend()), kernel->compileMillis(), readMs);
   if (!kernel->fallbackReason().empty())
     llvm::outs() << "  fallback reason: " << kernel->fallbackReason() << "\n";
   llvm::outs() << llvm::formatv("  run {0:f2} ms ({1:f2} ns/row{2})\n", *ns / 1e6,
-                                rows ? *ns / rows : 0.0,
-                                reps > 1 ? ", best of 5" : "");
+                                rows ? *ns / rows : 0.0, reps > 1 ? ", best of 5" : "");
   printSummary(*kernel, out, rows);
 
   if (a.has("compare")) {
@@ -310,8 +305,7 @@ int cmdRun(int argc, char **argv) {
     llvm::outs() << llvm::formatv(
         "  interpreter {0:f2} ms ({1:f2} ns/row, best of 5): JIT speedup {2:f2}x; "
         "max |jit - interpreter| = {3:g3}, NaN mismatches {4}\n",
-        *ins / 1e6, rows ? *ins / rows : 0.0, *ns > 0 ? *ins / *ns : 0.0, maxDiff,
-        nanMismatch);
+        *ins / 1e6, rows ? *ins / rows : 0.0, *ns > 0 ? *ins / *ns : 0.0, maxDiff, nanMismatch);
   }
   if (a.has("output"))
     if (auto err = writeOutput(a.get("output"), *d, out, rows))
@@ -498,8 +492,8 @@ int cmdInfo(int argc, char **argv) {
     llvm::outs() << "\n";
   }
   llvm::outs() << d->summary();
-  llvm::outs() << d->outputNoun() << " (" << d->numOutputs() << " x "
-               << dtypeName(d->outputType()) << "):";
+  llvm::outs() << d->outputNoun() << " (" << d->numOutputs() << " x " << dtypeName(d->outputType())
+               << "):";
   for (const std::string &n : d->outputNames())
     llvm::outs() << " " << n;
   llvm::outs() << "\ncanonical: " << d->canonical() << "\n";
@@ -514,8 +508,8 @@ int cmdInfo(int argc, char **argv) {
 /// while it compiles in the background, the caller's calls of `stallRows`
 /// rows: the longest against the median.
 struct TieredFigures {
-  double compileCallMs = 0, firstResultMs = 0, interpreterFirstResultMs = 0,
-         tieredOverheadMs = 0, syncFirstResultMs = 0, promotionMs = 0;
+  double compileCallMs = 0, firstResultMs = 0, interpreterFirstResultMs = 0, tieredOverheadMs = 0,
+         syncFirstResultMs = 0, promotionMs = 0;
   bool promoted = false;
   int64_t stallRows = 0;
   double medianCallMs = 0, maxCallMs = 0, maxCallAloneMs = 0;
@@ -600,7 +594,8 @@ llvm::Expected<TieredFigures> measureTiered(const Descriptor &d, const CompileOp
   // Small calls while the compile runs: how long does a caller stall?
   // Calls of about 0.1 ms on the interpreter show a stall of that order.
   double nsPerRow = std::max(1.0, (*first - callMs) * 1e6 / out.rows);
-  int64_t batch = std::clamp<int64_t>(int64_t(1e5 / nsPerRow), 1, std::min<int64_t>(1000, out.rows));
+  int64_t batch =
+      std::clamp<int64_t>(int64_t(1e5 / nsPerRow), 1, std::min<int64_t>(1000, out.rows));
   f.stallRows = batch;
   std::vector<Column> small(in.begin(), in.end());
   for (Column &c : small)
@@ -612,7 +607,7 @@ llvm::Expected<TieredFigures> measureTiered(const Descriptor &d, const CompileOp
          ms(t0) < 120000) {
     auto c0 = Clock::now();
     if (auto err = tk->run(d.runShape() == RunShape::State ? llvm::ArrayRef<Column>()
-                                                   : llvm::ArrayRef<Column>(small),
+                                                           : llvm::ArrayRef<Column>(small),
                            smallOut))
       return std::move(err);
     smallCalls.push_back(ms(c0));
@@ -633,7 +628,7 @@ llvm::Expected<TieredFigures> measureTiered(const Descriptor &d, const CompileOp
     for (size_t i = 0; i < std::max<size_t>(smallCalls.size(), 100); ++i) {
       auto c0 = Clock::now();
       if (auto err = ik->run(d.runShape() == RunShape::State ? llvm::ArrayRef<Column>()
-                                                     : llvm::ArrayRef<Column>(small),
+                                                             : llvm::ArrayRef<Column>(small),
                              smallOut))
         return std::move(err);
       f.maxCallAloneMs = std::max(f.maxCallAloneMs, ms(c0));
@@ -684,8 +679,7 @@ llvm::Expected<ThreadFigures> measureThreads(const Kernel &k, const Descriptor &
 }
 
 int cmdBench(int argc, char **argv) {
-  Args a(argc, argv, {"json", "tiered"},
-         {"rows", "reps", "seed", "tree-layout", "run-threads"});
+  Args a(argc, argv, {"json", "tiered"}, {"rows", "reps", "seed", "tree-layout", "run-threads"});
   if (!a.error.empty())
     return fail(a.error);
   if (a.positional.size() != 1)
@@ -699,8 +693,7 @@ int cmdBench(int argc, char **argv) {
   if (a.has("seed") && !parseCount(a.get("seed"), seed))
     return fail("--seed: expected a non-negative integer");
   int64_t runThreads = -1;
-  if (a.has("run-threads") && (!parseCount(a.get("run-threads"), runThreads) ||
-                               runThreads > 1024))
+  if (a.has("run-threads") && (!parseCount(a.get("run-threads"), runThreads) || runThreads > 1024))
     return fail("--run-threads: expected a thread count from 0 (the hardware's) to 1024");
   CompileOptions layoutOpts;
   std::string layoutError;
@@ -711,9 +704,7 @@ int cmdBench(int argc, char **argv) {
     return fail(d.takeError());
   // The generated inputs and the two outputs must fit, checked up front.
   if (auto err = tools::checkRowsFit(
-          rows,
-          tools::generatedRowBytes(*d) +
-              2 * d->numOutputs() * dtypeSize(d->outputType()),
+          rows, tools::generatedRowBytes(*d) + 2 * d->numOutputs() * dtypeSize(d->outputType()),
           "--rows " + llvm::Twine(rows)))
     return fail(std::move(err));
 
@@ -801,49 +792,45 @@ int cmdBench(int argc, char **argv) {
           "\"max_call_ms_while_compiling\": {5:f4}, \"tiered_compile_call_ms\": {6:f3}, "
           "\"interpreter_first_result_ms\": {7:f3}, \"stall_call_rows\": {8}, "
           "\"tiered_overhead_ms\": {9:f3}, \"max_call_ms_interpreter_alone\": {10:f4}",
-          tiered->firstResultMs, tiered->syncFirstResultMs,
-          tiered->promoted ? "true" : "false", tiered->promotionMs,
-          tiered->medianCallMs, tiered->maxCallMs, tiered->compileCallMs,
+          tiered->firstResultMs, tiered->syncFirstResultMs, tiered->promoted ? "true" : "false",
+          tiered->promotionMs, tiered->medianCallMs, tiered->maxCallMs, tiered->compileCallMs,
           tiered->interpreterFirstResultMs, tiered->stallRows, tiered->tieredOverheadMs,
           tiered->maxCallAloneMs);
     if (threads)
-      extra += llvm::formatv(", \"run_threads\": {0}, \"jit_one_thread_ns_per_row\": {1:f4}, "
-                             "\"jit_threads_ns_per_row\": {2:f4}, \"threads_speedup\": {3:f3}, "
-                             "\"threads_identical\": {4}",
-                             threads->threads, threads->oneNs / rows, threads->splitNs / rows,
-                             threads->oneNs / threads->splitNs,
-                             threads->identical ? "true" : "false")
-                   .str();
+      extra +=
+          llvm::formatv(", \"run_threads\": {0}, \"jit_one_thread_ns_per_row\": {1:f4}, "
+                        "\"jit_threads_ns_per_row\": {2:f4}, \"threads_speedup\": {3:f3}, "
+                        "\"threads_identical\": {4}",
+                        threads->threads, threads->oneNs / rows, threads->splitNs / rows,
+                        threads->oneNs / threads->splitNs, threads->identical ? "true" : "false")
+              .str();
     llvm::outs() << llvm::formatv(
         "{{\"descriptor\": \"{0}\", \"hash\": \"{1}\", \"rows\": {2}, "
         "\"reps\": {3}, \"jit_ns_per_row\": {4:f4}, \"interpreter_ns_per_row\": {5:f4}, "
         "\"speedup\": {6:f3}, \"compile_ms\": {7:f3}, \"cache_hit_ns\": {8:f1}{9}}\n",
-        descName(*d), d->hash().hex(), rows, reps, jitPerRow, intPerRow,
-        intPerRow / jitPerRow, compileMs, hitNs, extra);
+        descName(*d), d->hash().hex(), rows, reps, jitPerRow, intPerRow, intPerRow / jitPerRow,
+        compileMs, hitNs, extra);
     return 0;
   }
-  llvm::outs() << llvm::formatv(
-      "specjit bench: {0} ({1} rows, best of {2})\n"
-      "  jit          {3,8:f3} ns/row\n"
-      "  interpreter  {4,8:f3} ns/row\n"
-      "  speedup      {5,8:f2}x\n"
-      "  cold compile {6,8:f2} ms (median of 5)\n"
-      "  cache hit    {7,8:f1} ns\n",
-      descName(*d), rows, reps, jitPerRow, intPerRow, intPerRow / jitPerRow,
-      compileMs, hitNs);
+  llvm::outs() << llvm::formatv("specjit bench: {0} ({1} rows, best of {2})\n"
+                                "  jit          {3,8:f3} ns/row\n"
+                                "  interpreter  {4,8:f3} ns/row\n"
+                                "  speedup      {5,8:f2}x\n"
+                                "  cold compile {6,8:f2} ms (median of 5)\n"
+                                "  cache hit    {7,8:f1} ns\n",
+                                descName(*d), rows, reps, jitPerRow, intPerRow,
+                                intPerRow / jitPerRow, compileMs, hitNs);
   if (threads)
     llvm::outs() << llvm::formatv("  {0} threads  {1,8:f3} ns/row ({2:f2}x one thread; {3})\n",
                                   threads->threads, threads->splitNs / rows,
                                   threads->oneNs / threads->splitNs,
-                                  threads->identical ? "bit for bit equal"
-                                                     : "OUTPUTS DIFFER");
+                                  threads->identical ? "bit for bit equal" : "OUTPUTS DIFFER");
   return 0;
 }
 
 int cmdImport(int argc, char **argv) {
-  const char *usage =
-      "usage: specjit import xgboost MODEL.json [--features NAME[:TYPE],...] "
-      "[--margin]";
+  const char *usage = "usage: specjit import xgboost MODEL.json [--features NAME[:TYPE],...] "
+                      "[--margin]";
   Args a(argc, argv, {"margin"}, {"features"});
   if (!a.error.empty())
     return fail(a.error);
@@ -893,7 +880,8 @@ struct Command {
 };
 
 const Command kCommands[] = {
-    {"run", cmdRun, R"(run DESC.json --input DATA.csv [--output OUT.csv] [--no-specialize] [--compare]
+    {"run", cmdRun,
+     R"(run DESC.json --input DATA.csv [--output OUT.csv] [--no-specialize] [--compare]
     [--tree-layout=L] [--json] [--tiered]
     Run a descriptor over CSV data. Prints a summary of the output; with
     --compare also runs the interpreter and reports the JIT speedup; with
@@ -912,14 +900,16 @@ const Command kCommands[] = {
     Stages: {stages}.)"},
     {"info", cmdInfo, R"(info DESC.json
     Kind, canonical hash, inputs, outputs and the validation result.)"},
-    {"bench", cmdBench, R"(bench DESC.json [--rows N] [--reps N] [--json] [--tree-layout=L] [--tiered]
+    {"bench", cmdBench,
+     R"(bench DESC.json [--rows N] [--reps N] [--json] [--tree-layout=L] [--tiered]
       [--run-threads N]
     JIT vs interpreter on generated data (default 1000000 rows). --tiered
     adds the time to the first result (tiered and sync), whether and when
     the tiered kernel was promoted, and the caller's longest call while it
     compiled. --run-threads N adds the compiled run split over N threads
     (0: the hardware's) against one, and whether the outputs are equal.)"},
-    {"train", tools::cmdTrain, R"(train TRAIN.json --input DATA.csv --output MODEL.json [--history H.csv]
+    {"train", tools::cmdTrain,
+     R"(train TRAIN.json --input DATA.csv --output MODEL.json [--history H.csv]
     [--no-specialize] [--quiet]
     Train the model a train descriptor describes on CSV data (the inputs
     and the label column); write the trained model descriptor, and the
@@ -928,7 +918,8 @@ const Command kCommands[] = {
     {"eval", tools::cmdEval, R"(eval EVAL.json --input DATA.csv [--json]
     Compute an eval descriptor's metrics (or cross-validation folds) over
     CSV data: a table, or one JSON object.)"},
-    {"export", tools::cmdExport, R"(export DESC.json -o KERNEL.o --header KERNEL.h [--symbol NAME] [--opt=N] [--tree-layout=L]
+    {"export", tools::cmdExport,
+     R"(export DESC.json -o KERNEL.o --header KERNEL.h [--symbol NAME] [--opt=N] [--tree-layout=L]
     Compile a descriptor ahead of time: the object holds the code the JIT
     runs, entry NAME (default specjit_kernel), for C programs that link it
     with libm (and libmvec where the header says); the header declares it

@@ -17,8 +17,8 @@
 #include "llvm/Support/MemoryBuffer.h"
 
 #include <cstdio>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
 #include <vector>
 
 using namespace specjit::jit;

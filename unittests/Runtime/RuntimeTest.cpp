@@ -12,10 +12,10 @@
 #include "specjit/specjit.h"
 
 #include "Engine/CompileService.h"
-#include "Families/Family.h"
 #include "Engine/JIT.h"
 #include "Engine/KernelSize.h"
 #include "Engine/KernelState.h"
+#include "Families/Family.h"
 #include "specjit/Conversion/Passes.h"
 #include "specjit/Testing.h"
 
@@ -64,8 +64,8 @@ Descriptor pipeline(double salt) {
               {{"op": "clip", "column": "x", "min": -3, "max": 3},
               {{"op": "impute", "column": "c", "value": 0},
               {{"op": "one_hot", "column": "c", "categories": [0, 1, 2, 3]}]})",
-                             salt)
-                   .str());
+                                  salt)
+                        .str());
 }
 
 /// A run's output as bytes: for rules, the state matrix after one step from
@@ -226,12 +226,12 @@ TEST(Runtime, CompileWorkFollowsTheLoweredSize) {
   // The cost model's estimate, from the descriptor alone, against the
   // guard's count of the imported module: within a small factor on every
   // example whose code grows with its descriptor (not the tree walk).
-  for (const char *file : {"churn.json", "housing.json", "retail_strings.json",
-                           "model_logistic.json", "model_mlp.json", "model_trees.json",
-                           "needs_rules.json", "strategy.json"}) {
+  for (const char *file :
+       {"churn.json", "housing.json", "retail_strings.json", "model_logistic.json",
+        "model_mlp.json", "model_trees.json", "needs_rules.json", "strategy.json"}) {
     Descriptor d = example(file);
-    size_t work = specjit::engine::estimateCompileWork(d, TreeLayout::Auto,
-                                                       specjit::kLookupTableMinKeys);
+    size_t work =
+        specjit::engine::estimateCompileWork(d, TreeLayout::Auto, specjit::kLookupTableMinKeys);
     mlir::MLIRContext ctx;
     auto module = specjit::jit::importDescriptor(ctx, d);
     ASSERT_TRUE(static_cast<bool>(module)) << llvm::toString(module.takeError());
@@ -248,8 +248,8 @@ TEST(Runtime, CompileWorkFollowsTheLoweredSize) {
     return parseOrDie(llvm::formatv(R"({{"specjit": 1, "kind": "pipeline", "name": "work",
       "inputs": [{{"name": "c", "type": "i64"}], "output": {{"type": "f64"},
       "steps": [{{"op": "one_hot", "column": "c", "categories": [{0}]}]})",
-                               list)
-                     .str());
+                                    list)
+                          .str());
   };
   EXPECT_LT(specjit::engine::estimateCompileWork(categories(4), TreeLayout::Auto, 0),
             specjit::engine::estimateCompileWork(categories(64), TreeLayout::Auto, 0));
@@ -394,8 +394,8 @@ TEST_P(EveryFamily, PromotesVerifiedAndAgreesWithTheInterpreter) {
 
 INSTANTIATE_TEST_SUITE_P(Examples, EveryFamily,
                          ::testing::Values("churn.json", "housing.json", "strategy.json",
-                                           "needs_rules.json", "model_trees.json",
-                                           "model_mlp.json", "retail_strings.json"));
+                                           "needs_rules.json", "model_trees.json", "model_mlp.json",
+                                           "retail_strings.json"));
 
 TEST(Runtime, StreamsKeepTheBackendTheyStartedWith) {
   Descriptor d = example("strategy.json");
@@ -446,7 +446,8 @@ TEST(Runtime, ThreadsSplittingARunGiveTheBitsOfOneThread) {
 
 TEST(Runtime, ThreadsLeaveKernelsWithDataChecksToOneCall) {
   // A failing row must leave the output untouched, as with one thread.
-  Descriptor d = parseOrDie(R"({"specjit": 1, "kind": "pipeline", "inputs": [{"name": "c", "type": "i64"}],
+  Descriptor d =
+      parseOrDie(R"({"specjit": 1, "kind": "pipeline", "inputs": [{"name": "c", "type": "i64"}],
     "output": {"type": "f64"},
     "steps": [{"op": "one_hot", "column": "c", "categories": [0, 1, 2], "unknown": "error"}]})");
   CompileOptions o;
@@ -464,8 +465,8 @@ TEST(Runtime, ThreadsLeaveKernelsWithDataChecksToOneCall) {
   for (double v : out)
     ASSERT_EQ(v, -7.0);
   c[30000] = 2;
-  ASSERT_FALSE(static_cast<bool>(
-      k->run({Column::i64(c.data(), rows)}, Output::f64(out.data(), rows, 3))));
+  ASSERT_FALSE(
+      static_cast<bool>(k->run({Column::i64(c.data(), rows)}, Output::f64(out.data(), rows, 3))));
   EXPECT_EQ(out[30000 * 3 + 2], 1.0);
 }
 

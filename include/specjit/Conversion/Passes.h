@@ -10,11 +10,21 @@
 
 namespace mlir {
 class OpPassManager;
-namespace arith { class ArithDialect; }
-namespace math { class MathDialect; }
-namespace func { class FuncDialect; }
-namespace scf { class SCFDialect; }
-namespace LLVM { class LLVMDialect; }
+namespace arith {
+class ArithDialect;
+}
+namespace math {
+class MathDialect;
+}
+namespace func {
+class FuncDialect;
+}
+namespace scf {
+class SCFDialect;
+}
+namespace LLVM {
+class LLVMDialect;
+}
 } // namespace mlir
 
 namespace specjit {

@@ -26,12 +26,18 @@ llvm::Expected<OwningOpRef<ModuleOp>> verifiedImport(OwningOpRef<ModuleOp> modul
 
 Type specInputType(OpBuilder &b, DType t) {
   switch (t) {
-  case DType::Bool: return b.getI1Type();
-  case DType::I32: return b.getI32Type();
-  case DType::I64: return b.getI64Type();
-  case DType::F32: return b.getF32Type();
-  case DType::F64: return b.getF64Type();
-  case DType::String: return spec::StrType::get(b.getContext());
+  case DType::Bool:
+    return b.getI1Type();
+  case DType::I32:
+    return b.getI32Type();
+  case DType::I64:
+    return b.getI64Type();
+  case DType::F32:
+    return b.getF32Type();
+  case DType::F64:
+    return b.getF64Type();
+  case DType::String:
+    return spec::StrType::get(b.getContext());
   }
   return {};
 }
@@ -43,9 +49,7 @@ Value exprTruth(OpBuilder &b, Location loc, Value x) {
 
 Value buildExpr(OpBuilder &b, Location loc, const Expr &e, ValueRange args) {
   Type f64 = b.getF64Type();
-  auto boolToF64 = [&](Value c) -> Value {
-    return b.create<arith::UIToFPOp>(loc, f64, c);
-  };
+  auto boolToF64 = [&](Value c) -> Value { return b.create<arith::UIToFPOp>(loc, f64, c); };
   switch (e.kind) {
   case Expr::Kind::Const:
     return b.create<arith::ConstantOp>(loc, b.getF64FloatAttr(e.value));
@@ -61,39 +65,55 @@ Value buildExpr(OpBuilder &b, Location loc, const Expr &e, ValueRange args) {
     return boolToF64(b.create<arith::CmpFOp>(loc, pred, a[0], a[1]));
   };
   switch (e.op) {
-  case Expr::Op::Neg: return b.create<arith::NegFOp>(loc, a[0]);
+  case Expr::Op::Neg:
+    return b.create<arith::NegFOp>(loc, a[0]);
   case Expr::Op::Not:
-    return boolToF64(b.create<arith::CmpFOp>(
-        loc, arith::CmpFPredicate::OEQ, a[0],
-        b.create<arith::ConstantOp>(loc, b.getF64FloatAttr(0.0))));
-  case Expr::Op::Add: return b.create<arith::AddFOp>(loc, a[0], a[1]);
-  case Expr::Op::Sub: return b.create<arith::SubFOp>(loc, a[0], a[1]);
-  case Expr::Op::Mul: return b.create<arith::MulFOp>(loc, a[0], a[1]);
-  case Expr::Op::Div: return b.create<arith::DivFOp>(loc, a[0], a[1]);
-  case Expr::Op::Lt: return cmp(arith::CmpFPredicate::OLT);
-  case Expr::Op::Le: return cmp(arith::CmpFPredicate::OLE);
-  case Expr::Op::Gt: return cmp(arith::CmpFPredicate::OGT);
-  case Expr::Op::Ge: return cmp(arith::CmpFPredicate::OGE);
-  case Expr::Op::Eq: return cmp(arith::CmpFPredicate::OEQ);
-  case Expr::Op::Ne: return cmp(arith::CmpFPredicate::ONE);
+    return boolToF64(
+        b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ, a[0],
+                                b.create<arith::ConstantOp>(loc, b.getF64FloatAttr(0.0))));
+  case Expr::Op::Add:
+    return b.create<arith::AddFOp>(loc, a[0], a[1]);
+  case Expr::Op::Sub:
+    return b.create<arith::SubFOp>(loc, a[0], a[1]);
+  case Expr::Op::Mul:
+    return b.create<arith::MulFOp>(loc, a[0], a[1]);
+  case Expr::Op::Div:
+    return b.create<arith::DivFOp>(loc, a[0], a[1]);
+  case Expr::Op::Lt:
+    return cmp(arith::CmpFPredicate::OLT);
+  case Expr::Op::Le:
+    return cmp(arith::CmpFPredicate::OLE);
+  case Expr::Op::Gt:
+    return cmp(arith::CmpFPredicate::OGT);
+  case Expr::Op::Ge:
+    return cmp(arith::CmpFPredicate::OGE);
+  case Expr::Op::Eq:
+    return cmp(arith::CmpFPredicate::OEQ);
+  case Expr::Op::Ne:
+    return cmp(arith::CmpFPredicate::ONE);
   case Expr::Op::And:
-    return boolToF64(b.create<arith::AndIOp>(loc, exprTruth(b, loc, a[0]), exprTruth(b, loc, a[1])));
+    return boolToF64(
+        b.create<arith::AndIOp>(loc, exprTruth(b, loc, a[0]), exprTruth(b, loc, a[1])));
   case Expr::Op::Or:
     return boolToF64(b.create<arith::OrIOp>(loc, exprTruth(b, loc, a[0]), exprTruth(b, loc, a[1])));
   case Expr::Op::Min:
     return b.create<arith::SelectOp>(
-        loc, b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OLT, a[0], a[1]),
-        a[0], a[1]);
+        loc, b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OLT, a[0], a[1]), a[0], a[1]);
   case Expr::Op::Max:
     return b.create<arith::SelectOp>(
-        loc, b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT, a[0], a[1]),
-        a[0], a[1]);
-  case Expr::Op::Abs: return b.create<math::AbsFOp>(loc, a[0]);
-  case Expr::Op::Sqrt: return b.create<math::SqrtOp>(loc, a[0]);
-  case Expr::Op::Exp: return b.create<math::ExpOp>(loc, a[0]);
-  case Expr::Op::Log: return b.create<spec::LogOp>(loc, b.getF64Type(), a[0]);
-  case Expr::Op::Log1p: return b.create<spec::Log1pOp>(loc, b.getF64Type(), a[0]);
-  case Expr::Op::Pow: return b.create<math::PowFOp>(loc, a[0], a[1]);
+        loc, b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT, a[0], a[1]), a[0], a[1]);
+  case Expr::Op::Abs:
+    return b.create<math::AbsFOp>(loc, a[0]);
+  case Expr::Op::Sqrt:
+    return b.create<math::SqrtOp>(loc, a[0]);
+  case Expr::Op::Exp:
+    return b.create<math::ExpOp>(loc, a[0]);
+  case Expr::Op::Log:
+    return b.create<spec::LogOp>(loc, b.getF64Type(), a[0]);
+  case Expr::Op::Log1p:
+    return b.create<spec::Log1pOp>(loc, b.getF64Type(), a[0]);
+  case Expr::Op::Pow:
+    return b.create<math::PowFOp>(loc, a[0], a[1]);
   case Expr::Op::Select:
     return b.create<arith::SelectOp>(loc, exprTruth(b, loc, a[0]), a[1], a[2]);
   }

@@ -42,8 +42,7 @@ mlir::Type specInputType(mlir::OpBuilder &b, DType t);
 mlir::Value exprTruth(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x);
 
 /// Emits `e` as arith / math / spec ops; Column nodes read args[e.arg].
-mlir::Value buildExpr(mlir::OpBuilder &b, mlir::Location loc, const Expr &e,
-                      mlir::ValueRange args);
+mlir::Value buildExpr(mlir::OpBuilder &b, mlir::Location loc, const Expr &e, mlir::ValueRange args);
 
 } // namespace jit
 } // namespace specjit

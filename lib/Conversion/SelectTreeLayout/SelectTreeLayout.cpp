@@ -6,8 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "specjit/Conversion/Passes.h"
 #include "specjit/Conversion/SelectTreeLayout.h"
+#include "specjit/Conversion/Passes.h"
 #include "specjit/Dialect/Spec/IR/SpecOps.h"
 
 #include "mlir/IR/BuiltinOps.h"

@@ -7,8 +7,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "specjit/Conversion/Passes.h"
 #include "specjit/Conversion/SpecExpand.h"
+#include "specjit/Conversion/Passes.h"
 #include "specjit/Dialect/Spec/IR/SpecOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -44,26 +44,22 @@ Value boolToF64(OpBuilder &b, Location loc, Value c) {
   return b.create<arith::UIToFPOp>(loc, b.getF64Type(), c);
 }
 /// i64 -> f64 with the sentinel (if any) mapped to NaN.
-Value intToF64(OpBuilder &b, Location loc, Value x,
-               std::optional<int64_t> missing) {
+Value intToF64(OpBuilder &b, Location loc, Value x, std::optional<int64_t> missing) {
   Value f = b.create<arith::SIToFPOp>(loc, b.getF64Type(), x);
   if (!missing)
     return f;
-  Value isMissing = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, x,
-                                            i64Const(b, loc, *missing));
-  return b.create<arith::SelectOp>(
-      loc, isMissing, f64Const(b, loc, std::numeric_limits<double>::quiet_NaN()),
-      f);
+  Value isMissing =
+      b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, x, i64Const(b, loc, *missing));
+  return b.create<arith::SelectOp>(loc, isMissing,
+                                   f64Const(b, loc, std::numeric_limits<double>::quiet_NaN()), f);
 }
 
 /// x == category, per the input's type: i64 compare, or ordered f64 compare.
 Value equalsCategory(OpBuilder &b, Location loc, Value x, Attribute cat) {
   if (auto i = dyn_cast<IntegerAttr>(cat))
-    return b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, x,
-                                   i64Const(b, loc, i.getInt()));
-  return b.create<arith::CmpFOp>(
-      loc, arith::CmpFPredicate::OEQ, x,
-      f64Const(b, loc, cast<FloatAttr>(cat).getValueAsDouble()));
+    return b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, x, i64Const(b, loc, i.getInt()));
+  return b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ, x,
+                                 f64Const(b, loc, cast<FloatAttr>(cat).getValueAsDouble()));
 }
 
 struct ToFloatLowering : OpRewritePattern<ToFloatOp> {
@@ -78,10 +74,10 @@ struct StandardizeLowering : OpRewritePattern<StandardizeOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(StandardizeOp op, PatternRewriter &r) const override {
     Location loc = op.getLoc();
-    Value centered = r.create<arith::SubFOp>(
-        loc, op.getInput(), f64Const(r, loc, op.getMean().convertToDouble()));
-    r.replaceOpWithNewOp<arith::DivFOp>(
-        op, centered, f64Const(r, loc, op.getStd().convertToDouble()));
+    Value centered = r.create<arith::SubFOp>(loc, op.getInput(),
+                                             f64Const(r, loc, op.getMean().convertToDouble()));
+    r.replaceOpWithNewOp<arith::DivFOp>(op, centered,
+                                        f64Const(r, loc, op.getStd().convertToDouble()));
     return success();
   }
 };
@@ -119,9 +115,9 @@ struct Log1pLowering : OpRewritePattern<Log1pOp> {
     Value logU = r.create<math::LogOp>(loc, u);
     Value ratio = r.create<arith::DivFOp>(loc, x, um1);
     Value scaled = r.create<arith::MulFOp>(loc, logU, ratio);
-    Value isInf = r.create<arith::CmpFOp>(
-        loc, arith::CmpFPredicate::OEQ, u,
-        f64Const(r, loc, std::numeric_limits<double>::infinity()));
+    Value isInf =
+        r.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ, u,
+                                f64Const(r, loc, std::numeric_limits<double>::infinity()));
     Value big = r.create<arith::SelectOp>(loc, isInf, u, scaled);
     Value isOne = r.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ, u, one);
     r.replaceOpWithNewOp<arith::SelectOp>(op, isOne, x, big);
@@ -161,11 +157,11 @@ struct ImputeLowering : OpRewritePattern<ImputeOp> {
       r.replaceOpWithNewOp<arith::SelectOp>(op, isNaN, f64Const(r, loc, v), x);
       return success();
     }
-    Value isMissing = r.create<arith::CmpIOp>(
-        loc, arith::CmpIPredicate::eq, x, i64Const(r, loc, *op.getMissing()));
+    Value isMissing = r.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, x,
+                                              i64Const(r, loc, *op.getMissing()));
     if (op.getType().isInteger(64)) {
-      r.replaceOpWithNewOp<arith::SelectOp>(
-          op, isMissing, i64Const(r, loc, static_cast<int64_t>(v)), x);
+      r.replaceOpWithNewOp<arith::SelectOp>(op, isMissing,
+                                            i64Const(r, loc, static_cast<int64_t>(v)), x);
       return success();
     }
     Value f = r.create<arith::SIToFPOp>(loc, r.getF64Type(), x);
@@ -194,8 +190,7 @@ struct OneHotLowering : OpRewritePattern<OneHotOp> {
       any = any ? r.create<arith::OrIOp>(loc, any, eq).getResult() : eq;
     }
     if (op.getUnknownError())
-      r.create<CheckOp>(loc, any,
-                        r.getStringAttr("value is not one of the categories"));
+      r.create<CheckOp>(loc, any, r.getStringAttr("value is not one of the categories"));
     r.replaceOp(op, results);
     return success();
   }
@@ -228,8 +223,8 @@ struct PolynomialLowering : OpRewritePattern<PolynomialOp> {
     // As scikit-learn: a term of degree d >= 2 is (the term of all its
     // factors but the first, computed at degree d - 1) times its first
     // factor, so the products round exactly like scikit-learn's.
-    auto terms = polynomialTerms(inputs.size(), op.getDegree(),
-                                 op.getInteractionOnly(), op.getIncludeBias());
+    auto terms = polynomialTerms(inputs.size(), op.getDegree(), op.getInteractionOnly(),
+                                 op.getIncludeBias());
     llvm::DenseMap<ArrayRef<unsigned>, Value> computed;
     for (auto &term : terms) {
       Value v;
@@ -255,8 +250,8 @@ struct BucketizeLowering : OpRewritePattern<BucketizeOp> {
     Location loc = op.getLoc();
     Value count = i64Const(r, loc, 0);
     for (double e : op.getEdges()) {
-      Value ge = r.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UGE,
-                                         op.getInput(), f64Const(r, loc, e));
+      Value ge = r.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UGE, op.getInput(),
+                                         f64Const(r, loc, e));
       Value inc = r.create<arith::ExtUIOp>(loc, r.getI64Type(), ge);
       count = r.create<arith::AddIOp>(loc, count, inc);
     }
@@ -268,8 +263,7 @@ struct BucketizeLowering : OpRewritePattern<BucketizeOp> {
 /// Inlines the single block of `op` before it, with `args` for its block
 /// arguments, and replaces `op` by the values its terminator yields (a
 /// yielded block argument becomes the matching entry of `args`).
-void inlineRegionOp(PatternRewriter &r, Operation *op, ValueRange args,
-                    ValueRange yielded) {
+void inlineRegionOp(PatternRewriter &r, Operation *op, ValueRange args, ValueRange yielded) {
   Block &body = op->getRegion(0).front();
   SmallVector<Value> results;
   for (Value v : yielded) {
@@ -322,8 +316,7 @@ struct LinearLowering : OpRewritePattern<LinearOp> {
     SmallVector<Value> margins;
     for (size_t k = 0; k < op.getMargins().size(); ++k) {
       Value d = dot(r, loc, op.getWeights().slice(k * f, f), op.getFeatures());
-      margins.push_back(
-          r.create<arith::AddFOp>(loc, d, f64Const(r, loc, op.getIntercepts()[k])));
+      margins.push_back(r.create<arith::AddFOp>(loc, d, f64Const(r, loc, op.getIntercepts()[k])));
     }
     r.replaceOp(op, margins);
     return success();
@@ -351,8 +344,8 @@ struct TreeEnsembleLowering : OpRewritePattern<TreeEnsembleOp> {
     bool f32 = op.getFloat32();
     Type t = f32 ? Type(r.getF32Type()) : Type(r.getF64Type());
     auto constant = [&](double v) -> Value {
-      return r.create<arith::ConstantOp>(
-          loc, f32 ? r.getF32FloatAttr(static_cast<float>(v)) : r.getF64FloatAttr(v));
+      return r.create<arith::ConstantOp>(loc, f32 ? r.getF32FloatAttr(static_cast<float>(v))
+                                                  : r.getF64FloatAttr(v));
     };
     // Features in the compare type, made once.
     SmallVector<Value> xs(op.getFeatures().begin(), op.getFeatures().end());
@@ -364,10 +357,9 @@ struct TreeEnsembleLowering : OpRewritePattern<TreeEnsembleOp> {
                                                               ArrayRef<Value> x) -> Value {
       if (features[i] < 0)
         return constant(op.getLeaves()[i]);
-      auto pred = op.getDefaultLeft()[i] ? arith::CmpFPredicate::ULT
-                                         : arith::CmpFPredicate::OLT;
-      Value goLeft = r.create<arith::CmpFOp>(loc, pred, x[features[i]],
-                                             constant(op.getThresholds()[i]));
+      auto pred = op.getDefaultLeft()[i] ? arith::CmpFPredicate::ULT : arith::CmpFPredicate::OLT;
+      Value goLeft =
+          r.create<arith::CmpFOp>(loc, pred, x[features[i]], constant(op.getThresholds()[i]));
       auto ifOp = r.create<scf::IfOp>(loc, TypeRange{t}, goLeft, true);
       OpBuilder::InsertionGuard g(r);
       r.setInsertionPointToStart(&ifOp.getThenRegion().front());
@@ -403,9 +395,8 @@ struct TreeEnsembleLowering : OpRewritePattern<TreeEnsembleOp> {
         {
           OpBuilder::InsertionGuard g(r);
           r.setInsertionPointToEnd(module.getBody());
-          fn = r.create<func::FuncOp>(
-              loc, "specjit_trees_" + std::to_string(chunk++),
-              r.getFunctionType(argTypes, resultTypes));
+          fn = r.create<func::FuncOp>(loc, "specjit_trees_" + std::to_string(chunk++),
+                                      r.getFunctionType(argTypes, resultTypes));
           fn.setPrivate();
           fn->setAttr("passthrough", r.getArrayAttr({r.getStringAttr("noinline")}));
           Block *body = fn.addEntryBlock();
@@ -438,8 +429,8 @@ struct TreeEnsembleLowering : OpRewritePattern<TreeEnsembleOp> {
     for (size_t k = 0; k < outputs; ++k) {
       Value m = acc[k];
       if (op.getAverage() && counts[k]) {
-        Value mean = r.create<arith::DivFOp>(loc, sums[k],
-                                             constant(static_cast<double>(counts[k])));
+        Value mean =
+            r.create<arith::DivFOp>(loc, sums[k], constant(static_cast<double>(counts[k])));
         m = r.create<arith::AddFOp>(loc, m, mean);
       }
       if (f32)
@@ -554,9 +545,8 @@ struct SpecExpandPass : specjit::impl::SpecExpandBase<SpecExpandPass> {
         return WalkResult::interrupt();
       }
       op->setAttr(specjit::kLookupShapeAttr,
-                  StringAttr::get(op->getContext(), *shape == specjit::LookupShape::Table
-                                                        ? "table"
-                                                        : "chain"));
+                  StringAttr::get(op->getContext(),
+                                  *shape == specjit::LookupShape::Table ? "table" : "chain"));
       return WalkResult::advance();
     });
     if (shaped.wasInterrupted())
@@ -571,8 +561,7 @@ struct SpecExpandPass : specjit::impl::SpecExpandBase<SpecExpandPass> {
     specjit::populateSpecExpandPatterns(patterns, treeChunkNodes);
     GreedyRewriteConfig config;
     config.enableRegionSimplification = GreedySimplifyRegionLevel::Disabled;
-    if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns),
-                                            config)))
+    if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns), config)))
       return signalPassFailure();
     // Every stage op must be gone: anything the target does not allow is
     // a lowering bug (or a tree ensemble without a layout).
@@ -615,8 +604,7 @@ void specjit::configureSpecExpandTarget(ConversionTarget &target) {
   target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
 }
 
-std::optional<specjit::LookupShape> specjit::lookupShape(Operation *op,
-                                                         unsigned tableMinKeys,
+std::optional<specjit::LookupShape> specjit::lookupShape(Operation *op, unsigned tableMinKeys,
                                                          unsigned tableMinIntKeys) {
   size_t keys = 0;
   if (auto lookup = dyn_cast<StrLookupOp>(op))

@@ -30,14 +30,14 @@ inline mlir::Value elementAddress(mlir::OpBuilder &b, mlir::Location loc, mlir::
 }
 
 /// base[index], an `elem`.
-inline mlir::Value loadAt(mlir::OpBuilder &b, mlir::Location loc, mlir::Type elem,
-                          mlir::Value base, mlir::Value index) {
+inline mlir::Value loadAt(mlir::OpBuilder &b, mlir::Location loc, mlir::Type elem, mlir::Value base,
+                          mlir::Value index) {
   return b.create<mlir::LLVM::LoadOp>(loc, elem, elementAddress(b, loc, elem, base, index));
 }
 
 /// base[index] = v.
-inline void storeAt(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
-                    mlir::Value base, mlir::Value index) {
+inline void storeAt(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v, mlir::Value base,
+                    mlir::Value index) {
   b.create<mlir::LLVM::StoreOp>(loc, v, elementAddress(b, loc, v.getType(), base, index));
 }
 

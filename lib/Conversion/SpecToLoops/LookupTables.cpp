@@ -83,8 +83,7 @@ LLVM::LLVMFuncOp memcmpFunction(OpBuilder &b, ModuleOp module) {
     return fn;
   OpBuilder::InsertionGuard g(b);
   b.setInsertionPointToStart(module.getBody());
-  auto type = LLVM::LLVMFunctionType::get(
-      b.getI32Type(), {ptrType(b), ptrType(b), b.getI64Type()});
+  auto type = LLVM::LLVMFunctionType::get(b.getI32Type(), {ptrType(b), ptrType(b), b.getI64Type()});
   return b.create<LLVM::LLVMFuncOp>(module.getLoc(), "memcmp", type);
 }
 
@@ -117,8 +116,7 @@ LookupTables::LookupTables(ModuleOp module) : module(module) {
   for (auto g : module.getOps<LLVM::GlobalOp>()) {
     StringRef name = g.getSymName();
     unsigned n;
-    if (name.consume_front("specjit_lookup") &&
-        !name.take_while(llvm::isDigit).getAsInteger(10, n))
+    if (name.consume_front("specjit_lookup") && !name.take_while(llvm::isDigit).getAsInteger(10, n))
       nextTable = std::max(nextTable, n + 1);
   }
 }
@@ -171,8 +169,7 @@ Value LookupTables::emitIntLookup(OpBuilder &b, Location loc, Operation *owner,
     Value table = global(b, loc, owner, "dense", [&] {
       std::vector<int32_t> index(span + 2, -1);
       for (int64_t j = 0; j < n; ++j)
-        index[static_cast<uint64_t>(keys[j]) - static_cast<uint64_t>(lo)] =
-            static_cast<int32_t>(j);
+        index[static_cast<uint64_t>(keys[j]) - static_cast<uint64_t>(lo)] = static_cast<int32_t>(j);
       return bytesOf(ArrayRef<int32_t>(index));
     });
     Value d = b.create<arith::SubIOp>(loc, x, i64(b, loc, lo));
@@ -196,22 +193,23 @@ Value LookupTables::emitIntLookup(OpBuilder &b, Location loc, Operation *owner,
   int64_t steps = 0;
   for (int64_t len = n; len > 1; len -= len / 2)
     ++steps;
-  auto search = b.create<scf::ForOp>(
-      loc, i64(b, loc, 0), i64(b, loc, steps), i64(b, loc, 1),
-      ValueRange{i64(b, loc, 0), i64(b, loc, n)},
-      [&](OpBuilder &nb, Location l, Value, ValueRange acc) {
-        Value base = acc[0], len = acc[1];
-        Value half = nb.create<arith::ShRUIOp>(l, len, i64(nb, l, 1));
-        Value probe = nb.create<arith::AddIOp>(l, base, half);
-        Value key = loadAt(nb, l, i64t, sorted, probe);
-        Value le = nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::sle, key, x);
-        Value next = nb.create<arith::SelectOp>(l, le, probe, base);
-        Value rest = nb.create<arith::SubIOp>(l, len, half);
-        nb.create<scf::YieldOp>(l, ValueRange{next, rest});
-      });
+  auto search =
+      b.create<scf::ForOp>(loc, i64(b, loc, 0), i64(b, loc, steps), i64(b, loc, 1),
+                           ValueRange{i64(b, loc, 0), i64(b, loc, n)},
+                           [&](OpBuilder &nb, Location l, Value, ValueRange acc) {
+                             Value base = acc[0], len = acc[1];
+                             Value half = nb.create<arith::ShRUIOp>(l, len, i64(nb, l, 1));
+                             Value probe = nb.create<arith::AddIOp>(l, base, half);
+                             Value key = loadAt(nb, l, i64t, sorted, probe);
+                             Value le =
+                                 nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::sle, key, x);
+                             Value next = nb.create<arith::SelectOp>(l, le, probe, base);
+                             Value rest = nb.create<arith::SubIOp>(l, len, half);
+                             nb.create<scf::YieldOp>(l, ValueRange{next, rest});
+                           });
   Value at = search.getResult(0);
-  Value found = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq,
-                                        loadAt(b, loc, i64t, sorted, at), x);
+  Value found =
+      b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, loadAt(b, loc, i64t, sorted, at), x);
   Value position = b.create<arith::ExtSIOp>(loc, i64t, loadAt(b, loc, i32, index, at));
   return b.create<arith::SelectOp>(loc, found, position, minusOne);
 }
@@ -267,15 +265,14 @@ Value LookupTables::emitStringLookup(OpBuilder &b, Location loc, Operation *owne
   Value first = b.create<arith::AndIOp>(loc, emitFinish(b, loc, byteLoop.getResult(0)), mask);
 
   // Probe from the first slot until an empty one (-1) or the key.
-  auto probe = b.create<scf::WhileOp>(loc, TypeRange{i64t, i64t},
-                                      ValueRange{first, i64(b, loc, -1)});
+  auto probe =
+      b.create<scf::WhileOp>(loc, TypeRange{i64t, i64t}, ValueRange{first, i64(b, loc, -1)});
   {
     OpBuilder::InsertionGuard g(b);
     Block *before = b.createBlock(&probe.getBefore(), {}, {i64t, i64t}, {loc, loc});
     Value slot = before->getArgument(0);
     Value e = b.create<arith::ExtSIOp>(loc, i64t, loadAt(b, loc, i32, table, slot));
-    Value occupied = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sge, e,
-                                             i64(b, loc, 0));
+    Value occupied = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sge, e, i64(b, loc, 0));
     auto check = b.create<scf::IfOp>(loc, TypeRange{b.getI1Type()}, occupied, true);
     {
       OpBuilder::InsertionGuard g2(b);
@@ -290,15 +287,18 @@ Value LookupTables::emitStringLookup(OpBuilder &b, Location loc, Operation *owne
         b.setInsertionPointToStart(&cmp.getThenRegion().front());
         Value key = elementAddress(b, loc, i8, blob, start);
         Value r = b.create<LLVM::CallOp>(loc, memcmp, ValueRange{key, bytes, len}).getResult();
-        Value differ = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne, r,
-                                               b.create<arith::ConstantOp>(loc, b.getI32IntegerAttr(0)));
+        Value differ =
+            b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne, r,
+                                    b.create<arith::ConstantOp>(loc, b.getI32IntegerAttr(0)));
         b.create<scf::YieldOp>(loc, differ);
         b.setInsertionPointToStart(&cmp.getElseRegion().front());
-        b.create<scf::YieldOp>(loc, b.create<arith::ConstantOp>(loc, b.getBoolAttr(true)).getResult());
+        b.create<scf::YieldOp>(loc,
+                               b.create<arith::ConstantOp>(loc, b.getBoolAttr(true)).getResult());
       }
       b.create<scf::YieldOp>(loc, cmp.getResult(0));
       b.setInsertionPointToStart(&check.getElseRegion().front());
-      b.create<scf::YieldOp>(loc, b.create<arith::ConstantOp>(loc, b.getBoolAttr(false)).getResult());
+      b.create<scf::YieldOp>(loc,
+                             b.create<arith::ConstantOp>(loc, b.getBoolAttr(false)).getResult());
     }
     // Go on while the slot holds another key.
     b.create<scf::ConditionOp>(loc, check.getResult(0), ValueRange{slot, e});

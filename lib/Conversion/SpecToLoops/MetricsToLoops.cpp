@@ -139,10 +139,9 @@ private:
   }
   /// acc = init; for (iv = lb; iv < ub; ++iv) acc = body(iv, acc); acc
   template <typename F> Value reduce(Value lb, Value ub, Value init, F body) {
-    return carry(lb, ub, c64(1), ValueRange{init},
-                 [&](Value iv, ArrayRef<Value> acc) -> SmallVector<Value> {
-                   return {body(iv, acc[0])};
-                 })[0];
+    return carry(
+        lb, ub, c64(1), ValueRange{init},
+        [&](Value iv, ArrayRef<Value> acc) -> SmallVector<Value> { return {body(iv, acc[0])}; })[0];
   }
   /// for (iv = 0; iv < n; ++iv) body(iv)
   template <typename F> void loop(int64_t n, F body) {
@@ -153,8 +152,7 @@ private:
   }
   /// cond ? thenFn() : elseFn(), each yielding one value of type `t` (f64
   /// when not given).
-  template <typename T, typename E>
-  Value ifElse(Value cond, T thenFn, E elseFn, Type t = {}) {
+  template <typename T, typename E> Value ifElse(Value cond, T thenFn, E elseFn, Type t = {}) {
     auto i = b.create<scf::IfOp>(loc, TypeRange{t ? t : f64()}, cond,
                                  /*withElseRegion=*/true);
     OpBuilder::InsertionGuard g(b);
@@ -200,8 +198,8 @@ private:
   bool binary = false, multiclass = false;
   int64_t k = 0, scoreColumns = 1;
   double threshold = 0.5;
-  bool counts = false, logLoss = false, squared = false, absolute = false,
-       r2 = false, rowSums = false;
+  bool counts = false, logLoss = false, squared = false, absolute = false, r2 = false,
+       rowSums = false;
   func::FuncOp logFn, pairwiseFn;
   // Body arguments and the term arrays of scratch.
   Value labels, scores, out, n;
@@ -212,12 +210,11 @@ Value MetricsLowering::log(Value x) {
   if (!logFn) {
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPoint(op);
-    logFn = b.create<func::FuncOp>(loc, "log",
-                                   FunctionType::get(b.getContext(), {f64()}, {f64()}));
+    logFn = b.create<func::FuncOp>(loc, "log", FunctionType::get(b.getContext(), {f64()}, {f64()}));
     logFn.setPrivate();
-    logFn->setAttr("passthrough", b.getArrayAttr({b.getStringAttr("nobuiltin"),
-                                                  b.getStringAttr("nounwind"),
-                                                  b.getStringAttr("willreturn")}));
+    logFn->setAttr("passthrough",
+                   b.getArrayAttr({b.getStringAttr("nobuiltin"), b.getStringAttr("nounwind"),
+                                   b.getStringAttr("willreturn")}));
   }
   return b.create<func::CallOp>(loc, logFn, ValueRange{x}).getResult(0);
 }
@@ -228,8 +225,7 @@ Value MetricsLowering::clip(Value p) {
   return select(cmpf(arith::CmpFPredicate::OLT, hi, m), hi, m);
 }
 
-template <typename F>
-Value MetricsLowering::staticPairwise(F term, int64_t off, int64_t len) {
+template <typename F> Value MetricsLowering::staticPairwise(F term, int64_t off, int64_t len) {
   if (len < 8)
     return reduce(c64(off), c64(off + len), cf(0.0),
                   [&](Value i, Value acc) { return addf(acc, term(i)); });
@@ -239,15 +235,14 @@ Value MetricsLowering::staticPairwise(F term, int64_t off, int64_t len) {
       r.push_back(term(c64(off + j)));
     int64_t whole = len - len % 8;
     if (whole > 8)
-      r = carry(c64(off + 8), c64(off + whole), c64(8), r,
-                [&](Value i, ArrayRef<Value> acc) {
-                  SmallVector<Value> next;
-                  for (int64_t j = 0; j < 8; ++j)
-                    next.push_back(addf(acc[j], term(addi(i, c64(j)))));
-                  return next;
-                });
-    Value res = addf(addf(addf(r[0], r[1]), addf(r[2], r[3])),
-                     addf(addf(r[4], r[5]), addf(r[6], r[7])));
+      r = carry(c64(off + 8), c64(off + whole), c64(8), r, [&](Value i, ArrayRef<Value> acc) {
+        SmallVector<Value> next;
+        for (int64_t j = 0; j < 8; ++j)
+          next.push_back(addf(acc[j], term(addi(i, c64(j)))));
+        return next;
+      });
+    Value res =
+        addf(addf(addf(r[0], r[1]), addf(r[2], r[3])), addf(addf(r[4], r[5]), addf(r[6], r[7])));
     if (whole == len)
       return res;
     return reduce(c64(off + whole), c64(off + len), res,
@@ -263,9 +258,8 @@ func::FuncOp MetricsLowering::emitPairwiseFn() {
   OpBuilder::InsertionGuard g(b);
   b.setInsertionPoint(op);
   Type ptr = ptrType(b);
-  auto fn = b.create<func::FuncOp>(
-      loc, "specjit_metrics_pairwise_sum",
-      FunctionType::get(b.getContext(), {ptr, i64t()}, {f64()}));
+  auto fn = b.create<func::FuncOp>(loc, "specjit_metrics_pairwise_sum",
+                                   FunctionType::get(b.getContext(), {ptr, i64t()}, {f64()}));
   fn.setPrivate();
   pairwiseFn = fn;
   Block *entry = fn.addEntryBlock();
@@ -275,8 +269,7 @@ func::FuncOp MetricsLowering::emitPairwiseFn() {
   Value result = ifElse(
       cmpi(arith::CmpIPredicate::slt, len, c64(8)),
       [&] {
-        return reduce(c64(0), len, cf(0.0),
-                      [&](Value i, Value acc) { return addf(acc, term(i)); });
+        return reduce(c64(0), len, cf(0.0), [&](Value i, Value acc) { return addf(acc, term(i)); });
       },
       [&] {
         return ifElse(
@@ -327,18 +320,17 @@ SmallVector<Value> MetricsLowering::emitRow(Value r, Value i, ArrayRef<Value> ca
     Value p = zext(cmpf(arith::CmpFPredicate::OGT, s0, cf(threshold)));
     Value cell = addi(muli(t, c64(2)), p);
     for (int64_t c = 0; c < 4; ++c)
-      next[kCount0 + c] = addi(carried[kCount0 + c],
-                               zext(cmpi(arith::CmpIPredicate::eq, cell, c64(c))));
+      next[kCount0 + c] =
+          addi(carried[kCount0 + c], zext(cmpi(arith::CmpIPredicate::eq, cell, c64(c))));
   }
   if (counts && multiclass) {
     // The first argmax, as np.argmax.
-    SmallVector<Value> best = carry(
-        c64(1), c64(k), c64(1), ValueRange{c64(0), s0},
-        [&](Value j, ArrayRef<Value> acc) -> SmallVector<Value> {
-          Value sj = score(j);
-          Value gt = cmpf(arith::CmpFPredicate::OGT, sj, acc[1]);
-          return {select(gt, j, acc[0]), select(gt, sj, acc[1])};
-        });
+    SmallVector<Value> best = carry(c64(1), c64(k), c64(1), ValueRange{c64(0), s0},
+                                    [&](Value j, ArrayRef<Value> acc) -> SmallVector<Value> {
+                                      Value sj = score(j);
+                                      Value gt = cmpf(arith::CmpFPredicate::OGT, sj, acc[1]);
+                                      return {select(gt, j, acc[0]), select(gt, sj, acc[1])};
+                                    });
     Value cell = addi(c64(abi::kCells), addi(muli(t, c64(k)), best[0]));
     store(addi(load(out, cell, i64t()), c64(1)), out, cell);
   }
@@ -388,13 +380,11 @@ Value MetricsLowering::notProbabilities(Value row) {
   Value distance = fabs(subf(cf(1.0), s));
   Value tolerance = addf(cf(1e-8), mulf(cf(1e-5), fabs(s)));
   Value ok = cmpf(arith::CmpFPredicate::OLE, distance, tolerance);
-  return b.create<arith::XOrIOp>(loc, ok,
-                                 b.create<arith::ConstantOp>(loc, b.getBoolAttr(true)));
+  return b.create<arith::XOrIOp>(loc, ok, b.create<arith::ConstantOp>(loc, b.getBoolAttr(true)));
 }
 
 template <typename F>
-Value MetricsLowering::firstFailure(Value first, Value failed, Value base, Value len,
-                                    F test) {
+Value MetricsLowering::firstFailure(Value first, Value failed, Value base, Value len, F test) {
   Value scan = b.create<arith::AndIOp>(loc, cmpi(arith::CmpIPredicate::eq, first, c64(0)),
                                        cmpi(arith::CmpIPredicate::ne, failed, c64(0)));
   return ifElse(
@@ -402,8 +392,8 @@ Value MetricsLowering::firstFailure(Value first, Value failed, Value base, Value
       [&] {
         return reduce(c64(0), len, c64(0), [&](Value i, Value found) {
           Value r = addi(base, i);
-          Value isNew = b.create<arith::AndIOp>(
-              loc, test(r), cmpi(arith::CmpIPredicate::eq, found, c64(0)));
+          Value isNew =
+              b.create<arith::AndIOp>(loc, test(r), cmpi(arith::CmpIPredicate::eq, found, c64(0)));
           return select(isNew, addi(r, c64(1)), found);
         });
       },
@@ -431,28 +421,25 @@ void MetricsLowering::emitBody(func::FuncOp fn) {
   enum { kLL = kRowCarried, kSQ, kAB, kYS, kAll };
   SmallVector<Value> inits(kRowCarried, c64(0));
   inits.append(4, cf(0.0));
-  SmallVector<Value> done = carry(
-      c64(0), n, buffer, inits, [&](Value base, ArrayRef<Value> acc) {
-        Value len = b.create<arith::MinSIOp>(loc, buffer, subi(n, base));
-        SmallVector<Value> rowInits(acc.begin(), acc.begin() + kRowCarried);
-        rowInits[kBad] = rowInits[kBadProb] = c64(0); // counted per buffer
-        SmallVector<Value> rows = carry(
-            c64(0), len, c64(1), rowInits, [&](Value i, ArrayRef<Value> carried) {
-              return emitRow(addi(base, i), i, carried);
-            });
-        SmallVector<Value> next(rows);
-        next[kBad] = firstFailure(acc[kBad], rows[kBad], base, len,
-                                  [&](Value r) { return notFinite(scoreRow(r)); });
-        if (rowSums)
-          next[kBadProb] =
-              firstFailure(acc[kBadProb], rows[kBadProb], base, len,
-                           [&](Value r) { return notProbabilities(scoreRow(r)); });
-        next.push_back(logLoss ? addf(acc[kLL], pairwise(llTerms, len)) : acc[kLL]);
-        next.push_back(squared ? addf(acc[kSQ], pairwise(sqTerms, len)) : acc[kSQ]);
-        next.push_back(absolute ? addf(acc[kAB], pairwise(absTerms, len)) : acc[kAB]);
-        next.push_back(r2 ? addf(acc[kYS], pairwise(at(labels, base), len)) : acc[kYS]);
-        return next;
-      });
+  SmallVector<Value> done = carry(c64(0), n, buffer, inits, [&](Value base, ArrayRef<Value> acc) {
+    Value len = b.create<arith::MinSIOp>(loc, buffer, subi(n, base));
+    SmallVector<Value> rowInits(acc.begin(), acc.begin() + kRowCarried);
+    rowInits[kBad] = rowInits[kBadProb] = c64(0); // counted per buffer
+    SmallVector<Value> rows =
+        carry(c64(0), len, c64(1), rowInits,
+              [&](Value i, ArrayRef<Value> carried) { return emitRow(addi(base, i), i, carried); });
+    SmallVector<Value> next(rows);
+    next[kBad] = firstFailure(acc[kBad], rows[kBad], base, len,
+                              [&](Value r) { return notFinite(scoreRow(r)); });
+    if (rowSums)
+      next[kBadProb] = firstFailure(acc[kBadProb], rows[kBadProb], base, len,
+                                    [&](Value r) { return notProbabilities(scoreRow(r)); });
+    next.push_back(logLoss ? addf(acc[kLL], pairwise(llTerms, len)) : acc[kLL]);
+    next.push_back(squared ? addf(acc[kSQ], pairwise(sqTerms, len)) : acc[kSQ]);
+    next.push_back(absolute ? addf(acc[kAB], pairwise(absTerms, len)) : acc[kAB]);
+    next.push_back(r2 ? addf(acc[kYS], pairwise(at(labels, base), len)) : acc[kYS]);
+    return next;
+  });
 
   // r2's denominator: sum (y - mean(y))^2, numpy's mean first.
   Value denominator = cf(0.0);
@@ -505,8 +492,8 @@ LogicalResult MetricsLowering::run() {
   }
 
   // The entry: the kernel ABI.
-  auto entryFn = b.create<func::FuncOp>(
-      loc, kKernelEntryName, FunctionType::get(ctx, {ptr, ptr, i64t()}, {i64t()}));
+  auto entryFn = b.create<func::FuncOp>(loc, kKernelEntryName,
+                                        FunctionType::get(ctx, {ptr, ptr, i64t()}, {i64t()}));
   Block *eb = entryFn.addEntryBlock();
   b.setInsertionPointToStart(eb);
   Value args = eb->getArgument(0);

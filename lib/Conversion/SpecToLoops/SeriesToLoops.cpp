@@ -194,8 +194,7 @@ std::pair<int64_t, std::pair<int64_t, int64_t>> stateOf(Operation *op) {
   return {0, {0, 0}};
 }
 
-Value SeriesLowering::windowExtent(Value source, int64_t hist, int64_t histOffset,
-                                   int64_t extra) {
+Value SeriesLowering::windowExtent(Value source, int64_t hist, int64_t histOffset, int64_t extra) {
   Value ext = scratch(hist + kBlock + kPad + extra);
   Value h = stateAt(histOffset);
   if (hist > 0)
@@ -253,8 +252,8 @@ void SeriesLowering::callExactWindow(specjit::ExactWindowKind kind, int64_t peri
   Value none = b.create<LLVM::ZeroOp>(loc, ptrType());
   b.create<LLVM::CallOp>(loc, fn,
                          ValueRange{i64(static_cast<int64_t>(kind)), i64(period),
-                                    stateAt(stateOffset), src, count, out,
-                                    first ? first : none, before ? before : none});
+                                    stateAt(stateOffset), src, count, out, first ? first : none,
+                                    before ? before : none});
 }
 
 LogicalResult SeriesLowering::lowerWindow(Operation *op, int64_t n) {
@@ -304,8 +303,8 @@ LogicalResult SeriesLowering::lowerWindow(Operation *op, int64_t n) {
         else
           next.push_back(b.create<arith::AddFOp>(loc, a0, x));
         if (lsma)
-          next.push_back(b.create<arith::AddFOp>(
-              loc, acc[per * t + 1], b.create<arith::MulFOp>(loc, w, x)));
+          next.push_back(
+              b.create<arith::AddFOp>(loc, acc[per * t + 1], b.create<arith::MulFOp>(loc, w, x)));
       }
       return next;
     };
@@ -333,10 +332,8 @@ LogicalResult SeriesLowering::lowerWindow(Operation *op, int64_t n) {
       else if (lsma && n > 1) {
         Value mean = b.create<arith::DivFOp>(loc, sum, vecc(nd));
         Value slope = b.create<arith::DivFOp>(loc, sums[per * t + 1], vecc(scc));
-        result = b.create<arith::AddFOp>(loc, mean,
-                                         b.create<arith::MulFOp>(loc, slope, vecc(mid)));
-      }
-      else
+        result = b.create<arith::AddFOp>(loc, mean, b.create<arith::MulFOp>(loc, slope, vecc(mid)));
+      } else
         result = b.create<arith::DivFOp>(loc, sum, vecc(nd));
       store(result, y, b.create<arith::AddIOp>(loc, r, i64(t * kLanes)), f64());
     }
@@ -404,8 +401,8 @@ void SeriesLowering::lowerKama(KamaOp op) {
     Value first = firstAt(r);
     Value before = beforeAt(r);
     Value isNaN = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNO, x, x);
-    Value run1 = b.create<arith::MinSIOp>(loc, b.create<arith::AddIOp>(loc, run, i64(1)),
-                                          i64(n + 1));
+    Value run1 =
+        b.create<arith::MinSIOp>(loc, b.create<arith::AddIOp>(loc, run, i64(1)), i64(n + 1));
     Value run2 = sel(isNaN, i64(0), run1);
     Value ok = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sgt, run2, i64(n));
     Value v = load(f64(), vol, r);
@@ -413,8 +410,8 @@ void SeriesLowering::lowerKama(KamaOp op) {
     Value ratio = b.create<arith::DivFOp>(
         loc, b.create<math::AbsFOp>(loc, b.create<arith::SubFOp>(loc, x, first)), v);
     Value er = sel(flat, f64c(0.0), ratio);
-    Value sc = b.create<arith::AddFOp>(loc, b.create<arith::MulFOp>(loc, er, f64c(span)),
-                                       f64c(slowest));
+    Value sc =
+        b.create<arith::AddFOp>(loc, b.create<arith::MulFOp>(loc, er, f64c(span)), f64c(slowest));
     sc = b.create<arith::MulFOp>(loc, sc, sc);
     w.x = x, w.before = before, w.run2 = run2, w.ok = ok, w.sc = sc;
     return w;
@@ -446,8 +443,7 @@ void SeriesLowering::lowerKama(KamaOp op) {
   // the recurrence but the arithmetic, a flag off it recording a NaN run;
   // if one occurred, the block runs again from the same state with the
   // full rules, overwriting what the speculative loop stored.
-  Value seededAtStart =
-      b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne, init[2], i64(0));
+  Value seededAtStart = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne, init[2], i64(0));
   SmallVector<Type> stateTypes = {f64(), b.getI64Type(), b.getI64Type()};
   auto full = [&] { return loop(i64(0), count, 1, init, fullBody).getResults(); };
   auto versions = b.create<scf::IfOp>(loc, stateTypes, seededAtStart, /*withElseRegion=*/true);
@@ -462,8 +458,8 @@ void SeriesLowering::lowerKama(KamaOp op) {
       Value kNew = b.create<arith::AddFOp>(
           loc, k, b.create<arith::MulFOp>(loc, w.sc, b.create<arith::SubFOp>(loc, w.x, k)));
       store(kNew, y, r);
-      Value dirty = b.create<arith::XOrIOp>(loc, w.ok,
-                                            b.create<arith::ConstantOp>(loc, b.getBoolAttr(true)));
+      Value dirty =
+          b.create<arith::XOrIOp>(loc, w.ok, b.create<arith::ConstantOp>(loc, b.getBoolAttr(true)));
       return SmallVector<Value>{kNew, w.run2, s[2], b.create<arith::OrIOp>(loc, s[3], dirty)};
     });
     auto redo = b.create<scf::IfOp>(loc, stateTypes, spec.getResult(3), /*withElseRegion=*/true);
@@ -503,8 +499,7 @@ void SeriesLowering::lowerRows(ArrayRef<Operation *> ops) {
     int64_t off = stateOffset.lookup(op);
     if (isa<EmaOp>(op)) {
       carried.push_back({op, static_cast<unsigned>(init.size())});
-      for (auto [k, t] : llvm::enumerate(
-               SmallVector<Type>{f64(), f64(), b.getI64Type()})) {
+      for (auto [k, t] : llvm::enumerate(SmallVector<Type>{f64(), f64(), b.getI64Type()})) {
         Value p = stateAt(off + 8 * static_cast<int64_t>(k));
         init.push_back(b.create<LLVM::LoadOp>(loc, t, p));
         statePtrs.push_back(p);
@@ -554,8 +549,9 @@ void SeriesLowering::lowerRows(ArrayRef<Operation *> ops) {
         Value ev = s[k], sum = s[k + 1], cnt = s[k + 2];
         Value v = at(e.getInput());
         Value isNaN = cmp(arith::CmpFPredicate::UNO, v, v);
-        Value seeded = steady ? Value() : b.create<arith::CmpIOp>(
-                                              loc, arith::CmpIPredicate::sge, cnt, i64(c.need));
+        Value seeded =
+            steady ? Value()
+                   : b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sge, cnt, i64(c.need));
         // Seeded: e = a*v + (1-a)*e; NaN observations are skipped.
         Value ax = b.create<arith::MulFOp>(loc, f64c(c.a), v);
         Value be = b.create<arith::MulFOp>(loc, f64c(c.b), ev);
@@ -620,9 +616,8 @@ void SeriesLowering::lowerRows(ArrayRef<Operation *> ops) {
       }
       map.map(op->getResult(0), result);
       // Later phases read it from its column.
-      bool usedOutside = llvm::any_of(op->getResult(0).getUsers(), [&](Operation *u) {
-        return !inGroup.contains(u);
-      });
+      bool usedOutside = llvm::any_of(op->getResult(0).getUsers(),
+                                      [&](Operation *u) { return !inGroup.contains(u); });
       if (usedOutside && result.getType().isF64())
         store(result, column(op->getResult(0)), r);
     }
@@ -630,8 +625,8 @@ void SeriesLowering::lowerRows(ArrayRef<Operation *> ops) {
   };
   SmallVector<Value> final;
   if (llvm::none_of(ops, [](Operation *op) { return isa<EmaOp>(op); })) {
-    auto f = loop(i64(0), count, 1, init,
-                  [&](Value r, ValueRange st) { return rowBody(r, st, false); });
+    auto f =
+        loop(i64(0), count, 1, init, [&](Value r, ValueRange st) { return rowBody(r, st, false); });
     final.assign(f.getResults().begin(), f.getResults().end());
   } else {
     // Seeding: rows while some ema stage still seeds (only at the start of a
@@ -646,24 +641,22 @@ void SeriesLowering::lowerRows(ArrayRef<Operation *> ops) {
     {
       OpBuilder::InsertionGuard g(b);
       Block *before = b.createBlock(&seeding.getBefore(), {}, types, locs);
-      Value more = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt,
-                                           before->getArgument(0), count);
+      Value more =
+          b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, before->getArgument(0), count);
       Value unseeded = b.create<arith::ConstantOp>(loc, b.getBoolAttr(false));
       for (auto [op, k] : carried)
         if (auto e = dyn_cast<EmaOp>(op)) {
           int64_t need = e.getSeedSma() ? e.getPeriod() : 1;
           Value c = before->getArgument(1 + k + 2);
           unseeded = b.create<arith::OrIOp>(
-              loc, unseeded,
-              b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, c, i64(need)));
+              loc, unseeded, b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, c, i64(need)));
         }
       b.create<scf::ConditionOp>(loc, b.create<arith::AndIOp>(loc, more, unseeded),
                                  before->getArguments());
       Block *after = b.createBlock(&seeding.getAfter(), {}, types, locs);
       SmallVector<Value> next =
           rowBody(after->getArgument(0), after->getArguments().drop_front(), false);
-      next.insert(next.begin(),
-                  b.create<arith::AddIOp>(loc, after->getArgument(0), i64(1)));
+      next.insert(next.begin(), b.create<arith::AddIOp>(loc, after->getArgument(0), i64(1)));
       b.create<scf::YieldOp>(loc, next);
     }
     // The steady rows, first on the speculation that no ema stage reads a
@@ -725,8 +718,8 @@ LogicalResult SeriesLowering::run() {
   SmallVector<Type> argTypes(numInputs + 2, ptrType());
   argTypes.push_back(b.getI64Type());
   std::string bodyName = (specjit::kKernelEntryName + llvm::Twine("_body")).str();
-  auto bodyFn = b.create<func::FuncOp>(loc, bodyName,
-                                       FunctionType::get(ctx, argTypes, {b.getI64Type()}));
+  auto bodyFn =
+      b.create<func::FuncOp>(loc, bodyName, FunctionType::get(ctx, argTypes, {b.getI64Type()}));
   bodyFn.setPrivate();
   for (unsigned i = 0; i < numInputs + 2; ++i)
     bodyFn.setArgAttr(i, LLVM::LLVMDialect::getNoAliasAttrName(), b.getUnitAttr());
@@ -761,8 +754,7 @@ LogicalResult SeriesLowering::run() {
   LogicalResult result = success();
   loop(i64(0), rows, kBlock, {}, [&](Value start, ValueRange) {
     blockStart = start;
-    count = b.create<arith::MinSIOp>(loc, b.create<arith::SubIOp>(loc, rows, start),
-                                     i64(kBlock));
+    count = b.create<arith::MinSIOp>(loc, b.create<arith::SubIOp>(loc, rows, start), i64(kBlock));
     // Windows need their source's whole block: they end a fused group.
     SmallVector<Operation *> group;
     auto flush = [&] {
@@ -809,8 +801,8 @@ LogicalResult SeriesLowering::run() {
   b.setInsertionPointToStart(eb);
   SmallVector<Value> callArgs;
   for (size_t s = 0; s <= numInputs; ++s)
-    callArgs.push_back(b.create<LLVM::LoadOp>(
-        loc, ptrType(), gep(ptrType(), eb->getArgument(0), i64(s))));
+    callArgs.push_back(
+        b.create<LLVM::LoadOp>(loc, ptrType(), gep(ptrType(), eb->getArgument(0), i64(s))));
   callArgs.push_back(eb->getArgument(1));
   callArgs.push_back(eb->getArgument(2));
   auto call = b.create<func::CallOp>(loc, bodyFn, callArgs);
@@ -829,7 +821,5 @@ LogicalResult SeriesLowering::run() {
 } // namespace
 
 namespace specjit {
-LogicalResult lowerSeriesKernel(SeriesKernelOp kernel) {
-  return SeriesLowering(kernel).run();
-}
+LogicalResult lowerSeriesKernel(SeriesKernelOp kernel) { return SeriesLowering(kernel).run(); }
 } // namespace specjit

@@ -22,17 +22,17 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
 
-#include "Runtime/KernelABI.h"
-#include "SeriesToLoops.h"
-#include "MetricsToLoops.h"
-#include "TrainToLoops.h"
 #include "LLVMAccess.h"
 #include "LookupTables.h"
+#include "MetricsToLoops.h"
+#include "Runtime/KernelABI.h"
+#include "SeriesToLoops.h"
+#include "TrainToLoops.h"
 #include "TreeWalk.h"
 
 #include "llvm/Support/SwapByteOrder.h"
@@ -106,8 +106,7 @@ private:
   /// result is the conjunction of the row's checks and nothing is stored.
   FailureOr<Value> emitRow(Location loc, Value row, bool checksOnly,
                            Segment segment = Segment::All);
-  LogicalResult emitBlockedRowLoop(Location loc, ArrayRef<StrLookupOp> lookups,
-                                   Value rows);
+  LogicalResult emitBlockedRowLoop(Location loc, ArrayRef<StrLookupOp> lookups, Value rows);
   /// Finds a tree ensemble with the walk layout and checks that the body
   /// splits around it: no checks after it, and nothing after it uses a value
   /// from before it other than constants.
@@ -183,8 +182,7 @@ Value KernelLowering::emitInput(InputOp op, Value row) {
   Value base = slotPtrs[in.slot];
   Type t = in.type;
   if (t.isInteger(1)) // bool: one byte, 0 or 1
-    return b.create<arith::ExtUIOp>(loc, b.getI64Type(),
-                                    loadAt(loc, b.getI8Type(), base, row));
+    return b.create<arith::ExtUIOp>(loc, b.getI64Type(), loadAt(loc, b.getI8Type(), base, row));
   if (t.isInteger(32))
     return b.create<arith::ExtSIOp>(loc, b.getI64Type(), loadAt(loc, t, base, row));
   if (t.isF32())
@@ -220,20 +218,19 @@ Value KernelLowering::emitStrLookup(StrLookupOp op, Value row) {
 
   Value result = i64(loc, -1);
   for (auto &[length, keys] : byLength) {
-    Value lenOk = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, len,
-                                          i64(loc, length));
+    Value lenOk = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, len, i64(loc, length));
     auto ifOp = b.create<scf::IfOp>(loc, TypeRange{b.getI64Type()}, lenOk, true);
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPointToStart(&ifOp.getThenRegion().front());
     // The row's bytes as words of up to 8 bytes.
     SmallVector<Value> words;
-    Value base = b.create<LLVM::GEPOp>(loc, ptrType(), b.getI8Type(), bytes,
-                                       ValueRange{start}, /*inbounds=*/true);
+    Value base = b.create<LLVM::GEPOp>(loc, ptrType(), b.getI8Type(), bytes, ValueRange{start},
+                                       /*inbounds=*/true);
     for (size_t at = 0; at < length; at += 8) {
       unsigned n = std::min<size_t>(8, length - at);
       Type word = b.getIntegerType(8 * n);
-      Value p = b.create<LLVM::GEPOp>(loc, ptrType(), b.getI8Type(), base,
-                                      ValueRange{i64(loc, at)}, /*inbounds=*/true);
+      Value p = b.create<LLVM::GEPOp>(loc, ptrType(), b.getI8Type(), base, ValueRange{i64(loc, at)},
+                                      /*inbounds=*/true);
       words.push_back(b.create<LLVM::LoadOp>(loc, word, p, /*alignment=*/1));
     }
     Value found = i64(loc, -1);
@@ -311,8 +308,7 @@ void KernelLowering::emitOutput(Location loc, IRMapping &map, OutputOp output, V
       Value first = b.create<arith::AddIOp>(loc, base, i64(loc, j));
       Value dst = specjit::elementAddress(b, loc, outElem, outPtr, first);
       int64_t bytes = static_cast<int64_t>(run) * (outElem.isF32() ? 4 : 8);
-      b.create<LLVM::MemsetOp>(loc, dst,
-                               b.create<arith::ConstantOp>(loc, b.getI8IntegerAttr(0)),
+      b.create<LLVM::MemsetOp>(loc, dst, b.create<arith::ConstantOp>(loc, b.getI8IntegerAttr(0)),
                                i64(loc, bytes), /*isVolatile=*/false);
       Value rel = b.create<arith::SubIOp>(loc, oneHotPosition.lookup(oneHot), i64(loc, column));
       Value inRun = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ult, rel,
@@ -334,8 +330,8 @@ void KernelLowering::emitOutput(Location loc, IRMapping &map, OutputOp output, V
   }
 }
 
-FailureOr<Value> KernelLowering::emitRow(Location loc, Value row,
-                                         bool checksOnly, Segment segment) {
+FailureOr<Value> KernelLowering::emitRow(Location loc, Value row, bool checksOnly,
+                                         Segment segment) {
   IRMapping map;
   oneHotPosition.clear();
   Value ok = b.create<arith::ConstantOp>(loc, b.getBoolAttr(true));
@@ -371,8 +367,8 @@ FailureOr<Value> KernelLowering::emitRow(Location loc, Value row,
       if (!lookup.getInput().getDefiningOp<InputOp>())
         return op.emitOpError("operand must come from spec.input");
       if (lookupBuffer && !checksOnly) {
-        Value at = b.create<arith::AddIOp>(
-            loc, i64(loc, lookupIndex.lookup(lookup) * blockRows), rowInBlock);
+        Value at = b.create<arith::AddIOp>(loc, i64(loc, lookupIndex.lookup(lookup) * blockRows),
+                                           rowInBlock);
         map.map(lookup.getResult(), loadAt(loc, b.getI64Type(), lookupBuffer, at));
       } else {
         map.map(lookup.getResult(), emitStrLookup(lookup, row));
@@ -428,8 +424,7 @@ FailureOr<Value> KernelLowering::emitRow(Location loc, Value row,
 /// the block's lookups into a stack buffer, then the branch-free row loop
 /// (which vectorizes) reads the indices from it. A walked tree ensemble
 /// splits the row loop in two around its tree phase (TreeWalk.h).
-LogicalResult KernelLowering::emitBlockedRowLoop(Location loc,
-                                                 ArrayRef<StrLookupOp> lookups,
+LogicalResult KernelLowering::emitBlockedRowLoop(Location loc, ArrayRef<StrLookupOp> lookups,
                                                  Value rows) {
   // At most 64 KiB of stack for lookups, and at least 16 rows per block.
   blockRows = lookups.empty()
@@ -465,8 +460,7 @@ LogicalResult KernelLowering::emitBlockedRowLoop(Location loc,
     Value row = b.create<arith::AddIOp>(loc, first, j);
     for (auto [k, op] : llvm::enumerate(lookups)) {
       Value idx = emitStrLookup(op, row);
-      Value at = b.create<arith::AddIOp>(
-          loc, i64(loc, static_cast<int64_t>(k) * blockRows), j);
+      Value at = b.create<arith::AddIOp>(loc, i64(loc, static_cast<int64_t>(k) * blockRows), j);
       specjit::storeAt(b, loc, idx, lookupBuffer, at);
     }
   }
@@ -505,8 +499,8 @@ LogicalResult KernelLowering::run() {
   b.setInsertionPoint(kernel);
   SmallVector<Type> bodyArgs(numSlots + 1, ptrType());
   bodyArgs.push_back(b.getI64Type());
-  auto bodyFn = b.create<func::FuncOp>(
-      loc, bodyName, FunctionType::get(ctx, bodyArgs, {b.getI64Type()}));
+  auto bodyFn =
+      b.create<func::FuncOp>(loc, bodyName, FunctionType::get(ctx, bodyArgs, {b.getI64Type()}));
   bodyFn.setPrivate();
   for (unsigned i = 0; i <= numSlots; ++i)
     bodyFn.setArgAttr(i, LLVM::LLVMDialect::getNoAliasAttrName(), b.getUnitAttr());
@@ -525,14 +519,14 @@ LogicalResult KernelLowering::run() {
         ValueRange{zero, b.create<arith::ConstantOp>(loc, b.getBoolAttr(true))});
     {
       OpBuilder::InsertionGuard g(b);
-      Block *before = b.createBlock(&loop.getBefore(), {},
-                                    {b.getI64Type(), b.getI1Type()}, {loc, loc});
-      Value more = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt,
-                                           before->getArgument(0), rows);
+      Block *before =
+          b.createBlock(&loop.getBefore(), {}, {b.getI64Type(), b.getI1Type()}, {loc, loc});
+      Value more =
+          b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, before->getArgument(0), rows);
       Value go = b.create<arith::AndIOp>(loc, more, before->getArgument(1));
       b.create<scf::ConditionOp>(loc, go, before->getArguments());
-      Block *after = b.createBlock(&loop.getAfter(), {},
-                                   {b.getI64Type(), b.getI1Type()}, {loc, loc});
+      Block *after =
+          b.createBlock(&loop.getAfter(), {}, {b.getI64Type(), b.getI1Type()}, {loc, loc});
       FailureOr<Value> ok = emitRow(loc, after->getArgument(0), /*checksOnly=*/true);
       if (failed(ok))
         return failure();
@@ -556,8 +550,7 @@ LogicalResult KernelLowering::run() {
       Value step = b.create<arith::ConstantIndexOp>(loc, 1);
       auto forOp = b.create<scf::ForOp>(loc, lb, ub, step);
       b.setInsertionPointToStart(forOp.getBody());
-      Value row = b.create<arith::IndexCastOp>(loc, b.getI64Type(),
-                                               forOp.getInductionVar());
+      Value row = b.create<arith::IndexCastOp>(loc, b.getI64Type(), forOp.getInductionVar());
       if (failed(emitRow(loc, row, /*checksOnly=*/false)))
         return failure();
     } else if (failed(emitBlockedRowLoop(loc, lookups, rows))) {
@@ -570,8 +563,7 @@ LogicalResult KernelLowering::run() {
   b.setInsertionPoint(kernel);
   auto entryFn = b.create<func::FuncOp>(
       loc, specjit::kKernelEntryName,
-      FunctionType::get(ctx, {ptrType(), ptrType(), b.getI64Type()},
-                        {b.getI64Type()}));
+      FunctionType::get(ctx, {ptrType(), ptrType(), b.getI64Type()}, {b.getI64Type()}));
   Block *eb = entryFn.addEntryBlock();
   b.setInsertionPointToStart(eb);
   SmallVector<Value> callArgs;
@@ -610,8 +602,7 @@ private:
   /// The body (one step) on `meters`; lanes == 0 means scalars.
   FailureOr<SmallVector<Value>> emitStep(ValueRange meters, int64_t lanes);
   /// `steps` applications of the body.
-  FailureOr<SmallVector<Value>> emitSteps(Location loc, ValueRange meters,
-                                          int64_t lanes);
+  FailureOr<SmallVector<Value>> emitSteps(Location loc, ValueRange meters, int64_t lanes);
   /// Whether every body op can run on vectors (elementwise arith/math).
   bool vectorizable();
 
@@ -631,8 +622,7 @@ bool RulesLowering::vectorizable() {
   return true;
 }
 
-FailureOr<SmallVector<Value>> RulesLowering::emitStep(ValueRange meters,
-                                                      int64_t lanes) {
+FailureOr<SmallVector<Value>> RulesLowering::emitStep(ValueRange meters, int64_t lanes) {
   Block &body = kernel.getBody().front();
   IRMapping map;
   map.map(body.getArguments(), meters);
@@ -647,8 +637,7 @@ FailureOr<SmallVector<Value>> RulesLowering::emitStep(ValueRange meters,
     if (auto c = dyn_cast<arith::ConstantOp>(op)) {
       auto type = VectorType::get({lanes}, c.getType());
       map.map(c.getResult(), b.create<arith::ConstantOp>(
-                                 c.getLoc(), type,
-                                 DenseElementsAttr::get(type, c.getValue())));
+                                 c.getLoc(), type, DenseElementsAttr::get(type, c.getValue())));
       continue;
     }
     Operation *copy = b.clone(op, map);
@@ -661,13 +650,12 @@ FailureOr<SmallVector<Value>> RulesLowering::emitStep(ValueRange meters,
   return out;
 }
 
-FailureOr<SmallVector<Value>> RulesLowering::emitSteps(Location loc,
-                                                       ValueRange meters,
+FailureOr<SmallVector<Value>> RulesLowering::emitSteps(Location loc, ValueRange meters,
                                                        int64_t lanes) {
   if (kernel.getSteps() == 1)
     return emitStep(meters, lanes);
-  auto loop = b.create<scf::ForOp>(loc, i64(loc, 0), i64(loc, kernel.getSteps()),
-                                   i64(loc, 1), meters);
+  auto loop =
+      b.create<scf::ForOp>(loc, i64(loc, 0), i64(loc, kernel.getSteps()), i64(loc, 1), meters);
   OpBuilder::InsertionGuard g(b);
   b.setInsertionPointToStart(loop.getBody());
   auto next = emitStep(loop.getRegionIterArgs(), lanes);
@@ -688,8 +676,7 @@ LogicalResult RulesLowering::run() {
   b.setInsertionPoint(kernel);
   std::string bodyName = (specjit::kKernelEntryName + llvm::Twine("_body")).str();
   auto bodyFn = b.create<func::FuncOp>(
-      loc, bodyName,
-      FunctionType::get(ctx, {ptrType(), b.getI64Type()}, {b.getI64Type()}));
+      loc, bodyName, FunctionType::get(ctx, {ptrType(), b.getI64Type()}, {b.getI64Type()}));
   bodyFn.setPrivate();
   bodyFn.setArgAttr(0, LLVM::LLVMDialect::getNoAliasAttrName(), b.getUnitAttr());
   Block *entry = bodyFn.addEntryBlock();
@@ -704,8 +691,8 @@ LogicalResult RulesLowering::run() {
   if (vectorizable()) {
     // Rows in tiles of kLanes.
     int64_t lanes = kLanes;
-    Value full = b.create<arith::SubIOp>(
-        loc, rows, b.create<arith::RemSIOp>(loc, rows, i64(loc, lanes)));
+    Value full =
+        b.create<arith::SubIOp>(loc, rows, b.create<arith::RemSIOp>(loc, rows, i64(loc, lanes)));
     auto tiles = b.create<scf::ForOp>(loc, i64(loc, 0), full, i64(loc, lanes));
     {
       OpBuilder::InsertionGuard g(b);
@@ -772,25 +759,22 @@ LogicalResult RulesLowering::run() {
   b.setInsertionPoint(kernel);
   auto entryFn = b.create<func::FuncOp>(
       loc, specjit::kKernelEntryName,
-      FunctionType::get(ctx, {ptrType(), ptrType(), b.getI64Type()},
-                        {b.getI64Type()}));
+      FunctionType::get(ctx, {ptrType(), ptrType(), b.getI64Type()}, {b.getI64Type()}));
   Block *eb = entryFn.addEntryBlock();
   b.setInsertionPointToStart(eb);
-  auto call = b.create<func::CallOp>(
-      loc, bodyFn, ValueRange{eb->getArgument(1), eb->getArgument(2)});
+  auto call =
+      b.create<func::CallOp>(loc, bodyFn, ValueRange{eb->getArgument(1), eb->getArgument(2)});
   b.create<func::ReturnOp>(loc, call.getResults());
   kernel.erase();
   return success();
 }
 
-struct ConvertSpecToLoopsPass
-    : specjit::impl::ConvertSpecToLoopsBase<ConvertSpecToLoopsPass> {
+struct ConvertSpecToLoopsPass : specjit::impl::ConvertSpecToLoopsBase<ConvertSpecToLoopsPass> {
   using ConvertSpecToLoopsBase::ConvertSpecToLoopsBase;
 
   void runOnOperation() override {
     // String keys are compared as little-endian words.
-    static_assert(llvm::sys::IsLittleEndianHost,
-                  "string lookups assume a little-endian host");
+    static_assert(llvm::sys::IsLittleEndianHost, "string lookups assume a little-endian host");
     SmallVector<KernelOp> kernels(getOperation().getOps<KernelOp>());
     SmallVector<RulesKernelOp> rules(getOperation().getOps<RulesKernelOp>());
     SmallVector<SeriesKernelOp> series(getOperation().getOps<SeriesKernelOp>());

@@ -88,8 +88,7 @@ constexpr int64_t kDotSplit = 8;
 
 class TrainLowering {
 public:
-  explicit TrainLowering(TrainStepOp op)
-      : op(op), b(op), loc(op.getLoc()), widths(op.getWidths()) {
+  explicit TrainLowering(TrainStepOp op) : op(op), b(op), loc(op.getLoc()), widths(op.getWidths()) {
     for (Attribute a : op.getActivations())
       activations.push_back(cast<StringAttr>(a).getValue());
     int64_t offset = 0;
@@ -126,8 +125,7 @@ private:
   Value select(Value c, Value x, Value y) { return b.create<arith::SelectOp>(loc, c, x, y); }
   /// A call of the C library's `name` (see mathFn).
   Value call(StringRef name, ValueRange operands) {
-    return b.create<func::CallOp>(loc, mathFn(name, operands.size()), operands)
-        .getResult(0);
+    return b.create<func::CallOp>(loc, mathFn(name, operands.size()), operands).getResult(0);
   }
   Value exp(Value x) { return call("exp", x); }
   func::FuncOp mathFn(StringRef name, unsigned arity);
@@ -135,9 +133,7 @@ private:
     return loadAt(b, loc, t ? t : f64(), base, index);
   }
   void store(Value v, Value base, Value index) { storeAt(b, loc, v, base, index); }
-  Value at(Value base, Value offset) {
-    return elementAddress(b, loc, f64(), base, offset);
-  }
+  Value at(Value base, Value offset) { return elementAddress(b, loc, f64(), base, offset); }
 
   /// for (iv = lb; iv < ub; ++iv) body(iv)
   template <typename F> void loop(Value lb, Value ub, F body) {
@@ -245,9 +241,9 @@ func::FuncOp TrainLowering::mathFn(StringRef name, unsigned arity) {
   SmallVector<Type> args(arity, f64());
   auto fn = b.create<func::FuncOp>(loc, name, FunctionType::get(b.getContext(), args, {f64()}));
   fn.setPrivate();
-  fn->setAttr("passthrough", b.getArrayAttr({b.getStringAttr("nobuiltin"),
-                                             b.getStringAttr("nounwind"),
-                                             b.getStringAttr("willreturn")}));
+  fn->setAttr("passthrough",
+              b.getArrayAttr({b.getStringAttr("nobuiltin"), b.getStringAttr("nounwind"),
+                              b.getStringAttr("willreturn")}));
   mathFns[name] = fn;
   return fn;
 }
@@ -271,8 +267,7 @@ Value TrainLowering::inputRow(size_t l, Value r) {
 Value TrainLowering::dot(Value w, Value v, int64_t len) {
   auto term = [&](Value i) { return mul(load(w, i), load(v, i)); };
   auto tail = [&](int64_t from, Value init) {
-    return reduce(c64(from), c64(len), init,
-                  [&](Value i, Value acc) { return add(acc, term(i)); });
+    return reduce(c64(from), c64(len), init, [&](Value i, Value acc) { return add(acc, term(i)); });
   };
   if (len < kDotSplit)
     return tail(0, cf(0.0));
@@ -459,9 +454,7 @@ void TrainLowering::lossAndDeltas() {
     }
     StringRef act = activations[last];
     if (act != "identity")
-      loop(k, [&](Value c) {
-        store(mul(load(dr, c), derivative(act, load(zr, c))), dr, c);
-      });
+      loop(k, [&](Value c) { store(mul(load(dr, c), derivative(act, load(zr, c))), dr, c); });
     return add(acc, rowLoss);
   });
   store(total, out, c64(0));
@@ -537,8 +530,8 @@ void TrainLowering::backward() {
           });
         }
       };
-      Value whole = b.create<arith::SubIOp>(
-          loc, n, b.create<arith::RemSIOp>(loc, n, c64(kGradientRows)));
+      Value whole =
+          b.create<arith::SubIOp>(loc, n, b.create<arith::RemSIOp>(loc, n, c64(kGradientRows)));
       auto unrolled = b.create<scf::ForOp>(loc, c64(0), whole, c64(kGradientRows));
       {
         OpBuilder::InsertionGuard g(b);
@@ -629,8 +622,8 @@ LogicalResult TrainLowering::run() {
   bodyArgs.push_back(ptr);                // out
   bodyArgs.push_back(i64t);               // n
   bodyArgs.push_back(i64t);               // mode
-  auto bodyFn = b.create<func::FuncOp>(loc, "specjit_train_body",
-                                       FunctionType::get(ctx, bodyArgs, {i64t}));
+  auto bodyFn =
+      b.create<func::FuncOp>(loc, "specjit_train_body", FunctionType::get(ctx, bodyArgs, {i64t}));
   bodyFn.setPrivate();
   for (unsigned i = 0; i <= kMode; ++i)
     bodyFn.setArgAttr(i, LLVM::LLVMDialect::getNoAliasAttrName(), b.getUnitAttr());
@@ -652,8 +645,7 @@ LogicalResult TrainLowering::run() {
     int64_t batch = op.getBatchRows();
     if (batch > 0) {
       // The full batches with the row count folded in, the rest generic.
-      Value full = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, rowsArg,
-                                           c64(batch));
+      Value full = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, rowsArg, c64(batch));
       auto split = b.create<scf::IfOp>(loc, full, /*withElseRegion=*/true);
       {
         OpBuilder::InsertionGuard g(b);
@@ -669,8 +661,8 @@ LogicalResult TrainLowering::run() {
   }
 
   // The entry: the kernel ABI; the mode is read through its slot.
-  auto entryFn = b.create<func::FuncOp>(
-      loc, kKernelEntryName, FunctionType::get(ctx, {ptr, ptr, i64t}, {i64t}));
+  auto entryFn = b.create<func::FuncOp>(loc, kKernelEntryName,
+                                        FunctionType::get(ctx, {ptr, ptr, i64t}, {i64t}));
   Block *eb = entryFn.addEntryBlock();
   b.setInsertionPointToStart(eb);
   Value args = eb->getArgument(0);
@@ -703,8 +695,8 @@ LogicalResult TrainLowering::run() {
     callBody(buffers[kRows], outArg, nArg, modeArg);
     b.create<scf::YieldOp>(loc, ValueRange{c64(0)});
     b.setInsertionPointToStart(split.thenBlock());
-    b.create<scf::YieldOp>(loc, emitEpoch(args, buffers[kRows], outArg, nArg, epochBatch,
-                                         callBody));
+    b.create<scf::YieldOp>(loc,
+                           emitEpoch(args, buffers[kRows], outArg, nArg, epochBatch, callBody));
   }
   b.create<func::ReturnOp>(loc, split.getResults());
   op.erase();
@@ -715,8 +707,8 @@ LogicalResult TrainLowering::run() {
 /// in order, each trained by the body with its loss in out[1]; the sum in
 /// out[0], the batch count in its slot; the EpochStatus as the result.
 template <typename CallBody>
-Value TrainLowering::emitEpoch(Value args, Value rowIndices, Value outArg, Value m,
-                               int64_t batch, CallBody callBody) {
+Value TrainLowering::emitEpoch(Value args, Value rowIndices, Value outArg, Value m, int64_t batch,
+                               CallBody callBody) {
   Type i64t = b.getI64Type(), i8t = b.getI8Type(), ptr = ptrType(b);
   Value lastLoss = at(outArg, c64(1));
   Value cancelFlag = loadAt(b, loc, ptr, args, c64(kCancel));
@@ -736,16 +728,15 @@ Value TrainLowering::emitEpoch(Value args, Value rowIndices, Value outArg, Value
   auto loop = b.create<scf::WhileOp>(loc, types, init);
   {
     OpBuilder::InsertionGuard g(b);
-    Block *before = b.createBlock(&loop.getBefore(), {}, types,
-                                  SmallVector<Location>(types.size(), loc));
-    Value more = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt,
-                                         before->getArgument(0), m);
-    Value running = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq,
-                                            before->getArgument(3), c64(kEpochDone));
+    Block *before =
+        b.createBlock(&loop.getBefore(), {}, types, SmallVector<Location>(types.size(), loc));
+    Value more = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, before->getArgument(0), m);
+    Value running = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, before->getArgument(3),
+                                            c64(kEpochDone));
     b.create<scf::ConditionOp>(loc, b.create<arith::AndIOp>(loc, more, running),
                                before->getArguments());
-    Block *after = b.createBlock(&loop.getAfter(), {}, types,
-                                 SmallVector<Location>(types.size(), loc));
+    Block *after =
+        b.createBlock(&loop.getAfter(), {}, types, SmallVector<Location>(types.size(), loc));
     Value first = after->getArgument(0);
     Value count = b.create<arith::MinSIOp>(loc, c64(batch), b.create<arith::SubIOp>(loc, m, first));
     callBody(elementAddress(b, loc, i64t, rowIndices, first), lastLoss, count, c64(0));

@@ -31,8 +31,8 @@
 
 #include "TreeWalk.h"
 
-#include "specjit/Conversion/Passes.h"
 #include "LLVMAccess.h"
+#include "specjit/Conversion/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -65,8 +65,7 @@ constexpr int64_t kLockstepRows = 4;
 
 /// An i32 array element, widened to i64 for indexing.
 Value loadIndex(OpBuilder &b, Location loc, Value base, Value index) {
-  return b.create<arith::ExtSIOp>(loc, b.getI64Type(),
-                                  loadAt(b, loc, b.getI32Type(), base, index));
+  return b.create<arith::ExtSIOp>(loc, b.getI64Type(), loadAt(b, loc, b.getI32Type(), base, index));
 }
 
 /// for (iv = lb; iv < ub; ++iv) body(iv), on i64.
@@ -90,8 +89,7 @@ FailureOr<TreeWalk> TreeWalk::plan(spec::TreeEnsembleOp op, int64_t maxBlockRows
   w.f32 = op.getFloat32();
   w.numFeatures = op.getFeatures().size();
   w.numOutputs = op.getMargins().size();
-  ArrayRef<int32_t> feat = op.getNodeFeatures(), lefts = op.getLeft(),
-                    rights = op.getRight();
+  ArrayRef<int32_t> feat = op.getNodeFeatures(), lefts = op.getLeft(), rights = op.getRight();
   ArrayRef<double> thr = op.getThresholds(), leaves = op.getLeaves();
   ArrayRef<bool> dl = op.getDefaultLeft();
   // The ±inf rows need thresholds and leaves above -inf (NaN is not) in the
@@ -115,8 +113,9 @@ FailureOr<TreeWalk> TreeWalk::plan(spec::TreeEnsembleOp op, int64_t maxBlockRows
       int32_t old = order[i];
       if (feat[old] < 0) {
         if (!aboveMinusInf(leaves[old]))
-          return op.emitOpError("leaf ") << old << " is not above -inf, which the "
-                                                  "walk layout needs";
+          return op.emitOpError("leaf ") << old
+                                         << " is not above -inf, which the "
+                                            "walk layout needs";
         w.value.push_back(leaves[old]);
         w.row.push_back(static_cast<int32_t>(2 * F));
         w.delta.push_back(0);
@@ -153,8 +152,8 @@ FailureOr<TreeWalk> TreeWalk::plan(spec::TreeEnsembleOp op, int64_t maxBlockRows
     }
   }
   for (size_t t = 0; t < w.root.size(); t += kTreesPerGroup)
-    w.groupDepth.push_back(*std::max_element(depths.begin() + t,
-                                             depths.begin() + t + kTreesPerGroup));
+    w.groupDepth.push_back(
+        *std::max_element(depths.begin() + t, depths.begin() + t + kTreesPerGroup));
   if (w.maxBlockRows() < kMinBlockRows)
     return op.emitOpError("has too many features (")
            << w.numFeatures << ") for the walk layout's scratch";
@@ -190,14 +189,13 @@ void TreeWalk::emitSetup(OpBuilder &b, Location loc, int64_t rows) {
     auto type = LLVM::LLVMArrayType::get(t, count);
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPointToStart(module.getBody());
-    b.create<LLVM::GlobalOp>(loc, type, /*isConstant=*/true, LLVM::Linkage::Private,
-                             name, init, /*alignment=*/64);
+    b.create<LLVM::GlobalOp>(loc, type, /*isConstant=*/true, LLVM::Linkage::Private, name, init,
+                             /*alignment=*/64);
   };
   Type i32 = b.getI32Type(), i64t = b.getI64Type();
   int64_t trees = root.size(), groups = groupDepth.size();
   globals(kValue, values, elem, n);
-  globals(kMeta,
-          DenseElementsAttr::get(RankedTensorType::get({n}, i64t), ArrayRef<int64_t>(words)),
+  globals(kMeta, DenseElementsAttr::get(RankedTensorType::get({n}, i64t), ArrayRef<int64_t>(words)),
           i64t, n);
   globals(kRoot, i32Array(b, root), i32, trees);
   globals(kOutput, i32Array(b, group), i32, trees);
@@ -229,8 +227,7 @@ void TreeWalk::emitStoreFeatures(OpBuilder &b, Location loc, ValueRange features
     int64_t row = static_cast<int64_t>(f);
     Value isNaN = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNO, x, x);
     storeAt(b, loc, b.create<arith::SelectOp>(loc, isNaN, negInf, x), feats, at(row));
-    storeAt(b, loc, b.create<arith::SelectOp>(loc, isNaN, posInf, x), feats,
-          at(numFeatures + row));
+    storeAt(b, loc, b.create<arith::SelectOp>(loc, isNaN, posInf, x), feats, at(numFeatures + row));
   }
   // The row leaves read: -inf. Stored with the row's features, so a call
   // pays for the rows it has, not for a whole block.
@@ -241,8 +238,7 @@ void TreeWalk::emitWalkFunction(OpBuilder &b, Location loc, ModuleOp module) {
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToEnd(module.getBody());
   Type ptr = ptrType(b), i64t = b.getI64Type();
-  walkFn = b.create<func::FuncOp>(loc, kWalkFunction,
-                                  b.getFunctionType({ptr, ptr, ptr, i64t}, {}));
+  walkFn = b.create<func::FuncOp>(loc, kWalkFunction, b.getFunctionType({ptr, ptr, ptr, i64t}, {}));
   walkFn.setPrivate();
   // noimplicitfloat keeps both of LLVM's vectorizers away: their gathers
   // lose to the scalar walk (see the file comment).
@@ -252,8 +248,8 @@ void TreeWalk::emitWalkFunction(OpBuilder &b, Location loc, ModuleOp module) {
     walkFn.setArgAttr(i, LLVM::LLVMDialect::getNoAliasAttrName(), b.getUnitAttr());
   Block *entry = walkFn.addEntryBlock();
   b.setInsertionPointToStart(entry);
-  Value feats = entry->getArgument(0), nodes = entry->getArgument(1),
-        acc = entry->getArgument(2), count = entry->getArgument(3);
+  Value feats = entry->getArgument(0), nodes = entry->getArgument(1), acc = entry->getArgument(2),
+        count = entry->getArgument(3);
   auto global = [&](StringRef name) {
     return b.create<LLVM::AddressOfOp>(loc, ptr, name).getResult();
   };
@@ -268,9 +264,8 @@ void TreeWalk::emitWalkFunction(OpBuilder &b, Location loc, ModuleOp module) {
     double init = op.getAverage() ? -0.0 : op.getBaseScore()[k];
     Value v = b.create<arith::ConstantOp>(loc, b.getFloatAttr(elem, init));
     Value base = i64(b, loc, k * blockRows);
-    forRange(b, loc, zero, count, [&](Value j) {
-      storeAt(b, loc, v, acc, b.create<arith::AddIOp>(loc, base, j));
-    });
+    forRange(b, loc, zero, count,
+             [&](Value j) { storeAt(b, loc, v, acc, b.create<arith::AddIOp>(loc, base, j)); });
   }
   // One step from node n (its value and meta word loaded) for row j:
   // n + (left - n) + (goes right).
@@ -280,9 +275,8 @@ void TreeWalk::emitWalkFunction(OpBuilder &b, Location loc, ModuleOp module) {
     // x is never NaN here (the ±inf rows): it goes right when x >= t.
     Value goRight = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UGE, x, threshold);
     Value delta = b.create<arith::AndIOp>(loc, word, deltaMask);
-    Value next = b.create<arith::AddIOp>(
-        loc, b.create<arith::AddIOp>(loc, n, delta),
-        b.create<arith::ExtUIOp>(loc, i64t, goRight));
+    Value next = b.create<arith::AddIOp>(loc, b.create<arith::AddIOp>(loc, n, delta),
+                                         b.create<arith::ExtUIOp>(loc, i64t, goRight));
     return b.create<arith::TruncIOp>(loc, b.getI32Type(), next);
   };
   Value numGroups = i64(b, loc, static_cast<int64_t>(groupDepth.size()));
@@ -295,8 +289,8 @@ void TreeWalk::emitWalkFunction(OpBuilder &b, Location loc, ModuleOp module) {
                                         loadAt(b, loc, elem, valueArr, n));
     storeAt(b, loc, sum, acc, at);
   };
-  auto few = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, count,
-                                     i64(b, loc, kLockstepRows));
+  auto few =
+      b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, count, i64(b, loc, kLockstepRows));
   auto paths = b.create<scf::IfOp>(loc, few, /*withElse=*/true);
   {
     // A few rows: one row at a time, the 8 trees of a group in registers,
@@ -311,8 +305,7 @@ void TreeWalk::emitWalkFunction(OpBuilder &b, Location loc, ModuleOp module) {
           trees.push_back(b.create<arith::AddIOp>(loc, first, i64(b, loc, k)));
           start.push_back(loadIndex(b, loc, rootArr, trees.back()));
         }
-        auto levels = b.create<scf::ForOp>(loc, zero, loadIndex(b, loc, depthArr, gi),
-                                           one, start);
+        auto levels = b.create<scf::ForOp>(loc, zero, loadIndex(b, loc, depthArr, gi), one, start);
         {
           OpBuilder::InsertionGuard g2(b);
           b.setInsertionPointToStart(levels.getBody());
@@ -377,8 +370,7 @@ void TreeWalk::emitTrees(OpBuilder &b, Location loc, Value count) {
   b.create<func::CallOp>(loc, walkFn, ValueRange{feats, nodes, acc, count});
 }
 
-SmallVector<Value> TreeWalk::emitLoadMargins(OpBuilder &b, Location loc,
-                                             Value rowInBlock) {
+SmallVector<Value> TreeWalk::emitLoadMargins(OpBuilder &b, Location loc, Value rowInBlock) {
   Type elem = f32 ? Type(b.getF32Type()) : Type(b.getF64Type());
   SmallVector<Value> margins;
   for (int64_t k = 0; k < numOutputs; ++k) {
@@ -386,11 +378,10 @@ SmallVector<Value> TreeWalk::emitLoadMargins(OpBuilder &b, Location loc,
     Value m = loadAt(b, loc, elem, acc, at);
     if (op.getAverage()) {
       // base + sum / count, as the branches layout computes it.
-      Value base = b.create<arith::ConstantOp>(
-          loc, b.getFloatAttr(elem, op.getBaseScore()[k]));
+      Value base = b.create<arith::ConstantOp>(loc, b.getFloatAttr(elem, op.getBaseScore()[k]));
       if (count[k]) {
-        Value n = b.create<arith::ConstantOp>(
-            loc, b.getFloatAttr(elem, static_cast<double>(count[k])));
+        Value n =
+            b.create<arith::ConstantOp>(loc, b.getFloatAttr(elem, static_cast<double>(count[k])));
         m = b.create<arith::AddFOp>(loc, base, b.create<arith::DivFOp>(loc, m, n));
       } else {
         m = base;

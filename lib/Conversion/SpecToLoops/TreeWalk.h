@@ -42,16 +42,15 @@ public:
   /// Stores the features of row `rowInBlock` (the op's operands, already
   /// mapped to this row's values) into the scratch matrix, with the row's
   /// entry of the leaves' row.
-  void emitStoreFeatures(mlir::OpBuilder &b, mlir::Location loc,
-                         mlir::ValueRange features, mlir::Value rowInBlock);
+  void emitStoreFeatures(mlir::OpBuilder &b, mlir::Location loc, mlir::ValueRange features,
+                         mlir::Value rowInBlock);
 
   /// The tree phase for the first `count` rows of the block: a call of the
   /// walk function (created by emitSetup).
   void emitTrees(mlir::OpBuilder &b, mlir::Location loc, mlir::Value count);
 
   /// The margins (f64, as the op's results) of row `rowInBlock`.
-  llvm::SmallVector<mlir::Value> emitLoadMargins(mlir::OpBuilder &b,
-                                                 mlir::Location loc,
+  llvm::SmallVector<mlir::Value> emitLoadMargins(mlir::OpBuilder &b, mlir::Location loc,
                                                  mlir::Value rowInBlock);
 
 private:
@@ -71,12 +70,12 @@ private:
   int64_t numFeatures = 0, numOutputs = 0, blockRows = 0, blockRowsLimit = 0;
   // Nodes, renumbered per tree in breadth-first order so that the children
   // of a split are adjacent (right = left + 1).
-  std::vector<double> value;      // split: threshold; leaf: its value
-  std::vector<int64_t> delta;     // left child - self (leaf: 0)
-  std::vector<int32_t> row;       // the feature-matrix row the node reads
-  std::vector<int32_t> root, group;                      // per tree
-  std::vector<int32_t> groupDepth; // per group of kTreesPerGroup trees
-  std::vector<int64_t> count;     // trees per output (for averages)
+  std::vector<double> value;        // split: threshold; leaf: its value
+  std::vector<int64_t> delta;       // left child - self (leaf: 0)
+  std::vector<int32_t> row;         // the feature-matrix row the node reads
+  std::vector<int32_t> root, group; // per tree
+  std::vector<int32_t> groupDepth;  // per group of kTreesPerGroup trees
+  std::vector<int64_t> count;       // trees per output (for averages)
 
   // Set by emitSetup.
   mlir::Value feats, nodes, acc;

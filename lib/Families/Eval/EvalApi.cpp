@@ -82,12 +82,18 @@ bool isLabelType(DType t) { return t != DType::String; }
 /// Element `i` of a numeric or bool column, as a double.
 double valueAt(const Column &c, int64_t i) {
   switch (c.type) {
-  case DType::F64: return static_cast<const double *>(c.data)[i];
-  case DType::F32: return static_cast<const float *>(c.data)[i];
-  case DType::I64: return static_cast<double>(static_cast<const int64_t *>(c.data)[i]);
-  case DType::I32: return static_cast<const int32_t *>(c.data)[i];
-  case DType::Bool: return static_cast<const uint8_t *>(c.data)[i];
-  case DType::String: break;
+  case DType::F64:
+    return static_cast<const double *>(c.data)[i];
+  case DType::F32:
+    return static_cast<const float *>(c.data)[i];
+  case DType::I64:
+    return static_cast<double>(static_cast<const int64_t *>(c.data)[i]);
+  case DType::I32:
+    return static_cast<const int32_t *>(c.data)[i];
+  case DType::Bool:
+    return static_cast<const uint8_t *>(c.data)[i];
+  case DType::String:
+    break;
   }
   return std::numeric_limits<double>::quiet_NaN();
 }
@@ -132,8 +138,7 @@ OwnedColumn gather(const Column &c, ArrayRef<int64_t> rows) {
 }
 
 /// Labels (checked class ids or targets) as a column of type `type`.
-OwnedColumn labelColumn(ArrayRef<double> labels, ArrayRef<int64_t> rows,
-                        DType type) {
+OwnedColumn labelColumn(ArrayRef<double> labels, ArrayRef<int64_t> rows, DType type) {
   OwnedColumn out;
   out.type = type;
   out.rows = static_cast<int64_t>(rows.size());
@@ -142,20 +147,31 @@ OwnedColumn labelColumn(ArrayRef<double> labels, ArrayRef<int64_t> rows,
     double v = labels[rows[i]];
     void *at = out.bytes.data() + i * dtypeSize(type);
     switch (type) {
-    case DType::F64: *static_cast<double *>(at) = v; break;
-    case DType::F32: *static_cast<float *>(at) = static_cast<float>(v); break;
-    case DType::I64: *static_cast<int64_t *>(at) = static_cast<int64_t>(v); break;
-    case DType::I32: *static_cast<int32_t *>(at) = static_cast<int32_t>(v); break;
-    case DType::Bool: *static_cast<uint8_t *>(at) = v != 0.0; break;
-    case DType::String: break;
+    case DType::F64:
+      *static_cast<double *>(at) = v;
+      break;
+    case DType::F32:
+      *static_cast<float *>(at) = static_cast<float>(v);
+      break;
+    case DType::I64:
+      *static_cast<int64_t *>(at) = static_cast<int64_t>(v);
+      break;
+    case DType::I32:
+      *static_cast<int32_t *>(at) = static_cast<int32_t>(v);
+      break;
+    case DType::Bool:
+      *static_cast<uint8_t *>(at) = v != 0.0;
+      break;
+    case DType::String:
+      break;
     }
   }
   return out;
 }
 
 /// Runs `kernel` over `inputs` and returns its outputs row-major as f64.
-Expected<std::vector<double>> runModel(const Kernel &kernel,
-                                       ArrayRef<Column> inputs, int64_t rows) {
+Expected<std::vector<double>> runModel(const Kernel &kernel, ArrayRef<Column> inputs,
+                                       int64_t rows) {
   size_t cols = kernel.numOutputs();
   std::vector<double> out(rows * cols);
   if (kernel.outputType() == DType::F64) {
@@ -174,8 +190,8 @@ Expected<std::vector<double>> runModel(const Kernel &kernel,
 /// the threshold and the accumulators (not the metric order or names, which
 /// only the finishing reads, nor where the scores come from).
 std::string metricsKey(const EvalSpec &s) {
-  std::string key = llvm::formatv("{0}/{1}/{2}", evalTaskName(s.task),
-                                  s.numClasses, llvm::format("%a", s.threshold))
+  std::string key = llvm::formatv("{0}/{1}/{2}", evalTaskName(s.task), s.numClasses,
+                                  llvm::format("%a", s.threshold))
                         .str();
   for (const std::string &a : specjit::eval::metricsAccumulators(s))
     key += "/" + a;
@@ -192,8 +208,7 @@ Expected<KernelFn> compiledMetrics(const Descriptor &d) {
 
 /// The kernel's slots (Runtime/MetricsABI.h) as the generic code's
 /// statistics.
-eval::MetricStats statsFromSlots(const EvalSpec &spec,
-                                 const std::vector<uint64_t> &slots) {
+eval::MetricStats statsFromSlots(const EvalSpec &spec, const std::vector<uint64_t> &slots) {
   namespace abi = metrics_abi;
   auto f64 = [&](int64_t slot) {
     double v;
@@ -215,8 +230,7 @@ eval::MetricStats statsFromSlots(const EvalSpec &spec,
 /// The evaluation of one descriptor over one set of columns.
 class Evaluator {
 public:
-  Evaluator(const Descriptor &desc, ArrayRef<Column> columns,
-            const EvalOptions &options)
+  Evaluator(const Descriptor &desc, ArrayRef<Column> columns, const EvalOptions &options)
       : desc(desc), spec(desc.spec<EvalSpec>()), columns(columns), options(options) {}
 
   Expected<EvalResult> run();
@@ -233,10 +247,8 @@ private:
   /// (checked): the compiled metrics kernel when there is one, else the
   /// generic code. Non-finite scores are a RowError naming the column
   /// (`names`, `what` as eval::checkScores).
-  Expected<std::vector<MetricValue>> metricsOf(ArrayRef<double> labels,
-                                               ArrayRef<double> scores,
-                                               ArrayRef<std::string> names,
-                                               llvm::StringRef what);
+  Expected<std::vector<MetricValue>> metricsOf(ArrayRef<double> labels, ArrayRef<double> scores,
+                                               ArrayRef<std::string> names, llvm::StringRef what);
 
   const Descriptor &desc;
   const EvalSpec &spec;
@@ -250,9 +262,10 @@ private:
   std::vector<std::string> scoreNames;
 };
 
-Expected<std::vector<MetricValue>>
-Evaluator::metricsOf(ArrayRef<double> labels, ArrayRef<double> scores,
-                     ArrayRef<std::string> names, llvm::StringRef what) {
+Expected<std::vector<MetricValue>> Evaluator::metricsOf(ArrayRef<double> labels,
+                                                        ArrayRef<double> scores,
+                                                        ArrayRef<std::string> names,
+                                                        llvm::StringRef what) {
   if (!metricsKernel) {
     if (Error e = eval::checkScores(scores, names, what))
       return std::move(e);
@@ -265,14 +278,13 @@ Evaluator::metricsOf(ArrayRef<double> labels, ArrayRef<double> scores,
   int64_t k = spec.task == EvalTask::Regression ? 0 : spec.numClasses;
   std::vector<uint64_t> slots(abi::kMetricsHeaderSlots + k * k, 0);
   const void *args[] = {labels.data(), scores.data(), scratch.data()};
-  int64_t status =
-      metricsKernel(args, slots.data(), static_cast<int64_t>(labels.size()));
+  int64_t status = metricsKernel(args, slots.data(), static_cast<int64_t>(labels.size()));
   if (status != 0) {
     // A non-finite score: the generic check names its row and column.
     if (Error e = eval::checkScores(scores, names, what))
       return std::move(e);
-    return makeError("evaluate: the metrics kernel reported row " +
-                     Twine(status - 1) + ", whose scores are finite");
+    return makeError("evaluate: the metrics kernel reported row " + Twine(status - 1) +
+                     ", whose scores are finite");
   }
   return eval::finishMetrics(spec, statsFromSlots(spec, slots), labels, scores);
 }
@@ -280,10 +292,8 @@ Evaluator::metricsOf(ArrayRef<double> labels, ArrayRef<double> scores,
 Error Evaluator::checkColumns() {
   const std::vector<InputColumn> &want = spec.dataColumns;
   if (columns.size() != want.size())
-    return makeError("evaluate: expected " + Twine(want.size()) +
-                     " columns (" +
-                     (spec.source == ScoreSource::Columns ? "the scores"
-                                                          : "the inputs") +
+    return makeError("evaluate: expected " + Twine(want.size()) + " columns (" +
+                     (spec.source == ScoreSource::Columns ? "the scores" : "the inputs") +
                      " then the label), got " + Twine(columns.size()));
   rows = columns.empty() ? 0 : columns[0].rows;
   for (size_t i = 0; i < columns.size(); ++i) {
@@ -293,19 +303,17 @@ Error Evaluator::checkColumns() {
       return makeError("evaluate: column " + Twine(i) + " ('" + name +
                        "') has a negative row count");
     if (c.rows != rows)
-      return makeError("evaluate: column " + Twine(i) + " ('" + name +
-                       "') has " + Twine(c.rows) + " rows, column 0 has " +
-                       Twine(rows));
+      return makeError("evaluate: column " + Twine(i) + " ('" + name + "') has " + Twine(c.rows) +
+                       " rows, column 0 has " + Twine(rows));
     if (c.rows > 0 && (!c.data || (c.type == DType::String && !c.offsets)))
-      return makeError("evaluate: column " + Twine(i) + " ('" + name +
-                       "') has no data");
+      return makeError("evaluate: column " + Twine(i) + " ('" + name + "') has no data");
     bool isLabel = i + 1 == columns.size();
     if (isLabel && !isLabelType(c.type))
-      return makeError("evaluate: the label column '" + name +
-                       "' must be numeric, got " + dtypeName(c.type));
+      return makeError("evaluate: the label column '" + name + "' must be numeric, got " +
+                       dtypeName(c.type));
     if (!isLabel && spec.source == ScoreSource::Columns && !isScoreType(c.type))
-      return makeError("evaluate: score column '" + name +
-                       "' must be f64 or f32, got " + dtypeName(c.type));
+      return makeError("evaluate: score column '" + name + "' must be f64 or f32, got " +
+                       dtypeName(c.type));
   }
   if (rows == 0)
     return makeError("evaluate: no rows to evaluate");
@@ -337,8 +345,7 @@ Expected<std::vector<double>> Evaluator::scoresFromModel(EvalResult &result) {
     return withContext(kernel.takeError(), "model: ");
   result.backend = kernel->backend();
   result.fallbackReason = kernel->fallbackReason();
-  Expected<std::vector<double>> scores =
-      runModel(*kernel, columns.drop_back(), rows);
+  Expected<std::vector<double>> scores = runModel(*kernel, columns.drop_back(), rows);
   if (!scores)
     return withContext(scores.takeError(), "model: ");
   scoreNames = kernel->outputNames(); // the scores are checked by metricsOf
@@ -365,8 +372,7 @@ Expected<FoldResult> Evaluator::runFold(const eval::FoldPlan &plan, size_t f) {
   Expected<TrainResult> trained = train(trainDesc, views, topts);
   if (!trained)
     return withContext(trained.takeError(),
-                       "training on " + Twine(trainIdx.size()) + " rows: ",
-                       trainIdx);
+                       "training on " + Twine(trainIdx.size()) + " rows: ", trainIdx);
 
   // Score the fold's own rows with the compiled trained model.
   CompileOptions copts;
@@ -388,8 +394,8 @@ Expected<FoldResult> Evaluator::runFold(const eval::FoldPlan &plan, size_t f) {
   std::vector<double> foldLabels(n);
   for (int64_t i = 0; i < n; ++i)
     foldLabels[i] = labels[testIdx[i]];
-  Expected<std::vector<MetricValue>> metrics = metricsOf(
-      foldLabels, *scores, kernel->outputNames(), "trained model output");
+  Expected<std::vector<MetricValue>> metrics =
+      metricsOf(foldLabels, *scores, kernel->outputNames(), "trained model output");
   if (!metrics)
     return withContext(metrics.takeError(), "", testIdx);
 
@@ -405,17 +411,16 @@ Expected<FoldResult> Evaluator::runFold(const eval::FoldPlan &plan, size_t f) {
 
 Error Evaluator::crossValidate(EvalResult &result) {
   const CrossValidationSpec &cv = *spec.crossValidation;
-  Expected<eval::FoldPlan> plan =
-      cv.stratified ? eval::stratifiedKFold(labels, cv.k, cv.shuffleSeed)
-                    : eval::kFold(rows, cv.k, cv.shuffleSeed);
+  Expected<eval::FoldPlan> plan = cv.stratified
+                                      ? eval::stratifiedKFold(labels, cv.k, cv.shuffleSeed)
+                                      : eval::kFold(rows, cv.k, cv.shuffleSeed);
   if (!plan)
     return plan.takeError();
   result.warnings = plan->warnings;
 
   size_t k = plan->test.size();
   unsigned hardware = std::max(1u, std::thread::hardware_concurrency());
-  unsigned threads = options.threads ? std::min(options.threads, hardware)
-                                     : hardware;
+  unsigned threads = options.threads ? std::min(options.threads, hardware) : hardware;
   threads = std::min<unsigned>(threads, static_cast<unsigned>(k));
   if (unsigned cap = maxConcurrentTrainings())
     threads = std::min(threads, cap);
@@ -433,8 +438,7 @@ Error Evaluator::crossValidate(EvalResult &result) {
         continue;
       }
       llvm::handleAllErrors(
-          r.takeError(),
-          [&](const RowError &e) { errors[f] = {e.row(), e.detail()}; },
+          r.takeError(), [&](const RowError &e) { errors[f] = {e.row(), e.detail()}; },
           [&](const llvm::ErrorInfoBase &e) { errors[f] = {-1, e.message()}; });
     }
   };
@@ -448,11 +452,9 @@ Error Evaluator::crossValidate(EvalResult &result) {
   for (size_t f = 0; f < k; ++f) {
     if (done[f])
       continue;
-    std::string context = "fold " + std::to_string(f + 1) + " of " +
-                          std::to_string(k) + ": ";
+    std::string context = "fold " + std::to_string(f + 1) + " of " + std::to_string(k) + ": ";
     if (errors[f].first >= 0)
-      return llvm::make_error<RowError>(errors[f].first,
-                                        context + errors[f].second);
+      return llvm::make_error<RowError>(errors[f].first, context + errors[f].second);
     return makeError(context + errors[f].second);
   }
   for (std::optional<FoldResult> &r : done)
@@ -519,8 +521,7 @@ Expected<EvalResult> Evaluator::run() {
     return result;
   }
   Expected<std::vector<double>> scores =
-      spec.source == ScoreSource::Columns ? scoresFromColumns()
-                                          : scoresFromModel(result);
+      spec.source == ScoreSource::Columns ? scoresFromColumns() : scoresFromModel(result);
   if (!scores)
     return scores.takeError();
   bool fromColumns = spec.source == ScoreSource::Columns;
@@ -569,8 +570,8 @@ void writeMetrics(llvm::json::OStream &j, ArrayRef<MetricValue> metrics) {
 Expected<EvalResult> evaluate(const Descriptor &d, ArrayRef<Column> columns,
                               const EvalOptions &options) {
   if (d.kind() != Kind::Eval)
-    return makeError("evaluate: expected an eval descriptor, got kind '" +
-                     kindName(d.kind()) + "'");
+    return makeError("evaluate: expected an eval descriptor, got kind '" + kindName(d.kind()) +
+                     "'");
   return Evaluator(d, columns, options).run();
 }
 

@@ -18,9 +18,9 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Descriptor/DescriptorInternal.h"
 #include "Families/Eval/EvalSpec.h"
 #include "Families/Train/TrainSpec.h"
-#include "Descriptor/DescriptorInternal.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringMap.h"
@@ -41,38 +41,53 @@ namespace jit {
 
 llvm::StringRef evalTaskName(EvalTask t) {
   switch (t) {
-  case EvalTask::Binary: return "binary";
-  case EvalTask::Multiclass: return "multiclass";
-  case EvalTask::Regression: return "regression";
+  case EvalTask::Binary:
+    return "binary";
+  case EvalTask::Multiclass:
+    return "multiclass";
+  case EvalTask::Regression:
+    return "regression";
   }
   return "?";
 }
 
 llvm::StringRef metricName(Metric m) {
   switch (m) {
-  case Metric::Accuracy: return "accuracy";
-  case Metric::Precision: return "precision";
-  case Metric::Recall: return "recall";
-  case Metric::F1: return "f1";
-  case Metric::PrecisionMacro: return "precision_macro";
-  case Metric::RecallMacro: return "recall_macro";
-  case Metric::F1Macro: return "f1_macro";
-  case Metric::RocAuc: return "roc_auc";
-  case Metric::LogLoss: return "log_loss";
-  case Metric::Mse: return "mse";
-  case Metric::Mae: return "mae";
-  case Metric::R2: return "r2";
-  case Metric::ConfusionMatrix: return "confusion_matrix";
+  case Metric::Accuracy:
+    return "accuracy";
+  case Metric::Precision:
+    return "precision";
+  case Metric::Recall:
+    return "recall";
+  case Metric::F1:
+    return "f1";
+  case Metric::PrecisionMacro:
+    return "precision_macro";
+  case Metric::RecallMacro:
+    return "recall_macro";
+  case Metric::F1Macro:
+    return "f1_macro";
+  case Metric::RocAuc:
+    return "roc_auc";
+  case Metric::LogLoss:
+    return "log_loss";
+  case Metric::Mse:
+    return "mse";
+  case Metric::Mae:
+    return "mae";
+  case Metric::R2:
+    return "r2";
+  case Metric::ConfusionMatrix:
+    return "confusion_matrix";
   }
   return "?";
 }
 
 llvm::ArrayRef<Metric> allMetrics() {
   static const Metric all[] = {
-      Metric::Accuracy,       Metric::Precision,   Metric::Recall,
-      Metric::F1,             Metric::PrecisionMacro, Metric::RecallMacro,
-      Metric::F1Macro,        Metric::RocAuc,      Metric::LogLoss,
-      Metric::Mse,            Metric::Mae,         Metric::R2,
+      Metric::Accuracy,       Metric::Precision,   Metric::Recall,  Metric::F1,
+      Metric::PrecisionMacro, Metric::RecallMacro, Metric::F1Macro, Metric::RocAuc,
+      Metric::LogLoss,        Metric::Mse,         Metric::Mae,     Metric::R2,
       Metric::ConfusionMatrix};
   return all;
 }
@@ -111,8 +126,7 @@ using detail::readBool;
 using detail::readFinite;
 using detail::requireKey;
 
-constexpr EvalTask kAllTasks[] = {EvalTask::Binary, EvalTask::Multiclass,
-                                  EvalTask::Regression};
+constexpr EvalTask kAllTasks[] = {EvalTask::Binary, EvalTask::Multiclass, EvalTask::Regression};
 
 std::string taskList() { return detail::nameList(kAllTasks, evalTaskName); }
 
@@ -148,8 +162,7 @@ Error prefixError(Error e, StringRef prefix) {
 
 /// Parses the inline descriptor at `path` (an object of kind `kind`; its
 /// `specjit` and `kind` may be left out).
-Expected<Descriptor> parseInline(const json::Value &v, StringRef path,
-                                 Kind kind, StringRef what) {
+Expected<Descriptor> parseInline(const json::Value &v, StringRef path, Kind kind, StringRef what) {
   const json::Object *o = v.getAsObject();
   if (!o)
     return expected(path, what, v);
@@ -157,8 +170,7 @@ Expected<Descriptor> parseInline(const json::Value &v, StringRef path,
   if (const json::Value *k = o->get("kind")) {
     std::optional<StringRef> s = k->getAsString();
     if (!s || *s != kindName(kind))
-      return expected(keyPath(path, "kind"),
-                      "\"" + kindName(kind) + "\" (or no kind)", *k);
+      return expected(keyPath(path, "kind"), "\"" + kindName(kind) + "\" (or no kind)", *k);
   } else {
     copy["kind"] = kindName(kind);
   }
@@ -173,9 +185,8 @@ Expected<Descriptor> parseInline(const json::Value &v, StringRef path,
 /// At most kMaxEvalClasses classes.
 Error checkClassCount(uint64_t k, StringRef path) {
   if (k > static_cast<uint64_t>(kMaxEvalClasses))
-    return failAt(path, "a multiclass eval takes at most " +
-                            Twine(kMaxEvalClasses) + " classes, got " +
-                            Twine(k));
+    return failAt(path, "a multiclass eval takes at most " + Twine(kMaxEvalClasses) +
+                            " classes, got " + Twine(k));
   return Error::success();
 }
 
@@ -222,25 +233,19 @@ Error EvalParser::parseMetrics(const json::Object &root) {
     std::string path = indexPath("metrics", i);
     std::optional<StringRef> s = (*a)[i].getAsString();
     if (!s)
-      return expected(path, "a metric name (one of " +
-                                detail::listNames(names) + ")",
-                      (*a)[i]);
+      return expected(path, "a metric name (one of " + detail::listNames(names) + ")", (*a)[i]);
     auto it = llvm::find(names, *s);
     if (it == names.end())
-      return failAt(path, "unknown metric " + quoted(*s) +
-                              " (expected one of " +
-                              detail::listNames(names) + ")" +
-                              detail::suggestName(*s, names));
+      return failAt(path, "unknown metric " + quoted(*s) + " (expected one of " +
+                              detail::listNames(names) + ")" + detail::suggestName(*s, names));
     Metric m = allMetrics()[it - names.begin()];
     if (!metricAllowed(m, spec.task)) {
       std::string hint;
       if (m == Metric::Precision || m == Metric::Recall || m == Metric::F1)
-        hint = "; " + s->str() + " is binary (positive class 1): use " +
-               s->str() + "_macro";
+        hint = "; " + s->str() + " is binary (positive class 1): use " + s->str() + "_macro";
       return failAt(path, "metric " + quoted(*s) + " is not defined for a " +
-                              evalTaskName(spec.task) + " task" + hint +
-                              " (" + evalTaskName(spec.task) +
-                              " metrics: " + metricsOf(spec.task) + ")");
+                              evalTaskName(spec.task) + " task" + hint + " (" +
+                              evalTaskName(spec.task) + " metrics: " + metricsOf(spec.task) + ")");
     }
     auto [prev, inserted] = seen.try_emplace(*s, i);
     if (!inserted)
@@ -257,8 +262,8 @@ Error EvalParser::parseThreshold(const json::Object &root) {
   if (!v)
     return Error::success();
   if (spec.task != EvalTask::Binary)
-    return failAt("threshold", "only binary tasks have a threshold (task is " +
-                                   evalTaskName(spec.task) + ")");
+    return failAt("threshold",
+                  "only binary tasks have a threshold (task is " + evalTaskName(spec.task) + ")");
   return readFinite(*v, "threshold", spec.threshold);
 }
 
@@ -274,12 +279,10 @@ Error EvalParser::parseLabel(const json::Object &root, bool required) {
                                     "non-empty string)");
 }
 
-Error EvalParser::checkLabelDistinct(ArrayRef<std::string> names,
-                                     StringRef what) {
+Error EvalParser::checkLabelDistinct(ArrayRef<std::string> names, StringRef what) {
   for (size_t i = 0; i < names.size(); ++i)
     if (names[i] == spec.label)
-      return failAt("label", quoted(spec.label) + " is also " +
-                                 indexPath(what, i) +
+      return failAt("label", quoted(spec.label) + " is also " + indexPath(what, i) +
                                  ": the label must be a column of its own");
   return Error::success();
 }
@@ -295,14 +298,13 @@ Error EvalParser::parseScores(const json::Value &v) {
   for (size_t i = 0; i < a->size(); ++i) {
     std::string path = indexPath("scores", i);
     std::string name;
-    if (Error e = detail::readNonEmptyString(
-            (*a)[i], path, name, "a column name (a non-empty string)"))
+    if (Error e =
+            detail::readNonEmptyString((*a)[i], path, name, "a column name (a non-empty string)"))
       return e;
     auto [prev, inserted] = seen.try_emplace(name, i);
     if (!inserted)
-      return failAt(path, "duplicate score column " + quoted(name) +
-                              " (also " + indexPath("scores", prev->second) +
-                              ")");
+      return failAt(path, "duplicate score column " + quoted(name) + " (also " +
+                              indexPath("scores", prev->second) + ")");
     spec.scores.push_back(std::move(name));
   }
   size_t n = spec.scores.size();
@@ -337,8 +339,7 @@ Error EvalParser::parseScores(const json::Value &v) {
 }
 
 Error EvalParser::parseModel(const json::Value &v) {
-  Expected<Descriptor> d =
-      parseInline(v, "model", Kind::Model, "an inline model descriptor");
+  Expected<Descriptor> d = parseInline(v, "model", Kind::Model, "an inline model descriptor");
   if (!d)
     return d.takeError();
   size_t outputs = d->numOutputs();
@@ -346,12 +347,11 @@ Error EvalParser::parseModel(const json::Value &v) {
   case EvalTask::Binary:
   case EvalTask::Regression:
     if (outputs != 1)
-      return failAt("model", "a " + evalTaskName(spec.task) +
-                                 " task needs a model with 1 output (" +
-                                 (spec.task == EvalTask::Binary
-                                      ? "the probability of class 1"
-                                      : "the prediction") +
-                                 "), this one has " + Twine(outputs));
+      return failAt(
+          "model",
+          "a " + evalTaskName(spec.task) + " task needs a model with 1 output (" +
+              (spec.task == EvalTask::Binary ? "the probability of class 1" : "the prediction") +
+              "), this one has " + Twine(outputs));
     break;
   case EvalTask::Multiclass:
     if (outputs < 2)
@@ -381,15 +381,13 @@ Error EvalParser::checkTrainTask(const Descriptor &train) {
     if (t.loss != Loss::LogLoss || t.numOutputs != 1)
       return failAt(path, "a binary task trains with loss log_loss (one "
                           "logistic output), got " +
-                              lossName(t.loss) + " with " +
-                              Twine(t.numOutputs) + " output(s)");
+                              lossName(t.loss) + " with " + Twine(t.numOutputs) + " output(s)");
     break;
   case EvalTask::Multiclass:
     if (t.loss != Loss::CrossEntropy || t.numOutputs < 2)
       return failAt(path, "a multiclass task trains with loss cross_entropy "
                           "(softmax over k >= 2 outputs), got " +
-                              lossName(t.loss) + " with " +
-                              Twine(t.numOutputs) + " output(s)");
+                              lossName(t.loss) + " with " + Twine(t.numOutputs) + " output(s)");
     if (Error e = checkClassCount(t.numOutputs, path))
       return e;
     spec.numClasses = t.numOutputs;
@@ -398,17 +396,14 @@ Error EvalParser::checkTrainTask(const Descriptor &train) {
     if (t.loss != Loss::Mse || t.numOutputs != 1)
       return failAt(path, "a regression task trains with loss mse (one "
                           "output), got " +
-                              lossName(t.loss) + " with " +
-                              Twine(t.numOutputs) + " output(s)");
+                              lossName(t.loss) + " with " + Twine(t.numOutputs) + " output(s)");
     break;
   }
   if (spec.label.empty())
     spec.label = t.label.name;
   else if (spec.label != t.label.name)
-    return failAt("label", quoted(spec.label) +
-                               " is not the train descriptor's label " +
-                               quoted(t.label.name) +
-                               " (cross_validation.train.label.name)");
+    return failAt("label", quoted(spec.label) + " is not the train descriptor's label " +
+                               quoted(t.label.name) + " (cross_validation.train.label.name)");
   return Error::success();
 }
 
@@ -418,15 +413,15 @@ Error EvalParser::parseCrossValidation(const json::Value &v) {
   const json::Object *o = v.getAsObject();
   if (!o)
     return expected(path, what, v);
-  if (Error e = checkKeys(*o, path, {"k", "stratified", "shuffle", "train"},
-                          "cross_validation"))
+  if (Error e = checkKeys(*o, path, {"k", "stratified", "shuffle", "train"}, "cross_validation"))
     return e;
   CrossValidationSpec cv;
   if (const json::Value *k = o->get("k")) {
     std::optional<int64_t> n = detail::asInt64(*k);
     if (!n || *n < 2)
-      return expected("cross_validation.k", "an integer >= 2 (the number of "
-                                            "folds)",
+      return expected("cross_validation.k",
+                      "an integer >= 2 (the number of "
+                      "folds)",
                       *k);
     cv.k = *n;
   }
@@ -442,9 +437,8 @@ Error EvalParser::parseCrossValidation(const json::Value &v) {
   const json::Value *t;
   if (Error e = requireKey(*o, path, "train", "an inline train descriptor", t))
     return e;
-  Expected<Descriptor> train = parseInline(*t, "cross_validation.train",
-                                           Kind::Train,
-                                           "an inline train descriptor");
+  Expected<Descriptor> train =
+      parseInline(*t, "cross_validation.train", Kind::Train, "an inline train descriptor");
   if (!train)
     return train.takeError();
   if (Error e = checkTrainTask(*train))
@@ -462,8 +456,7 @@ std::string EvalParser::canonicalText() const {
   {
     json::OStream j(os);
     j.object([&] {
-      if (const CrossValidationSpec *cv =
-              spec.crossValidation ? &*spec.crossValidation : nullptr) {
+      if (const CrossValidationSpec *cv = spec.crossValidation ? &*spec.crossValidation : nullptr) {
         j.attributeObject("cross_validation", [&] {
           j.attribute("k", cv->k);
           detail::writeShuffle(j, cv->shuffleSeed);
@@ -501,9 +494,8 @@ std::string EvalParser::canonicalText() const {
 
 Expected<Descriptor> EvalParser::run(const json::Object &root) {
   if (Error e = checkKeys(root, "",
-                          {"specjit", "kind", "name", "task", "label",
-                           "scores", "model", "cross_validation", "threshold",
-                           "metrics"},
+                          {"specjit", "kind", "name", "task", "label", "scores", "model",
+                           "cross_validation", "threshold", "metrics"},
                           "an eval descriptor"))
     return std::move(e);
   if (Error e = detail::readDescriptorName(root, spec.name))
@@ -512,8 +504,7 @@ Expected<Descriptor> EvalParser::run(const json::Object &root) {
     return std::move(e);
 
   // Exactly one source of scores.
-  static const char *const kSources[] = {"scores", "model",
-                                         "cross_validation"};
+  static const char *const kSources[] = {"scores", "model", "cross_validation"};
   const char *given = nullptr;
   for (const char *key : kSources) {
     if (!root.get(key))
@@ -529,7 +520,7 @@ Expected<Descriptor> EvalParser::run(const json::Object &root) {
                       "columns), 'model' (an inline model descriptor) or "
                       "'cross_validation' (folds that train a model)");
   StringRef source(given);
-  spec.source = source == "scores" ? ScoreSource::Columns
+  spec.source = source == "scores"  ? ScoreSource::Columns
                 : source == "model" ? ScoreSource::Model
                                     : ScoreSource::CrossValidation;
   spec.numClasses = spec.task == EvalTask::Regression ? 0 : 2;
@@ -541,7 +532,7 @@ Expected<Descriptor> EvalParser::run(const json::Object &root) {
   if (Error e = parseThreshold(root))
     return std::move(e);
   const json::Value &sv = *root.get(source);
-  Error e = spec.source == ScoreSource::Columns  ? parseScores(sv)
+  Error e = spec.source == ScoreSource::Columns ? parseScores(sv)
             : spec.source == ScoreSource::Model ? parseModel(sv)
                                                 : parseCrossValidation(sv);
   if (e)
@@ -556,9 +547,7 @@ Expected<Descriptor> EvalParser::run(const json::Object &root) {
 
 namespace detail {
 
-Expected<Descriptor> parseEval(const json::Object &root) {
-  return EvalParser().run(root);
-}
+Expected<Descriptor> parseEval(const json::Object &root) { return EvalParser().run(root); }
 
 std::string summarizeEval(const EvalSpec &spec) {
   std::string out;
@@ -577,8 +566,7 @@ std::string summarizeEval(const EvalSpec &spec) {
     break;
   case ScoreSource::CrossValidation: {
     const CrossValidationSpec &cv = *spec.crossValidation;
-    os << ", " << cv.k << "-fold " << (cv.stratified ? "stratified " : "")
-       << "cross-validation";
+    os << ", " << cv.k << "-fold " << (cv.stratified ? "stratified " : "") << "cross-validation";
     if (cv.shuffleSeed)
       os << " shuffled with seed " << *cv.shuffleSeed;
     break;

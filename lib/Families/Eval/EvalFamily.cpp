@@ -33,9 +33,7 @@ public:
     return spec(d).dataColumns;
   }
   RunShape runShape() const override { return RunShape::Driven; }
-  std::string summary(const Descriptor &d) const override {
-    return detail::summarizeEval(spec(d));
-  }
+  std::string summary(const Descriptor &d) const override { return detail::summarizeEval(spec(d)); }
 
   llvm::Expected<std::unique_ptr<interp::Interpreter>>
   createInterpreter(const Descriptor &d) const override {

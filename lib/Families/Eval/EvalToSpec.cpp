@@ -9,8 +9,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Families/Eval/EvalSpec.h"
 #include "Families/Eval/EvalToSpec.h"
+#include "Families/Eval/EvalSpec.h"
 
 #include "Conversion/DescriptorToSpec/ImportSupport.h"
 

@@ -15,8 +15,8 @@ namespace eval {
 /// A module holding one spec.metrics_pass: the pass over the rows that the
 /// metrics of `spec` need, with the task, the class count, the threshold
 /// and the accumulators as attributes.
-llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
-importMetricsPass(mlir::MLIRContext &ctx, const jit::EvalSpec &spec);
+llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>> importMetricsPass(mlir::MLIRContext &ctx,
+                                                                    const jit::EvalSpec &spec);
 
 /// The accumulators spec.metrics_pass computes for `spec`, in a fixed order
 /// (empty when no metric needs one, e.g. roc_auc alone on binary scores:

@@ -10,8 +10,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Families/Eval/EvalSpec.h"
 #include "Families/Eval/Folds.h"
+#include "Families/Eval/EvalSpec.h"
 
 #include "Descriptor/DescriptorInternal.h"
 #include "Families/Train/Trainer.h"
@@ -45,15 +45,13 @@ template <typename T> void shuffle(std::vector<T> &v, SplitMix64 &rng) {
 }
 
 llvm::Error tooManyFolds(int64_t k, int64_t n) {
-  return detail::failAt("cross_validation.k",
-                        "k=" + Twine(k) + " folds need at least " + Twine(k) +
-                            " rows, the data has " + Twine(n));
+  return detail::failAt("cross_validation.k", "k=" + Twine(k) + " folds need at least " + Twine(k) +
+                                                  " rows, the data has " + Twine(n));
 }
 
 } // namespace
 
-Expected<FoldPlan> kFold(int64_t n, int64_t k,
-                         std::optional<uint64_t> shuffleSeed) {
+Expected<FoldPlan> kFold(int64_t n, int64_t k, std::optional<uint64_t> shuffleSeed) {
   if (k > n)
     return tooManyFolds(k, n);
   std::vector<int64_t> indices(n);
@@ -84,8 +82,8 @@ Expected<FoldPlan> stratifiedKFold(llvm::ArrayRef<double> labels, int64_t k,
   std::vector<int64_t> encoded(n);
   std::vector<int64_t> counts;
   for (int64_t i = 0; i < n; ++i) {
-    auto [it, inserted] = codeOf.try_emplace(static_cast<int64_t>(labels[i]),
-                                             static_cast<int64_t>(counts.size()));
+    auto [it, inserted] =
+        codeOf.try_emplace(static_cast<int64_t>(labels[i]), static_cast<int64_t>(counts.size()));
     if (inserted)
       counts.push_back(0);
     encoded[i] = it->second;
@@ -93,27 +91,22 @@ Expected<FoldPlan> stratifiedKFold(llvm::ArrayRef<double> labels, int64_t k,
   }
   size_t classes = counts.size();
   int64_t smallest = *std::min_element(counts.begin(), counts.end());
-  if (std::all_of(counts.begin(), counts.end(),
-                  [&](int64_t c) { return k > c; }))
+  if (std::all_of(counts.begin(), counts.end(), [&](int64_t c) { return k > c; }))
     return detail::failAt("cross_validation.k",
                           "k=" + Twine(k) +
                               " cannot be greater than the number of members "
                               "in each class (the largest class has " +
-                              Twine(*std::max_element(counts.begin(),
-                                                      counts.end())) +
-                              " rows)");
+                              Twine(*std::max_element(counts.begin(), counts.end())) + " rows)");
   FoldPlan plan;
   if (k > smallest)
     plan.warnings.push_back("the least populated class in the labels has "
                             "only " +
                             std::to_string(smallest) +
-                            " members, which is less than k=" +
-                            std::to_string(k));
+                            " members, which is less than k=" + std::to_string(k));
   // allocation[f][c]: how many rows of class c fold f tests. sklearn counts
   // class c in sorted(encoded)[f::k]; class c fills sorted positions
   // [start_c, start_c + counts[c]).
-  std::vector<std::vector<int64_t>> allocation(k,
-                                               std::vector<int64_t>(classes));
+  std::vector<std::vector<int64_t>> allocation(k, std::vector<int64_t>(classes));
   int64_t start = 0;
   for (size_t c = 0; c < classes; ++c) {
     for (int64_t pos = start; pos < start + counts[c]; ++pos)

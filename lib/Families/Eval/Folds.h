@@ -34,8 +34,7 @@ struct FoldPlan {
 /// KFold(k) over `n` rows: the first n % k folds have n / k + 1 rows, the
 /// others n / k, cut from the rows in order (or, with a seed, from a
 /// SplitMix64 permutation of them). Fails when k > n.
-llvm::Expected<FoldPlan> kFold(int64_t n, int64_t k,
-                               std::optional<uint64_t> shuffleSeed);
+llvm::Expected<FoldPlan> kFold(int64_t n, int64_t k, std::optional<uint64_t> shuffleSeed);
 
 /// StratifiedKFold(k) over class ids `labels` (integral doubles): classes
 /// are numbered by first appearance, allocated to folds round-robin over
@@ -43,8 +42,7 @@ llvm::Expected<FoldPlan> kFold(int64_t n, int64_t k,
 /// order (or, with a seed, in a SplitMix64 permutation per class). Fails
 /// when k > n or when every class has fewer than k members; warns when the
 /// smallest class does.
-llvm::Expected<FoldPlan> stratifiedKFold(llvm::ArrayRef<double> labels,
-                                         int64_t k,
+llvm::Expected<FoldPlan> stratifiedKFold(llvm::ArrayRef<double> labels, int64_t k,
                                          std::optional<uint64_t> shuffleSeed);
 
 /// The training rows of fold `f`: every row of the other folds, ascending.

@@ -14,8 +14,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Families/Eval/EvalSpec.h"
 #include "Families/Eval/Metrics.h"
+#include "Families/Eval/EvalSpec.h"
 
 #include "Descriptor/DescriptorInternal.h"
 
@@ -176,8 +176,7 @@ Prf macroOf(const Confusion &c) {
 
 /// The sum in sklearn's log_loss(y, p, eps=1e-15, labels=range(k)): clip,
 /// renormalize each row, sum of -log p[y] (the loss is its mean).
-double logLossSum(const EvalSpec &spec, ArrayRef<double> labels,
-               ArrayRef<double> scores) {
+double logLossSum(const EvalSpec &spec, ArrayRef<double> labels, ArrayRef<double> scores) {
   size_t n = labels.size();
   std::vector<double> loss(n);
   auto clip = [](double p) { return std::min(std::max(p, kEps), 1.0 - kEps); };
@@ -214,8 +213,8 @@ int64_t firstNonProbabilityRow(const EvalSpec &spec, ArrayRef<double> scores) {
   return -1;
 }
 
-Expected<double> rocAuc(const EvalSpec &spec, const MetricStats &stats,
-                        ArrayRef<double> labels, ArrayRef<double> scores) {
+Expected<double> rocAuc(const EvalSpec &spec, const MetricStats &stats, ArrayRef<double> labels,
+                        ArrayRef<double> scores) {
   size_t n = labels.size();
   std::vector<uint8_t> positive(n);
   if (spec.task == EvalTask::Binary) {
@@ -239,7 +238,8 @@ Expected<double> rocAuc(const EvalSpec &spec, const MetricStats &stats,
     if (members == 0)
       return makeError("roc_auc: class " + Twine(c) +
                        " does not occur in the labels: one-vs-rest ROC AUC "
-                       "needs every class 0.." + Twine(k - 1) + " present");
+                       "needs every class 0.." +
+                       Twine(k - 1) + " present");
     Expected<double> auc = binaryRocAuc(positive, scores.data() + c, k);
     if (!auc)
       return auc.takeError();
@@ -294,8 +294,7 @@ Error checkLabels(const EvalSpec &spec, ArrayRef<double> labels) {
     double v = labels[i];
     auto bad = [&](const Twine &what) {
       return llvm::make_error<RowError>(
-          static_cast<int64_t>(i),
-          ("label " + detail::quoted(spec.label) + " is " + what).str());
+          static_cast<int64_t>(i), ("label " + detail::quoted(spec.label) + " is " + what).str());
     };
     if (std::isnan(v))
       return bad("missing (NaN)");
@@ -306,27 +305,23 @@ Error checkLabels(const EvalSpec &spec, ArrayRef<double> labels) {
     }
     if (!std::isfinite(v) || std::trunc(v) != v || v < 0 ||
         v > static_cast<double>(spec.numClasses - 1))
-      return bad(valueText(v) + ", expected a class id in 0.." +
-                 Twine(spec.numClasses - 1));
+      return bad(valueText(v) + ", expected a class id in 0.." + Twine(spec.numClasses - 1));
   }
   return Error::success();
 }
 
-Error checkScores(ArrayRef<double> scores, ArrayRef<std::string> names,
-                  llvm::StringRef what) {
+Error checkScores(ArrayRef<double> scores, ArrayRef<std::string> names, llvm::StringRef what) {
   size_t k = names.size();
   for (size_t i = 0; i < scores.size(); ++i)
     if (!std::isfinite(scores[i]))
-      return llvm::make_error<RowError>(
-          static_cast<int64_t>(i / k),
-          (Twine(what) + " " + detail::quoted(names[i % k]) + " is " +
-           valueText(scores[i]) + "; scores must be finite")
-              .str());
+      return llvm::make_error<RowError>(static_cast<int64_t>(i / k),
+                                        (Twine(what) + " " + detail::quoted(names[i % k]) + " is " +
+                                         valueText(scores[i]) + "; scores must be finite")
+                                            .str());
   return Error::success();
 }
 
-Expected<double> binaryRocAuc(ArrayRef<uint8_t> isPositive,
-                              const double *scores, size_t stride) {
+Expected<double> binaryRocAuc(ArrayRef<uint8_t> isPositive, const double *scores, size_t stride) {
   size_t n = isPositive.size();
   int64_t positives = 0;
   for (uint8_t p : isPositive)
@@ -335,8 +330,7 @@ Expected<double> binaryRocAuc(ArrayRef<uint8_t> isPositive,
   if (positives == 0 || negatives == 0)
     return makeError(Twine("roc_auc: only one class is present in the labels "
                            "(every row is ") +
-                     (positives == 0 ? "negative" : "positive") +
-                     "): ROC AUC is not defined");
+                     (positives == 0 ? "negative" : "positive") + "): ROC AUC is not defined");
   // Sort (score, positive) pairs by score: direct keys, no indirection.
   std::vector<std::pair<double, uint8_t>> sorted(n);
   for (size_t i = 0; i < n; ++i)
@@ -356,8 +350,7 @@ Expected<double> binaryRocAuc(ArrayRef<uint8_t> isPositive,
   }
   uint64_t p = static_cast<uint64_t>(positives);
   double u2 = static_cast<double>(twiceRankSum - p * (p + 1));
-  return u2 / (2.0 * static_cast<double>(positives) *
-               static_cast<double>(negatives));
+  return u2 / (2.0 * static_cast<double>(positives) * static_cast<double>(negatives));
 }
 
 StatsNeeds statsNeeds(const EvalSpec &spec) {
@@ -371,19 +364,30 @@ StatsNeeds statsNeeds(const EvalSpec &spec) {
     case Metric::PrecisionMacro:
     case Metric::RecallMacro:
     case Metric::F1Macro:
-    case Metric::ConfusionMatrix: need.counts = true; break;
-    case Metric::RocAuc: need.rowSums |= spec.task == EvalTask::Multiclass; break;
-    case Metric::LogLoss: need.logLoss = true; break;
-    case Metric::Mse: need.squared = true; break;
-    case Metric::Mae: need.absolute = true; break;
-    case Metric::R2: need.squared = need.r2 = true; break;
+    case Metric::ConfusionMatrix:
+      need.counts = true;
+      break;
+    case Metric::RocAuc:
+      need.rowSums |= spec.task == EvalTask::Multiclass;
+      break;
+    case Metric::LogLoss:
+      need.logLoss = true;
+      break;
+    case Metric::Mse:
+      need.squared = true;
+      break;
+    case Metric::Mae:
+      need.absolute = true;
+      break;
+    case Metric::R2:
+      need.squared = need.r2 = true;
+      break;
     }
   }
   return need;
 }
 
-MetricStats computeStats(const EvalSpec &spec, ArrayRef<double> labels,
-                         ArrayRef<double> scores) {
+MetricStats computeStats(const EvalSpec &spec, ArrayRef<double> labels, ArrayRef<double> scores) {
   StatsNeeds need = statsNeeds(spec);
   MetricStats st;
   size_t n = labels.size();
@@ -421,9 +425,8 @@ MetricStats computeStats(const EvalSpec &spec, ArrayRef<double> labels,
   return st;
 }
 
-Expected<std::vector<MetricValue>>
-finishMetrics(const EvalSpec &spec, const MetricStats &stats,
-              ArrayRef<double> labels, ArrayRef<double> scores) {
+Expected<std::vector<MetricValue>> finishMetrics(const EvalSpec &spec, const MetricStats &stats,
+                                                 ArrayRef<double> labels, ArrayRef<double> scores) {
   std::vector<MetricValue> out;
   size_t n = labels.size();
   double rows = static_cast<double>(n);
@@ -447,12 +450,24 @@ finishMetrics(const EvalSpec &spec, const MetricStats &stats,
     case Metric::Accuracy:
       v.value = static_cast<double>(c.correct) / static_cast<double>(c.rows);
       break;
-    case Metric::Precision: v.value = positive.precision; break;
-    case Metric::Recall: v.value = positive.recall; break;
-    case Metric::F1: v.value = positive.f1; break;
-    case Metric::PrecisionMacro: v.value = getMacro().precision; break;
-    case Metric::RecallMacro: v.value = getMacro().recall; break;
-    case Metric::F1Macro: v.value = getMacro().f1; break;
+    case Metric::Precision:
+      v.value = positive.precision;
+      break;
+    case Metric::Recall:
+      v.value = positive.recall;
+      break;
+    case Metric::F1:
+      v.value = positive.f1;
+      break;
+    case Metric::PrecisionMacro:
+      v.value = getMacro().precision;
+      break;
+    case Metric::RecallMacro:
+      v.value = getMacro().recall;
+      break;
+    case Metric::F1Macro:
+      v.value = getMacro().f1;
+      break;
     case Metric::RocAuc: {
       Expected<double> auc = rocAuc(spec, stats, labels, scores);
       if (!auc)
@@ -460,9 +475,15 @@ finishMetrics(const EvalSpec &spec, const MetricStats &stats,
       v.value = *auc;
       break;
     }
-    case Metric::LogLoss: v.value = stats.logLossSum / rows; break;
-    case Metric::Mse: v.value = stats.squaredSum / rows; break;
-    case Metric::Mae: v.value = stats.absoluteSum / rows; break;
+    case Metric::LogLoss:
+      v.value = stats.logLossSum / rows;
+      break;
+    case Metric::Mse:
+      v.value = stats.squaredSum / rows;
+      break;
+    case Metric::Mae:
+      v.value = stats.absoluteSum / rows;
+      break;
     case Metric::R2:
       v.value = r2Score(n, stats.squaredSum, stats.r2Denominator);
       break;
@@ -479,9 +500,8 @@ finishMetrics(const EvalSpec &spec, const MetricStats &stats,
   return out;
 }
 
-Expected<std::vector<MetricValue>>
-computeMetrics(const EvalSpec &spec, ArrayRef<double> labels,
-               ArrayRef<double> scores) {
+Expected<std::vector<MetricValue>> computeMetrics(const EvalSpec &spec, ArrayRef<double> labels,
+                                                  ArrayRef<double> scores) {
   return finishMetrics(spec, computeStats(spec, labels, scores), labels, scores);
 }
 

@@ -42,8 +42,8 @@ llvm::Error checkLabels(const EvalSpec &spec, llvm::ArrayRef<double> labels);
 /// Checks that every score is finite (scikit-learn rejects NaN and inf);
 /// `scores` is row-major with `names.size()` columns. The first bad row is
 /// a jit::RowError naming the column (`what` 'name').
-llvm::Error checkScores(llvm::ArrayRef<double> scores,
-                        llvm::ArrayRef<std::string> names, llvm::StringRef what);
+llvm::Error checkScores(llvm::ArrayRef<double> scores, llvm::ArrayRef<std::string> names,
+                        llvm::StringRef what);
 
 /// What the metrics of a spec need from the rows (the accumulators of the
 /// compiled metrics kernel, spec.metrics_pass).
@@ -64,8 +64,7 @@ StatsNeeds statsNeeds(const EvalSpec &spec);
 /// terms, so both give the same bits. Fields a spec does not need are 0.
 struct MetricStats {
   std::vector<int64_t> cells; ///< k x k confusion counts, row = true class
-  double logLossSum = 0, squaredSum = 0, absoluteSum = 0, labelSum = 0,
-         r2Denominator = 0;
+  double logLossSum = 0, squaredSum = 0, absoluteSum = 0, labelSum = 0, r2Denominator = 0;
   /// The first row whose scores do not sum to 1 (rowSums), or -1.
   int64_t badProbabilityRow = -1;
 };
@@ -78,9 +77,10 @@ MetricStats computeStats(const EvalSpec &spec, llvm::ArrayRef<double> labels,
 /// descriptor's order; labels and row-major scores are read only by
 /// roc_auc's sort, which both backends share. Fails where scikit-learn
 /// raises (see computeMetrics).
-llvm::Expected<std::vector<MetricValue>>
-finishMetrics(const EvalSpec &spec, const MetricStats &stats,
-              llvm::ArrayRef<double> labels, llvm::ArrayRef<double> scores);
+llvm::Expected<std::vector<MetricValue>> finishMetrics(const EvalSpec &spec,
+                                                       const MetricStats &stats,
+                                                       llvm::ArrayRef<double> labels,
+                                                       llvm::ArrayRef<double> scores);
 
 /// The metrics of `spec` over checked labels and row-major scores (1 or
 /// numClasses columns), in the descriptor's order: computeStats, then
@@ -90,15 +90,14 @@ finishMetrics(const EvalSpec &spec, const MetricStats &stats,
 /// multiclass roc_auc whose score rows do not sum to 1 or whose labels miss
 /// a class).
 llvm::Expected<std::vector<MetricValue>>
-computeMetrics(const EvalSpec &spec, llvm::ArrayRef<double> labels,
-               llvm::ArrayRef<double> scores);
+computeMetrics(const EvalSpec &spec, llvm::ArrayRef<double> labels, llvm::ArrayRef<double> scores);
 
 /// Binary ROC AUC of `scores` (with `stride` between consecutive rows)
 /// against positives `isPositive`: the Mann-Whitney statistic with ties
 /// given their midrank, equal to sklearn's roc_auc_score. Fails when one
 /// class is absent.
-llvm::Expected<double> binaryRocAuc(llvm::ArrayRef<uint8_t> isPositive,
-                                    const double *scores, size_t stride);
+llvm::Expected<double> binaryRocAuc(llvm::ArrayRef<uint8_t> isPositive, const double *scores,
+                                    size_t stride);
 
 } // namespace eval
 } // namespace jit

@@ -75,8 +75,7 @@ Error importError(const std::string &path, const std::string &msg) {
                                  "xgboost model: " + path + ": " + msg);
 }
 Error optionError(const std::string &msg) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                 "xgboost import options: " + msg);
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), "xgboost import options: " + msg);
 }
 
 /// XGBoost writes parameters as strings ("5E-1", "28") and tree arrays as
@@ -115,8 +114,7 @@ Expected<const json::Object *> getObject(const json::Object &o, StringRef key,
   return importError(path + "." + key.str(), "expected an object");
 }
 
-Expected<std::string> getString(const json::Object &o, StringRef key,
-                                const std::string &path) {
+Expected<std::string> getString(const json::Object &o, StringRef key, const std::string &path) {
   const json::Value *v = o.get(key);
   if (!v)
     return importError(path + "." + key.str(), "missing");
@@ -126,8 +124,7 @@ Expected<std::string> getString(const json::Object &o, StringRef key,
 }
 
 /// An integer parameter (number or decimal string); `def` when absent.
-Expected<int64_t> getInteger(const json::Object &o, StringRef key,
-                             const std::string &path,
+Expected<int64_t> getInteger(const json::Object &o, StringRef key, const std::string &path,
                              std::optional<int64_t> def = std::nullopt) {
   const json::Value *v = o.get(key);
   if (!v) {
@@ -141,12 +138,10 @@ Expected<int64_t> getInteger(const json::Object &o, StringRef key,
 }
 
 Expected<std::vector<int64_t>> getIntArray(const json::Object &o, StringRef key,
-                                           const std::string &path,
-                                           bool allowBool = false) {
+                                           const std::string &path, bool allowBool = false) {
   const json::Array *a = o.getArray(key);
   if (!a)
-    return importError(path + "." + key.str(),
-                       o.get(key) ? "expected an array" : "missing");
+    return importError(path + "." + key.str(), o.get(key) ? "expected an array" : "missing");
   std::vector<int64_t> out;
   out.reserve(a->size());
   for (size_t i = 0; i < a->size(); ++i) {
@@ -163,12 +158,11 @@ Expected<std::vector<int64_t>> getIntArray(const json::Object &o, StringRef key,
   return out;
 }
 
-Expected<std::vector<double>>
-getNumberArray(const json::Object &o, StringRef key, const std::string &path) {
+Expected<std::vector<double>> getNumberArray(const json::Object &o, StringRef key,
+                                             const std::string &path) {
   const json::Array *a = o.getArray(key);
   if (!a)
-    return importError(path + "." + key.str(),
-                       o.get(key) ? "expected an array" : "missing");
+    return importError(path + "." + key.str(), o.get(key) ? "expected an array" : "missing");
   std::vector<double> out;
   out.reserve(a->size());
   for (size_t i = 0; i < a->size(); ++i) {
@@ -194,13 +188,10 @@ struct Objective {
 };
 
 const Objective kObjectives[] = {
-    {"binary:logistic", "logistic", true, false},
-    {"reg:logistic", "logistic", true, false},
-    {"binary:logitraw", "identity", false, false},
-    {"reg:squarederror", "identity", false, false},
+    {"binary:logistic", "logistic", true, false},  {"reg:logistic", "logistic", true, false},
+    {"binary:logitraw", "identity", false, false}, {"reg:squarederror", "identity", false, false},
     {"reg:linear", "identity", false, false}, // the old name of squarederror
-    {"multi:softprob", "softmax", false, true},
-    {"multi:softmax", "argmax", false, true},
+    {"multi:softprob", "softmax", false, true},    {"multi:softmax", "argmax", false, true},
 };
 
 std::string supportedObjectives() {
@@ -228,9 +219,9 @@ struct OutNode {
   float value = 0.0f;
 };
 
-Expected<std::vector<OutNode>>
-convertTree(const json::Object &t, const std::string &path, int64_t numFeature,
-            const std::vector<bool> &categorical) {
+Expected<std::vector<OutNode>> convertTree(const json::Object &t, const std::string &path,
+                                           int64_t numFeature,
+                                           const std::vector<bool> &categorical) {
   auto left = getIntArray(t, "left_children", path);
   if (!left)
     return left.takeError();
@@ -253,15 +244,12 @@ convertTree(const json::Object &t, const std::string &path, int64_t numFeature,
     const char *key;
     size_t size;
   };
-  for (Named a : {Named{"right_children", right->size()},
-                  Named{"split_indices", index->size()},
-                  Named{"split_conditions", cond->size()},
-                  Named{"default_left", defLeft->size()}})
+  for (Named a : {Named{"right_children", right->size()}, Named{"split_indices", index->size()},
+                  Named{"split_conditions", cond->size()}, Named{"default_left", defLeft->size()}})
     if (a.size != n)
-      return importError(path + "." + a.key,
-                         std::to_string(a.size) +
-                             " entries, but left_children has " +
-                             std::to_string(n));
+      return importError(path + "." + a.key, std::to_string(a.size) +
+                                                 " entries, but left_children has " +
+                                                 std::to_string(n));
 
   // Vector leaves (multi_strategy = multi_output_tree) and categorical
   // splits have no counterpart in the descriptor.
@@ -278,9 +266,9 @@ convertTree(const json::Object &t, const std::string &path, int64_t numFeature,
     if (!nn)
       return nn.takeError();
     if (*nn >= 0 && static_cast<size_t>(*nn) != n)
-      return importError(path + ".tree_param.num_nodes",
-                         std::to_string(*nn) + ", but the node arrays have " +
-                             std::to_string(n) + " entries");
+      return importError(path + ".tree_param.num_nodes", std::to_string(*nn) +
+                                                             ", but the node arrays have " +
+                                                             std::to_string(n) + " entries");
   }
   std::vector<int64_t> splitType;
   if (t.get("split_type")) {
@@ -288,10 +276,9 @@ convertTree(const json::Object &t, const std::string &path, int64_t numFeature,
     if (!st)
       return st.takeError();
     if (st->size() != n)
-      return importError(path + ".split_type",
-                         std::to_string(st->size()) +
-                             " entries, but left_children has " +
-                             std::to_string(n));
+      return importError(path + ".split_type", std::to_string(st->size()) +
+                                                   " entries, but left_children has " +
+                                                   std::to_string(n));
     splitType = std::move(*st);
   }
   for (const char *key : {"categories", "categories_nodes"}) {
@@ -300,8 +287,7 @@ convertTree(const json::Object &t, const std::string &path, int64_t numFeature,
       if (!a)
         return importError(path + "." + key, "expected an array");
       if (!a->empty())
-        return importError(path + "." + key,
-                           "categorical splits are not supported");
+        return importError(path + "." + key, "categorical splits are not supported");
     }
   }
 
@@ -318,13 +304,11 @@ convertTree(const json::Object &t, const std::string &path, int64_t numFeature,
     if (l == -1 || r == -1) {
       if (l != r)
         return importError(path + ".left_children" + at,
-                           "node " + std::to_string(i) +
-                               " has one child (left " + std::to_string(l) +
-                               ", right " + std::to_string(r) + ")");
+                           "node " + std::to_string(i) + " has one child (left " +
+                               std::to_string(l) + ", right " + std::to_string(r) + ")");
       float v = static_cast<float>((*cond)[i]);
       if (!std::isfinite(v))
-        return importError(path + ".split_conditions" + at,
-                           "leaf value is not a finite f32");
+        return importError(path + ".split_conditions" + at, "leaf value is not a finite f32");
       node.leaf = true;
       node.value = v;
       out.push_back(node);
@@ -337,30 +321,27 @@ convertTree(const json::Object &t, const std::string &path, int64_t numFeature,
                              "splits (0) are");
     int64_t f = (*index)[i];
     if (f < 0 || f >= numFeature)
-      return importError(path + ".split_indices" + at,
-                         "feature " + std::to_string(f) +
-                             " is out of range (the model "
-                             "has " +
-                             std::to_string(numFeature) + " features)");
+      return importError(path + ".split_indices" + at, "feature " + std::to_string(f) +
+                                                           " is out of range (the model "
+                                                           "has " +
+                                                           std::to_string(numFeature) +
+                                                           " features)");
     if (categorical[f])
-      return importError(path + ".split_indices" + at,
-                         "splits on categorical feature " + std::to_string(f) +
-                             " are not supported");
+      return importError(path + ".split_indices" + at, "splits on categorical feature " +
+                                                           std::to_string(f) +
+                                                           " are not supported");
     float thr = static_cast<float>((*cond)[i]);
     if (!std::isfinite(thr))
-      return importError(path + ".split_conditions" + at,
-                         "split threshold is not a finite f32");
+      return importError(path + ".split_conditions" + at, "split threshold is not a finite f32");
     int64_t d = (*defLeft)[i];
     if (d != 0 && d != 1)
       return importError(path + ".default_left" + at, "expected 0 or 1");
     for (int side = 0; side < 2; ++side) {
       int64_t c = side == 0 ? l : r;
-      std::string where =
-          path + (side == 0 ? ".left_children" : ".right_children") + at;
+      std::string where = path + (side == 0 ? ".left_children" : ".right_children") + at;
       if (c < 0 || static_cast<size_t>(c) >= n)
-        return importError(where, "child " + std::to_string(c) +
-                                      " is out of range (" + std::to_string(n) +
-                                      " nodes)");
+        return importError(where, "child " + std::to_string(c) + " is out of range (" +
+                                      std::to_string(n) + " nodes)");
       if (newId[c] != -1)
         return importError(where, "node " + std::to_string(c) +
                                       " is reached twice (the nodes do not "
@@ -382,8 +363,7 @@ convertTree(const json::Object &t, const std::string &path, int64_t numFeature,
 /// one line per column: node i is entry i of every column; a leaf has
 /// feature, left and right -1 and threshold and default_left 0, a split has
 /// leaf 0.
-void writeTree(llvm::raw_ostream &os, int64_t group,
-               llvm::ArrayRef<OutNode> nodes) {
+void writeTree(llvm::raw_ostream &os, int64_t group, llvm::ArrayRef<OutNode> nodes) {
   auto column = [&](const char *key, auto &&entry) {
     os << ",\n    \"" << key << "\": [";
     for (size_t i = 0; i < nodes.size(); ++i) {
@@ -395,23 +375,17 @@ void writeTree(llvm::raw_ostream &os, int64_t group,
   };
   os << "{\"group\": " << group;
   column("feature", [&](const OutNode &n) { os << (n.leaf ? -1 : n.feature); });
-  column("threshold", [&](const OutNode &n) {
-    os << (n.leaf ? "0" : formatNumber(n.threshold));
-  });
+  column("threshold", [&](const OutNode &n) { os << (n.leaf ? "0" : formatNumber(n.threshold)); });
   column("left", [&](const OutNode &n) { os << (n.leaf ? -1 : n.left); });
   column("right", [&](const OutNode &n) { os << (n.leaf ? -1 : n.right); });
-  column("default_left",
-         [&](const OutNode &n) { os << (!n.leaf && n.defaultLeft ? 1 : 0); });
-  column("leaf", [&](const OutNode &n) {
-    os << (n.leaf ? formatNumber(n.value) : "0");
-  });
+  column("default_left", [&](const OutNode &n) { os << (!n.leaf && n.defaultLeft ? 1 : 0); });
+  column("leaf", [&](const OutNode &n) { os << (n.leaf ? formatNumber(n.value) : "0"); });
   os << "}";
 }
 
 } // namespace
 
-Expected<std::string> importXGBoostJSON(StringRef modelJson,
-                                        const XGBoostImportOptions &opts) {
+Expected<std::string> importXGBoostJSON(StringRef modelJson, const XGBoostImportOptions &opts) {
   // Strict JSON plus XGBoost's bare NaN and Infinity tokens; nesting is
   // bounded like a descriptor's (XGBoost models nest a few levels), sizes
   // only by the file size limit (a large forest has millions of values).
@@ -446,14 +420,11 @@ Expected<std::string> importXGBoostJSON(StringRef modelJson,
   if (!gbName)
     return gbName.takeError();
   if (*gbName == "dart")
-    return importError(GB + ".name",
-                       "the dart booster is not supported (only gbtree)");
+    return importError(GB + ".name", "the dart booster is not supported (only gbtree)");
   if (*gbName == "gblinear")
-    return importError(GB + ".name",
-                       "the gblinear booster is not supported (only gbtree)");
+    return importError(GB + ".name", "the gblinear booster is not supported (only gbtree)");
   if (*gbName != "gbtree")
-    return importError(GB + ".name", "booster '" + *gbName +
-                                         "' is not supported (only gbtree)");
+    return importError(GB + ".name", "booster '" + *gbName + "' is not supported (only gbtree)");
   auto model = getObject(**gb, "model", GB);
   if (!model)
     return model.takeError();
@@ -471,10 +442,9 @@ Expected<std::string> importXGBoostJSON(StringRef modelJson,
     if (*objName == o.name)
       obj = &o;
   if (!obj)
-    return importError(
-        L + ".objective.name",
-        "objective '" + *objName +
-            "' is not supported (supported: " + supportedObjectives() + ")");
+    return importError(L + ".objective.name",
+                       "objective '" + *objName +
+                           "' is not supported (supported: " + supportedObjectives() + ")");
 
   // Model parameters.
   auto mp = getObject(*learnerObj, "learner_model_param", L);
@@ -486,8 +456,7 @@ Expected<std::string> importXGBoostJSON(StringRef modelJson,
     return numFeature.takeError();
   if (*numFeature <= 0 || *numFeature > (1 << 20))
     return importError(MP + ".num_feature",
-                       std::to_string(*numFeature) +
-                           " features: expected 1 to 1048576");
+                       std::to_string(*numFeature) + " features: expected 1 to 1048576");
   auto numClass = getInteger(**mp, "num_class", MP, 0);
   if (!numClass)
     return numClass.takeError();
@@ -497,25 +466,20 @@ Expected<std::string> importXGBoostJSON(StringRef modelJson,
   int64_t numOutputs;
   if (obj->multiClass) {
     if (*numClass < 1 || *numClass > 65536)
-      return importError(MP + ".num_class",
-                         std::to_string(*numClass) + " classes: objective " +
-                             obj->name + " needs 1 to 65536");
+      return importError(MP + ".num_class", std::to_string(*numClass) + " classes: objective " +
+                                                obj->name + " needs 1 to 65536");
     if (*numTarget > 1)
       return importError(MP + ".num_target", std::to_string(*numTarget) +
-                                                 " targets with objective " +
-                                                 obj->name +
+                                                 " targets with objective " + obj->name +
                                                  " are not supported");
     numOutputs = *numClass;
   } else {
     if (*numClass > 1)
-      return importError(MP + ".num_class",
-                         std::to_string(*numClass) +
-                             " classes, but objective " + obj->name +
-                             " is not a multi-class objective");
+      return importError(MP + ".num_class", std::to_string(*numClass) + " classes, but objective " +
+                                                obj->name + " is not a multi-class objective");
     if (*numTarget < 1 || *numTarget > 65536)
       return importError(MP + ".num_target",
-                         std::to_string(*numTarget) +
-                             " targets: expected 1 to 65536");
+                         std::to_string(*numTarget) + " targets: expected 1 to 65536");
     numOutputs = *numTarget;
   }
   const json::Value *bsValue = (*mp)->get("base_score");
@@ -523,15 +487,13 @@ Expected<std::string> importXGBoostJSON(StringRef modelJson,
     return importError(MP + ".base_score", "missing");
   std::optional<double> bs = asDouble(*bsValue);
   if (!bs || std::isnan(*bs))
-    return importError(MP + ".base_score",
-                       "expected a number (or a string holding one)");
+    return importError(MP + ".base_score", "expected a number (or a string holding one)");
   // XGBoost keeps base_score in f32 and moves it to margin space in f32.
   float base = static_cast<float>(*bs);
   if (obj->logitBase) {
     if (!(base > 0.0f && base < 1.0f))
-      return importError(MP + ".base_score", "base_score " + formatNumber(*bs) +
-                                                 " must be in (0, 1) for " +
-                                                 obj->name);
+      return importError(MP + ".base_score",
+                         "base_score " + formatNumber(*bs) + " must be in (0, 1) for " + obj->name);
     base = -std::log(1.0f / base - 1.0f);
   }
   if (!std::isfinite(base))
@@ -548,30 +510,26 @@ Expected<std::string> importXGBoostJSON(StringRef modelJson,
     for (size_t i = 0; i < a->size(); ++i) {
       auto s = (*a)[i].getAsString();
       if (!s)
-        return importError(L + ".feature_names[" + std::to_string(i) + "]",
-                           "expected a string");
+        return importError(L + ".feature_names[" + std::to_string(i) + "]", "expected a string");
       modelNames.push_back(s->str());
     }
     if (!modelNames.empty() && static_cast<int64_t>(modelNames.size()) != nf)
-      return importError(L + ".feature_names",
-                         std::to_string(modelNames.size()) +
-                             " names, but num_feature is " +
-                             std::to_string(nf));
+      return importError(L + ".feature_names", std::to_string(modelNames.size()) +
+                                                   " names, but num_feature is " +
+                                                   std::to_string(nf));
   }
   if (const json::Value *ft = learnerObj->get("feature_types")) {
     const json::Array *a = ft->getAsArray();
     if (!a)
       return importError(L + ".feature_types", "expected an array");
     if (!a->empty() && static_cast<int64_t>(a->size()) != nf)
-      return importError(L + ".feature_types",
-                         std::to_string(a->size()) +
-                             " types, but num_feature is " +
-                             std::to_string(nf));
+      return importError(L + ".feature_types", std::to_string(a->size()) +
+                                                   " types, but num_feature is " +
+                                                   std::to_string(nf));
     for (size_t i = 0; i < a->size(); ++i) {
       auto s = (*a)[i].getAsString();
       if (!s)
-        return importError(L + ".feature_types[" + std::to_string(i) + "]",
-                           "expected a string");
+        return importError(L + ".feature_types[" + std::to_string(i) + "]", "expected a string");
       categorical[i] = *s == "c";
     }
   }
@@ -579,9 +537,8 @@ Expected<std::string> importXGBoostJSON(StringRef modelJson,
   if (!opts.featureNames.empty()) {
     if (static_cast<int64_t>(opts.featureNames.size()) != nf)
       return optionError(std::to_string(opts.featureNames.size()) +
-                         " feature names given, but the model has " +
-                         std::to_string(nf) + " features (" + MP +
-                         ".num_feature)");
+                         " feature names given, but the model has " + std::to_string(nf) +
+                         " features (" + MP + ".num_feature)");
     names = opts.featureNames;
   } else if (!modelNames.empty()) {
     names = modelNames;
@@ -602,13 +559,11 @@ Expected<std::string> importXGBoostJSON(StringRef modelJson,
   if (!opts.featureTypes.empty()) {
     if (static_cast<int64_t>(opts.featureTypes.size()) != nf)
       return optionError(std::to_string(opts.featureTypes.size()) +
-                         " feature types given, but the model has " +
-                         std::to_string(nf) + " features (" + MP +
-                         ".num_feature)");
+                         " feature types given, but the model has " + std::to_string(nf) +
+                         " features (" + MP + ".num_feature)");
     for (size_t i = 0; i < types.size(); ++i) {
       if (opts.featureTypes[i] == DType::String)
-        return optionError("feature '" + names[i] +
-                           "': type string is not numeric");
+        return optionError("feature '" + names[i] + "': type string is not numeric");
       types[i] = opts.featureTypes[i];
     }
   }
@@ -618,26 +573,23 @@ Expected<std::string> importXGBoostJSON(StringRef modelJson,
   // Trees.
   const json::Array *trees = (*model)->getArray("trees");
   if (!trees)
-    return importError(
-        M + ".trees", (*model)->get("trees") ? "expected an array" : "missing");
+    return importError(M + ".trees", (*model)->get("trees") ? "expected an array" : "missing");
   auto treeInfo = getIntArray(**model, "tree_info", M);
   if (!treeInfo)
     return treeInfo.takeError();
   if (treeInfo->size() != trees->size())
     return importError(M + ".tree_info", std::to_string(treeInfo->size()) +
                                              " entries, but there are " +
-                                             std::to_string(trees->size()) +
-                                             " trees");
+                                             std::to_string(trees->size()) + " trees");
   if (const json::Object *gp = (*model)->getObject("gbtree_model_param")) {
     auto nt = getInteger(*gp, "num_trees", M + ".gbtree_model_param", -1);
     if (!nt)
       return nt.takeError();
     if (*nt >= 0 && static_cast<size_t>(*nt) != trees->size())
       return importError(M + ".gbtree_model_param.num_trees",
-                         std::to_string(*nt) + ", but there are " +
-                             std::to_string(trees->size()) + " trees");
-    auto slv =
-        getInteger(*gp, "size_leaf_vector", M + ".gbtree_model_param", 0);
+                         std::to_string(*nt) + ", but there are " + std::to_string(trees->size()) +
+                             " trees");
+    auto slv = getInteger(*gp, "size_leaf_vector", M + ".gbtree_model_param", 0);
     if (!slv)
       return slv.takeError();
     if (*slv > 1)
@@ -657,8 +609,8 @@ Expected<std::string> importXGBoostJSON(StringRef modelJson,
     writeString(os, names[i]);
     os << ", \"type\": \"" << dtypeName(types[i]) << "\"}";
   }
-  os << "],\n \"model\": {\"type\": \"tree_ensemble\", \"num_outputs\": "
-     << numOutputs << ", \"float32\": true, \"base_score\": [";
+  os << "],\n \"model\": {\"type\": \"tree_ensemble\", \"num_outputs\": " << numOutputs
+     << ", \"float32\": true, \"base_score\": [";
   for (int64_t k = 0; k < numOutputs; ++k) {
     os << (k ? ", " : "");
     os << formatNumber(base);
@@ -679,9 +631,8 @@ Expected<std::string> importXGBoostJSON(StringRef modelJson,
     int64_t group = (*treeInfo)[ti];
     if (group < 0 || group >= numOutputs)
       return importError(M + ".tree_info[" + std::to_string(ti) + "]",
-                         "group " + std::to_string(group) +
-                             " is out of range (" + std::to_string(numOutputs) +
-                             " outputs)");
+                         "group " + std::to_string(group) + " is out of range (" +
+                             std::to_string(numOutputs) + " outputs)");
     auto nodes = convertTree(*t, path, nf, categorical);
     if (!nodes)
       return nodes.takeError();
@@ -693,8 +644,7 @@ Expected<std::string> importXGBoostJSON(StringRef modelJson,
   return out;
 }
 
-Expected<std::string> importXGBoostFile(StringRef path,
-                                        const XGBoostImportOptions &opts) {
+Expected<std::string> importXGBoostFile(StringRef path, const XGBoostImportOptions &opts) {
   Expected<std::string> text = readBoundedFile(path, kModelReadLimit);
   if (!text)
     return text.takeError();

@@ -15,8 +15,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Families/Model/ModelSpec.h"
 #include "Descriptor/DescriptorInternal.h"
+#include "Families/Model/ModelSpec.h"
 #include "Families/Pipeline/PipelineFrontEnd.h"
 
 #include "llvm/ADT/STLExtras.h"
@@ -65,22 +65,16 @@ void writeTree(json::OStream &j, const Tree &tree) {
   };
   auto integer = [&](int64_t v) { j.value(v); };
   j.object([&] {
-    column("default_left", [&](bool split, const TreeNode &node) {
-      integer(split && node.defaultLeft ? 1 : 0);
-    });
-    column("feature", [&](bool split, const TreeNode &node) {
-      integer(split ? node.feature : -1);
-    });
+    column("default_left",
+           [&](bool split, const TreeNode &node) { integer(split && node.defaultLeft ? 1 : 0); });
+    column("feature",
+           [&](bool split, const TreeNode &node) { integer(split ? node.feature : -1); });
     j.attribute("group", static_cast<int64_t>(tree.group));
     column("leaf", [&](bool split, const TreeNode &node) {
       j.rawValue(split ? "0" : formatNumber(node.leaf));
     });
-    column("left", [&](bool split, const TreeNode &node) {
-      integer(split ? node.left : -1);
-    });
-    column("right", [&](bool split, const TreeNode &node) {
-      integer(split ? node.right : -1);
-    });
+    column("left", [&](bool split, const TreeNode &node) { integer(split ? node.left : -1); });
+    column("right", [&](bool split, const TreeNode &node) { integer(split ? node.right : -1); });
     column("threshold", [&](bool split, const TreeNode &node) {
       j.rawValue(split ? formatNumber(node.threshold) : "0");
     });

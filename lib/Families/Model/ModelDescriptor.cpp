@@ -13,8 +13,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Families/Model/ModelSpec.h"
 #include "Descriptor/DescriptorInternal.h"
+#include "Families/Model/ModelSpec.h"
 #include "Families/Pipeline/PipelineFrontEnd.h"
 
 #include "llvm/ADT/STLExtras.h"
@@ -38,29 +38,40 @@ namespace jit {
 
 llvm::StringRef modelTypeName(ModelType t) {
   switch (t) {
-  case ModelType::Linear: return "linear";
-  case ModelType::TreeEnsemble: return "tree_ensemble";
-  case ModelType::Mlp: return "mlp";
+  case ModelType::Linear:
+    return "linear";
+  case ModelType::TreeEnsemble:
+    return "tree_ensemble";
+  case ModelType::Mlp:
+    return "mlp";
   }
   return "?";
 }
 
 llvm::StringRef linkName(Link l) {
   switch (l) {
-  case Link::Identity: return "identity";
-  case Link::Logistic: return "logistic";
-  case Link::Softmax: return "softmax";
-  case Link::Argmax: return "argmax";
+  case Link::Identity:
+    return "identity";
+  case Link::Logistic:
+    return "logistic";
+  case Link::Softmax:
+    return "softmax";
+  case Link::Argmax:
+    return "argmax";
   }
   return "?";
 }
 
 llvm::StringRef activationName(Activation a) {
   switch (a) {
-  case Activation::Identity: return "identity";
-  case Activation::Relu: return "relu";
-  case Activation::Tanh: return "tanh";
-  case Activation::Logistic: return "logistic";
+  case Activation::Identity:
+    return "identity";
+  case Activation::Relu:
+    return "relu";
+  case Activation::Tanh:
+    return "tanh";
+  case Activation::Logistic:
+    return "logistic";
   }
   return "?";
 }
@@ -74,12 +85,12 @@ using detail::failAt;
 using detail::formatNumber;
 using detail::indexPath;
 using detail::keyPath;
+using detail::nameList;
 using detail::numberAttr;
 using detail::quoted;
 using detail::readBool;
-using detail::readFinite;
-using detail::nameList;
 using detail::readEnum;
+using detail::readFinite;
 using detail::readMatrix;
 using detail::readVector;
 using detail::requireKey;
@@ -90,13 +101,10 @@ using detail::kMaxWeights;
 /// Outputs of a model (and units of an MLP layer).
 constexpr uint64_t kMaxOutputs = kMaxColumns;
 
-constexpr ModelType kAllTypes[] = {ModelType::Linear, ModelType::TreeEnsemble,
-                                   ModelType::Mlp};
-constexpr Link kAllLinks[] = {Link::Identity, Link::Logistic, Link::Softmax,
-                              Link::Argmax};
-constexpr Activation kAllActivations[] = {
-    Activation::Identity, Activation::Relu, Activation::Tanh,
-    Activation::Logistic};
+constexpr ModelType kAllTypes[] = {ModelType::Linear, ModelType::TreeEnsemble, ModelType::Mlp};
+constexpr Link kAllLinks[] = {Link::Identity, Link::Logistic, Link::Softmax, Link::Argmax};
+constexpr Activation kAllActivations[] = {Activation::Identity, Activation::Relu, Activation::Tanh,
+                                          Activation::Logistic};
 
 /// "1 number" / "3 numbers".
 std::string countOf(uint64_t n, StringRef one, StringRef many) {
@@ -104,9 +112,7 @@ std::string countOf(uint64_t n, StringRef one, StringRef many) {
 }
 
 /// f32 rounding of a finite f64 stays finite.
-bool finiteInF32(double d) {
-  return std::isfinite(static_cast<float>(d));
-}
+bool finiteInF32(double d) { return std::isfinite(static_cast<float>(d)); }
 
 class ModelParser {
 public:
@@ -121,30 +127,26 @@ private:
   Error parseTrees();
   Error parseTree(const json::Value &v, size_t index, uint64_t &totalNodes);
   /// The two forms of a tree's nodes (see "Tree ensembles" below).
-  Error readNodeColumns(const json::Object &tree, StringRef path,
-                        uint64_t &totalNodes, Tree &out);
-  Error readNodeObjects(const json::Value &nodes, StringRef path,
-                        uint64_t &totalNodes, Tree &out);
+  Error readNodeColumns(const json::Object &tree, StringRef path, uint64_t &totalNodes, Tree &out);
+  Error readNodeObjects(const json::Value &nodes, StringRef path, uint64_t &totalNodes, Tree &out);
   Error parseMlp();
   Error parseLink();
   Error parseOutput(const json::Object &root);
-
 };
 
 } // namespace
 
 namespace detail {
 
-Error readVector(const json::Value &v, StringRef path, uint64_t n,
-                              StringRef per, std::vector<double> &out) {
-  std::string what = "an array of " + countOf(n, "number", "numbers") + " (" +
-                     per.str() + ")";
+Error readVector(const json::Value &v, StringRef path, uint64_t n, StringRef per,
+                 std::vector<double> &out) {
+  std::string what = "an array of " + countOf(n, "number", "numbers") + " (" + per.str() + ")";
   const json::Array *a = v.getAsArray();
   if (!a)
     return expected(path, what, v);
   if (a->size() != n)
-    return failAt(path, "expected " + countOf(n, "number", "numbers") + " (" +
-                            per + "), got " + Twine(a->size()));
+    return failAt(path, "expected " + countOf(n, "number", "numbers") + " (" + per + "), got " +
+                            Twine(a->size()));
   out.clear();
   out.reserve(n);
   for (size_t i = 0; i < a->size(); ++i) {
@@ -156,24 +158,21 @@ Error readVector(const json::Value &v, StringRef path, uint64_t n,
   return Error::success();
 }
 
-Error readMatrix(const json::Value &v, StringRef path,
-                              uint64_t cols, StringRef per,
-                              StringRef rowsWhat, uint64_t &weightBudget,
-                              std::vector<double> &out, uint64_t &rows) {
-  std::string what = "a non-empty array of rows (" + rowsWhat.str() +
-                     "), each an array of " +
+Error readMatrix(const json::Value &v, StringRef path, uint64_t cols, StringRef per,
+                 StringRef rowsWhat, uint64_t &weightBudget, std::vector<double> &out,
+                 uint64_t &rows) {
+  std::string what = "a non-empty array of rows (" + rowsWhat.str() + "), each an array of " +
                      countOf(cols, "number", "numbers");
   const json::Array *a = v.getAsArray();
   if (!a || a->empty())
     return expected(path, what, v);
   if (a->size() > kMaxOutputs)
-    return failAt(path, Twine(a->size()) + " rows, more than the limit of " +
-                            Twine(kMaxOutputs));
+    return failAt(path, Twine(a->size()) + " rows, more than the limit of " + Twine(kMaxOutputs));
   uint64_t need = static_cast<uint64_t>(a->size()) * cols;
   if (need > weightBudget)
     return failAt(path, Twine(a->size()) + " x " + Twine(cols) +
-                            " weights would exceed the limit of " +
-                            Twine(kMaxWeights) + " weights per model");
+                            " weights would exceed the limit of " + Twine(kMaxWeights) +
+                            " weights per model");
   weightBudget -= need;
   rows = a->size();
   out.reserve(out.size() + need);
@@ -182,12 +181,11 @@ Error readMatrix(const json::Value &v, StringRef path,
     const json::Array *row = (*a)[r].getAsArray();
     if (!row)
       return expected(rowPath,
-                      "an array of " + countOf(cols, "number", "numbers") +
-                          " (" + per.str() + ")",
+                      "an array of " + countOf(cols, "number", "numbers") + " (" + per.str() + ")",
                       (*a)[r]);
     if (row->size() != cols)
-      return failAt(rowPath, "expected " + countOf(cols, "number", "numbers") +
-                                 " (" + per + "), got " + Twine(row->size()));
+      return failAt(rowPath, "expected " + countOf(cols, "number", "numbers") + " (" + per +
+                                 "), got " + Twine(row->size()));
     for (size_t c = 0; c < row->size(); ++c) {
       double d;
       if (Error e = readFinite((*row)[c], indexPath(rowPath, c), d))
@@ -207,9 +205,8 @@ namespace {
 //===----------------------------------------------------------------------===//
 
 Error ModelParser::parseLinear() {
-  if (Error e = checkKeys(*model, "model",
-                          {"type", "weights", "intercepts", "link"},
-                          "a linear model"))
+  if (Error e =
+          checkKeys(*model, "model", {"type", "weights", "intercepts", "link"}, "a linear model"))
     return e;
   const json::Value *v;
   if (Error e = requireKey(*model, "model", "weights",
@@ -218,16 +215,14 @@ Error ModelParser::parseLinear() {
                            v))
     return e;
   uint64_t budget = kMaxWeights, rows = 0;
-  if (Error e = readMatrix(*v, "model.weights", spec.numFeatures,
-                           "one per feature", "one per output", budget,
-                           spec.weights, rows))
+  if (Error e = readMatrix(*v, "model.weights", spec.numFeatures, "one per feature",
+                           "one per output", budget, spec.weights, rows))
     return e;
   spec.numOutputs = static_cast<int32_t>(rows);
-  if (Error e = requireKey(*model, "model", "intercepts",
-                           "one number per output", v))
+  if (Error e = requireKey(*model, "model", "intercepts", "one number per output", v))
     return e;
-  return readVector(*v, "model.intercepts", rows,
-                    "one per output: one per row of weights", spec.intercepts);
+  return readVector(*v, "model.intercepts", rows, "one per output: one per row of weights",
+                    spec.intercepts);
 }
 
 //===----------------------------------------------------------------------===//
@@ -267,8 +262,8 @@ enum NodeField : uint8_t {
 };
 constexpr size_t kNumNodeFields = 6;
 /// Their keys: member names of a node object, column names of a tree.
-constexpr StringRef kNodeFieldKeys[kNumNodeFields] = {
-    "feature", "threshold", "left", "right", "default_left", "leaf"};
+constexpr StringRef kNodeFieldKeys[kNumNodeFields] = {"feature", "threshold",    "left",
+                                                      "right",   "default_left", "leaf"};
 /// What each column holds, for messages.
 constexpr StringRef kColumnWhat[kNumNodeFields] = {
     "the feature each node tests, -1 for a leaf",
@@ -300,10 +295,9 @@ struct NodeFields {
 /// 0/1 spelling of default_left depend on the form.
 class TreeReader {
 public:
-  TreeReader(const ModelSpec &spec, std::string treePath, bool columns,
-             size_t numNodes, Tree &tree)
-      : spec(spec), treePath(std::move(treePath)), columns(columns),
-        n(numNodes), tree(tree), parent(numNodes, -1) {
+  TreeReader(const ModelSpec &spec, std::string treePath, bool columns, size_t numNodes, Tree &tree)
+      : spec(spec), treePath(std::move(treePath)), columns(columns), n(numNodes), tree(tree),
+        parent(numNodes, -1) {
     tree.nodes.resize(numNodes);
   }
 
@@ -327,34 +321,29 @@ private:
   /// `model.trees[t].nodes[i].key` or `model.trees[t].key[i]`.
   std::string fieldPath(size_t i, NodeField field) const {
     StringRef key = kNodeFieldKeys[field];
-    return columns ? indexPath(keyPath(treePath, key), i)
-                   : keyPath(nodePath(i), key);
+    return columns ? indexPath(keyPath(treePath, key), i) : keyPath(nodePath(i), key);
   }
   /// The element that stands for node i as a whole: nodes[i], or its
   /// feature entry (the one that says what the node is).
   std::string nodePath(size_t i) const {
-    return columns ? fieldPath(i, kFeature)
-                   : indexPath(keyPath(treePath, "nodes"), i);
+    return columns ? fieldPath(i, kFeature) : indexPath(keyPath(treePath, "nodes"), i);
   }
   std::string childWhat(size_t i) const {
     if (i + 1 >= n)
       return "the index of a later node of this tree (there is none: the "
              "last node must be a leaf)";
-    return "the index of a later node of this tree (" + std::to_string(i + 1) +
-           ".." + std::to_string(n - 1) + ")";
+    return "the index of a later node of this tree (" + std::to_string(i + 1) + ".." +
+           std::to_string(n - 1) + ")";
   }
   /// The error for a member missing from a node object (the columnar form
   /// has every field).
-  Error missing(const NodeFields &f, size_t i, NodeField field,
-                StringRef what) const {
+  Error missing(const NodeFields &f, size_t i, NodeField field, StringRef what) const {
     assert(f.object && "columns have every field");
     const json::Value *absent;
-    return requireKey(*f.object, nodePath(i), kNodeFieldKeys[field], what,
-                      absent);
+    return requireKey(*f.object, nodePath(i), kNodeFieldKeys[field], what, absent);
   }
   /// A finite number (the leaf's value, or an ignored entry).
-  Error checkFinite(size_t i, NodeField field, const json::Value &v,
-                    double &out) const {
+  Error checkFinite(size_t i, NodeField field, const json::Value &v, double &out) const {
     std::optional<double> d = v.getAsNumber();
     if (!d || !std::isfinite(*d))
       return expected(fieldPath(i, field), "a finite number", v);
@@ -362,29 +351,26 @@ private:
     return Error::success();
   }
   Error readSplitFeature(size_t i, const NodeFields &f, TreeNode &node) const;
-  Error readChild(size_t i, const NodeFields &f, NodeField side,
-                  TreeNode &node);
+  Error readChild(size_t i, const NodeFields &f, NodeField side, TreeNode &node);
   Error readDefaultLeft(size_t i, const json::Value &v, bool &out) const;
 };
 
 Error TreeReader::readNode(size_t i, const NodeFields &f) {
   if (i > 0 && parent[i] < 0)
-    return failAt(nodePath(i),
-                  "node " + Twine(i) +
-                      " is not reachable from the root (no split node names "
-                      "it as a child)");
-  bool isLeaf = f.object ? f[kLeaf] != nullptr
-                         : asInt64(*f[kFeature]) == std::optional<int64_t>(-1);
+    return failAt(nodePath(i), "node " + Twine(i) +
+                                   " is not reachable from the root (no split node names "
+                                   "it as a child)");
+  bool isLeaf =
+      f.object ? f[kLeaf] != nullptr : asInt64(*f[kFeature]) == std::optional<int64_t>(-1);
   if (f.object) {
     static constexpr StringRef kLeafKeys[] = {"leaf"};
-    static constexpr StringRef kSplitKeys[] = {"feature", "threshold", "left",
-                                               "right", "default_left"};
-    ArrayRef<StringRef> allowed = isLeaf ? ArrayRef<StringRef>(kLeafKeys)
-                                         : ArrayRef<StringRef>(kSplitKeys);
+    static constexpr StringRef kSplitKeys[] = {"feature", "threshold", "left", "right",
+                                               "default_left"};
+    ArrayRef<StringRef> allowed =
+        isLeaf ? ArrayRef<StringRef>(kLeafKeys) : ArrayRef<StringRef>(kSplitKeys);
     for (const auto &kv : *f.object)
       if (!llvm::is_contained(allowed, StringRef(kv.first)))
-        return checkKeys(*f.object, nodePath(i), allowed,
-                         isLeaf ? "a leaf node" : "a split node");
+        return checkKeys(*f.object, nodePath(i), allowed, isLeaf ? "a leaf node" : "a split node");
   }
   TreeNode &node = tree.nodes[i];
   if (isLeaf) {
@@ -397,9 +383,7 @@ Error TreeReader::readNode(size_t i, const NodeFields &f) {
     for (NodeField side : {kLeft, kRight})
       if (f[side] && asInt64(*f[side]) != std::optional<int64_t>(-1))
         return expected(fieldPath(i, side),
-                        "-1 (node " + Twine(i) +
-                            " is a leaf: its feature is -1)",
-                        *f[side]);
+                        "-1 (node " + Twine(i) + " is a leaf: its feature is -1)", *f[side]);
     if (f[kDefaultLeft])
       if (Error e = readDefaultLeft(i, *f[kDefaultLeft], unusedBool))
         return e;
@@ -407,8 +391,7 @@ Error TreeReader::readNode(size_t i, const NodeFields &f) {
       return e;
     if (spec.float32 && !finiteInF32(node.leaf))
       return failAt(fieldPath(i, kLeaf),
-                    formatNumber(node.leaf) +
-                        " is not finite in f32 (the model is float32)");
+                    formatNumber(node.leaf) + " is not finite in f32 (the model is float32)");
     return Error::success();
   }
   if (Error e = readSplitFeature(i, f, node))
@@ -430,12 +413,10 @@ Error TreeReader::readNode(size_t i, const NodeFields &f) {
   return Error::success();
 }
 
-Error TreeReader::readSplitFeature(size_t i, const NodeFields &f,
-                                   TreeNode &node) const {
+Error TreeReader::readSplitFeature(size_t i, const NodeFields &f, TreeNode &node) const {
   const json::Value *v = f[kFeature];
   if (!v)
-    return missing(f, i, kFeature,
-                   "a split node's feature index, or 'leaf' for a leaf");
+    return missing(f, i, kFeature, "a split node's feature index, or 'leaf' for a leaf");
   std::optional<int64_t> feature = asInt64(*v);
   if (!feature || *feature < 0)
     return expected(fieldPath(i, kFeature),
@@ -445,15 +426,13 @@ Error TreeReader::readSplitFeature(size_t i, const NodeFields &f,
                     *v);
   if (*feature >= spec.numFeatures)
     return failAt(fieldPath(i, kFeature),
-                  "feature " + Twine(*feature) +
-                      " out of range (the model has " +
+                  "feature " + Twine(*feature) + " out of range (the model has " +
                       countOf(spec.numFeatures, "feature", "features") + ")");
   node.feature = static_cast<int32_t>(*feature);
   return Error::success();
 }
 
-Error TreeReader::readChild(size_t i, const NodeFields &f, NodeField side,
-                            TreeNode &node) {
+Error TreeReader::readChild(size_t i, const NodeFields &f, NodeField side, TreeNode &node) {
   const json::Value *v = f[side];
   if (!v)
     return missing(f, i, side, childWhat(i));
@@ -461,32 +440,26 @@ Error TreeReader::readChild(size_t i, const NodeFields &f, NodeField side,
   if (!child)
     return expected(fieldPath(i, side), childWhat(i), *v);
   if (*child < 0 || static_cast<uint64_t>(*child) >= n)
-    return failAt(fieldPath(i, side), "child " + Twine(*child) +
-                                          " out of range (the tree has " +
+    return failAt(fieldPath(i, side), "child " + Twine(*child) + " out of range (the tree has " +
                                           countOf(n, "node", "nodes") + ")");
   if (static_cast<uint64_t>(*child) <= i)
-    return failAt(fieldPath(i, side),
-                  "child " + Twine(*child) +
-                      " is not after this node (children are later nodes of "
-                      "the same tree, so there are no cycles)");
+    return failAt(fieldPath(i, side), "child " + Twine(*child) +
+                                          " is not after this node (children are later nodes of "
+                                          "the same tree, so there are no cycles)");
   int32_t c = static_cast<int32_t>(*child);
   if (int32_t p = parent[c]; p >= 0) {
     // The element that made it a child: nodes[p], or the left/right entry
     // of p naming it (a column node has no element of its own).
-    std::string by =
-        columns ? fieldPath(p, tree.nodes[p].left == c ? kLeft : kRight)
-                : nodePath(p);
-    return failAt(fieldPath(i, side),
-                  "node " + Twine(c) + " is already a child of " + by +
-                      " (every node is reached once: no shared subtrees)");
+    std::string by = columns ? fieldPath(p, tree.nodes[p].left == c ? kLeft : kRight) : nodePath(p);
+    return failAt(fieldPath(i, side), "node " + Twine(c) + " is already a child of " + by +
+                                          " (every node is reached once: no shared subtrees)");
   }
   parent[c] = static_cast<int32_t>(i);
   (side == kLeft ? node.left : node.right) = c;
   return Error::success();
 }
 
-Error TreeReader::readDefaultLeft(size_t i, const json::Value &v,
-                                  bool &out) const {
+Error TreeReader::readDefaultLeft(size_t i, const json::Value &v, bool &out) const {
   if (std::optional<bool> b = v.getAsBoolean()) {
     out = *b;
     return Error::success();
@@ -497,28 +470,26 @@ Error TreeReader::readDefaultLeft(size_t i, const json::Value &v,
     out = *k == 1;
     return Error::success();
   }
-  return expected(fieldPath(i, kDefaultLeft),
-                  columns ? "true, false, 1 or 0" : "true or false", v);
+  return expected(fieldPath(i, kDefaultLeft), columns ? "true, false, 1 or 0" : "true or false", v);
 }
 
 /// Counts n more nodes against the model's limit.
 Error takeNodes(StringRef path, size_t n, uint64_t &totalNodes) {
   if (n > kMaxTreeNodes - totalNodes)
-    return failAt(path, "more than " + Twine(kMaxTreeNodes) +
-                            " tree nodes in all (the limit)");
+    return failAt(path, "more than " + Twine(kMaxTreeNodes) + " tree nodes in all (the limit)");
   totalNodes += n;
   return Error::success();
 }
 
 Error ModelParser::parseTrees() {
-  if (Error e = checkKeys(*model, "model",
-                          {"type", "trees", "num_outputs", "base_score",
-                           "average", "float32", "link"},
-                          "a tree_ensemble model"))
+  if (Error e =
+          checkKeys(*model, "model",
+                    {"type", "trees", "num_outputs", "base_score", "average", "float32", "link"},
+                    "a tree_ensemble model"))
     return e;
   const json::Value *v;
-  std::string outWhat = "the number of outputs (an integer in 1.." +
-                        std::to_string(kMaxOutputs) + ")";
+  std::string outWhat =
+      "the number of outputs (an integer in 1.." + std::to_string(kMaxOutputs) + ")";
   if (Error e = requireKey(*model, "model", "num_outputs", outWhat, v))
     return e;
   std::optional<int64_t> n = asInt64(*v);
@@ -532,8 +503,8 @@ Error ModelParser::parseTrees() {
     if (Error e = readBool(*b, "model.float32", spec.float32))
       return e;
   if (const json::Value *b = model->get("base_score")) {
-    if (Error e = readVector(*b, "model.base_score", spec.numOutputs,
-                             "one per output", spec.baseScore))
+    if (Error e =
+            readVector(*b, "model.base_score", spec.numOutputs, "one per output", spec.baseScore))
       return e;
     if (spec.float32)
       for (size_t k = 0; k < spec.baseScore.size(); ++k)
@@ -551,8 +522,7 @@ Error ModelParser::parseTrees() {
   if (!trees || trees->empty())
     return expected("model.trees", kTreesWhat, *v);
   if (trees->size() > kMaxTreeNodes)
-    return failAt("model.trees", Twine(trees->size()) +
-                                     " trees, more than the limit of " +
+    return failAt("model.trees", Twine(trees->size()) + " trees, more than the limit of " +
                                      Twine(kMaxTreeNodes) + " nodes in all");
   spec.trees.reserve(trees->size());
   uint64_t totalNodes = 0;
@@ -565,16 +535,14 @@ Error ModelParser::parseTrees() {
       used[tree.group] = true;
     for (int32_t k = 0; k < spec.numOutputs; ++k)
       if (!used[k])
-        return failAt("model.trees",
-                      "no tree has group " + Twine(k) +
-                          " (with average, every output divides by its "
-                          "number of trees, so each needs one)");
+        return failAt("model.trees", "no tree has group " + Twine(k) +
+                                         " (with average, every output divides by its "
+                                         "number of trees, so each needs one)");
   }
   return Error::success();
 }
 
-Error ModelParser::parseTree(const json::Value &v, size_t index,
-                             uint64_t &totalNodes) {
+Error ModelParser::parseTree(const json::Value &v, size_t index, uint64_t &totalNodes) {
   std::string path = indexPath("model.trees", index);
   const json::Object *o = v.getAsObject();
   if (!o)
@@ -583,15 +551,14 @@ Error ModelParser::parseTree(const json::Value &v, size_t index,
                     "\"left\", \"right\", \"default_left\", \"leaf\"} or "
                     "{\"group\", \"nodes\"}",
                     v);
-  static constexpr StringRef kTreeKeys[] = {"group",        "nodes", "feature",
-                                            "threshold",    "left",  "right",
-                                            "default_left", "leaf"};
+  static constexpr StringRef kTreeKeys[] = {"group", "nodes", "feature",      "threshold",
+                                            "left",  "right", "default_left", "leaf"};
   if (Error e = checkKeys(*o, path, kTreeKeys, "a tree"))
     return e;
   Tree tree;
   const json::Value *g;
-  std::string groupWhat = "the output the tree adds to (an integer in 0.." +
-                          std::to_string(spec.numOutputs - 1) + ")";
+  std::string groupWhat =
+      "the output the tree adds to (an integer in 0.." + std::to_string(spec.numOutputs - 1) + ")";
   if (Error e = requireKey(*o, path, "group", groupWhat, g))
     return e;
   std::optional<int64_t> group = asInt64(*g);
@@ -599,15 +566,12 @@ Error ModelParser::parseTree(const json::Value &v, size_t index,
   if (!group)
     return expected(groupPath, groupWhat, *g);
   if (*group < 0 || *group >= spec.numOutputs)
-    return failAt(groupPath, "group " + Twine(*group) +
-                                 " out of range (the model has " +
-                                 countOf(spec.numOutputs, "output", "outputs") +
-                                 ", num_outputs)");
+    return failAt(groupPath, "group " + Twine(*group) + " out of range (the model has " +
+                                 countOf(spec.numOutputs, "output", "outputs") + ", num_outputs)");
   tree.group = static_cast<int32_t>(*group);
 
   // The form: the columns or `nodes`, not both, not neither.
-  const StringRef *column =
-      llvm::find_if(kNodeFieldKeys, [&](StringRef k) { return o->get(k); });
+  const StringRef *column = llvm::find_if(kNodeFieldKeys, [&](StringRef k) { return o->get(k); });
   bool hasColumns = column != std::end(kNodeFieldKeys);
   const json::Value *nodes = o->get("nodes");
   if (nodes && hasColumns)
@@ -627,8 +591,8 @@ Error ModelParser::parseTree(const json::Value &v, size_t index,
   return Error::success();
 }
 
-Error ModelParser::readNodeColumns(const json::Object &o, StringRef path,
-                                   uint64_t &totalNodes, Tree &tree) {
+Error ModelParser::readNodeColumns(const json::Object &o, StringRef path, uint64_t &totalNodes,
+                                   Tree &tree) {
   // Every column is an array of the same length n >= 1: feature's.
   const json::Array *columns[kNumNodeFields];
   std::string featurePath = keyPath(path, kNodeFieldKeys[kFeature]);
@@ -643,8 +607,7 @@ Error ModelParser::readNodeColumns(const json::Object &o, StringRef path,
     // `leaf`; misspelt keys are unknown keys, reported before this.
     const json::Value *v = o.get(key);
     if (!v)
-      return failAt(path,
-                    "missing the column " + quoted(key) + " (" + what() + ")");
+      return failAt(path, "missing the column " + quoted(key) + " (" + what() + ")");
     const json::Array *a = v->getAsArray();
     if (!a || (k == kFeature && a->empty()))
       return expected(keyPath(path, key), what(), *v);
@@ -652,10 +615,9 @@ Error ModelParser::readNodeColumns(const json::Object &o, StringRef path,
       if (Error e = takeNodes(featurePath, a->size(), totalNodes))
         return e;
     } else if (a->size() != columns[kFeature]->size()) {
-      return failAt(keyPath(path, key),
-                    countOf(a->size(), "entry", "entries") + ", expected " +
-                        Twine(columns[kFeature]->size()) + " (the length of " +
-                        featurePath + ")");
+      return failAt(keyPath(path, key), countOf(a->size(), "entry", "entries") + ", expected " +
+                                            Twine(columns[kFeature]->size()) + " (the length of " +
+                                            featurePath + ")");
     }
     columns[k] = a;
   }
@@ -671,8 +633,8 @@ Error ModelParser::readNodeColumns(const json::Object &o, StringRef path,
   return Error::success();
 }
 
-Error ModelParser::readNodeObjects(const json::Value &v, StringRef path,
-                                   uint64_t &totalNodes, Tree &tree) {
+Error ModelParser::readNodeObjects(const json::Value &v, StringRef path, uint64_t &totalNodes,
+                                   Tree &tree) {
   std::string nodesPath = keyPath(path, "nodes");
   const json::Array *nodes = v.getAsArray();
   if (!nodes || nodes->empty())
@@ -702,12 +664,10 @@ Error ModelParser::readNodeObjects(const json::Value &v, StringRef path,
 //===----------------------------------------------------------------------===//
 
 Error ModelParser::parseMlp() {
-  if (Error e = checkKeys(*model, "model", {"type", "layers", "link"},
-                          "an mlp model"))
+  if (Error e = checkKeys(*model, "model", {"type", "layers", "link"}, "an mlp model"))
     return e;
   const json::Value *v;
-  std::string layersWhat =
-      "a non-empty array of layers {weights, biases, activation}";
+  std::string layersWhat = "a non-empty array of layers {weights, biases, activation}";
   if (Error e = requireKey(*model, "model", "layers", layersWhat, v))
     return e;
   const json::Array *layers = v->getAsArray();
@@ -724,39 +684,31 @@ Error ModelParser::parseMlp() {
                       "a layer object {\"weights\", \"biases\", "
                       "\"activation\"}",
                       (*layers)[l]);
-    if (Error e = checkKeys(*o, path, {"weights", "biases", "activation"},
-                            "a layer"))
+    if (Error e = checkKeys(*o, path, {"weights", "biases", "activation"}, "a layer"))
       return e;
     DenseLayer layer;
     layer.inputs = static_cast<int32_t>(width);
-    std::string per =
-        l == 0 ? "one per feature"
-               : "one per output of model.layers[" + std::to_string(l - 1) +
-                     "]";
+    std::string per = l == 0 ? "one per feature"
+                             : "one per output of model.layers[" + std::to_string(l - 1) + "]";
     const json::Value *w;
-    if (Error e = requireKey(*o, path, "weights",
-                             "one row per output of the layer, each " + per,
-                             w))
+    if (Error e =
+            requireKey(*o, path, "weights", "one row per output of the layer, each " + per, w))
       return e;
     uint64_t rows = 0;
     if (Error e = readMatrix(*w, keyPath(path, "weights"), width, per,
-                             "one per output of the layer", budget,
-                             layer.weights, rows))
+                             "one per output of the layer", budget, layer.weights, rows))
       return e;
     layer.outputs = static_cast<int32_t>(rows);
     if (Error e = requireKey(*o, path, "biases", "one number per output", w))
       return e;
     if (Error e = readVector(*w, keyPath(path, "biases"), rows,
-                             "one per output: one per row of weights",
-                             layer.biases))
+                             "one per output: one per row of weights", layer.biases))
       return e;
     if (Error e = requireKey(*o, path, "activation",
-                             "one of " + nameList(kAllActivations,
-                                                  activationName),
-                             w))
+                             "one of " + nameList(kAllActivations, activationName), w))
       return e;
-    if (Error e = readEnum(*w, keyPath(path, "activation"), kAllActivations,
-                           activationName, layer.activation))
+    if (Error e = readEnum(*w, keyPath(path, "activation"), kAllActivations, activationName,
+                           layer.activation))
       return e;
     width = rows;
     spec.layers.push_back(std::move(layer));
@@ -778,13 +730,11 @@ Error ModelParser::parseLink() {
 Error ModelParser::parseModel(const json::Object &root) {
   const json::Value *v;
   std::string typeList = nameList(kAllTypes, modelTypeName);
-  if (Error e = requireKey(root, "", "model",
-                           "the model object {\"type\": " + typeList + "}", v))
+  if (Error e = requireKey(root, "", "model", "the model object {\"type\": " + typeList + "}", v))
     return e;
   model = v->getAsObject();
   if (!model)
-    return expected("model", "a model object {\"type\": " + typeList + "}",
-                    *v);
+    return expected("model", "a model object {\"type\": " + typeList + "}", *v);
   const json::Value *t;
   if (Error e = requireKey(*model, "model", "type", "one of " + typeList, t))
     return e;
@@ -792,9 +742,12 @@ Error ModelParser::parseModel(const json::Object &root) {
     return e;
   auto parseType = [&]() -> Error {
     switch (spec.type) {
-    case ModelType::Linear: return parseLinear();
-    case ModelType::TreeEnsemble: return parseTrees();
-    case ModelType::Mlp: return parseMlp();
+    case ModelType::Linear:
+      return parseLinear();
+    case ModelType::TreeEnsemble:
+      return parseTrees();
+    case ModelType::Mlp:
+      return parseMlp();
     }
     return Error::success();
   };
@@ -811,8 +764,7 @@ Error ModelParser::parseOutput(const json::Object &root) {
   const json::Object *o = v->getAsObject();
   if (!o)
     return expected("output", what, *v);
-  if (Error e = checkKeys(*o, "output", {"type", "columns", "margin"},
-                          "output"))
+  if (Error e = checkKeys(*o, "output", {"type", "columns", "margin"}, "output"))
     return e;
   const json::Value *t;
   if (Error e = requireKey(*o, "output", "type", "f32 or f64", t))
@@ -831,33 +783,28 @@ Error ModelParser::parseOutput(const json::Object &root) {
   bool classIndex = spec.link == Link::Argmax && !spec.margin;
   size_t columns = classIndex ? 1 : static_cast<size_t>(spec.numOutputs);
   if (const json::Value *c = o->get("columns")) {
-    std::string why =
-        classIndex ? "argmax outputs the class index"
-        : spec.margin ? "one per margin"
-                      : "one per output";
+    std::string why = classIndex    ? "argmax outputs the class index"
+                      : spec.margin ? "one per margin"
+                                    : "one per output";
     const json::Array *cols = c->getAsArray();
     if (!cols)
-      return expected("output.columns",
-                      "an array of " +
-                          countOf(columns, "column name", "column names") +
-                          " (" + why + ")",
-                      *c);
+      return expected(
+          "output.columns",
+          "an array of " + countOf(columns, "column name", "column names") + " (" + why + ")", *c);
     if (cols->size() != columns)
-      return failAt("output.columns",
-                    "expected " +
-                        countOf(columns, "column name", "column names") + " (" +
-                        why + "), got " + Twine(cols->size()));
+      return failAt("output.columns", "expected " +
+                                          countOf(columns, "column name", "column names") + " (" +
+                                          why + "), got " + Twine(cols->size()));
     llvm::StringMap<size_t> seen;
     for (size_t i = 0; i < cols->size(); ++i) {
       std::string path = indexPath("output.columns", i);
       std::string name;
-      if (Error e = detail::readNonEmptyString(
-              (*cols)[i], path, name, "a column name (a non-empty string)"))
+      if (Error e = detail::readNonEmptyString((*cols)[i], path, name,
+                                               "a column name (a non-empty string)"))
         return e;
       auto [it, inserted] = seen.try_emplace(name, i);
       if (!inserted)
-        return failAt(path, "duplicate output column " + quoted(name) +
-                                " (also output.columns[" +
+        return failAt(path, "duplicate output column " + quoted(name) + " (also output.columns[" +
                                 Twine(it->second) + "])");
       spec.outputNames.push_back(std::move(name));
     }
@@ -868,10 +815,9 @@ Error ModelParser::parseOutput(const json::Object &root) {
 }
 
 Expected<Descriptor> ModelParser::run(const json::Object &root) {
-  if (Error e = checkKeys(root, "",
-                          {"specjit", "kind", "name", "inputs", "steps",
-                           "features", "model", "output"},
-                          "a model descriptor"))
+  if (Error e = checkKeys(
+          root, "", {"specjit", "kind", "name", "inputs", "steps", "features", "model", "output"},
+          "a model descriptor"))
     return std::move(e);
   if (Error e = detail::readDescriptorName(root, spec.name))
     return std::move(e);
@@ -891,9 +837,7 @@ Expected<Descriptor> ModelParser::run(const json::Object &root) {
 
 namespace detail {
 
-Expected<Descriptor> parseModel(const json::Object &root) {
-  return ModelParser().run(root);
-}
+Expected<Descriptor> parseModel(const json::Object &root) { return ModelParser().run(root); }
 
 std::vector<std::string> defaultModelOutputNames(size_t columns, bool classIndex) {
   if (classIndex)

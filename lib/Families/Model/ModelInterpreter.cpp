@@ -33,9 +33,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Interpreter/Interpreter.h"
 #include "Families/Model/ModelSpec.h"
 #include "Families/Pipeline/PipelineFrontEnd.h"
+#include "Interpreter/Interpreter.h"
 
 #include <algorithm>
 #include <cmath>
@@ -61,8 +61,7 @@ using jit::ModelType;
 constexpr int64_t kModelScratchBudgetBytes = 8 << 20;
 
 llvm::Error modelError(const std::string &msg) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                 "interpreter: model: " + msg);
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), "interpreter: model: " + msg);
 }
 
 /// A packed tree node. Splits: `fd` = feature * 4 + (1 when a missing value
@@ -79,8 +78,7 @@ template <class T> struct PackedNode {
 constexpr int32_t kLeafBit = 2;
 
 /// One step of a walk: the next node from node `nd` for row `x`.
-template <class T>
-inline int32_t step(const PackedNode<T> &nd, const T *__restrict x) {
+template <class T> inline int32_t step(const PackedNode<T> &nd, const T *__restrict x) {
   int32_t fd = nd.fd;
   T v = x[fd >> 2];
   // !(v < threshold) is 1 for NaN; a NaN then goes right only when its
@@ -104,18 +102,18 @@ struct Layer {
 /// Per-call scratch; allocation never throws.
 struct Scratch {
   int64_t B = 0;
-  std::unique_ptr<double[]> f64;   // every f64 area
-  std::unique_ptr<float[]> f32;    // float32 ensembles: rows, accumulators
+  std::unique_ptr<double[]> f64; // every f64 area
+  std::unique_ptr<float[]> f32;  // float32 ensembles: rows, accumulators
   std::unique_ptr<const double *[]> ptrs;
-  double *margins = nullptr;       // K columns of B
-  double *aux = nullptr;           // 2 columns of B
-  double *rows64 = nullptr;        // B x F, row-major (f64 ensembles)
-  double *layers = nullptr;        // 2 x maxWidth columns of B (MLP)
-  float *rows32 = nullptr;         // B x F (float32 ensembles)
-  float *acc32 = nullptr;          // K columns of B (float32 ensembles)
-  const double **feat = nullptr;   // F pointers: the chunk's features
-  const double **hin = nullptr;    // maxWidth pointers: a layer's inputs
-  const double **res = nullptr;    // output column pointers
+  double *margins = nullptr;     // K columns of B
+  double *aux = nullptr;         // 2 columns of B
+  double *rows64 = nullptr;      // B x F, row-major (f64 ensembles)
+  double *layers = nullptr;      // 2 x maxWidth columns of B (MLP)
+  float *rows32 = nullptr;       // B x F (float32 ensembles)
+  float *acc32 = nullptr;        // K columns of B (float32 ensembles)
+  const double **feat = nullptr; // F pointers: the chunk's features
+  const double **hin = nullptr;  // maxWidth pointers: a layer's inputs
+  const double **res = nullptr;  // output column pointers
 };
 
 template <class T> bool allocArray(std::unique_ptr<T[]> &p, size_t n) {
@@ -126,8 +124,8 @@ template <class T> bool allocArray(std::unique_ptr<T[]> &p, size_t n) {
 }
 
 /// z[r] = ((w[0]*x_0[r] + w[1]*x_1[r]) + ...) + b over n rows.
-void affine(double *__restrict z, const double *w, const double *const *x,
-            int64_t in, double b, int64_t n) {
+void affine(double *__restrict z, const double *w, const double *const *x, int64_t in, double b,
+            int64_t n) {
   if (in == 0) {
     for (int64_t r = 0; r < n; ++r)
       z[r] = b;
@@ -174,8 +172,8 @@ void activate(double *__restrict z, Activation a, int64_t n) {
 /// the packed tree `t`, to `add` (or store, when `store`) into a[0, n).
 /// kLanes rows walk together, until each has reached a leaf.
 template <class T>
-void walkRows(const PackedNode<T> *__restrict t, const T *__restrict X,
-              int64_t stride, T *__restrict a, int64_t n, bool store) {
+void walkRows(const PackedNode<T> *__restrict t, const T *__restrict X, int64_t stride,
+              T *__restrict a, int64_t n, bool store) {
   int64_t r = 0;
   for (; r + kLanes <= n; r += kLanes) {
     const T *x = X + r * stride;
@@ -205,8 +203,7 @@ void walkRows(const PackedNode<T> *__restrict t, const T *__restrict X,
 }
 
 /// Writes `m` f64 columns of `n` rows as rows of U.
-template <class U>
-void interleave(const double *const *cols, U *out, int64_t m, int64_t n) {
+template <class U> void interleave(const double *const *cols, U *out, int64_t m, int64_t n) {
   for (int64_t j = 0; j < m; ++j) {
     const double *__restrict c = cols[j];
     U *__restrict o = out + j;
@@ -217,12 +214,10 @@ void interleave(const double *const *cols, U *out, int64_t m, int64_t n) {
 
 class ModelInterpreter final : public Interpreter {
 public:
-  static llvm::Expected<std::unique_ptr<ModelInterpreter>>
-  build(const jit::ModelSpec &spec);
+  static llvm::Expected<std::unique_ptr<ModelInterpreter>> build(const jit::ModelSpec &spec);
 
   int64_t run(const void *const *args, void *out, int64_t rows) const override;
-  std::string describeFailure(const void *const *args,
-                              int64_t row) const override {
+  std::string describeFailure(const void *const *args, int64_t row) const override {
     return features_->describeFailure(args, row);
   }
 
@@ -296,11 +291,9 @@ ModelInterpreter::build(const jit::ModelSpec &spec) {
     return modelError("output type must be f32 or f64");
   M.outType_ = spec.outputType;
   M.C_ = (!M.margin_ && M.link_ == Link::Argmax) ? 1 : M.K_;
-  if (!spec.outputNames.empty() &&
-      static_cast<int64_t>(spec.outputNames.size()) != M.C_)
-    return modelError(std::to_string(spec.outputNames.size()) +
-                      " output columns named, " + std::to_string(M.C_) +
-                      " expected");
+  if (!spec.outputNames.empty() && static_cast<int64_t>(spec.outputNames.size()) != M.C_)
+    return modelError(std::to_string(spec.outputNames.size()) + " output columns named, " +
+                      std::to_string(M.C_) + " expected");
 
   switch (spec.type) {
   case ModelType::Linear:
@@ -330,16 +323,14 @@ ModelInterpreter::build(const jit::ModelSpec &spec) {
   if (M.type_ == ModelType::Mlp)
     perRow += 2 * M.maxWidth_ * 8;
   M.B_ = std::max<int64_t>(
-      1, std::min<int64_t>(kInterpreterBlockRows,
-                           kModelScratchBudgetBytes / perRow));
+      1, std::min<int64_t>(kInterpreterBlockRows, kModelScratchBudgetBytes / perRow));
   return ip;
 }
 
 llvm::Error ModelInterpreter::buildTrees(const jit::ModelSpec &spec) {
   if (spec.trees.empty())
     return modelError("a tree ensemble needs trees");
-  if (!spec.baseScore.empty() &&
-      static_cast<int64_t>(spec.baseScore.size()) != K_)
+  if (!spec.baseScore.empty() && static_cast<int64_t>(spec.baseScore.size()) != K_)
     return modelError("base_score is not one per output");
   if (F_ >= (int64_t(1) << 29))
     return modelError("too many features for a tree ensemble");
@@ -352,15 +343,14 @@ llvm::Error ModelInterpreter::buildTrees(const jit::ModelSpec &spec) {
   }
   count_.assign(K_, 0);
 
-  std::vector<int32_t> order;    // new position -> old index
-  std::vector<int32_t> newLeft;  // new position -> new left (splits)
-  std::vector<char> reached;     // old index -> reached from the root
+  std::vector<int32_t> order;   // new position -> old index
+  std::vector<int32_t> newLeft; // new position -> new left (splits)
+  std::vector<char> reached;    // old index -> reached from the root
   for (size_t t = 0; t < spec.trees.size(); ++t) {
     const jit::Tree &tree = spec.trees[t];
     std::string where = "trees[" + std::to_string(t) + "]";
     if (tree.group < 0 || tree.group >= K_)
-      return modelError(where + ": group " + std::to_string(tree.group) +
-                        " is not an output");
+      return modelError(where + ": group " + std::to_string(tree.group) + " is not an output");
     const std::vector<jit::TreeNode> &nodes = tree.nodes;
     int64_t size = static_cast<int64_t>(nodes.size());
     if (size == 0)
@@ -379,9 +369,8 @@ llvm::Error ModelInterpreter::buildTrees(const jit::ModelSpec &spec) {
         continue;
       std::string at = where + ".nodes[" + std::to_string(i) + "]";
       if (nd.feature >= F_)
-        return modelError(at + ": feature " + std::to_string(nd.feature) +
-                          " out of range (" + std::to_string(F_) +
-                          " features)");
+        return modelError(at + ": feature " + std::to_string(nd.feature) + " out of range (" +
+                          std::to_string(F_) + " features)");
       if (nd.left <= i || nd.left >= size || nd.right <= i || nd.right >= size)
         return modelError(at + ": children must be later nodes of the tree");
       if (reached[nd.left] || reached[nd.right] || nd.left == nd.right)
@@ -393,8 +382,7 @@ llvm::Error ModelInterpreter::buildTrees(const jit::ModelSpec &spec) {
       newLeft.push_back(-1);
       newLeft.push_back(-1);
     }
-    int64_t start = static_cast<int64_t>(float32_ ? nodes32_.size()
-                                                  : nodes64_.size());
+    int64_t start = static_cast<int64_t>(float32_ ? nodes32_.size() : nodes64_.size());
     if (start + static_cast<int64_t>(order.size()) > (int64_t(1) << 31) - 1)
       return modelError("too many tree nodes");
     start_.push_back(start);
@@ -424,12 +412,11 @@ llvm::Error ModelInterpreter::buildMlp(const jit::ModelSpec &spec) {
     const jit::DenseLayer &dl = spec.layers[l];
     std::string where = "layers[" + std::to_string(l) + "]";
     if (dl.inputs != in)
-      return modelError(where + ": takes " + std::to_string(dl.inputs) +
-                        " inputs, " + std::to_string(in) + " expected");
+      return modelError(where + ": takes " + std::to_string(dl.inputs) + " inputs, " +
+                        std::to_string(in) + " expected");
     if (dl.outputs < 1)
       return modelError(where + ": no outputs");
-    if (static_cast<int64_t>(dl.weights.size()) !=
-            static_cast<int64_t>(dl.outputs) * dl.inputs ||
+    if (static_cast<int64_t>(dl.weights.size()) != static_cast<int64_t>(dl.outputs) * dl.inputs ||
         static_cast<int64_t>(dl.biases.size()) != dl.outputs)
       return modelError(where + ": weights or biases do not match its shape");
     Layer L;
@@ -443,8 +430,8 @@ llvm::Error ModelInterpreter::buildMlp(const jit::ModelSpec &spec) {
     in = dl.outputs;
   }
   if (in != K_)
-    return modelError("the last layer has " + std::to_string(in) +
-                      " outputs, num_outputs is " + std::to_string(K_));
+    return modelError("the last layer has " + std::to_string(in) + " outputs, num_outputs is " +
+                      std::to_string(K_));
   return llvm::Error::success();
 }
 
@@ -487,8 +474,7 @@ bool ModelInterpreter::allocate(Scratch &s) const {
 
 void ModelInterpreter::evalLinear(Scratch &s, int64_t n) const {
   for (int64_t k = 0; k < K_; ++k)
-    affine(s.margins + k * s.B, weights_.data() + k * F_, s.feat, F_,
-           intercepts_[k], n);
+    affine(s.margins + k * s.B, weights_.data() + k * F_, s.feat, F_, intercepts_[k], n);
 }
 
 void ModelInterpreter::evalMlp(Scratch &s, int64_t n) const {
@@ -502,8 +488,7 @@ void ModelInterpreter::evalMlp(Scratch &s, int64_t n) const {
     double *z = last ? s.margins : s.layers + (l % 2) * maxWidth_ * B;
     for (int64_t o = 0; o < L.outputs; ++o) {
       double *zo = z + o * B;
-      affine(zo, L.weights.data() + o * L.inputs, in, L.inputs, L.biases[o],
-             n);
+      affine(zo, L.weights.data() + o * L.inputs, in, L.inputs, L.biases[o], n);
       activate(zo, L.act, n);
     }
     for (int64_t o = 0; o < L.outputs; ++o)
@@ -657,8 +642,7 @@ void ModelInterpreter::applyLink(Scratch &s, int64_t n) const {
   }
 }
 
-void ModelInterpreter::evalChunk(Scratch &s, void *out, int64_t base,
-                                 int64_t n) const {
+void ModelInterpreter::evalChunk(Scratch &s, void *out, int64_t base, int64_t n) const {
   switch (type_) {
   case ModelType::Linear:
     evalLinear(s, n);
@@ -680,8 +664,7 @@ void ModelInterpreter::evalChunk(Scratch &s, void *out, int64_t base,
     interleave(s.res, static_cast<double *>(out) + base * C_, C_, n);
 }
 
-int64_t ModelInterpreter::run(const void *const *args, void *out,
-                              int64_t rows) const {
+int64_t ModelInterpreter::run(const void *const *args, void *out, int64_t rows) const {
   if (rows <= 0)
     return 0;
   Scratch s;
@@ -700,8 +683,7 @@ int64_t ModelInterpreter::run(const void *const *args, void *out,
 
 } // namespace
 
-llvm::Expected<std::unique_ptr<Interpreter>>
-createModelInterpreter(const jit::ModelSpec &spec) {
+llvm::Expected<std::unique_ptr<Interpreter>> createModelInterpreter(const jit::ModelSpec &spec) {
   auto ip = ModelInterpreter::build(spec);
   if (!ip)
     return ip.takeError();

@@ -40,16 +40,16 @@ llvm::StringRef activationName(Activation a);
 /// `left` when `x < threshold`, to `right` otherwise, and a missing (NaN)
 /// `x` to the default side.
 struct TreeNode {
-  int32_t feature = -1;   ///< -1 for a leaf
+  int32_t feature = -1; ///< -1 for a leaf
   double threshold = 0.0;
   int32_t left = -1, right = -1;
   bool defaultLeft = true;
-  double leaf = 0.0;      ///< leaves only
+  double leaf = 0.0; ///< leaves only
 };
 
 struct Tree {
   std::vector<TreeNode> nodes;
-  int32_t group = 0;      ///< the output (class) this tree adds to
+  int32_t group = 0; ///< the output (class) this tree adds to
 };
 
 struct DenseLayer {
@@ -73,13 +73,13 @@ struct ModelSpec {
   std::vector<double> weights, intercepts;
   // tree ensembles
   std::vector<Tree> trees;
-  std::vector<double> baseScore;   ///< per output, in margin space
-  bool average = false;            ///< random forests: sum / number of trees per output
-  bool float32 = false;            ///< XGBoost semantics: f32 features, thresholds, leaves and sums
+  std::vector<double> baseScore; ///< per output, in margin space
+  bool average = false;          ///< random forests: sum / number of trees per output
+  bool float32 = false;          ///< XGBoost semantics: f32 features, thresholds, leaves and sums
   // mlp
   std::vector<DenseLayer> layers;
   Link link = Link::Identity;
-  bool margin = false;             ///< output margins (skip the link)
+  bool margin = false; ///< output margins (skip the link)
   DType outputType = DType::F32;
   std::vector<std::string> outputNames;
 };
@@ -107,7 +107,8 @@ namespace interp {
 class Interpreter;
 
 /// ModelInterpreter.cpp, docs/model-semantics.md: the preprocessing runs on the pipeline
-/// interpreter (FeatureProgram), the model per block on the features. The result keeps no reference to the spec.
+/// interpreter (FeatureProgram), the model per block on the features. The result keeps no reference
+/// to the spec.
 llvm::Expected<std::unique_ptr<Interpreter>> createModelInterpreter(const jit::ModelSpec &spec);
 
 } // namespace interp

@@ -1,7 +1,7 @@
 //===- ModelToSpec.cpp - A model in the spec dialect ----------------------===//
 
-#include "Families/Model/ModelSpec.h"
 #include "Families/Model/ModelToSpec.h"
+#include "Families/Model/ModelSpec.h"
 
 #include "Families/Pipeline/PipelineToSpec.h"
 
@@ -41,8 +41,7 @@ SmallVector<Value> buildModelStage(OpBuilder &b, const ModelSpec &m, ValueRange 
   Operation *op = nullptr;
   switch (m.type) {
   case ModelType::Linear:
-    op = b.create<spec::LinearOp>(l, margins, features,
-                                  b.getDenseF64ArrayAttr(m.weights),
+    op = b.create<spec::LinearOp>(l, margins, features, b.getDenseF64ArrayAttr(m.weights),
                                   b.getDenseF64ArrayAttr(m.intercepts));
     break;
   case ModelType::TreeEnsemble: {
@@ -67,8 +66,7 @@ SmallVector<Value> buildModelStage(OpBuilder &b, const ModelSpec &m, ValueRange 
         b.getDenseI32ArrayAttr(left), b.getDenseI32ArrayAttr(right),
         b.getDenseBoolArrayAttr(defLeft), b.getDenseF64ArrayAttr(leaves),
         b.getDenseI32ArrayAttr(roots), b.getDenseI32ArrayAttr(groups),
-        b.getDenseF64ArrayAttr(m.baseScore), b.getBoolAttr(m.average),
-        b.getBoolAttr(m.float32),
+        b.getDenseF64ArrayAttr(m.baseScore), b.getBoolAttr(m.average), b.getBoolAttr(m.float32),
         // The layout is spec-select-tree-layout's choice.
         spec::TreeLayoutAttr());
     break;
@@ -102,9 +100,12 @@ SmallVector<Value> buildModelStage(OpBuilder &b, const ModelSpec &m, ValueRange 
 // The public names of the layouts (specjit/Compile.h).
 llvm::StringRef treeLayoutName(TreeLayout l) {
   switch (l) {
-  case TreeLayout::Auto: return "auto";
-  case TreeLayout::Branches: return "branches";
-  case TreeLayout::Walk: return "walk";
+  case TreeLayout::Auto:
+    return "auto";
+  case TreeLayout::Branches:
+    return "branches";
+  case TreeLayout::Walk:
+    return "walk";
   }
   return "auto";
 }

@@ -6,8 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Families/Pipeline/PipelineSpec.h"
 #include "Descriptor/DescriptorInternal.h"
+#include "Families/Pipeline/PipelineSpec.h"
 
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -42,16 +42,14 @@ struct PipelineBuilder::Impl {
     return json::Value(std::move(doc));
   }
   template <typename Key>
-  void labelEncode(llvm::StringRef column,
-                   const std::vector<std::pair<Key, double>> &mapping,
-                   double defaultCode,
-                   std::string (*keyText)(const Key &)) {
+  void labelEncode(llvm::StringRef column, const std::vector<std::pair<Key, double>> &mapping,
+                   double defaultCode, std::string (*keyText)(const Key &)) {
     json::Object m;
     for (const auto &[key, code] : mapping) {
       std::string k = keyText(key);
       if (!m.try_emplace(k, code).second && error.empty())
-        error = "steps[" + std::to_string(steps.size()) +
-                "].mapping: duplicate category '" + k + "'";
+        error =
+            "steps[" + std::to_string(steps.size()) + "].mapping: duplicate category '" + k + "'";
     }
     json::Object o = step("label_encode", column);
     o["mapping"] = std::move(m);
@@ -61,8 +59,7 @@ struct PipelineBuilder::Impl {
   }
 };
 
-PipelineBuilder::PipelineBuilder(std::string name)
-    : impl_(std::make_unique<Impl>()) {
+PipelineBuilder::PipelineBuilder(std::string name) : impl_(std::make_unique<Impl>()) {
   impl_->name = std::move(name);
 }
 PipelineBuilder::~PipelineBuilder() = default;
@@ -78,8 +75,7 @@ PipelineBuilder &PipelineBuilder::input(llvm::StringRef name, DType type,
   return *this;
 }
 
-PipelineBuilder &PipelineBuilder::output(DType type,
-                                         std::vector<std::string> columns) {
+PipelineBuilder &PipelineBuilder::output(DType type, std::vector<std::string> columns) {
   json::Object o{{"type", dtypeName(type).str()}};
   if (!columns.empty()) {
     json::Array cols;
@@ -91,8 +87,7 @@ PipelineBuilder &PipelineBuilder::output(DType type,
   return *this;
 }
 
-PipelineBuilder &PipelineBuilder::standardize(llvm::StringRef column,
-                                              double mean, double std) {
+PipelineBuilder &PipelineBuilder::standardize(llvm::StringRef column, double mean, double std) {
   json::Object o = impl_->step("standardize", column);
   o["mean"] = mean;
   o["std"] = std;
@@ -100,8 +95,7 @@ PipelineBuilder &PipelineBuilder::standardize(llvm::StringRef column,
   return *this;
 }
 
-PipelineBuilder &PipelineBuilder::minmax(llvm::StringRef column, double min,
-                                         double max) {
+PipelineBuilder &PipelineBuilder::minmax(llvm::StringRef column, double min, double max) {
   json::Object o = impl_->step("minmax", column);
   o["min"] = min;
   o["max"] = max;
@@ -119,8 +113,7 @@ PipelineBuilder &PipelineBuilder::log1p(llvm::StringRef column) {
   return *this;
 }
 
-PipelineBuilder &PipelineBuilder::clip(llvm::StringRef column,
-                                       std::optional<double> min,
+PipelineBuilder &PipelineBuilder::clip(llvm::StringRef column, std::optional<double> min,
                                        std::optional<double> max) {
   json::Object o = impl_->step("clip", column);
   if (min)
@@ -131,8 +124,7 @@ PipelineBuilder &PipelineBuilder::clip(llvm::StringRef column,
   return *this;
 }
 
-PipelineBuilder &PipelineBuilder::impute(llvm::StringRef column,
-                                         double value) {
+PipelineBuilder &PipelineBuilder::impute(llvm::StringRef column, double value) {
   json::Object o = impl_->step("impute", column);
   o["value"] = value;
   impl_->steps.push_back(std::move(o));
@@ -144,8 +136,7 @@ static void setUnknown(json::Object &o, UnknownPolicy unknown) {
     o["unknown"] = "error";
 }
 
-PipelineBuilder &PipelineBuilder::oneHot(llvm::StringRef column,
-                                         std::vector<int64_t> categories,
+PipelineBuilder &PipelineBuilder::oneHot(llvm::StringRef column, std::vector<int64_t> categories,
                                          UnknownPolicy unknown) {
   json::Object o = impl_->step("one_hot", column);
   json::Array cats;
@@ -170,26 +161,24 @@ PipelineBuilder &PipelineBuilder::oneHot(llvm::StringRef column,
   return *this;
 }
 
-PipelineBuilder &PipelineBuilder::labelEncode(
-    llvm::StringRef column, std::vector<std::pair<int64_t, double>> mapping,
-    double defaultCode) {
-  impl_->labelEncode<int64_t>(
-      column, mapping, defaultCode,
-      [](const int64_t &k) { return std::to_string(k); });
+PipelineBuilder &PipelineBuilder::labelEncode(llvm::StringRef column,
+                                              std::vector<std::pair<int64_t, double>> mapping,
+                                              double defaultCode) {
+  impl_->labelEncode<int64_t>(column, mapping, defaultCode,
+                              [](const int64_t &k) { return std::to_string(k); });
   return *this;
 }
 
-PipelineBuilder &PipelineBuilder::labelEncode(
-    llvm::StringRef column,
-    std::vector<std::pair<std::string, double>> mapping, double defaultCode) {
+PipelineBuilder &PipelineBuilder::labelEncode(llvm::StringRef column,
+                                              std::vector<std::pair<std::string, double>> mapping,
+                                              double defaultCode) {
   impl_->labelEncode<std::string>(column, mapping, defaultCode,
                                   [](const std::string &k) { return k; });
   return *this;
 }
 
-PipelineBuilder &PipelineBuilder::polynomial(std::vector<std::string> columns,
-                                             int degree, bool interactionOnly,
-                                             bool includeBias) {
+PipelineBuilder &PipelineBuilder::polynomial(std::vector<std::string> columns, int degree,
+                                             bool interactionOnly, bool includeBias) {
   json::Object o{{"op", "polynomial"}};
   json::Array cols;
   for (std::string &c : columns)
@@ -204,8 +193,7 @@ PipelineBuilder &PipelineBuilder::polynomial(std::vector<std::string> columns,
   return *this;
 }
 
-PipelineBuilder &PipelineBuilder::bucketize(llvm::StringRef column,
-                                            std::vector<double> edges) {
+PipelineBuilder &PipelineBuilder::bucketize(llvm::StringRef column, std::vector<double> edges) {
   json::Object o = impl_->step("bucketize", column);
   json::Array e;
   for (double d : edges)
@@ -215,16 +203,12 @@ PipelineBuilder &PipelineBuilder::bucketize(llvm::StringRef column,
   return *this;
 }
 
-PipelineBuilder &PipelineBuilder::expr(llvm::StringRef name,
-                                       llvm::StringRef expr) {
-  impl_->steps.push_back(
-      json::Object{{"op", "expr"}, {"name", name.str()}, {"expr", expr.str()}});
+PipelineBuilder &PipelineBuilder::expr(llvm::StringRef name, llvm::StringRef expr) {
+  impl_->steps.push_back(json::Object{{"op", "expr"}, {"name", name.str()}, {"expr", expr.str()}});
   return *this;
 }
 
-std::string PipelineBuilder::json() const {
-  return llvm::formatv("{0}", impl_->document()).str();
-}
+std::string PipelineBuilder::json() const { return llvm::formatv("{0}", impl_->document()).str(); }
 
 llvm::Expected<Descriptor> PipelineBuilder::build() const {
   if (!impl_->error.empty())

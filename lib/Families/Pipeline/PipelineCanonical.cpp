@@ -90,8 +90,7 @@ void writeCanonicalStep(json::OStream &j, const Step &s) {
       j.attributeEnd();
       column();
       op();
-      j.attribute("unknown",
-                  s.unknown == UnknownPolicy::Error ? "error" : "zeros");
+      j.attribute("unknown", s.unknown == UnknownPolicy::Error ? "error" : "zeros");
       break;
     case StepOp::LabelEncode: {
       column();
@@ -99,11 +98,9 @@ void writeCanonicalStep(json::OStream &j, const Step &s) {
       std::vector<std::pair<std::string, double>> entries;
       entries.reserve(s.codes.size());
       for (size_t i = 0; i < s.codes.size(); ++i) {
-        std::string key = i < s.intCategories.size()
-                              ? std::to_string(s.intCategories[i])
-                          : i < s.floatCategories.size()
-                              ? formatNumber(s.floatCategories[i])
-                              : s.stringCategories[i];
+        std::string key = i < s.intCategories.size()     ? std::to_string(s.intCategories[i])
+                          : i < s.floatCategories.size() ? formatNumber(s.floatCategories[i])
+                                                         : s.stringCategories[i];
         entries.emplace_back(std::move(key), s.codes[i]);
       }
       std::sort(entries.begin(), entries.end());
@@ -141,8 +138,7 @@ void writeCanonicalStep(json::OStream &j, const Step &s) {
   });
 }
 
-void writeCanonicalInputs(json::OStream &j,
-                          ArrayRef<InputColumn> inputs) {
+void writeCanonicalInputs(json::OStream &j, ArrayRef<InputColumn> inputs) {
   j.array([&] {
     for (const InputColumn &in : inputs)
       j.object([&] {

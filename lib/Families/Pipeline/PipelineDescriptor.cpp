@@ -33,17 +33,28 @@ namespace jit {
 
 llvm::StringRef stepOpName(StepOp op) {
   switch (op) {
-  case StepOp::Standardize: return "standardize";
-  case StepOp::MinMax: return "minmax";
-  case StepOp::Log: return "log";
-  case StepOp::Log1p: return "log1p";
-  case StepOp::Clip: return "clip";
-  case StepOp::Impute: return "impute";
-  case StepOp::OneHot: return "one_hot";
-  case StepOp::LabelEncode: return "label_encode";
-  case StepOp::Polynomial: return "polynomial";
-  case StepOp::Bucketize: return "bucketize";
-  case StepOp::Expr: return "expr";
+  case StepOp::Standardize:
+    return "standardize";
+  case StepOp::MinMax:
+    return "minmax";
+  case StepOp::Log:
+    return "log";
+  case StepOp::Log1p:
+    return "log1p";
+  case StepOp::Clip:
+    return "clip";
+  case StepOp::Impute:
+    return "impute";
+  case StepOp::OneHot:
+    return "one_hot";
+  case StepOp::LabelEncode:
+    return "label_encode";
+  case StepOp::Polynomial:
+    return "polynomial";
+  case StepOp::Bucketize:
+    return "bucketize";
+  case StepOp::Expr:
+    return "expr";
   }
   return "?";
 }
@@ -62,8 +73,8 @@ using detail::requireKey;
 
 } // namespace
 
-int PipelineParser::newValue(ValueKind kind, std::optional<int64_t> missing,
-                             std::string name, int from) {
+int PipelineParser::newValue(ValueKind kind, std::optional<int64_t> missing, std::string name,
+                             int from) {
   nameBytes += name.size();
   PlanValue v;
   v.kind = kind;
@@ -132,8 +143,7 @@ std::string PipelineParser::originOf(int value) const {
   return "steps[" + std::to_string(from) + "]";
 }
 
-Error PipelineParser::readStepColumn(const json::Object &o,
-                                     const std::string &path, StringRef what,
+Error PipelineParser::readStepColumn(const json::Object &o, const std::string &path, StringRef what,
                                      Step &step, int &slot) {
   const json::Value *v;
   if (Error e = requireKey(o, path, "column", what, v))
@@ -144,8 +154,7 @@ Error PipelineParser::readStepColumn(const json::Object &o,
   return Error::success();
 }
 
-Error PipelineParser::lookupColumn(const json::Value &v, StringRef path,
-                                   int &slot) {
+Error PipelineParser::lookupColumn(const json::Value &v, StringRef path, int &slot) {
   std::optional<StringRef> name = v.getAsString();
   if (!name || name->empty())
     return expected(path, "a column name (a non-empty string)", v);
@@ -157,49 +166,40 @@ Error PipelineParser::lookupColumn(const json::Value &v, StringRef path,
   return Error::success();
 }
 
-Error PipelineParser::requireNumeric(int slot, StringRef path,
-                                     StringRef op) {
+Error PipelineParser::requireNumeric(int slot, StringRef path, StringRef op) {
   if (slotKind(slot) != ValueKind::String)
     return Error::success();
-  return failAt(path, "column " + quoted(slotName(slot)) +
-                          " is a string column, but " + op +
+  return failAt(path, "column " + quoted(slotName(slot)) + " is a string column, but " + op +
                           " needs a numeric column (string columns can only "
                           "be consumed by one_hot and label_encode)");
 }
 
-Error PipelineParser::checkProduced(StringRef stepPath, StringRef op,
-                                    ArrayRef<std::string> names,
+Error PipelineParser::checkProduced(StringRef stepPath, StringRef op, ArrayRef<std::string> names,
                                     ArrayRef<int> consumed) {
   llvm::StringSet<> seen;
   llvm::DenseSet<int> consumedSet(consumed.begin(), consumed.end());
   for (const std::string &name : names) {
     if (!seen.insert(name).second)
-      return failAt(stepPath, op + " would produce the column " +
-                                  quoted(name) + " twice");
+      return failAt(stepPath, op + " would produce the column " + quoted(name) + " twice");
     auto it = byName.find(name);
     if (it != byName.end() && !consumedSet.contains(it->second))
-      return failAt(stepPath,
-                    op + " produces the column " + quoted(name) +
-                        ", which collides with the current column " +
-                        quoted(name) + " (from " +
-                        originOf(slots[it->second].value) + ")");
+      return failAt(stepPath, op + " produces the column " + quoted(name) +
+                                  ", which collides with the current column " + quoted(name) +
+                                  " (from " + originOf(slots[it->second].value) + ")");
   }
   return Error::success();
 }
 
-Error PipelineParser::checkColumnBudget(StringRef stepPath, StringRef op,
-                                        size_t consumed, uint64_t produced,
-                                        uint64_t producedNameBytes) {
+Error PipelineParser::checkColumnBudget(StringRef stepPath, StringRef op, size_t consumed,
+                                        uint64_t produced, uint64_t producedNameBytes) {
   uint64_t after = liveColumns - consumed + produced;
   if (produced > kMaxColumns || after > kMaxColumns)
     return failAt(stepPath, op + " would make " + Twine(after) +
-                                " columns, more than the limit of " +
-                                Twine(kMaxColumns));
+                                " columns, more than the limit of " + Twine(kMaxColumns));
   if (producedNameBytes > kMaxNameBytes - std::min(nameBytes, kMaxNameBytes))
-    return failAt(stepPath, op + " would make column names of " +
-                                Twine(producedNameBytes) +
-                                " bytes in all, more than the limit of " +
-                                Twine(kMaxNameBytes) + " bytes");
+    return failAt(stepPath, op + " would make column names of " + Twine(producedNameBytes) +
+                                " bytes in all, more than the limit of " + Twine(kMaxNameBytes) +
+                                " bytes");
   return Error::success();
 }
 
@@ -221,8 +221,7 @@ void PipelineParser::replaceWithFloat(int slot, StepOp op) {
   slots[slot].value = out;
 }
 
-void PipelineParser::splice(int slot, ArrayRef<int> alsoRemove,
-                            ArrayRef<int> values) {
+void PipelineParser::splice(int slot, ArrayRef<int> alsoRemove, ArrayRef<int> values) {
   for (int s : alsoRemove)
     unlink(s);
   int next = slots[slot].next;
@@ -236,9 +235,7 @@ void PipelineParser::splice(int slot, ArrayRef<int> alsoRemove,
 //===----------------------------------------------------------------------===//
 
 Error PipelineParser::parseHeader(const json::Object &root) {
-  if (Error e = checkKeys(root, "",
-                          {"specjit", "kind", "name", "inputs", "output",
-                           "steps"},
+  if (Error e = checkKeys(root, "", {"specjit", "kind", "name", "inputs", "output", "steps"},
                           "a pipeline descriptor"))
     return e;
   return detail::readDescriptorName(root, spec.name);
@@ -246,80 +243,72 @@ Error PipelineParser::parseHeader(const json::Object &root) {
 
 Error PipelineParser::parseInputs(const json::Object &root) {
   const json::Value *v;
-  if (Error e = requireKey(root, "", "inputs",
-                           "a non-empty array of input columns", v))
+  if (Error e = requireKey(root, "", "inputs", "a non-empty array of input columns", v))
     return e;
   const json::Array *inputs = v->getAsArray();
   if (!inputs || inputs->empty())
     return expected("inputs", "a non-empty array of input columns", *v);
   if (inputs->size() > kMaxColumns)
-    return failAt("inputs", Twine(inputs->size()) +
-                                " input columns, more than the limit of " +
+    return failAt("inputs", Twine(inputs->size()) + " input columns, more than the limit of " +
                                 Twine(kMaxColumns));
   llvm::StringMap<size_t> seen;
   for (size_t i = 0; i < inputs->size(); ++i) {
     std::string path = indexPath("inputs", i);
     const json::Object *o = (*inputs)[i].getAsObject();
     if (!o)
-      return expected(path, "an input column object {\"name\", \"type\"}",
-                      (*inputs)[i]);
-    if (Error e = checkKeys(*o, path, {"name", "type", "missing"},
-                            "an input column"))
+      return expected(path, "an input column object {\"name\", \"type\"}", (*inputs)[i]);
+    if (Error e = checkKeys(*o, path, {"name", "type", "missing"}, "an input column"))
       return e;
     InputColumn in;
     const json::Value *f;
     if (Error e = requireKey(*o, path, "name", "a non-empty string", f))
       return e;
     std::string namePath = keyPath(path, "name");
-    if (Error e =
-            readNonEmptyString(*f, namePath, in.name, "a non-empty string"))
+    if (Error e = readNonEmptyString(*f, namePath, in.name, "a non-empty string"))
       return e;
     auto [it, inserted] = seen.try_emplace(in.name, i);
     if (!inserted)
-      return failAt(namePath, "duplicate input name " + quoted(in.name) +
-                                  " (also inputs[" + Twine(it->second) +
-                                  "])");
-    if (Error e = requireKey(*o, path, "type",
-                             "one of bool, i32, i64, f32, f64, string", f))
+      return failAt(namePath, "duplicate input name " + quoted(in.name) + " (also inputs[" +
+                                  Twine(it->second) + "])");
+    if (Error e = requireKey(*o, path, "type", "one of bool, i32, i64, f32, f64, string", f))
       return e;
     std::optional<StringRef> type = f->getAsString();
     std::optional<DType> dtype = type ? parseDType(*type) : std::nullopt;
     if (!dtype)
-      return expected(keyPath(path, "type"),
-                      "one of bool, i32, i64, f32, f64, string", *f);
+      return expected(keyPath(path, "type"), "one of bool, i32, i64, f32, f64, string", *f);
     in.type = *dtype;
     if (const json::Value *m = o->get("missing")) {
       std::string mPath = keyPath(path, "missing");
       int64_t lo = std::numeric_limits<int64_t>::min();
       int64_t hi = std::numeric_limits<int64_t>::max();
       switch (in.type) {
-      case DType::Bool: lo = 0, hi = 1; break;
+      case DType::Bool:
+        lo = 0, hi = 1;
+        break;
       case DType::I32:
         lo = std::numeric_limits<int32_t>::min();
         hi = std::numeric_limits<int32_t>::max();
         break;
-      case DType::I64: break;
+      case DType::I64:
+        break;
       default:
         return failAt(mPath, "only bool, i32 and i64 inputs take a 'missing' "
                              "sentinel (" +
                                  dtypeName(in.type) +
-                                 (in.type == DType::String
-                                      ? " columns have no missing value)"
-                                      : " columns use NaN)"));
+                                 (in.type == DType::String ? " columns have no missing value)"
+                                                           : " columns use NaN)"));
       }
       std::optional<int64_t> sentinel = asInt64(*m);
       if (!sentinel || *sentinel < lo || *sentinel > hi)
         return expected(mPath,
-                        "an integer within the range of " +
-                            dtypeName(in.type) + " ([" + Twine(lo) + ", " +
-                            Twine(hi) + "])",
+                        "an integer within the range of " + dtypeName(in.type) + " ([" + Twine(lo) +
+                            ", " + Twine(hi) + "])",
                         *m);
       in.missing = sentinel;
     }
-    ValueKind kind = in.type == DType::String ? ValueKind::String
-                     : (in.type == DType::F32 || in.type == DType::F64)
-                         ? ValueKind::Float
-                         : ValueKind::Int;
+    ValueKind kind = in.type == DType::String                           ? ValueKind::String
+                     : (in.type == DType::F32 || in.type == DType::F64) ? ValueKind::Float
+                                                                        : ValueKind::Int;
     int value = newValue(kind, in.missing, in.name, -static_cast<int>(i) - 1);
     insertBefore(-1, value);
     spec.inputs.push_back(std::move(in));
@@ -337,10 +326,9 @@ Error PipelineParser::resolveOutputs() {
                             " is a string column and cannot be written to "
                             "the numeric output (encode it with one_hot or "
                             "label_encode" +
-                            (spec.outputColumns.empty()
-                                 ? ", or list the output columns in "
-                                   "output.columns)"
-                                 : ")"));
+                            (spec.outputColumns.empty() ? ", or list the output columns in "
+                                                          "output.columns)"
+                                                        : ")"));
   };
   if (spec.outputColumns.empty()) {
     for (int s = head; s >= 0; s = slots[s].next) {
@@ -357,8 +345,7 @@ Error PipelineParser::resolveOutputs() {
     auto it = byName.find(name);
     if (it == byName.end())
       return failAt(path, "unknown column " + quoted(name) +
-                              " (columns after the last step: " +
-                              currentColumns() + ")");
+                              " (columns after the last step: " + currentColumns() + ")");
     if (slotKind(it->second) == ValueKind::String)
       return stringError(path, name);
     plan.outputs.push_back(slots[it->second].value);
@@ -398,22 +385,19 @@ Error PipelineParser::resolveFeatures(const json::Object &root) {
   for (size_t i = 0; i < list->size(); ++i) {
     std::string path = indexPath("features", i);
     std::string name;
-    if (Error e = readNonEmptyString((*list)[i], path, name,
-                                     "a column name (a non-empty string)"))
+    if (Error e = readNonEmptyString((*list)[i], path, name, "a column name (a non-empty string)"))
       return e;
     auto [dup, inserted] = seen.try_emplace(name, i);
     if (!inserted)
-      return failAt(path, "duplicate feature " + quoted(name) +
-                              " (also features[" + Twine(dup->second) + "])");
+      return failAt(path, "duplicate feature " + quoted(name) + " (also features[" +
+                              Twine(dup->second) + "])");
     auto it = byName.find(name);
     if (it == byName.end()) {
       std::vector<std::string> names;
       for (int s = head; s >= 0 && names.size() < 4096; s = slots[s].next)
         names.push_back(slotName(s));
-      return failAt(path, "unknown column " + quoted(name) +
-                              " (columns after the last step: " +
-                              currentColumns() + ")" +
-                              detail::suggestName(name, names));
+      return failAt(path, "unknown column " + quoted(name) + " (columns after the last step: " +
+                              currentColumns() + ")" + detail::suggestName(name, names));
     }
     if (slotKind(it->second) == ValueKind::String)
       return stringError(path, name, true);
@@ -438,8 +422,7 @@ Expected<Descriptor> PipelineParser::run(const json::Object &root) {
   return DescriptorParser::make(std::move(spec), std::move(canonical));
 }
 
-Error PipelineParser::runFrontEnd(const json::Object &root,
-                                  PipelineSpec &out) {
+Error PipelineParser::runFrontEnd(const json::Object &root, PipelineSpec &out) {
   if (Error e = parseInputs(root))
     return e;
   if (Error e = parseSteps(root))
@@ -458,9 +441,7 @@ Error parsePipelineFrontEnd(const json::Object &root, PipelineSpec &out) {
 
 namespace detail {
 
-Expected<Descriptor> parsePipeline(const json::Object &root) {
-  return PipelineParser().run(root);
-}
+Expected<Descriptor> parsePipeline(const json::Object &root) { return PipelineParser().run(root); }
 
 } // namespace detail
 } // namespace jit

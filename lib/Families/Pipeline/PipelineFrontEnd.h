@@ -34,16 +34,14 @@ namespace jit {
 /// plan.outputs/outputNames are the features, outputColumns is `features`
 /// as written (empty when absent), outputType is F64. The caller checks the
 /// document's keys (PipelineDescriptor.cpp).
-llvm::Error parsePipelineFrontEnd(const llvm::json::Object &root,
-                                  PipelineSpec &out);
+llvm::Error parsePipelineFrontEnd(const llvm::json::Object &root, PipelineSpec &out);
 
 /// A step as the pipeline family's canonical form writes it
 /// (PipelineCanonical.cpp).
 void writeCanonicalStep(llvm::json::OStream &j, const Step &s);
 /// The `inputs` array as the pipeline family's canonical form writes it
 /// (PipelineCanonical.cpp).
-void writeCanonicalInputs(llvm::json::OStream &j,
-                          llvm::ArrayRef<InputColumn> inputs);
+void writeCanonicalInputs(llvm::json::OStream &j, llvm::ArrayRef<InputColumn> inputs);
 
 } // namespace jit
 
@@ -59,14 +57,12 @@ public:
 
   /// Builds the program of `spec`'s plan; the result keeps no reference to
   /// it. `spec.outputType` is not used.
-  static llvm::Expected<std::unique_ptr<FeatureProgram>>
-  create(const jit::PipelineSpec &spec);
+  static llvm::Expected<std::unique_ptr<FeatureProgram>> create(const jit::PipelineSpec &spec);
 
   /// Receives `numColumns()` f64 columns of `n` rows each, holding rows
   /// [base, base + n) of the call. The columns are valid during the call
   /// only; n never exceeds kInterpreterBlockRows.
-  using BlockFn = llvm::function_ref<void(const double *const *cols,
-                                          int64_t base, int64_t n)>;
+  using BlockFn = llvm::function_ref<void(const double *const *cols, int64_t base, int64_t n)>;
 
   /// Number of columns (plan outputs).
   virtual size_t numColumns() const = 0;
@@ -74,12 +70,10 @@ public:
   /// Runs over `rows` rows: returns 0 after handing every block to `fn` in
   /// row order; r > 0 when row r-1 fails a data check, -1 when scratch space
   /// cannot be allocated, in both cases without calling `fn`. Thread-safe.
-  virtual int64_t run(const void *const *args, int64_t rows,
-                      BlockFn fn) const = 0;
+  virtual int64_t run(const void *const *args, int64_t rows, BlockFn fn) const = 0;
 
   /// As Interpreter::describeFailure.
-  virtual std::string describeFailure(const void *const *args,
-                                      int64_t row) const = 0;
+  virtual std::string describeFailure(const void *const *args, int64_t row) const = 0;
 };
 
 } // namespace interp

@@ -12,8 +12,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Families/Pipeline/PipelineSpec.h"
 #include "Families/Pipeline/PipelineInterpreter.h"
+#include "Families/Pipeline/PipelineSpec.h"
 
 #include <algorithm>
 #include <cmath>
@@ -102,9 +102,8 @@ std::string quoteBytes(const char *p, size_t n) {
 // Execution
 //===----------------------------------------------------------------------===//
 
-void GenericInterpreter::gatherInputs(const Program &prog, Frame &fr,
-                                      const void *const *args, int64_t base,
-                                      int64_t n) const {
+void GenericInterpreter::gatherInputs(const Program &prog, Frame &fr, const void *const *args,
+                                      int64_t base, int64_t n) const {
   for (int v : prog.inputs) {
     const InputInfo &in = inputs_[v];
     const void *src = args[in.argSlot];
@@ -154,10 +153,8 @@ void GenericInterpreter::gatherInputs(const Program &prog, Frame &fr,
   }
 }
 
-void GenericInterpreter::computeNode(const Node &nd, const Item &it,
-                                     const Program &prog, Frame &fr,
-                                     const void *const *args, int64_t base,
-                                     int64_t n) const {
+void GenericInterpreter::computeNode(const Node &nd, const Item &it, const Program &prog, Frame &fr,
+                                     const void *const *args, int64_t base, int64_t n) const {
   auto outF = [&](int k) -> double * {
     int s = prog.fslot[nd.results[k]];
     return s < 0 ? nullptr : fr.fslot(s);
@@ -258,8 +255,7 @@ void GenericInterpreter::computeNode(const Node &nd, const Item &it,
       // nothing.
       nd.intLookup.lookup(fr.iv[a], n, idx);
     else
-      nd.stringLookup.lookup(stringOffsets(args, a, base), stringBytes(args, a),
-                             n, idx);
+      nd.stringLookup.lookup(stringOffsets(args, a, base), stringBytes(args, a), n, idx);
     for (size_t j = 0; j < k; ++j) {
       double *__restrict d = outF(static_cast<int>(j));
       if (!d)
@@ -284,8 +280,7 @@ void GenericInterpreter::computeNode(const Node &nd, const Item &it,
     } else if (nd.inKind == ValueKind::Float) {
       nd.floatLookup.lookup(fr.fv[a], n, idx);
     } else {
-      nd.stringLookup.lookup(stringOffsets(args, a, base), stringBytes(args, a),
-                             n, idx);
+      nd.stringLookup.lookup(stringOffsets(args, a, base), stringBytes(args, a), n, idx);
     }
     // codesOrDefault[0] is the default, codesOrDefault[j + 1] the code of
     // category j: a branchless gather.
@@ -302,8 +297,7 @@ void GenericInterpreter::computeNode(const Node &nd, const Item &it,
         for (int64_t r = 0; r < n; ++r)
           d[r] = 1.0;
       } else if (t.prefix < 0) {
-        std::memcpy(d, fr.fv[nd.args[t.arg]],
-                    static_cast<size_t>(n) * sizeof(double));
+        std::memcpy(d, fr.fv[nd.args[t.arg]], static_cast<size_t>(n) * sizeof(double));
       } else {
         const double *__restrict p = outF(t.prefix);
         const double *__restrict y = fr.fv[nd.args[t.arg]];
@@ -326,8 +320,8 @@ void GenericInterpreter::computeNode(const Node &nd, const Item &it,
       // upper_bound stops at the first edge e with x < e: exactly the count
       // of edges with !(x < e) for strictly increasing edges (NaN: all).
       for (int64_t r = 0; r < n; ++r)
-        d[r] = static_cast<double>(
-            std::upper_bound(edges.begin(), edges.end(), x[r]) - edges.begin());
+        d[r] =
+            static_cast<double>(std::upper_bound(edges.begin(), edges.end(), x[r]) - edges.begin());
     }
     return;
   }
@@ -342,9 +336,8 @@ void GenericInterpreter::computeNode(const Node &nd, const Item &it,
   }
 }
 
-int64_t GenericInterpreter::checkNode(const Node &nd, Frame &fr,
-                                      const void *const *args, int64_t base,
-                                      int64_t n) const {
+int64_t GenericInterpreter::checkNode(const Node &nd, Frame &fr, const void *const *args,
+                                      int64_t base, int64_t n) const {
   int a = nd.args[0];
   int32_t *idx = fr.idx.get();
   switch (nd.inKind) {
@@ -355,8 +348,7 @@ int64_t GenericInterpreter::checkNode(const Node &nd, Frame &fr,
     nd.floatLookup.lookup(fr.fv[a], n, idx);
     break;
   case ValueKind::String:
-    nd.stringLookup.lookup(stringOffsets(args, a, base), stringBytes(args, a),
-                           n, idx);
+    nd.stringLookup.lookup(stringOffsets(args, a, base), stringBytes(args, a), n, idx);
     break;
   }
   int32_t bad = 0;
@@ -371,8 +363,8 @@ int64_t GenericInterpreter::checkNode(const Node &nd, Frame &fr,
 }
 
 std::string GenericInterpreter::formatValue(const Node &nd, const Frame &fr,
-                                            const void *const *args,
-                                            int64_t base, int64_t r) const {
+                                            const void *const *args, int64_t base,
+                                            int64_t r) const {
   int a = nd.args[0];
   switch (nd.inKind) {
   case ValueKind::Int: {
@@ -385,8 +377,7 @@ std::string GenericInterpreter::formatValue(const Node &nd, const Frame &fr,
     return formatDouble(fr.fv[a][r]);
   case ValueKind::String: {
     const int64_t *off = stringOffsets(args, a, base + r);
-    return quoteBytes(stringBytes(args, a) + off[0],
-                      static_cast<size_t>(off[1] - off[0]));
+    return quoteBytes(stringBytes(args, a) + off[0], static_cast<size_t>(off[1] - off[0]));
   }
   }
   return "?";
@@ -394,8 +385,7 @@ std::string GenericInterpreter::formatValue(const Node &nd, const Frame &fr,
 
 /// Interleaves `M` f64 columns into rows of `m` elements of T (starting at
 /// `o`), converting each value by a plain cast.
-template <class T, int M>
-void interleave(const double *const *cols, T *o, int64_t m, int64_t n) {
+template <class T, int M> void interleave(const double *const *cols, T *o, int64_t m, int64_t n) {
   const double *c[M];
   for (int j = 0; j < M; ++j)
     c[j] = cols[j];
@@ -407,8 +397,7 @@ void interleave(const double *const *cols, T *o, int64_t m, int64_t n) {
 }
 
 template <class T>
-void GenericInterpreter::scatter(const double *const *cols, T *out,
-                                 int64_t base, int64_t n) const {
+void GenericInterpreter::scatter(const double *const *cols, T *out, int64_t base, int64_t n) const {
   // Every output has an f64 view (Int outputs through their shadow). Rows
   // are written in order, 8 columns at a time, with the column pointers in
   // registers.
@@ -444,15 +433,13 @@ void GenericInterpreter::scatter(const double *const *cols, T *out,
   }
 }
 
-int64_t GenericInterpreter::execute(const Program &prog,
-                                    const void *const *args,
-                                    const BlockSink *sink, int64_t begin,
-                                    int64_t end, Failure *fail) const {
+int64_t GenericInterpreter::execute(const Program &prog, const void *const *args,
+                                    const BlockSink *sink, int64_t begin, int64_t end,
+                                    Failure *fail) const {
   Frame fr;
   int64_t slotBytes = (static_cast<int64_t>(prog.numF) + prog.numI + 1) * 8;
-  fr.B =
-      std::max<int64_t>(1, std::min<int64_t>(kInterpreterBlockRows,
-                                             kScratchBudgetBytes / slotBytes));
+  fr.B = std::max<int64_t>(
+      1, std::min<int64_t>(kInterpreterBlockRows, kScratchBudgetBytes / slotBytes));
   fr.B = std::min(fr.B, end - begin);
   size_t numValues = values_.size();
   if (!fr.allocate(prog, numValues, sink ? outputs_.size() : 0))
@@ -496,8 +483,7 @@ int64_t GenericInterpreter::execute(const Program &prog,
   return -1;
 }
 
-int64_t GenericInterpreter::runBlocks(const void *const *args, int64_t rows,
-                                      BlockSink sink) const {
+int64_t GenericInterpreter::runBlocks(const void *const *args, int64_t rows, BlockSink sink) const {
   if (rows <= 0)
     return 0;
   if (hasChecks_) {
@@ -513,10 +499,8 @@ int64_t GenericInterpreter::runBlocks(const void *const *args, int64_t rows,
   return 0;
 }
 
-int64_t GenericInterpreter::run(const void *const *args, void *out,
-                                int64_t rows) const {
-  auto scatterBlock = [&](const double *const *cols, int64_t base,
-                          int64_t n) {
+int64_t GenericInterpreter::run(const void *const *args, void *out, int64_t rows) const {
+  auto scatterBlock = [&](const double *const *cols, int64_t base, int64_t n) {
     if (outType_ == DType::F32)
       scatter(cols, static_cast<float *>(out), base, n);
     else
@@ -525,8 +509,7 @@ int64_t GenericInterpreter::run(const void *const *args, void *out,
   return runBlocks(args, rows, scatterBlock);
 }
 
-std::string GenericInterpreter::describeFailure(const void *const *args,
-                                                int64_t row) const {
+std::string GenericInterpreter::describeFailure(const void *const *args, int64_t row) const {
   std::string head = "row " + std::to_string(row) + ": ";
   Failure fail;
   if (!hasChecks_ || row < 0)
@@ -537,9 +520,8 @@ std::string GenericInterpreter::describeFailure(const void *const *args,
   if (r < 0)
     return head + "no data check fails";
   const Node &nd = nodes_[fail.node];
-  return head + "steps[" + std::to_string(nd.step) + "] (" +
-         jit::stepOpName(nd.op).str() + " of '" + nd.column + "'): value " +
-         fail.value + " is not one of the categories";
+  return head + "steps[" + std::to_string(nd.step) + "] (" + jit::stepOpName(nd.op).str() +
+         " of '" + nd.column + "'): value " + fail.value + " is not one of the categories";
 }
 
 namespace {
@@ -547,15 +529,12 @@ namespace {
 /// The pipeline program of another family's preprocessing.
 class PipelineFeatures final : public FeatureProgram {
 public:
-  explicit PipelineFeatures(std::unique_ptr<GenericInterpreter> ip)
-      : ip_(std::move(ip)) {}
+  explicit PipelineFeatures(std::unique_ptr<GenericInterpreter> ip) : ip_(std::move(ip)) {}
   size_t numColumns() const override { return ip_->numOutputColumns(); }
-  int64_t run(const void *const *args, int64_t rows,
-              BlockFn fn) const override {
+  int64_t run(const void *const *args, int64_t rows, BlockFn fn) const override {
     return ip_->runBlocks(args, rows, fn);
   }
-  std::string describeFailure(const void *const *args,
-                              int64_t row) const override {
+  std::string describeFailure(const void *const *args, int64_t row) const override {
     return ip_->describeFailure(args, row);
   }
 

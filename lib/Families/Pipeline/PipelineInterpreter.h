@@ -9,8 +9,8 @@
 #ifndef SPECJIT_LIB_FAMILIES_PIPELINE_PIPELINEINTERPRETER_H
 #define SPECJIT_LIB_FAMILIES_PIPELINE_PIPELINEINTERPRETER_H
 
-#include "Interpreter/ExprCode.h"
 #include "Families/Pipeline/PipelineFrontEnd.h"
+#include "Interpreter/ExprCode.h"
 #include "Interpreter/Interpreter.h"
 #include "Interpreter/Lookup.h"
 
@@ -142,9 +142,8 @@ struct Frame {
   bool allocate(const Program &prog, size_t numValues, size_t numOutputs) {
     size_t b = static_cast<size_t>(B);
     return alloc(f, static_cast<size_t>(prog.numF) * b) &&
-           alloc(i, static_cast<size_t>(prog.numI) * b) &&
-           (!prog.needIdx || alloc(idx, b)) && alloc(fv, numValues) &&
-           alloc(iv, numValues) && alloc(exprArgs, prog.maxExprArgs) &&
+           alloc(i, static_cast<size_t>(prog.numI) * b) && (!prog.needIdx || alloc(idx, b)) &&
+           alloc(fv, numValues) && alloc(iv, numValues) && alloc(exprArgs, prog.maxExprArgs) &&
            alloc(exprTemps, prog.maxTemps) && alloc(outCols, numOutputs);
   }
 };
@@ -152,8 +151,7 @@ struct Frame {
 /// Whether `op` reads its first argument as an Int when it is one (instead of
 /// converting it to Float).
 inline bool readsIntDirectly(StepOp op) {
-  return op == StepOp::Impute || op == StepOp::OneHot ||
-         op == StepOp::LabelEncode;
+  return op == StepOp::Impute || op == StepOp::OneHot || op == StepOp::LabelEncode;
 }
 
 /// Receives the f64 output columns of a block of the main program.
@@ -163,27 +161,23 @@ class GenericInterpreter final : public Interpreter {
 public:
   /// Builds everything from the spec of a pipeline descriptor; the result
   /// keeps no reference to it.
-  static llvm::Expected<std::unique_ptr<GenericInterpreter>>
-  build(const jit::PipelineSpec &spec);
+  static llvm::Expected<std::unique_ptr<GenericInterpreter>> build(const jit::PipelineSpec &spec);
   /// Builds from a pipeline spec whose plan outputs feed another family (the
   /// output type is not used).
   static llvm::Expected<std::unique_ptr<GenericInterpreter>>
   buildFeatures(const jit::PipelineSpec &spec);
 
   int64_t run(const void *const *args, void *out, int64_t rows) const override;
-  std::string describeFailure(const void *const *args,
-                              int64_t row) const override;
+  std::string describeFailure(const void *const *args, int64_t row) const override;
 
   /// Checks every row, then hands each block's output columns (f64) to
   /// `sink`. Same results as run(); the sink is never called when a check
   /// fails or scratch space cannot be allocated.
-  int64_t runBlocks(const void *const *args, int64_t rows,
-                    BlockSink sink) const;
+  int64_t runBlocks(const void *const *args, int64_t rows, BlockSink sink) const;
   size_t numOutputColumns() const { return outputs_.size(); }
 
 private:
-  llvm::Error prepareNode(const jit::PipelineSpec &spec,
-                          const jit::PlanNode &pn, Node &nd) const;
+  llvm::Error prepareNode(const jit::PipelineSpec &spec, const jit::PlanNode &pn, Node &nd) const;
   Program schedule(bool mainProgram) const;
 
   static llvm::Expected<std::unique_ptr<GenericInterpreter>>
@@ -192,28 +186,22 @@ private:
   /// Runs `prog` over rows [begin, end). The main program hands its output
   /// columns to `*sink` block by block. Returns the first row failing a
   /// check (described in *fail), or -1.
-  int64_t execute(const Program &prog, const void *const *args,
-                  const BlockSink *sink, int64_t begin, int64_t end,
-                  Failure *fail) const;
-  void gatherInputs(const Program &prog, Frame &fr, const void *const *args,
-                    int64_t base, int64_t n) const;
-  void computeNode(const Node &nd, const Item &it, const Program &prog,
-                   Frame &fr, const void *const *args, int64_t base,
-                   int64_t n) const;
+  int64_t execute(const Program &prog, const void *const *args, const BlockSink *sink,
+                  int64_t begin, int64_t end, Failure *fail) const;
+  void gatherInputs(const Program &prog, Frame &fr, const void *const *args, int64_t base,
+                    int64_t n) const;
+  void computeNode(const Node &nd, const Item &it, const Program &prog, Frame &fr,
+                   const void *const *args, int64_t base, int64_t n) const;
   /// First row in [0, n) of the block failing `nd`'s check, or -1.
-  int64_t checkNode(const Node &nd, Frame &fr, const void *const *args,
-                    int64_t base, int64_t n) const;
+  int64_t checkNode(const Node &nd, Frame &fr, const void *const *args, int64_t base,
+                    int64_t n) const;
   /// The value of `nd`'s (checked) argument at row r of the block.
-  std::string formatValue(const Node &nd, const Frame &fr,
-                          const void *const *args, int64_t base,
+  std::string formatValue(const Node &nd, const Frame &fr, const void *const *args, int64_t base,
                           int64_t r) const;
-  template <class T>
-  void scatter(const double *const *cols, T *out, int64_t base,
-               int64_t n) const;
+  template <class T> void scatter(const double *const *cols, T *out, int64_t base, int64_t n) const;
 
   /// A string input's offsets (positioned at row `base`) and bytes.
-  const int64_t *stringOffsets(const void *const *args, int v,
-                               int64_t base) const {
+  const int64_t *stringOffsets(const void *const *args, int v, int64_t base) const {
     return static_cast<const int64_t *>(args[inputs_[v].argSlot]) + base;
   }
   const char *stringBytes(const void *const *args, int v) const {

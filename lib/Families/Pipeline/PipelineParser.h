@@ -24,10 +24,9 @@ namespace jit {
 
 /// Every step op, in the order errors list them.
 inline constexpr StepOp kAllStepOps[] = {
-    StepOp::Standardize, StepOp::MinMax,      StepOp::Log,
-    StepOp::Log1p,       StepOp::Clip,        StepOp::Impute,
-    StepOp::OneHot,      StepOp::LabelEncode, StepOp::Polynomial,
-    StepOp::Bucketize,   StepOp::Expr,
+    StepOp::Standardize, StepOp::MinMax,    StepOp::Log,    StepOp::Log1p,
+    StepOp::Clip,        StepOp::Impute,    StepOp::OneHot, StepOp::LabelEncode,
+    StepOp::Polynomial,  StepOp::Bucketize, StepOp::Expr,
 };
 
 /// Total bytes of column names a plan may hold (one_hot and polynomial
@@ -63,12 +62,9 @@ private:
   size_t nameBytes = 0;
 
   // Columns.
-  const std::string &slotName(int s) const {
-    return plan.values[slots[s].value].name;
-  }
+  const std::string &slotName(int s) const { return plan.values[slots[s].value].name; }
   ValueKind slotKind(int s) const { return plan.values[slots[s].value].kind; }
-  int newValue(ValueKind kind, std::optional<int64_t> missing,
-               std::string name, int from);
+  int newValue(ValueKind kind, std::optional<int64_t> missing, std::string name, int from);
   int insertBefore(int before, int value);
   void unlink(int s);
   std::string currentColumns() const;
@@ -79,12 +75,12 @@ private:
   /// Reads the step's required "column" key, resolves it to a current
   /// column and records its name in `step`.
   llvm::Error readStepColumn(const llvm::json::Object &o, const std::string &path,
-                       llvm::StringRef what, Step &step, int &slot);
+                             llvm::StringRef what, Step &step, int &slot);
   llvm::Error requireNumeric(int slot, llvm::StringRef path, llvm::StringRef op);
   llvm::Error checkProduced(llvm::StringRef stepPath, llvm::StringRef op,
-                      llvm::ArrayRef<std::string> names, llvm::ArrayRef<int> consumed);
+                            llvm::ArrayRef<std::string> names, llvm::ArrayRef<int> consumed);
   llvm::Error checkColumnBudget(llvm::StringRef stepPath, llvm::StringRef op, size_t consumed,
-                          uint64_t produced, uint64_t producedNameBytes);
+                                uint64_t produced, uint64_t producedNameBytes);
 
   // Phases.
   llvm::Error parseHeader(const llvm::json::Object &root);
@@ -96,20 +92,15 @@ private:
   llvm::Error resolveFeatures(const llvm::json::Object &root);
 
   // Ops.
-  llvm::Error parseFloatOp(const llvm::json::Object &o, const std::string &path,
-                     Step &step, int &slot);
-  llvm::Error parseImpute(const llvm::json::Object &o, const std::string &path,
-                    Step &step);
-  llvm::Error parseOneHot(const llvm::json::Object &o, const std::string &path,
-                    Step &step);
-  llvm::Error parseLabelEncode(const llvm::json::Object &o, const std::string &path,
-                         Step &step);
-  llvm::Error parsePolynomial(const llvm::json::Object &o, const std::string &path,
-                        Step &step);
-  llvm::Error parseExprStep(const llvm::json::Object &o, const std::string &path,
-                      Step &step);
+  llvm::Error parseFloatOp(const llvm::json::Object &o, const std::string &path, Step &step,
+                           int &slot);
+  llvm::Error parseImpute(const llvm::json::Object &o, const std::string &path, Step &step);
+  llvm::Error parseOneHot(const llvm::json::Object &o, const std::string &path, Step &step);
+  llvm::Error parseLabelEncode(const llvm::json::Object &o, const std::string &path, Step &step);
+  llvm::Error parsePolynomial(const llvm::json::Object &o, const std::string &path, Step &step);
+  llvm::Error parseExprStep(const llvm::json::Object &o, const std::string &path, Step &step);
   llvm::Error parseCategory(const llvm::json::Value &v, llvm::StringRef path, ValueKind kind,
-                      llvm::StringRef what, int64_t &i, double &d, std::string &s);
+                            llvm::StringRef what, int64_t &i, double &d, std::string &s);
 
   /// Records a step that maps one column to one Float column in place.
   void replaceWithFloat(int slot, StepOp op);

@@ -18,8 +18,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Families/Pipeline/PipelineSpec.h"
 #include "Families/Pipeline/PipelineInterpreter.h"
+#include "Families/Pipeline/PipelineSpec.h"
 
 #include "Descriptor/PolynomialTerms.h"
 
@@ -37,12 +37,10 @@ namespace pipeline {
 namespace {
 
 llvm::Error planError(const std::string &msg) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                 "interpreter: " + msg);
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), "interpreter: " + msg);
 }
 
 } // namespace
-
 
 llvm::Expected<std::unique_ptr<GenericInterpreter>>
 GenericInterpreter::build(const jit::PipelineSpec &spec) {
@@ -76,10 +74,9 @@ GenericInterpreter::buildSpec(const jit::PipelineSpec &spec) {
     info.type = in.type;
     info.argSlot = slot;
     slot += in.type == DType::String ? 2 : 1;
-    ValueKind want = in.type == DType::String ? ValueKind::String
-                     : (in.type == DType::F32 || in.type == DType::F64)
-                         ? ValueKind::Float
-                         : ValueKind::Int;
+    ValueKind want = in.type == DType::String                           ? ValueKind::String
+                     : (in.type == DType::F32 || in.type == DType::F64) ? ValueKind::Float
+                                                                        : ValueKind::Int;
     if (plan.values[k].kind != want)
       return planError("input '" + in.name + "' has an unexpected kind");
     I.inputs_.push_back(info);
@@ -96,12 +93,10 @@ GenericInterpreter::buildSpec(const jit::PipelineSpec &spec) {
       return planError("node " + std::to_string(n) + " has no step");
     for (int a : pn.args)
       if (a < 0 || a >= numValues || producer[a] == -1)
-        return planError("node " + std::to_string(n) +
-                         " reads an undefined value");
+        return planError("node " + std::to_string(n) + " reads an undefined value");
     for (int r : pn.results) {
       if (r < 0 || r >= numValues || producer[r] != -1)
-        return planError("node " + std::to_string(n) +
-                         " writes an invalid value");
+        return planError("node " + std::to_string(n) + " writes an invalid value");
       producer[r] = static_cast<int>(n);
     }
     Node nd;
@@ -113,8 +108,7 @@ GenericInterpreter::buildSpec(const jit::PipelineSpec &spec) {
     if (o < 0 || o >= numValues || producer[o] == -1)
       return planError("output reads an undefined value");
     if (plan.values[o].kind == ValueKind::String)
-      return planError("string column '" + plan.values[o].name +
-                       "' reaches the output");
+      return planError("string column '" + plan.values[o].name + "' reaches the output");
   }
   I.outputs_ = plan.outputs;
   for (const Node &nd : I.nodes_)
@@ -125,8 +119,7 @@ GenericInterpreter::buildSpec(const jit::PipelineSpec &spec) {
   return ip;
 }
 
-llvm::Error GenericInterpreter::prepareNode(const jit::PipelineSpec &spec,
-                                            const jit::PlanNode &pn,
+llvm::Error GenericInterpreter::prepareNode(const jit::PipelineSpec &spec, const jit::PlanNode &pn,
                                             Node &nd) const {
   const jit::Step &st = spec.steps[pn.step];
   std::string where = "steps[" + std::to_string(pn.step) + "]";
@@ -207,8 +200,7 @@ llvm::Error GenericInterpreter::prepareNode(const jit::PipelineSpec &spec,
                                "missing sentinel");
     if (nd.outKind == ValueKind::Int) {
       double v = st.value;
-      if (!(std::trunc(v) == v && v >= -9223372036854775808.0 &&
-            v < 9223372036854775808.0))
+      if (!(std::trunc(v) == v && v >= -9223372036854775808.0 && v < 9223372036854775808.0))
         return planError(where + ": impute value is not an i64");
       nd.imputeInt = static_cast<int64_t>(v);
     } else if (nd.outKind != ValueKind::Float) {
@@ -233,8 +225,7 @@ llvm::Error GenericInterpreter::prepareNode(const jit::PipelineSpec &spec,
       if (nd.intCats.empty()) {
         // Accept integral numbers too.
         for (double c : st.floatCategories) {
-          if (!(std::trunc(c) == c && c >= -9223372036854775808.0 &&
-                c < 9223372036854775808.0))
+          if (!(std::trunc(c) == c && c >= -9223372036854775808.0 && c < 9223372036854775808.0))
             return planError(where + ": non-integer category for an Int "
                                      "column");
           nd.intCats.push_back(static_cast<int64_t>(c));
@@ -274,8 +265,7 @@ llvm::Error GenericInterpreter::prepareNode(const jit::PipelineSpec &spec,
         return planError(where + ": one code per category expected");
       nd.codesOrDefault.push_back(st.defaultCode);
       for (size_t j = 0; j < k; ++j)
-        nd.codesOrDefault.push_back(st.codes.empty() ? static_cast<double>(j)
-                                                     : st.codes[j]);
+        nd.codesOrDefault.push_back(st.codes.empty() ? static_cast<double>(j) : st.codes[j]);
     }
     return llvm::Error::success();
   }
@@ -297,8 +287,8 @@ llvm::Error GenericInterpreter::prepareNode(const jit::PipelineSpec &spec,
     std::map<std::vector<unsigned>, int> posOf;
     bool tooMany = false;
     jit::forEachPolynomialTerm(
-        static_cast<unsigned>(n), static_cast<unsigned>(st.degree),
-        st.interactionOnly, st.includeBias, [&](llvm::ArrayRef<unsigned> t) {
+        static_cast<unsigned>(n), static_cast<unsigned>(st.degree), st.interactionOnly,
+        st.includeBias, [&](llvm::ArrayRef<unsigned> t) {
           int pos = static_cast<int>(terms.size());
           if (t.size() < 2) {
             terms.push_back({pos, -1, t.empty() ? -1 : static_cast<int>(t[0])});
@@ -461,8 +451,7 @@ Program GenericInterpreter::schedule(bool mainProgram) const {
       for (int s : it.temps)
         freeF.push_back(s);
       if (nd.op == StepOp::Expr) {
-        prog.maxExprArgs =
-            std::max(prog.maxExprArgs, static_cast<int>(nd.args.size()));
+        prog.maxExprArgs = std::max(prog.maxExprArgs, static_cast<int>(nd.args.size()));
         prog.maxTemps = std::max(prog.maxTemps, nd.code.numTemps);
       }
       if (nd.op == StepOp::OneHot && nd.inKind != ValueKind::Float)

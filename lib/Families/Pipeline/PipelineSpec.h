@@ -15,8 +15,8 @@
 
 #include "llvm/Support/Error.h"
 
-#include <optional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,8 +30,17 @@ namespace specjit {
 namespace jit {
 
 enum class StepOp : uint8_t {
-  Standardize, MinMax, Log, Log1p, Clip, Impute, OneHot, LabelEncode,
-  Polynomial, Bucketize, Expr,
+  Standardize,
+  MinMax,
+  Log,
+  Log1p,
+  Clip,
+  Impute,
+  OneHot,
+  LabelEncode,
+  Polynomial,
+  Bucketize,
+  Expr,
 };
 /// The descriptor spelling ("standardize", "minmax", "one_hot", ...).
 llvm::StringRef stepOpName(StepOp op);
@@ -39,7 +48,7 @@ llvm::StringRef stepOpName(StepOp op);
 /// One pipeline step. Only the fields of its op are meaningful.
 struct Step {
   StepOp op = StepOp::Standardize;
-  std::string column;               // every op but polynomial and expr
+  std::string column; // every op but polynomial and expr
   // standardize
   double mean = 0.0, std = 1.0;
   // minmax (both required) and clip (either may be absent: +-inf)
@@ -65,7 +74,7 @@ struct Step {
   // expr
   std::string name;
   std::string exprText;
-  ExprPtr expr;                     // resolved: Column nodes carry `arg`
+  ExprPtr expr; // resolved: Column nodes carry `arg`
 };
 
 /// What a column holds between steps.
@@ -84,16 +93,16 @@ struct PlanValue {
 /// construction.
 struct PlanNode {
   StepOp op = StepOp::Standardize;
-  int step = -1;                // index into PipelineSpec::steps
-  std::vector<int> args;        // value ids read (expr: in Expr::arg order)
-  std::vector<int> results;     // value ids produced
+  int step = -1;            // index into PipelineSpec::steps
+  std::vector<int> args;    // value ids read (expr: in Expr::arg order)
+  std::vector<int> results; // value ids produced
 };
 
 /// The analyzed pipeline. values[i] for i < inputs.size() are the inputs.
 struct Plan {
   std::vector<PlanValue> values;
   std::vector<PlanNode> nodes;
-  std::vector<int> outputs;           // value ids, in output column order
+  std::vector<int> outputs; // value ids, in output column order
   std::vector<std::string> outputNames;
 };
 
@@ -121,8 +130,10 @@ namespace interp {
 
 class Interpreter;
 
-/// PipelineInterpreter.cpp, docs/pipeline-semantics.md (the spec's output type is f32 or f64). The result keeps no reference to the spec.
-llvm::Expected<std::unique_ptr<Interpreter>> createPipelineInterpreter(const jit::PipelineSpec &spec);
+/// PipelineInterpreter.cpp, docs/pipeline-semantics.md (the spec's output type is f32 or f64). The
+/// result keeps no reference to the spec.
+llvm::Expected<std::unique_ptr<Interpreter>>
+createPipelineInterpreter(const jit::PipelineSpec &spec);
 
 } // namespace interp
 } // namespace specjit

@@ -87,23 +87,29 @@ Error PipelineParser::parseStep(const json::Value &v, size_t index) {
   Step step;
   step.op = op;
   StringRef name = stepOpName(step.op);
-  std::string what =
-      (StringRef("aeiou").contains(name[0]) ? "an " : "a ") + name.str() +
-      " step";
+  std::string what = (StringRef("aeiou").contains(name[0]) ? "an " : "a ") + name.str() + " step";
   auto allowedKeys = [&]() -> std::vector<StringRef> {
     switch (op) {
-    case StepOp::Standardize: return {"op", "column", "mean", "std"};
+    case StepOp::Standardize:
+      return {"op", "column", "mean", "std"};
     case StepOp::MinMax:
-    case StepOp::Clip: return {"op", "column", "min", "max"};
+    case StepOp::Clip:
+      return {"op", "column", "min", "max"};
     case StepOp::Log:
-    case StepOp::Log1p: return {"op", "column"};
-    case StepOp::Impute: return {"op", "column", "value"};
-    case StepOp::OneHot: return {"op", "column", "categories", "unknown"};
-    case StepOp::LabelEncode: return {"op", "column", "mapping", "default"};
+    case StepOp::Log1p:
+      return {"op", "column"};
+    case StepOp::Impute:
+      return {"op", "column", "value"};
+    case StepOp::OneHot:
+      return {"op", "column", "categories", "unknown"};
+    case StepOp::LabelEncode:
+      return {"op", "column", "mapping", "default"};
     case StepOp::Polynomial:
       return {"op", "columns", "degree", "interaction_only", "include_bias"};
-    case StepOp::Bucketize: return {"op", "column", "edges"};
-    case StepOp::Expr: return {"op", "name", "expr"};
+    case StepOp::Bucketize:
+      return {"op", "column", "edges"};
+    case StepOp::Expr:
+      return {"op", "name", "expr"};
     }
     return {"op"};
   };
@@ -112,11 +118,16 @@ Error PipelineParser::parseStep(const json::Value &v, size_t index) {
 
   auto parseOp = [&]() -> Error {
     switch (op) {
-    case StepOp::Impute: return parseImpute(*o, path, step);
-    case StepOp::OneHot: return parseOneHot(*o, path, step);
-    case StepOp::LabelEncode: return parseLabelEncode(*o, path, step);
-    case StepOp::Polynomial: return parsePolynomial(*o, path, step);
-    case StepOp::Expr: return parseExprStep(*o, path, step);
+    case StepOp::Impute:
+      return parseImpute(*o, path, step);
+    case StepOp::OneHot:
+      return parseOneHot(*o, path, step);
+    case StepOp::LabelEncode:
+      return parseLabelEncode(*o, path, step);
+    case StepOp::Polynomial:
+      return parsePolynomial(*o, path, step);
+    case StepOp::Expr:
+      return parseExprStep(*o, path, step);
     default: {
       int slot;
       if (Error e = parseFloatOp(*o, path, step, slot))
@@ -134,8 +145,7 @@ Error PipelineParser::parseStep(const json::Value &v, size_t index) {
 
 /// standardize, minmax, log, log1p, clip, bucketize: one numeric column in,
 /// one Float column out.
-Error PipelineParser::parseFloatOp(const json::Object &o,
-                                   const std::string &path, Step &step,
+Error PipelineParser::parseFloatOp(const json::Object &o, const std::string &path, Step &step,
                                    int &slot) {
   StringRef op = stepOpName(step.op);
   const json::Value *v;
@@ -153,8 +163,7 @@ Error PipelineParser::parseFloatOp(const json::Object &o,
       return e;
     if (Error e = requireKey(o, path, "std", "a finite number > 0", v))
       return e;
-    if (Error e = readFinite(*v, keyPath(path, "std"), step.std,
-                             "a finite number > 0"))
+    if (Error e = readFinite(*v, keyPath(path, "std"), step.std, "a finite number > 0"))
       return e;
     if (!(step.std > 0))
       return expected(keyPath(path, "std"), "a finite number > 0", *v);
@@ -170,9 +179,7 @@ Error PipelineParser::parseFloatOp(const json::Object &o,
     if (Error e = readFinite(*v, maxPath, step.max, "a finite number > min"))
       return e;
     if (!(step.max > step.min))
-      return expected(maxPath,
-                      "a finite number > min (" + formatNumber(step.min) + ")",
-                      *v);
+      return expected(maxPath, "a finite number > min (" + formatNumber(step.min) + ")", *v);
     if (!std::isfinite(step.max - step.min))
       return failAt(maxPath, "max - min overflows f64");
     return Error::success();
@@ -191,14 +198,11 @@ Error PipelineParser::parseFloatOp(const json::Object &o,
         return e;
     if (lo && hi && !(step.min <= step.max))
       return expected(keyPath(path, "max"),
-                      "a finite number >= min (" + formatNumber(step.min) +
-                          ")",
-                      *hi);
+                      "a finite number >= min (" + formatNumber(step.min) + ")", *hi);
     return Error::success();
   }
   case StepOp::Bucketize: {
-    if (Error e = requireKey(o, path, "edges",
-                             "a non-empty array of increasing numbers", v))
+    if (Error e = requireKey(o, path, "edges", "a non-empty array of increasing numbers", v))
       return e;
     std::string edgesPath = keyPath(path, "edges");
     const json::Array *edges = v->getAsArray();
@@ -215,8 +219,7 @@ Error PipelineParser::parseFloatOp(const json::Object &o,
       if (!step.edges.empty() && !(d > step.edges.back()))
         return failAt(ePath, "expected edges in strictly increasing order, "
                              "got " +
-                                 formatNumber(d) + " after " +
-                                 formatNumber(step.edges.back()));
+                                 formatNumber(d) + " after " + formatNumber(step.edges.back()));
       step.edges.push_back(d);
     }
     return Error::success();
@@ -226,8 +229,7 @@ Error PipelineParser::parseFloatOp(const json::Object &o,
   }
 }
 
-Error PipelineParser::parseImpute(const json::Object &o,
-                                  const std::string &path, Step &step) {
+Error PipelineParser::parseImpute(const json::Object &o, const std::string &path, Step &step) {
   const json::Value *v;
   std::string colPath = keyPath(path, "column");
   int slot;
@@ -239,21 +241,18 @@ Error PipelineParser::parseImpute(const json::Object &o,
                                " is a string column, which has no missing "
                                "values to impute");
   if (in.kind == ValueKind::Int && !in.missing)
-    return failAt(colPath,
-                  "column " + quoted(step.column) +
-                      " is an integer column without a 'missing' sentinel, so "
-                      "it has no missing values to impute (declare "
-                      "\"missing\" on the input)");
+    return failAt(colPath, "column " + quoted(step.column) +
+                               " is an integer column without a 'missing' sentinel, so "
+                               "it has no missing values to impute (declare "
+                               "\"missing\" on the input)");
   if (Error e = requireKey(o, path, "value", "a finite number", v))
     return e;
   if (Error e = readFinite(*v, keyPath(path, "value"), step.value))
     return e;
-  ValueKind kind = in.kind == ValueKind::Int && fitsInt64(step.value)
-                       ? ValueKind::Int
-                       : ValueKind::Float;
+  ValueKind kind =
+      in.kind == ValueKind::Int && fitsInt64(step.value) ? ValueKind::Int : ValueKind::Float;
   int inValue = slots[slot].value;
-  int out = newValue(kind, std::nullopt, step.column,
-                     static_cast<int>(spec.steps.size()));
+  int out = newValue(kind, std::nullopt, step.column, static_cast<int>(spec.steps.size()));
   PlanNode &node = addNode(StepOp::Impute);
   node.args = {inValue};
   node.results = {out};
@@ -262,9 +261,8 @@ Error PipelineParser::parseImpute(const json::Object &o,
 }
 
 /// One category of a one_hot or label_encode step, typed by the column kind.
-Error PipelineParser::parseCategory(const json::Value &v, StringRef path,
-                                    ValueKind kind, StringRef what,
-                                    int64_t &i, double &d, std::string &s) {
+Error PipelineParser::parseCategory(const json::Value &v, StringRef path, ValueKind kind,
+                                    StringRef what, int64_t &i, double &d, std::string &s) {
   switch (kind) {
   case ValueKind::Int: {
     std::optional<int64_t> x = asInt64(v);
@@ -316,37 +314,44 @@ struct CategorySet {
   }
 };
 
-std::string categoryText(ValueKind kind, int64_t i, double d,
-                         const std::string &s) {
+std::string categoryText(ValueKind kind, int64_t i, double d, const std::string &s) {
   switch (kind) {
-  case ValueKind::Int: return std::to_string(i);
-  case ValueKind::Float: return formatNumber(d);
-  case ValueKind::String: return s;
+  case ValueKind::Int:
+    return std::to_string(i);
+  case ValueKind::Float:
+    return formatNumber(d);
+  case ValueKind::String:
+    return s;
   }
   return s;
 }
 
 StringRef categoryNoun(ValueKind kind) {
   switch (kind) {
-  case ValueKind::Int: return "integers";
-  case ValueKind::Float: return "numbers";
-  case ValueKind::String: return "strings";
+  case ValueKind::Int:
+    return "integers";
+  case ValueKind::Float:
+    return "numbers";
+  case ValueKind::String:
+    return "strings";
   }
   return "values";
 }
 
 StringRef columnKindText(ValueKind kind) {
   switch (kind) {
-  case ValueKind::Int: return "an integer column";
-  case ValueKind::Float: return "a float column";
-  case ValueKind::String: return "a string column";
+  case ValueKind::Int:
+    return "an integer column";
+  case ValueKind::Float:
+    return "a float column";
+  case ValueKind::String:
+    return "a string column";
   }
   return "a column";
 }
 } // namespace
 
-Error PipelineParser::parseOneHot(const json::Object &o,
-                                  const std::string &path, Step &step) {
+Error PipelineParser::parseOneHot(const json::Object &o, const std::string &path, Step &step) {
   const json::Value *v;
   int slot;
   if (Error e = readStepColumn(o, path, "the column to encode", step, slot))
@@ -366,16 +371,13 @@ Error PipelineParser::parseOneHot(const json::Object &o,
   }
 
   std::string catPath = keyPath(path, "categories");
-  std::string arrayWhat =
-      ("a non-empty array of " + categoryNoun(kind)).str();
+  std::string arrayWhat = ("a non-empty array of " + categoryNoun(kind)).str();
   if (Error e = requireKey(o, path, "categories", arrayWhat, v))
     return e;
   const json::Array *cats = v->getAsArray();
   if (!cats || cats->empty())
     return expected(catPath, arrayWhat, *v);
-  std::string what = ("(column " + quoted(step.column) + " is " +
-                      columnKindText(kind) + ")")
-                         .str();
+  std::string what = ("(column " + quoted(step.column) + " is " + columnKindText(kind) + ")").str();
   CategorySet set{kind, {}, {}, {}};
   std::vector<std::string> names;
   uint64_t nameBytesNeeded = 0;
@@ -389,23 +391,26 @@ Error PipelineParser::parseOneHot(const json::Object &o,
     std::string text = categoryText(kind, iv, dv, sv);
     size_t dup = set.add(iv, dv, sv, i);
     if (dup != std::string::npos)
-      return failAt(path_i, "duplicate category " + quoted(text) +
-                                " (also at index " + Twine(dup) + ")");
+      return failAt(path_i,
+                    "duplicate category " + quoted(text) + " (also at index " + Twine(dup) + ")");
     if (kind == ValueKind::Int && sentinel && iv == *sentinel)
-      return failAt(path_i, "category " + Twine(iv) +
-                                " is the missing sentinel of column " +
-                                quoted(step.column) +
-                                " (missing values match no category)");
+      return failAt(path_i, "category " + Twine(iv) + " is the missing sentinel of column " +
+                                quoted(step.column) + " (missing values match no category)");
     switch (kind) {
-    case ValueKind::Int: step.intCategories.push_back(iv); break;
-    case ValueKind::Float: step.floatCategories.push_back(dv); break;
-    case ValueKind::String: step.stringCategories.push_back(sv); break;
+    case ValueKind::Int:
+      step.intCategories.push_back(iv);
+      break;
+    case ValueKind::Float:
+      step.floatCategories.push_back(dv);
+      break;
+    case ValueKind::String:
+      step.stringCategories.push_back(sv);
+      break;
     }
     nameBytesNeeded += step.column.size() + 1 + text.size();
     names.push_back(std::move(text));
   }
-  if (Error e = checkColumnBudget(path, "one_hot", 1, names.size(),
-                                  nameBytesNeeded))
+  if (Error e = checkColumnBudget(path, "one_hot", 1, names.size(), nameBytesNeeded))
     return e;
   for (std::string &n : names)
     n = step.column + "=" + n;
@@ -416,8 +421,7 @@ Error PipelineParser::parseOneHot(const json::Object &o,
   results.reserve(names.size());
   int stepIndex = static_cast<int>(spec.steps.size());
   for (std::string &n : names)
-    results.push_back(
-        newValue(ValueKind::Float, std::nullopt, std::move(n), stepIndex));
+    results.push_back(newValue(ValueKind::Float, std::nullopt, std::move(n), stepIndex));
   PlanNode &node = addNode(StepOp::OneHot);
   node.args = {inValue};
   node.results = results;
@@ -476,9 +480,7 @@ bool parseCategoryKey(StringRef key, ValueKind kind, int64_t &i, double &d) {
 
 } // namespace
 
-Error PipelineParser::parseLabelEncode(const json::Object &o,
-                                       const std::string &path,
-                                       Step &step) {
+Error PipelineParser::parseLabelEncode(const json::Object &o, const std::string &path, Step &step) {
   const json::Value *v;
   int slot;
   if (Error e = readStepColumn(o, path, "the column to encode", step, slot))
@@ -493,9 +495,7 @@ Error PipelineParser::parseLabelEncode(const json::Object &o,
 
   std::string mapPath = keyPath(path, "mapping");
   std::string mapWhat =
-      ("a non-empty object {category: code} or a non-empty array of " +
-       categoryNoun(kind))
-          .str();
+      ("a non-empty object {category: code} or a non-empty array of " + categoryNoun(kind)).str();
   if (Error e = requireKey(o, path, "mapping", mapWhat, v))
     return e;
   struct Entry {
@@ -506,19 +506,15 @@ Error PipelineParser::parseLabelEncode(const json::Object &o,
   };
   std::vector<Entry> entries;
   CategorySet set{kind, {}, {}, {}};
-  std::string what = ("(column " + quoted(step.column) + " is " +
-                      columnKindText(kind) + ")")
-                         .str();
-  auto addEntry = [&](Entry entry, StringRef entryPath, size_t index,
-                      StringRef dupWhere) -> Error {
+  std::string what = ("(column " + quoted(step.column) + " is " + columnKindText(kind) + ")").str();
+  auto addEntry = [&](Entry entry, StringRef entryPath, size_t index, StringRef dupWhere) -> Error {
     std::string text = categoryText(kind, entry.i, entry.d, entry.s);
     size_t dup = set.add(entry.i, entry.d, entry.s, index);
     if (dup != std::string::npos)
       return failAt(entryPath, "duplicate category " + quoted(text) + dupWhere);
     if (kind == ValueKind::Int && sentinel && entry.i == *sentinel)
       return failAt(entryPath, "category " + Twine(entry.i) +
-                                   " is the missing sentinel of column " +
-                                   quoted(step.column) +
+                                   " is the missing sentinel of column " + quoted(step.column) +
                                    " (missing values get the default code)");
     entries.push_back(std::move(entry));
     return Error::success();
@@ -540,17 +536,14 @@ Error PipelineParser::parseLabelEncode(const json::Object &o,
       if (!parseCategoryKey(key, kind, entry.i, entry.d))
         return failAt(entryPath,
                       "expected " +
-                          Twine(kind == ValueKind::Int
-                                    ? "a decimal integer key"
-                                    : "a key that is a finite JSON number") +
+                          Twine(kind == ValueKind::Int ? "a decimal integer key"
+                                                       : "a key that is a finite JSON number") +
                           " " + what + ", got " + quoted(key));
       entry.s = key.str();
-      if (Error e = readFinite(*m->get(key), entryPath, entry.code,
-                               "a finite number (the code)"))
+      if (Error e = readFinite(*m->get(key), entryPath, entry.code, "a finite number (the code)"))
         return e;
       if (Error e = addEntry(std::move(entry), entryPath, k,
-                             " (keys are compared as " +
-                                 categoryNoun(kind).str() + ")"))
+                             " (keys are compared as " + categoryNoun(kind).str() + ")"))
         return e;
     }
   } else if (const json::Array *a = v->getAsArray()) {
@@ -559,8 +552,7 @@ Error PipelineParser::parseLabelEncode(const json::Object &o,
     for (size_t k = 0; k < a->size(); ++k) {
       std::string entryPath = indexPath(mapPath, k);
       Entry entry;
-      if (Error e = parseCategory((*a)[k], entryPath, kind, what, entry.i,
-                                  entry.d, entry.s))
+      if (Error e = parseCategory((*a)[k], entryPath, kind, what, entry.i, entry.d, entry.s))
         return e;
       entry.code = static_cast<double>(k);
       if (Error e = addEntry(std::move(entry), entryPath, k, ""))
@@ -571,20 +563,27 @@ Error PipelineParser::parseLabelEncode(const json::Object &o,
   }
 
   // Categories in one order whatever the spelling: by value.
-  std::sort(entries.begin(), entries.end(),
-            [&](const Entry &a, const Entry &b) {
-              switch (kind) {
-              case ValueKind::Int: return a.i < b.i;
-              case ValueKind::Float: return a.d < b.d;
-              case ValueKind::String: return a.s < b.s;
-              }
-              return false;
-            });
+  std::sort(entries.begin(), entries.end(), [&](const Entry &a, const Entry &b) {
+    switch (kind) {
+    case ValueKind::Int:
+      return a.i < b.i;
+    case ValueKind::Float:
+      return a.d < b.d;
+    case ValueKind::String:
+      return a.s < b.s;
+    }
+    return false;
+  });
   for (Entry &e : entries) {
     switch (kind) {
-    case ValueKind::Int: step.intCategories.push_back(e.i); break;
-    case ValueKind::Float: step.floatCategories.push_back(e.d); break;
-    case ValueKind::String: step.stringCategories.push_back(std::move(e.s));
+    case ValueKind::Int:
+      step.intCategories.push_back(e.i);
+      break;
+    case ValueKind::Float:
+      step.floatCategories.push_back(e.d);
+      break;
+    case ValueKind::String:
+      step.stringCategories.push_back(std::move(e.s));
       break;
     }
     step.codes.push_back(e.code);
@@ -593,8 +592,7 @@ Error PipelineParser::parseLabelEncode(const json::Object &o,
   return Error::success();
 }
 
-Error PipelineParser::parsePolynomial(const json::Object &o,
-                                      const std::string &path, Step &step) {
+Error PipelineParser::parsePolynomial(const json::Object &o, const std::string &path, Step &step) {
   const json::Value *v;
   std::string colsWhat = "a non-empty array of numeric column names";
   if (Error e = requireKey(o, path, "columns", colsWhat, v))
@@ -626,12 +624,10 @@ Error PipelineParser::parsePolynomial(const json::Object &o,
     return expected(keyPath(path, "degree"), "an integer in 1..8", *v);
   step.degree = static_cast<int>(*degree);
   if (const json::Value *b = o.get("interaction_only"))
-    if (Error e = readBool(*b, keyPath(path, "interaction_only"),
-                           step.interactionOnly))
+    if (Error e = readBool(*b, keyPath(path, "interaction_only"), step.interactionOnly))
       return e;
   if (const json::Value *b = o.get("include_bias"))
-    if (Error e = readBool(*b, keyPath(path, "include_bias"),
-                           step.includeBias))
+    if (Error e = readBool(*b, keyPath(path, "include_bias"), step.includeBias))
       return e;
 
   // Count the output (and its name bytes) before expanding anything.
@@ -653,16 +649,13 @@ Error PipelineParser::parsePolynomial(const json::Object &o,
     }
   }
   if (overflow)
-    return failAt(path, "polynomial of degree " + Twine(step.degree) +
-                            " over " + Twine(n) +
-                            " columns would make more than " +
-                            Twine(kMaxColumns) + " columns (the limit)");
+    return failAt(path, "polynomial of degree " + Twine(step.degree) + " over " + Twine(n) +
+                            " columns would make more than " + Twine(kMaxColumns) +
+                            " columns (the limit)");
   // Every term, in scikit-learn's order (PolynomialTerms.h).
   auto forEachCombination = [&](auto &&fn) {
-    forEachPolynomialTerm(static_cast<unsigned>(n),
-                          static_cast<unsigned>(step.degree),
-                          step.interactionOnly, step.includeBias,
-                          [&](ArrayRef<unsigned> combo) {
+    forEachPolynomialTerm(static_cast<unsigned>(n), static_cast<unsigned>(step.degree),
+                          step.interactionOnly, step.includeBias, [&](ArrayRef<unsigned> combo) {
                             fn(combo);
                             return true;
                           });
@@ -694,10 +687,8 @@ Error PipelineParser::parsePolynomial(const json::Object &o,
     return size;
   };
   uint64_t bytes = 0;
-  forEachCombination(
-      [&](ArrayRef<unsigned> combo) { bytes += nameOf(combo, nullptr); });
-  if (Error e = checkColumnBudget(path, "polynomial", listed.size(), count,
-                                  bytes))
+  forEachCombination([&](ArrayRef<unsigned> combo) { bytes += nameOf(combo, nullptr); });
+  if (Error e = checkColumnBudget(path, "polynomial", listed.size(), count, bytes))
     return e;
   std::vector<std::string> names;
   names.reserve(count);
@@ -711,19 +702,16 @@ Error PipelineParser::parsePolynomial(const json::Object &o,
   results.reserve(names.size());
   int stepIndex = static_cast<int>(spec.steps.size());
   for (std::string &name : names)
-    results.push_back(
-        newValue(ValueKind::Float, std::nullopt, std::move(name), stepIndex));
+    results.push_back(newValue(ValueKind::Float, std::nullopt, std::move(name), stepIndex));
   PlanNode &node = addNode(StepOp::Polynomial);
   node.args = args;
   node.results = results;
   splice(listed[0], ArrayRef<int>(listed).drop_front(), results);
   return Error::success();
 }
-Error PipelineParser::parseExprStep(const json::Object &o,
-                                    const std::string &path, Step &step) {
+Error PipelineParser::parseExprStep(const json::Object &o, const std::string &path, Step &step) {
   const json::Value *v;
-  if (Error e = requireKey(o, path, "name",
-                           "the name of the produced column", v))
+  if (Error e = requireKey(o, path, "name", "the name of the produced column", v))
     return e;
   if (Error e = readNonEmptyString(*v, keyPath(path, "name"), step.name,
                                    "a column name (a non-empty string)"))
@@ -749,13 +737,11 @@ Error PipelineParser::parseExprStep(const json::Object &o,
       continue;
     auto it = byName.find(ref.name);
     if (it == byName.end())
-      return failAt(exprPath, "unknown column " + quoted(ref.name) +
-                                  " at offset " + Twine(ref.offset) +
-                                  " (current columns: " + currentColumns() +
+      return failAt(exprPath, "unknown column " + quoted(ref.name) + " at offset " +
+                                  Twine(ref.offset) + " (current columns: " + currentColumns() +
                                   ")");
     if (slotKind(it->second) == ValueKind::String)
-      return failAt(exprPath, "column " + quoted(ref.name) + " at offset " +
-                                  Twine(ref.offset) +
+      return failAt(exprPath, "column " + quoted(ref.name) + " at offset " + Twine(ref.offset) +
                                   " is a string column (expressions need "
                                   "numeric columns)");
     argOf[ref.name] = static_cast<int>(args.size());

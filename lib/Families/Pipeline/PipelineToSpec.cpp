@@ -6,8 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Families/Pipeline/PipelineSpec.h"
 #include "Families/Pipeline/PipelineToSpec.h"
+#include "Families/Pipeline/PipelineSpec.h"
 
 #include "Conversion/DescriptorToSpec/ImportSupport.h"
 
@@ -30,8 +30,7 @@ namespace {
 /// holds each plan value as read or produced, floats[] its f64 form).
 class PlanImporter {
 public:
-  PlanImporter(MLIRContext &ctx, const PipelineSpec &p)
-      : p(p), b(&ctx), loc(descriptorLoc(ctx)) {}
+  PlanImporter(MLIRContext &ctx, const PipelineSpec &p) : p(p), b(&ctx), loc(descriptorLoc(ctx)) {}
 
   llvm::Expected<OwningOpRef<ModuleOp>> run(const FeatureKernelSignature &sig, FeatureStage stage);
 
@@ -59,9 +58,9 @@ Value PlanImporter::asFloat(int id) {
   const PlanValue &pv = p.plan.values[id];
   Value v = values[id];
   if (pv.kind == ValueKind::Int) {
-    auto op = b.create<spec::ToFloatOp>(v.getLoc(), b.getF64Type(), v,
-                                        pv.missing ? b.getI64IntegerAttr(*pv.missing)
-                                                   : IntegerAttr());
+    auto op =
+        b.create<spec::ToFloatOp>(v.getLoc(), b.getF64Type(), v,
+                                  pv.missing ? b.getI64IntegerAttr(*pv.missing) : IntegerAttr());
     v = op.getResult();
   }
   return floats[id] = v;
@@ -82,8 +81,7 @@ ArrayAttr PlanImporter::categoryAttrs(const Step &s, ValueKind kind) {
 }
 
 Value PlanImporter::lookupString(const Step &s, int id, Location l) {
-  SmallVector<StringRef> keys(s.stringCategories.begin(),
-                              s.stringCategories.end());
+  SmallVector<StringRef> keys(s.stringCategories.begin(), s.stringCategories.end());
   return b.create<spec::StrLookupOp>(l, b.getI64Type(), values[id], b.getStrArrayAttr(keys));
 }
 
@@ -115,12 +113,10 @@ void PlanImporter::importNode(const PlanNode &n) {
   case StepOp::Impute: {
     const PlanValue &in = p.plan.values[n.args[0]];
     const PlanValue &out = p.plan.values[n.results[0]];
-    Type resultType = out.kind == ValueKind::Int ? Type(b.getI64Type())
-                                                 : Type(b.getF64Type());
+    Type resultType = out.kind == ValueKind::Int ? Type(b.getI64Type()) : Type(b.getF64Type());
     Value arg = in.kind == ValueKind::Int ? values[n.args[0]] : x();
-    IntegerAttr missing = in.kind == ValueKind::Int && in.missing
-                              ? b.getI64IntegerAttr(*in.missing)
-                              : IntegerAttr();
+    IntegerAttr missing =
+        in.kind == ValueKind::Int && in.missing ? b.getI64IntegerAttr(*in.missing) : IntegerAttr();
     set(b.create<spec::ImputeOp>(l, resultType, arg, f64Attr(s.value), missing));
     return;
   }
@@ -140,15 +136,15 @@ void PlanImporter::importNode(const PlanNode &n) {
     ArrayAttr cats = categoryAttrs(s, in.kind);
     if (n.op == StepOp::OneHot) {
       SmallVector<Type> types(cats.size(), b.getF64Type());
-      auto op = b.create<spec::OneHotOp>(
-          l, types, arg, cats, missing,
-          s.unknown == UnknownPolicy::Error ? b.getUnitAttr() : UnitAttr());
+      auto op = b.create<spec::OneHotOp>(l, types, arg, cats, missing,
+                                         s.unknown == UnknownPolicy::Error ? b.getUnitAttr()
+                                                                           : UnitAttr());
       for (size_t i = 0; i < types.size(); ++i)
         set(op.getResult(i), i);
     } else {
       set(b.create<spec::LabelEncodeOp>(l, b.getF64Type(), arg, cats,
-                                        b.getDenseF64ArrayAttr(s.codes),
-                                        f64Attr(s.defaultCode), missing));
+                                        b.getDenseF64ArrayAttr(s.codes), f64Attr(s.defaultCode),
+                                        missing));
     }
     return;
   }
@@ -157,9 +153,9 @@ void PlanImporter::importNode(const PlanNode &n) {
     for (int id : n.args)
       ins.push_back(asFloat(id));
     SmallVector<Type> types(n.results.size(), b.getF64Type());
-    auto op = b.create<spec::PolynomialOp>(
-        l, types, ins, b.getI64IntegerAttr(s.degree),
-        b.getBoolAttr(s.interactionOnly), b.getBoolAttr(s.includeBias));
+    auto op = b.create<spec::PolynomialOp>(l, types, ins, b.getI64IntegerAttr(s.degree),
+                                           b.getBoolAttr(s.interactionOnly),
+                                           b.getBoolAttr(s.includeBias));
     for (size_t i = 0; i < types.size(); ++i)
       set(op.getResult(i), i);
     return;
@@ -171,8 +167,7 @@ void PlanImporter::importNode(const PlanNode &n) {
     SmallVector<Value> ins;
     for (int id : n.args)
       ins.push_back(asFloat(id));
-    auto op = b.create<spec::ExprOp>(l, b.getF64Type(), ins,
-                                     b.getStringAttr(s.exprText));
+    auto op = b.create<spec::ExprOp>(l, b.getF64Type(), ins, b.getStringAttr(s.exprText));
     Block *block = new Block();
     op.getBody().push_back(block);
     for (size_t i = 0; i < ins.size(); ++i)
@@ -201,10 +196,9 @@ llvm::Expected<OwningOpRef<ModuleOp>> PlanImporter::run(const FeatureKernelSigna
   SmallVector<StringRef> outputNames(sig.outputNames->begin(), sig.outputNames->end());
   Type outType = sig.outputType == DType::F64 ? Type(b.getF64Type()) : Type(b.getF32Type());
   std::string sym = sig.name.empty() ? "kernel" : sig.name;
-  auto kernel = b.create<spec::KernelOp>(
-      loc, b.getStringAttr(sym), b.getStrArrayAttr(inputNames),
-      b.getArrayAttr(inputTypes), TypeAttr::get(outType),
-      b.getStrArrayAttr(outputNames));
+  auto kernel = b.create<spec::KernelOp>(loc, b.getStringAttr(sym), b.getStrArrayAttr(inputNames),
+                                         b.getArrayAttr(inputTypes), TypeAttr::get(outType),
+                                         b.getStrArrayAttr(outputNames));
   Block *body = new Block();
   kernel.getBody().push_back(body);
   b.setInsertionPointToStart(body);
@@ -216,9 +210,9 @@ llvm::Expected<OwningOpRef<ModuleOp>> PlanImporter::run(const FeatureKernelSigna
     Type read = isa<spec::StrType>(t) ? t
                 : isa<IntegerType>(t) ? Type(b.getI64Type())
                                       : Type(b.getF64Type());
-    values[i] = b.create<spec::InputOp>(
-        NameLoc::get(b.getStringAttr("inputs[" + std::to_string(i) + "]")), read,
-        b.getI64IntegerAttr(static_cast<int64_t>(i)));
+    values[i] =
+        b.create<spec::InputOp>(NameLoc::get(b.getStringAttr("inputs[" + std::to_string(i) + "]")),
+                                read, b.getI64IntegerAttr(static_cast<int64_t>(i)));
   }
   for (const PlanNode &n : p.plan.nodes)
     importNode(n);
@@ -235,8 +229,8 @@ llvm::Expected<OwningOpRef<ModuleOp>> PlanImporter::run(const FeatureKernelSigna
 } // namespace
 
 llvm::Expected<OwningOpRef<ModuleOp>> importFeatureKernel(MLIRContext &ctx, const PipelineSpec &p,
-                                                        const FeatureKernelSignature &signature,
-                                                        FeatureStage stage) {
+                                                          const FeatureKernelSignature &signature,
+                                                          FeatureStage stage) {
   return PlanImporter(ctx, p).run(signature, stage);
 }
 

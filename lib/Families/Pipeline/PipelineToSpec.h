@@ -35,8 +35,8 @@ struct FeatureKernelSignature {
 /// The stage after the features: it receives the plan's outputs as f64
 /// values, with the builder inside the kernel's body, and returns the
 /// values the kernel writes.
-using FeatureStage = llvm::function_ref<llvm::SmallVector<mlir::Value>(
-    mlir::OpBuilder &b, mlir::ValueRange features)>;
+using FeatureStage = llvm::function_ref<llvm::SmallVector<mlir::Value>(mlir::OpBuilder &b,
+                                                                       mlir::ValueRange features)>;
 
 /// A module of one spec.kernel over `p`'s inputs and plan, writing `stage`'s
 /// results (the features themselves when `stage` is null).

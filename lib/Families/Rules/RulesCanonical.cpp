@@ -11,8 +11,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Families/Rules/RulesSpec.h"
 #include "Descriptor/DescriptorInternal.h"
+#include "Families/Rules/RulesSpec.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/JSON.h"
@@ -33,9 +33,8 @@ std::string canonicalRulesText(const RulesSpec &spec) {
   std::vector<int> byName(spec.meters.size());
   for (size_t i = 0; i < byName.size(); ++i)
     byName[i] = static_cast<int>(i);
-  std::sort(byName.begin(), byName.end(), [&](int a, int b) {
-    return spec.meters[a] < spec.meters[b];
-  });
+  std::sort(byName.begin(), byName.end(),
+            [&](int a, int b) { return spec.meters[a] < spec.meters[b]; });
   std::vector<int> rank(spec.meters.size());
   for (size_t r = 0; r < byName.size(); ++r)
     rank[byName[r]] = static_cast<int>(r);
@@ -45,8 +44,7 @@ std::string canonicalRulesText(const RulesSpec &spec) {
   {
     json::OStream j(os);
     j.object([&] {
-      bool anyClamp = llvm::any_of(
-          spec.clamp, [](const auto &c) { return c.has_value(); });
+      bool anyClamp = llvm::any_of(spec.clamp, [](const auto &c) { return c.has_value(); });
       if (anyClamp)
         j.attributeObject("clamp", [&] {
           for (int m : byName)
@@ -71,14 +69,12 @@ std::string canonicalRulesText(const RulesSpec &spec) {
                   list.push_back(&a);
               if (list.empty())
                 return;
-              std::sort(list.begin(), list.end(),
-                        [&](const RuleAction *x, const RuleAction *y) {
-                          return rank[x->meter] < rank[y->meter];
-                        });
+              std::sort(list.begin(), list.end(), [&](const RuleAction *x, const RuleAction *y) {
+                return rank[x->meter] < rank[y->meter];
+              });
               j.attributeObject(ruleActionKey(kind), [&] {
                 for (const RuleAction *a : list)
-                  j.attribute(spec.meters[a->meter],
-                              detail::printExpr(*a->expr));
+                  j.attribute(spec.meters[a->meter], detail::printExpr(*a->expr));
               });
             };
             // Bytewise: add < if < mul < set < sub.

@@ -11,8 +11,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Families/Rules/RulesSpec.h"
 #include "Descriptor/DescriptorInternal.h"
+#include "Families/Rules/RulesSpec.h"
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/STLExtras.h"
@@ -88,29 +88,26 @@ private:
   /// A meter named by an object key (an action target or a clamp).
   Error lookupMeter(StringRef name, StringRef path, int &meter);
   /// Parses expression text over the meters and resolves it.
-  Error parseMeterExpr(const json::Value &v, StringRef path, StringRef what,
-                       std::string &text, ExprPtr &expr);
+  Error parseMeterExpr(const json::Value &v, StringRef path, StringRef what, std::string &text,
+                       ExprPtr &expr);
 };
 
 Error RulesParser::lookupMeter(StringRef name, StringRef path, int &meter) {
   auto it = meterIndex.find(name);
   if (it == meterIndex.end())
-    return failAt(path, "unknown meter " + quoted(name) + " (meters: " +
-                            listNames(spec.meters) + ")" +
-                            suggestName(name, spec.meters));
+    return failAt(path, "unknown meter " + quoted(name) + " (meters: " + listNames(spec.meters) +
+                            ")" + suggestName(name, spec.meters));
   meter = it->second;
   return Error::success();
 }
 
-Error RulesParser::parseMeterExpr(const json::Value &v, StringRef path,
-                                  StringRef what, std::string &text,
-                                  ExprPtr &expr) {
+Error RulesParser::parseMeterExpr(const json::Value &v, StringRef path, StringRef what,
+                                  std::string &text, ExprPtr &expr) {
   std::optional<StringRef> s = v.getAsString();
   if (!s) {
     if (v.getAsNumber() && std::isfinite(*v.getAsNumber()))
-      return failAt(path, "expected " + what + " (a string), got " +
-                              detail::describe(v) + "; write it as \"" +
-                              detail::describe(v) + "\"");
+      return failAt(path, "expected " + what + " (a string), got " + detail::describe(v) +
+                              "; write it as \"" + detail::describe(v) + "\"");
     return expected(path, what + " (a string)", v);
   }
   std::vector<detail::ExprRef> refs;
@@ -119,9 +116,8 @@ Error RulesParser::parseMeterExpr(const json::Value &v, StringRef path,
     return failAt(path, llvm::toString(parsed.takeError()));
   for (const detail::ExprRef &ref : refs)
     if (!meterIndex.count(ref.name))
-      return failAt(path, "unknown meter " + quoted(ref.name) + " at offset " +
-                              Twine(ref.offset) + " (meters: " +
-                              listNames(spec.meters) + ")" +
+      return failAt(path, "unknown meter " + quoted(ref.name) + " at offset " + Twine(ref.offset) +
+                              " (meters: " + listNames(spec.meters) + ")" +
                               suggestName(ref.name, spec.meters));
   text = s->str();
   expr = detail::resolveExpr(*parsed, meterIndex);
@@ -141,19 +137,17 @@ Error RulesParser::parseMeters(const json::Object &root) {
   if (!meters || meters->empty())
     return expected("meters", what, *v);
   if (meters->size() > kMaxColumns)
-    return failAt("meters", Twine(meters->size()) +
-                                " meters, more than the limit of " +
-                                Twine(kMaxColumns));
+    return failAt("meters",
+                  Twine(meters->size()) + " meters, more than the limit of " + Twine(kMaxColumns));
   for (size_t i = 0; i < meters->size(); ++i) {
     std::string path = indexPath("meters", i);
     std::string name;
-    if (Error e = readNonEmptyString((*meters)[i], path, name,
-                                     "a meter name (a non-empty string)"))
+    if (Error e = readNonEmptyString((*meters)[i], path, name, "a meter name (a non-empty string)"))
       return e;
     auto [it, inserted] = meterIndex.try_emplace(name, static_cast<int>(i));
     if (!inserted)
-      return failAt(path, "duplicate meter " + quoted(name) + " (also meters[" +
-                              Twine(it->second) + "])");
+      return failAt(path, "duplicate meter " + quoted(name) + " (also meters[" + Twine(it->second) +
+                              "])");
     spec.meters.push_back(std::move(name));
   }
   spec.clamp.assign(spec.meters.size(), std::nullopt);
@@ -170,8 +164,7 @@ Error RulesParser::parseType(const json::Object &root) {
   else if (type && *type == "f64")
     spec.type = DType::F64;
   else
-    return expected("type", "one of f32, f64 (the state matrix's element type)",
-                    *v);
+    return expected("type", "one of f32, f64 (the state matrix's element type)", *v);
   return Error::success();
 }
 
@@ -201,16 +194,15 @@ Error RulesParser::parseClamp(const json::Object &root) {
     const json::Value &bounds = *clamp->get(key);
     const json::Array *pair = bounds.getAsArray();
     if (!pair || pair->size() != 2)
-      return expected(path, "[lo, hi], an array of two finite numbers",
-                      bounds);
+      return expected(path, "[lo, hi], an array of two finite numbers", bounds);
     double lo, hi;
     if (Error e = readFinite((*pair)[0], indexPath(path, 0), lo))
       return e;
     if (Error e = readFinite((*pair)[1], indexPath(path, 1), hi))
       return e;
     if (!(lo <= hi))
-      return failAt(path, "expected lo <= hi, got [" + formatNumber(lo) +
-                              ", " + formatNumber(hi) + "]");
+      return failAt(path,
+                    "expected lo <= hi, got [" + formatNumber(lo) + ", " + formatNumber(hi) + "]");
     spec.clamp[meter] = std::make_pair(lo, hi);
   }
   return Error::success();
@@ -238,14 +230,12 @@ Error RulesParser::parseRule(const json::Value &v, size_t index) {
                     "a rule object {\"if\": ..., \"set\"/\"add\"/\"sub\"/"
                     "\"mul\": {meter: expression}}",
                     v);
-  if (Error e = checkKeys(*o, path, {"if", "set", "add", "sub", "mul"},
-                          "a rule"))
+  if (Error e = checkKeys(*o, path, {"if", "set", "add", "sub", "mul"}, "a rule"))
     return e;
   Rule rule;
   if (const json::Value *c = o->get("if"))
-    if (Error e = parseMeterExpr(*c, keyPath(path, "if"),
-                                 "a condition over the meters", rule.condText,
-                                 rule.cond))
+    if (Error e = parseMeterExpr(*c, keyPath(path, "if"), "a condition over the meters",
+                                 rule.condText, rule.cond))
       return e;
   // Targets seen in this rule -> the action kind that writes them.
   llvm::SmallDenseMap<int, RuleAction::Kind> targets;
@@ -267,13 +257,11 @@ Error RulesParser::parseRule(const json::Value &v, size_t index) {
         return e;
       auto [it, inserted] = targets.try_emplace(action.meter, a.kind);
       if (!inserted)
-        return failAt(mPath, "meter " + quoted(key) +
-                                 " is already the target of " +
+        return failAt(mPath, "meter " + quoted(key) + " is already the target of " +
                                  keyPath(path, detail::ruleActionKey(it->second)) +
                                  " (a meter may be the target of at most one "
                                  "action per rule)");
-      if (Error e = parseMeterExpr(*actions->get(key), mPath,
-                                   "an expression over the meters",
+      if (Error e = parseMeterExpr(*actions->get(key), mPath, "an expression over the meters",
                                    action.text, action.expr))
         return e;
       rule.actions.push_back(std::move(action));
@@ -294,8 +282,7 @@ Error RulesParser::parseRule(const json::Value &v, size_t index) {
 
 Expected<Descriptor> RulesParser::run(const json::Object &root) {
   if (Error e = checkKeys(root, "",
-                          {"specjit", "kind", "name", "meters", "type",
-                           "rules", "clamp", "steps"},
+                          {"specjit", "kind", "name", "meters", "type", "rules", "clamp", "steps"},
                           "a rules descriptor"))
     return std::move(e);
   if (Error e = detail::readDescriptorName(root, spec.name))
@@ -325,9 +312,7 @@ StringRef ruleActionKey(RuleAction::Kind kind) {
   return "?";
 }
 
-Expected<Descriptor> parseRules(const json::Object &root) {
-  return RulesParser().run(root);
-}
+Expected<Descriptor> parseRules(const json::Object &root) { return RulesParser().run(root); }
 
 } // namespace detail
 } // namespace jit

@@ -21,9 +21,9 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Families/Rules/RulesSpec.h"
 #include "Interpreter/ExprCode.h"
 #include "Interpreter/Interpreter.h"
-#include "Families/Rules/RulesSpec.h"
 
 #include <algorithm>
 #include <cstring>
@@ -45,15 +45,14 @@ using ActKind = jit::RuleAction::Kind;
 constexpr int64_t kRulesScratchBudgetBytes = 4 << 20;
 
 llvm::Error rulesError(const std::string &msg) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                 "interpreter: " + msg);
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), "interpreter: " + msg);
 }
 
 /// Applies one action to a target column over `n` rows: new value, clamp,
 /// then select under the condition. `v` is the value column (null when the
 /// value is the constant `k`), `c` the truth column (null: always).
-using ApplyFn = void (*)(double *m, const double *v, double k, const double *c,
-                         double lo, double hi, int64_t n);
+using ApplyFn = void (*)(double *m, const double *v, double k, const double *c, double lo,
+                         double hi, int64_t n);
 
 template <ActKind K, bool Cond, bool Clamp, bool Const>
 void applyAction(double *__restrict m, const double *__restrict v, double k,
@@ -180,12 +179,10 @@ void moveBlock(T *o, int64_t m, double *cols, int64_t B, int64_t n) {
 
 class RulesInterpreter final : public Interpreter {
 public:
-  static llvm::Expected<std::unique_ptr<RulesInterpreter>>
-  build(const jit::RulesSpec &spec);
+  static llvm::Expected<std::unique_ptr<RulesInterpreter>> build(const jit::RulesSpec &spec);
 
   int64_t run(const void *const *args, void *out, int64_t rows) const override;
-  std::string describeFailure(const void *const *args,
-                              int64_t row) const override {
+  std::string describeFailure(const void *const *args, int64_t row) const override {
     (void)args;
     return "row " + std::to_string(row) + ": no data check fails";
   }
@@ -265,8 +262,8 @@ RulesInterpreter::build(const jit::RulesSpec &spec) {
         I.maxTemps_ = std::max(I.maxTemps_, ap.code.numTemps);
         ++values;
       }
-      bool clamp = static_cast<size_t>(a.meter) < spec.clamp.size() &&
-                   spec.clamp[a.meter].has_value();
+      bool clamp =
+          static_cast<size_t>(a.meter) < spec.clamp.size() && spec.clamp[a.meter].has_value();
       if (clamp) {
         ap.lo = spec.clamp[a.meter]->first;
         ap.hi = spec.clamp[a.meter]->second;
@@ -280,19 +277,16 @@ RulesInterpreter::build(const jit::RulesSpec &spec) {
   return ip;
 }
 
-template <class T>
-int64_t RulesInterpreter::runTyped(T *out, int64_t rows) const {
+template <class T> int64_t RulesInterpreter::runTyped(T *out, int64_t rows) const {
   const int64_t m = numMeters_;
   // Columns: meters, the truth column, value columns, temporaries.
   int64_t numCols = m + 1 + maxValues_ + maxTemps_;
   int64_t B = std::max<int64_t>(
-      1, std::min<int64_t>(kRulesBlockRows,
-                           kRulesScratchBudgetBytes / (numCols * 8)));
+      1, std::min<int64_t>(kRulesBlockRows, kRulesScratchBudgetBytes / (numCols * 8)));
   B = std::min(B, rows);
-  std::unique_ptr<double[]> buf(
-      new (std::nothrow) double[static_cast<size_t>(numCols * B)]);
-  std::unique_ptr<const double *[]> meterCols(
-      new (std::nothrow) const double *[static_cast<size_t>(m)]);
+  std::unique_ptr<double[]> buf(new (std::nothrow) double[static_cast<size_t>(numCols * B)]);
+  std::unique_ptr<const double *[]> meterCols(new (std::nothrow)
+                                                  const double *[static_cast<size_t>(m)]);
   std::unique_ptr<double *[]> temps(
       new (std::nothrow) double *[static_cast<size_t>(std::max(1, maxTemps_))]);
   if (!buf || !meterCols || !temps)
@@ -321,8 +315,7 @@ int64_t RulesInterpreter::runTyped(T *out, int64_t rows) const {
         vi = 0;
         for (const ActionPlan &ap : rp.actions) {
           const double *v = ap.isConst ? nullptr : values + (vi++) * B;
-          ap.apply(meters + ap.meter * B, v, ap.k, rp.hasCond ? truth : nullptr,
-                   ap.lo, ap.hi, n);
+          ap.apply(meters + ap.meter * B, v, ap.k, rp.hasCond ? truth : nullptr, ap.lo, ap.hi, n);
         }
       }
     }
@@ -331,8 +324,7 @@ int64_t RulesInterpreter::runTyped(T *out, int64_t rows) const {
   return 0;
 }
 
-int64_t RulesInterpreter::run(const void *const *args, void *out,
-                              int64_t rows) const {
+int64_t RulesInterpreter::run(const void *const *args, void *out, int64_t rows) const {
   (void)args;
   if (rows <= 0)
     return 0;
@@ -345,8 +337,7 @@ int64_t RulesInterpreter::run(const void *const *args, void *out,
 
 } // namespace
 
-llvm::Expected<std::unique_ptr<Interpreter>>
-createRulesInterpreter(const jit::RulesSpec &spec) {
+llvm::Expected<std::unique_ptr<Interpreter>> createRulesInterpreter(const jit::RulesSpec &spec) {
   auto ip = RulesInterpreter::build(spec);
   if (!ip)
     return ip.takeError();

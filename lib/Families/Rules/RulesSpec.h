@@ -14,8 +14,8 @@
 
 #include "llvm/Support/Error.h"
 
-#include <optional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -32,14 +32,14 @@ namespace jit {
 struct RuleAction {
   enum class Kind : uint8_t { Set, Add, Sub, Mul };
   Kind kind = Kind::Set;
-  int meter = 0;        // index into RulesSpec::meters
+  int meter = 0; // index into RulesSpec::meters
   std::string text;
-  ExprPtr expr;         // Column nodes carry `arg` = meter index
+  ExprPtr expr; // Column nodes carry `arg` = meter index
 };
 
 struct Rule {
-  std::string condText; // empty: always
-  ExprPtr cond;         // null: always
+  std::string condText;            // empty: always
+  ExprPtr cond;                    // null: always
   std::vector<RuleAction> actions; // in canonical order: set, add, sub, mul; by meter
 };
 
@@ -48,7 +48,7 @@ struct RulesSpec {
 
   std::string name;
   std::vector<std::string> meters;
-  DType type = DType::F64;          // the state matrix's element type
+  DType type = DType::F64; // the state matrix's element type
   std::vector<Rule> rules;
   /// Per meter: clamp bounds (lo <= hi), applied after every write.
   std::vector<std::optional<std::pair<double, double>>> clamp;

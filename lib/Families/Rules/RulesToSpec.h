@@ -19,7 +19,7 @@ namespace specjit {
 namespace jit {
 
 llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>> importRules(mlir::MLIRContext &ctx,
-                                                          const RulesSpec &spec);
+                                                              const RulesSpec &spec);
 
 } // namespace jit
 } // namespace specjit

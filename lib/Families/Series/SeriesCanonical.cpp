@@ -12,8 +12,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Families/Series/SeriesSpec.h"
 #include "Descriptor/DescriptorInternal.h"
+#include "Families/Series/SeriesSpec.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/JSON.h"
@@ -32,8 +32,7 @@ namespace detail {
 std::string canonicalSeriesText(const SeriesSpec &spec) {
   auto nameOf = [&](int id) -> const std::string & {
     size_t n = spec.inputs.size();
-    return static_cast<size_t>(id) < n ? spec.inputs[id].name
-                                       : spec.indicators[id - n].name;
+    return static_cast<size_t>(id) < n ? spec.inputs[id].name : spec.indicators[id - n].name;
   };
   std::string out;
   llvm::raw_string_ostream os(out);
@@ -46,9 +45,7 @@ std::string canonicalSeriesText(const SeriesSpec &spec) {
             auto name = [&] { j.attribute("name", ind.name); };
             auto op = [&] { j.attribute("op", indicatorOpName(ind.op)); };
             auto input = [&] { j.attribute("input", nameOf(ind.sources[0])); };
-            auto period = [&] {
-              j.attribute("period", static_cast<int64_t>(ind.period));
-            };
+            auto period = [&] { j.attribute("period", static_cast<int64_t>(ind.period)); };
             switch (ind.op) {
             case IndicatorOp::Sma:
             case IndicatorOp::Wma:

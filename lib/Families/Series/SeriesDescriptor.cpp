@@ -10,8 +10,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Families/Series/SeriesSpec.h"
 #include "Descriptor/DescriptorInternal.h"
+#include "Families/Series/SeriesSpec.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringMap.h"
@@ -33,17 +33,28 @@ namespace jit {
 
 llvm::StringRef indicatorOpName(IndicatorOp op) {
   switch (op) {
-  case IndicatorOp::Sma: return "sma";
-  case IndicatorOp::Ema: return "ema";
-  case IndicatorOp::Wma: return "wma";
-  case IndicatorOp::Dema: return "dema";
-  case IndicatorOp::Tema: return "tema";
-  case IndicatorOp::Hma: return "hma";
-  case IndicatorOp::Lsma: return "lsma";
-  case IndicatorOp::Kama: return "kama";
-  case IndicatorOp::WeightedSum: return "weighted_sum";
-  case IndicatorOp::Crossover: return "crossover";
-  case IndicatorOp::Trend: return "trend";
+  case IndicatorOp::Sma:
+    return "sma";
+  case IndicatorOp::Ema:
+    return "ema";
+  case IndicatorOp::Wma:
+    return "wma";
+  case IndicatorOp::Dema:
+    return "dema";
+  case IndicatorOp::Tema:
+    return "tema";
+  case IndicatorOp::Hma:
+    return "hma";
+  case IndicatorOp::Lsma:
+    return "lsma";
+  case IndicatorOp::Kama:
+    return "kama";
+  case IndicatorOp::WeightedSum:
+    return "weighted_sum";
+  case IndicatorOp::Crossover:
+    return "crossover";
+  case IndicatorOp::Trend:
+    return "trend";
   }
   return "?";
 }
@@ -66,18 +77,16 @@ using detail::requireKey;
 using detail::suggestName;
 
 constexpr IndicatorOp kAllIndicatorOps[] = {
-    IndicatorOp::Sma,         IndicatorOp::Ema,       IndicatorOp::Wma,
-    IndicatorOp::Dema,        IndicatorOp::Tema,      IndicatorOp::Hma,
-    IndicatorOp::Lsma,        IndicatorOp::Kama,      IndicatorOp::WeightedSum,
-    IndicatorOp::Crossover,   IndicatorOp::Trend,
+    IndicatorOp::Sma,         IndicatorOp::Ema,       IndicatorOp::Wma,   IndicatorOp::Dema,
+    IndicatorOp::Tema,        IndicatorOp::Hma,       IndicatorOp::Lsma,  IndicatorOp::Kama,
+    IndicatorOp::WeightedSum, IndicatorOp::Crossover, IndicatorOp::Trend,
 };
 
 /// Periods (and kama's fast/slow) are integers in 1..kMaxPeriod.
 constexpr int64_t kMaxPeriod = 100000;
 
 bool hasSeed(IndicatorOp op) {
-  return op == IndicatorOp::Ema || op == IndicatorOp::Dema ||
-         op == IndicatorOp::Tema;
+  return op == IndicatorOp::Ema || op == IndicatorOp::Dema || op == IndicatorOp::Tema;
 }
 
 bool isMovingAverage(IndicatorOp op) {
@@ -110,12 +119,18 @@ int64_t ownLookback(const Indicator &ind) {
   case IndicatorOp::Wma:
   case IndicatorOp::Lsma:
     return n - 1;
-  case IndicatorOp::Ema: return sma ? n - 1 : 0;
-  case IndicatorOp::Dema: return sma ? 2 * (n - 1) : 0;
-  case IndicatorOp::Tema: return sma ? 3 * (n - 1) : 0;
-  case IndicatorOp::Hma: return n - 1 + isqrt(n) - 1;
-  case IndicatorOp::Kama: return n;
-  default: return 0;
+  case IndicatorOp::Ema:
+    return sma ? n - 1 : 0;
+  case IndicatorOp::Dema:
+    return sma ? 2 * (n - 1) : 0;
+  case IndicatorOp::Tema:
+    return sma ? 3 * (n - 1) : 0;
+  case IndicatorOp::Hma:
+    return n - 1 + isqrt(n) - 1;
+  case IndicatorOp::Kama:
+    return n;
+  default:
+    return 0;
   }
 }
 
@@ -139,20 +154,17 @@ private:
   Error parseIndicator(const json::Value &v, size_t index);
   Error resolveOutputs();
 
-  Error readSource(const json::Value &v, StringRef path, const Indicator &ind,
-                   int &id);
-  Error readInt(const json::Object &o, StringRef path, StringRef key,
-                bool required, int64_t lo, int64_t hi, int &out);
-  Error readNonNegative(const json::Object &o, StringRef path, StringRef key,
-                        double &out);
+  Error readSource(const json::Value &v, StringRef path, const Indicator &ind, int &id);
+  Error readInt(const json::Object &o, StringRef path, StringRef key, bool required, int64_t lo,
+                int64_t hi, int &out);
+  Error readNonNegative(const json::Object &o, StringRef path, StringRef key, double &out);
   int64_t sourceLookback(int id) const {
     size_t n = spec.inputs.size();
     return static_cast<size_t>(id) < n ? 0 : spec.indicators[id - n].lookback;
   }
   std::string sourceName(int id) const {
     size_t n = spec.inputs.size();
-    return static_cast<size_t>(id) < n ? spec.inputs[id].name
-                                       : spec.indicators[id - n].name;
+    return static_cast<size_t>(id) < n ? spec.inputs[id].name : spec.indicators[id - n].name;
   }
 };
 
@@ -169,15 +181,13 @@ Error SeriesParser::parseInputs(const json::Object &root) {
   if (!inputs || inputs->empty())
     return expected("inputs", what, *v);
   if (inputs->size() > kMaxColumns)
-    return failAt("inputs", Twine(inputs->size()) +
-                                " input columns, more than the limit of " +
+    return failAt("inputs", Twine(inputs->size()) + " input columns, more than the limit of " +
                                 Twine(kMaxColumns));
   for (size_t i = 0; i < inputs->size(); ++i) {
     std::string path = indexPath("inputs", i);
     const json::Object *o = (*inputs)[i].getAsObject();
     if (!o)
-      return expected(path, "an input column object {\"name\", \"type\"}",
-                      (*inputs)[i]);
+      return expected(path, "an input column object {\"name\", \"type\"}", (*inputs)[i]);
     if (o->get("missing"))
       return failAt(keyPath(path, "missing"),
                     "series inputs take no 'missing' sentinel (they are f64 "
@@ -189,14 +199,12 @@ Error SeriesParser::parseInputs(const json::Object &root) {
     if (Error e = requireKey(*o, path, "name", "a non-empty string", f))
       return e;
     std::string namePath = keyPath(path, "name");
-    if (Error e =
-            readNonEmptyString(*f, namePath, in.name, "a non-empty string"))
+    if (Error e = readNonEmptyString(*f, namePath, in.name, "a non-empty string"))
       return e;
     auto [it, inserted] = sourceId.try_emplace(in.name, static_cast<int>(i));
     if (!inserted)
-      return failAt(namePath, "duplicate input name " + quoted(in.name) +
-                                  " (also inputs[" + Twine(it->second) +
-                                  "])");
+      return failAt(namePath, "duplicate input name " + quoted(in.name) + " (also inputs[" +
+                                  Twine(it->second) + "])");
     if (Error e = requireKey(*o, path, "type", "f64 or f32", f))
       return e;
     std::optional<StringRef> type = f->getAsString();
@@ -205,8 +213,8 @@ Error SeriesParser::parseInputs(const json::Object &root) {
     else if (type && *type == "f32")
       in.type = DType::F32;
     else
-      return expected(keyPath(path, "type"),
-                      "one of f64, f32 (series inputs are float columns)", *f);
+      return expected(keyPath(path, "type"), "one of f64, f32 (series inputs are float columns)",
+                      *f);
     inputNames.push_back(in.name);
     spec.inputs.push_back(std::move(in));
   }
@@ -232,9 +240,8 @@ Error SeriesParser::resolveOutputs() {
     StringRef name = outputColumns[i];
     auto it = sourceId.find(name);
     if (it == sourceId.end())
-      return failAt(path, "unknown indicator " + quoted(name) +
-                              " (indicators: " + listNames(indicatorNames) +
-                              ")" + suggestName(name, indicatorNames));
+      return failAt(path, "unknown indicator " + quoted(name) + " (indicators: " +
+                              listNames(indicatorNames) + ")" + suggestName(name, indicatorNames));
     if (static_cast<size_t>(it->second) < nInputs)
       return failAt(path, quoted(name) +
                               " is an input column; the output holds "
@@ -270,8 +277,8 @@ Error SeriesParser::parseIndicators(const json::Object &root) {
   return Error::success();
 }
 
-Error SeriesParser::readSource(const json::Value &v, StringRef path,
-                               const Indicator &ind, int &id) {
+Error SeriesParser::readSource(const json::Value &v, StringRef path, const Indicator &ind,
+                               int &id) {
   std::optional<StringRef> name = v.getAsString();
   if (!name || name->empty())
     return expected(path,
@@ -289,26 +296,21 @@ Error SeriesParser::readSource(const json::Value &v, StringRef path,
   }
   auto later = declaredAt.find(*name);
   if (later != declaredAt.end())
-    return failAt(path, "indicator " + quoted(ind.name) + " reads " +
-                            quoted(*name) + ", a later indicator (indicators[" +
-                            Twine(later->second) +
+    return failAt(path, "indicator " + quoted(ind.name) + " reads " + quoted(*name) +
+                            ", a later indicator (indicators[" + Twine(later->second) +
                             "]); an indicator reads inputs and earlier "
                             "indicators only, so move it before " +
                             quoted(ind.name));
   std::vector<std::string> all = inputNames;
   all.insert(all.end(), indicatorNames.begin(), indicatorNames.end());
-  return failAt(path, "unknown source " + quoted(*name) + " for indicator " +
-                          quoted(ind.name) + " (inputs: " +
-                          listNames(inputNames) + "; earlier indicators: " +
-                          listNames(indicatorNames) + ")" +
-                          suggestName(*name, all));
+  return failAt(path, "unknown source " + quoted(*name) + " for indicator " + quoted(ind.name) +
+                          " (inputs: " + listNames(inputNames) + "; earlier indicators: " +
+                          listNames(indicatorNames) + ")" + suggestName(*name, all));
 }
 
-Error SeriesParser::readInt(const json::Object &o, StringRef path,
-                            StringRef key, bool required, int64_t lo,
-                            int64_t hi, int &out) {
-  std::string what =
-      ("an integer in " + Twine(lo) + ".." + Twine(hi)).str();
+Error SeriesParser::readInt(const json::Object &o, StringRef path, StringRef key, bool required,
+                            int64_t lo, int64_t hi, int &out) {
+  std::string what = ("an integer in " + Twine(lo) + ".." + Twine(hi)).str();
   const json::Value *v = o.get(key);
   if (!v) {
     if (!required)
@@ -322,8 +324,8 @@ Error SeriesParser::readInt(const json::Object &o, StringRef path,
   return Error::success();
 }
 
-Error SeriesParser::readNonNegative(const json::Object &o, StringRef path,
-                                    StringRef key, double &out) {
+Error SeriesParser::readNonNegative(const json::Object &o, StringRef path, StringRef key,
+                                    double &out) {
   const json::Value *v = o.get(key);
   if (!v)
     return Error::success();
@@ -354,8 +356,7 @@ Error SeriesParser::parseIndicator(const json::Value &v, size_t index) {
   ind.op = op;
   StringRef name = indicatorOpName(ind.op);
   std::string what =
-      (StringRef("aeiou").contains(name[0]) ? "an " : "a ") + name.str() +
-      " indicator";
+      (StringRef("aeiou").contains(name[0]) ? "an " : "a ") + name.str() + " indicator";
   auto allowedKeys = [&]() -> std::vector<StringRef> {
     switch (op) {
     case IndicatorOp::Ema:
@@ -364,11 +365,14 @@ Error SeriesParser::parseIndicator(const json::Value &v, size_t index) {
       return {"name", "op", "input", "period", "seed"};
     case IndicatorOp::Kama:
       return {"name", "op", "input", "period", "fast", "slow"};
-    case IndicatorOp::WeightedSum: return {"name", "op", "terms", "bias"};
-    case IndicatorOp::Crossover: return {"name", "op", "fast", "slow"};
+    case IndicatorOp::WeightedSum:
+      return {"name", "op", "terms", "bias"};
+    case IndicatorOp::Crossover:
+      return {"name", "op", "fast", "slow"};
     case IndicatorOp::Trend:
       return {"name", "op", "input", "against", "weights", "upper", "lower"};
-    default: return {"name", "op", "input", "period"};
+    default:
+      return {"name", "op", "input", "period"};
     }
   };
   if (Error e = checkKeys(*o, path, allowedKeys(), what))
@@ -376,12 +380,10 @@ Error SeriesParser::parseIndicator(const json::Value &v, size_t index) {
 
   // The name: unique among the indicators and the inputs.
   const json::Value *f;
-  if (Error e = requireKey(*o, path, "name",
-                           "the name of the indicator (its output column)", f))
+  if (Error e = requireKey(*o, path, "name", "the name of the indicator (its output column)", f))
     return e;
   std::string namePath = keyPath(path, "name");
-  if (Error e = readNonEmptyString(*f, namePath, ind.name,
-                                   "a non-empty string"))
+  if (Error e = readNonEmptyString(*f, namePath, ind.name, "a non-empty string"))
     return e;
   auto existing = sourceId.find(ind.name);
   if (existing != sourceId.end()) {
@@ -392,9 +394,8 @@ Error SeriesParser::parseIndicator(const json::Value &v, size_t index) {
                                   " is also the name of inputs[" + Twine(id) +
                                   "] (indicator names must differ from the "
                                   "input names)");
-    return failAt(namePath, "duplicate indicator name " + quoted(ind.name) +
-                                " (also indicators[" + Twine(id - nInputs) +
-                                "])");
+    return failAt(namePath, "duplicate indicator name " + quoted(ind.name) + " (also indicators[" +
+                                Twine(id - nInputs) + "])");
   }
 
   auto source = [&](StringRef key, StringRef desc) -> Error {
@@ -432,19 +433,16 @@ Error SeriesParser::parseIndicator(const json::Value &v, size_t index) {
       if (!(ind.fast < ind.slow)) {
         bool fastGiven = o->get("fast"), slowGiven = o->get("slow");
         StringRef at = fastGiven && !slowGiven ? "fast" : "slow";
-        return failAt(keyPath(path, at),
-                      "kama needs fast < slow, got fast " + Twine(ind.fast) +
-                          (fastGiven ? "" : " (the default)") + " and slow " +
-                          Twine(ind.slow) +
-                          (slowGiven ? "" : " (the default)"));
+        return failAt(keyPath(path, at), "kama needs fast < slow, got fast " + Twine(ind.fast) +
+                                             (fastGiven ? "" : " (the default)") + " and slow " +
+                                             Twine(ind.slow) + (slowGiven ? "" : " (the default)"));
       }
     }
     ind.lookback = sourceLookback(ind.sources[0]) + ownLookback(ind);
   } else {
     switch (op) {
     case IndicatorOp::WeightedSum: {
-      std::string termsWhat =
-          "a non-empty array of terms {\"input\", \"weight\"}";
+      std::string termsWhat = "a non-empty array of terms {\"input\", \"weight\"}";
       if (Error e = requireKey(*o, path, "terms", termsWhat, f))
         return e;
       std::string termsPath = keyPath(path, "terms");
@@ -455,13 +453,11 @@ Error SeriesParser::parseIndicator(const json::Value &v, size_t index) {
         std::string tPath = indexPath(termsPath, t);
         const json::Object *term = (*terms)[t].getAsObject();
         if (!term)
-          return expected(tPath, "a term object {\"input\", \"weight\"}",
-                          (*terms)[t]);
+          return expected(tPath, "a term object {\"input\", \"weight\"}", (*terms)[t]);
         if (Error e = checkKeys(*term, tPath, {"input", "weight"}, "a term"))
           return e;
         const json::Value *s;
-        if (Error e = requireKey(*term, tPath, "input",
-                                 "an input or an earlier indicator", s))
+        if (Error e = requireKey(*term, tPath, "input", "an input or an earlier indicator", s))
           return e;
         int id = -1;
         if (Error e = readSource(*s, keyPath(tPath, "input"), ind, id))
@@ -487,18 +483,16 @@ Error SeriesParser::parseIndicator(const json::Value &v, size_t index) {
                                    "indicator"))
         return e;
       if (ind.sources[0] == ind.sources[1])
-        return failAt(keyPath(path, "slow"),
-                      "crossover needs two different sources, got " +
-                          quoted(sourceName(ind.sources[0])) +
-                          " for both fast and slow");
+        return failAt(keyPath(path, "slow"), "crossover needs two different sources, got " +
+                                                 quoted(sourceName(ind.sources[0])) +
+                                                 " for both fast and slow");
       break;
     }
     case IndicatorOp::Trend: {
       if (Error e = source("input", "the price: an input or an earlier "
                                     "indicator"))
         return e;
-      std::string againstWhat =
-          "a non-empty array of sources (inputs or earlier indicators)";
+      std::string againstWhat = "a non-empty array of sources (inputs or earlier indicators)";
       if (Error e = requireKey(*o, path, "against", againstWhat, f))
         return e;
       std::string againstPath = keyPath(path, "against");
@@ -507,8 +501,7 @@ Error SeriesParser::parseIndicator(const json::Value &v, size_t index) {
         return expected(againstPath, againstWhat, *f);
       for (size_t a = 0; a < against->size(); ++a) {
         int id = -1;
-        if (Error e = readSource((*against)[a], indexPath(againstPath, a),
-                                 ind, id))
+        if (Error e = readSource((*against)[a], indexPath(againstPath, a), ind, id))
           return e;
         ind.sources.push_back(id);
       }
@@ -523,10 +516,8 @@ Error SeriesParser::parseIndicator(const json::Value &v, size_t index) {
         if (!weights)
           return expected(wPath, wWhat, *w);
         if (weights->size() != n)
-          return failAt(wPath, "expected " + Twine(n) +
-                                   (n == 1 ? " weight" : " weights") +
-                                   " (one per 'against' source), got " +
-                                   Twine(weights->size()));
+          return failAt(wPath, "expected " + Twine(n) + (n == 1 ? " weight" : " weights") +
+                                   " (one per 'against' source), got " + Twine(weights->size()));
         for (size_t k = 0; k < n; ++k) {
           double d;
           if (Error e = readFinite((*weights)[k], indexPath(wPath, k), d))
@@ -561,9 +552,7 @@ Error SeriesParser::parseIndicator(const json::Value &v, size_t index) {
 }
 
 Expected<Descriptor> SeriesParser::run(const json::Object &root) {
-  if (Error e = checkKeys(root, "",
-                          {"specjit", "kind", "name", "inputs", "output",
-                           "indicators"},
+  if (Error e = checkKeys(root, "", {"specjit", "kind", "name", "inputs", "output", "indicators"},
                           "a series descriptor"))
     return std::move(e);
   if (Error e = detail::readDescriptorName(root, spec.name))
@@ -584,9 +573,7 @@ Expected<Descriptor> SeriesParser::run(const json::Object &root) {
 
 namespace detail {
 
-Expected<Descriptor> parseSeries(const json::Object &root) {
-  return SeriesParser().run(root);
-}
+Expected<Descriptor> parseSeries(const json::Object &root) { return SeriesParser().run(root); }
 
 } // namespace detail
 } // namespace jit

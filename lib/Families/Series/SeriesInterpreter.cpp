@@ -70,8 +70,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Interpreter/Interpreter.h"
 #include "Families/Series/SeriesSpec.h"
+#include "Interpreter/Interpreter.h"
 #include "Runtime/ExactWindow.h"
 
 #include <algorithm>
@@ -99,8 +99,7 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr int64_t kMaxPeriod = 1 << 20;
 
 llvm::Error seriesError(const std::string &msg) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                 "interpreter: " + msg);
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), "interpreter: " + msg);
 }
 
 //===----------------------------------------------------------------------===//
@@ -118,9 +117,7 @@ inline int64_t loadI(const unsigned char *p) {
   return v;
 }
 inline void storeF(unsigned char *p, double v) { std::memcpy(p, &v, sizeof v); }
-inline void storeI(unsigned char *p, int64_t v) {
-  std::memcpy(p, &v, sizeof v);
-}
+inline void storeI(unsigned char *p, int64_t v) { std::memcpy(p, &v, sizeof v); }
 void fillNaN(unsigned char *p, int64_t count) {
   for (int64_t i = 0; i < count; ++i)
     storeF(p + 8 * i, kNaN);
@@ -133,9 +130,7 @@ struct EmaState {
 };
 constexpr int64_t kEmaStateBytes = 24;
 
-EmaState loadEma(const unsigned char *p) {
-  return {loadF(p), loadF(p + 8), loadI(p + 16)};
-}
+EmaState loadEma(const unsigned char *p) { return {loadF(p), loadF(p + 8), loadI(p + 16)}; }
 void storeEma(unsigned char *p, const EmaState &s) {
   storeF(p, s.e);
   storeF(p + 8, s.sum);
@@ -161,8 +156,7 @@ inline V2 loadV2(const double *p) {
 /// term, j = 1..n, is j * x[k+j-1]). Every row adds its own terms in window
 /// order; the rows of the tile are independent chains, so the adds of
 /// different rows overlap.
-template <int K, bool Weighted>
-inline void windowTile(const double *x, int64_t n, double *acc) {
+template <int K, bool Weighted> inline void windowTile(const double *x, int64_t n, double *acc) {
   V2 a[K];
   for (int k = 0; k < K; ++k)
     a[k] = V2{0.0, 0.0};
@@ -193,8 +187,7 @@ template <bool Weighted> inline double windowRow(const double *x, int64_t n) {
   return a;
 }
 
-template <bool Weighted>
-void windowSums(const double *x, int64_t n, int64_t rows, double *acc) {
+template <bool Weighted> void windowSums(const double *x, int64_t n, int64_t rows, double *acc) {
   constexpr int K = 8; // 16 rows per tile
   int64_t r = 0;
   for (; r + 2 * K <= rows; r += 2 * K)
@@ -217,8 +210,7 @@ void windowWeightedSum(const double *x, int64_t n, int64_t rows, double *acc) {
 /// windowTile): sy[k] = sum of x[k+i], sc[k] = sum of (i - mid) * x[k+i],
 /// i = 0..n-1 in order, both from 0.0.
 template <int K>
-inline void lsmaTile(const double *x, int64_t n, double mid, double *sy,
-                     double *sc) {
+inline void lsmaTile(const double *x, int64_t n, double mid, double *sy, double *sc) {
   V2 a[K], b[K];
   for (int k = 0; k < K; ++k) {
     a[k] = V2{0.0, 0.0};
@@ -239,8 +231,7 @@ inline void lsmaTile(const double *x, int64_t n, double mid, double *sy,
   std::memcpy(sc, b, sizeof b);
 }
 
-void lsmaSums(const double *x, int64_t n, double mid, int64_t rows, double *sy,
-              double *sc) {
+void lsmaSums(const double *x, int64_t n, double mid, int64_t rows, double *sy, double *sc) {
   constexpr int K = 4; // 8 rows per tile
   int64_t r = 0;
   for (; r + 2 * K <= rows; r += 2 * K)
@@ -258,8 +249,7 @@ void lsmaSums(const double *x, int64_t n, double mid, int64_t rows, double *sy,
 }
 
 /// wma over windows of x: out[r] = windowWeightedSum(x + r, n) / div.
-void wmaColumn(const double *x, int64_t n, double div, int64_t rows,
-               double *__restrict out) {
+void wmaColumn(const double *x, int64_t n, double div, int64_t rows, double *__restrict out) {
   windowWeightedSum(x, n, rows, out);
   for (int64_t r = 0; r < rows; ++r)
     out[r] = out[r] / div;
@@ -267,8 +257,8 @@ void wmaColumn(const double *x, int64_t n, double div, int64_t rows,
 
 /// One EMA stage over a column (docs: skip NaN observations, NaN before the
 /// seed restarts it).
-void emaStage(const double *__restrict x, double *__restrict y, int64_t rows,
-              EmaState &s, int64_t need, double nd, double a, double b) {
+void emaStage(const double *__restrict x, double *__restrict y, int64_t rows, EmaState &s,
+              int64_t need, double nd, double a, double b) {
   int64_t r = 0;
   for (; r < rows && s.count < need; ++r) {
     double v = x[r];
@@ -310,8 +300,7 @@ int64_t wmaStageBytes(int64_t p) {
   return p >= kExactWindowMinPeriod ? exactWindowStateBytes(ExactWindowKind::Weighted, p)
                                     : 8 * (p - 1);
 }
-void wmaStage(int64_t p, unsigned char *st, const double *x, int64_t rows, double *y,
-              double *ext) {
+void wmaStage(int64_t p, unsigned char *st, const double *x, int64_t rows, double *y, double *ext) {
   if (p >= kExactWindowMinPeriod) {
     specjit_rt_exact_window(static_cast<int64_t>(ExactWindowKind::Weighted), p, st, x, rows, y,
                             nullptr, nullptr);
@@ -381,15 +370,11 @@ int64_t hmaPeriod(const Ind &d, int k) { return k == 0 ? d.half : k == 1 ? d.n :
 
 class SeriesInterpreter final : public Interpreter {
 public:
-  static llvm::Expected<std::unique_ptr<SeriesInterpreter>>
-  build(const jit::SeriesSpec &spec);
+  static llvm::Expected<std::unique_ptr<SeriesInterpreter>> build(const jit::SeriesSpec &spec);
 
   int64_t run(const void *const *args, void *out, int64_t rows) const override;
-  size_t stateBytes() const override {
-    return static_cast<size_t>(stateBytes_);
-  }
-  std::string describeFailure(const void *const *args,
-                              int64_t row) const override {
+  size_t stateBytes() const override { return static_cast<size_t>(stateBytes_); }
+  std::string describeFailure(const void *const *args, int64_t row) const override {
     (void)args;
     return "row " + std::to_string(row) + ": no data check fails";
   }
@@ -403,24 +388,22 @@ private:
     double *indCols = nullptr; // one block column per live indicator
     double *temps[3] = {nullptr, nullptr, nullptr};
     double *ext = nullptr, *ext2 = nullptr; // maxHist_ + B each
-    double *widen = nullptr; // one block column per f32 input read
+    double *widen = nullptr;                // one block column per f32 input read
   };
 
   void compute(const Ind &ind, Frame &fr, unsigned char *st, int64_t n) const;
   /// ext = hist (from the state) ++ x[0..rows); then hist = last `h` of ext.
-  static void loadWindow(double *ext, const unsigned char *hist, int64_t h,
-                         const double *x, int64_t rows) {
+  static void loadWindow(double *ext, const unsigned char *hist, int64_t h, const double *x,
+                         int64_t rows) {
     if (h > 0)
       std::memcpy(ext, hist, static_cast<size_t>(h) * 8);
     std::memcpy(ext + h, x, static_cast<size_t>(rows) * 8);
   }
-  static void saveWindow(const double *ext, unsigned char *hist, int64_t h,
-                         int64_t rows) {
+  static void saveWindow(const double *ext, unsigned char *hist, int64_t h, int64_t rows) {
     if (h > 0)
       std::memcpy(hist, ext + rows, static_cast<size_t>(h) * 8);
   }
-  template <class T>
-  void scatter(const Frame &fr, T *out, int64_t base, int64_t n) const;
+  template <class T> void scatter(const Frame &fr, T *out, int64_t base, int64_t n) const;
 
   std::vector<DType> inputTypes_;
   std::vector<Ind> inds_;    // live indicators, in order
@@ -523,9 +506,7 @@ SeriesInterpreter::build(const jit::SeriesSpec &spec) {
     case IndicatorOp::Ema:
     case IndicatorOp::Dema:
     case IndicatorOp::Tema:
-      d.stages = in.op == IndicatorOp::Ema    ? 1
-                 : in.op == IndicatorOp::Dema ? 2
-                                              : 3;
+      d.stages = in.op == IndicatorOp::Ema ? 1 : in.op == IndicatorOp::Dema ? 2 : 3;
       d.need = in.seed == jit::EmaSeed::Sma ? n : 1;
       d.nd = static_cast<double>(n);
       d.a = 2.0 / static_cast<double>(n + 1);
@@ -648,8 +629,7 @@ SeriesInterpreter::build(const jit::SeriesSpec &spec) {
   return ip;
 }
 
-void SeriesInterpreter::compute(const Ind &d, Frame &fr, unsigned char *st,
-                                int64_t rows) const {
+void SeriesInterpreter::compute(const Ind &d, Frame &fr, unsigned char *st, int64_t rows) const {
   double *y = fr.indCols + static_cast<int64_t>(d.col) * fr.B;
   auto src = [&](size_t i) { return fr.cols[d.sources[i]]; };
   double *ext = fr.ext;
@@ -714,8 +694,7 @@ void SeriesInterpreter::compute(const Ind &d, Frame &fr, unsigned char *st,
       for (int64_t r = 0; r < rows; ++r)
         y[r] = 2.0 * e1[r] - e2[r];
     } else if (d.stages == 3) {
-      const double *__restrict e1 = e[0], *__restrict e2 = e[1],
-                               *__restrict e3 = e[2];
+      const double *__restrict e1 = e[0], *__restrict e2 = e[1], *__restrict e3 = e[2];
       for (int64_t r = 0; r < rows; ++r)
         y[r] = 3.0 * e1[r] - 3.0 * e2[r] + e3[r];
     }
@@ -759,8 +738,8 @@ void SeriesInterpreter::compute(const Ind &d, Frame &fr, unsigned char *st,
     // Per row r: x[t-n] at xFirst[r], x[t-1] at xBefore[r], x[t] at xNow[r].
     const double *xFirst, *xBefore, *xNow;
     if (d.exact) {
-      specjit_rt_exact_window(static_cast<int64_t>(ExactWindowKind::Kama), n, hist, src(0),
-                              rows, vol, ext, fr.ext2);
+      specjit_rt_exact_window(static_cast<int64_t>(ExactWindowKind::Kama), n, hist, src(0), rows,
+                              vol, ext, fr.ext2);
       xFirst = ext, xBefore = fr.ext2, xNow = src(0);
     } else {
       loadWindow(ext, hist, d.hist, src(0), rows);
@@ -867,8 +846,7 @@ void SeriesInterpreter::compute(const Ind &d, Frame &fr, unsigned char *st,
 }
 
 template <class T>
-void SeriesInterpreter::scatter(const Frame &fr, T *out, int64_t base,
-                                int64_t n) const {
+void SeriesInterpreter::scatter(const Frame &fr, T *out, int64_t base, int64_t n) const {
   int64_t m = static_cast<int64_t>(outputs_.size());
   T *o = out + base * m;
   for (int64_t j = 0; j < m; ++j) {
@@ -879,13 +857,11 @@ void SeriesInterpreter::scatter(const Frame &fr, T *out, int64_t base,
   }
 }
 
-int64_t SeriesInterpreter::run(const void *const *args, void *out,
-                               int64_t rows) const {
+int64_t SeriesInterpreter::run(const void *const *args, void *out, int64_t rows) const {
   if (rows <= 0)
     return 0;
   size_t numInputs = inputTypes_.size();
-  unsigned char *state =
-      static_cast<unsigned char *>(const_cast<void *>(args[numInputs]));
+  unsigned char *state = static_cast<unsigned char *>(const_cast<void *>(args[numInputs]));
   if (!state || !out)
     return -1;
 
@@ -895,13 +871,12 @@ int64_t SeriesInterpreter::run(const void *const *args, void *out,
   fr.B = std::min<int64_t>(kSeriesBlockRows, rows);
   int64_t B = fr.B;
   int64_t extLen = maxHist_ + B;
-  size_t total = static_cast<size_t>((static_cast<int64_t>(inds_.size()) + 3 +
-                                      static_cast<int64_t>(widened_.size())) *
-                                         B +
-                                     2 * extLen);
+  size_t total = static_cast<size_t>(
+      (static_cast<int64_t>(inds_.size()) + 3 + static_cast<int64_t>(widened_.size())) * B +
+      2 * extLen);
   std::unique_ptr<double[]> buf(new (std::nothrow) double[total]);
-  std::unique_ptr<const double *[]> cols(
-      new (std::nothrow) const double *[static_cast<size_t>(numValues_)]());
+  std::unique_ptr<const double *[]> cols(new (std::nothrow)
+                                             const double *[static_cast<size_t>(numValues_)]());
   if (!buf || !cols)
     return -1;
   fr.cols = cols.get();
@@ -977,8 +952,7 @@ int64_t SeriesInterpreter::run(const void *const *args, void *out,
 
 } // namespace
 
-llvm::Expected<std::unique_ptr<Interpreter>>
-createSeriesInterpreter(const jit::SeriesSpec &spec) {
+llvm::Expected<std::unique_ptr<Interpreter>> createSeriesInterpreter(const jit::SeriesSpec &spec) {
   auto ip = SeriesInterpreter::build(spec);
   if (!ip)
     return ip.takeError();

@@ -26,8 +26,17 @@ namespace specjit {
 namespace jit {
 
 enum class IndicatorOp : uint8_t {
-  Sma, Ema, Wma, Dema, Tema, Hma, Lsma, Kama, // moving averages
-  WeightedSum, Crossover, Trend,              // composites
+  Sma,
+  Ema,
+  Wma,
+  Dema,
+  Tema,
+  Hma,
+  Lsma,
+  Kama, // moving averages
+  WeightedSum,
+  Crossover,
+  Trend, // composites
 };
 /// The descriptor spelling ("sma", ..., "weighted_sum", "crossover", "trend").
 llvm::StringRef indicatorOpName(IndicatorOp op);
@@ -44,11 +53,11 @@ struct Indicator {
   /// averages read sources[0]; weighted_sum reads one per term; crossover
   /// reads {fast, slow}; trend reads {price, against...}.
   std::vector<int> sources;
-  int period = 0;                 // moving averages
-  EmaSeed seed = EmaSeed::First;  // ema, dema, tema
-  int fast = 2, slow = 30;        // kama
-  std::vector<double> weights;    // weighted_sum (per term), trend (per against)
-  double bias = 0.0;              // weighted_sum
+  int period = 0;                  // moving averages
+  EmaSeed seed = EmaSeed::First;   // ema, dema, tema
+  int fast = 2, slow = 30;         // kama
+  std::vector<double> weights;     // weighted_sum (per term), trend (per against)
+  double bias = 0.0;               // weighted_sum
   double upper = 0.0, lower = 0.0; // trend: relative band around the mix
   /// Rows before the first non-NaN output (for finite inputs).
   int64_t lookback = 0;
@@ -61,7 +70,7 @@ struct SeriesSpec {
   std::vector<InputColumn> inputs; // f64 or f32
   DType outputType = DType::F64;
   std::vector<Indicator> indicators;
-  std::vector<int> outputs;        // indicator indices, in output order
+  std::vector<int> outputs; // indicator indices, in output order
   std::vector<std::string> outputNames;
 };
 
@@ -79,7 +88,8 @@ namespace interp {
 
 class Interpreter;
 
-/// SeriesInterpreter.cpp, docs/series-semantics.md; see SeriesInterpreter.cpp for the state layout. The result keeps no reference to the spec.
+/// SeriesInterpreter.cpp, docs/series-semantics.md; see SeriesInterpreter.cpp for the state layout.
+/// The result keeps no reference to the spec.
 llvm::Expected<std::unique_ptr<Interpreter>> createSeriesInterpreter(const jit::SeriesSpec &spec);
 
 } // namespace interp

@@ -1,7 +1,7 @@
 //===- SeriesToSpec.cpp - A series descriptor in the spec dialect -----------===//
 
-#include "Families/Series/SeriesSpec.h"
 #include "Families/Series/SeriesToSpec.h"
+#include "Families/Series/SeriesSpec.h"
 
 #include "Conversion/DescriptorToSpec/ImportSupport.h"
 
@@ -20,8 +20,7 @@ namespace jit {
 /// A series descriptor: one primitive (window, ema stage, kama, crossover)
 /// per stateful piece, arith for the rest, in the order of
 /// docs/series-semantics.md and of the interpreter.
-llvm::Expected<OwningOpRef<ModuleOp>> importSeries(MLIRContext &ctx,
-                                                   const SeriesSpec &sp) {
+llvm::Expected<OwningOpRef<ModuleOp>> importSeries(MLIRContext &ctx, const SeriesSpec &sp) {
   OpBuilder b(&ctx);
   Location loc = descriptorLoc(ctx);
   OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
@@ -30,22 +29,19 @@ llvm::Expected<OwningOpRef<ModuleOp>> importSeries(MLIRContext &ctx,
   SmallVector<Attribute> inTypes;
   for (const InputColumn &in : sp.inputs) {
     inNames.push_back(in.name);
-    inTypes.push_back(TypeAttr::get(in.type == DType::F32 ? Type(b.getF32Type())
-                                                          : Type(b.getF64Type())));
+    inTypes.push_back(
+        TypeAttr::get(in.type == DType::F32 ? Type(b.getF32Type()) : Type(b.getF64Type())));
   }
   Type outType = sp.outputType == DType::F32 ? Type(b.getF32Type()) : Type(b.getF64Type());
   auto kernel = b.create<spec::SeriesKernelOp>(
-      loc, b.getStringAttr(sp.name.empty() ? "series" : sp.name),
-      b.getStrArrayAttr(inNames), b.getArrayAttr(inTypes), TypeAttr::get(outType),
-      b.getStrArrayAttr(outNames));
+      loc, b.getStringAttr(sp.name.empty() ? "series" : sp.name), b.getStrArrayAttr(inNames),
+      b.getArrayAttr(inTypes), TypeAttr::get(outType), b.getStrArrayAttr(outNames));
   b.createBlock(&kernel.getBody());
   Type f64 = b.getF64Type();
   auto cst = [&](Location l, double v) -> Value {
     return b.create<arith::ConstantOp>(l, b.getF64FloatAttr(v));
   };
-  auto nan = [&](Location l) {
-    return cst(l, std::numeric_limits<double>::quiet_NaN());
-  };
+  auto nan = [&](Location l) { return cst(l, std::numeric_limits<double>::quiet_NaN()); };
 
   // Only indicators the output needs (directly or through others).
   size_t nIn = sp.inputs.size();
@@ -71,18 +67,24 @@ llvm::Expected<OwningOpRef<ModuleOp>> importSeries(MLIRContext &ctx,
     auto src = [&](size_t i) { return values[ind.sources[i]]; };
     IntegerAttr period = b.getI64IntegerAttr(ind.period);
     UnitAttr seedSma = ind.seed == EmaSeed::Sma ? b.getUnitAttr() : UnitAttr();
-    auto ema = [&](Value x) -> Value {
-      return b.create<spec::EmaOp>(l, f64, x, period, seedSma);
-    };
+    auto ema = [&](Value x) -> Value { return b.create<spec::EmaOp>(l, f64, x, period, seedSma); };
     auto mul = [&](Value x, Value y) -> Value { return b.create<arith::MulFOp>(l, x, y); };
     auto add = [&](Value x, Value y) -> Value { return b.create<arith::AddFOp>(l, x, y); };
     auto sub = [&](Value x, Value y) -> Value { return b.create<arith::SubFOp>(l, x, y); };
     Value y;
     switch (ind.op) {
-    case IndicatorOp::Sma: y = b.create<spec::SmaOp>(l, f64, src(0), period); break;
-    case IndicatorOp::Wma: y = b.create<spec::WmaOp>(l, f64, src(0), period); break;
-    case IndicatorOp::Lsma: y = b.create<spec::LsmaOp>(l, f64, src(0), period); break;
-    case IndicatorOp::Ema: y = ema(src(0)); break;
+    case IndicatorOp::Sma:
+      y = b.create<spec::SmaOp>(l, f64, src(0), period);
+      break;
+    case IndicatorOp::Wma:
+      y = b.create<spec::WmaOp>(l, f64, src(0), period);
+      break;
+    case IndicatorOp::Lsma:
+      y = b.create<spec::LsmaOp>(l, f64, src(0), period);
+      break;
+    case IndicatorOp::Ema:
+      y = ema(src(0));
+      break;
     case IndicatorOp::Dema: {
       Value e1 = ema(src(0)), e2 = ema(e1);
       y = sub(mul(cst(l, 2.0), e1), e2);
@@ -99,8 +101,7 @@ llvm::Expected<OwningOpRef<ModuleOp>> importSeries(MLIRContext &ctx,
         ++root;
       Value w1 = b.create<spec::WmaOp>(l, f64, src(0), b.getI64IntegerAttr(half));
       Value w2 = b.create<spec::WmaOp>(l, f64, src(0), period);
-      y = b.create<spec::WmaOp>(l, f64, sub(mul(cst(l, 2.0), w1), w2),
-                                b.getI64IntegerAttr(root));
+      y = b.create<spec::WmaOp>(l, f64, sub(mul(cst(l, 2.0), w1), w2), b.getI64IntegerAttr(root));
       break;
     }
     case IndicatorOp::Kama:
@@ -141,7 +142,6 @@ llvm::Expected<OwningOpRef<ModuleOp>> importSeries(MLIRContext &ctx,
   b.create<spec::SeriesOutputOp>(loc, outs);
   return verifiedImport(std::move(module));
 }
-
 
 } // namespace jit
 } // namespace specjit

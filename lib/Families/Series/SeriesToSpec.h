@@ -18,7 +18,7 @@ namespace specjit {
 namespace jit {
 
 llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>> importSeries(mlir::MLIRContext &ctx,
-                                                          const SeriesSpec &spec);
+                                                               const SeriesSpec &spec);
 
 } // namespace jit
 } // namespace specjit

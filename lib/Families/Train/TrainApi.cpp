@@ -17,8 +17,8 @@
 #include "Engine/Codegen.h"
 #include "Engine/JIT.h"
 #include "Engine/KernelState.h"
-#include "Families/Train/Trainer.h"
 #include "Families/Pipeline/PipelineFrontEnd.h"
+#include "Families/Train/Trainer.h"
 
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -34,9 +34,12 @@ namespace jit {
 
 llvm::StringRef stopReasonName(StopReason r) {
   switch (r) {
-  case StopReason::Epochs: return "epochs";
-  case StopReason::EarlyStopping: return "early_stopping";
-  case StopReason::TimeLimit: return "time_limit";
+  case StopReason::Epochs:
+    return "epochs";
+  case StopReason::EarlyStopping:
+    return "early_stopping";
+  case StopReason::TimeLimit:
+    return "time_limit";
   }
   return "?";
 }
@@ -94,8 +97,8 @@ llvm::Error readLabels(const TrainSpec &spec, const Column &c, int64_t rows,
     for (int64_t r = 0; r < rows; ++r) {
       if (p[r] < 0 || p[r] >= k)
         return llvm::make_error<RowError>(
-            r, llvm::formatv("label '{0}' is {1}, expected a class id in 0..{2}",
-                             name, p[r], k - 1));
+            r,
+            llvm::formatv("label '{0}' is {1}, expected a class id in 0..{2}", name, p[r], k - 1));
       out[r] = static_cast<double>(p[r]);
     }
     return llvm::Error::success();
@@ -116,15 +119,14 @@ llvm::Error readLabels(const TrainSpec &spec, const Column &c, int64_t rows,
 /// specialized for (not the epochs, data order or limits, which stay in the
 /// generic epoch loop).
 std::string stepKey(const TrainSpec &t) {
-  std::string key = llvm::formatv("{0}/{1}/{2}/{3}", modelTypeName(t.modelType),
-                                  t.numFeatures, t.numOutputs, lossName(t.loss))
+  std::string key = llvm::formatv("{0}/{1}/{2}/{3}", modelTypeName(t.modelType), t.numFeatures,
+                                  t.numOutputs, lossName(t.loss))
                         .str();
   for (const LayerShape &l : t.layers)
     key += llvm::formatv("/{0}:{1}", l.units, activationName(l.activation)).str();
   for (double v : {t.learningRate, t.momentum, t.beta1, t.beta2, t.epsilon, t.l2})
     key += llvm::formatv("/{0}", llvm::format("%a", v)).str();
-  return key + "/" + optimizerName(t.optimizer).str() + "/" +
-         std::to_string(t.batchSize);
+  return key + "/" + optimizerName(t.optimizer).str() + "/" + std::to_string(t.batchSize);
 }
 
 /// The compiled step of `d`, compiled once per step key and process
@@ -174,20 +176,19 @@ ModelSpec trainedModel(const TrainSpec &spec, const std::vector<double> &flat) {
 void setMaxConcurrentTrainings(unsigned n) { cap().store(n); }
 unsigned maxConcurrentTrainings() { return cap().load(); }
 
-llvm::Expected<TrainResult> train(const Descriptor &d,
-                                  llvm::ArrayRef<Column> columns,
+llvm::Expected<TrainResult> train(const Descriptor &d, llvm::ArrayRef<Column> columns,
                                   const TrainOptions &options) {
   auto start = std::chrono::steady_clock::now();
   if (d.kind() != Kind::Train)
-    return detail::makeError("train: expected a train descriptor, got kind '" +
-                kindName(d.kind()) + "'");
+    return detail::makeError("train: expected a train descriptor, got kind '" + kindName(d.kind()) +
+                             "'");
   const TrainSpec &spec = d.spec<TrainSpec>();
   Slot slot;
   if (!slot.held)
     return detail::makeError(llvm::formatv("train: {0} trainings already run in this process, "
-                              "the limit (jit::setMaxConcurrentTrainings, "
-                              "SPECJIT_MAX_TRAININGS)",
-                              maxConcurrentTrainings()));
+                                           "the limit (jit::setMaxConcurrentTrainings, "
+                                           "SPECJIT_MAX_TRAININGS)",
+                                           maxConcurrentTrainings()));
   llvm::SmallVector<const void *, 16> args;
   auto bound = bindInputColumns(spec.dataColumns, columns, 0, args);
   if (!bound)
@@ -207,18 +208,19 @@ llvm::Expected<TrainResult> train(const Descriptor &d,
   // activations and deltas of every layer) is bounded too, before any of
   // it is allocated.
   train::Layout layout(spec);
-  double batchRows = static_cast<double>(std::max<int64_t>(
-      std::min<int64_t>(spec.batchSize, rows), 256));
+  double batchRows =
+      static_cast<double>(std::max<int64_t>(std::min<int64_t>(spec.batchSize, rows), 256));
   // Parameters and two moments, then the step's scratch.
-  double workMB = (3.0 * layout.paramCount + 2.0 * layout.paramCount +
-                   4.0 * layout.maxOutputs + 2.0 * batchRows * layout.sumOutputs) *
+  double workMB = (3.0 * layout.paramCount + 2.0 * layout.paramCount + 4.0 * layout.maxOutputs +
+                   2.0 * batchRows * layout.sumOutputs) *
                   8 / (1024.0 * 1024.0);
   if (workMB > kMaxWorkingMB)
-    return detail::makeError(llvm::formatv("batch_size: batches of {0} rows over layers of {1} units in "
-                              "all need {2} MB of working memory, more than the limit of "
-                              "{3} MB",
-                              static_cast<int64_t>(batchRows), layout.sumOutputs,
-                              llvm::format("%.4g", workMB), kMaxWorkingMB));
+    return detail::makeError(
+        llvm::formatv("batch_size: batches of {0} rows over layers of {1} units in "
+                      "all need {2} MB of working memory, more than the limit of "
+                      "{3} MB",
+                      static_cast<int64_t>(batchRows), layout.sumOutputs,
+                      llvm::format("%.4g", workMB), kMaxWorkingMB));
 
   std::vector<double> labels;
   if (llvm::Error e = readLabels(spec, columns.back(), rows, labels))
@@ -228,8 +230,8 @@ llvm::Expected<TrainResult> train(const Descriptor &d,
   if (!program)
     return program.takeError();
   std::vector<double> x(static_cast<size_t>(rows) * f);
-  int64_t status = (*program)->run(
-      args.data(), rows, [&](const double *const *cols, int64_t base, int64_t n) {
+  int64_t status =
+      (*program)->run(args.data(), rows, [&](const double *const *cols, int64_t base, int64_t n) {
         for (int64_t c = 0; c < f; ++c)
           for (int64_t r = 0; r < n; ++r)
             x[(base + r) * f + c] = cols[c][r];
@@ -270,13 +272,12 @@ llvm::Expected<TrainResult> train(const Descriptor &d,
   auto model = Descriptor::parse(result.modelJson);
   if (!model)
     return detail::makeError("train: the trained model does not parse (" +
-                llvm::toString(model.takeError()) + ")");
+                             llvm::toString(model.takeError()) + ")");
   result.model = std::move(*model);
   result.history = std::move(outcome->history);
   result.stop = outcome->stop;
   result.bestEpoch = outcome->bestEpoch;
-  result.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }
 

@@ -18,9 +18,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Families/Train/TrainSpec.h"
 #include "Descriptor/DescriptorInternal.h"
 #include "Families/Pipeline/PipelineFrontEnd.h"
+#include "Families/Train/TrainSpec.h"
 
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/raw_ostream.h"
@@ -39,17 +39,22 @@ namespace jit {
 
 llvm::StringRef lossName(Loss l) {
   switch (l) {
-  case Loss::Mse: return "mse";
-  case Loss::LogLoss: return "log_loss";
-  case Loss::CrossEntropy: return "cross_entropy";
+  case Loss::Mse:
+    return "mse";
+  case Loss::LogLoss:
+    return "log_loss";
+  case Loss::CrossEntropy:
+    return "cross_entropy";
   }
   return "?";
 }
 
 llvm::StringRef optimizerName(OptimizerType o) {
   switch (o) {
-  case OptimizerType::Sgd: return "sgd";
-  case OptimizerType::Adam: return "adam";
+  case OptimizerType::Sgd:
+    return "sgd";
+  case OptimizerType::Adam:
+    return "adam";
   }
   return "?";
 }
@@ -59,14 +64,11 @@ namespace {
 using namespace detail;
 
 constexpr Loss kAllLosses[] = {Loss::Mse, Loss::LogLoss, Loss::CrossEntropy};
-constexpr OptimizerType kAllOptimizers[] = {OptimizerType::Sgd,
-                                            OptimizerType::Adam};
+constexpr OptimizerType kAllOptimizers[] = {OptimizerType::Sgd, OptimizerType::Adam};
 constexpr ModelType kTrainableTypes[] = {ModelType::Linear, ModelType::Mlp};
-constexpr Link kTrainableLinks[] = {Link::Identity, Link::Logistic,
-                                    Link::Softmax};
-constexpr Activation kAllActivations[] = {
-    Activation::Identity, Activation::Relu, Activation::Tanh,
-    Activation::Logistic};
+constexpr Link kTrainableLinks[] = {Link::Identity, Link::Logistic, Link::Softmax};
+constexpr Activation kAllActivations[] = {Activation::Identity, Activation::Relu, Activation::Tanh,
+                                          Activation::Logistic};
 
 /// Largest epoch count and batch size accepted (beyond are typos).
 constexpr int64_t kMaxEpochs = 100000000;
@@ -77,26 +79,30 @@ constexpr int64_t kMaxUnits = 1 << 20;
 /// The link each loss goes with, and back.
 Link linkOf(Loss l) {
   switch (l) {
-  case Loss::Mse: return Link::Identity;
-  case Loss::LogLoss: return Link::Logistic;
-  case Loss::CrossEntropy: return Link::Softmax;
+  case Loss::Mse:
+    return Link::Identity;
+  case Loss::LogLoss:
+    return Link::Logistic;
+  case Loss::CrossEntropy:
+    return Link::Softmax;
   }
   return Link::Identity;
 }
 Loss lossOf(Link l) {
   switch (l) {
-  case Link::Logistic: return Loss::LogLoss;
-  case Link::Softmax: return Loss::CrossEntropy;
-  default: return Loss::Mse;
+  case Link::Logistic:
+    return Loss::LogLoss;
+  case Link::Softmax:
+    return Loss::CrossEntropy;
+  default:
+    return Loss::Mse;
   }
 }
 
 /// Reads an integer in [lo, hi].
-Error readInt(const json::Value &v, StringRef path, int64_t lo, int64_t hi,
-              int64_t &out) {
+Error readInt(const json::Value &v, StringRef path, int64_t lo, int64_t hi, int64_t &out) {
   std::optional<int64_t> i = asInt64(v);
-  std::string what = "an integer in [" + std::to_string(lo) + ", " +
-                     std::to_string(hi) + "]";
+  std::string what = "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
   if (!i)
     return expected(path, what, v);
   if (*i < lo || *i > hi)
@@ -111,11 +117,9 @@ struct Range {
   bool loOpen, hiOpen;
   std::string text() const {
     auto bound = [](double d) {
-      return std::isinf(d) ? std::string(d < 0 ? "-inf" : "inf")
-                           : formatNumber(d);
+      return std::isinf(d) ? std::string(d < 0 ? "-inf" : "inf") : formatNumber(d);
     };
-    return std::string(loOpen ? "(" : "[") + bound(lo) + ", " + bound(hi) +
-           (hiOpen ? ")" : "]");
+    return std::string(loOpen ? "(" : "[") + bound(lo) + ", " + bound(hi) + (hiOpen ? ")" : "]");
   }
   bool contains(double d) const {
     return (loOpen ? d > lo : d >= lo) && (hiOpen ? d < hi : d <= hi);
@@ -173,14 +177,12 @@ Error TrainParser::parseLabel(const json::Object &root) {
   const json::Value *n;
   if (Error e = requireKey(*o, "label", "name", "the label column's name", n))
     return e;
-  if (Error e = readNonEmptyString(*n, "label.name", spec.label.name,
-                                   "the label column's name"))
+  if (Error e = readNonEmptyString(*n, "label.name", spec.label.name, "the label column's name"))
     return e;
   for (const InputColumn &in : spec.pipeline.inputs)
     if (in.name == spec.label.name)
-      return failAt("label.name", quoted(spec.label.name) +
-                                      " is also an input; the label is not a "
-                                      "feature and must be its own column");
+      return failAt("label.name", quoted(spec.label.name) + " is also an input; the label is not a "
+                                                            "feature and must be its own column");
   spec.label.type = DType::String; // not given yet: decided by the loss
   if (const json::Value *t = o->get("type")) {
     std::optional<StringRef> s = t->getAsString();
@@ -189,8 +191,7 @@ Error TrainParser::parseLabel(const json::Object &root) {
     else if (s && *s == "f64")
       spec.label.type = DType::F64;
     else
-      return expected("label.type", "\"i64\" (class ids) or \"f64\" (targets)",
-                      *t);
+      return expected("label.type", "\"i64\" (class ids) or \"f64\" (targets)", *t);
   }
   return Error::success();
 }
@@ -206,22 +207,18 @@ Error TrainParser::parseModelShape(const json::Object &root) {
   const json::Value *t;
   if (Error e = requireKey(*model, "model", "type", "linear or mlp", t))
     return e;
-  if (Error e = readEnum(*t, "model.type", kTrainableTypes, modelTypeName,
-                         spec.modelType))
+  if (Error e = readEnum(*t, "model.type", kTrainableTypes, modelTypeName, spec.modelType))
     return e;
   if (spec.modelType == ModelType::Linear) {
-    if (Error e = checkKeys(*model, "model",
-                            {"type", "link", "num_outputs", "init"},
+    if (Error e = checkKeys(*model, "model", {"type", "link", "num_outputs", "init"},
                             "a linear model to train"))
       return e;
-  } else if (Error e = checkKeys(*model, "model",
-                                 {"type", "link", "layers", "init", "init_seed"},
+  } else if (Error e = checkKeys(*model, "model", {"type", "link", "layers", "init", "init_seed"},
                                  "an mlp to train")) {
     return e;
   }
   if (const json::Value *l = model->get("link")) {
-    if (Error e = readEnum(*l, "model.link", kTrainableLinks, linkName,
-                           spec.link))
+    if (Error e = readEnum(*l, "model.link", kTrainableLinks, linkName, spec.link))
       return e;
     linkGiven = true;
   }
@@ -239,9 +236,8 @@ Error TrainParser::parseModelShape(const json::Object &root) {
     return Error::success();
   }
   const json::Value *ls;
-  std::string layersWhat =
-      "a non-empty array of layers {\"units\": n, \"activation\": "
-      "identity|relu|tanh|logistic}, the last one the output layer";
+  std::string layersWhat = "a non-empty array of layers {\"units\": n, \"activation\": "
+                           "identity|relu|tanh|logistic}, the last one the output layer";
   if (Error e = requireKey(*model, "model", "layers", layersWhat, ls))
     return e;
   const json::Array *a = ls->getAsArray();
@@ -263,11 +259,10 @@ Error TrainParser::parseModelShape(const json::Object &root) {
       return e;
     layer.units = static_cast<int32_t>(units);
     const json::Value *act;
-    if (Error e = requireKey(*o, path, "activation",
-                             "identity, relu, tanh or logistic", act))
+    if (Error e = requireKey(*o, path, "activation", "identity, relu, tanh or logistic", act))
       return e;
-    if (Error e = readEnum(*act, keyPath(path, "activation"), kAllActivations,
-                           activationName, layer.activation))
+    if (Error e = readEnum(*act, keyPath(path, "activation"), kAllActivations, activationName,
+                           layer.activation))
       return e;
     spec.layers.push_back(layer);
   }
@@ -301,17 +296,15 @@ Error TrainParser::parseLoss(const json::Object &root) {
   if (!linkGiven)
     spec.link = linkOf(spec.loss);
   if (linkOf(spec.loss) != spec.link)
-    return failAt("loss", lossName(spec.loss) + " needs the " +
-                              linkName(linkOf(spec.loss)) + " link, got " +
-                              linkName(spec.link));
+    return failAt("loss", lossName(spec.loss) + " needs the " + linkName(linkOf(spec.loss)) +
+                              " link, got " + linkName(spec.link));
   DType want = spec.loss == Loss::Mse ? DType::F64 : DType::I64;
   if (spec.label.type == DType::String)
     spec.label.type = want;
   if (spec.label.type != want)
     return failAt("label.type",
-                  lossName(spec.loss) +
-                      (want == DType::I64 ? " needs i64 class ids, got f64"
-                                          : " needs f64 targets, got i64"));
+                  lossName(spec.loss) + (want == DType::I64 ? " needs i64 class ids, got f64"
+                                                            : " needs f64 targets, got i64"));
   return Error::success();
 }
 
@@ -325,13 +318,12 @@ Error TrainParser::checkShape() {
   std::string need = softmax ? "at least 2" : "exactly 1";
   if (spec.modelType == ModelType::Linear)
     return failAt("model.num_outputs",
-                  "a " + linkName(spec.link).str() + " model needs " + need +
-                      " outputs, got " + Twine(spec.numOutputs) +
+                  "a " + linkName(spec.link).str() + " model needs " + need + " outputs, got " +
+                      Twine(spec.numOutputs) +
                       (softmax ? " (set num_outputs to the class count)" : ""));
   return failAt(indexPath("model.layers", spec.layers.size() - 1) + ".units",
-                "the output layer of a " + linkName(spec.link).str() +
-                    " model needs " + need + " units, got " +
-                    Twine(spec.numOutputs));
+                "the output layer of a " + linkName(spec.link).str() + " model needs " + need +
+                    " units, got " + Twine(spec.numOutputs));
 }
 
 Error TrainParser::parseInit() {
@@ -343,54 +335,44 @@ Error TrainParser::parseInit() {
   uint64_t budget = kMaxWeights, rows = 0;
   if (spec.modelType == ModelType::Linear) {
     if (!o)
-      return expected("model.init", "an object {\"weights\", \"intercepts\"}",
-                      *v);
+      return expected("model.init", "an object {\"weights\", \"intercepts\"}", *v);
     if (Error e = checkKeys(*o, "model.init", {"weights", "intercepts"},
                             "a linear model's initial parameters"))
       return e;
     const json::Value *w;
-    if (Error e = requireKey(*o, "model.init", "weights",
-                             "one row of weights per output", w))
+    if (Error e = requireKey(*o, "model.init", "weights", "one row of weights per output", w))
       return e;
-    if (Error e = readMatrix(*w, "model.init.weights", spec.numFeatures,
-                             "one per feature", "one per output", budget,
-                             spec.initWeights, rows))
+    if (Error e = readMatrix(*w, "model.init.weights", spec.numFeatures, "one per feature",
+                             "one per output", budget, spec.initWeights, rows))
       return e;
     if (rows != static_cast<uint64_t>(spec.numOutputs))
-      return failAt("model.init.weights",
-                    "expected " + Twine(spec.numOutputs) +
-                        (spec.numOutputs == 1 ? " row" : " rows") +
-                        " (one per output), got " + Twine(rows));
-    if (Error e = requireKey(*o, "model.init", "intercepts",
-                             "one number per output", w))
+      return failAt("model.init.weights", "expected " + Twine(spec.numOutputs) +
+                                              (spec.numOutputs == 1 ? " row" : " rows") +
+                                              " (one per output), got " + Twine(rows));
+    if (Error e = requireKey(*o, "model.init", "intercepts", "one number per output", w))
       return e;
-    return readVector(*w, "model.init.intercepts", rows, "one per output",
-                      spec.initIntercepts);
+    return readVector(*w, "model.init.intercepts", rows, "one per output", spec.initIntercepts);
   }
   if (!o)
     return expected("model.init", "an object {\"layers\": [...]}", *v);
-  if (Error e = checkKeys(*o, "model.init", {"layers"},
-                          "an mlp's initial parameters"))
+  if (Error e = checkKeys(*o, "model.init", {"layers"}, "an mlp's initial parameters"))
     return e;
   const json::Value *ls;
-  if (Error e = requireKey(*o, "model.init", "layers",
-                           "one {weights, biases} per layer", ls))
+  if (Error e = requireKey(*o, "model.init", "layers", "one {weights, biases} per layer", ls))
     return e;
   const json::Array *a = ls->getAsArray();
   if (!a)
     return expected("model.init.layers", "an array of {weights, biases}", *ls);
   if (a->size() != spec.layers.size())
-    return failAt("model.init.layers",
-                  "expected " + Twine(spec.layers.size()) +
-                      " layers (as in model.layers), got " + Twine(a->size()));
+    return failAt("model.init.layers", "expected " + Twine(spec.layers.size()) +
+                                           " layers (as in model.layers), got " + Twine(a->size()));
   int32_t width = spec.numFeatures;
   for (size_t i = 0; i < a->size(); ++i) {
     std::string path = indexPath("model.init.layers", i);
     const json::Object *lo = (*a)[i].getAsObject();
     if (!lo)
       return expected(path, "an object {\"weights\", \"biases\"}", (*a)[i]);
-    if (Error e = checkKeys(*lo, path, {"weights", "biases"},
-                            "a layer's initial parameters"))
+    if (Error e = checkKeys(*lo, path, {"weights", "biases"}, "a layer's initial parameters"))
       return e;
     DenseLayer layer;
     layer.inputs = width;
@@ -399,19 +381,17 @@ Error TrainParser::parseInit() {
     const json::Value *w;
     if (Error e = requireKey(*lo, path, "weights", "one row per unit", w))
       return e;
-    if (Error e = readMatrix(*w, keyPath(path, "weights"), width,
-                             "one per input", "one per unit", budget,
-                             layer.weights, rows))
+    if (Error e = readMatrix(*w, keyPath(path, "weights"), width, "one per input", "one per unit",
+                             budget, layer.weights, rows))
       return e;
     if (rows != static_cast<uint64_t>(layer.outputs))
-      return failAt(keyPath(path, "weights"),
-                    "expected " + Twine(layer.outputs) +
-                        (layer.outputs == 1 ? " row" : " rows") +
-                        " (one per unit), got " + Twine(rows));
+      return failAt(keyPath(path, "weights"), "expected " + Twine(layer.outputs) +
+                                                  (layer.outputs == 1 ? " row" : " rows") +
+                                                  " (one per unit), got " + Twine(rows));
     if (Error e = requireKey(*lo, path, "biases", "one number per unit", w))
       return e;
-    if (Error e = readVector(*w, keyPath(path, "biases"), layer.outputs,
-                             "one per unit", layer.biases))
+    if (Error e =
+            readVector(*w, keyPath(path, "biases"), layer.outputs, "one per unit", layer.biases))
       return e;
     width = layer.outputs;
     spec.initLayers.push_back(std::move(layer));
@@ -431,17 +411,14 @@ Error TrainParser::parseOptimizer(const json::Object &root) {
   const json::Value *t;
   if (Error e = requireKey(*o, "optimizer", "type", "sgd or adam", t))
     return e;
-  if (Error e = readEnum(*t, "optimizer.type", kAllOptimizers, optimizerName,
-                         spec.optimizer))
+  if (Error e = readEnum(*t, "optimizer.type", kAllOptimizers, optimizerName, spec.optimizer))
     return e;
   bool adam = spec.optimizer == OptimizerType::Adam;
-  if (Error e = adam ? checkKeys(*o, "optimizer",
-                                 {"type", "learning_rate", "beta1", "beta2",
-                                  "epsilon"},
-                                 "the adam optimizer")
-                     : checkKeys(*o, "optimizer",
-                                 {"type", "learning_rate", "momentum"},
-                                 "the sgd optimizer"))
+  if (Error e =
+          adam ? checkKeys(*o, "optimizer", {"type", "learning_rate", "beta1", "beta2", "epsilon"},
+                           "the adam optimizer")
+               : checkKeys(*o, "optimizer", {"type", "learning_rate", "momentum"},
+                           "the sgd optimizer"))
     return e;
   spec.learningRate = adam ? 0.001 : 0.01;
   auto read = [&](StringRef key, Range r, double &out) -> Error {
@@ -485,22 +462,20 @@ Error TrainParser::parseEarlyStopping(const json::Object &root) {
                     "an object {\"validation_fraction\", \"patience\", "
                     "\"min_delta\"}",
                     *v);
-  if (Error e = checkKeys(*o, "early_stopping",
-                          {"validation_fraction", "patience", "min_delta"},
+  if (Error e = checkKeys(*o, "early_stopping", {"validation_fraction", "patience", "min_delta"},
                           "early stopping"))
     return e;
   spec.earlyStopping = true;
   if (const json::Value *f = o->get("validation_fraction"))
-    if (Error e = readInRange(*f, "early_stopping.validation_fraction",
-                              {0, 1, true, true}, spec.validationFraction))
+    if (Error e = readInRange(*f, "early_stopping.validation_fraction", {0, 1, true, true},
+                              spec.validationFraction))
       return e;
   if (const json::Value *p = o->get("patience"))
-    if (Error e = readInt(*p, "early_stopping.patience", 1, kMaxEpochs,
-                          spec.patience))
+    if (Error e = readInt(*p, "early_stopping.patience", 1, kMaxEpochs, spec.patience))
       return e;
   if (const json::Value *d = o->get("min_delta"))
-    if (Error e = readInRange(*d, "early_stopping.min_delta",
-                              {0, kInf, false, true}, spec.minDelta))
+    if (Error e =
+            readInRange(*d, "early_stopping.min_delta", {0, kInf, false, true}, spec.minDelta))
       return e;
   return Error::success();
 }
@@ -511,20 +486,16 @@ Error TrainParser::parseLimits(const json::Object &root) {
     return Error::success();
   const json::Object *o = v->getAsObject();
   if (!o)
-    return expected("limits",
-                    "an object {\"max_feature_matrix_mb\", \"max_seconds\"}", *v);
-  if (Error e = checkKeys(*o, "limits",
-                          {"max_feature_matrix_mb", "max_seconds"}, "limits"))
+    return expected("limits", "an object {\"max_feature_matrix_mb\", \"max_seconds\"}", *v);
+  if (Error e = checkKeys(*o, "limits", {"max_feature_matrix_mb", "max_seconds"}, "limits"))
     return e;
   if (const json::Value *m = o->get("max_feature_matrix_mb"))
-    if (Error e = readInRange(*m, "limits.max_feature_matrix_mb",
-                              {0, kInf, true, true}, spec.maxFeatureMatrixMB))
+    if (Error e = readInRange(*m, "limits.max_feature_matrix_mb", {0, kInf, true, true},
+                              spec.maxFeatureMatrixMB))
       return e;
-  if (const json::Value *s = o->get("max_seconds");
-      s && s->kind() != json::Value::Null) {
+  if (const json::Value *s = o->get("max_seconds"); s && s->kind() != json::Value::Null) {
     double secs;
-    if (Error e = readInRange(*s, "limits.max_seconds", {0, kInf, true, true},
-                              secs))
+    if (Error e = readInRange(*s, "limits.max_seconds", {0, kInf, true, true}, secs))
       return e;
     spec.maxSeconds = secs;
   }
@@ -646,10 +617,9 @@ std::string TrainParser::canonicalText() const {
 
 Expected<Descriptor> TrainParser::run(const json::Object &root) {
   if (Error e = checkKeys(root, "",
-                          {"specjit", "kind", "name", "inputs", "label", "steps",
-                           "features", "model", "loss", "optimizer", "epochs",
-                           "batch_size", "shuffle", "l2", "early_stopping",
-                           "limits"},
+                          {"specjit", "kind", "name", "inputs", "label", "steps", "features",
+                           "model", "loss", "optimizer", "epochs", "batch_size", "shuffle", "l2",
+                           "early_stopping", "limits"},
                           "a train descriptor"))
     return std::move(e);
   if (Error e = readDescriptorName(root, spec.name))
@@ -688,19 +658,16 @@ Expected<Descriptor> TrainParser::run(const json::Object &root) {
 
 namespace detail {
 
-Expected<Descriptor> parseTrain(const json::Object &root) {
-  return TrainParser().run(root);
-}
+Expected<Descriptor> parseTrain(const json::Object &root) { return TrainParser().run(root); }
 
 std::string summarizeTrain(const TrainSpec &t) {
   std::string out;
   llvm::raw_string_ostream os(out);
   os << "steps: " << t.pipeline.steps.size() << "\n";
-  os << "train: " << modelTypeName(t.modelType) << ", " << t.numFeatures
-     << " features, " << t.numOutputs << " outputs, link " << linkName(t.link)
-     << ", loss " << lossName(t.loss) << ", " << optimizerName(t.optimizer)
-     << ", " << t.epochs << " epochs of batches of " << t.batchSize
-     << (t.earlyStopping ? ", early stopping" : "") << "\n";
+  os << "train: " << modelTypeName(t.modelType) << ", " << t.numFeatures << " features, "
+     << t.numOutputs << " outputs, link " << linkName(t.link) << ", loss " << lossName(t.loss)
+     << ", " << optimizerName(t.optimizer) << ", " << t.epochs << " epochs of batches of "
+     << t.batchSize << (t.earlyStopping ? ", early stopping" : "") << "\n";
   os << "label: " << t.label.name << ":" << dtypeName(t.label.type) << "\n";
   return out;
 }

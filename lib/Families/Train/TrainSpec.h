@@ -56,7 +56,7 @@ struct TrainSpec {
   Link link = Link::Identity;              ///< Identity, Logistic or Softmax
   int32_t numFeatures = 0;
   int32_t numOutputs = 1;
-  std::vector<LayerShape> layers;          ///< mlp only; the last is the output
+  std::vector<LayerShape> layers; ///< mlp only; the last is the output
   /// Explicit initial parameters (`model.init`), in the model family's
   /// layout: linear weights (numOutputs x numFeatures) and intercepts; mlp
   /// layers' weights (outputs x inputs) and biases. Empty: the default
@@ -69,11 +69,11 @@ struct TrainSpec {
   Loss loss = Loss::Mse;
   OptimizerType optimizer = OptimizerType::Sgd;
   double learningRate = 0.01;
-  double momentum = 0.0;                   ///< sgd
+  double momentum = 0.0;                             ///< sgd
   double beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8; ///< adam
   int64_t epochs = 10;
   int64_t batchSize = 32;
-  std::optional<uint64_t> shuffleSeed;     ///< none: rows in order
+  std::optional<uint64_t> shuffleSeed; ///< none: rows in order
   double l2 = 0.0;
 
   bool earlyStopping = false;
@@ -81,8 +81,8 @@ struct TrainSpec {
   int64_t patience = 5;
   double minDelta = 0.0;
 
-  double maxFeatureMatrixMB = 4096;        ///< limits.max_feature_matrix_mb
-  std::optional<double> maxSeconds;        ///< limits.max_seconds
+  double maxFeatureMatrixMB = 4096; ///< limits.max_feature_matrix_mb
+  std::optional<double> maxSeconds; ///< limits.max_seconds
 };
 
 namespace detail {

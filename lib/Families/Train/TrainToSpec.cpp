@@ -8,8 +8,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Families/Train/TrainSpec.h"
 #include "Families/Train/TrainToSpec.h"
+#include "Families/Train/TrainSpec.h"
 
 #include "Conversion/DescriptorToSpec/ImportSupport.h"
 
@@ -28,8 +28,7 @@ namespace train {
 /// folded in (larger ones gain nothing from constant trip counts).
 constexpr int64_t kMaxFoldedBatch = 4096;
 
-llvm::Expected<OwningOpRef<ModuleOp>> importTrainStep(MLIRContext &ctx,
-                                                      const jit::TrainSpec &t) {
+llvm::Expected<OwningOpRef<ModuleOp>> importTrainStep(MLIRContext &ctx, const jit::TrainSpec &t) {
   ctx.getOrLoadDialect<spec::SpecDialect>();
   OpBuilder b(&ctx);
   Location loc = jit::descriptorLoc(ctx);
@@ -48,13 +47,11 @@ llvm::Expected<OwningOpRef<ModuleOp>> importTrainStep(MLIRContext &ctx,
   }
   bool adam = t.optimizer == jit::OptimizerType::Adam;
   b.create<spec::TrainStepOp>(
-      loc, b.getStringAttr(t.name.empty() ? "train" : t.name),
-      b.getDenseI64ArrayAttr(widths), b.getStrArrayAttr(activations),
-      b.getStringAttr(jit::lossName(t.loss)),
-      b.getStringAttr(jit::optimizerName(t.optimizer)),
-      b.getF64FloatAttr(t.learningRate), b.getF64FloatAttr(adam ? 0.0 : t.momentum),
-      b.getF64FloatAttr(t.beta1), b.getF64FloatAttr(t.beta2),
-      b.getF64FloatAttr(t.epsilon), b.getF64FloatAttr(t.l2),
+      loc, b.getStringAttr(t.name.empty() ? "train" : t.name), b.getDenseI64ArrayAttr(widths),
+      b.getStrArrayAttr(activations), b.getStringAttr(jit::lossName(t.loss)),
+      b.getStringAttr(jit::optimizerName(t.optimizer)), b.getF64FloatAttr(t.learningRate),
+      b.getF64FloatAttr(adam ? 0.0 : t.momentum), b.getF64FloatAttr(t.beta1),
+      b.getF64FloatAttr(t.beta2), b.getF64FloatAttr(t.epsilon), b.getF64FloatAttr(t.l2),
       b.getI64IntegerAttr(t.batchSize <= kMaxFoldedBatch ? t.batchSize : 0),
       b.getI64IntegerAttr(t.batchSize));
   return jit::verifiedImport(std::move(module));

@@ -12,8 +12,8 @@ namespace train {
 
 /// A module holding one spec.train_step: the batch step of `spec` with its
 /// shapes, loss, optimizer and hyper-parameters as attributes.
-llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
-importTrainStep(mlir::MLIRContext &ctx, const jit::TrainSpec &spec);
+llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>> importTrainStep(mlir::MLIRContext &ctx,
+                                                                  const jit::TrainSpec &spec);
 
 } // namespace train
 } // namespace specjit

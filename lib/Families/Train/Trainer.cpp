@@ -10,8 +10,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Families/Train/TrainSpec.h"
 #include "Families/Train/Trainer.h"
+#include "Families/Train/TrainSpec.h"
 
 #include "Descriptor/DescriptorInternal.h"
 
@@ -21,10 +21,10 @@
 #include <atomic>
 #include <cmath>
 #include <condition_variable>
-#include <mutex>
-#include <pthread.h>
 #include <limits>
+#include <mutex>
 #include <numeric>
+#include <pthread.h>
 
 namespace specjit {
 namespace train {
@@ -47,10 +47,14 @@ namespace {
 
 double activate(Activation a, double x) {
   switch (a) {
-  case Activation::Identity: return x;
-  case Activation::Relu: return x > 0 ? x : 0.0;
-  case Activation::Tanh: return std::tanh(x);
-  case Activation::Logistic: return 1.0 / (1.0 + std::exp(-x));
+  case Activation::Identity:
+    return x;
+  case Activation::Relu:
+    return x > 0 ? x : 0.0;
+  case Activation::Tanh:
+    return std::tanh(x);
+  case Activation::Logistic:
+    return 1.0 / (1.0 + std::exp(-x));
   }
   return x;
 }
@@ -59,10 +63,14 @@ double activate(Activation a, double x) {
 /// when a > 0).
 double derivative(Activation act, double a) {
   switch (act) {
-  case Activation::Identity: return 1.0;
-  case Activation::Relu: return a > 0 ? 1.0 : 0.0;
-  case Activation::Tanh: return 1.0 - a * a;
-  case Activation::Logistic: return a * (1.0 - a);
+  case Activation::Identity:
+    return 1.0;
+  case Activation::Relu:
+    return a > 0 ? 1.0 : 0.0;
+  case Activation::Tanh:
+    return 1.0 - a * a;
+  case Activation::Logistic:
+    return a * (1.0 - a);
   }
   return 1.0;
 }
@@ -110,8 +118,7 @@ double softplus(double t) { return std::max(t, 0.0) + log1pFromLog(std::exp(-std
 /// operation order as the lowering (TrainToLoops.cpp).
 class GenericStep {
 public:
-  GenericStep(const TrainSpec &spec, const Layout &layout)
-      : spec(spec), L(layout) {}
+  GenericStep(const TrainSpec &spec, const Layout &layout) : spec(spec), L(layout) {}
 
   /// The kernel ABI of spec.train_step: args as StepSlot, `out` the summed
   /// loss (kTrainEpoch: the sum and the last batch's loss), `n` the batch's
@@ -150,7 +157,7 @@ int64_t GenericStep::epoch(const void *const *args, double *out, int64_t m) cons
     step(batchArgs, out + 1, std::min(spec.batchSize, m - b0), /*train=*/true);
     sum += out[1];
     ++batches;
-    status = !std::isfinite(out[1])                        ? kLossNotFinite
+    status = !std::isfinite(out[1])                    ? kLossNotFinite
              : cancel->load(std::memory_order_relaxed) ? kCancelled
              : timeUp->load(std::memory_order_relaxed) ? kTimeLimit
                                                        : kEpochDone;
@@ -174,8 +181,7 @@ void GenericStep::step(const void *const *args, double *out, int64_t n, bool tra
   double *grads = scratch + 2 * n * L.sumOutputs;
   const size_t layers = L.layers();
   auto inputOf = [&](size_t l, int64_t r) -> const double * {
-    return l == 0 ? x + rows[r] * L.inputs[0]
-                  : acts + n * L.outPrefix[l - 1] + r * L.inputs[l];
+    return l == 0 ? x + rows[r] * L.inputs[0] : acts + n * L.outPrefix[l - 1] + r * L.inputs[l];
   };
 
   // Forward.
@@ -315,8 +321,7 @@ class Loop {
 public:
   Loop(const TrainSpec &spec, const double *x, const double *y, KernelFn compiled)
       : layout(spec), generic(spec, layout), compiled(compiled), batchSize(spec.batchSize),
-        params(initialParams(spec)), m1(layout.paramCount, 0.0),
-        m2(layout.paramCount, 0.0) {
+        params(initialParams(spec)), m1(layout.paramCount, 0.0), m2(layout.paramCount, 0.0) {
     args[kFeatures] = x;
     args[kLabels] = y;
   }
@@ -362,8 +367,7 @@ public:
 private:
   /// One call of the step in `stepMode` over `n` row indices whose
   /// batches have at most `batchRows` rows.
-  int64_t call(int64_t stepMode, const int64_t *rows, int64_t n, int64_t batchRows,
-               double *out) {
+  int64_t call(int64_t stepMode, const int64_t *rows, int64_t n, int64_t batchRows, double *out) {
     if (static_cast<int64_t>(scratch.size()) < layout.scratchDoubles(batchRows))
       scratch.resize(layout.scratchDoubles(batchRows));
     mode = stepMode;
@@ -414,9 +418,7 @@ public:
 
   /// Whether the flag follows the clock (a limit whose thread runs, or an
   /// already expired limit).
-  bool tracksClock(bool hasLimit) const {
-    return !hasLimit || unlimited || started || flag.load();
-  }
+  bool tracksClock(bool hasLimit) const { return !hasLimit || unlimited || started || flag.load(); }
   const std::atomic<bool> *timeUp() const { return &flag; }
 
 private:
@@ -496,27 +498,26 @@ std::vector<double> initialParams(const TrainSpec &spec) {
   return p;
 }
 
-llvm::Expected<Outcome> runLoop(const TrainSpec &spec, const double *features,
-                                const double *labels, int64_t rows,
-                                const Control &control, KernelFn compiledStep) {
+llvm::Expected<Outcome> runLoop(const TrainSpec &spec, const double *features, const double *labels,
+                                int64_t rows, const Control &control, KernelFn compiledStep) {
   using Clock = std::chrono::steady_clock;
   auto seconds = [](Clock::time_point a, Clock::time_point b) {
     return std::chrono::duration<double>(b - a).count();
   };
-  const int64_t nv = spec.earlyStopping
-                         ? static_cast<int64_t>(std::floor(
-                               static_cast<double>(rows) * spec.validationFraction))
-                         : 0;
+  const int64_t nv =
+      spec.earlyStopping
+          ? static_cast<int64_t>(std::floor(static_cast<double>(rows) * spec.validationFraction))
+          : 0;
   const int64_t m = rows - nv;
   if (spec.earlyStopping && nv < 1)
-    return jit::detail::makeError(llvm::formatv(
-        "early_stopping.validation_fraction: {0} of {1} rows is no validation "
-        "row; give more rows or a larger fraction",
-        spec.validationFraction, rows));
+    return jit::detail::makeError(
+        llvm::formatv("early_stopping.validation_fraction: {0} of {1} rows is no validation "
+                      "row; give more rows or a larger fraction",
+                      spec.validationFraction, rows));
   if (m < 1)
     return jit::detail::makeError(llvm::formatv("the data leave no training row ({0} rows, {1} "
-                              "for validation)",
-                              rows, nv));
+                                                "for validation)",
+                                                rows, nv));
 
   Loop loop(spec, features, labels, compiledStep);
   Deadline deadline(control.maxSeconds, control.start);
@@ -553,13 +554,14 @@ llvm::Expected<Outcome> runLoop(const TrainSpec &spec, const double *features,
       batchIndex += run.count;
       rowsDone += std::min(run.count * batch, len);
       if (run.status == kLossNotFinite)
-        return jit::detail::makeError(llvm::formatv("epoch {0}, batch {1}: the training loss is {2} "
-                                  "(try a smaller learning_rate, or scale the "
-                                  "features)",
-                                  epoch, batchIndex, lossText(run.lastLoss)));
+        return jit::detail::makeError(
+            llvm::formatv("epoch {0}, batch {1}: the training loss is {2} "
+                          "(try a smaller learning_rate, or scale the "
+                          "features)",
+                          epoch, batchIndex, lossText(run.lastLoss)));
       if (run.status == kCancelled)
-        return jit::detail::makeError(llvm::formatv("training cancelled in epoch {0}, batch {1}",
-                                  epoch, batchIndex));
+        return jit::detail::makeError(
+            llvm::formatv("training cancelled in epoch {0}, batch {1}", epoch, batchIndex));
       if (run.status == kTimeLimit ||
           (!wholeEpochs && seconds(control.start, Clock::now()) > *control.maxSeconds)) {
         out.stop = jit::StopReason::TimeLimit;
@@ -581,7 +583,7 @@ llvm::Expected<Outcome> runLoop(const TrainSpec &spec, const double *features,
       rec.validationLoss = sum / static_cast<double>(nv);
       if (!std::isfinite(rec.validationLoss))
         return jit::detail::makeError(llvm::formatv("epoch {0}: the validation loss is {1}", epoch,
-                                  lossText(rec.validationLoss)));
+                                                    lossText(rec.validationLoss)));
     }
     Clock::time_point now = Clock::now();
     rec.seconds = seconds(epochStart, now);
@@ -591,8 +593,7 @@ llvm::Expected<Outcome> runLoop(const TrainSpec &spec, const double *features,
       p.last = rec;
       p.epochs = spec.epochs;
       p.elapsedSeconds = seconds(control.start, now);
-      p.rowsPerSecond =
-          p.elapsedSeconds > 0 ? static_cast<double>(rowsDone) / p.elapsedSeconds : 0;
+      p.rowsPerSecond = p.elapsedSeconds > 0 ? static_cast<double>(rowsDone) / p.elapsedSeconds : 0;
       control.progress(p);
     }
     if (!spec.earlyStopping) {
@@ -609,8 +610,8 @@ llvm::Expected<Outcome> runLoop(const TrainSpec &spec, const double *features,
       stopped = true;
     }
   }
-  out.params = spec.earlyStopping && out.bestEpoch > 0 ? std::move(bestParams)
-                                                       : std::move(loop.params);
+  out.params =
+      spec.earlyStopping && out.bestEpoch > 0 ? std::move(bestParams) : std::move(loop.params);
   return out;
 }
 

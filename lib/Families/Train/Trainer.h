@@ -56,8 +56,19 @@ std::vector<double> initialParams(const jit::TrainSpec &spec);
 
 /// The argument slots of a batch step (spec.train_step's kernel ABI).
 enum StepSlot : int {
-  kFeatures, kLabels, kRows, kParams, kMoment1, kMoment2, kScratch, kStepCount,
-  kMode, kCancelFlag, kDeadlineFlag, kBatchCount, kStepSlots
+  kFeatures,
+  kLabels,
+  kRows,
+  kParams,
+  kMoment1,
+  kMoment2,
+  kScratch,
+  kStepCount,
+  kMode,
+  kCancelFlag,
+  kDeadlineFlag,
+  kBatchCount,
+  kStepSlots
 };
 
 /// The step's modes (the kMode slot).
@@ -90,9 +101,8 @@ struct Outcome {
 /// `compiledStep` (spec.train_step compiled for `spec`) when given, else
 /// through the generic step; both compute the same bits. Fails on a
 /// non-finite loss (naming the epoch and batch) and on cancellation.
-llvm::Expected<Outcome> runLoop(const jit::TrainSpec &spec,
-                                const double *features, const double *labels,
-                                int64_t rows, const Control &control,
+llvm::Expected<Outcome> runLoop(const jit::TrainSpec &spec, const double *features,
+                                const double *labels, int64_t rows, const Control &control,
                                 KernelFn compiledStep = nullptr);
 
 } // namespace train

@@ -17,10 +17,10 @@
 static int churn(void) {
   enum { N = 16 };
   const int64_t age[N] = {23, 35, 41, 58, 19, 67, 44, 30, 52, 27, 61, 38, 46, 33, 29, 70};
-  const double income[N] = {31000, 54000.5, 72000, NAN, 12000, 98000, 45000, 61000.25,
-                            83000, 39000, 150000, 0, 47000, 52000, 28000, 66000};
-  const double engagement[N] = {0.12, 0.5, 1.3, 0.9, -0.2, 0.77, 0.01, 0.66,
-                                0.35, 0.95, 0.42, 0.58, NAN, 0.21, 0.83, 0.05};
+  const double income[N] = {31000, 54000.5, 72000,  NAN, 12000, 98000, 45000, 61000.25,
+                            83000, 39000,   150000, 0,   47000, 52000, 28000, 66000};
+  const double engagement[N] = {0.12, 0.5,  1.3,  0.9,  -0.2, 0.77, 0.01, 0.66,
+                                0.35, 0.95, 0.42, 0.58, NAN,  0.21, 0.83, 0.05};
   const int64_t category[N] = {0, 1, 2, -1, 3, 1, 0, 2, -1, 1, 0, 2, 1, 0, 2, 1};
   const void *args[churn_features_NUM_ARGS] = {age, income, engagement, category};
   float out[N * churn_features_NUM_OUTPUTS];
@@ -56,9 +56,9 @@ static int series(void) {
 
 static int rules(void) {
   enum { N = 11 };
-  double state[N * rules_step_NUM_OUTPUTS] = {
-      0.9, 0.1,  0.4, 0.5,  0.45, 0.0,  0.1, 0.15, 1.0, 0.3,  0.55, 0.19,
-      0.0, 0.0,  0.7, 0.25, 0.3,  0.05, 0.49, 0.21, 0.95, 0.12};
+  double state[N * rules_step_NUM_OUTPUTS] = {0.9, 0.1,  0.4,  0.5,  0.45, 0.0, 0.1, 0.15,
+                                              1.0, 0.3,  0.55, 0.19, 0.0,  0.0, 0.7, 0.25,
+                                              0.3, 0.05, 0.49, 0.21, 0.95, 0.12};
   if (rules_step(NULL, state, N) != 0)
     return 1;
   for (int r = 0; r < N; ++r)

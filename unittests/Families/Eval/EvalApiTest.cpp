@@ -34,9 +34,8 @@ std::string errorOf(llvm::Expected<EvalResult> r) {
   return r ? std::string() : llvm::toString(r.takeError());
 }
 
-const char *kBinary =
-    R"({"specjit":1,"kind":"eval","task":"binary","label":"y","scores":["p"],)"
-    R"("metrics":["accuracy","roc_auc","log_loss","confusion_matrix"]})";
+const char *kBinary = R"({"specjit":1,"kind":"eval","task":"binary","label":"y","scores":["p"],)"
+                      R"("metrics":["accuracy","roc_auc","log_loss","confusion_matrix"]})";
 
 TEST(EvalApi, ScoresThenLabelInAnyNumericType) {
   Descriptor d = parseOk(kBinary);
@@ -44,8 +43,7 @@ TEST(EvalApi, ScoresThenLabelInAnyNumericType) {
   std::vector<float> pf{.9f, .4f, .6f, .2f};
   std::vector<int64_t> y{1, 0, 0, 1};
   std::vector<double> yd{1, 0, 0, 1};
-  llvm::Expected<EvalResult> a =
-      evaluate(d, {Column::f64(p.data(), 4), Column::i64(y.data(), 4)});
+  llvm::Expected<EvalResult> a = evaluate(d, {Column::f64(p.data(), 4), Column::i64(y.data(), 4)});
   ASSERT_TRUE(bool(a)) << llvm::toString(a.takeError());
   EXPECT_FALSE(a->crossValidated);
   EXPECT_EQ(a->rows, 4);
@@ -53,8 +51,7 @@ TEST(EvalApi, ScoresThenLabelInAnyNumericType) {
   EXPECT_EQ(a->metrics[0].name, "accuracy");
   EXPECT_EQ(a->metrics[0].value, 0.5); // predicted 1 0 1 0
   EXPECT_EQ(a->metrics[1].value, 0.5); // .9 beats .4 and .6; .2 beats none
-  EXPECT_EQ(a->metrics[3].matrix,
-            (std::vector<std::vector<double>>{{1, 1}, {1, 1}}));
+  EXPECT_EQ(a->metrics[3].matrix, (std::vector<std::vector<double>>{{1, 1}, {1, 1}}));
   // f32 scores give the metrics of their f64 widening.
   std::vector<double> widened(pf.begin(), pf.end());
   llvm::Expected<EvalResult> b =
@@ -77,45 +74,39 @@ TEST(EvalApi, DataErrors) {
             "evaluate: column 1 ('y') has 2 rows, column 0 has 3");
   EXPECT_EQ(errorOf(evaluate(d, {Column::f64(p.data(), 0), Column::f64(y.data(), 0)})),
             "evaluate: no rows to evaluate");
-  EXPECT_EQ(errorOf(evaluate(d, {Column::f64(p.data(), 3),
-                                 Column::f64(nanLabel.data(), 3)})),
+  EXPECT_EQ(errorOf(evaluate(d, {Column::f64(p.data(), 3), Column::f64(nanLabel.data(), 3)})),
             "row 1: label 'y' is missing (NaN)");
-  EXPECT_EQ(errorOf(evaluate(d, {Column::f64(p.data(), 3),
-                                 Column::f64(badLabel.data(), 3)})),
+  EXPECT_EQ(errorOf(evaluate(d, {Column::f64(p.data(), 3), Column::f64(badLabel.data(), 3)})),
             "row 1: label 'y' is 3, expected a class id in 0..1");
-  EXPECT_EQ(errorOf(evaluate(d, {Column::f64(nanScore.data(), 3),
-                                 Column::f64(y.data(), 3)})),
+  EXPECT_EQ(errorOf(evaluate(d, {Column::f64(nanScore.data(), 3), Column::f64(y.data(), 3)})),
             "row 1: score 'p' is NaN; scores must be finite");
-  EXPECT_EQ(errorOf(evaluate(d, {Column::strings(strings.data(), "", 3),
-                                 Column::f64(y.data(), 3)})),
-            "evaluate: score column 'p' must be f64 or f32, got string");
+  EXPECT_EQ(
+      errorOf(evaluate(d, {Column::strings(strings.data(), "", 3), Column::f64(y.data(), 3)})),
+      "evaluate: score column 'p' must be f64 or f32, got string");
   // Data errors are RowErrors, so callers (the driver) can name the line.
-  llvm::Expected<EvalResult> rowError = evaluate(
-      d, {Column::f64(p.data(), 3), Column::f64(badLabel.data(), 3)});
+  llvm::Expected<EvalResult> rowError =
+      evaluate(d, {Column::f64(p.data(), 3), Column::f64(badLabel.data(), 3)});
   ASSERT_FALSE(bool(rowError));
   llvm::Error e = rowError.takeError();
   EXPECT_TRUE(e.isA<RowError>());
   llvm::consumeError(std::move(e));
-  Descriptor pipeline = parseOk(
-      R"({"specjit":1,"kind":"pipeline","inputs":[{"name":"x","type":"f64"}],)"
-      R"("output":{"type":"f64"}})");
+  Descriptor pipeline =
+      parseOk(R"({"specjit":1,"kind":"pipeline","inputs":[{"name":"x","type":"f64"}],)"
+              R"("output":{"type":"f64"}})");
   EXPECT_EQ(errorOf(evaluate(pipeline, {})),
             "evaluate: expected an eval descriptor, got kind 'pipeline'");
 }
 
 TEST(EvalApi, InlineModelScoresAreTheModelOutputs) {
   // p = logistic(0.5 x - 0.25 c + 0.1), computed here by hand.
-  std::string model =
-      R"({"inputs":[{"name":"x","type":"f64"},{"name":"c","type":"i64"}],)"
-      R"("model":{"type":"linear","weights":[[0.5,-0.25]],"intercepts":[0.1],)"
-      R"("link":"logistic"},"output":{"type":"f64"}})";
+  std::string model = R"({"inputs":[{"name":"x","type":"f64"},{"name":"c","type":"i64"}],)"
+                      R"("model":{"type":"linear","weights":[[0.5,-0.25]],"intercepts":[0.1],)"
+                      R"("link":"logistic"},"output":{"type":"f64"}})";
   std::string metrics = R"("metrics":["accuracy","roc_auc","log_loss","f1"])";
-  Descriptor withModel = parseOk(
-      R"({"specjit":1,"kind":"eval","task":"binary","label":"y",)" + metrics +
-      R"(,"model":)" + model + "}");
+  Descriptor withModel = parseOk(R"({"specjit":1,"kind":"eval","task":"binary","label":"y",)" +
+                                 metrics + R"(,"model":)" + model + "}");
   Descriptor withScores = parseOk(
-      R"({"specjit":1,"kind":"eval","task":"binary","label":"y","scores":["p"],)" +
-      metrics + "}");
+      R"({"specjit":1,"kind":"eval","task":"binary","label":"y","scores":["p"],)" + metrics + "}");
   std::vector<double> x, y, p;
   std::vector<int64_t> c;
   for (int i = 0; i < 40; ++i) {
@@ -130,24 +121,20 @@ TEST(EvalApi, InlineModelScoresAreTheModelOutputs) {
   for (bool specialize : {true, false}) {
     EvalOptions o;
     o.specialize = specialize;
-    llvm::Expected<EvalResult> got =
-        evaluate(withModel,
-                 {Column::f64(x.data(), 40), Column::i64(c.data(), 40),
-                  Column::f64(y.data(), 40)},
-                 o);
+    llvm::Expected<EvalResult> got = evaluate(
+        withModel,
+        {Column::f64(x.data(), 40), Column::i64(c.data(), 40), Column::f64(y.data(), 40)}, o);
     ASSERT_TRUE(bool(got)) << llvm::toString(got.takeError());
     EXPECT_EQ(got->backend, specialize ? Backend::Jit : Backend::Interpreter)
         << got->fallbackReason;
     for (size_t m = 0; m < want->metrics.size(); ++m)
-      EXPECT_NEAR(got->metrics[m].value, want->metrics[m].value, 1e-12)
-          << want->metrics[m].name;
+      EXPECT_NEAR(got->metrics[m].value, want->metrics[m].value, 1e-12) << want->metrics[m].name;
   }
 }
 
 TEST(EvalApi, JsonOfTheResult) {
-  Descriptor d = parseOk(
-      R"({"specjit":1,"kind":"eval","task":"regression","label":"y",)"
-      R"("scores":["yhat"],"metrics":["mae","r2"]})");
+  Descriptor d = parseOk(R"({"specjit":1,"kind":"eval","task":"regression","label":"y",)"
+                         R"("scores":["yhat"],"metrics":["mae","r2"]})");
   std::vector<double> yhat{3}, y{2};
   llvm::Expected<EvalResult> r =
       evaluate(d, {Column::f64(yhat.data(), 1), Column::f64(y.data(), 1)});
@@ -164,11 +151,10 @@ TEST(EvalApi, JsonOfTheResult) {
   }
   cv.mean = {{"accuracy", 0.75, {}}, {"confusion_matrix", NAN, {{0.75, 1}, {0, 2}}}};
   cv.std = {{"accuracy", 0.25, {}}, {"confusion_matrix", NAN, {{0.25, 0}, {0, 0}}}};
-  EXPECT_EQ(evalResultJson(cv),
-            R"({"folds":[{"accuracy":0.5,"confusion_matrix":[[0.5,1],[0,2]]},)"
-            R"({"accuracy":1,"confusion_matrix":[[1,1],[0,2]]}],)"
-            R"("mean":{"accuracy":0.75,"confusion_matrix":[[0.75,1],[0,2]]},)"
-            R"("std":{"accuracy":0.25,"confusion_matrix":[[0.25,0],[0,0]]}})");
+  EXPECT_EQ(evalResultJson(cv), R"({"folds":[{"accuracy":0.5,"confusion_matrix":[[0.5,1],[0,2]]},)"
+                                R"({"accuracy":1,"confusion_matrix":[[1,1],[0,2]]}],)"
+                                R"("mean":{"accuracy":0.75,"confusion_matrix":[[0.75,1],[0,2]]},)"
+                                R"("std":{"accuracy":0.25,"confusion_matrix":[[0.25,0],[0,0]]}})");
 }
 
 } // namespace
@@ -179,8 +165,8 @@ TEST(EvalApi, HostileDataNeverCrashes) {
   // Labels and scores drawn from values that break naive code (NaN, inf,
   // huge, negative zero, non-integral): every evaluation either returns
   // metrics (finite or NaN for classification) or an error naming a row.
-  const double pool[] = {0, 1, 2, -1, 0.5, -0.0, NAN, INFINITY, -INFINITY,
-                         1e308, -1e308, 1e-320, 0.999999999999};
+  const double pool[] = {0,        1,         2,     -1,     0.5,    -0.0,          NAN,
+                         INFINITY, -INFINITY, 1e308, -1e308, 1e-320, 0.999999999999};
   const char *descs[] = {
       R"({"specjit":1,"kind":"eval","task":"binary","label":"y","scores":["p"],)"
       R"("metrics":["accuracy","precision","f1_macro","roc_auc","log_loss","confusion_matrix"]})",
@@ -210,8 +196,7 @@ TEST(EvalApi, HostileDataNeverCrashes) {
       if (!r) {
         ++errors;
         std::string msg = llvm::toString(r.takeError());
-        EXPECT_TRUE(msg.rfind("row ", 0) == 0 || msg.rfind("roc_auc: ", 0) == 0)
-            << msg;
+        EXPECT_TRUE(msg.rfind("row ", 0) == 0 || msg.rfind("roc_auc: ", 0) == 0) << msg;
         continue;
       }
       ++ok;

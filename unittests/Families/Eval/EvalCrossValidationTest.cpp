@@ -55,8 +55,7 @@ struct Data {
   std::vector<double> x1, x2, y;
   std::vector<Column> columns() const {
     int64_t n = static_cast<int64_t>(y.size());
-    return {Column::f64(x1.data(), n), Column::f64(x2.data(), n),
-            Column::f64(y.data(), n)};
+    return {Column::f64(x1.data(), n), Column::f64(x2.data(), n), Column::f64(y.data(), n)};
   }
 };
 
@@ -71,11 +70,10 @@ Data makeData(int n, bool classification) {
   return d;
 }
 
-std::string cvEval(const std::string &task, const std::string &metrics,
-                   const std::string &cv, const char *train) {
-  return R"({"specjit":1,"kind":"eval","task":")" + task +
-         R"(","metrics":)" + metrics + R"(,"cross_validation":{)" + cv +
-         R"(,"train":)" + train + "}}";
+std::string cvEval(const std::string &task, const std::string &metrics, const std::string &cv,
+                   const char *train) {
+  return R"({"specjit":1,"kind":"eval","task":")" + task + R"(","metrics":)" + metrics +
+         R"(,"cross_validation":{)" + cv + R"(,"train":)" + train + "}}";
 }
 
 /// Fold `f` computed independently: train on `trainRows`, compile, score
@@ -83,8 +81,7 @@ std::string cvEval(const std::string &task, const std::string &metrics,
 std::vector<MetricValue> independentFold(const Descriptor &trainDesc, const Data &data,
                                          const std::vector<int64_t> &trainRows,
                                          const std::vector<int64_t> &testRows,
-                                         const std::string &task,
-                                         const std::string &metrics,
+                                         const std::string &task, const std::string &metrics,
                                          bool integerLabel) {
   std::vector<double> x1, x2, y;
   std::vector<int64_t> yi;
@@ -96,8 +93,7 @@ std::vector<MetricValue> independentFold(const Descriptor &trainDesc, const Data
   }
   int64_t n = static_cast<int64_t>(trainRows.size());
   std::vector<Column> cols{Column::f64(x1.data(), n), Column::f64(x2.data(), n),
-                           integerLabel ? Column::i64(yi.data(), n)
-                                        : Column::f64(y.data(), n)};
+                           integerLabel ? Column::i64(yi.data(), n) : Column::f64(y.data(), n)};
   llvm::Expected<TrainResult> trained = train(trainDesc, cols);
   if (!trained) {
     ADD_FAILURE() << llvm::toString(trained.takeError());
@@ -113,11 +109,10 @@ std::vector<MetricValue> independentFold(const Descriptor &trainDesc, const Data
   }
   int64_t m = static_cast<int64_t>(testRows.size());
   std::vector<double> p(m);
-  EXPECT_FALSE(bool(k->run({Column::f64(t1.data(), m), Column::f64(t2.data(), m)},
-                           Output::f64(p.data(), m, 1))));
-  Descriptor scoresEval = parseOk(
-      R"({"specjit":1,"kind":"eval","task":")" + task +
-      R"(","label":"y","scores":["p"],"metrics":)" + metrics + "}");
+  EXPECT_FALSE(bool(
+      k->run({Column::f64(t1.data(), m), Column::f64(t2.data(), m)}, Output::f64(p.data(), m, 1))));
+  Descriptor scoresEval = parseOk(R"({"specjit":1,"kind":"eval","task":")" + task +
+                                  R"(","label":"y","scores":["p"],"metrics":)" + metrics + "}");
   llvm::Expected<EvalResult> r =
       evaluate(scoresEval, {Column::f64(p.data(), m), Column::f64(ty.data(), m)});
   if (!r) {
@@ -129,8 +124,7 @@ std::vector<MetricValue> independentFold(const Descriptor &trainDesc, const Data
 
 TEST(EvalCrossValidation, StratifiedBinaryFoldsOnOneAndTwoThreadsAreIndependentTrainings) {
   std::string metrics = R"(["accuracy","roc_auc","log_loss","confusion_matrix"])";
-  Descriptor d = parseOk(cvEval("binary", metrics, R"("k":4,"stratified":true)",
-                                kTrainLogistic));
+  Descriptor d = parseOk(cvEval("binary", metrics, R"("k":4,"stratified":true)", kTrainLogistic));
   // The data columns: the train descriptor's inputs, then its label.
   ASSERT_EQ(d.inputs().size(), 3u);
   EXPECT_EQ(d.inputs()[2].name, "y");
@@ -146,19 +140,17 @@ TEST(EvalCrossValidation, StratifiedBinaryFoldsOnOneAndTwoThreadsAreIndependentT
   ASSERT_TRUE(a->crossValidated);
   ASSERT_EQ(a->folds.size(), 4u);
 
-  llvm::Expected<eval::FoldPlan> plan =
-      eval::stratifiedKFold(data.y, 4, std::nullopt);
+  llvm::Expected<eval::FoldPlan> plan = eval::stratifiedKFold(data.y, 4, std::nullopt);
   ASSERT_TRUE(bool(plan));
-  Descriptor train = parseOk(std::string(R"({"specjit":1,"kind":"train",)") +
-                             (kTrainLogistic + 1));
+  Descriptor train = parseOk(std::string(R"({"specjit":1,"kind":"train",)") + (kTrainLogistic + 1));
   for (size_t f = 0; f < 4; ++f) {
     SCOPED_TRACE("fold " + std::to_string(f));
     const FoldResult &fold = a->folds[f];
     EXPECT_EQ(fold.testRows, plan->test[f]);
     std::vector<int64_t> trainRows = eval::trainRows(*plan, f, 61);
     EXPECT_EQ(fold.trainRows, static_cast<int64_t>(trainRows.size()));
-    std::vector<MetricValue> want = independentFold(
-        train, data, trainRows, plan->test[f], "binary", metrics, true);
+    std::vector<MetricValue> want =
+        independentFold(train, data, trainRows, plan->test[f], "binary", metrics, true);
     ASSERT_EQ(want.size(), fold.metrics.size());
     for (size_t m = 0; m < want.size(); ++m) {
       if (want[m].isMatrix())
@@ -194,20 +186,18 @@ TEST(EvalCrossValidation, KFoldRegressionAndShuffle) {
   EXPECT_EQ(r->folds[0].testRows.front(), 0);
   EXPECT_EQ(r->folds[0].testRows.size(), 10u);
   EXPECT_EQ(r->folds[2].testRows.back(), 29);
-  Descriptor train = parseOk(std::string(R"({"specjit":1,"kind":"train",)") +
-                             (kTrainLinear + 1));
+  Descriptor train = parseOk(std::string(R"({"specjit":1,"kind":"train",)") + (kTrainLinear + 1));
   llvm::Expected<eval::FoldPlan> plan = eval::kFold(30, 3, std::nullopt);
   ASSERT_TRUE(bool(plan));
-  std::vector<MetricValue> want = independentFold(
-      train, data, eval::trainRows(*plan, 1, 30), plan->test[1], "regression",
-      metrics, false);
+  std::vector<MetricValue> want = independentFold(train, data, eval::trainRows(*plan, 1, 30),
+                                                  plan->test[1], "regression", metrics, false);
   ASSERT_EQ(want.size(), 3u);
   for (size_t m = 0; m < 3; ++m)
     EXPECT_EQ(r->folds[1].metrics[m].value, want[m].value);
 
   // Shuffled folds: another partition, the same one for the same seed.
-  Descriptor s = parseOk(cvEval("regression", metrics,
-                                R"("k":3,"shuffle":{"seed":11})", kTrainLinear));
+  Descriptor s =
+      parseOk(cvEval("regression", metrics, R"("k":3,"shuffle":{"seed":11})", kTrainLinear));
   llvm::Expected<EvalResult> s1 = evaluate(s, data.columns());
   llvm::Expected<EvalResult> s2 = evaluate(s, data.columns());
   ASSERT_TRUE(s1 && s2);
@@ -218,8 +208,8 @@ TEST(EvalCrossValidation, KFoldRegressionAndShuffle) {
 TEST(EvalCrossValidation, Errors) {
   std::string metrics = R"(["accuracy"])";
   // The train descriptor's task must be the eval's.
-  llvm::Expected<Descriptor> wrong = Descriptor::parse(
-      cvEval("binary", metrics, R"("k":3)", kTrainLinear));
+  llvm::Expected<Descriptor> wrong =
+      Descriptor::parse(cvEval("binary", metrics, R"("k":3)", kTrainLinear));
   ASSERT_FALSE(bool(wrong));
   EXPECT_NE(llvm::toString(wrong.takeError())
                 .find("cross_validation.train: a binary task trains with loss "
@@ -230,9 +220,9 @@ TEST(EvalCrossValidation, Errors) {
       R"("cross_validation":{"train":)" +
       std::string(kTrainLogistic) + "}}");
   ASSERT_FALSE(bool(label));
-  EXPECT_NE(llvm::toString(label.takeError())
-                .find("label: 'z' is not the train descriptor's label 'y'"),
-            std::string::npos);
+  EXPECT_NE(
+      llvm::toString(label.takeError()).find("label: 'z' is not the train descriptor's label 'y'"),
+      std::string::npos);
 
   Descriptor d = parseOk(cvEval("binary", metrics, R"("k":3)", kTrainLogistic));
   Data small = makeData(2, true);
@@ -252,8 +242,7 @@ TEST(EvalCrossValidation, Errors) {
   ASSERT_TRUE(e.isA<RowError>());
   llvm::handleAllErrors(std::move(e), [](const RowError &r) {
     EXPECT_EQ(r.row(), 12);
-    EXPECT_EQ(r.detail().rfind("fold 1 of 3: training on 20 rows: ", 0), 0u)
-        << r.detail();
+    EXPECT_EQ(r.detail().rfind("fold 1 of 3: training on 20 rows: ", 0), 0u) << r.detail();
   });
   // Labels are checked on all rows before any fold runs.
   Data nanLabel = makeData(30, true);
@@ -264,8 +253,8 @@ TEST(EvalCrossValidation, Errors) {
 }
 
 TEST(EvalCrossValidation, StratifiedWarnsAboutSmallClasses) {
-  Descriptor d = parseOk(cvEval("binary", R"(["accuracy"])",
-                                R"("k":3,"stratified":true)", kTrainLogistic));
+  Descriptor d =
+      parseOk(cvEval("binary", R"(["accuracy"])", R"("k":3,"stratified":true)", kTrainLogistic));
   Data data = makeData(20, true);
   for (double &y : data.y)
     y = 0;
@@ -273,8 +262,7 @@ TEST(EvalCrossValidation, StratifiedWarnsAboutSmallClasses) {
   llvm::Expected<EvalResult> r = evaluate(d, data.columns());
   ASSERT_TRUE(bool(r)) << llvm::toString(r.takeError());
   ASSERT_EQ(r->warnings.size(), 1u);
-  EXPECT_NE(r->warnings[0].find("only 2 members, which is less than k=3"),
-            std::string::npos);
+  EXPECT_NE(r->warnings[0].find("only 2 members, which is less than k=3"), std::string::npos);
 }
 
 } // namespace

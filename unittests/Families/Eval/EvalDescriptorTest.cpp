@@ -77,44 +77,39 @@ TEST(EvalDescriptor, BinaryOverScores) {
 
 TEST(EvalDescriptor, CanonicalFormAndHash) {
   Descriptor a = parseOk(binary());
-  EXPECT_EQ(a.canonical(),
-            R"({"kind":"eval","label":"y","metrics":["accuracy","f1"],)"
-            R"("scores":["p"],"specjit":1,"task":"binary","threshold":0.5})");
+  EXPECT_EQ(a.canonical(), R"({"kind":"eval","label":"y","metrics":["accuracy","f1"],)"
+                           R"("scores":["p"],"specjit":1,"task":"binary","threshold":0.5})");
   // Same meaning: another name, the default threshold written out, keys in
   // another order.
-  Descriptor b = parseOk(
-      R"({"metrics":["accuracy","f1"],"threshold":0.50,"scores":["p"],)"
-      R"("label":"y","task":"binary","kind":"eval","specjit":1,"name":"other"})");
+  Descriptor b =
+      parseOk(R"({"metrics":["accuracy","f1"],"threshold":0.50,"scores":["p"],)"
+              R"("label":"y","task":"binary","kind":"eval","specjit":1,"name":"other"})");
   EXPECT_EQ(a.canonical(), b.canonical());
   EXPECT_EQ(a.hash(), b.hash());
   // Another threshold or metric order is another descriptor.
   Descriptor c = parseOk(binary(R"(,"threshold":0.3)"));
   EXPECT_NE(a.hash(), c.hash());
-  Descriptor e = parseOk(
-      R"({"specjit":1,"kind":"eval","task":"binary","label":"y",)"
-      R"("scores":["p"],"metrics":["f1","accuracy"]})");
+  Descriptor e = parseOk(R"({"specjit":1,"kind":"eval","task":"binary","label":"y",)"
+                         R"("scores":["p"],"metrics":["f1","accuracy"]})");
   EXPECT_NE(a.hash(), e.hash());
 }
 
 TEST(EvalDescriptor, MulticlassAndRegression) {
-  Descriptor m = parseOk(
-      R"({"specjit":1,"kind":"eval","task":"multiclass","label":"y",)"
-      R"("scores":["a","b","c"],"metrics":["accuracy","f1_macro","roc_auc"]})");
+  Descriptor m = parseOk(R"({"specjit":1,"kind":"eval","task":"multiclass","label":"y",)"
+                         R"("scores":["a","b","c"],"metrics":["accuracy","f1_macro","roc_auc"]})");
   EXPECT_EQ(m.spec<EvalSpec>().numClasses, 3);
   EXPECT_EQ(m.inputs().size(), 4u);
   EXPECT_EQ(m.canonical().find("threshold"), std::string::npos);
-  Descriptor r = parseOk(
-      R"({"specjit":1,"kind":"eval","task":"regression","label":"y",)"
-      R"("scores":["yhat"],"metrics":["mse","mae","r2"]})");
+  Descriptor r = parseOk(R"({"specjit":1,"kind":"eval","task":"regression","label":"y",)"
+                         R"("scores":["yhat"],"metrics":["mse","mae","r2"]})");
   EXPECT_EQ(r.spec<EvalSpec>().task, EvalTask::Regression);
   EXPECT_EQ(r.spec<EvalSpec>().numClasses, 0);
 }
 
 TEST(EvalDescriptor, InlineModel) {
-  std::string text =
-      R"({"specjit":1,"kind":"eval","task":"binary","label":"y",)"
-      R"("metrics":["roc_auc"],"model":)" +
-      std::string(kModel) + "}";
+  std::string text = R"({"specjit":1,"kind":"eval","task":"binary","label":"y",)"
+                     R"("metrics":["roc_auc"],"model":)" +
+                     std::string(kModel) + "}";
   Descriptor d = parseOk(text);
   const EvalSpec &s = d.spec<EvalSpec>();
   EXPECT_EQ(s.source, ScoreSource::Model);
@@ -133,16 +128,14 @@ TEST(EvalDescriptor, InlineModel) {
   EXPECT_EQ(again.canonical(), d.canonical());
   EXPECT_EQ(again.hash(), d.hash());
   // Leaving out the inline model's specjit and kind changes nothing.
-  Descriptor full = parseOk(
-      R"({"specjit":1,"kind":"eval","task":"binary","label":"y",)"
-      R"("metrics":["roc_auc"],"model":{"specjit":1,"kind":"model",)" +
-      std::string(kModel + 1) + "}");
+  Descriptor full = parseOk(R"({"specjit":1,"kind":"eval","task":"binary","label":"y",)"
+                            R"("metrics":["roc_auc"],"model":{"specjit":1,"kind":"model",)" +
+                            std::string(kModel + 1) + "}");
   EXPECT_EQ(full.hash(), d.hash());
 
-  Descriptor mc = parseOk(
-      R"({"specjit":1,"kind":"eval","task":"multiclass","label":"y",)"
-      R"("metrics":["log_loss"],"model":)" +
-      std::string(kSoftmaxModel) + "}");
+  Descriptor mc = parseOk(R"({"specjit":1,"kind":"eval","task":"multiclass","label":"y",)"
+                          R"("metrics":["log_loss"],"model":)" +
+                          std::string(kSoftmaxModel) + "}");
   EXPECT_EQ(mc.spec<EvalSpec>().numClasses, 3);
 }
 
@@ -168,15 +161,13 @@ std::string evalWith(const std::string &members) {
 const ErrorCase kErrors[] = {
     {"unknown top-level key", binary(R"(,"treshold":0.5)"),
      "descriptor: unknown key 'treshold' (did you mean 'threshold'?)"},
-    {"missing task",
-     evalWith(R"("label":"y","scores":["p"],"metrics":["accuracy"])"),
+    {"missing task", evalWith(R"("label":"y","scores":["p"],"metrics":["accuracy"])"),
      "descriptor: missing required key 'task'"},
     {"unknown task",
      evalWith(R"("task":"binay","label":"y","scores":["p"],"metrics":["accuracy"])"),
      "task: unknown value 'binay' (expected one of binary, multiclass, "
      "regression); did you mean 'binary'?"},
-    {"task not a string",
-     evalWith(R"("task":1,"label":"y","scores":["p"],"metrics":["accuracy"])"),
+    {"task not a string", evalWith(R"("task":1,"label":"y","scores":["p"],"metrics":["accuracy"])"),
      "task: expected one of binary, multiclass, regression, got 1"},
     {"unknown metric with suggestion",
      evalWith(R"("task":"binary","label":"y","scores":["p"],)"
@@ -184,11 +175,9 @@ const ErrorCase kErrors[] = {
      "metrics[2]: unknown metric 'f2' (expected one of accuracy, precision, "
      "recall, f1, precision_macro, recall_macro, f1_macro, roc_auc, "
      "log_loss, mse, mae, r2, confusion_matrix); did you mean 'f1'?"},
-    {"metric not a string",
-     evalWith(R"("task":"binary","label":"y","scores":["p"],"metrics":[3])"),
+    {"metric not a string", evalWith(R"("task":"binary","label":"y","scores":["p"],"metrics":[3])"),
      "metrics[0]: expected a metric name"},
-    {"empty metrics",
-     evalWith(R"("task":"binary","label":"y","scores":["p"],"metrics":[])"),
+    {"empty metrics", evalWith(R"("task":"binary","label":"y","scores":["p"],"metrics":[])"),
      "metrics: expected at least one metric"},
     {"missing metrics", evalWith(R"("task":"binary","label":"y","scores":["p"])"),
      "descriptor: missing required key 'metrics'"},
@@ -218,12 +207,10 @@ const ErrorCase kErrors[] = {
      "threshold: only binary tasks have a threshold (task is multiclass)"},
     {"missing label", evalWith(R"("task":"binary","scores":["p"],"metrics":["f1"])"),
      "descriptor: missing required key 'label'"},
-    {"empty label",
-     evalWith(R"("task":"binary","label":"","scores":["p"],"metrics":["f1"])"),
+    {"empty label", evalWith(R"("task":"binary","label":"","scores":["p"],"metrics":["f1"])"),
      "label: expected the name of the label column (a non-empty string), "
      "got the string ''"},
-    {"label is a score",
-     evalWith(R"("task":"binary","label":"p","scores":["p"],"metrics":["f1"])"),
+    {"label is a score", evalWith(R"("task":"binary","label":"p","scores":["p"],"metrics":["f1"])"),
      "label: 'p' is also scores[0]: the label must be a column of its own"},
     {"no score source", evalWith(R"("task":"binary","label":"y","metrics":["f1"])"),
      "descriptor: missing the scores: give one of 'scores'"},
@@ -251,19 +238,17 @@ const ErrorCase kErrors[] = {
                 for (int i = 0; i < 1025; ++i)
                   s += (i ? ",\"c" : "\"c") + std::to_string(i) + "\"";
                 return s;
-              }() + "]"),
+              }() +
+              "]"),
      "scores: a multiclass eval takes at most 1024 classes, got 1025"},
-    {"empty scores",
-     evalWith(R"("task":"binary","label":"y","scores":[],"metrics":["f1"])"),
+    {"empty scores", evalWith(R"("task":"binary","label":"y","scores":[],"metrics":["f1"])"),
      "scores: expected at least one score column"},
     {"duplicate score",
      evalWith(R"("task":"multiclass","label":"y","scores":["a","a"],"metrics":["accuracy"])"),
      "scores[1]: duplicate score column 'a' (also scores[0])"},
-    {"score not a string",
-     evalWith(R"("task":"binary","label":"y","scores":[1],"metrics":["f1"])"),
+    {"score not a string", evalWith(R"("task":"binary","label":"y","scores":[1],"metrics":["f1"])"),
      "scores[0]: expected a column name (a non-empty string), got 1"},
-    {"model not an object",
-     evalWith(R"("task":"binary","label":"y","metrics":["f1"],"model":[])"),
+    {"model not an object", evalWith(R"("task":"binary","label":"y","metrics":["f1"],"model":[])"),
      "model: expected an inline model descriptor, got an array"},
     {"model of another kind",
      evalWith(R"("task":"binary","label":"y","metrics":["f1"],"model":{"kind":"pipeline"})"),
@@ -284,8 +269,7 @@ const ErrorCase kErrors[] = {
      "model: a multiclass task needs a model with one output per class (at "
      "least 2), this one has 1"},
     {"label is a model input",
-     evalWith(R"("task":"binary","label":"x","metrics":["f1"],"model":)" +
-              std::string(kModel)),
+     evalWith(R"("task":"binary","label":"x","metrics":["f1"],"model":)" + std::string(kModel)),
      "label: 'x' is also model.inputs[0]: the label must be a column of its "
      "own"},
     {"cross_validation not an object",
@@ -322,8 +306,7 @@ const ErrorCase kErrors[] = {
      evalWith(R"("task":"binary","metrics":["f1"],)"
               R"("cross_validation":{"shuffle":{"sed":1},"train":{}})"),
      "cross_validation.shuffle: unknown key 'sed' (did you mean 'seed'?)"},
-    {"missing train",
-     evalWith(R"("task":"binary","metrics":["f1"],"cross_validation":{"k":3})"),
+    {"missing train", evalWith(R"("task":"binary","metrics":["f1"],"cross_validation":{"k":3})"),
      "cross_validation: missing required key 'train'"},
     {"train of another kind",
      evalWith(R"("task":"binary","metrics":["f1"],)"
@@ -363,9 +346,13 @@ TEST(EvalDescriptor, AnyValueAtAnyKeyIsAPathNamedErrorOrValid) {
           std::string(kSoftmaxModel) + "}",
       R"({"specjit":1,"kind":"eval","task":"binary","metrics":["f1"],)"
       R"("cross_validation":{"k":3,"stratified":true,"shuffle":{"seed":1},"train":{}}})"};
-  const char *values[] = {"null", "0", "-1", "2.5", "1e308", "\"x\"", "\"\"",
-                          "[]", "[1]", "[\"accuracy\",\"accuracy\"]", "{}",
-                          "true", "false", "18446744073709551616"};
+  const char *values[] = {"null",  "0",
+                          "-1",    "2.5",
+                          "1e308", "\"x\"",
+                          "\"\"",  "[]",
+                          "[1]",   "[\"accuracy\",\"accuracy\"]",
+                          "{}",    "true",
+                          "false", "18446744073709551616"};
   int parsed = 0, failed = 0;
   for (const std::string &doc : docs) {
     llvm::Expected<llvm::json::Value> v = llvm::json::parse(doc);

@@ -41,14 +41,13 @@ Descriptor parseOk(const std::string &text) {
 }
 
 /// An eval over score columns s0..s{cols-1} and label y.
-std::string scoresEval(const std::string &task, int cols,
-                       const std::string &metrics, const std::string &extra = "") {
+std::string scoresEval(const std::string &task, int cols, const std::string &metrics,
+                       const std::string &extra = "") {
   std::string names;
   for (int c = 0; c < cols; ++c)
     names += (c ? ",\"s" : "\"s") + std::to_string(c) + "\"";
-  return R"({"specjit":1,"kind":"eval","task":")" + task +
-         R"(","label":"y","scores":[)" + names + R"(],"metrics":)" + metrics +
-         extra + "}";
+  return R"({"specjit":1,"kind":"eval","task":")" + task + R"(","label":"y","scores":[)" + names +
+         R"(],"metrics":)" + metrics + extra + "}";
 }
 
 const char *kBinaryMetrics =
@@ -105,8 +104,7 @@ std::vector<MetricValue> expectSame(const Descriptor &d, const Data &data) {
     const MetricValue &a = jitRun->metrics[m], &b = generic->metrics[m];
     SCOPED_TRACE(a.name);
     EXPECT_EQ(a.name, b.name);
-    EXPECT_TRUE(sameBits(a.value, b.value))
-        << "compiled " << a.value << ", generic " << b.value;
+    EXPECT_TRUE(sameBits(a.value, b.value)) << "compiled " << a.value << ", generic " << b.value;
     EXPECT_EQ(a.matrix, b.matrix);
   }
   EXPECT_EQ(evalResultJson(*jitRun), evalResultJson(*generic));
@@ -137,8 +135,7 @@ Data binaryData(int n, unsigned seed, double quantum = 0) {
 }
 
 /// Row-normalized multiclass probabilities (or raw positive scores).
-Data multiclassData(int n, int k, unsigned seed, bool normalize = true,
-                    double quantum = 0) {
+Data multiclassData(int n, int k, unsigned seed, bool normalize = true, double quantum = 0) {
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<double> u(0, 1);
   Data d;
@@ -194,14 +191,12 @@ TEST(EvalKernel, BinaryEqualsGenericAtEverySize) {
 
 TEST(EvalKernel, BinaryTiesThresholdsAndClipping) {
   Data data = binaryData(5000, 3, /*quantum=*/0.1); // many ties, scores 0 and 1
-  std::vector<MetricValue> m =
-      expectSame(parseOk(scoresEval("binary", 1, kBinaryMetrics)), data);
+  std::vector<MetricValue> m = expectSame(parseOk(scoresEval("binary", 1, kBinaryMetrics)), data);
   EXPECT_TRUE(std::isfinite(valueOf(m, "log_loss")));
   // Scores equal to the threshold are class 0; other thresholds.
   for (const char *t : {"0.5", "0.3", "0", "-2", "1", "7.25"}) {
     SCOPED_TRACE(t);
-    expectSame(parseOk(scoresEval("binary", 1, kBinaryMetrics,
-                                  std::string(",\"threshold\":") + t)),
+    expectSame(parseOk(scoresEval("binary", 1, kBinaryMetrics, std::string(",\"threshold\":") + t)),
                data);
   }
 }
@@ -211,23 +206,24 @@ TEST(EvalKernel, BinaryZeroDivision) {
   // positive labels' recall... every row negative is roc_auc's error, so
   // that case runs without roc_auc.
   Data data = binaryData(300, 5);
-  std::vector<MetricValue> m = expectSame(
-      parseOk(scoresEval("binary", 1, kBinaryMetrics, ",\"threshold\":2")), data);
+  std::vector<MetricValue> m =
+      expectSame(parseOk(scoresEval("binary", 1, kBinaryMetrics, ",\"threshold\":2")), data);
   EXPECT_EQ(valueOf(m, "precision"), 0.0);
   EXPECT_EQ(valueOf(m, "f1"), 0.0);
   for (double &y : data.y)
     y = 0;
-  m = expectSame(parseOk(scoresEval(
-                     "binary", 1,
-                     R"(["accuracy","precision","recall","f1","f1_macro","log_loss","confusion_matrix"])")),
-                 data);
+  m = expectSame(
+      parseOk(scoresEval(
+          "binary", 1,
+          R"(["accuracy","precision","recall","f1","f1_macro","log_loss","confusion_matrix"])")),
+      data);
   EXPECT_EQ(valueOf(m, "recall"), 0.0);
 }
 
 TEST(EvalKernel, SingleMetricsAndNoAccumulator) {
   Data data = binaryData(9000, 8);
-  for (const char *one : {"accuracy", "precision", "recall", "f1", "precision_macro",
-                          "roc_auc", "log_loss", "confusion_matrix"}) {
+  for (const char *one : {"accuracy", "precision", "recall", "f1", "precision_macro", "roc_auc",
+                          "log_loss", "confusion_matrix"}) {
     SCOPED_TRACE(one);
     expectSame(parseOk(scoresEval("binary", 1, std::string("[\"") + one + "\"]")), data);
   }
@@ -272,9 +268,8 @@ TEST(EvalKernel, MulticlassTiesUnnormalizedAndAbsentClasses) {
   // renormalizes, roc_auc's probability check fails the same way.
   Data raw = multiclassData(3000, 4, 21, /*normalize=*/false, /*quantum=*/0.25);
   expectSame(parseOk(scoresEval("multiclass", 4, kMulticlassMetrics)), raw);
-  expectSame(parseOk(scoresEval(
-                 "multiclass", 4,
-                 R"(["accuracy","f1_macro","log_loss","confusion_matrix"])")),
+  expectSame(parseOk(scoresEval("multiclass", 4,
+                                R"(["accuracy","f1_macro","log_loss","confusion_matrix"])")),
              raw);
   // A class that never occurs: macro labels, roc_auc's error.
   Data absent = multiclassData(500, 3, 22);
@@ -282,8 +277,8 @@ TEST(EvalKernel, MulticlassTiesUnnormalizedAndAbsentClasses) {
     if (y == 2)
       y = 0;
   expectSame(parseOk(scoresEval("multiclass", 3, kMulticlassMetrics)), absent);
-  expectSame(parseOk(scoresEval(
-                 "multiclass", 3, R"(["accuracy","precision_macro","f1_macro","log_loss"])")),
+  expectSame(parseOk(scoresEval("multiclass", 3,
+                                R"(["accuracy","precision_macro","f1_macro","log_loss"])")),
              absent);
 }
 
@@ -347,10 +342,9 @@ TEST(EvalKernel, CompiledOncePerKey) {
   // Another metric order, the same task, classes, threshold and
   // accumulators: the kernel compiled for the first is reused.
   Data data = binaryData(1000, 41);
-  Descriptor a = parseOk(scoresEval("binary", 1, R"(["f1","log_loss"])",
-                                    R"(,"threshold":0.4375)"));
-  Descriptor b = parseOk(scoresEval("binary", 1, R"(["log_loss","accuracy","f1"])",
-                                    R"(,"threshold":0.4375)"));
+  Descriptor a = parseOk(scoresEval("binary", 1, R"(["f1","log_loss"])", R"(,"threshold":0.4375)"));
+  Descriptor b =
+      parseOk(scoresEval("binary", 1, R"(["log_loss","accuracy","f1"])", R"(,"threshold":0.4375)"));
   ASSERT_TRUE(bool(evaluate(a, data.columns(), withSpecialize(true))));
   size_t loaded = specjit::engine::loadedKernelCount();
   llvm::Expected<EvalResult> r = evaluate(b, data.columns(), withSpecialize(true));
@@ -358,8 +352,7 @@ TEST(EvalKernel, CompiledOncePerKey) {
   EXPECT_EQ(r->metricsBackend, Backend::Jit);
   EXPECT_EQ(specjit::engine::loadedKernelCount(), loaded);
   // Another threshold is another kernel.
-  Descriptor c = parseOk(scoresEval("binary", 1, R"(["f1","log_loss"])",
-                                    R"(,"threshold":0.4376)"));
+  Descriptor c = parseOk(scoresEval("binary", 1, R"(["f1","log_loss"])", R"(,"threshold":0.4376)"));
   ASSERT_TRUE(bool(evaluate(c, data.columns(), withSpecialize(true))));
   EXPECT_EQ(specjit::engine::loadedKernelCount(), loaded + 1);
 }
@@ -402,10 +395,9 @@ TEST(EvalKernel, CrossValidationFoldsUseTheKernel) {
       R"("label":{"name":"y","type":"i64"},"model":{"type":"linear","link":"logistic"},)"
       R"("loss":"log_loss","optimizer":{"type":"sgd","learning_rate":0.2},)"
       R"("epochs":5,"batch_size":8})";
-  Descriptor d = parseOk(
-      std::string(R"({"specjit":1,"kind":"eval","task":"binary","metrics":)") +
-      kBinaryMetrics + R"(,"cross_validation":{"k":4,"stratified":true,"train":)" +
-      train + "}}");
+  Descriptor d = parseOk(std::string(R"({"specjit":1,"kind":"eval","task":"binary","metrics":)") +
+                         kBinaryMetrics +
+                         R"(,"cross_validation":{"k":4,"stratified":true,"train":)" + train + "}}");
   std::vector<double> x1, x2, y;
   for (int i = 0; i < 400; ++i) {
     double a = std::sin(i * 1.3) * 2, b = std::cos(i * 0.7), e = std::sin(i * 5.1) * 0.3;
@@ -437,11 +429,11 @@ TEST(EvalKernel, CrossValidationFoldsUseTheKernel) {
 TEST(EvalKernel, InlineModelScoresUseTheKernel) {
   // A linear regression model (no transcendental functions): its outputs,
   // and so the metrics, are the same bits on both backends.
-  Descriptor d = parseOk(
-      R"({"specjit":1,"kind":"eval","task":"regression","label":"y",)"
-      R"("metrics":["mse","mae","r2"],"model":{"inputs":[{"name":"x","type":"f64"}],)"
-      R"("model":{"type":"linear","weights":[[0.5]],"intercepts":[0.1],)"
-      R"("link":"identity"},"output":{"type":"f64"}}})");
+  Descriptor d =
+      parseOk(R"({"specjit":1,"kind":"eval","task":"regression","label":"y",)"
+              R"("metrics":["mse","mae","r2"],"model":{"inputs":[{"name":"x","type":"f64"}],)"
+              R"("model":{"type":"linear","weights":[[0.5]],"intercepts":[0.1],)"
+              R"("link":"identity"},"output":{"type":"f64"}}})");
   std::vector<double> x, y;
   for (int i = 0; i < 9000; ++i) {
     x.push_back(std::sin(i * 0.7) * 3);

@@ -35,8 +35,7 @@ EvalSpec specOf(EvalTask task, std::vector<Metric> metrics, int64_t k = 2) {
 }
 
 /// The metrics by name; fails the test on an error.
-std::map<std::string, MetricValue> run(const EvalSpec &spec,
-                                       std::vector<double> y,
+std::map<std::string, MetricValue> run(const EvalSpec &spec, std::vector<double> y,
                                        std::vector<double> scores) {
   std::map<std::string, MetricValue> out;
   llvm::Expected<std::vector<MetricValue>> r = computeMetrics(spec, y, scores);
@@ -49,17 +48,14 @@ std::map<std::string, MetricValue> run(const EvalSpec &spec,
   return out;
 }
 
-std::string errorOf(llvm::Error e) {
-  return e ? llvm::toString(std::move(e)) : std::string();
-}
+std::string errorOf(llvm::Error e) { return e ? llvm::toString(std::move(e)) : std::string(); }
 
 TEST(EvalMetrics, BinaryCounts) {
   // y    1   0   1   1   0   0
   // p   .9  .4  .6  .2  .7  .1  -> predicted 1 0 1 0 1 0
   // TP 2 (rows 0, 2), FP 1 (row 4), FN 1 (row 3), TN 2.
-  EvalSpec s = specOf(EvalTask::Binary,
-                      {Metric::Accuracy, Metric::Precision, Metric::Recall,
-                       Metric::F1, Metric::RocAuc, Metric::ConfusionMatrix});
+  EvalSpec s = specOf(EvalTask::Binary, {Metric::Accuracy, Metric::Precision, Metric::Recall,
+                                         Metric::F1, Metric::RocAuc, Metric::ConfusionMatrix});
   auto m = run(s, {1, 0, 1, 1, 0, 0}, {.9, .4, .6, .2, .7, .1});
   EXPECT_DOUBLE_EQ(m["accuracy"].value, 4.0 / 6.0);
   EXPECT_DOUBLE_EQ(m["precision"].value, 2.0 / 3.0);
@@ -68,17 +64,15 @@ TEST(EvalMetrics, BinaryCounts) {
   // Pairs (positive, negative) ranked right: .9 beats 3, .6 beats 2, .2
   // beats 1: 6 of 9.
   EXPECT_DOUBLE_EQ(m["roc_auc"].value, 6.0 / 9.0);
-  EXPECT_EQ(m["confusion_matrix"].matrix,
-            (std::vector<std::vector<double>>{{2, 1}, {1, 2}}));
+  EXPECT_EQ(m["confusion_matrix"].matrix, (std::vector<std::vector<double>>{{2, 1}, {1, 2}}));
 }
 
 TEST(EvalMetrics, ThresholdIsStrictAndZeroDivisionIsZero) {
   // Every score equals the threshold: all predicted 0, so no positive
   // predictions (precision 0 by zero_division=0), no true positives
   // (recall 0, F1 0). Every score ties: ROC AUC 0.5.
-  EvalSpec s = specOf(EvalTask::Binary, {Metric::Accuracy, Metric::Precision,
-                                         Metric::Recall, Metric::F1,
-                                         Metric::RocAuc});
+  EvalSpec s = specOf(EvalTask::Binary, {Metric::Accuracy, Metric::Precision, Metric::Recall,
+                                         Metric::F1, Metric::RocAuc});
   auto m = run(s, {0, 1, 0, 1}, {.5, .5, .5, .5});
   EXPECT_EQ(m["accuracy"].value, 0.5);
   EXPECT_EQ(m["precision"].value, 0.0);
@@ -127,12 +121,10 @@ TEST(EvalMetrics, MacroAveragesOverPresentLabels) {
   // y 0 1 2 2, argmax 0 2 2 2. Per class (precision, recall, f1):
   // 0: (1, 1, 1); 1: (0 - never predicted, 0, 0); 2: (2/3, 1, 0.8).
   EvalSpec s = specOf(EvalTask::Multiclass,
-                      {Metric::PrecisionMacro, Metric::RecallMacro,
-                       Metric::F1Macro, Metric::Accuracy,
-                       Metric::ConfusionMatrix},
+                      {Metric::PrecisionMacro, Metric::RecallMacro, Metric::F1Macro,
+                       Metric::Accuracy, Metric::ConfusionMatrix},
                       3);
-  auto m = run(s, {0, 1, 2, 2},
-               {.8, .1, .1, /**/ .2, .3, .5, /**/ .1, .1, .8, /**/ 0, .4, .6});
+  auto m = run(s, {0, 1, 2, 2}, {.8, .1, .1, /**/ .2, .3, .5, /**/ .1, .1, .8, /**/ 0, .4, .6});
   EXPECT_NEAR(m["precision_macro"].value, 5.0 / 9.0, 1e-15);
   EXPECT_NEAR(m["recall_macro"].value, 2.0 / 3.0, 1e-15);
   EXPECT_NEAR(m["f1_macro"].value, 0.6, 1e-15);
@@ -200,9 +192,7 @@ TEST(EvalMetrics, NumpySummationOrder) {
 
 TEST(EvalMetrics, LabelChecksNameTheRow) {
   EvalSpec s = specOf(EvalTask::Binary, {Metric::Accuracy});
-  auto check = [&](std::vector<double> y) {
-    return errorOf(checkLabels(s, y));
-  };
+  auto check = [&](std::vector<double> y) { return errorOf(checkLabels(s, y)); };
   EXPECT_EQ(check({0, 1, 1}), "");
   EXPECT_EQ(check({0, 2}), "row 1: label 'y' is 2, expected a class id in 0..1");
   EXPECT_EQ(check({0.5}), "row 0: label 'y' is 0.5, expected a class id in 0..1");
@@ -230,10 +220,8 @@ TEST(EvalFolds, KFoldSizes) {
   // 10 rows in 3 folds: 4, 3, 3 consecutive rows.
   llvm::Expected<FoldPlan> p = kFold(10, 3, std::nullopt);
   ASSERT_TRUE(bool(p));
-  EXPECT_EQ(p->test, (std::vector<std::vector<int64_t>>{
-                         {0, 1, 2, 3}, {4, 5, 6}, {7, 8, 9}}));
-  EXPECT_EQ(trainRows(*p, 1, 10),
-            (std::vector<int64_t>{0, 1, 2, 3, 7, 8, 9}));
+  EXPECT_EQ(p->test, (std::vector<std::vector<int64_t>>{{0, 1, 2, 3}, {4, 5, 6}, {7, 8, 9}}));
+  EXPECT_EQ(trainRows(*p, 1, 10), (std::vector<int64_t>{0, 1, 2, 3, 7, 8, 9}));
   std::string msg = errorOf(kFold(3, 5, std::nullopt).takeError());
   EXPECT_EQ(msg, "cross_validation.k: k=5 folds need at least 5 rows, the "
                  "data has 3");
@@ -246,8 +234,7 @@ TEST(EvalFolds, StratifiedAllocation) {
   std::vector<double> y{0, 0, 0, 0, 1, 1};
   llvm::Expected<FoldPlan> p = stratifiedKFold(y, 2, std::nullopt);
   ASSERT_TRUE(bool(p));
-  EXPECT_EQ(p->test,
-            (std::vector<std::vector<int64_t>>{{0, 1, 4}, {2, 3, 5}}));
+  EXPECT_EQ(p->test, (std::vector<std::vector<int64_t>>{{0, 1, 4}, {2, 3, 5}}));
   EXPECT_TRUE(p->warnings.empty());
 }
 
@@ -282,8 +269,7 @@ TEST(EvalFolds, ShuffleIsASeededPartition) {
     for (int i = 0; i < 50; ++i)
       y.push_back(i % 3 == 0);
     auto make = [&](std::optional<uint64_t> seed) {
-      llvm::Expected<FoldPlan> p =
-          stratified ? stratifiedKFold(y, 5, seed) : kFold(50, 5, seed);
+      llvm::Expected<FoldPlan> p = stratified ? stratifiedKFold(y, 5, seed) : kFold(50, 5, seed);
       EXPECT_TRUE(bool(p));
       return p ? p->test : std::vector<std::vector<int64_t>>{};
     };

@@ -39,8 +39,8 @@ std::string dataDir() { return std::string(SPECJIT_SOURCE_DIR) + "/test/data/eva
 std::vector<std::string> casesWith(llvm::StringRef prefix) {
   std::vector<std::string> out;
   std::error_code ec;
-  for (llvm::sys::fs::directory_iterator it(dataDir(), ec), end;
-       it != end && !ec; it.increment(ec)) {
+  for (llvm::sys::fs::directory_iterator it(dataDir(), ec), end; it != end && !ec;
+       it.increment(ec)) {
     llvm::StringRef name = llvm::sys::path::filename(it->path());
     if (name.starts_with(prefix) && name.ends_with(".json"))
       out.push_back(it->path());
@@ -78,8 +78,7 @@ bool close(double got, double want, double atol, double rtol) {
 }
 
 /// Evaluates `desc` over the case's columns, in the descriptor's order.
-llvm::Expected<EvalResult> evaluateCase(const Descriptor &d,
-                                        const json::Object &columns,
+llvm::Expected<EvalResult> evaluateCase(const Descriptor &d, const json::Object &columns,
                                         std::vector<std::vector<double>> &store,
                                         const EvalOptions &options = {}) {
   store.clear();
@@ -112,8 +111,7 @@ TEST_P(EvalReferenceBackends, MetricsEqualScikitLearn) {
     double atol = o->getNumber("atol").value_or(0);
     double rtol = o->getNumber("rtol").value_or(0);
     std::vector<std::vector<double>> store;
-    llvm::Expected<EvalResult> r =
-        evaluateCase(*d, *o->getObject("columns"), store, options);
+    llvm::Expected<EvalResult> r = evaluateCase(*d, *o->getObject("columns"), store, options);
     ASSERT_TRUE(bool(r)) << llvm::toString(r.takeError());
     EXPECT_EQ(r->metricsBackend, want) << r->metricsFallbackReason;
     const json::Object *expected = o->getObject("expected");
@@ -129,8 +127,7 @@ TEST_P(EvalReferenceBackends, MetricsEqualScikitLearn) {
       } else {
         double w = want->getAsNumber().value_or(NAN); // null: NaN
         EXPECT_TRUE(close(v.value, w, atol, rtol))
-            << "got " << v.value << ", sklearn " << w << ", diff "
-            << v.value - w;
+            << "got " << v.value << ", sklearn " << w << ", diff " << v.value - w;
       }
       ++compared;
     }
@@ -140,13 +137,10 @@ TEST_P(EvalReferenceBackends, MetricsEqualScikitLearn) {
       desc["metrics"] = json::Array{json::Value(kv.first.str())};
       llvm::Expected<Descriptor> one = Descriptor::fromJSON(json::Value(std::move(desc)));
       ASSERT_TRUE(bool(one)) << llvm::toString(one.takeError());
-      llvm::Expected<EvalResult> bad =
-          evaluateCase(*one, *o->getObject("columns"), store, options);
+      llvm::Expected<EvalResult> bad = evaluateCase(*one, *o->getObject("columns"), store, options);
       ASSERT_FALSE(bool(bad)) << kv.first.str() << " did not fail";
       std::string msg = llvm::toString(bad.takeError());
-      EXPECT_NE(msg.find(kv.second.getAsString().value_or("?")),
-                std::string::npos)
-          << msg;
+      EXPECT_NE(msg.find(kv.second.getAsString().value_or("?")), std::string::npos) << msg;
     }
   }
   EXPECT_GE(compared, 100u);
@@ -158,8 +152,8 @@ INSTANTIATE_TEST_SUITE_P(Metrics, EvalReferenceBackends, ::testing::Bool(),
                          });
 
 /// Checks one set of metric values against the reference's object.
-void expectMetrics(llvm::ArrayRef<MetricValue> got, const json::Object &want,
-                   double atol, double rtol) {
+void expectMetrics(llvm::ArrayRef<MetricValue> got, const json::Object &want, double atol,
+                   double rtol) {
   ASSERT_EQ(got.size(), want.size());
   for (const MetricValue &v : got) {
     SCOPED_TRACE(v.name);
@@ -176,8 +170,7 @@ void expectMetrics(llvm::ArrayRef<MetricValue> got, const json::Object &want,
       }
     } else {
       double x = w->getAsNumber().value_or(NAN);
-      EXPECT_TRUE(close(v.value, x, atol, rtol))
-          << "got " << v.value << ", reference " << x;
+      EXPECT_TRUE(close(v.value, x, atol, rtol)) << "got " << v.value << ", reference " << x;
     }
   }
 }
@@ -195,8 +188,7 @@ TEST(EvalReference, CrossValidationEqualsFoldsTrainedByNumpy) {
     double atol = o->getNumber("atol").value_or(0);
     double rtol = o->getNumber("rtol").value_or(0);
     std::vector<std::vector<double>> store;
-    llvm::Expected<EvalResult> r =
-        evaluateCase(*d, *o->getObject("columns"), store);
+    llvm::Expected<EvalResult> r = evaluateCase(*d, *o->getObject("columns"), store);
     ASSERT_TRUE(bool(r)) << llvm::toString(r.takeError());
     ASSERT_TRUE(r->crossValidated);
     const json::Array *folds = o->getArray("folds");
@@ -242,8 +234,7 @@ TEST(EvalReference, FoldsEqualScikitLearn) {
     ASSERT_TRUE(bool(plain)) << llvm::toString(plain.takeError());
     EXPECT_EQ(plain->test, indexSets(o->get("kfold")));
 
-    llvm::Expected<eval::FoldPlan> strat =
-        eval::stratifiedKFold(labels, k, std::nullopt);
+    llvm::Expected<eval::FoldPlan> strat = eval::stratifiedKFold(labels, k, std::nullopt);
     if (std::optional<llvm::StringRef> err = o->getString("stratified_error")) {
       ASSERT_FALSE(bool(strat));
       std::string msg = llvm::toString(strat.takeError());
@@ -252,8 +243,7 @@ TEST(EvalReference, FoldsEqualScikitLearn) {
     }
     ASSERT_TRUE(bool(strat)) << llvm::toString(strat.takeError());
     EXPECT_EQ(strat->test, indexSets(o->get("stratified")));
-    EXPECT_EQ(!strat->warnings.empty(),
-              o->getBoolean("stratified_warning").value_or(false));
+    EXPECT_EQ(!strat->warnings.empty(), o->getBoolean("stratified_warning").value_or(false));
   }
 }
 

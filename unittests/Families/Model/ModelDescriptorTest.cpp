@@ -10,8 +10,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Families/Model/ModelSpec.h"
 #include "DescriptorTestSupport.h"
+#include "Families/Model/ModelSpec.h"
 
 #include "specjit/Descriptor.h"
 
@@ -47,18 +47,17 @@ const char *kXY = R"([{"name":"x","type":"f64"},{"name":"y","type":"f64"}])";
 /// A model document from its parts (JSON fragments). `extra` holds members
 /// such as "steps" and "features", each followed by a comma.
 std::string mdoc(const std::string &model, const std::string &extra = "",
-                 const std::string &inputs = kXY,
-                 const std::string &output = R"({"type":"f64"})") {
-  return R"({"specjit":1,"kind":"model","inputs":)" + inputs + "," + extra +
-         R"("model":)" + model + R"(,"output":)" + output + "}";
+                 const std::string &inputs = kXY, const std::string &output = R"({"type":"f64"})") {
+  return R"({"specjit":1,"kind":"model","inputs":)" + inputs + "," + extra + R"("model":)" + model +
+         R"(,"output":)" + output + "}";
 }
 
 /// A split node and a leaf as JSON text.
-std::string split(int feature, const std::string &threshold, int left,
-                  int right, const std::string &extra = "") {
-  return R"({"feature":)" + std::to_string(feature) + R"(,"threshold":)" +
-         threshold + R"(,"left":)" + std::to_string(left) + R"(,"right":)" +
-         std::to_string(right) + extra + "}";
+std::string split(int feature, const std::string &threshold, int left, int right,
+                  const std::string &extra = "") {
+  return R"({"feature":)" + std::to_string(feature) + R"(,"threshold":)" + threshold +
+         R"(,"left":)" + std::to_string(left) + R"(,"right":)" + std::to_string(right) + extra +
+         "}";
 }
 std::string leaf(const std::string &v) { return R"({"leaf":)" + v + "}"; }
 
@@ -71,10 +70,10 @@ std::string tree(int group, const std::vector<std::string> &nodes) {
 }
 
 /// A tree ensemble over `trees` with extra model members.
-std::string ensemble(const std::vector<std::string> &trees,
-                     const std::string &extra = "", int outputs = 1) {
-  std::string out = R"({"type":"tree_ensemble","num_outputs":)" +
-                    std::to_string(outputs) + extra + R"(,"trees":[)";
+std::string ensemble(const std::vector<std::string> &trees, const std::string &extra = "",
+                     int outputs = 1) {
+  std::string out = R"({"type":"tree_ensemble","num_outputs":)" + std::to_string(outputs) + extra +
+                    R"(,"trees":[)";
   for (size_t i = 0; i < trees.size(); ++i)
     out += (i ? "," : "") + trees[i];
   return out + "]}";
@@ -87,9 +86,9 @@ std::string stump() { return tree(0, {split(0, "0.5", 1, 2), leaf("-1"), leaf("1
 std::string columns(int group, const std::string &feature, const std::string &threshold,
                     const std::string &left, const std::string &right,
                     const std::string &defaultLeft, const std::string &leaf) {
-  return R"({"group":)" + std::to_string(group) + R"(,"feature":)" + feature +
-         R"(,"threshold":)" + threshold + R"(,"left":)" + left + R"(,"right":)" + right +
-         R"(,"default_left":)" + defaultLeft + R"(,"leaf":)" + leaf + "}";
+  return R"({"group":)" + std::to_string(group) + R"(,"feature":)" + feature + R"(,"threshold":)" +
+         threshold + R"(,"left":)" + left + R"(,"right":)" + right + R"(,"default_left":)" +
+         defaultLeft + R"(,"leaf":)" + leaf + "}";
 }
 
 /// tree(group, nodes) in the columnar form: the same nodes, a leaf's
@@ -197,13 +196,15 @@ TEST(ModelErrors, Document) {
                      "mlp); did you mean 'tree_ensemble'?");
   EXPECT_PARSE_ERROR(mdoc(R"({"type":1})"), "model.type",
                      "expected one of linear, tree_ensemble, mlp, got 1");
-  EXPECT_PARSE_ERROR(mdoc(R"({"type":"linear","weights":[[1,2]],"intercepts":[0],"link":"sigmoid"})"),
-                     "model.link",
-                     "unknown value 'sigmoid' (expected one of identity, logistic, softmax, argmax)");
+  EXPECT_PARSE_ERROR(
+      mdoc(R"({"type":"linear","weights":[[1,2]],"intercepts":[0],"link":"sigmoid"})"),
+      "model.link",
+      "unknown value 'sigmoid' (expected one of identity, logistic, softmax, argmax)");
   // Keys of another model type are unknown.
   EXPECT_PARSE_ERROR(mdoc(R"({"type":"linear","weights":[[1,2]],"intercepts":[0],"float32":true})"),
-                     "model", "unknown key 'float32'; a linear model takes intercepts, link, "
-                              "type, weights");
+                     "model",
+                     "unknown key 'float32'; a linear model takes intercepts, link, "
+                     "type, weights");
   EXPECT_PARSE_ERROR(mdoc(R"({"type":"mlp","layers":[],"trees":[]})"), "model",
                      "unknown key 'trees'; an mlp model takes layers, link, type");
   EXPECT_PARSE_ERROR(mdoc(ensemble({stump()}, R"(,"layers":[])")), "model",
@@ -243,7 +244,8 @@ TEST(ModelErrors, InputsAndStepsAreThePipelineFamilys) {
   }
   // Steps are optional; "steps": [] is the same model.
   ASSERT_PARSES(a, mdoc(R"({"type":"linear","weights":[[1,2]],"intercepts":[0]})"));
-  ASSERT_PARSES(b, mdoc(R"({"type":"linear","weights":[[1,2]],"intercepts":[0]})", R"("steps":[],)"));
+  ASSERT_PARSES(b,
+                mdoc(R"({"type":"linear","weights":[[1,2]],"intercepts":[0]})", R"("steps":[],)"));
   EXPECT_EQ(a.hash(), b.hash());
   EXPECT_TRUE(a.spec<ModelSpec>().pipeline.steps.empty());
 }
@@ -254,9 +256,9 @@ TEST(ModelErrors, Features) {
                      "unknown column 'z' (columns after the last step: x, y)");
   EXPECT_PARSE_ERROR(mdoc(lin1, R"("features":["xx"],)"), "features[0]",
                      "unknown column 'xx' (columns after the last step: x, y); did you mean 'x'?");
-  EXPECT_PARSE_ERROR(mdoc(R"({"type":"linear","weights":[[1,1]],"intercepts":[0]})",
-                          R"("features":["x","x"],)"),
-                     "features[1]", "duplicate feature 'x' (also features[0])");
+  EXPECT_PARSE_ERROR(
+      mdoc(R"({"type":"linear","weights":[[1,1]],"intercepts":[0]})", R"("features":["x","x"],)"),
+      "features[1]", "duplicate feature 'x' (also features[0])");
   EXPECT_PARSE_ERROR(mdoc(lin1, R"("features":[],)"), "features",
                      "expected a non-empty array of column names, got an array");
   EXPECT_PARSE_ERROR(mdoc(lin1, R"("features":"x",)"), "features",
@@ -265,9 +267,12 @@ TEST(ModelErrors, Features) {
                      "expected a column name (a non-empty string)");
   // A column consumed by a step is gone.
   const std::string xc = R"([{"name":"x","type":"f64"},{"name":"c","type":"i64"}])";
-  EXPECT_PARSE_ERROR(mdoc(lin1, R"("steps":[{"op":"one_hot","column":"c","categories":[1,2]}],)"
-                                R"("features":["c"],)", xc),
-                     "features[0]", "unknown column 'c' (columns after the last step: x, c=1, c=2)");
+  EXPECT_PARSE_ERROR(mdoc(lin1,
+                          R"("steps":[{"op":"one_hot","column":"c","categories":[1,2]}],)"
+                          R"("features":["c"],)",
+                          xc),
+                     "features[0]",
+                     "unknown column 'c' (columns after the last step: x, c=1, c=2)");
   // String columns are not features: listed, or by default.
   const std::string xs = R"([{"name":"x","type":"f64"},{"name":"s","type":"string"}])";
   EXPECT_PARSE_ERROR(mdoc(lin1, R"("features":["s"],)", xs), "features[0]",
@@ -281,8 +286,9 @@ TEST(ModelErrors, Features) {
   // Listing only the numeric ones works; so does encoding the string.
   ASSERT_PARSES(only, mdoc(lin1, R"("features":["x"],)", xs));
   EXPECT_EQ(only.spec<ModelSpec>().numFeatures, 1);
-  ASSERT_PARSES(enc, mdoc(R"({"type":"linear","weights":[[1,1]],"intercepts":[0]})",
-                          R"("steps":[{"op":"label_encode","column":"s","mapping":["a","b"]}],)", xs));
+  ASSERT_PARSES(enc,
+                mdoc(R"({"type":"linear","weights":[[1,1]],"intercepts":[0]})",
+                     R"("steps":[{"op":"label_encode","column":"s","mapping":["a","b"]}],)", xs));
   EXPECT_EQ(enc.spec<ModelSpec>().pipeline.plan.outputNames, (std::vector<std::string>{"x", "s"}));
   // The count of features is fixed by the model: a mismatch names both.
   EXPECT_PARSE_ERROR(mdoc(R"({"type":"linear","weights":[[1,2,3]],"intercepts":[0]})"),
@@ -329,10 +335,17 @@ TEST(ModelErrors, Linear) {
 TEST(ModelErrors, TreeFeaturesAndChildren) {
   std::string ten = features(10);
   // model.trees[3].nodes[7].feature: 12 of 10 features.
-  std::vector<std::string> nodes = {split(0, "1", 1, 2), split(1, "1", 3, 4),
-                                    split(2, "1", 5, 6), leaf("1"), leaf("2"),
-                                    leaf("3"), split(3, "0", 7, 8), split(12, "0", 9, 10),
-                                    leaf("4"), leaf("5"), leaf("6")};
+  std::vector<std::string> nodes = {split(0, "1", 1, 2),
+                                    split(1, "1", 3, 4),
+                                    split(2, "1", 5, 6),
+                                    leaf("1"),
+                                    leaf("2"),
+                                    leaf("3"),
+                                    split(3, "0", 7, 8),
+                                    split(12, "0", 9, 10),
+                                    leaf("4"),
+                                    leaf("5"),
+                                    leaf("6")};
   std::string bad = ensemble({stump(), stump(), stump(), tree(0, nodes)});
   EXPECT_EQ(errorOf(mdoc(bad, "", ten)),
             "model.trees[3].nodes[7].feature: feature 12 out of range (the model has 10 "
@@ -343,16 +356,19 @@ TEST(ModelErrors, TreeFeaturesAndChildren) {
   EXPECT_EQ(ok.spec<ModelSpec>().trees[3].nodes[6].right, 8);
 
   auto one = [](const std::vector<std::string> &n) { return mdoc(ensemble({tree(0, n)})); };
-  EXPECT_PARSE_ERROR(one({split(2, "0", 1, 2), leaf("1"), leaf("2")}), "model.trees[0].nodes[0].feature",
+  EXPECT_PARSE_ERROR(one({split(2, "0", 1, 2), leaf("1"), leaf("2")}),
+                     "model.trees[0].nodes[0].feature",
                      "feature 2 out of range (the model has 2 features)");
   EXPECT_PARSE_ERROR(one({split(-1, "0", 1, 2), leaf("1"), leaf("2")}),
                      "model.trees[0].nodes[0].feature",
                      "expected a feature index (an integer >= 0), got -1");
-  EXPECT_PARSE_ERROR(one({R"({"feature":0.5,"threshold":0,"left":1,"right":2})", leaf("1"), leaf("2")}),
-                     "model.trees[0].nodes[0].feature", "expected a feature index");
+  EXPECT_PARSE_ERROR(
+      one({R"({"feature":0.5,"threshold":0,"left":1,"right":2})", leaf("1"), leaf("2")}),
+      "model.trees[0].nodes[0].feature", "expected a feature index");
   // Children: in range, later than the node, reached once.
   EXPECT_PARSE_ERROR(one({split(0, "0", 1, 3), leaf("1"), leaf("2")}),
-                     "model.trees[0].nodes[0].right", "child 3 out of range (the tree has 3 nodes)");
+                     "model.trees[0].nodes[0].right",
+                     "child 3 out of range (the tree has 3 nodes)");
   EXPECT_PARSE_ERROR(one({split(0, "0", -1, 2), leaf("1"), leaf("2")}),
                      "model.trees[0].nodes[0].left", "child -1 out of range");
   EXPECT_PARSE_ERROR(one({split(0, "0", 0, 2), leaf("1"), leaf("2")}),
@@ -431,11 +447,11 @@ TEST(ModelErrors, TreeShape) {
                      "a leaf {\"leaf\"}, got 1");
   EXPECT_PARSE_ERROR(one({R"({"leaf":1,"feature":0})"}), "model.trees[0].nodes[0]",
                      "unknown key 'feature'; a leaf node takes leaf");
-  EXPECT_PARSE_ERROR(one({R"({"feature":0,"threshold":0,"left":1,"right":2,"value":3})", leaf("1"),
-                          leaf("2")}),
-                     "model.trees[0].nodes[0]",
-                     "unknown key 'value'; a split node takes default_left, feature, left, right, "
-                     "threshold");
+  EXPECT_PARSE_ERROR(
+      one({R"({"feature":0,"threshold":0,"left":1,"right":2,"value":3})", leaf("1"), leaf("2")}),
+      "model.trees[0].nodes[0]",
+      "unknown key 'value'; a split node takes default_left, feature, left, right, "
+      "threshold");
   EXPECT_PARSE_ERROR(one({"{}"}), "model.trees[0].nodes[0]",
                      "missing required key 'feature' (a split node's feature index, or 'leaf' for "
                      "a leaf)");
@@ -444,7 +460,8 @@ TEST(ModelErrors, TreeShape) {
   EXPECT_PARSE_ERROR(one({split(0, "0", 1, 2, R"(,"default_left":1)"), leaf("1"), leaf("2")}),
                      "model.trees[0].nodes[0].default_left", "expected true or false, got 1");
   EXPECT_PARSE_ERROR(one({split(0, "0", 1, 2), leaf("1"), leaf("\"2\"")}),
-                     "model.trees[0].nodes[2].leaf", "expected a finite number, got the string '2'");
+                     "model.trees[0].nodes[2].leaf",
+                     "expected a finite number, got the string '2'");
   EXPECT_PARSE_ERROR(one({split(0, "0", 1, 2), leaf("1"), leaf("-1e400")}),
                      "model.trees[0].nodes[2].leaf", "expected a finite number");
   EXPECT_PARSE_ERROR(one({split(0, "1e999", 1, 2), leaf("1"), leaf("2")}),
@@ -453,8 +470,8 @@ TEST(ModelErrors, TreeShape) {
   // leaves and base scores must stay finite in f32 there.
   ASSERT_PARSES(big, one({split(0, "1e300", 1, 2), leaf("1e300"), leaf("-1e-300")}));
   EXPECT_EQ(big.spec<ModelSpec>().trees[0].nodes[0].threshold, 1e300);
-  ASSERT_PARSES(bigThreshold, one({split(0, "-1e300", 1, 2), leaf("1"), leaf("2")},
-                                  R"(,"float32":true)"));
+  ASSERT_PARSES(bigThreshold,
+                one({split(0, "-1e300", 1, 2), leaf("1"), leaf("2")}, R"(,"float32":true)"));
   EXPECT_TRUE(bigThreshold.spec<ModelSpec>().float32);
   EXPECT_PARSE_ERROR(one({split(0, "0", 1, 2), leaf("1"), leaf("1e300")}, R"(,"float32":true)"),
                      "model.trees[0].nodes[2].leaf",
@@ -488,8 +505,8 @@ TEST(ModelTrees, ColumnsParseToTheSameTreesAsNodeObjects) {
       {split(0, "0.5", 1, 2), leaf("-1"), leaf("1")},
       {split(9, "-1e300", 1, 2, R"(,"default_left":false)"), leaf("-0.0"), leaf("1e-300")},
       // depth 3, a left chain, mixed default_left
-      {split(0, "1", 1, 2), split(1, "1", 3, 4, R"(,"default_left":false)"),
-       split(2, "1", 5, 6), leaf("1"), leaf("2"), leaf("3"), split(3, "0", 7, 8),
+      {split(0, "1", 1, 2), split(1, "1", 3, 4, R"(,"default_left":false)"), split(2, "1", 5, 6),
+       leaf("1"), leaf("2"), leaf("3"), split(3, "0", 7, 8),
        split(9, "0", 9, 10, R"(,"default_left":true)"), leaf("4"), leaf("5"), leaf("6")},
       // children not in breadth-first order
       {split(4, "0.25", 2, 1), leaf("7"), split(5, "3", 4, 3), leaf("8"), leaf("9")},
@@ -553,10 +570,10 @@ TEST(ModelTrees, ColumnErrorsNameTheElement) {
   auto with = [](const std::function<void(Cols &)> &mutate, const std::string &extra = "") {
     Cols c;
     mutate(c);
-    return mdoc(ensemble({stump(), stump(), stump(),
-                          columns(0, c.feature, c.threshold, c.left, c.right, c.defaultLeft,
-                                  c.leaf)},
-                         extra));
+    return mdoc(
+        ensemble({stump(), stump(), stump(),
+                  columns(0, c.feature, c.threshold, c.left, c.right, c.defaultLeft, c.leaf)},
+                 extra));
   };
   ASSERT_PARSES(ok, with([](Cols &) {}));
   EXPECT_EQ(ok.spec<ModelSpec>().trees[3].nodes.size(), 7u);
@@ -577,8 +594,8 @@ TEST(ModelTrees, ColumnErrorsNameTheElement) {
             "model.trees[3].default_left: expected an array, one entry per node (where a split "
             "sends NaN: true or 1 for left, false or 0 for right), got an object");
   // One form per tree: both, neither, or an incomplete set of columns.
-  const std::string three = R"({"type":"tree_ensemble","num_outputs":1,"trees":[)" + stump() +
-                            "," + stump() + "," + stump() + ",";
+  const std::string three = R"({"type":"tree_ensemble","num_outputs":1,"trees":[)" + stump() + "," +
+                            stump() + "," + stump() + ",";
   EXPECT_EQ(errorOf(mdoc(three + R"({"group":0,"nodes":[{"leaf":1}],"leaf":[1]}]})")),
             "model.trees[3]: both 'nodes' and the column 'leaf': a tree is either columns "
             "(feature, threshold, left, right, default_left, leaf) or an array of node objects "
@@ -643,8 +660,8 @@ TEST(ModelTrees, ColumnErrorsNameTheElement) {
                                            "[3,-1,-1,-1]", "[0,0,0,0]", "[0,1,2,3]")}))),
             "model.trees[0].feature[2]: node 2 is not reachable from the root (no split node "
             "names it as a child)");
-  EXPECT_EQ(errorOf(mdoc(ensemble({columns(0, "[-1,-1]", "[0,0]", "[-1,-1]", "[-1,-1]", "[0,0]",
-                                           "[1,2]")}))),
+  EXPECT_EQ(errorOf(mdoc(ensemble(
+                {columns(0, "[-1,-1]", "[0,0]", "[-1,-1]", "[-1,-1]", "[0,0]", "[1,2]")}))),
             "model.trees[0].feature[1]: node 1 is not reachable from the root (no split node "
             "names it as a child)");
   // The last node cannot be a split.
@@ -730,8 +747,8 @@ TEST(ModelErrors, Mlp) {
   EXPECT_EQ(ok.outputNames(), (std::vector<std::string>{"class_0", "class_1", "class_2"}));
   // Shapes chain: the first layer takes the features, each next one the
   // previous one's outputs.
-  EXPECT_PARSE_ERROR(mdoc(mlp({layer(16, 7), layer(3, 16)}), "", eight), "model.layers[0].weights[0]",
-                     "expected 8 numbers (one per feature), got 7");
+  EXPECT_PARSE_ERROR(mdoc(mlp({layer(16, 7), layer(3, 16)}), "", eight),
+                     "model.layers[0].weights[0]", "expected 8 numbers (one per feature), got 7");
   EXPECT_PARSE_ERROR(mdoc(mlp({layer(16, 8), layer(3, 15)}), "", eight),
                      "model.layers[1].weights[0]",
                      "expected 16 numbers (one per output of model.layers[0]), got 15");
@@ -753,9 +770,9 @@ TEST(ModelErrors, Mlp) {
   EXPECT_PARSE_ERROR(mdoc(mlp({})), "model.layers",
                      "expected a non-empty array of layers {weights, biases, activation}");
   EXPECT_PARSE_ERROR(mdoc(mlp({"null"})), "model.layers[0]", "expected a layer object");
-  EXPECT_PARSE_ERROR(mdoc(mlp({R"({"weights":[[1,2]],"biases":[0],"activation":"relu","dropout":0.1})"})),
-                     "model.layers[0]",
-                     "unknown key 'dropout'; a layer takes activation, biases, weights");
+  EXPECT_PARSE_ERROR(
+      mdoc(mlp({R"({"weights":[[1,2]],"biases":[0],"activation":"relu","dropout":0.1})"})),
+      "model.layers[0]", "unknown key 'dropout'; a layer takes activation, biases, weights");
   EXPECT_PARSE_ERROR(mdoc(mlp({R"({"weights":[[1,2]],"biases":[1e999],"activation":"relu"})"})),
                      "model.layers[0].biases[0]", "expected a finite number");
 }
@@ -794,12 +811,11 @@ TEST(ModelErrors, NonFiniteFromJsonValues) {
   using llvm::json::Array;
   using llvm::json::Object;
   auto make = [](llvm::json::Value model) {
-    return llvm::json::Value(Object{
-        {"specjit", 1},
-        {"kind", "model"},
-        {"inputs", Array{Object{{"name", "x"}, {"type", "f64"}}}},
-        {"model", std::move(model)},
-        {"output", Object{{"type", "f64"}}}});
+    return llvm::json::Value(Object{{"specjit", 1},
+                                    {"kind", "model"},
+                                    {"inputs", Array{Object{{"name", "x"}, {"type", "f64"}}}},
+                                    {"model", std::move(model)},
+                                    {"output", Object{{"type", "f64"}}}});
   };
   // A weight matrix's row as a Value: `Array{Array{x}}` is a copy of the
   // inner array under C++'s list-initialization rules (clang applies them,
@@ -811,29 +827,33 @@ TEST(ModelErrors, NonFiniteFromJsonValues) {
     std::string message;
   };
   std::vector<Case> cases;
-  cases.push_back({Object{{"type", "linear"}, {"weights", Array{row(Row{NAN})}}, {"intercepts", Array{0}}},
-                   "model.weights[0][0]: expected a finite number, got NaN"});
-  cases.push_back({Object{{"type", "linear"}, {"weights", Array{row(Row{1})}}, {"intercepts", Array{INFINITY}}},
-                   "model.intercepts[0]: expected a finite number, got a number too large"});
+  cases.push_back(
+      {Object{{"type", "linear"}, {"weights", Array{row(Row{NAN})}}, {"intercepts", Array{0}}},
+       "model.weights[0][0]: expected a finite number, got NaN"});
+  cases.push_back(
+      {Object{{"type", "linear"}, {"weights", Array{row(Row{1})}}, {"intercepts", Array{INFINITY}}},
+       "model.intercepts[0]: expected a finite number, got a number too large"});
+  cases.push_back(
+      {Object{{"type", "tree_ensemble"},
+              {"num_outputs", 1},
+              {"trees",
+               Array{Object{
+                   {"group", 0},
+                   {"nodes",
+                    Array{Object{{"feature", 0}, {"threshold", NAN}, {"left", 1}, {"right", 2}},
+                          Object{{"leaf", 1}}, Object{{"leaf", 2}}}}}}}},
+       "model.trees[0].nodes[0].threshold: expected a finite number, got NaN"});
   cases.push_back({Object{{"type", "tree_ensemble"},
                           {"num_outputs", 1},
                           {"trees", Array{Object{{"group", 0},
-                                                 {"nodes", Array{Object{{"feature", 0},
-                                                                        {"threshold", NAN},
-                                                                        {"left", 1},
-                                                                        {"right", 2}},
-                                                                 Object{{"leaf", 1}},
-                                                                 Object{{"leaf", 2}}}}}}}},
-                   "model.trees[0].nodes[0].threshold: expected a finite number, got NaN"});
-  cases.push_back({Object{{"type", "tree_ensemble"},
-                          {"num_outputs", 1},
-                          {"trees", Array{Object{{"group", 0}, {"nodes", Array{Object{{"leaf", -INFINITY}}}}}}}},
+                                                 {"nodes", Array{Object{{"leaf", -INFINITY}}}}}}}},
                    "model.trees[0].nodes[0].leaf: expected a finite number"});
-  cases.push_back({Object{{"type", "tree_ensemble"},
-                          {"num_outputs", 1},
-                          {"base_score", Array{NAN}},
-                          {"trees", Array{Object{{"group", 0}, {"nodes", Array{Object{{"leaf", 1}}}}}}}},
-                   "model.base_score[0]: expected a finite number, got NaN"});
+  cases.push_back(
+      {Object{{"type", "tree_ensemble"},
+              {"num_outputs", 1},
+              {"base_score", Array{NAN}},
+              {"trees", Array{Object{{"group", 0}, {"nodes", Array{Object{{"leaf", 1}}}}}}}},
+       "model.base_score[0]: expected a finite number, got NaN"});
   cases.push_back({Object{{"type", "mlp"},
                           {"layers", Array{Object{{"weights", Array{row(Row{1})}},
                                                   {"biases", Array{NAN}},
@@ -846,8 +866,8 @@ TEST(ModelErrors, NonFiniteFromJsonValues) {
     EXPECT_EQ(err.find(c.message), 0u) << err;
   }
   // The same document built in C++ and written as text: one hash.
-  llvm::Expected<Descriptor> g = Descriptor::fromJSON(make(Object{
-      {"type", "linear"}, {"weights", Array{row(Row{1.5})}}, {"intercepts", Array{-2}}}));
+  llvm::Expected<Descriptor> g = Descriptor::fromJSON(make(
+      Object{{"type", "linear"}, {"weights", Array{row(Row{1.5})}}, {"intercepts", Array{-2}}}));
   ASSERT_TRUE(static_cast<bool>(g)) << llvm::toString(g.takeError());
   ASSERT_PARSES(t, R"({"specjit":1,"kind":"model","inputs":[{"name":"x","type":"f64"}],)"
                    R"("model":{"type":"linear","weights":[[1.5]],"intercepts":[-2]},)"
@@ -902,8 +922,8 @@ TEST(ModelAnalysis, Defaults) {
   std::vector<Case> cases = {
       {1, "identity", false, {"prediction"}},
       {1, "logistic", false, {"prediction"}},
-      {1, "softmax", false, {"prediction"}},   // allowed with one output
-      {1, "argmax", false, {"class"}},         // allowed with one output
+      {1, "softmax", false, {"prediction"}}, // allowed with one output
+      {1, "argmax", false, {"class"}},       // allowed with one output
       {3, "identity", false, {"class_0", "class_1", "class_2"}},
       {3, "softmax", false, {"class_0", "class_1", "class_2"}},
       {3, "argmax", false, {"class"}},
@@ -915,9 +935,9 @@ TEST(ModelAnalysis, Defaults) {
     std::vector<std::string> trees;
     for (int k = 0; k < c.outputs; ++k)
       trees.push_back(tree(k, {leaf(std::to_string(k))}));
-    std::string text = mdoc(ensemble(trees, R"(,"link":")" + c.link + "\"", c.outputs), "", kXY,
-                            std::string(R"({"type":"f32","margin":)") +
-                                (c.margin ? "true" : "false") + "}");
+    std::string text =
+        mdoc(ensemble(trees, R"(,"link":")" + c.link + "\"", c.outputs), "", kXY,
+             std::string(R"({"type":"f32","margin":)") + (c.margin ? "true" : "false") + "}");
     ASSERT_PARSES(e, text);
     EXPECT_EQ(e.outputNames(), c.names) << text;
     EXPECT_EQ(e.spec<ModelSpec>().numOutputs, c.outputs);
@@ -927,7 +947,8 @@ TEST(ModelAnalysis, Defaults) {
     EXPECT_EQ(linkName(e.spec<ModelSpec>().link), c.link);
   }
   // Linear: intercepts and weights; its numOutputs is its rows.
-  ASSERT_PARSES(lin, mdoc(R"({"type":"linear","weights":[[1,2]],"intercepts":[3],"link":"logistic"})"));
+  ASSERT_PARSES(lin,
+                mdoc(R"({"type":"linear","weights":[[1,2]],"intercepts":[3],"link":"logistic"})"));
   EXPECT_EQ(lin.spec<ModelSpec>().type, ModelType::Linear);
   EXPECT_EQ(lin.spec<ModelSpec>().weights, (std::vector<double>{1, 2}));
   EXPECT_EQ(lin.spec<ModelSpec>().intercepts, (std::vector<double>{3}));
@@ -946,7 +967,8 @@ TEST(ModelAnalysis, FeatureOrder) {
   };
   // Without steps or features: the inputs in order.
   ASSERT_PARSES(plain, mdoc(lin(3), "", inputs));
-  EXPECT_EQ(plain.spec<ModelSpec>().pipeline.plan.outputNames, (std::vector<std::string>{"a", "c", "b"}));
+  EXPECT_EQ(plain.spec<ModelSpec>().pipeline.plan.outputNames,
+            (std::vector<std::string>{"a", "c", "b"}));
   EXPECT_EQ(plain.spec<ModelSpec>().pipeline.plan.outputs, (std::vector<int>{0, 1, 2}));
   EXPECT_EQ(plain.spec<ModelSpec>().numFeatures, 3);
   EXPECT_TRUE(plain.spec<ModelSpec>().pipeline.outputColumns.empty());
@@ -976,16 +998,19 @@ TEST(ModelAnalysis, FeatureOrder) {
   // Tree feature indices refer to that order.
   ASSERT_PARSES(t, mdoc(ensemble({tree(0, {split(2, "0", 1, 2), leaf("1"), leaf("2")})}),
                         steps + R"("features":["ab","c=9","a"],)", inputs));
-  EXPECT_EQ(t.spec<ModelSpec>().pipeline.plan.outputNames[t.spec<ModelSpec>().trees[0].nodes[0].feature], "a");
+  EXPECT_EQ(
+      t.spec<ModelSpec>().pipeline.plan.outputNames[t.spec<ModelSpec>().trees[0].nodes[0].feature],
+      "a");
   EXPECT_PARSE_ERROR(mdoc(ensemble({tree(0, {split(3, "0", 1, 2), leaf("1"), leaf("2")})}),
                           steps + R"("features":["ab","c=9","a"],)", inputs),
                      "model.trees[0].nodes[0].feature",
                      "feature 3 out of range (the model has 3 features)");
   // The features of a model are the outputs of the same pipeline with
   // output.columns = features.
-  ASSERT_PARSES(pipe, doc(inputs, R"([{"op":"one_hot","column":"c","categories":[7,9]},)"
-                                  R"({"op":"expr","name":"ab","expr":"a * b"},)"
-                                  R"({"op":"log1p","column":"a"}])",
+  ASSERT_PARSES(pipe, doc(inputs,
+                          R"([{"op":"one_hot","column":"c","categories":[7,9]},)"
+                          R"({"op":"expr","name":"ab","expr":"a * b"},)"
+                          R"({"op":"log1p","column":"a"}])",
                           R"({"type":"f64","columns":["ab","c=9","a"]})"));
   EXPECT_EQ(pipe.spec<PipelineSpec>().plan.outputs, lp.outputs);
   EXPECT_EQ(pipe.spec<PipelineSpec>().plan.outputNames, lp.outputNames);
@@ -993,12 +1018,13 @@ TEST(ModelAnalysis, FeatureOrder) {
 }
 
 TEST(ModelCanonical, ExactText) {
-  ASSERT_PARSES(d, R"({"name":"n","output":{"type":"f32"},"specjit":1,"kind":"model",)"
-                   R"("inputs":[{"type":"f64","name":"x"},{"name":"c","type":"i32","missing":-1}],)"
-                   R"("steps":[{"op":"standardize","column":"x","std":2.0,"mean":1e0}],)"
-                   R"("model":{"type":"tree_ensemble","num_outputs":1.0,"link":"logistic","trees":[)"
-                   R"({"group":0,"nodes":[{"threshold":0.50,"feature":1,"right":2,"left":1,)"
-                   R"("default_left":false},{"leaf":-0.0},{"leaf":1.5e-7}]}]}})");
+  ASSERT_PARSES(d,
+                R"({"name":"n","output":{"type":"f32"},"specjit":1,"kind":"model",)"
+                R"("inputs":[{"type":"f64","name":"x"},{"name":"c","type":"i32","missing":-1}],)"
+                R"("steps":[{"op":"standardize","column":"x","std":2.0,"mean":1e0}],)"
+                R"("model":{"type":"tree_ensemble","num_outputs":1.0,"link":"logistic","trees":[)"
+                R"({"group":0,"nodes":[{"threshold":0.50,"feature":1,"right":2,"left":1,)"
+                R"("default_left":false},{"leaf":-0.0},{"leaf":1.5e-7}]}]}})");
   EXPECT_EQ(d.canonical(),
             R"({"features":["x","c"],"inputs":[{"name":"x","type":"f64"},)"
             R"({"missing":-1,"name":"c","type":"i32"}],"kind":"model","model":{"average":false,)"
@@ -1011,12 +1037,13 @@ TEST(ModelCanonical, ExactText) {
   // The same tree written as columns (keys in any order, default_left as a
   // boolean, ignored entries nonzero) has the same canonical text; a split
   // that sends NaN left is written 1.
-  ASSERT_PARSES(c, R"({"name":"n","output":{"type":"f32"},"specjit":1,"kind":"model",)"
-                   R"("inputs":[{"type":"f64","name":"x"},{"name":"c","type":"i32","missing":-1}],)"
-                   R"("steps":[{"op":"standardize","column":"x","std":2.0,"mean":1e0}],)"
-                   R"("model":{"type":"tree_ensemble","num_outputs":1.0,"link":"logistic","trees":[)"
-                   R"({"leaf":[7,-0.0,1.5e-7],"threshold":[0.50,3,-4],"group":0,"feature":[1,-1,-1],)"
-                   R"("right":[2,-1,-1],"left":[1,-1,-1],"default_left":[false,true,1]}]}})");
+  ASSERT_PARSES(c,
+                R"({"name":"n","output":{"type":"f32"},"specjit":1,"kind":"model",)"
+                R"("inputs":[{"type":"f64","name":"x"},{"name":"c","type":"i32","missing":-1}],)"
+                R"("steps":[{"op":"standardize","column":"x","std":2.0,"mean":1e0}],)"
+                R"("model":{"type":"tree_ensemble","num_outputs":1.0,"link":"logistic","trees":[)"
+                R"({"leaf":[7,-0.0,1.5e-7],"threshold":[0.50,3,-4],"group":0,"feature":[1,-1,-1],)"
+                R"("right":[2,-1,-1],"left":[1,-1,-1],"default_left":[false,true,1]}]}})");
   EXPECT_EQ(c.canonical(), d.canonical());
   EXPECT_EQ(c.hash(), d.hash());
   ASSERT_PARSES(left, R"({"specjit":1,"kind":"model","inputs":[{"name":"x","type":"f64"}],)"
@@ -1031,11 +1058,12 @@ TEST(ModelCanonical, ExactText) {
   ASSERT_PARSES(l, R"({"specjit":1,"kind":"model","inputs":[{"name":"x","type":"f64"}],)"
                    R"("model":{"type":"linear","weights":[[2],[-3]],"intercepts":[0.5,1]},)"
                    R"("output":{"type":"f64","margin":true}})");
-  EXPECT_EQ(l.canonical(),
-            R"({"features":["x"],"inputs":[{"name":"x","type":"f64"}],"kind":"model",)"
-            R"("model":{"intercepts":[0.5,1],"link":"identity","type":"linear","weights":[[2],[-3]]},)"
-            R"("output":{"columns":["class_0","class_1"],"margin":true,"type":"f64"},"specjit":1,)"
-            R"("steps":[]})");
+  EXPECT_EQ(
+      l.canonical(),
+      R"({"features":["x"],"inputs":[{"name":"x","type":"f64"}],"kind":"model",)"
+      R"("model":{"intercepts":[0.5,1],"link":"identity","type":"linear","weights":[[2],[-3]]},)"
+      R"("output":{"columns":["class_0","class_1"],"margin":true,"type":"f64"},"specjit":1,)"
+      R"("steps":[]})");
   EXPECT_EQ(l.hash().hex(), "9a300714b2f5eeff456c416cb0ece85c");
   ASSERT_PARSES(m, R"({"specjit":1,"kind":"model","inputs":[{"name":"x","type":"f64"}],)"
                    R"("model":{"type":"mlp","link":"argmax","layers":[)"
@@ -1121,12 +1149,18 @@ TEST(ModelHash, Invariance) {
   }
   // The same for the other model types.
   ASSERT_PARSES(l1, mdoc(R"({"type":"linear","weights":[[1,2]],"intercepts":[0]})"));
-  ASSERT_PARSES(l2, mdoc(R"({"intercepts":[0.0],"link":"identity","weights":[[1.0,2e0]],"type":"linear"})",
-                         R"("features":["x","y"],"name":"lin",)", kXY,
-                         R"({"type":"f64","columns":["prediction"],"margin":false})"));
+  ASSERT_PARSES(
+      l2, mdoc(R"({"intercepts":[0.0],"link":"identity","weights":[[1.0,2e0]],"type":"linear"})",
+               R"("features":["x","y"],"name":"lin",)", kXY,
+               R"({"type":"f64","columns":["prediction"],"margin":false})"));
   EXPECT_EQ(l1.hash(), l2.hash());
-  ASSERT_PARSES(m1, mdoc(R"({"type":"mlp","layers":[{"weights":[[1,2]],"biases":[0],"activation":"relu"}]})"));
-  ASSERT_PARSES(m2, mdoc(R"({"layers":[{"activation":"relu","biases":[0e5],"weights":[[1.00,20e-1]]}],"type":"mlp","link":"identity"})"));
+  ASSERT_PARSES(
+      m1,
+      mdoc(R"({"type":"mlp","layers":[{"weights":[[1,2]],"biases":[0],"activation":"relu"}]})"));
+  ASSERT_PARSES(
+      m2,
+      mdoc(
+          R"({"layers":[{"activation":"relu","biases":[0e5],"weights":[[1.00,20e-1]]}],"type":"mlp","link":"identity"})"));
   EXPECT_EQ(m1.hash(), m2.hash());
 }
 
@@ -1134,9 +1168,12 @@ TEST(ModelHash, Sensitivity) {
   auto tdoc = [](const std::string &modelExtra, const std::string &node0,
                  const std::string &leaf2 = "1", const std::string &output = R"({"type":"f32"})",
                  const std::string &extra = "") {
-    return mdoc(R"({"type":"tree_ensemble","num_outputs":2)" + modelExtra + R"(,"trees":[)"
-                R"({"group":0,"nodes":[)" + node0 + R"(,{"leaf":-1},{"leaf":)" + leaf2 + "}]},"
-                R"({"group":1,"nodes":[{"leaf":2}]}]})",
+    return mdoc(R"({"type":"tree_ensemble","num_outputs":2)" + modelExtra +
+                    R"(,"trees":[)"
+                    R"({"group":0,"nodes":[)" +
+                    node0 + R"(,{"leaf":-1},{"leaf":)" + leaf2 +
+                    "}]},"
+                    R"({"group":1,"nodes":[{"leaf":2}]}]})",
                 extra, kXY, output);
   };
   const std::string n0 = R"({"feature":0,"threshold":0.5,"left":1,"right":2})";
@@ -1163,7 +1200,8 @@ TEST(ModelHash, Sensitivity) {
       tdoc("", n0, "1", R"({"type":"f32"})", R"("steps":[{"op":"log1p","column":"x"}],)"),
       // trees swapped (groups swapped with them)
       mdoc(R"({"type":"tree_ensemble","num_outputs":2,"trees":[{"group":1,"nodes":[{"leaf":2}]},)"
-           R"({"group":0,"nodes":[)" + n0 + R"(,{"leaf":-1},{"leaf":1}]}]})",
+           R"({"group":0,"nodes":[)" +
+               n0 + R"(,{"leaf":-1},{"leaf":1}]}]})",
            "", kXY, R"({"type":"f32"})"),
       // children swapped
       mdoc(R"({"type":"tree_ensemble","num_outputs":2,"trees":[{"group":0,"nodes":[)"
@@ -1175,16 +1213,22 @@ TEST(ModelHash, Sensitivity) {
                R"(,{"leaf":-1},{"leaf":1}]},{"group":1,"nodes":[{"leaf":2}]}]})",
            "", R"([{"name":"x","type":"f32"},{"name":"y","type":"f64"}])", R"({"type":"f32"})"),
       // linear and MLP with the same numbers
-      mdoc(R"({"type":"linear","weights":[[1,2],[3,4]],"intercepts":[0,0]})", "", kXY, R"({"type":"f32"})"),
-      mdoc(R"({"type":"linear","weights":[[1,2],[3,4]],"intercepts":[0,1]})", "", kXY, R"({"type":"f32"})"),
-      mdoc(R"({"type":"linear","weights":[[1,2],[4,3]],"intercepts":[0,0]})", "", kXY, R"({"type":"f32"})"),
-      mdoc(R"({"type":"mlp","layers":[{"weights":[[1,2],[3,4]],"biases":[0,0],"activation":"identity"}]})",
-           "", kXY, R"({"type":"f32"})"),
-      mdoc(R"({"type":"mlp","layers":[{"weights":[[1,2],[3,4]],"biases":[0,0],"activation":"relu"}]})",
-           "", kXY, R"({"type":"f32"})"),
-      mdoc(R"({"type":"mlp","layers":[{"weights":[[1,2],[3,4]],"biases":[0,0],"activation":"identity"},)"
-           R"({"weights":[[1,0],[0,1]],"biases":[0,0],"activation":"identity"}]})",
-           "", kXY, R"({"type":"f32"})"),
+      mdoc(R"({"type":"linear","weights":[[1,2],[3,4]],"intercepts":[0,0]})", "", kXY,
+           R"({"type":"f32"})"),
+      mdoc(R"({"type":"linear","weights":[[1,2],[3,4]],"intercepts":[0,1]})", "", kXY,
+           R"({"type":"f32"})"),
+      mdoc(R"({"type":"linear","weights":[[1,2],[4,3]],"intercepts":[0,0]})", "", kXY,
+           R"({"type":"f32"})"),
+      mdoc(
+          R"({"type":"mlp","layers":[{"weights":[[1,2],[3,4]],"biases":[0,0],"activation":"identity"}]})",
+          "", kXY, R"({"type":"f32"})"),
+      mdoc(
+          R"({"type":"mlp","layers":[{"weights":[[1,2],[3,4]],"biases":[0,0],"activation":"relu"}]})",
+          "", kXY, R"({"type":"f32"})"),
+      mdoc(
+          R"({"type":"mlp","layers":[{"weights":[[1,2],[3,4]],"biases":[0,0],"activation":"identity"},)"
+          R"({"weights":[[1,0],[0,1]],"biases":[0,0],"activation":"identity"}]})",
+          "", kXY, R"({"type":"f32"})"),
   };
   std::set<std::pair<uint64_t, uint64_t>> hashes;
   for (const std::string &v : variants) {
@@ -1253,8 +1297,8 @@ TEST(ModelFiles, Examples) {
   EXPECT_EQ(l.numFeatures, 4);
   EXPECT_EQ(l.numOutputs, 1);
   EXPECT_EQ(l.link, Link::Logistic);
-  EXPECT_TRUE(llvm::any_of(l.pipeline.steps,
-                           [](const Step &s) { return s.op == StepOp::Standardize; }));
+  EXPECT_TRUE(
+      llvm::any_of(l.pipeline.steps, [](const Step &s) { return s.op == StepOp::Standardize; }));
   EXPECT_EQ(lg->numOutputs(), 1u);
 
   llvm::Expected<Descriptor> tr = load("model_trees.json");
@@ -1300,8 +1344,8 @@ TEST(ModelFiles, Examples) {
 }
 
 TEST(ModelRobustness, EveryPrefixOfTheExamplesIsAnError) {
-  for (const char *file : {"examples/model_logistic.json", "examples/model_trees.json",
-                           "examples/model_mlp.json"}) {
+  for (const char *file :
+       {"examples/model_logistic.json", "examples/model_trees.json", "examples/model_mlp.json"}) {
     std::string text = readSourceFile(file);
     ASSERT_FALSE(text.empty());
     size_t end = text.find_last_not_of(" \n\r\t");
@@ -1318,8 +1362,8 @@ TEST(ModelRobustness, EveryPrefixOfTheExamplesIsAnError) {
 TEST(ModelRobustness, MutationsNeverCrash) {
   std::mt19937 rng(4242);
   const char alphabet[] = "{}[]\",:0123-.eE aZ\\ul";
-  for (const char *file : {"examples/model_logistic.json", "examples/model_trees.json",
-                           "examples/model_mlp.json"}) {
+  for (const char *file :
+       {"examples/model_logistic.json", "examples/model_trees.json", "examples/model_mlp.json"}) {
     std::string text = readSourceFile(file);
     ASSERT_FALSE(text.empty());
     int parsed = 0;
@@ -1329,9 +1373,14 @@ TEST(ModelRobustness, MutationsNeverCrash) {
       for (int e = 0; e < edits; ++e) {
         size_t at = rng() % m.size();
         switch (rng() % 3) {
-        case 0: m[at] = alphabet[rng() % (sizeof(alphabet) - 1)]; break;
-        case 1: m.erase(at, 1); break;
-        default: m.insert(at, 1, alphabet[rng() % (sizeof(alphabet) - 1)]);
+        case 0:
+          m[at] = alphabet[rng() % (sizeof(alphabet) - 1)];
+          break;
+        case 1:
+          m.erase(at, 1);
+          break;
+        default:
+          m.insert(at, 1, alphabet[rng() % (sizeof(alphabet) - 1)]);
         }
       }
       llvm::Expected<Descriptor> d = Descriptor::parse(m);
@@ -1374,13 +1423,12 @@ TEST(ModelRobustness, LargeEnsembleParsesQuickly) {
   for (int i = 0; i < chain; ++i)
     trees += split(i % 50, "0", 2 * i + 1, 2 * i + 2) + "," + leaf("1") + ",";
   trees += leaf("2") + "]}";
-  std::string text = mdoc(R"({"type":"tree_ensemble","num_outputs":1,"float32":true,"trees":[)" +
-                              trees + "]}",
-                          "", features(50));
+  std::string text =
+      mdoc(R"({"type":"tree_ensemble","num_outputs":1,"float32":true,"trees":[)" + trees + "]}", "",
+           features(50));
   auto start = std::chrono::steady_clock::now();
   ASSERT_PARSES(d, text);
-  double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   size_t nodes = 0;
   for (const Tree &t : d.spec<ModelSpec>().trees)
     nodes += t.nodes.size();
@@ -1392,9 +1440,9 @@ TEST(ModelRobustness, LargeEnsembleParsesQuickly) {
   ASSERT_PARSES(again, d.canonical());
   EXPECT_EQ(again.hash(), d.hash());
   // The JSON object limit bounds text documents; an error, not a crash.
-  std::string tooMany = mdoc(R"({"type":"tree_ensemble","num_outputs":1,"trees":[)" + trees + "," +
-                                 trees + "]}",
-                             "", features(50));
+  std::string tooMany =
+      mdoc(R"({"type":"tree_ensemble","num_outputs":1,"trees":[)" + trees + "," + trees + "]}", "",
+           features(50));
   EXPECT_PARSE_ERROR(tooMany, "descriptor", "JSON objects");
 }
 
@@ -1430,17 +1478,16 @@ TEST(ModelRobustness, ThousandDepth8TreesAsColumns) {
       cols[4] += sep + std::string(split && rng() % 2 ? "1" : "0");
       cols[5] += sep + (split ? "0" : number());
     }
-    text += (t ? "," : "") + columns(0, "[" + cols[0] + "]", "[" + cols[1] + "]",
-                                     "[" + cols[2] + "]", "[" + cols[3] + "]",
-                                     "[" + cols[4] + "]", "[" + cols[5] + "]");
+    text +=
+        (t ? "," : "") + columns(0, "[" + cols[0] + "]", "[" + cols[1] + "]", "[" + cols[2] + "]",
+                                 "[" + cols[3] + "]", "[" + cols[4] + "]", "[" + cols[5] + "]");
   }
   text += R"(]},"output":{"type":"f32"}})";
   EXPECT_LT(text.size(), kMaxDescriptorBytes / 2);
 
   auto start = std::chrono::steady_clock::now();
   ASSERT_PARSES(d, text);
-  double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("[   INFO   ] 1000 x 511 nodes as columns: %.1f MB of text parsed in %.2f s\n",
               text.size() / 1e6, seconds);
   RecordProperty("parse_seconds", std::to_string(seconds));
@@ -1477,8 +1524,7 @@ TEST(ModelFiles, SchemaDescribesEveryPropertyAndCopiesThePipelineSteps) {
     work.pop_back();
     if (const llvm::json::Object *o = v->getAsObject()) {
       if (const llvm::json::Object *props = o->getObject("properties")) {
-        bool conditional =
-            StringRef(where).ends_with("/if") || StringRef(where).ends_with("/then");
+        bool conditional = StringRef(where).ends_with("/if") || StringRef(where).ends_with("/then");
         if (!conditional) {
           ++objects;
           const llvm::json::Value *ap = o->get("additionalProperties");

@@ -6,8 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Families/Rules/RulesSpec.h"
 #include "DescriptorTestSupport.h"
+#include "Families/Rules/RulesSpec.h"
 
 #include "specjit/Descriptor.h"
 
@@ -28,8 +28,8 @@ namespace {
 
 /// A rules document over the meters energy, mood, hunger.
 std::string rdoc(const std::string &rules, const std::string &extra = "") {
-  return R"({"specjit":1,"kind":"rules","meters":["energy","mood","hunger"],"rules":)" +
-         rules + (extra.empty() ? "" : "," + extra) + "}";
+  return R"({"specjit":1,"kind":"rules","meters":["energy","mood","hunger"],"rules":)" + rules +
+         (extra.empty() ? "" : "," + extra) + "}";
 }
 
 TEST(RulesErrors, Document) {
@@ -47,19 +47,23 @@ TEST(RulesErrors, Document) {
                      "expected a meter name (a non-empty string)");
   EXPECT_PARSE_ERROR(R"({"specjit":1,"kind":"rules","meters":["a",1],"rules":[]})", "meters[1]",
                      "got 1");
-  EXPECT_PARSE_ERROR(R"({"specjit":1,"kind":"rules","meters":["a","b","a"],"rules":[]})", "meters[2]",
-                     "duplicate meter 'a' (also meters[0])");
-  EXPECT_PARSE_ERROR(rdoc("{}"), "rules", "expected an array of rules (may be empty), got an object");
+  EXPECT_PARSE_ERROR(R"({"specjit":1,"kind":"rules","meters":["a","b","a"],"rules":[]})",
+                     "meters[2]", "duplicate meter 'a' (also meters[0])");
+  EXPECT_PARSE_ERROR(rdoc("{}"), "rules",
+                     "expected an array of rules (may be empty), got an object");
   EXPECT_PARSE_ERROR(rdoc("[]", R"("typ":"f32")"), "descriptor",
                      "unknown key 'typ' (did you mean 'type'?); a rules descriptor takes "
                      "clamp, kind, meters, name, rules, specjit, steps, type");
   EXPECT_PARSE_ERROR(rdoc("[]", R"("inputs":[])"), "descriptor", "unknown key 'inputs'");
   EXPECT_PARSE_ERROR(rdoc("[]", R"("name":1)"), "name", "expected a string, got 1");
-  EXPECT_PARSE_ERROR(rdoc("[]", R"("type":"i32")"), "type",
-                     "expected one of f32, f64 (the state matrix's element type), got the string 'i32'");
+  EXPECT_PARSE_ERROR(
+      rdoc("[]", R"("type":"i32")"), "type",
+      "expected one of f32, f64 (the state matrix's element type), got the string 'i32'");
   // steps: 1..1000000.
-  EXPECT_PARSE_ERROR(rdoc("[]", R"("steps":0)"), "steps", "expected an integer in 1..1000000, got 0");
-  EXPECT_PARSE_ERROR(rdoc("[]", R"("steps":-1)"), "steps", "expected an integer in 1..1000000, got -1");
+  EXPECT_PARSE_ERROR(rdoc("[]", R"("steps":0)"), "steps",
+                     "expected an integer in 1..1000000, got 0");
+  EXPECT_PARSE_ERROR(rdoc("[]", R"("steps":-1)"), "steps",
+                     "expected an integer in 1..1000000, got -1");
   EXPECT_PARSE_ERROR(rdoc("[]", R"("steps":1000001)"), "steps", "got 1000001");
   EXPECT_PARSE_ERROR(rdoc("[]", R"("steps":2.5)"), "steps", "got 2.5");
   EXPECT_PARSE_ERROR(rdoc("[]", R"("steps":"10")"), "steps", "got the string '10'");
@@ -85,8 +89,9 @@ TEST(RulesErrors, Clamp) {
                      "expected [lo, hi]");
   EXPECT_PARSE_ERROR(rdoc("[]", R"("clamp":{"energy":1})"), "clamp.energy",
                      "expected [lo, hi], an array of two finite numbers, got 1");
-  EXPECT_PARSE_ERROR(rdoc("[]", R"("clamp":{"enrgy":[0,1]})"), "clamp.enrgy",
-                     "unknown meter 'enrgy' (meters: energy, mood, hunger); did you mean 'energy'?");
+  EXPECT_PARSE_ERROR(
+      rdoc("[]", R"("clamp":{"enrgy":[0,1]})"), "clamp.enrgy",
+      "unknown meter 'enrgy' (meters: energy, mood, hunger); did you mean 'energy'?");
   EXPECT_PARSE_ERROR(rdoc("[]", R"("clamp":{"a b":[0,1]})"), R"(clamp["a b"])",
                      "unknown meter 'a b'");
   EXPECT_PARSE_ERROR(rdoc("[]", R"("clamp":[[0,1]])"), "clamp",
@@ -110,8 +115,9 @@ TEST(RulesErrors, Rules) {
   EXPECT_PARSE_ERROR(rdoc(R"([{"add":["mood"]}])"), "rules[0].add",
                      "expected a non-empty object {meter: expression}, got an array");
   // Unknown keys.
-  EXPECT_PARSE_ERROR(rdoc(R"([{"sett":{"mood":"1"}}])"), "rules[0]",
-                     "unknown key 'sett' (did you mean 'set'?); a rule takes add, if, mul, set, sub");
+  EXPECT_PARSE_ERROR(
+      rdoc(R"([{"sett":{"mood":"1"}}])"), "rules[0]",
+      "unknown key 'sett' (did you mean 'set'?); a rule takes add, if, mul, set, sub");
   EXPECT_PARSE_ERROR(rdoc(R"([{"when":"mood","set":{"mood":"1"}}])"), "rules[0]",
                      "unknown key 'when'");
   // Unknown target meters.
@@ -136,11 +142,10 @@ TEST(RulesErrors, Rules) {
                      "mean 'mood'?");
   EXPECT_PARSE_ERROR(rdoc(R"([{"if":"hunger > 0.5 and thirst > 0.5","set":{"mood":"0"}}])"),
                      "rules[0].if", "unknown meter 'thirst' at offset 17");
-  EXPECT_PARSE_ERROR(rdoc(R"([{"if":"`energy ` > 1","set":{"mood":"0"}}])"),
-                     "rules[0].if", "unknown meter 'energy ' at offset 0");
+  EXPECT_PARSE_ERROR(rdoc(R"([{"if":"`energy ` > 1","set":{"mood":"0"}}])"), "rules[0].if",
+                     "unknown meter 'energy ' at offset 0");
   // Syntax errors and constants out of range.
-  EXPECT_PARSE_ERROR(rdoc(R"([{"set":{"mood":"1 +"}}])"), "rules[0].set.mood",
-                     "at offset 3");
+  EXPECT_PARSE_ERROR(rdoc(R"([{"set":{"mood":"1 +"}}])"), "rules[0].set.mood", "at offset 3");
   EXPECT_PARSE_ERROR(rdoc(R"([{"set":{"mood":"mood * 1e999"}}])"), "rules[0].set.mood",
                      "number '1e999' is out of range at offset 7");
   EXPECT_PARSE_ERROR(rdoc(R"([{"if":"","set":{"mood":"1"}}])"), "rules[0].if",
@@ -169,18 +174,19 @@ std::string actionsOf(const Rule &r) {
   static const char *kinds[] = {"set", "add", "sub", "mul"};
   std::string out;
   for (const RuleAction &a : r.actions)
-    out += std::string(out.empty() ? "" : " ") + kinds[static_cast<int>(a.kind)] +
-           ":" + std::to_string(a.meter);
+    out += std::string(out.empty() ? "" : " ") + kinds[static_cast<int>(a.kind)] + ":" +
+           std::to_string(a.meter);
   return out;
 }
 
 TEST(RulesAnalysis, ActionOrderAndResolution) {
-  ASSERT_PARSES(d, rdoc4(
-      R"([{"mul":{"fun":"2","energy":"mood"},"sub":{"mood":"hunger"},)"
-      R"("set":{"hunger":"energy + hunger * `mood`"},"if":"hunger > 0.5 or not energy"},)"
-      R"({"add":{"fun":"0.01","energy":"0.02","mood":"0.03"}},)"
-      R"({"mul":{"mood":"1"},"add":{"fun":"1"},"sub":{"energy":"1"},"set":{"hunger":"1"}}])",
-      R"("clamp":{"hunger":[0,1],"energy":[-1,2.5]},"type":"f32","steps":7)"));
+  ASSERT_PARSES(
+      d,
+      rdoc4(R"([{"mul":{"fun":"2","energy":"mood"},"sub":{"mood":"hunger"},)"
+            R"("set":{"hunger":"energy + hunger * `mood`"},"if":"hunger > 0.5 or not energy"},)"
+            R"({"add":{"fun":"0.01","energy":"0.02","mood":"0.03"}},)"
+            R"({"mul":{"mood":"1"},"add":{"fun":"1"},"sub":{"energy":"1"},"set":{"hunger":"1"}}])",
+            R"("clamp":{"hunger":[0,1],"energy":[-1,2.5]},"type":"f32","steps":7)"));
   const RulesSpec &r = d.spec<RulesSpec>();
   EXPECT_EQ(r.meters, (std::vector<std::string>{"energy", "mood", "hunger", "fun"}));
   ASSERT_EQ(r.rules.size(), 3u);
@@ -240,9 +246,10 @@ TEST(RulesCanonical, ExactText) {
   // Defaults written out; meter keys sorted bytewise, not in meter order.
   ASSERT_PARSES(e, R"({"specjit":1,"kind":"rules","meters":["zeta","alpha"],)"
                    R"("rules":[{"add":{"zeta":"1","alpha":"alpha"}}]})");
-  EXPECT_EQ(e.canonical(),
-            R"({"kind":"rules","meters":["zeta","alpha"],"rules":[{"add":{"alpha":"alpha","zeta":"1"}}],)"
-            R"("specjit":1,"steps":1,"type":"f64"})");
+  EXPECT_EQ(
+      e.canonical(),
+      R"({"kind":"rules","meters":["zeta","alpha"],"rules":[{"add":{"alpha":"alpha","zeta":"1"}}],)"
+      R"("specjit":1,"steps":1,"type":"f64"})");
   EXPECT_EQ(actionsOf(e.spec<RulesSpec>().rules[0]), "add:0 add:1");
 }
 
@@ -266,8 +273,7 @@ TEST(RulesHash, Invariance) {
 }
 
 TEST(RulesHash, Sensitivity) {
-  auto replace = [](std::string s, const std::string &from,
-                    const std::string &to) {
+  auto replace = [](std::string s, const std::string &from, const std::string &to) {
     size_t at = s.find(from);
     EXPECT_NE(at, std::string::npos) << from;
     if (at != std::string::npos)

@@ -8,8 +8,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Families/Series/SeriesSpec.h"
 #include "DescriptorTestSupport.h"
+#include "Families/Series/SeriesSpec.h"
 
 #include "specjit/Descriptor.h"
 
@@ -42,14 +42,17 @@ int64_t lastLookback(const std::string &text) {
 TEST(DescriptorNames, IndicatorOps) {
   EXPECT_EQ(kindName(Kind::Series), "series");
   EXPECT_EQ(kindName(Kind::Rules), "rules");
-  const std::pair<IndicatorOp, const char *> ops[] = {
-      {IndicatorOp::Sma, "sma"},        {IndicatorOp::Ema, "ema"},
-      {IndicatorOp::Wma, "wma"},        {IndicatorOp::Dema, "dema"},
-      {IndicatorOp::Tema, "tema"},      {IndicatorOp::Hma, "hma"},
-      {IndicatorOp::Lsma, "lsma"},      {IndicatorOp::Kama, "kama"},
-      {IndicatorOp::WeightedSum, "weighted_sum"},
-      {IndicatorOp::Crossover, "crossover"},
-      {IndicatorOp::Trend, "trend"}};
+  const std::pair<IndicatorOp, const char *> ops[] = {{IndicatorOp::Sma, "sma"},
+                                                      {IndicatorOp::Ema, "ema"},
+                                                      {IndicatorOp::Wma, "wma"},
+                                                      {IndicatorOp::Dema, "dema"},
+                                                      {IndicatorOp::Tema, "tema"},
+                                                      {IndicatorOp::Hma, "hma"},
+                                                      {IndicatorOp::Lsma, "lsma"},
+                                                      {IndicatorOp::Kama, "kama"},
+                                                      {IndicatorOp::WeightedSum, "weighted_sum"},
+                                                      {IndicatorOp::Crossover, "crossover"},
+                                                      {IndicatorOp::Trend, "trend"}};
   for (auto [op, name] : ops)
     EXPECT_EQ(indicatorOpName(op), name);
 }
@@ -60,10 +63,12 @@ TEST(SeriesErrors, Document) {
   EXPECT_EQ(ok.kind(), Kind::Series);
   EXPECT_PARSE_ERROR(R"({"specjit":1,"kind":"series","output":{"type":"f64"},"indicators":[]})",
                      "descriptor", "missing required key 'inputs'");
-  EXPECT_PARSE_ERROR(R"({"specjit":1,"kind":"series","inputs":[{"name":"a","type":"f64"}],"indicators":[]})",
-                     "descriptor", "missing required key 'output'");
-  EXPECT_PARSE_ERROR(R"({"specjit":1,"kind":"series","inputs":[{"name":"a","type":"f64"}],"output":{"type":"f64"}})",
-                     "descriptor", "missing required key 'indicators'");
+  EXPECT_PARSE_ERROR(
+      R"({"specjit":1,"kind":"series","inputs":[{"name":"a","type":"f64"}],"indicators":[]})",
+      "descriptor", "missing required key 'output'");
+  EXPECT_PARSE_ERROR(
+      R"({"specjit":1,"kind":"series","inputs":[{"name":"a","type":"f64"}],"output":{"type":"f64"}})",
+      "descriptor", "missing required key 'indicators'");
   EXPECT_PARSE_ERROR(sdoc("[]"), "indicators",
                      "expected a non-empty array of indicators, got an array");
   EXPECT_PARSE_ERROR(sdoc("{}"), "indicators",
@@ -72,21 +77,20 @@ TEST(SeriesErrors, Document) {
                      "unknown key 'indicator' (did you mean 'indicators'?); a "
                      "series descriptor takes");
   // Keys of another family are unknown keys.
-  EXPECT_PARSE_ERROR(sdoc(sma).insert(1, R"("steps":[],)"), "descriptor",
-                     "unknown key 'steps'");
+  EXPECT_PARSE_ERROR(sdoc(sma).insert(1, R"("steps":[],)"), "descriptor", "unknown key 'steps'");
   EXPECT_PARSE_ERROR(sdoc(sma).insert(1, R"("name":["x"],)"), "name",
                      "expected a string, got an array");
   EXPECT_PARSE_ERROR(sdoc(sma, "[]"), "inputs", "expected a non-empty array");
-  EXPECT_PARSE_ERROR(sdoc(sma, R"([{"name":"close","type":"i64"}])"),
-                     "inputs[0].type", "expected one of f64, f32");
+  EXPECT_PARSE_ERROR(sdoc(sma, R"([{"name":"close","type":"i64"}])"), "inputs[0].type",
+                     "expected one of f64, f32");
   EXPECT_PARSE_ERROR(sdoc(sma, R"([{"name":"close","type":"f64","missing":0}])"),
                      "inputs[0].missing", "series inputs take no 'missing'");
-  EXPECT_PARSE_ERROR(sdoc(sma, R"([{"name":"close","type":"f64","nmae":"x"}])"),
-                     "inputs[0]", "unknown key 'nmae' (did you mean 'name'?)");
+  EXPECT_PARSE_ERROR(sdoc(sma, R"([{"name":"close","type":"f64","nmae":"x"}])"), "inputs[0]",
+                     "unknown key 'nmae' (did you mean 'name'?)");
   EXPECT_PARSE_ERROR(sdoc(sma, R"([{"name":"close","type":"f64"},{"name":"close","type":"f32"}])"),
                      "inputs[1].name", "duplicate input name 'close' (also inputs[0])");
-  EXPECT_PARSE_ERROR(sdoc(sma, R"([{"name":"","type":"f64"}])"),
-                     "inputs[0].name", "expected a non-empty string");
+  EXPECT_PARSE_ERROR(sdoc(sma, R"([{"name":"","type":"f64"}])"), "inputs[0].name",
+                     "expected a non-empty string");
   EXPECT_PARSE_ERROR(sdoc(sma, kClose, R"({"type":"i32"})"), "output.type",
                      "expected one of f32, f64, got the string 'i32'");
   EXPECT_PARSE_ERROR(sdoc(sma, kClose, R"({"type":"f64","cols":[]})"), "output",
@@ -96,39 +100,41 @@ TEST(SeriesErrors, Document) {
 TEST(SeriesErrors, IndicatorShape) {
   auto one = [](const std::string &ind) { return sdoc("[" + ind + "]"); };
   EXPECT_PARSE_ERROR(one("3"), "indicators[0]", "expected an indicator object");
-  EXPECT_PARSE_ERROR(one(R"({"name":"x","input":"close","period":3})"),
-                     "indicators[0]", "missing required key 'op' (one of sma, "
+  EXPECT_PARSE_ERROR(one(R"({"name":"x","input":"close","period":3})"), "indicators[0]",
+                     "missing required key 'op' (one of sma, "
                      "ema, wma, dema, tema, hma, lsma, kama, weighted_sum, "
                      "crossover, trend)");
-  EXPECT_PARSE_ERROR(one(sind("x", "emaa", R"("input":"close","period":3)")),
-                     "indicators[0].op",
+  EXPECT_PARSE_ERROR(one(sind("x", "emaa", R"("input":"close","period":3)")), "indicators[0].op",
                      "unknown op 'emaa' (expected one of sma, ema");
-  EXPECT_PARSE_ERROR(one(sind("x", "emaa", R"("input":"close","period":3)")),
-                     "indicators[0].op", "did you mean 'ema'?");
-  EXPECT_PARSE_ERROR(one(R"({"name":"x","op":7,"input":"close","period":3})"),
-                     "indicators[0].op", "got 7");
-  EXPECT_PARSE_ERROR(one(R"({"op":"sma","input":"close","period":3})"),
-                     "indicators[0]", "missing required key 'name'");
+  EXPECT_PARSE_ERROR(one(sind("x", "emaa", R"("input":"close","period":3)")), "indicators[0].op",
+                     "did you mean 'ema'?");
+  EXPECT_PARSE_ERROR(one(R"({"name":"x","op":7,"input":"close","period":3})"), "indicators[0].op",
+                     "got 7");
+  EXPECT_PARSE_ERROR(one(R"({"op":"sma","input":"close","period":3})"), "indicators[0]",
+                     "missing required key 'name'");
   EXPECT_PARSE_ERROR(one(R"({"name":"","op":"sma","input":"close","period":3})"),
                      "indicators[0].name", "expected a non-empty string");
   EXPECT_PARSE_ERROR(one(R"({"name":5,"op":"sma","input":"close","period":3})"),
                      "indicators[0].name", "expected a non-empty string, got 5");
   // Unknown keys, per op: a key of another op is unknown too.
   EXPECT_PARSE_ERROR(one(sind("x", "sma", R"("input":"close","period":3,"seed":"sma")")),
-                     "indicators[0]", "unknown key 'seed'; a sma indicator takes "
-                                      "input, name, op, period");
+                     "indicators[0]",
+                     "unknown key 'seed'; a sma indicator takes "
+                     "input, name, op, period");
   EXPECT_PARSE_ERROR(one(sind("x", "ema", R"("input":"close","period":3,"sed":"sma")")),
                      "indicators[0]", "unknown key 'sed' (did you mean 'seed'?)");
   EXPECT_PARSE_ERROR(one(sind("x", "kama", R"("input":"close","period":3,"weights":[1])")),
                      "indicators[0]", "unknown key 'weights'");
   EXPECT_PARSE_ERROR(one(sind("x", "crossover", R"("fast":"close","slow":"close","period":3)")),
                      "indicators[0]", "unknown key 'period'");
-  EXPECT_PARSE_ERROR(one(sind("x", "weighted_sum", R"("terms":[{"input":"close","weight":1}],"input":"close")")),
-                     "indicators[0]", "unknown key 'input'");
+  EXPECT_PARSE_ERROR(
+      one(sind("x", "weighted_sum", R"("terms":[{"input":"close","weight":1}],"input":"close")")),
+      "indicators[0]", "unknown key 'input'");
   EXPECT_PARSE_ERROR(one(sind("x", "trend", R"("input":"close","against":["close"],"bias":1)")),
                      "indicators[0]", "unknown key 'bias'");
-  EXPECT_PARSE_ERROR(one(sind("x", "weighted_sum", R"("terms":[{"input":"close","weight":1,"w":2}])")),
-                     "indicators[0].terms[0]", "unknown key 'w'");
+  EXPECT_PARSE_ERROR(
+      one(sind("x", "weighted_sum", R"("terms":[{"input":"close","weight":1,"w":2}])")),
+      "indicators[0].terms[0]", "unknown key 'w'");
 }
 
 TEST(SeriesErrors, Periods) {
@@ -142,14 +148,11 @@ TEST(SeriesErrors, Periods) {
                        "expected an integer in 1..100000, got -3");
     EXPECT_PARSE_ERROR(ma(op, R"("period":2.5)"), "indicators[0].period",
                        "expected an integer in 1..100000, got 2.5");
-    EXPECT_PARSE_ERROR(ma(op, R"("period":"12")"), "indicators[0].period",
-                       "got the string '12'");
+    EXPECT_PARSE_ERROR(ma(op, R"("period":"12")"), "indicators[0].period", "got the string '12'");
     EXPECT_PARSE_ERROR(ma(op, R"("period":100001)"), "indicators[0].period",
                        "expected an integer in 1..100000");
-    EXPECT_PARSE_ERROR(ma(op, R"("period":1e999)"), "indicators[0].period",
-                       "too large for f64");
-    EXPECT_PARSE_ERROR(ma(op, R"("period":null)"), "indicators[0].period",
-                       "got null");
+    EXPECT_PARSE_ERROR(ma(op, R"("period":1e999)"), "indicators[0].period", "too large for f64");
+    EXPECT_PARSE_ERROR(ma(op, R"("period":null)"), "indicators[0].period", "got null");
     EXPECT_PARSE_ERROR(ma(op, R"("perio":3)"), "indicators[0]",
                        "unknown key 'perio' (did you mean 'period'?)");
     std::string noPeriod = sdoc("[" + sind("x", op, R"("input":"close")") + "]");
@@ -158,25 +161,23 @@ TEST(SeriesErrors, Periods) {
     // Integral spellings are integers.
     EXPECT_EQ(parseOk(ma(op, R"("period":1.2e1)")).spec<SeriesSpec>().indicators[0].period, 12);
   }
-  EXPECT_PARSE_ERROR(ma("ema", R"("period":3,"seed":"last")"),
-                     "indicators[0].seed", "expected one of first, sma, got the string 'last'");
-  EXPECT_PARSE_ERROR(ma("tema", R"("period":3,"seed":1)"),
-                     "indicators[0].seed", "expected one of first, sma, got 1");
+  EXPECT_PARSE_ERROR(ma("ema", R"("period":3,"seed":"last")"), "indicators[0].seed",
+                     "expected one of first, sma, got the string 'last'");
+  EXPECT_PARSE_ERROR(ma("tema", R"("period":3,"seed":1)"), "indicators[0].seed",
+                     "expected one of first, sma, got 1");
   // kama: 1 <= fast < slow.
-  EXPECT_PARSE_ERROR(ma("kama", R"("period":10,"fast":30,"slow":30)"),
-                     "indicators[0].slow", "kama needs fast < slow, got fast 30 and slow 30");
-  EXPECT_PARSE_ERROR(ma("kama", R"("period":10,"fast":40)"),
-                     "indicators[0].fast",
+  EXPECT_PARSE_ERROR(ma("kama", R"("period":10,"fast":30,"slow":30)"), "indicators[0].slow",
+                     "kama needs fast < slow, got fast 30 and slow 30");
+  EXPECT_PARSE_ERROR(ma("kama", R"("period":10,"fast":40)"), "indicators[0].fast",
                      "kama needs fast < slow, got fast 40 and slow 30 (the default)");
-  EXPECT_PARSE_ERROR(ma("kama", R"("period":10,"slow":2)"),
-                     "indicators[0].slow",
+  EXPECT_PARSE_ERROR(ma("kama", R"("period":10,"slow":2)"), "indicators[0].slow",
                      "got fast 2 (the default) and slow 2");
-  EXPECT_PARSE_ERROR(ma("kama", R"("period":10,"fast":0)"),
-                     "indicators[0].fast", "expected an integer in 1..100000, got 0");
-  EXPECT_PARSE_ERROR(ma("kama", R"("period":10,"slow":2.5)"),
-                     "indicators[0].slow", "expected an integer in 1..100000, got 2.5");
-  EXPECT_PARSE_ERROR(ma("kama", R"("period":10,"fast":"2")"),
-                     "indicators[0].fast", "got the string '2'");
+  EXPECT_PARSE_ERROR(ma("kama", R"("period":10,"fast":0)"), "indicators[0].fast",
+                     "expected an integer in 1..100000, got 0");
+  EXPECT_PARSE_ERROR(ma("kama", R"("period":10,"slow":2.5)"), "indicators[0].slow",
+                     "expected an integer in 1..100000, got 2.5");
+  EXPECT_PARSE_ERROR(ma("kama", R"("period":10,"fast":"2")"), "indicators[0].fast",
+                     "got the string '2'");
 }
 
 TEST(SeriesErrors, Sources) {
@@ -205,17 +206,17 @@ TEST(SeriesErrors, Sources) {
                           sind("b", "sma", R"("input":"a","period":3)") + "]"),
                      "indicators[0].input", "'b', a later indicator (indicators[1])");
   EXPECT_PARSE_ERROR(sdoc("[" + sind("x", "sma", R"("input":"","period":3)") + "]"),
-                     "indicators[0].input", "expected the name of an input or an earlier indicator");
+                     "indicators[0].input",
+                     "expected the name of an input or an earlier indicator");
   EXPECT_PARSE_ERROR(sdoc("[" + sind("x", "sma", R"("input":["close"],"period":3)") + "]"),
                      "indicators[0].input", "got an array");
-  EXPECT_PARSE_ERROR(sdoc("[" + sind("x", "sma", R"("period":3)") + "]"),
-                     "indicators[0]", "missing required key 'input'");
+  EXPECT_PARSE_ERROR(sdoc("[" + sind("x", "sma", R"("period":3)") + "]"), "indicators[0]",
+                     "missing required key 'input'");
   // Duplicate names: indicator vs indicator, indicator vs input.
   EXPECT_PARSE_ERROR(sdoc("[" + e + "," + sind("e", "sma", R"("input":"close","period":3)") + "]"),
                      "indicators[1].name", "duplicate indicator name 'e' (also indicators[0])");
   EXPECT_PARSE_ERROR(sdoc("[" + sind("close", "sma", R"("input":"close","period":3)") + "]"),
-                     "indicators[0].name",
-                     "indicator name 'close' is also the name of inputs[0]");
+                     "indicators[0].name", "indicator name 'close' is also the name of inputs[0]");
   // crossover: two different sources.
   EXPECT_PARSE_ERROR(sdoc("[" + e + "," + sind("c", "crossover", R"("fast":"e","slow":"e")") + "]"),
                      "indicators[1].slow",
@@ -227,50 +228,78 @@ TEST(SeriesErrors, Sources) {
   // weighted_sum.
   EXPECT_PARSE_ERROR(sdoc("[" + sind("w", "weighted_sum", R"("terms":[])") + "]"),
                      "indicators[0].terms", "expected a non-empty array of terms");
-  EXPECT_PARSE_ERROR(sdoc("[" + sind("w", "weighted_sum", "") + "]"),
-                     "indicators[0]", "missing required key 'terms'");
+  EXPECT_PARSE_ERROR(sdoc("[" + sind("w", "weighted_sum", "") + "]"), "indicators[0]",
+                     "missing required key 'terms'");
   EXPECT_PARSE_ERROR(sdoc("[" + sind("w", "weighted_sum", R"("terms":["close"])") + "]"),
                      "indicators[0].terms[0]", "expected a term object");
   EXPECT_PARSE_ERROR(sdoc("[" + sind("w", "weighted_sum", R"("terms":[{"input":"close"}])") + "]"),
                      "indicators[0].terms[0]", "missing required key 'weight'");
-  EXPECT_PARSE_ERROR(sdoc("[" + sind("w", "weighted_sum", R"("terms":[{"input":"close","weight":1e999}])") + "]"),
-                     "indicators[0].terms[0].weight",
-                     "expected a finite number, got a number too large for f64 (infinity)");
-  EXPECT_PARSE_ERROR(sdoc("[" + sind("w", "weighted_sum", R"("terms":[{"input":"close","weight":"1"}])") + "]"),
-                     "indicators[0].terms[0].weight", "got the string '1'");
-  EXPECT_PARSE_ERROR(sdoc("[" + sind("w", "weighted_sum", R"("terms":[{"input":"close","weight":1},{"input":"w","weight":1}])") + "]"),
-                     "indicators[0].terms[1].input", "indicator 'w' reads itself");
-  EXPECT_PARSE_ERROR(sdoc("[" + sind("w", "weighted_sum", R"("terms":[{"input":"close","weight":1}],"bias":-1e999)") + "]"),
-                     "indicators[0].bias", "(-infinity)");
-  EXPECT_PARSE_ERROR(sdoc("[" + sind("w", "weighted_sum", R"("terms":[{"input":"close","weight":1}],"bias":true)") + "]"),
-                     "indicators[0].bias", "expected a finite number, got true");
+  EXPECT_PARSE_ERROR(
+      sdoc("[" + sind("w", "weighted_sum", R"("terms":[{"input":"close","weight":1e999}])") + "]"),
+      "indicators[0].terms[0].weight",
+      "expected a finite number, got a number too large for f64 (infinity)");
+  EXPECT_PARSE_ERROR(
+      sdoc("[" + sind("w", "weighted_sum", R"("terms":[{"input":"close","weight":"1"}])") + "]"),
+      "indicators[0].terms[0].weight", "got the string '1'");
+  EXPECT_PARSE_ERROR(
+      sdoc("[" +
+           sind("w", "weighted_sum",
+                R"("terms":[{"input":"close","weight":1},{"input":"w","weight":1}])") +
+           "]"),
+      "indicators[0].terms[1].input", "indicator 'w' reads itself");
+  EXPECT_PARSE_ERROR(
+      sdoc("[" +
+           sind("w", "weighted_sum", R"("terms":[{"input":"close","weight":1}],"bias":-1e999)") +
+           "]"),
+      "indicators[0].bias", "(-infinity)");
+  EXPECT_PARSE_ERROR(
+      sdoc("[" +
+           sind("w", "weighted_sum", R"("terms":[{"input":"close","weight":1}],"bias":true)") +
+           "]"),
+      "indicators[0].bias", "expected a finite number, got true");
   // trend.
-  EXPECT_PARSE_ERROR(sdoc("[" + s + "," + sind("t", "trend", R"("input":"close","against":[])") + "]"),
-                     "indicators[1].against", "expected a non-empty array of sources");
-  EXPECT_PARSE_ERROR(sdoc("[" + s + "," + sind("t", "trend", R"("input":"close","against":"s")") + "]"),
-                     "indicators[1].against", "got the string 's'");
+  EXPECT_PARSE_ERROR(
+      sdoc("[" + s + "," + sind("t", "trend", R"("input":"close","against":[])") + "]"),
+      "indicators[1].against", "expected a non-empty array of sources");
+  EXPECT_PARSE_ERROR(
+      sdoc("[" + s + "," + sind("t", "trend", R"("input":"close","against":"s")") + "]"),
+      "indicators[1].against", "got the string 's'");
   EXPECT_PARSE_ERROR(sdoc("[" + s + "," + sind("t", "trend", R"("input":"close")") + "]"),
                      "indicators[1]", "missing required key 'against'");
-  EXPECT_PARSE_ERROR(sdoc("[" + s + "," + sind("t", "trend", R"("input":"close","against":["s","z"])") + "]"),
-                     "indicators[1].against[1]", "unknown source 'z' for indicator 't'");
-  EXPECT_PARSE_ERROR(sdoc("[" + s + "," + sind("t", "trend", R"("input":"close","against":["s","close"],"weights":[1])") + "]"),
-                     "indicators[1].weights",
-                     "expected 2 weights (one per 'against' source), got 1");
-  EXPECT_PARSE_ERROR(sdoc("[" + s + "," + sind("t", "trend", R"("input":"close","against":["s"],"weights":[1,2,3])") + "]"),
-                     "indicators[1].weights",
-                     "expected 1 weight (one per 'against' source), got 3");
-  EXPECT_PARSE_ERROR(sdoc("[" + s + "," + sind("t", "trend", R"("input":"close","against":["s"],"weights":[1e999])") + "]"),
-                     "indicators[1].weights[0]", "expected a finite number");
-  EXPECT_PARSE_ERROR(sdoc("[" + s + "," + sind("t", "trend", R"("input":"close","against":["s"],"weights":0.5)") + "]"),
+  EXPECT_PARSE_ERROR(
+      sdoc("[" + s + "," + sind("t", "trend", R"("input":"close","against":["s","z"])") + "]"),
+      "indicators[1].against[1]", "unknown source 'z' for indicator 't'");
+  EXPECT_PARSE_ERROR(
+      sdoc("[" + s + "," +
+           sind("t", "trend", R"("input":"close","against":["s","close"],"weights":[1])") + "]"),
+      "indicators[1].weights", "expected 2 weights (one per 'against' source), got 1");
+  EXPECT_PARSE_ERROR(
+      sdoc("[" + s + "," +
+           sind("t", "trend", R"("input":"close","against":["s"],"weights":[1,2,3])") + "]"),
+      "indicators[1].weights", "expected 1 weight (one per 'against' source), got 3");
+  EXPECT_PARSE_ERROR(
+      sdoc("[" + s + "," +
+           sind("t", "trend", R"("input":"close","against":["s"],"weights":[1e999])") + "]"),
+      "indicators[1].weights[0]", "expected a finite number");
+  EXPECT_PARSE_ERROR(sdoc("[" + s + "," +
+                          sind("t", "trend", R"("input":"close","against":["s"],"weights":0.5)") +
+                          "]"),
                      "indicators[1].weights", "expected an array of 1 finite numbers");
-  EXPECT_PARSE_ERROR(sdoc("[" + s + "," + sind("t", "trend", R"("input":"close","against":["s"],"upper":-0.01)") + "]"),
+  EXPECT_PARSE_ERROR(sdoc("[" + s + "," +
+                          sind("t", "trend", R"("input":"close","against":["s"],"upper":-0.01)") +
+                          "]"),
                      "indicators[1].upper", "expected a finite number >= 0, got -0.01");
-  EXPECT_PARSE_ERROR(sdoc("[" + s + "," + sind("t", "trend", R"("input":"close","against":["s"],"lower":"0.1")") + "]"),
+  EXPECT_PARSE_ERROR(sdoc("[" + s + "," +
+                          sind("t", "trend", R"("input":"close","against":["s"],"lower":"0.1")") +
+                          "]"),
                      "indicators[1].lower", "expected a finite number >= 0, got the string '0.1'");
-  EXPECT_PARSE_ERROR(sdoc("[" + s + "," + sind("t", "trend", R"("input":"close","against":["s"],"lower":1e999)") + "]"),
+  EXPECT_PARSE_ERROR(sdoc("[" + s + "," +
+                          sind("t", "trend", R"("input":"close","against":["s"],"lower":1e999)") +
+                          "]"),
                      "indicators[1].lower", "infinity");
-  EXPECT_PARSE_ERROR(sdoc("[" + s + "," + sind("t", "trend", R"("input":"nope","against":["s"])") + "]"),
-                     "indicators[1].input", "unknown source 'nope' for indicator 't'");
+  EXPECT_PARSE_ERROR(
+      sdoc("[" + s + "," + sind("t", "trend", R"("input":"nope","against":["s"])") + "]"),
+      "indicators[1].input", "unknown source 'nope' for indicator 't'");
 }
 
 TEST(SeriesErrors, Output) {
@@ -278,25 +307,25 @@ TEST(SeriesErrors, Output) {
                            sind("s", "sma", R"("input":"close","period":3)") + "]";
   EXPECT_PARSE_ERROR(sdoc(inds, kClose, R"({"type":"f64","columns":["e","x"]})"),
                      "output.columns[1]", "unknown indicator 'x' (indicators: e, s)");
-  EXPECT_PARSE_ERROR(sdoc(inds, kClose, R"({"type":"f64","columns":["ee"]})"),
-                     "output.columns[0]", "did you mean 'e'?");
+  EXPECT_PARSE_ERROR(sdoc(inds, kClose, R"({"type":"f64","columns":["ee"]})"), "output.columns[0]",
+                     "did you mean 'e'?");
   EXPECT_PARSE_ERROR(sdoc(inds, kClose, R"({"type":"f64","columns":["close"]})"),
-                     "output.columns[0]", "'close' is an input column; the output holds indicators");
+                     "output.columns[0]",
+                     "'close' is an input column; the output holds indicators");
   EXPECT_PARSE_ERROR(sdoc(inds, kClose, R"({"type":"f64","columns":["e","e"]})"),
                      "output.columns[1]", "duplicate output column 'e' (also output.columns[0])");
-  EXPECT_PARSE_ERROR(sdoc(inds, kClose, R"({"type":"f64","columns":[]})"),
-                     "output.columns", "expected a non-empty array of indicator names");
-  EXPECT_PARSE_ERROR(sdoc(inds, kClose, R"({"type":"f64","columns":[3]})"),
-                     "output.columns[0]", "expected an indicator name");
-  EXPECT_PARSE_ERROR(sdoc(inds, kClose, R"({"columns":["e"]})"),
-                     "output", "missing required key 'type'");
+  EXPECT_PARSE_ERROR(sdoc(inds, kClose, R"({"type":"f64","columns":[]})"), "output.columns",
+                     "expected a non-empty array of indicator names");
+  EXPECT_PARSE_ERROR(sdoc(inds, kClose, R"({"type":"f64","columns":[3]})"), "output.columns[0]",
+                     "expected an indicator name");
+  EXPECT_PARSE_ERROR(sdoc(inds, kClose, R"({"columns":["e"]})"), "output",
+                     "missing required key 'type'");
 }
 
 TEST(SeriesAnalysis, LookbackOfEveryOpAndSeed) {
   auto lb = [](const std::string &op, int n, const std::string &extra = "") {
-    return lastLookback(sdoc("[" + sind("x", op, R"("input":"close","period":)" +
-                                                    std::to_string(n) + extra) +
-                             "]"));
+    return lastLookback(sdoc(
+        "[" + sind("x", op, R"("input":"close","period":)" + std::to_string(n) + extra) + "]"));
   };
   for (int n : {1, 2, 3, 4, 9, 10, 16, 17, 24, 25, 26, 100, 100000}) {
     int64_t sq = static_cast<int64_t>(std::floor(std::sqrt(static_cast<double>(n))));
@@ -323,19 +352,25 @@ TEST(SeriesAnalysis, LookbackOfEveryOpAndSeed) {
 }
 
 TEST(SeriesAnalysis, LookbackOfComposites) {
-  const std::string base =
-      sind("s10", "sma", R"("input":"close","period":10)") + "," +   // 9
-      sind("e5", "ema", R"("input":"close","period":5,"seed":"sma")") + "," + // 4
-      sind("k", "kama", R"("input":"close","period":7)") + "," +    // 7
-      sind("f", "ema", R"("input":"close","period":3)");             // 0
+  const std::string base = sind("s10", "sma", R"("input":"close","period":10)") + "," + // 9
+                           sind("e5", "ema", R"("input":"close","period":5,"seed":"sma")") +
+                           "," +                                                      // 4
+                           sind("k", "kama", R"("input":"close","period":7)") + "," + // 7
+                           sind("f", "ema", R"("input":"close","period":3)");         // 0
   auto last = [&](const std::string &ind) {
     return lastLookback(sdoc("[" + base + "," + ind + "]",
                              R"([{"name":"close","type":"f64"},{"name":"open","type":"f32"}])"));
   };
-  EXPECT_EQ(last(sind("w", "weighted_sum", R"("terms":[{"input":"s10","weight":1},{"input":"e5","weight":-1}])")), 9);
+  EXPECT_EQ(last(sind("w", "weighted_sum",
+                      R"("terms":[{"input":"s10","weight":1},{"input":"e5","weight":-1}])")),
+            9);
   EXPECT_EQ(last(sind("w", "weighted_sum", R"("terms":[{"input":"close","weight":1}])")), 0);
-  EXPECT_EQ(last(sind("w", "weighted_sum", R"("terms":[{"input":"open","weight":1},{"input":"f","weight":1}])")), 0);
-  EXPECT_EQ(last(sind("w", "weighted_sum", R"("terms":[{"input":"k","weight":1},{"input":"close","weight":1}])")), 7);
+  EXPECT_EQ(last(sind("w", "weighted_sum",
+                      R"("terms":[{"input":"open","weight":1},{"input":"f","weight":1}])")),
+            0);
+  EXPECT_EQ(last(sind("w", "weighted_sum",
+                      R"("terms":[{"input":"k","weight":1},{"input":"close","weight":1}])")),
+            7);
   EXPECT_EQ(last(sind("c", "crossover", R"("fast":"e5","slow":"s10")")), 10);
   EXPECT_EQ(last(sind("c", "crossover", R"("fast":"close","slow":"open")")), 1);
   EXPECT_EQ(last(sind("c", "crossover", R"("fast":"f","slow":"close")")), 1);
@@ -348,10 +383,9 @@ TEST(SeriesAnalysis, LookbackOfComposites) {
   EXPECT_EQ(last(sind("m", "ema", R"("input":"k","period":4,"seed":"sma")")), 7 + 3);
   EXPECT_EQ(last(sind("m", "kama", R"("input":"e5","period":6)")), 4 + 6);
   // Chains of composites accumulate (+1 per crossover).
-  ASSERT_PARSES(d, sdoc("[" + base + "," +
-                        sind("c", "crossover", R"("fast":"e5","slow":"s10")") + "," +
-                        sind("w", "weighted_sum", R"("terms":[{"input":"c","weight":1}])") + "," +
-                        sind("c2", "crossover", R"("fast":"w","slow":"k")") + "]"));
+  ASSERT_PARSES(d, sdoc("[" + base + "," + sind("c", "crossover", R"("fast":"e5","slow":"s10")") +
+                        "," + sind("w", "weighted_sum", R"("terms":[{"input":"c","weight":1}])") +
+                        "," + sind("c2", "crossover", R"("fast":"w","slow":"k")") + "]"));
   const auto &inds = d.spec<SeriesSpec>().indicators;
   EXPECT_EQ(inds[4].lookback, 10);
   EXPECT_EQ(inds[5].lookback, 10);
@@ -359,14 +393,20 @@ TEST(SeriesAnalysis, LookbackOfComposites) {
 }
 
 TEST(SeriesAnalysis, SourcesAndDefaults) {
-  ASSERT_PARSES(d, sdoc(
-      "[" + sind("e", "ema", R"("input":"open","period":12)") + "," +
-      sind("k", "kama", R"("input":"close","period":10)") + "," +
-      sind("w", "weighted_sum", R"("terms":[{"input":"e","weight":0.5},{"input":"close","weight":2},{"input":"e","weight":-1}])") + "," +
-      sind("c", "crossover", R"("fast":"k","slow":"e")") + "," +
-      sind("t", "trend", R"("input":"w","against":["e","k","open"])") + "," +
-      sind("t2", "trend", R"("input":"close","against":["c"],"weights":[3],"upper":0.5,"lower":0.25)") + "]",
-      R"([{"name":"close","type":"f64"},{"name":"open","type":"f32"}])"));
+  ASSERT_PARSES(
+      d,
+      sdoc(
+          "[" + sind("e", "ema", R"("input":"open","period":12)") + "," +
+              sind("k", "kama", R"("input":"close","period":10)") + "," +
+              sind(
+                  "w", "weighted_sum",
+                  R"("terms":[{"input":"e","weight":0.5},{"input":"close","weight":2},{"input":"e","weight":-1}])") +
+              "," + sind("c", "crossover", R"("fast":"k","slow":"e")") + "," +
+              sind("t", "trend", R"("input":"w","against":["e","k","open"])") + "," +
+              sind("t2", "trend",
+                   R"("input":"close","against":["c"],"weights":[3],"upper":0.5,"lower":0.25)") +
+              "]",
+          R"([{"name":"close","type":"f64"},{"name":"open","type":"f32"}])"));
   const SeriesSpec &s = d.spec<SeriesSpec>();
   ASSERT_EQ(s.indicators.size(), 6u);
   ASSERT_EQ(s.inputs.size(), 2u);
@@ -400,18 +440,18 @@ TEST(SeriesAnalysis, SourcesAndDefaults) {
   EXPECT_EQ(d.inputs().size(), 2u);
   EXPECT_EQ(d.inputs()[0].name, "close");
   // Selected output columns: indicator indices in the listed order.
-  ASSERT_PARSES(sel, sdoc(
-      "[" + sind("a", "sma", R"("input":"close","period":2)") + "," +
-      sind("b", "wma", R"("input":"close","period":3)") + "," +
-      sind("c", "lsma", R"("input":"close","period":4)") + "]",
-      kClose, R"({"type":"f32","columns":["c","a"]})"));
+  ASSERT_PARSES(sel, sdoc("[" + sind("a", "sma", R"("input":"close","period":2)") + "," +
+                              sind("b", "wma", R"("input":"close","period":3)") + "," +
+                              sind("c", "lsma", R"("input":"close","period":4)") + "]",
+                          kClose, R"({"type":"f32","columns":["c","a"]})"));
   EXPECT_EQ(sel.spec<SeriesSpec>().outputs, (std::vector<int>{2, 0}));
   EXPECT_EQ(sel.outputNames(), (std::vector<std::string>{"c", "a"}));
   EXPECT_EQ(sel.outputType(), DType::F32);
   EXPECT_EQ(sel.spec<SeriesSpec>().outputType, DType::F32);
   // Seeds and kama parameters as given.
-  ASSERT_PARSES(g, sdoc("[" + sind("d", "dema", R"("input":"close","period":4,"seed":"sma")") + "," +
-                        sind("k", "kama", R"("input":"d","period":3,"fast":4,"slow":5)") + "]"));
+  ASSERT_PARSES(g,
+                sdoc("[" + sind("d", "dema", R"("input":"close","period":4,"seed":"sma")") + "," +
+                     sind("k", "kama", R"("input":"d","period":3,"fast":4,"slow":5)") + "]"));
   EXPECT_EQ(g.spec<SeriesSpec>().indicators[0].seed, EmaSeed::Sma);
   EXPECT_EQ(g.spec<SeriesSpec>().indicators[1].fast, 4);
   EXPECT_EQ(g.spec<SeriesSpec>().indicators[1].slow, 5);
@@ -472,8 +512,7 @@ TEST(SeriesHash, Invariance) {
 }
 
 TEST(SeriesHash, Sensitivity) {
-  auto replace = [](std::string s, const std::string &from,
-                    const std::string &to) {
+  auto replace = [](std::string s, const std::string &from, const std::string &to) {
     size_t at = s.find(from);
     EXPECT_NE(at, std::string::npos) << from;
     if (at != std::string::npos)

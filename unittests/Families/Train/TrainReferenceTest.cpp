@@ -65,16 +65,14 @@ namespace {
 
 using specjit_test::jsonDouble;
 
-std::string trainDataDir() {
-  return std::string(SPECJIT_SOURCE_DIR) + "/test/data/train";
-}
+std::string trainDataDir() { return std::string(SPECJIT_SOURCE_DIR) + "/test/data/train"; }
 
 /// Every case file name, sorted.
 std::vector<std::string> trainCaseFiles() {
   std::vector<std::string> files;
   std::error_code ec;
-  for (llvm::sys::fs::directory_iterator it(trainDataDir(), ec), end;
-       !ec && it != end; it.increment(ec)) {
+  for (llvm::sys::fs::directory_iterator it(trainDataDir(), ec), end; !ec && it != end;
+       it.increment(ec)) {
     llvm::StringRef name = llvm::sys::path::filename(it->path());
     if (name.ends_with(".json"))
       files.push_back(name.str());
@@ -106,11 +104,16 @@ struct ColumnBuffer {
 
   Column column() const {
     switch (type) {
-    case DType::F64: return Column::f64(f64.data(), rows);
-    case DType::F32: return Column::f32(f32.data(), rows);
-    case DType::I64: return Column::i64(i64.data(), rows);
-    case DType::I32: return Column::i32(i32.data(), rows);
-    case DType::Bool: return Column::boolean(boolean.data(), rows);
+    case DType::F64:
+      return Column::f64(f64.data(), rows);
+    case DType::F32:
+      return Column::f32(f32.data(), rows);
+    case DType::I64:
+      return Column::i64(i64.data(), rows);
+    case DType::I32:
+      return Column::i32(i32.data(), rows);
+    case DType::Bool:
+      return Column::boolean(boolean.data(), rows);
     case DType::String:
       return Column::strings(offsets.data(), bytes.data(), rows);
     }
@@ -119,8 +122,8 @@ struct ColumnBuffer {
 };
 
 /// Fills `buf` with `values` as a column of `type`; an error message or "".
-std::string fillColumn(const std::string &name, DType type,
-                       const json::Array &values, ColumnBuffer &buf) {
+std::string fillColumn(const std::string &name, DType type, const json::Array &values,
+                       ColumnBuffer &buf) {
   buf.type = type;
   buf.rows = static_cast<int64_t>(values.size());
   if (type == DType::String)
@@ -229,8 +232,7 @@ std::string loadLayer(const json::Value *weights, const json::Value *biases,
   if (!weights || !biases || !weights->getAsArray())
     return where + ": missing weights or biases";
   out.outputs = weights->getAsArray()->size();
-  if (!flattenNumbers(*weights, out.weights) ||
-      !flattenNumbers(*biases, out.biases))
+  if (!flattenNumbers(*weights, out.weights) || !flattenNumbers(*biases, out.biases))
     return where + ": expected numbers";
   return "";
 }
@@ -294,8 +296,8 @@ std::string loadTrainCase(const std::string &file, TrainCase &tc) {
   if (tc.modelType == "linear") {
     ExpectedLayer l;
     l.activation = "identity";
-    std::string err = loadLayer(model->get("weights"), model->get("intercepts"),
-                                path + ": expected.model", l);
+    std::string err =
+        loadLayer(model->get("weights"), model->get("intercepts"), path + ": expected.model", l);
     if (!err.empty())
       return err;
     tc.layers.push_back(std::move(l));
@@ -305,13 +307,11 @@ std::string loadTrainCase(const std::string &file, TrainCase &tc) {
       return path + ": expected.model.layers missing";
     for (size_t i = 0; i < layers->size(); ++i) {
       const json::Object *lo = (*layers)[i].getAsObject();
-      std::string where = path + ": expected.model.layers[" +
-                          std::to_string(i) + "]";
+      std::string where = path + ": expected.model.layers[" + std::to_string(i) + "]";
       if (!lo)
         return where + ": expected an object";
       ExpectedLayer l;
-      std::string err =
-          loadLayer(lo->get("weights"), lo->get("biases"), where, l);
+      std::string err = loadLayer(lo->get("weights"), lo->get("biases"), where, l);
       if (!err.empty())
         return err;
       auto act = lo->getString("activation");
@@ -331,11 +331,8 @@ std::string loadTrainCase(const std::string &file, TrainCase &tc) {
       return path + ": expected.history: expected objects";
     ExpectedEpoch e;
     auto epoch = ho->getInteger("epoch");
-    auto tl = ho->get("train_loss") ? jsonDouble(*ho->get("train_loss"))
-                                    : std::nullopt;
-    auto vl = ho->get("validation_loss")
-                  ? jsonDouble(*ho->get("validation_loss"))
-                  : std::nullopt;
+    auto tl = ho->get("train_loss") ? jsonDouble(*ho->get("train_loss")) : std::nullopt;
+    auto vl = ho->get("validation_loss") ? jsonDouble(*ho->get("validation_loss")) : std::nullopt;
     if (!epoch || !tl || !vl)
       return path + ": expected.history: epoch, train_loss, validation_loss";
     e.epoch = *epoch;
@@ -355,13 +352,11 @@ std::string loadTrainCase(const std::string &file, TrainCase &tc) {
       if (auto s = v.getAsString())
         tc.predictionColumns.push_back(s->str());
   const json::Array *pred = exp->getArray("predictions");
-  if (!pred || static_cast<int64_t>(pred->size()) != tc.rows ||
-      tc.predictionColumns.empty())
+  if (!pred || static_cast<int64_t>(pred->size()) != tc.rows || tc.predictionColumns.empty())
     return path + ": expected.predictions needs one row per data row";
   for (const json::Value &row : *pred) {
     std::vector<double> values;
-    if (!flattenNumbers(row, values) ||
-        values.size() != tc.predictionColumns.size())
+    if (!flattenNumbers(row, values) || values.size() != tc.predictionColumns.size())
       return path + ": expected.predictions: bad row";
     tc.predictions.push_back(std::move(values));
   }
@@ -369,10 +364,8 @@ std::string loadTrainCase(const std::string &file, TrainCase &tc) {
 }
 
 /// Data columns for `inputs` (in order), looked up by name in the case.
-std::string buildColumns(const TrainCase &tc,
-                         const std::vector<InputColumn> &inputs,
-                         std::vector<ColumnBuffer> &buffers,
-                         std::vector<Column> &columns) {
+std::string buildColumns(const TrainCase &tc, const std::vector<InputColumn> &inputs,
+                         std::vector<ColumnBuffer> &buffers, std::vector<Column> &columns) {
   buffers.clear();
   buffers.resize(inputs.size());
   columns.clear();
@@ -380,14 +373,12 @@ std::string buildColumns(const TrainCase &tc,
     const json::Array *values = tc.data.getArray(inputs[i].name);
     if (!values)
       return "no data column '" + inputs[i].name + "'";
-    std::string err =
-        fillColumn(inputs[i].name, inputs[i].type, *values, buffers[i]);
+    std::string err = fillColumn(inputs[i].name, inputs[i].type, *values, buffers[i]);
     if (!err.empty())
       return err;
     if (buffers[i].rows != tc.rows)
-      return "data column '" + inputs[i].name + "' has " +
-             std::to_string(buffers[i].rows) + " rows, expected " +
-             std::to_string(tc.rows);
+      return "data column '" + inputs[i].name + "' has " + std::to_string(buffers[i].rows) +
+             " rows, expected " + std::to_string(tc.rows);
   }
   for (const ColumnBuffer &b : buffers)
     columns.push_back(b.column());
@@ -407,8 +398,7 @@ bool closeRel(double got, double want, double rtol) {
 
 /// Compares `got` with `want` element by element; reports the first few
 /// mismatches with their index and counts them.
-void expectAllClose(const std::vector<double> &got,
-                    const std::vector<double> &want, double rtol,
+void expectAllClose(const std::vector<double> &got, const std::vector<double> &want, double rtol,
                     const std::string &what) {
   ASSERT_EQ(got.size(), want.size()) << what << ": sizes differ";
   int reported = 0;
@@ -421,25 +411,21 @@ void expectAllClose(const std::vector<double> &got,
     double scale = std::max({std::fabs(got[i]), std::fabs(want[i]), 1e-12});
     worst = std::max(worst, std::fabs(got[i] - want[i]) / scale);
     if (reported++ < 6)
-      ADD_FAILURE() << what << "[" << i << "]: got " << got[i]
-                    << ", reference " << want[i];
+      ADD_FAILURE() << what << "[" << i << "]: got " << got[i] << ", reference " << want[i];
   }
-  EXPECT_EQ(bad, 0u) << what << ": " << bad << " of " << got.size()
-                     << " values beyond rtol " << rtol
-                     << " (worst relative difference " << worst << ")";
+  EXPECT_EQ(bad, 0u) << what << ": " << bad << " of " << got.size() << " values beyond rtol "
+                     << rtol << " (worst relative difference " << worst << ")";
 }
 
 llvm::StringRef activationSpelling(Activation a) { return activationName(a); }
 
 /// The trained parameters in `spec` against the case's.
-void expectParameters(const TrainCase &tc, const ModelSpec &spec,
-                      const std::string &what) {
+void expectParameters(const TrainCase &tc, const ModelSpec &spec, const std::string &what) {
   EXPECT_EQ(linkName(spec.link).str(), tc.link) << what << ": link";
   if (tc.modelType == "linear") {
     ASSERT_EQ(spec.type, ModelType::Linear) << what;
     const ExpectedLayer &l = tc.layers[0];
-    EXPECT_EQ(static_cast<size_t>(spec.numOutputs), l.outputs)
-        << what << ": num_outputs";
+    EXPECT_EQ(static_cast<size_t>(spec.numOutputs), l.outputs) << what << ": num_outputs";
     expectAllClose(spec.weights, l.weights, tc.rtol, what + ": weights");
     expectAllClose(spec.intercepts, l.biases, tc.rtol, what + ": intercepts");
     return;
@@ -451,24 +437,19 @@ void expectParameters(const TrainCase &tc, const ModelSpec &spec,
     const ExpectedLayer &want = tc.layers[i];
     std::string where = what + ": layers[" + std::to_string(i) + "]";
     EXPECT_EQ(static_cast<size_t>(got.outputs), want.outputs) << where;
-    EXPECT_EQ(activationSpelling(got.activation).str(), want.activation)
-        << where << ": activation";
+    EXPECT_EQ(activationSpelling(got.activation).str(), want.activation) << where << ": activation";
     expectAllClose(got.weights, want.weights, tc.rtol, where + ".weights");
     expectAllClose(got.biases, want.biases, tc.rtol, where + ".biases");
   }
 }
 
-void expectHistory(const TrainCase &tc, const TrainResult &r,
-                   const std::string &what) {
-  EXPECT_EQ(stopReasonName(r.stop).str(), tc.stopReason)
-      << what << ": stop reason";
+void expectHistory(const TrainCase &tc, const TrainResult &r, const std::string &what) {
+  EXPECT_EQ(stopReasonName(r.stop).str(), tc.stopReason) << what << ": stop reason";
   EXPECT_EQ(r.bestEpoch, tc.bestEpoch) << what << ": best epoch";
-  ASSERT_EQ(r.history.size(), tc.history.size())
-      << what << ": number of finished epochs";
+  ASSERT_EQ(r.history.size(), tc.history.size()) << what << ": number of finished epochs";
   std::vector<double> gotTrain, wantTrain, gotVal, wantVal;
   for (size_t i = 0; i < tc.history.size(); ++i) {
-    EXPECT_EQ(r.history[i].epoch, tc.history[i].epoch)
-        << what << ": history[" << i << "].epoch";
+    EXPECT_EQ(r.history[i].epoch, tc.history[i].epoch) << what << ": history[" << i << "].epoch";
     EXPECT_GE(r.history[i].seconds, 0.0) << what << ": history[" << i << "]";
     gotTrain.push_back(r.history[i].trainLoss);
     wantTrain.push_back(tc.history[i].trainLoss);
@@ -481,18 +462,16 @@ void expectHistory(const TrainCase &tc, const TrainResult &r,
 
 /// Compiles the trained model and checks its predictions on the case's
 /// inputs.
-void expectPredictions(const TrainCase &tc, const Descriptor &model,
-                       bool specialize, const std::string &what) {
+void expectPredictions(const TrainCase &tc, const Descriptor &model, bool specialize,
+                       const std::string &what) {
   CompileOptions co;
   co.specialize = specialize;
   co.useCache = false;
   llvm::Expected<Kernel> k = compile(model, co);
-  ASSERT_TRUE(static_cast<bool>(k))
-      << what << ": compile: " << llvm::toString(k.takeError());
+  ASSERT_TRUE(static_cast<bool>(k)) << what << ": compile: " << llvm::toString(k.takeError());
   if (specialize && k->backend() != Backend::Jit) {
     if (requireJit())
-      ADD_FAILURE() << what << ": the model fell back to the interpreter: "
-                    << k->fallbackReason();
+      ADD_FAILURE() << what << ": the model fell back to the interpreter: " << k->fallbackReason();
     else
       std::cout << "[ note     ] " << what << ": the model runs on the "
                 << "interpreter: " << k->fallbackReason() << "\n";
@@ -507,10 +486,9 @@ void expectPredictions(const TrainCase &tc, const Descriptor &model,
   size_t width = tc.predictionColumns.size();
   std::vector<double> out(static_cast<size_t>(tc.rows) * width,
                           std::numeric_limits<double>::quiet_NaN());
-  llvm::Error runErr = k->run(
-      columns, Output::f64(out.data(), tc.rows, static_cast<int64_t>(width)));
-  ASSERT_FALSE(static_cast<bool>(runErr))
-      << what << ": run: " << llvm::toString(std::move(runErr));
+  llvm::Error runErr =
+      k->run(columns, Output::f64(out.data(), tc.rows, static_cast<int64_t>(width)));
+  ASSERT_FALSE(static_cast<bool>(runErr)) << what << ": run: " << llvm::toString(std::move(runErr));
 
   int reported = 0;
   size_t bad = 0;
@@ -523,8 +501,7 @@ void expectPredictions(const TrainCase &tc, const Descriptor &model,
         continue;
       ++bad;
       if (reported++ < 6)
-        ADD_FAILURE() << what << ": row " << r << ", "
-                      << tc.predictionColumns[c] << ": got " << got
+        ADD_FAILURE() << what << ": row " << r << ", " << tc.predictionColumns[c] << ": got " << got
                       << ", reference " << want;
     }
   }
@@ -542,15 +519,13 @@ class TrainReferenceTest : public ::testing::TestWithParam<TrainParam> {};
 TEST_P(TrainReferenceTest, MatchesNumpyReference) {
   const std::string &file = std::get<0>(GetParam());
   bool specialize = std::get<1>(GetParam());
-  std::string what =
-      file + (specialize ? " (specialize on)" : " (specialize off)");
+  std::string what = file + (specialize ? " (specialize on)" : " (specialize off)");
   TrainCase tc;
   std::string err = loadTrainCase(file, tc);
   ASSERT_TRUE(err.empty()) << err;
 
   llvm::Expected<Descriptor> d = Descriptor::fromJSON(tc.descriptorJson);
-  ASSERT_TRUE(static_cast<bool>(d))
-      << what << ": parse: " << llvm::toString(d.takeError());
+  ASSERT_TRUE(static_cast<bool>(d)) << what << ": parse: " << llvm::toString(d.takeError());
   ASSERT_EQ(d->kind(), Kind::Train) << what;
 
   // The data columns are the inputs, then the label (Descriptor::inputs()).
@@ -574,8 +549,7 @@ TEST_P(TrainReferenceTest, MatchesNumpyReference) {
     EXPECT_EQ(p.last.epoch, progressCalls) << what << ": progress epoch";
   };
   llvm::Expected<TrainResult> r = train(*d, columns, opts);
-  ASSERT_TRUE(static_cast<bool>(r))
-      << what << ": train: " << llvm::toString(r.takeError());
+  ASSERT_TRUE(static_cast<bool>(r)) << what << ": train: " << llvm::toString(r.takeError());
   if (specialize && r->backend != Backend::Jit)
     std::cout << "[ note     ] " << what << ": training ran on the "
               << "interpreter: " << r->fallbackReason << "\n";
@@ -594,21 +568,17 @@ TEST_P(TrainReferenceTest, MatchesNumpyReference) {
     modelInputs.push_back(in.name);
   EXPECT_EQ(modelInputs, tc.inputNames) << what << ": model inputs";
   EXPECT_EQ(spec.pipeline.steps.size(), tc.numSteps) << what << ": steps";
-  EXPECT_EQ(spec.pipeline.plan.outputNames, tc.features)
-      << what << ": features";
+  EXPECT_EQ(spec.pipeline.plan.outputNames, tc.features) << what << ": features";
   EXPECT_FALSE(spec.margin) << what;
   expectParameters(tc, spec, what);
 
   llvm::Expected<Descriptor> reparsed = Descriptor::parse(r->modelJson);
   ASSERT_TRUE(static_cast<bool>(reparsed))
-      << what << ": modelJson does not parse: "
-      << llvm::toString(reparsed.takeError());
-  EXPECT_EQ(reparsed->hash(), model.hash())
-      << what << ": modelJson and model differ";
+      << what << ": modelJson does not parse: " << llvm::toString(reparsed.takeError());
+  EXPECT_EQ(reparsed->hash(), model.hash()) << what << ": modelJson and model differ";
 
   expectPredictions(tc, model, /*specialize=*/true, what + ", JIT model");
-  expectPredictions(tc, model, /*specialize=*/false,
-                    what + ", interpreted model");
+  expectPredictions(tc, model, /*specialize=*/false, what + ", interpreted model");
 }
 
 std::string caseName(const ::testing::TestParamInfo<TrainParam> &info) {
@@ -649,11 +619,10 @@ TEST_P(TrainReferenceTest, ReferenceModelReproducesPredictions) {
   m["output"] = json::Object{{"type", "f64"}};
   llvm::Expected<Descriptor> d = Descriptor::fromJSON(json::Value(std::move(m)));
   ASSERT_TRUE(static_cast<bool>(d))
-      << file << ": the reference model does not parse: "
-      << llvm::toString(d.takeError());
-  expectPredictions(tc, *d, specialize,
-                    file + (specialize ? " (reference model, JIT)"
-                                       : " (reference model, interpreter)"));
+      << file << ": the reference model does not parse: " << llvm::toString(d.takeError());
+  expectPredictions(
+      tc, *d, specialize,
+      file + (specialize ? " (reference model, JIT)" : " (reference model, interpreter)"));
 }
 
 TEST(TrainReferenceData, CasesArePresent) {
@@ -677,8 +646,7 @@ std::string logisticDescriptor(const std::string &extra = "") {
 }
 
 /// Trains on x, y and returns the error text ("" when training succeeds).
-std::string trainError(const std::string &text, std::vector<double> x,
-                       std::vector<int64_t> y) {
+std::string trainError(const std::string &text, std::vector<double> x, std::vector<int64_t> y) {
   llvm::Expected<Descriptor> d = Descriptor::parse(text);
   if (!d)
     return "parse: " + llvm::toString(d.takeError());
@@ -691,8 +659,7 @@ std::string trainError(const std::string &text, std::vector<double> x,
 }
 
 TEST(TrainDataErrors, LabelOutOfRangeNamesTheRow) {
-  std::string msg =
-      trainError(logisticDescriptor(), {0.1, 0.2, 0.3, 0.4}, {0, 1, 3, 0});
+  std::string msg = trainError(logisticDescriptor(), {0.1, 0.2, 0.3, 0.4}, {0, 1, 3, 0});
   EXPECT_NE(msg.find("row 2"), std::string::npos) << msg;
   EXPECT_NE(msg.find("label 'y' is 3"), std::string::npos) << msg;
   EXPECT_NE(msg.find("0..1"), std::string::npos) << msg;
@@ -700,8 +667,7 @@ TEST(TrainDataErrors, LabelOutOfRangeNamesTheRow) {
 
 TEST(TrainDataErrors, NonFiniteFeatureNamesTheRow) {
   double nan = std::numeric_limits<double>::quiet_NaN();
-  std::string msg =
-      trainError(logisticDescriptor(), {0.1, 0.2, 0.3, nan}, {0, 1, 1, 0});
+  std::string msg = trainError(logisticDescriptor(), {0.1, 0.2, 0.3, nan}, {0, 1, 1, 0});
   EXPECT_NE(msg.find("row 3"), std::string::npos) << msg;
 }
 
@@ -725,12 +691,11 @@ TEST(TrainDataErrors, FeatureMatrixLimitNamesBothNumbers) {
   // against a limit of 0.5 MB.
   std::vector<double> x(100000, 0.5);
   std::vector<int64_t> y(100000, 1);
-  std::string msg = trainError(
-      logisticDescriptor(R"(, "limits": {"max_feature_matrix_mb": 0.5})"), x, y);
+  std::string msg =
+      trainError(logisticDescriptor(R"(, "limits": {"max_feature_matrix_mb": 0.5})"), x, y);
   ASSERT_FALSE(msg.empty()) << "the limit must be enforced";
   EXPECT_NE(msg.find("0.5"), std::string::npos) << msg;
-  EXPECT_TRUE(msg.find("800000") != std::string::npos ||
-              msg.find("0.8") != std::string::npos ||
+  EXPECT_TRUE(msg.find("800000") != std::string::npos || msg.find("0.8") != std::string::npos ||
               msg.find("0.76") != std::string::npos)
       << "the message should name the matrix size: " << msg;
 }
@@ -751,9 +716,7 @@ TEST(TrainDataErrors, NonFiniteTrainingLossNamesEpochAndBatch) {
   llvm::Expected<TrainResult> r = train(*d, cols);
   ASSERT_FALSE(static_cast<bool>(r)) << "an infinite training loss must fail";
   std::string msg = llvm::toString(r.takeError());
-  EXPECT_NE(msg.find("epoch 1, batch 2: the training loss is inf"),
-            std::string::npos)
-      << msg;
+  EXPECT_NE(msg.find("epoch 1, batch 2: the training loss is inf"), std::string::npos) << msg;
 }
 
 TEST(TrainDataErrors, NonFiniteValidationLossNamesTheEpoch) {
@@ -778,8 +741,7 @@ TEST(TrainDataErrors, NonFiniteValidationLossNamesTheEpoch) {
 
 TEST(TrainDataErrors, RowCountsMustAgree) {
   // Not a documented message: a clear one names both row counts.
-  std::string msg =
-      trainError(logisticDescriptor(), {0.1, 0.2, 0.3}, {0, 1, 1, 0});
+  std::string msg = trainError(logisticDescriptor(), {0.1, 0.2, 0.3}, {0, 1, 1, 0});
   EXPECT_FALSE(msg.empty()) << "columns of different lengths must fail";
   EXPECT_NE(msg.find('3'), std::string::npos) << msg;
   EXPECT_NE(msg.find('4'), std::string::npos) << msg;
@@ -890,8 +852,7 @@ TEST_F(TrainApiTest, ConcurrencyCapRefusesOneMore) {
   setMaxConcurrentTrainings(before);
   ASSERT_TRUE(static_cast<bool>(r)) << llvm::toString(r.takeError());
   EXPECT_TRUE(nestedRan);
-  EXPECT_FALSE(nested.empty())
-      << "a second training ran while the cap was 1";
+  EXPECT_FALSE(nested.empty()) << "a second training ran while the cap was 1";
   // With the cap lifted the same nested call succeeds.
   setMaxConcurrentTrainings(0);
   nestedRan = false;

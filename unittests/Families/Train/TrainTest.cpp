@@ -11,8 +11,8 @@
 
 #include "Families/Train/Trainer.h"
 #include "specjit/Errors.h"
-#include "specjit/specjit.h"
 #include "specjit/Testing.h"
+#include "specjit/specjit.h"
 
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/JSON.h"
@@ -36,8 +36,7 @@ std::string doc(const std::string &model, const std::string &extra = "",
                 const std::string &label = R"({"name":"y"})") {
   return R"({"specjit":1,"kind":"train","inputs":[{"name":"a","type":"f64"},)"
          R"({"name":"b","type":"f64"}],"label":)" +
-         label + R"(,"model":)" + model + (extra.empty() ? "" : "," + extra) +
-         "}";
+         label + R"(,"model":)" + model + (extra.empty() ? "" : "," + extra) + "}";
 }
 const char *kLinear = R"({"type":"linear","link":"identity"})";
 
@@ -48,13 +47,13 @@ std::string errorOf(const std::string &text) {
   return llvm::toString(d.takeError());
 }
 
-#define EXPECT_TRAIN_ERROR(text, path, what)                                   \
-  do {                                                                         \
-    std::string err_ = errorOf(text);                                          \
-    EXPECT_TRUE(StringRef(err_).starts_with(std::string(path) + ": "))         \
-        << "error: " << err_ << "\nexpected path: " << (path);                 \
-    EXPECT_NE(err_.find(what), std::string::npos)                              \
-        << "error: " << err_ << "\nexpected to contain: " << (what);           \
+#define EXPECT_TRAIN_ERROR(text, path, what)                                                       \
+  do {                                                                                             \
+    std::string err_ = errorOf(text);                                                              \
+    EXPECT_TRUE(StringRef(err_).starts_with(std::string(path) + ": "))                             \
+        << "error: " << err_ << "\nexpected path: " << (path);                                     \
+    EXPECT_NE(err_.find(what), std::string::npos)                                                  \
+        << "error: " << err_ << "\nexpected to contain: " << (what);                               \
   } while (0)
 
 Descriptor parse(const std::string &text) {
@@ -73,11 +72,11 @@ TEST(TrainDescriptor, ParsesWithDefaults) {
   EXPECT_EQ(d.inputs()[2].name, "y");
   EXPECT_EQ(d.inputs()[2].type, DType::F64); // mse needs f64 targets
   // Spelling the defaults out means the same thing: the same hash.
-  Descriptor explicitDefaults = parse(doc(
-      R"({"type":"linear","link":"identity","num_outputs":1})",
-      R"("loss":"mse","optimizer":{"type":"sgd","learning_rate":0.01,"momentum":0},)"
-      R"("epochs":10,"batch_size":32,"shuffle":false,"l2":0,"features":["a","b"])",
-      R"({"name":"y","type":"f64"})"));
+  Descriptor explicitDefaults =
+      parse(doc(R"({"type":"linear","link":"identity","num_outputs":1})",
+                R"("loss":"mse","optimizer":{"type":"sgd","learning_rate":0.01,"momentum":0},)"
+                R"("epochs":10,"batch_size":32,"shuffle":false,"l2":0,"features":["a","b"])",
+                R"({"name":"y","type":"f64"})"));
   EXPECT_EQ(d.canonical(), explicitDefaults.canonical());
   EXPECT_EQ(d.hash(), explicitDefaults.hash());
   // A different hyper-parameter is a different descriptor.
@@ -107,16 +106,16 @@ TEST(TrainDescriptor, EveryBadValueHasItsPath) {
                      "optimizer.momentum", "expected a number in [0, 1), got 1");
   EXPECT_TRAIN_ERROR(doc(kLinear, R"("optimizer":{"type":"sgd","momentum":-0.1})"),
                      "optimizer.momentum", "[0, 1)");
-  EXPECT_TRAIN_ERROR(doc(kLinear, R"("optimizer":{"type":"adam","beta1":1})"),
-                     "optimizer.beta1", "[0, 1)");
-  EXPECT_TRAIN_ERROR(doc(kLinear, R"("optimizer":{"type":"adam","beta2":1.5})"),
-                     "optimizer.beta2", "[0, 1)");
+  EXPECT_TRAIN_ERROR(doc(kLinear, R"("optimizer":{"type":"adam","beta1":1})"), "optimizer.beta1",
+                     "[0, 1)");
+  EXPECT_TRAIN_ERROR(doc(kLinear, R"("optimizer":{"type":"adam","beta2":1.5})"), "optimizer.beta2",
+                     "[0, 1)");
   EXPECT_TRAIN_ERROR(doc(kLinear, R"("optimizer":{"type":"adam","epsilon":0})"),
                      "optimizer.epsilon", "(0, inf)");
-  EXPECT_TRAIN_ERROR(doc(kLinear, R"("optimizer":{"type":"adam","momentum":0.9})"),
-                     "optimizer", "momentum");
-  EXPECT_TRAIN_ERROR(doc(kLinear, R"("optimizer":{"type":"rmsprop"})"),
-                     "optimizer.type", "unknown value 'rmsprop'");
+  EXPECT_TRAIN_ERROR(doc(kLinear, R"("optimizer":{"type":"adam","momentum":0.9})"), "optimizer",
+                     "momentum");
+  EXPECT_TRAIN_ERROR(doc(kLinear, R"("optimizer":{"type":"rmsprop"})"), "optimizer.type",
+                     "unknown value 'rmsprop'");
   EXPECT_TRAIN_ERROR(doc(kLinear, R"("l2":-1)"), "l2", "[0, inf)");
   EXPECT_TRAIN_ERROR(doc(kLinear, R"("shuffle":"yes")"), "shuffle",
                      "false, true (seed 0) or {\"seed\": S}");
@@ -126,50 +125,48 @@ TEST(TrainDescriptor, EveryBadValueHasItsPath) {
                      "early_stopping.validation_fraction", "(0, 1)");
   EXPECT_TRAIN_ERROR(doc(kLinear, R"("early_stopping":{"validation_fraction":1})"),
                      "early_stopping.validation_fraction", "(0, 1)");
-  EXPECT_TRAIN_ERROR(doc(kLinear, R"("early_stopping":{"patience":0})"),
-                     "early_stopping.patience", "[1,");
+  EXPECT_TRAIN_ERROR(doc(kLinear, R"("early_stopping":{"patience":0})"), "early_stopping.patience",
+                     "[1,");
   EXPECT_TRAIN_ERROR(doc(kLinear, R"("early_stopping":{"min_delta":-1})"),
                      "early_stopping.min_delta", "[0, inf)");
   EXPECT_TRAIN_ERROR(doc(kLinear, R"("limits":{"max_feature_matrix_mb":0})"),
                      "limits.max_feature_matrix_mb", "(0, inf)");
-  EXPECT_TRAIN_ERROR(doc(kLinear, R"("limits":{"max_seconds":-2})"),
-                     "limits.max_seconds", "(0, inf)");
-  EXPECT_TRAIN_ERROR(doc(kLinear, R"("limits":{"max_rows":3})"), "limits",
-                     "max_rows");
-  EXPECT_TRAIN_ERROR(doc(kLinear, R"("lerning_rate":3)"), "descriptor",
-                     "lerning_rate");
+  EXPECT_TRAIN_ERROR(doc(kLinear, R"("limits":{"max_seconds":-2})"), "limits.max_seconds",
+                     "(0, inf)");
+  EXPECT_TRAIN_ERROR(doc(kLinear, R"("limits":{"max_rows":3})"), "limits", "max_rows");
+  EXPECT_TRAIN_ERROR(doc(kLinear, R"("lerning_rate":3)"), "descriptor", "lerning_rate");
 }
 
 TEST(TrainDescriptor, LossLinkLabelAndShapesAgree) {
-  EXPECT_TRAIN_ERROR(doc(R"({"type":"linear","link":"softmax","num_outputs":3})",
-                         R"("loss":"log_loss")"),
-                     "loss", "log_loss needs the logistic link, got softmax");
+  EXPECT_TRAIN_ERROR(
+      doc(R"({"type":"linear","link":"softmax","num_outputs":3})", R"("loss":"log_loss")"), "loss",
+      "log_loss needs the logistic link, got softmax");
   EXPECT_TRAIN_ERROR(doc(R"({"type":"linear"})"), "loss",
                      "give the loss (mse, log_loss or cross_entropy) or the model's link");
-  EXPECT_TRAIN_ERROR(doc(R"({"type":"linear","link":"softmax"})"),
-                     "model.num_outputs", "needs at least 2 outputs, got 1");
+  EXPECT_TRAIN_ERROR(doc(R"({"type":"linear","link":"softmax"})"), "model.num_outputs",
+                     "needs at least 2 outputs, got 1");
   EXPECT_TRAIN_ERROR(doc(R"({"type":"linear","link":"logistic","num_outputs":2})"),
                      "model.num_outputs", "needs exactly 1 outputs, got 2");
-  EXPECT_TRAIN_ERROR(doc(R"({"type":"mlp","link":"softmax","layers":[)"
-                         R"({"units":4,"activation":"relu"},{"units":1,"activation":"identity"}]})"),
-                     "model.layers[1].units",
-                     "the output layer of a softmax model needs at least 2 units, got 1");
-  EXPECT_TRAIN_ERROR(doc(R"({"type":"mlp","link":"identity","layers":[]})"),
-                     "model.layers", "non-empty array of layers");
+  EXPECT_TRAIN_ERROR(
+      doc(R"({"type":"mlp","link":"softmax","layers":[)"
+          R"({"units":4,"activation":"relu"},{"units":1,"activation":"identity"}]})"),
+      "model.layers[1].units", "the output layer of a softmax model needs at least 2 units, got 1");
+  EXPECT_TRAIN_ERROR(doc(R"({"type":"mlp","link":"identity","layers":[]})"), "model.layers",
+                     "non-empty array of layers");
   EXPECT_TRAIN_ERROR(doc(R"({"type":"mlp","link":"identity","layers":[)"
                          R"({"units":1,"activation":"gelu"}]})"),
                      "model.layers[0].activation", "unknown value 'gelu'");
-  EXPECT_TRAIN_ERROR(doc(R"({"type":"mlp","link":"identity","layers":[{"units":0,"activation":"relu"}]})"),
-                     "model.layers[0].units", "[1,");
-  EXPECT_TRAIN_ERROR(doc(R"({"type":"tree_ensemble","link":"identity"})"),
-                     "model.type", "unknown value 'tree_ensemble'");
-  EXPECT_TRAIN_ERROR(doc(R"({"type":"linear","link":"logistic"})", "",
-                         R"({"name":"y","type":"f64"})"),
-                     "label.type", "log_loss needs i64 class ids, got f64");
+  EXPECT_TRAIN_ERROR(
+      doc(R"({"type":"mlp","link":"identity","layers":[{"units":0,"activation":"relu"}]})"),
+      "model.layers[0].units", "[1,");
+  EXPECT_TRAIN_ERROR(doc(R"({"type":"tree_ensemble","link":"identity"})"), "model.type",
+                     "unknown value 'tree_ensemble'");
+  EXPECT_TRAIN_ERROR(
+      doc(R"({"type":"linear","link":"logistic"})", "", R"({"name":"y","type":"f64"})"),
+      "label.type", "log_loss needs i64 class ids, got f64");
   EXPECT_TRAIN_ERROR(doc(kLinear, "", R"({"name":"y","type":"i64"})"), "label.type",
                      "mse needs f64 targets, got i64");
-  EXPECT_TRAIN_ERROR(doc(kLinear, "", R"({"name":"a"})"), "label.name",
-                     "'a' is also an input");
+  EXPECT_TRAIN_ERROR(doc(kLinear, "", R"({"name":"a"})"), "label.name", "'a' is also an input");
   EXPECT_TRAIN_ERROR(doc(kLinear, "", R"(3)"), "label", "expected a column name, or an object");
   EXPECT_EQ(parse(doc(kLinear, "", R"("y")")).hash(), parse(doc(kLinear)).hash());
   EXPECT_TRAIN_ERROR(doc(kLinear, "", R"({"name":"y","type":"string"})"), "label.type",
@@ -197,10 +194,11 @@ TEST(TrainDescriptor, LossLinkLabelAndShapesAgree) {
                      "init_seed");
   // Shapes beyond the model family's parameter bound fail before anything
   // is allocated.
-  EXPECT_TRAIN_ERROR(doc(R"({"type":"mlp","link":"identity","layers":[)"
-                         R"({"units":1000000,"activation":"relu"},{"units":1000000,"activation":"relu"},)"
-                         R"({"units":1,"activation":"identity"}]})"),
-                     "model.layers", "parameters, more than the limit of 50000000 per model");
+  EXPECT_TRAIN_ERROR(
+      doc(R"({"type":"mlp","link":"identity","layers":[)"
+          R"({"units":1000000,"activation":"relu"},{"units":1000000,"activation":"relu"},)"
+          R"({"units":1,"activation":"identity"}]})"),
+      "model.layers", "parameters, more than the limit of 50000000 per model");
   // The pipeline front end's own errors keep their paths.
   EXPECT_TRAIN_ERROR(doc(kLinear, R"("features":["a","zz"])"), "features[1]", "zz");
 }
@@ -214,8 +212,7 @@ struct Data {
   std::vector<double> a, b, yf;
   std::vector<int64_t> yi;
   std::vector<Column> columns() const {
-    std::vector<Column> c = {Column::f64(a.data(), a.size()),
-                             Column::f64(b.data(), b.size())};
+    std::vector<Column> c = {Column::f64(a.data(), a.size()), Column::f64(b.data(), b.size())};
     if (!yi.empty())
       c.push_back(Column::i64(yi.data(), yi.size()));
     else
@@ -256,12 +253,14 @@ TEST(TrainLoop, SplitMix64IsTheReferenceGenerator) {
 TEST(TrainLoop, OneSgdStepByHand) {
   // One row x = (1, 2), y = 3, W = 0, b = 0, lr 0.1: z = 0, dz = 2 (0 - 3)
   // = -6, g = (-6, -12), gb = -6; W = (0.6, 1.2), b = 0.6.
-  Descriptor d = parse(doc(kLinear, R"("epochs":1,"optimizer":{"type":"sgd","learning_rate":0.1})"));
+  Descriptor d =
+      parse(doc(kLinear, R"("epochs":1,"optimizer":{"type":"sgd","learning_rate":0.1})"));
   Data data{{1}, {2}, {3}, {}};
   auto r = train(d, data.columns());
   ASSERT_TRUE(static_cast<bool>(r)) << llvm::toString(r.takeError());
   auto m = modelObject(*r);
-  EXPECT_EQ(numbers(m.get("weights")), (std::vector<double>{0.6000000000000001, 1.2000000000000002}));
+  EXPECT_EQ(numbers(m.get("weights")),
+            (std::vector<double>{0.6000000000000001, 1.2000000000000002}));
   EXPECT_EQ(numbers(m.get("intercepts")), (std::vector<double>{0.6000000000000001}));
   ASSERT_EQ(r->history.size(), 1u);
   EXPECT_EQ(r->history[0].trainLoss, 9.0); // (0 - 3)^2 before the update
@@ -275,8 +274,9 @@ TEST(TrainLoop, MomentumAndL2) {
   // epoch 2: z = 0.6 + 2.4 + 0.6 = 3.6, dz = 1.2, g = (1.2 + 0.6, 2.4 + 1.2)
   //   = (1.8, 3.6), v = 0.5 (-6, -12) + g = (-1.2, -2.4), W = (0.72, 1.44);
   //   gb = 1.2, vb = -3 + 1.2 = -1.8, b = 0.78.
-  Descriptor d = parse(doc(kLinear, R"("epochs":2,"l2":1,)"
-                                    R"("optimizer":{"type":"sgd","learning_rate":0.1,"momentum":0.5})"));
+  Descriptor d =
+      parse(doc(kLinear, R"("epochs":2,"l2":1,)"
+                         R"("optimizer":{"type":"sgd","learning_rate":0.1,"momentum":0.5})"));
   Data data{{1}, {2}, {3}, {}};
   auto r = train(d, data.columns());
   ASSERT_TRUE(static_cast<bool>(r)) << llvm::toString(r.takeError());
@@ -291,7 +291,8 @@ TEST(TrainLoop, MomentumAndL2) {
 TEST(TrainLoop, OneAdamStepMovesEachParameterByTheLearningRate) {
   // After one step m/(1-b1) = g and v/(1-b2) = g^2: each parameter moves by
   // lr * g / (|g| + eps), i.e. by almost exactly lr against its gradient.
-  Descriptor d = parse(doc(kLinear, R"("epochs":1,"optimizer":{"type":"adam","learning_rate":0.01})"));
+  Descriptor d =
+      parse(doc(kLinear, R"("epochs":1,"optimizer":{"type":"adam","learning_rate":0.01})"));
   Data data{{1}, {2}, {3}, {}};
   auto r = train(d, data.columns());
   ASSERT_TRUE(static_cast<bool>(r)) << llvm::toString(r.takeError());
@@ -316,8 +317,9 @@ Data line(int n, uint64_t seed = 1) {
 }
 
 TEST(TrainLoop, LearnsALineAndTheModelRunsCompiled) {
-  Descriptor d = parse(doc(kLinear, R"("epochs":40,"batch_size":8,"shuffle":{"seed":3},)"
-                                    R"("optimizer":{"type":"sgd","learning_rate":0.05,"momentum":0.5})"));
+  Descriptor d =
+      parse(doc(kLinear, R"("epochs":40,"batch_size":8,"shuffle":{"seed":3},)"
+                         R"("optimizer":{"type":"sgd","learning_rate":0.05,"momentum":0.5})"));
   Data data = line(200);
   auto r = train(d, data.columns());
   ASSERT_TRUE(static_cast<bool>(r)) << llvm::toString(r.takeError());
@@ -336,8 +338,8 @@ TEST(TrainLoop, LearnsALineAndTheModelRunsCompiled) {
     auto k = compile(r->model, o);
     ASSERT_TRUE(static_cast<bool>(k)) << llvm::toString(k.takeError());
     std::vector<Column> in = {Column::f64(data.a.data(), 200), Column::f64(data.b.data(), 200)};
-    ASSERT_FALSE(static_cast<bool>(
-        k->run(in, Output::f64(specialize ? out.data() : ref.data(), 200, 1))));
+    ASSERT_FALSE(
+        static_cast<bool>(k->run(in, Output::f64(specialize ? out.data() : ref.data(), 200, 1))));
   }
   for (int i = 0; i < 200; ++i) {
     EXPECT_EQ(out[i], ref[i]);
@@ -352,9 +354,10 @@ TEST(TrainLoop, LearnsALineAndTheModelRunsCompiled) {
 TEST(TrainLoop, EarlyStoppingRestoresTheBestEpoch) {
   // A learning rate that overshoots after a few epochs: validation loss
   // rises, training stops after `patience` epochs and keeps the best one.
-  Descriptor d = parse(doc(kLinear, R"("epochs":100,"batch_size":4,)"
-                                    R"("optimizer":{"type":"sgd","learning_rate":0.02},)"
-                                    R"("early_stopping":{"validation_fraction":0.25,"patience":2,"min_delta":0.001})"));
+  Descriptor d = parse(doc(
+      kLinear, R"("epochs":100,"batch_size":4,)"
+               R"("optimizer":{"type":"sgd","learning_rate":0.02},)"
+               R"("early_stopping":{"validation_fraction":0.25,"patience":2,"min_delta":0.001})"));
   Data data = line(80);
   auto r = train(d, data.columns());
   ASSERT_TRUE(static_cast<bool>(r)) << llvm::toString(r.takeError());
@@ -381,9 +384,10 @@ TEST(TrainLoop, EarlyStoppingRestoresTheBestEpoch) {
   // Training again with epochs = the best epoch and no early stopping
   // but the same validation rows held out gives the same parameters.
   Descriptor upToBest = parse(doc(
-      kLinear, R"("epochs":)" + std::to_string(bestEpoch) +
-                   R"(,"batch_size":4,"optimizer":{"type":"sgd","learning_rate":0.02},)"
-                   R"("early_stopping":{"validation_fraction":0.25,"patience":1000,"min_delta":0.001})"));
+      kLinear,
+      R"("epochs":)" + std::to_string(bestEpoch) +
+          R"(,"batch_size":4,"optimizer":{"type":"sgd","learning_rate":0.02},)"
+          R"("early_stopping":{"validation_fraction":0.25,"patience":1000,"min_delta":0.001})"));
   auto r2 = train(upToBest, data.columns());
   ASSERT_TRUE(static_cast<bool>(r2));
   EXPECT_EQ(modelObject(*r2), modelObject(*r));
@@ -398,8 +402,9 @@ TEST(TrainLoop, GlorotInitIsSeededAndClassesTrain) {
   auto withSeed = [&](int seed) {
     std::string m = model;
     m.replace(m.find("SEED"), 4, std::to_string(seed));
-    return parse(doc(m, R"("epochs":60,"batch_size":10,"optimizer":{"type":"adam","learning_rate":0.05})",
-                     R"({"name":"y"})"));
+    return parse(
+        doc(m, R"("epochs":60,"batch_size":10,"optimizer":{"type":"adam","learning_rate":0.05})",
+            R"({"name":"y"})"));
   };
   Data data;
   for (int i = 0; i < 90; ++i) {
@@ -445,9 +450,10 @@ TEST(TrainLimits, FeatureMatrixLimitNamesBothNumbers) {
 
 TEST(TrainLimits, WorkingMemoryIsBoundedBeforeAllocation) {
   // 1,000 x 4,000 activations and deltas per row of a huge batch.
-  Descriptor d = parse(doc(R"({"type":"mlp","link":"identity","layers":[)"
-                           R"({"units":4000,"activation":"relu"},{"units":1,"activation":"identity"}]})",
-                           R"("batch_size":1099511627776)"));
+  Descriptor d =
+      parse(doc(R"({"type":"mlp","link":"identity","layers":[)"
+                R"({"units":4000,"activation":"relu"},{"units":1,"activation":"identity"}]})",
+                R"("batch_size":1099511627776)"));
   Data data = line(300000);
   auto r = train(d, data.columns());
   ASSERT_FALSE(static_cast<bool>(r));
@@ -460,9 +466,10 @@ TEST(TrainLimits, WorkingMemoryIsBoundedBeforeAllocation) {
 }
 
 TEST(TrainLimits, TimeLimitStopsCleanlyWithTheBestParameters) {
-  Descriptor d = parse(doc(kLinear, R"("epochs":100000000,"batch_size":1,)"
-                                    R"("early_stopping":{"validation_fraction":0.5,"patience":100000000},)"
-                                    R"("limits":{"max_seconds":1.0})"));
+  Descriptor d =
+      parse(doc(kLinear, R"("epochs":100000000,"batch_size":1,)"
+                         R"("early_stopping":{"validation_fraction":0.5,"patience":100000000},)"
+                         R"("limits":{"max_seconds":1.0})"));
   // The budget includes compiling the step (~0.1 s, several times that on a
   // loaded machine): 1 s leaves whole epochs to run.
   Data data = line(40);
@@ -531,7 +538,8 @@ TEST(TrainLimits, DataErrorsNameTheRow) {
   EXPECT_NE(llvm::toString(r6.takeError()).find("expected 3 input columns, got 2"),
             std::string::npos);
   // Not a train descriptor.
-  auto pipeline = Descriptor::parse(R"({"specjit":1,"kind":"pipeline","inputs":[{"name":"a","type":"f64"}],"output":{"type":"f32"},"steps":[]})");
+  auto pipeline = Descriptor::parse(
+      R"({"specjit":1,"kind":"pipeline","inputs":[{"name":"a","type":"f64"}],"output":{"type":"f32"},"steps":[]})");
   ASSERT_TRUE(static_cast<bool>(pipeline));
   auto r7 = train(*pipeline, keep.columns());
   ASSERT_FALSE(static_cast<bool>(r7));
@@ -556,16 +564,15 @@ TEST(TrainLimits, CancellationAndTheConcurrencyCap) {
     EXPECT_GT(p.rowsPerSecond, 0);
   };
   setMaxConcurrentTrainings(1);
-  llvm::Expected<TrainResult> first = llvm::make_error<llvm::StringError>(
-      "not run", llvm::inconvertibleErrorCode());
+  llvm::Expected<TrainResult> first =
+      llvm::make_error<llvm::StringError>("not run", llvm::inconvertibleErrorCode());
   std::thread t([&] { first = train(slow, data.columns(), o); });
   while (epochsSeen.load() < 3)
     std::this_thread::yield();
   // The one slot is taken: a second training fails at once.
   auto second = train(slow, data.columns());
   ASSERT_FALSE(static_cast<bool>(second));
-  EXPECT_NE(llvm::toString(second.takeError()).find("1 trainings already run"),
-            std::string::npos);
+  EXPECT_NE(llvm::toString(second.takeError()).find("1 trainings already run"), std::string::npos);
   cancel = true;
   t.join();
   ASSERT_FALSE(static_cast<bool>(first));
@@ -624,8 +631,7 @@ TEST(TrainLimits, StopChecksFollowEveryBatchOnBothBackends) {
     EXPECT_EQ(r->bestEpoch, 0);
     auto ref = train(oneBatch, first5.columns(), o);
     ASSERT_TRUE(static_cast<bool>(ref)) << llvm::toString(ref.takeError());
-    EXPECT_EQ(numbers(modelObject(*r).get("weights")),
-              numbers(modelObject(*ref).get("weights")));
+    EXPECT_EQ(numbers(modelObject(*r).get("weights")), numbers(modelObject(*ref).get("weights")));
     EXPECT_EQ(numbers(modelObject(*r).get("intercepts")),
               numbers(modelObject(*ref).get("intercepts")));
   }
@@ -652,8 +658,8 @@ TEST(TrainLimits, StopFlagsSetByOtherThreadsEndTheEpoch) {
   for (TrainOptions o : bothBackends()) {
     std::atomic<bool> cancel{false};
     o.cancel = &cancel;
-    llvm::Expected<TrainResult> r = llvm::make_error<llvm::StringError>(
-        "not run", llvm::inconvertibleErrorCode());
+    llvm::Expected<TrainResult> r =
+        llvm::make_error<llvm::StringError>("not run", llvm::inconvertibleErrorCode());
     std::thread t([&] { r = train(d, data.columns(), o); });
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     cancel = true;
@@ -738,10 +744,9 @@ TEST(TrainJit, EqualsTheInterpreterBitForBit) {
   for (const Case &c : cases)
     for (const char *opt : optimizers)
       for (const char *sched : schedules) {
-        std::string text = doc(c.model,
-                               std::string(R"("loss":")") + c.loss +
-                                   R"(","optimizer":)" + opt + "," + sched,
-                               c.label);
+        std::string text = doc(
+            c.model, std::string(R"("loss":")") + c.loss + R"(","optimizer":)" + opt + "," + sched,
+            c.label);
         Descriptor d = parse(text);
         Data data = base;
         if (StringRef(c.label).contains("i64")) {

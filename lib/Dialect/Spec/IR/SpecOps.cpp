@@ -21,8 +21,7 @@ namespace specjit {
 namespace spec {
 
 std::vector<llvm::SmallVector<unsigned, 4>>
-polynomialTerms(unsigned n, unsigned degree, bool interactionOnly,
-                bool includeBias) {
+polynomialTerms(unsigned n, unsigned degree, bool interactionOnly, bool includeBias) {
   std::vector<llvm::SmallVector<unsigned, 4>> terms;
   jit::forEachPolynomialTerm(n, degree, interactionOnly, includeBias,
                              [&](llvm::ArrayRef<unsigned> t) {
@@ -42,8 +41,8 @@ static bool isFinite(FloatAttr a) { return std::isfinite(a.getValueAsDouble()); 
 //===----------------------------------------------------------------------===//
 
 static bool isInputType(Type t) {
-  return t.isInteger(1) || t.isInteger(32) || t.isInteger(64) || t.isF32() ||
-         t.isF64() || isa<StrType>(t);
+  return t.isInteger(1) || t.isInteger(32) || t.isInteger(64) || t.isF32() || t.isF64() ||
+         isa<StrType>(t);
 }
 
 LogicalResult KernelOp::verify() {
@@ -85,19 +84,16 @@ LogicalResult InputOp::verify() {
   else
     expected = Float64Type::get(getContext());
   if (getType() != expected)
-    return emitOpError("input #") << idx << " declared as " << declared
-                                  << " reads as " << expected << ", not "
-                                  << getType();
+    return emitOpError("input #") << idx << " declared as " << declared << " reads as " << expected
+                                  << ", not " << getType();
   return success();
 }
 
 LogicalResult OutputOp::verify() {
   auto kernel = cast<KernelOp>((*this)->getParentOp());
   if (getValues().size() != kernel.getOutputNames().size())
-    return emitOpError("writes ") << getValues().size()
-                                  << " values but the kernel declares "
-                                  << kernel.getOutputNames().size()
-                                  << " output columns";
+    return emitOpError("writes ") << getValues().size() << " values but the kernel declares "
+                                  << kernel.getOutputNames().size() << " output columns";
   return success();
 }
 
@@ -111,8 +107,7 @@ LogicalResult StrLookupOp::verify() {
   llvm::DenseSet<StringRef> seen;
   for (Attribute k : getKeys())
     if (!seen.insert(cast<StringAttr>(k).getValue()).second)
-      return emitOpError("duplicate key \"")
-             << cast<StringAttr>(k).getValue() << "\"";
+      return emitOpError("duplicate key \"") << cast<StringAttr>(k).getValue() << "\"";
   return success();
 }
 
@@ -158,16 +153,14 @@ LogicalResult ImputeOp::verify() {
   if (!intIn && getMissingAttr())
     return emitOpError("on f64 takes no sentinel: NaN is missing");
   bool integral = std::trunc(v) == v && std::fabs(v) < 9.2e18;
-  Type expected = intIn && integral ? getInput().getType()
-                                    : Type(Float64Type::get(getContext()));
+  Type expected = intIn && integral ? getInput().getType() : Type(Float64Type::get(getContext()));
   if (getType() != expected)
     return emitOpError("result must be ") << expected;
   return success();
 }
 
 /// Checks that `cats` are non-empty, unique and typed like `input`.
-static LogicalResult verifyCategories(Operation *op, Value input,
-                                      ArrayAttr cats,
+static LogicalResult verifyCategories(Operation *op, Value input, ArrayAttr cats,
                                       std::optional<int64_t> missing) {
   if (cats.empty())
     return op->emitOpError("needs at least one category");
@@ -187,8 +180,7 @@ static LogicalResult verifyCategories(Operation *op, Value input,
       if (!ints.insert(i.getInt()).second)
         return op->emitOpError("duplicate category ") << i.getInt();
       if (missing && i.getInt() == *missing)
-        return op->emitOpError("category ")
-               << i.getInt() << " is the missing sentinel";
+        return op->emitOpError("category ") << i.getInt() << " is the missing sentinel";
     } else {
       auto f = dyn_cast<FloatAttr>(a);
       if (!f || !f.getType().isF64() || !isFinite(f))
@@ -204,12 +196,11 @@ static LogicalResult verifyCategories(Operation *op, Value input,
 }
 
 LogicalResult OneHotOp::verify() {
-  if (failed(verifyCategories(*this, getInput(), getCategories(),
-                              getMissing())))
+  if (failed(verifyCategories(*this, getInput(), getCategories(), getMissing())))
     return failure();
   if (getNumResults() != getCategories().size())
-    return emitOpError("has ") << getNumResults() << " results for "
-                               << getCategories().size() << " categories";
+    return emitOpError("has ") << getNumResults() << " results for " << getCategories().size()
+                               << " categories";
   return success();
 }
 
@@ -217,8 +208,7 @@ LogicalResult LabelEncodeOp::verify() {
   if (failed(verifyCategories(*this, getInput(), getKeys(), getMissing())))
     return failure();
   if (getCodes().size() != getKeys().size())
-    return emitOpError("has ") << getCodes().size() << " codes for "
-                               << getKeys().size() << " keys";
+    return emitOpError("has ") << getCodes().size() << " codes for " << getKeys().size() << " keys";
   for (double c : getCodes())
     if (!std::isfinite(c))
       return emitOpError("codes must be finite");
@@ -233,12 +223,10 @@ LogicalResult PolynomialOp::verify() {
     return emitOpError("degree must be in 1..8, got ") << degree;
   if (getInputs().empty())
     return emitOpError("needs at least one input");
-  size_t expected = polynomialTerms(getInputs().size(), degree,
-                                    getInteractionOnly(), getIncludeBias())
-                        .size();
+  size_t expected =
+      polynomialTerms(getInputs().size(), degree, getInteractionOnly(), getIncludeBias()).size();
   if (getNumResults() != expected)
-    return emitOpError("has ") << getNumResults() << " results, expected "
-                               << expected;
+    return emitOpError("has ") << getNumResults() << " results, expected " << expected;
   return success();
 }
 
@@ -258,9 +246,8 @@ LogicalResult BucketizeOp::verify() {
 LogicalResult ExprOp::verify() {
   Block &body = getBody().front();
   if (body.getNumArguments() != getInputs().size())
-    return emitOpError("region takes ") << body.getNumArguments()
-                                        << " arguments for "
-                                        << getInputs().size() << " inputs";
+    return emitOpError("region takes ")
+           << body.getNumArguments() << " arguments for " << getInputs().size() << " inputs";
   for (BlockArgument a : body.getArguments())
     if (!a.getType().isF64())
       return emitOpError("region arguments must be f64");
@@ -277,8 +264,8 @@ LogicalResult ExprOp::verify() {
 static LogicalResult verifyMeterRegion(Operation *op, Region &region, size_t n) {
   Block &body = region.front();
   if (body.getNumArguments() != n)
-    return op->emitOpError("region takes ") << body.getNumArguments()
-                                            << " arguments for " << n << " meters";
+    return op->emitOpError("region takes ")
+           << body.getNumArguments() << " arguments for " << n << " meters";
   for (BlockArgument a : body.getArguments())
     if (!a.getType().isF64())
       return op->emitOpError("region arguments must be f64");
@@ -301,8 +288,8 @@ LogicalResult RulesKernelOp::verify() {
 
 LogicalResult RuleOp::verify() {
   if (getResults().size() != getMeters().size())
-    return emitOpError("has ") << getResults().size() << " results for "
-                               << getMeters().size() << " meters";
+    return emitOpError("has ") << getResults().size() << " results for " << getMeters().size()
+                               << " meters";
   return verifyMeterRegion(*this, getBody(), getMeters().size());
 }
 
@@ -324,16 +311,13 @@ LogicalResult SeriesKernelOp::verify() {
     return emitOpError("output type must be f32 or f64, got ") << out;
   Block &body = getBody().front();
   auto outputs = body.getOps<SeriesOutputOp>();
-  if (std::distance(outputs.begin(), outputs.end()) != 1 ||
-      !isa<SeriesOutputOp>(body.back()))
+  if (std::distance(outputs.begin(), outputs.end()) != 1 || !isa<SeriesOutputOp>(body.back()))
     return emitOpError("body must end with its only spec.series_output");
   if ((*outputs.begin()).getValues().size() != getOutputNames().size())
-    return emitOpError("writes ") << (*outputs.begin()).getValues().size()
-                                  << " values for " << getOutputNames().size()
-                                  << " output columns";
+    return emitOpError("writes ") << (*outputs.begin()).getValues().size() << " values for "
+                                  << getOutputNames().size() << " output columns";
   for (auto in : body.getOps<SeriesInputOp>())
-    if (in.getIndex() < 0 ||
-        in.getIndex() >= static_cast<int64_t>(getInputTypes().size()))
+    if (in.getIndex() < 0 || in.getIndex() >= static_cast<int64_t>(getInputTypes().size()))
       return in.emitOpError("index ") << in.getIndex() << " out of range";
   return success();
 }
@@ -368,19 +352,17 @@ LogicalResult LinearOp::verify() {
   if (k == 0)
     return emitOpError("needs at least one output");
   if (getWeights().size() != f * k)
-    return emitOpError("has ") << getWeights().size() << " weights for " << k
-                               << " outputs x " << f << " features";
+    return emitOpError("has ") << getWeights().size() << " weights for " << k << " outputs x " << f
+                               << " features";
   if (getIntercepts().size() != k)
-    return emitOpError("has ") << getIntercepts().size() << " intercepts for "
-                               << k << " outputs";
+    return emitOpError("has ") << getIntercepts().size() << " intercepts for " << k << " outputs";
   return success();
 }
 
 LogicalResult TreeEnsembleOp::verify() {
   size_t n = getNodeFeatures().size();
-  if (getThresholds().size() != n || getLeft().size() != n ||
-      getRight().size() != n || getDefaultLeft().size() != n ||
-      getLeaves().size() != n)
+  if (getThresholds().size() != n || getLeft().size() != n || getRight().size() != n ||
+      getDefaultLeft().size() != n || getLeaves().size() != n)
     return emitOpError("node arrays must all have ") << n << " entries";
   if (getRoots().size() != getGroups().size() || getRoots().empty())
     return emitOpError("needs one group per tree and at least one tree");
@@ -393,13 +375,11 @@ LogicalResult TreeEnsembleOp::verify() {
     if (f < 0)
       continue;
     if (f >= features)
-      return emitOpError("node ") << i << " splits on feature " << f
-                                  << " of " << features;
+      return emitOpError("node ") << i << " splits on feature " << f << " of " << features;
     // Children come after their parent: the tree is acyclic.
     for (int32_t c : {getLeft()[i], getRight()[i]})
       if (c <= static_cast<int32_t>(i) || c >= static_cast<int32_t>(n))
-        return emitOpError("node ") << i << " has child " << c
-                                    << " (children must be later nodes)";
+        return emitOpError("node ") << i << " has child " << c << " (children must be later nodes)";
   }
   for (auto [root, group] : llvm::zip(getRoots(), getGroups())) {
     if (root < 0 || root >= static_cast<int32_t>(n))
@@ -442,8 +422,7 @@ LogicalResult LinkOp::verify() {
   if (n == 0)
     return emitOpError("needs at least one margin");
   if (k == "argmax")
-    return getResults().size() == 1 ? success()
-                                     : emitOpError("argmax has one result");
+    return getResults().size() == 1 ? success() : emitOpError("argmax has one result");
   if (k != "logistic" && k != "softmax")
     return emitOpError("unknown link '") << k << "'";
   if (getResults().size() != n)
@@ -506,8 +485,8 @@ LogicalResult TrainStepOp::verify() {
   if (epochBatch < 0)
     return emitOpError("epoch_batch must be non-negative, got ") << epochBatch;
   if (epochBatch > 0 && batchRows > 0 && batchRows != epochBatch)
-    return emitOpError("batch_rows (") << batchRows << ") must be 0 or epoch_batch ("
-                                       << epochBatch << ")";
+    return emitOpError("batch_rows (")
+           << batchRows << ") must be 0 or epoch_batch (" << epochBatch << ")";
   return success();
 }
 

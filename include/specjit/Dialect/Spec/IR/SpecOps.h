@@ -38,9 +38,8 @@ namespace specjit {
 namespace spec {
 /// The monomials of scikit-learn's PolynomialFeatures over `n` inputs, in its
 /// output order; each is the list of input indices multiplied (empty = bias).
-std::vector<llvm::SmallVector<unsigned, 4>>
-polynomialTerms(unsigned n, unsigned degree, bool interactionOnly,
-                bool includeBias);
+std::vector<llvm::SmallVector<unsigned, 4>> polynomialTerms(unsigned n, unsigned degree,
+                                                            bool interactionOnly, bool includeBias);
 } // namespace spec
 } // namespace specjit
 
