@@ -88,7 +88,7 @@ def walk(v):
         for x in v:
             walk(x)
 for path in glob.glob(os.path.join(root, "examples", "*.json")) + \
-        glob.glob(os.path.join(root, "test", "data", "reference", "*.json")):
+        glob.glob(os.path.join(root, "test", "data", "pipeline", "*.json")):
     try:
         walk(json.load(open(path)))
     except ValueError:

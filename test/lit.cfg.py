@@ -9,7 +9,7 @@ config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".test"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.specjit_obj_root, "test")
-config.excludes = ["lit.cfg.py", "lit.site.cfg.py", "CMakeLists.txt", "data",
+config.excludes = ["lit.cfg.py", "lit.site.cfg.py", "CMakeLists.txt",
                    "reference", "schema", "Inputs"]
 
 llvm_config.with_system_environment(["HOME", "TMP", "TEMP"])

@@ -276,34 +276,7 @@ TEST(DescriptorRobustness, MutationsNeverCrash) {
   std::string text = kFull;
   std::mt19937 rng(12345);
   const char alphabet[] = "{}[]\",:01-.eE aZ\\u";
-  int parsed = 0;
-  for (int iter = 0; iter < 3000; ++iter) {
-    std::string m = text;
-    int edits = 1 + rng() % 3;
-    for (int e = 0; e < edits; ++e) {
-      size_t at = rng() % m.size();
-      switch (rng() % 3) {
-      case 0:
-        m[at] = alphabet[rng() % (sizeof(alphabet) - 1)];
-        break;
-      case 1:
-        m.erase(at, 1);
-        break;
-      default:
-        m.insert(at, 1, alphabet[rng() % (sizeof(alphabet) - 1)]);
-      }
-    }
-    llvm::Expected<Descriptor> d = Descriptor::parse(m);
-    if (!d) {
-      std::string err = llvm::toString(d.takeError());
-      EXPECT_FALSE(err.empty());
-      continue;
-    }
-    ++parsed;
-    ASSERT_PARSES(again, d->canonical());
-    EXPECT_EQ(again.canonical(), d->canonical()) << m;
-  }
-  EXPECT_GT(parsed, 0);
+  EXPECT_GT(checkMutations(rng, text, alphabet, 3000), 0);
 }
 
 TEST(DescriptorRobustness, HugeValidDescriptor) {
@@ -557,33 +530,7 @@ TEST(FamiliesRobustness, MutationsNeverCrash) {
   for (const char *file : {"examples/strategy.json", "examples/needs_rules.json"}) {
     std::string text = readSourceFile(file);
     ASSERT_FALSE(text.empty());
-    int parsed = 0;
-    for (int iter = 0; iter < 1500; ++iter) {
-      std::string m = text;
-      int edits = 1 + rng() % 3;
-      for (int e = 0; e < edits; ++e) {
-        size_t at = rng() % m.size();
-        switch (rng() % 3) {
-        case 0:
-          m[at] = alphabet[rng() % (sizeof(alphabet) - 1)];
-          break;
-        case 1:
-          m.erase(at, 1);
-          break;
-        default:
-          m.insert(at, 1, alphabet[rng() % (sizeof(alphabet) - 1)]);
-        }
-      }
-      llvm::Expected<Descriptor> d = Descriptor::parse(m);
-      if (!d) {
-        EXPECT_FALSE(llvm::toString(d.takeError()).empty());
-        continue;
-      }
-      ++parsed;
-      ASSERT_PARSES(again, d->canonical());
-      EXPECT_EQ(again.canonical(), d->canonical()) << m;
-    }
-    EXPECT_GT(parsed, 0) << file;
+    EXPECT_GT(checkMutations(rng, text, alphabet, 1500), 0) << file;
   }
 }
 

@@ -4,8 +4,8 @@
 // built from JSON fragments (pipeline, series), the full descriptors of the
 // pipeline, series and rules families that the canonical, hash and
 // robustness tests start from, parse helpers and the EXPECT_PARSE_ERROR /
-// ASSERT_PARSES macros, expression trees as S-expressions, and files of the
-// source tree read as text.
+// ASSERT_PARSES macros, the random-edit mutation check, expression trees as S-expressions, and
+// files of the source tree read as text.
 //
 //===----------------------------------------------------------------------===//
 #ifndef SPECJIT_UNITTESTS_DESCRIPTORTESTSUPPORT_H
@@ -21,6 +21,7 @@
 #include <gtest/gtest.h>
 
 #include <charconv>
+#include <random>
 #include <string>
 #include <utility>
 #include <vector>
@@ -173,6 +174,47 @@ inline std::string readSourceFile(const std::string &rel) {
     return "";
   }
   return (*buffer)->getBuffer().str();
+}
+
+/// Parses `iterations` mutations of `text`, each 1 to 3 random one-byte
+/// edits (a byte replaced, erased or inserted; new bytes from `alphabet`):
+/// every mutation either fails with a message or parses to a descriptor
+/// whose canonical form parses back to itself. Returns how many parsed.
+/// The draws from `rng` are part of each test's fixed input sequence.
+inline int checkMutations(std::mt19937 &rng, const std::string &text, llvm::StringRef alphabet,
+                          int iterations) {
+  int parsed = 0;
+  for (int iter = 0; iter < iterations; ++iter) {
+    std::string m = text;
+    int edits = 1 + rng() % 3;
+    for (int e = 0; e < edits; ++e) {
+      size_t at = rng() % m.size();
+      switch (rng() % 3) {
+      case 0:
+        m[at] = alphabet[rng() % alphabet.size()];
+        break;
+      case 1:
+        m.erase(at, 1);
+        break;
+      default:
+        m.insert(at, 1, alphabet[rng() % alphabet.size()]);
+      }
+    }
+    llvm::Expected<specjit::jit::Descriptor> d = specjit::jit::Descriptor::parse(m);
+    if (!d) {
+      EXPECT_FALSE(llvm::toString(d.takeError()).empty()) << m;
+      continue;
+    }
+    ++parsed;
+    llvm::Expected<specjit::jit::Descriptor> again =
+        specjit::jit::Descriptor::parse(d->canonical());
+    if (!again) {
+      ADD_FAILURE() << llvm::toString(again.takeError()) << "\nthe canonical form of: " << m;
+      continue;
+    }
+    EXPECT_EQ(again->canonical(), d->canonical()) << m;
+  }
+  return parsed;
 }
 
 } // namespace specjit_test

@@ -54,7 +54,7 @@ from sklearn.preprocessing import (FunctionTransformer, KBinsDiscretizer,
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-DEFAULT_OUT = os.path.join(ROOT, "test", "data", "reference")
+DEFAULT_OUT = os.path.join(ROOT, "test", "data", "pipeline")
 
 GENERATOR = "scikit-learn %s / numpy %s" % (sklearn.__version__, np.__version__)
 

@@ -10,7 +10,7 @@ features, some NaN) and writes, in DIR (default test/data/models):
 
   - xgb_<case>.model.json: the model as Booster.save_model() writes it;
   - xgb_<case>.json: the reference case, in the format of
-    test/data/reference/*.json:
+    test/data/pipeline/*.json:
 
     {"case": "xgb_<case>", "generator": "xgboost X / numpy Y",
      "notes": "...",

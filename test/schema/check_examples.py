@@ -6,7 +6,7 @@
 Checks, with jsonschema's Draft202012Validator:
   - every schemas/*.schema.json is itself a valid 2020-12 schema;
   - every examples/*.json descriptor against schemas/<kind>.schema.json;
-  - the `descriptor` of every test/data/reference/*.json against the same;
+  - the `descriptor` of every test/data/pipeline/*.json against the same;
   - negative cases: descriptors the schema must reject (unknown keys, empty
     categories, ...);
   - both forms of a model tree (columns, node objects), and trees the model
@@ -165,9 +165,9 @@ class Checker:
 
     def check_reference(self):
         paths = sorted(glob.glob(os.path.join(self.root, "test", "data",
-                                              "reference", "*.json")))
+                                              "pipeline", "*.json")))
         if not paths:
-            self.fail("test/data/reference/", "no reference cases found")
+            self.fail("test/data/pipeline/", "no reference cases found")
         for path in paths:
             try:
                 with open(path, encoding="utf-8") as f:

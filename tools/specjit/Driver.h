@@ -2,7 +2,7 @@
 //
 // Option parsing and error reporting for the subcommands of `specjit`, which
 // live in one file each where they are large (TrainCommand.cpp,
-// EvalCommand.cpp) and in specjit.cpp otherwise.
+// EvalCommand.cpp, CheckCommand.cpp, ...) and in specjit.cpp otherwise.
 //
 //===----------------------------------------------------------------------===//
 
@@ -96,6 +96,8 @@ int cmdEval(int argc, char **argv);
 int cmdCache(int argc, char **argv);
 /// `specjit export` (ExportCommand.cpp).
 int cmdExport(int argc, char **argv);
+/// `specjit check` (CheckCommand.cpp).
+int cmdCheck(int argc, char **argv);
 
 } // namespace tools
 } // namespace specjit

@@ -929,6 +929,12 @@ const Command kCommands[] = {
     model descriptor, printed on stdout. --features names the inputs (one
     per model feature; TYPE f32 (default), f64, i32, i64 or bool);
     --margin outputs the margins instead of the transformed prediction.)"},
+    {"check", tools::cmdCheck, R"(check CASE.json...
+    Run reference cases (a descriptor or an XGBoost model, its inputs and
+    what the reference computes; test/data/<family>/) through the JIT and
+    the interpreter: both must match the reference within the case's
+    tolerance, and each other. One line per case; exit status 1 if any
+    failed.)"},
     {"cache", tools::cmdCache, R"(cache stats|list|clear [--json]
     The persistent cache of compiled kernels (docs/runtime.md): its
     directory, size and bound, and this process's hits, misses, stores and
