@@ -223,7 +223,7 @@ TEST(CompileUnits, PassTimesCoverEveryPipelineOfTheWholeKernel) {
     auto report = passTimes(d, jitOptions(2));
     ASSERT_TRUE(static_cast<bool>(report)) << llvm::toString(report.takeError());
     llvm::StringRef text(*report);
-    size_t mlir = text.find("MLIR passes:");
+    size_t mlir = text.find("MLIR stages and passes:");
     size_t opt = text.find("InstCombinePass");
     size_t isel = text.find("X86 DAG->DAG Instruction Selection");
     ASSERT_NE(mlir, llvm::StringRef::npos) << *report;

@@ -4,10 +4,9 @@
 #include "Engine/Codegen.h"
 #include "Engine/DiskCache.h"
 #include "Engine/JIT.h"
+#include "Engine/StageTiming.h"
 
 #include "llvm/ADT/StringExtras.h"
-
-#include <chrono>
 
 namespace specjit {
 namespace engine {
@@ -34,22 +33,24 @@ CodegenOptions codegenOptionsFor(const jit::CompileOptions &o) {
 std::optional<BuiltCode> loadCodeFromDisk(const jit::Descriptor &d, const jit::CompileOptions &o) {
   if (!diskCacheWanted(o))
     return std::nullopt;
-  auto t0 = std::chrono::steady_clock::now();
-  std::optional<ObjectFiles> objects = loadFromDiskCache(diskCacheKey(d, codegenOptionsFor(o)));
-  if (!objects)
-    return std::nullopt;
+  StageTimer timer;
   BuiltCode built;
-  built.units = static_cast<unsigned>(objects->size());
-  built.fromDisk = true;
-  auto code = loadKernelObjects(std::move(*objects), codeName(d));
-  if (!code) {
-    llvm::consumeError(code.takeError()); // compiled instead, as if absent
-    return std::nullopt;
+  {
+    // The one stage a loaded kernel has (stats and timing report it).
+    mlir::TimingScope load = timer.scope().nest("disk-load");
+    std::optional<ObjectFiles> objects = loadFromDiskCache(diskCacheKey(d, codegenOptionsFor(o)));
+    if (!objects)
+      return std::nullopt;
+    built.units = static_cast<unsigned>(objects->size());
+    built.fromDisk = true;
+    auto code = loadKernelObjects(std::move(*objects), codeName(d));
+    if (!code) {
+      llvm::consumeError(code.takeError()); // compiled instead, as if absent
+      return std::nullopt;
+    }
+    built.code = std::move(*code);
   }
-  built.code = std::move(*code);
-  built.stages.emplace_back(
-      "disk-load",
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  built.stages = timer.finish();
   return built;
 }
 
@@ -57,21 +58,22 @@ llvm::Expected<BuiltCode> buildCode(const jit::Descriptor &d, const jit::Compile
                                     std::function<void(jit::Stage, llvm::StringRef)> onStage) {
   CodegenOptions co = codegenOptionsFor(o);
   co.onStage = std::move(onStage);
+  StageTimer timer;
+  co.timing = &timer.scope();
   BuiltCode built;
-  co.onTiming = [&](llvm::StringRef name, double ms) { built.stages.emplace_back(name.str(), ms); };
   auto objects = compileToObjectsCached(d, co, diskCacheWanted(o), built.fromDisk);
   if (!objects)
     return objects.takeError();
   built.units = static_cast<unsigned>(objects->size());
-  auto t0 = std::chrono::steady_clock::now();
-  auto code = loadKernelObjects(std::move(*objects), codeName(d));
-  if (!code)
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "jit: " + llvm::toString(code.takeError()));
-  built.stages.emplace_back(
-      "jit-link",
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
-  built.code = std::move(*code);
+  {
+    mlir::TimingScope link = timer.scope().nest("jit-link");
+    auto code = loadKernelObjects(std::move(*objects), codeName(d));
+    if (!code)
+      return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                     "jit: " + llvm::toString(code.takeError()));
+    built.code = std::move(*code);
+  }
+  built.stages = timer.finish();
   return built;
 }
 

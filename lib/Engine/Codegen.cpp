@@ -10,6 +10,7 @@
 #include "Engine/CompileUnits.h"
 #include "Engine/KernelSize.h"
 #include "Engine/LLVMBackend.h"
+#include "Engine/StageTiming.h"
 #include "Families/Family.h"
 #include "Runtime/KernelABI.h"
 
@@ -93,32 +94,6 @@ llvm::Error renameGlobals(llvm::Module &m, const std::string &entry) {
   return llvm::Error::success();
 }
 
-/// MLIR's pass times as a list (CodegenOptions::passTiming): one line per
-/// pass, wall milliseconds and the share of the MLIR total.
-class PassTimeList final : public mlir::OutputStrategy {
-public:
-  using OutputStrategy::OutputStrategy;
-  void printHeader(const mlir::TimeRecord &total) override {
-    os << llvm::formatv("MLIR passes: {0:f3} ms in all\n", total.wall * 1e3);
-  }
-  void printFooter() override { os << "\n"; }
-  void printTime(const mlir::TimeRecord &time, const mlir::TimeRecord &total) override {
-    os << llvm::formatv("{0,10:f3} ms {1,6:f1}%  ", time.wall * 1e3,
-                        total.wall > 0 ? 100.0 * time.wall / total.wall : 0.0);
-  }
-  void printListEntry(llvm::StringRef name, const mlir::TimeRecord &time,
-                      const mlir::TimeRecord &total, bool) override {
-    printTime(time, total);
-    os << name << "\n";
-  }
-  void printTreeEntry(unsigned indent, llvm::StringRef name, const mlir::TimeRecord &time,
-                      const mlir::TimeRecord &total) override {
-    printTime(time, total);
-    os.indent(indent) << name << "\n";
-  }
-  void printTreeEntryEnd(unsigned, bool) override {}
-};
-
 llvm::Error stageError(Stage s, const llvm::Twine &msg) {
   return llvm::make_error<jit::StageError>(jit::stageName(s).str(), msg.str());
 }
@@ -146,23 +121,34 @@ bool failureInjectionActive() { return injectedStage.load() >= 0; }
 
 llvm::Expected<ObjectFiles> compileToObjects(const jit::Descriptor &d,
                                              const CodegenOptions &options) {
-  // Reports a stage's time and text if asked; true when the pipeline stops
-  // here. Printing is not part of a stage's time.
-  auto last = std::chrono::steady_clock::now();
-  auto lap = [&](llvm::StringRef name) {
-    auto now = std::chrono::steady_clock::now();
-    if (options.onTiming)
-      options.onTiming(name, std::chrono::duration<double, std::milli>(now - last).count());
-    last = now;
-  };
+  // Each stage runs in a timing scope nested in options.timing (inactive
+  // scopes when there is none; StageTiming.h). --pass-timing without a
+  // caller's timer times the MLIR stages, their passes nested, here, and
+  // prints them after the llvm-dialect stage.
+  mlir::TimingScope noTiming;
+  std::optional<mlir::DefaultTimingManager> passTimer;
+  std::optional<mlir::TimingScope> passRoot;
+  if (options.passTiming && !options.timing) {
+    passTimer.emplace();
+    passTimer->setEnabled(true);
+    passTimer->setDisplayMode(mlir::DefaultTimingManager::DisplayMode::Tree);
+    passTimer->setOutput(
+        std::make_unique<PassTimeTree>(*options.passTiming, "MLIR stages and passes"));
+    passRoot.emplace(passTimer->getRootScope());
+  }
+  mlir::TimingScope *parent = options.timing ? options.timing : passRoot ? &*passRoot : &noTiming;
+  mlir::TimingScope current;
+  auto begin = [&](llvm::StringRef name) { current = parent->nest(name); };
+
+  // Ends a stage: stops its clock (printing is not part of a stage's time)
+  // and reports its text if asked; true when the pipeline stops here.
   // With stopAfter, only the last stage's text is wanted (--emit); without
   // it, every stage's (--dump-dir).
   auto wants = [&](Stage s) {
     return options.onStage && (!options.stopAfter || *options.stopAfter == s);
   };
   auto reached = [&](Stage s, llvm::function_ref<void(llvm::raw_ostream &)> print) {
-    lap(jit::stageName(s));
-    auto resetClock = llvm::make_scope_exit([&] { last = std::chrono::steady_clock::now(); });
+    current.stop();
     if (wants(s)) {
       std::string text;
       llvm::raw_string_ostream os(text);
@@ -178,11 +164,13 @@ llvm::Expected<ObjectFiles> compileToObjects(const jit::Descriptor &d,
     };
   };
 
+  begin(jit::stageName(Stage::Descriptor));
   if (auto err = checkInjectedFailure(Stage::Descriptor))
     return std::move(err);
   if (reached(Stage::Descriptor, [&](llvm::raw_ostream &os) { os << d.canonical() << "\n"; }))
     return ObjectFiles();
 
+  begin(jit::stageName(Stage::Spec));
   MLIRContext ctx(registry(), MLIRContext::Threading::DISABLED);
   ctx.loadAllAvailableDialects();
   std::string diagnostics;
@@ -221,6 +209,7 @@ llvm::Expected<ObjectFiles> compileToObjects(const jit::Descriptor &d,
   }
   if (reached(Stage::Spec, printMLIR(module)))
     return ObjectFiles();
+  begin(jit::stageName(Stage::Lowered));
   // The guard: decide from the spec module, before any lowering, whether the
   // kernel is small enough to compile (KernelSize.h), so that an oversized
   // kernel falls back in milliseconds rather than after the lowering.
@@ -231,26 +220,19 @@ llvm::Expected<ObjectFiles> compileToObjects(const jit::Descriptor &d,
   }
 
   // spec -> scf/arith/math -> llvm dialect
-  std::optional<mlir::DefaultTimingManager> mlirTiming;
-  std::optional<mlir::TimingScope> mlirScope;
-  if (options.passTiming) {
-    mlirTiming.emplace();
-    mlirTiming->setEnabled(true);
-    mlirTiming->setDisplayMode(mlir::DefaultTimingManager::DisplayMode::List);
-    mlirTiming->setOutput(std::make_unique<PassTimeList>(*options.passTiming));
-    mlirScope.emplace(mlirTiming->getRootScope());
-  }
   using BuildPipeline = void (*)(mlir::OpPassManager &);
   BuildPipeline toLoops = [](mlir::OpPassManager &pm) { buildSpecToLoopsPipeline(pm); };
   for (auto [stage, build] :
        {std::pair{Stage::Lowered, toLoops},
         std::pair{Stage::LLVMDialect, BuildPipeline(&buildLoopsToLLVMPipeline)}}) {
+    if (stage != Stage::Lowered) // begun before the size guard above
+      begin(jit::stageName(stage));
     if (auto err = checkInjectedFailure(stage))
       return std::move(err);
     PassManager pm(&ctx);
     build(pm);
-    if (mlirScope)
-      pm.enableTiming(*mlirScope);
+    if (options.passTiming)
+      pm.enableTiming(current);
     if (failed(pm.run(module)))
       return stageError(stage, diagnostics);
     if (stage == Stage::Lowered && options.maxKernelOps) {
@@ -281,12 +263,16 @@ llvm::Expected<ObjectFiles> compileToObjects(const jit::Descriptor &d,
       return ObjectFiles();
   }
 
-  if (mlirTiming) {
-    mlirScope.reset();
-    mlirTiming->print();
+  if (passTimer) {
+    // The scopes end before the manager prints (and frees) its timers.
+    current = mlir::TimingScope();
+    parent = &noTiming;
+    passRoot.reset();
+    passTimer->print();
   }
 
   // -> LLVM IR
+  begin(jit::stageName(Stage::LLVM));
   if (auto err = checkInjectedFailure(Stage::LLVM))
     return std::move(err);
   llvm::LLVMContext llctx;
@@ -317,14 +303,15 @@ llvm::Expected<ObjectFiles> compileToObjects(const jit::Descriptor &d,
   if (plan) {
     // A module the split does not handle compiles whole (the split checks
     // before it changes anything).
+    begin("split");
     auto units = CompileUnits::split(llmod, *plan, options.optLevel);
     if (units) {
-      lap("split");
+      begin(jit::stageName(Stage::LLVMOpt));
       if (auto err = checkInjectedFailure(Stage::LLVMOpt))
         return std::move(err);
       if (auto err = (*units)->optimize())
         return stageError(Stage::LLVMOpt, llvm::toString(std::move(err)));
-      lap(jit::stageName(Stage::LLVMOpt));
+      begin(jit::stageName(Stage::Obj));
       // No assembly text is made here, but the failure hook still applies.
       if (auto err = checkInjectedFailure(Stage::Asm))
         return std::move(err);
@@ -333,13 +320,14 @@ llvm::Expected<ObjectFiles> compileToObjects(const jit::Descriptor &d,
       auto objects = (*units)->emit();
       if (!objects)
         return stageError(Stage::Obj, llvm::toString(objects.takeError()));
-      lap(jit::stageName(Stage::Obj));
+      current.stop();
       return std::move(*objects);
     }
     llvm::consumeError(units.takeError());
   }
 
   // optimized LLVM IR
+  begin(jit::stageName(Stage::LLVMOpt));
   if (auto err = checkInjectedFailure(Stage::LLVMOpt))
     return std::move(err);
   optimizeModule(*llmod, **tm, options.optLevel, options.passTiming);
@@ -350,6 +338,7 @@ llvm::Expected<ObjectFiles> compileToObjects(const jit::Descriptor &d,
   if (auto err = checkInjectedFailure(Stage::Asm))
     return std::move(err);
   if (wants(Stage::Asm) || options.stopAfter == Stage::Asm) {
+    begin(jit::stageName(Stage::Asm));
     std::unique_ptr<llvm::Module> copy = llvm::CloneModule(*llmod);
     auto text = emitMachineCode(*copy, **tm, /*assembly=*/true);
     if (!text)
@@ -357,6 +346,7 @@ llvm::Expected<ObjectFiles> compileToObjects(const jit::Descriptor &d,
     if (reached(Stage::Asm, [&](llvm::raw_ostream &os) { os << *text; }))
       return ObjectFiles();
   }
+  begin(jit::stageName(Stage::Obj));
   if (auto err = checkInjectedFailure(Stage::Obj))
     return std::move(err);
   auto object = emitMachineCode(*llmod, **tm, /*assembly=*/false, options.passTiming);

@@ -19,6 +19,10 @@
 #include <string>
 #include <vector>
 
+namespace mlir {
+class TimingScope;
+} // namespace mlir
+
 namespace specjit {
 namespace engine {
 
@@ -42,14 +46,15 @@ struct CodegenOptions {
   std::optional<jit::Stage> stopAfter;
   /// When set, receives the text of every stage as it is produced.
   std::function<void(jit::Stage, llvm::StringRef)> onStage;
-  /// When set, receives the wall time (ms) spent producing each stage, named
-  /// as jit::stageName(), plus "split" (dividing the LLVM module into
-  /// compile units) when a large kernel is compiled in parallel; then
-  /// llvm-opt and obj are the wall times of all units.
-  std::function<void(llvm::StringRef, double)> onTiming;
-  /// When set, receives the time of every pass: MLIR's passes (a list
-  /// sorted by time), then LLVM's optimization and code generation passes
-  /// (their -time-passes reports). The module then compiles whole.
+  /// When set, each stage runs in a timing scope nested in this one
+  /// (StageTiming.h), named as jit::stageName(), plus "split" (dividing the
+  /// LLVM module into compile units) when a large kernel is compiled in
+  /// parallel (llvm-opt and obj are then the wall times of all units), and
+  /// "disk-load" for a kernel the disk cache holds.
+  mlir::TimingScope *timing = nullptr;
+  /// When set, receives the time of every pass: the MLIR stages with their
+  /// passes nested (a tree), then LLVM's optimization and code generation
+  /// passes (their -time-passes reports). The module then compiles whole.
   /// Diagnostic (the driver's --pass-timing): one compile at a time.
   llvm::raw_ostream *passTiming = nullptr;
 };

@@ -9,6 +9,8 @@
 #include "Engine/DiskCache.h"
 #include "Engine/RuntimeSymbols.h"
 
+#include "mlir/Support/Timing.h"
+
 #include "specjit/ReadFile.h"
 
 #include "llvm/ADT/STLExtras.h"
@@ -746,17 +748,14 @@ Expected<ObjectFiles> compileToObjectsCached(const jit::Descriptor &d,
   // Stage texts (dumps, --emit) and the failure hook need the compiler to run.
   if (!useDisk || options.onStage || options.stopAfter || failureInjectionActive())
     return compileToObjects(d, options);
-  auto t0 = std::chrono::steady_clock::now();
+  // The one stage a loaded kernel has (stats and timing report it).
+  mlir::TimingScope load = options.timing ? options.timing->nest("disk-load") : mlir::TimingScope();
   DiskCacheKey key = diskCacheKey(d, options);
   if (std::optional<ObjectFiles> objects = loadFromDiskCache(key)) {
     fromDisk = true;
-    // The one stage a loaded kernel has (stats and timing report it).
-    if (options.onTiming)
-      options.onTiming(
-          "disk-load",
-          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
     return std::move(*objects);
   }
+  load = mlir::TimingScope(); // a miss: no stage
   auto objects = compileToObjects(d, options);
   if (objects)
     storeInDiskCache(key, *objects);

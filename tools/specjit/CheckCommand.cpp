@@ -410,8 +410,8 @@ void expectMatches(Report &report, const Rows &expected, const std::vector<std::
         ok = !std::isnan(have) &&
              std::fabs(have - want) <= tol.atol + (tol.rtol + tol.extraRel) * std::fabs(want);
       float wantF32 = static_cast<float>(want), haveF32 = static_cast<float>(have);
-      bool bits = !tol.exactF32 || std::isnan(want) ||
-                  std::memcmp(&wantF32, &haveF32, sizeof(float)) == 0;
+      bool bits =
+          !tol.exactF32 || std::isnan(want) || std::memcmp(&wantF32, &haveF32, sizeof(float)) == 0;
       outside += !ok;
       inexact += !bits;
       if ((!ok || !bits) && reported++ < 10)
@@ -420,7 +420,7 @@ void expectMatches(Report &report, const Rows &expected, const std::vector<std::
                     number(want) +
                     (ok ? " (within tolerance, but not bit for bit)"
                         : " (rtol " + shortNumber(tol.rtol, "nan") + ", atol " +
-                               shortNumber(tol.atol, "nan") + ")"));
+                              shortNumber(tol.atol, "nan") + ")"));
     }
   }
   if (outside)
@@ -452,8 +452,8 @@ void expectSame(Report &report, const std::vector<std::string> &columns, const M
       else if (std::isinf(x) || std::isinf(y))
         ok = x == y;
       else
-        ok = a.ulps(b, r, c) <= agreement.maxUlps ||
-             std::fabs(x - y) <= agreement.absEpsilons * eps;
+        ok =
+            a.ulps(b, r, c) <= agreement.maxUlps || std::fabs(x - y) <= agreement.absEpsilons * eps;
       if (!ok && failures++ < 10)
         report.fail(what + ": row " + std::to_string(r) + ", column '" +
                     columns[static_cast<size_t>(c)] + "': " + number(x) + " != " + number(y));
@@ -516,8 +516,8 @@ std::vector<Column> columnsAt(const std::vector<InputBuffer> &inputs, int64_t be
 }
 
 /// Runs `k` over rows [begin, begin + n) of `inputs` into a fresh `out`.
-bool runRows(Report &report, const Kernel &k, const std::vector<InputBuffer> &inputs,
-             int64_t begin, int64_t n, Matrix &out, const std::string &what) {
+bool runRows(Report &report, const Kernel &k, const std::vector<InputBuffer> &inputs, int64_t begin,
+             int64_t n, Matrix &out, const std::string &what) {
   out.init(k.outputType(), n, static_cast<int64_t>(k.numOutputs()));
   if (llvm::Error err = k.run(columnsAt(inputs, begin, n), out.view(0, n))) {
     report.fail(what + ": " + llvm::toString(std::move(err)));
@@ -876,7 +876,8 @@ llvm::Expected<std::string> checkXGBoost(Report &report, const Case &c) {
     auto columns = readStrings(c.top, margin ? "columns_margin" : "columns");
     if (!columns)
       return columns.takeError();
-    auto expected = readMatrix(c.top, margin ? "expected_margin" : "expected", columns->size(), rows);
+    auto expected =
+        readMatrix(c.top, margin ? "expected_margin" : "expected", columns->size(), rows);
     if (!expected)
       return expected.takeError();
     if (rows <= 0)
@@ -885,8 +886,8 @@ llvm::Expected<std::string> checkXGBoost(Report &report, const Case &c) {
       return caseError(mode + ": the columns are not the imported model's output names");
     const ModelSpec &spec = d->spec<ModelSpec>();
     if (!spec.float32 || spec.margin != margin || d->outputType() != DType::F32)
-      return caseError(mode + ": the import is not an f32 model with margin = " +
-                       (margin ? "true" : "false"));
+      return caseError(
+          mode + ": the import is not an f32 model with margin = " + (margin ? "true" : "false"));
     Tolerance t = *tol;
     t.extraRel = std::numeric_limits<float>::epsilon();
     // Margins are XGBoost's own f32 arithmetic; so is argmax's class index.

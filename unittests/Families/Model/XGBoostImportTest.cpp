@@ -74,10 +74,9 @@ std::string modelText(const std::string &file) {
 }
 
 TEST(XGBoostImport, ModelsPresent) {
-  EXPECT_FALSE(modelFiles().empty()) << "no XGBoost models in " << modelsDir()
-                                     << " (run test/reference/gen_xgboost_reference.py)";
+  EXPECT_FALSE(modelFiles().empty())
+      << "no XGBoost models in " << modelsDir() << " (run test/reference/gen_xgboost_reference.py)";
 }
-
 
 /// A 5-node tree over 3 features, as XGBoost 1.7 writes it:
 ///   node 0: f1 < 0.5 (missing: left) ? node 1 : node 2
