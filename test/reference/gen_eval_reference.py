@@ -6,7 +6,7 @@ Run with Debian's interpreter (scikit-learn 1.2.1, numpy 1.24):
     /usr/bin/python3 test/reference/gen_eval_reference.py [--out DIR]
 
 It writes DIR/metrics_<case>.json and DIR/folds_<case>.json (default DIR:
-test/data/eval), read by unittests/Families/Eval/EvalReferenceTest.cpp:
+test/data/eval), checked by `specjit check` (tools/specjit/CheckTrainEval.cpp):
 
     metrics_<case>.json:
       {"case": name, "generator": "...", "notes": "...",

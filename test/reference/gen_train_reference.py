@@ -7,7 +7,7 @@ sets; scikit-learn only supplies data, never the arithmetic):
     /usr/bin/python3 test/reference/gen_train_reference.py [--out DIR] [--only CASE]
 
 It rewrites DIR/*.json (default DIR: test/data/train), one file per case,
-read by unittests/Families/Train/TrainReferenceTest.cpp:
+checked by `specjit check` (tools/specjit/CheckTrainEval.cpp; lit runs every case):
 
     {"case": name, "generator": "numpy X (gen_train_reference.py)",
      "notes": "what the case covers",

@@ -13,8 +13,8 @@
     train_case.py predictions CASE.json PRED.csv
         Compares `specjit run` output with the case's predictions (1e-9).
 
-The comparisons use the rule of TrainReferenceTest.cpp: |a - b| <= rtol *
-max(|a|, |b|, 1e-12).
+The comparisons use the rule of `specjit check`
+(tools/specjit/CheckTrainEval.cpp): |a - b| <= rtol * max(|a|, |b|, 1e-12).
 """
 
 import csv

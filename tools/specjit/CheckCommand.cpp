@@ -36,6 +36,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Check.h"
 #include "Driver.h"
 
 #include "Descriptor/Expr.h"
@@ -61,101 +62,10 @@
 namespace specjit {
 namespace tools {
 
-namespace {
+namespace check {
 
 using namespace jit;
 namespace json = llvm::json;
-
-//===----------------------------------------------------------------------===//
-// Failures
-//===----------------------------------------------------------------------===//
-
-/// What went wrong in one case: the first lines of each comparison's
-/// failures and how many there were.
-class Report {
-public:
-  /// One failed expectation.
-  void fail(const std::string &msg) {
-    ++failures_;
-    if (lines_.size() < kMaxLines)
-      lines_.push_back(msg);
-  }
-  bool failed() const { return failures_ != 0; }
-  void print(llvm::raw_ostream &os) const {
-    for (const std::string &line : lines_)
-      os << "  " << line << "\n";
-    if (failures_ > lines_.size())
-      os << "  ... " << failures_ - lines_.size() << " more\n";
-  }
-
-private:
-  static constexpr size_t kMaxLines = 40;
-  std::vector<std::string> lines_;
-  size_t failures_ = 0;
-};
-
-/// An error loading a case: what is wrong and where.
-llvm::Error caseError(const llvm::Twine &msg) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
-}
-
-std::string number(double v) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
-}
-
-//===----------------------------------------------------------------------===//
-// Values, inputs and outputs
-//===----------------------------------------------------------------------===//
-
-std::optional<double> caseDouble(const json::Value &v) {
-  if (v.getAsNull())
-    return std::numeric_limits<double>::quiet_NaN();
-  if (auto d = v.getAsNumber())
-    return *d;
-  if (auto s = v.getAsString()) {
-    if (*s == "inf" || *s == "+inf")
-      return std::numeric_limits<double>::infinity();
-    if (*s == "-inf")
-      return -std::numeric_limits<double>::infinity();
-    if (*s == "nan")
-      return std::numeric_limits<double>::quiet_NaN();
-  }
-  return std::nullopt;
-}
-
-/// Caller-owned storage for one input column, in its declared type.
-struct InputBuffer {
-  DType type = DType::F64;
-  int64_t rows = 0;
-  std::vector<double> f64;
-  std::vector<float> f32;
-  std::vector<int64_t> i64;
-  std::vector<int32_t> i32;
-  std::vector<uint8_t> boolean;
-  std::vector<int64_t> offsets;
-  std::string bytes;
-
-  /// A view of rows [begin, begin + n).
-  Column column(int64_t begin, int64_t n) const {
-    switch (type) {
-    case DType::F64:
-      return Column::f64(f64.data() + begin, n);
-    case DType::F32:
-      return Column::f32(f32.data() + begin, n);
-    case DType::I64:
-      return Column::i64(i64.data() + begin, n);
-    case DType::I32:
-      return Column::i32(i32.data() + begin, n);
-    case DType::Bool:
-      return Column::boolean(boolean.data() + begin, n);
-    case DType::String:
-      return Column::strings(offsets.data() + begin, bytes.data(), n);
-    }
-    return {};
-  }
-};
 
 /// Fills `buf` with the values of input `in` (path `where`).
 llvm::Error fillInput(const InputColumn &in, const json::Array &values, const std::string &where,
@@ -214,31 +124,46 @@ llvm::Error fillInput(const InputColumn &in, const json::Array &values, const st
   return llvm::Error::success();
 }
 
-/// The descriptor's inputs, read from the case's "inputs" object.
-llvm::Expected<std::vector<InputBuffer>> readInputs(const json::Object &top, const Descriptor &d,
-                                                    int64_t &rows) {
+llvm::Expected<std::vector<InputBuffer>> readColumns(const json::Object &top, llvm::StringRef key,
+                                                     const std::vector<InputColumn> &columns,
+                                                     int64_t &rows) {
   std::vector<InputBuffer> out;
   rows = -1;
-  if (d.inputs().empty())
+  if (columns.empty())
     return out;
-  const json::Object *inputs = top.getObject("inputs");
-  if (!inputs)
-    return caseError("missing \"inputs\" object");
-  for (const InputColumn &in : d.inputs()) {
-    std::string where = "inputs." + in.name;
-    const json::Array *values = inputs->getArray(in.name);
+  const json::Object *object = top.getObject(key);
+  if (!object)
+    return caseError("missing \"" + key + "\" object");
+  for (const InputColumn &in : columns) {
+    std::string where = key.str() + "." + in.name;
+    const json::Array *values = object->getArray(in.name);
     if (!values)
       return caseError(where + ": missing");
     InputBuffer buf;
     if (llvm::Error err = fillInput(in, *values, where, buf))
       return std::move(err);
     if (rows >= 0 && buf.rows != rows)
-      return caseError(where + ": " + std::to_string(buf.rows) + " rows, the first input " +
+      return caseError(where + ": " + std::to_string(buf.rows) + " rows, the first column " +
                        std::to_string(rows));
     rows = buf.rows;
     out.push_back(std::move(buf));
   }
   return out;
+}
+
+std::vector<Column> columnsAt(const std::vector<InputBuffer> &inputs, int64_t begin, int64_t n) {
+  std::vector<Column> cols;
+  for (const InputBuffer &b : inputs)
+    cols.push_back(b.column(begin, n));
+  return cols;
+}
+
+namespace {
+
+/// The descriptor's inputs, read from the case's "inputs" object.
+llvm::Expected<std::vector<InputBuffer>> readInputs(const json::Object &top, const Descriptor &d,
+                                                    int64_t &rows) {
+  return readColumns(top, "inputs", d.inputs(), rows);
 }
 
 using Rows = std::vector<std::vector<double>>;
@@ -508,13 +433,6 @@ std::optional<Kernel> jitKernel(Report &report, const Descriptor &d, TreeLayout 
   return std::move(*k);
 }
 
-std::vector<Column> columnsAt(const std::vector<InputBuffer> &inputs, int64_t begin, int64_t n) {
-  std::vector<Column> cols;
-  for (const InputBuffer &b : inputs)
-    cols.push_back(b.column(begin, n));
-  return cols;
-}
-
 /// Runs `k` over rows [begin, begin + n) of `inputs` into a fresh `out`.
 bool runRows(Report &report, const Kernel &k, const std::vector<InputBuffer> &inputs, int64_t begin,
              int64_t n, Matrix &out, const std::string &what) {
@@ -612,14 +530,6 @@ bool usesTranscendental(const Descriptor &d) {
 //===----------------------------------------------------------------------===//
 // The cases
 //===----------------------------------------------------------------------===//
-
-/// A case: the file's JSON, its descriptor (absent for XGBoost cases) and
-/// where the file lives (model files are beside it).
-struct Case {
-  std::string path;
-  json::Object top;
-  std::optional<Descriptor> descriptor;
-};
 
 /// What a rows check leaves for the series checks: the inputs, the
 /// kernels and their outputs over every row.
@@ -935,6 +845,8 @@ bool checkCase(const std::string &path) {
     c.top = std::move(*doc->getAsObject());
     if (c.top.getString("model_file"))
       return checkXGBoost(report, c);
+    if (!c.top.get("descriptor") && c.top.get("labels"))
+      return checkFolds(report, c);
     const json::Value *desc = c.top.get("descriptor");
     if (!desc)
       return caseError("missing \"descriptor\" (or \"model_file\")");
@@ -953,9 +865,12 @@ bool checkCase(const std::string &path) {
     case RunShape::Driven:
       break;
     }
-    return caseError("a " + kindName(c.descriptor->kind()) +
-                     " descriptor is not a reference case (its kernel does not map inputs to "
-                     "outputs)");
+    // Kernels driven by an API call (CheckTrainEval.cpp).
+    if (c.descriptor->kind() == Kind::Train)
+      return checkTrain(report, c);
+    if (c.descriptor->kind() == Kind::Eval)
+      return checkEval(report, c);
+    return caseError("a " + kindName(c.descriptor->kind()) + " descriptor is not a reference case");
   }();
   if (!summary) {
     os << "FAIL " << path << ": " << llvm::toString(summary.takeError()) << "\n";
@@ -967,6 +882,7 @@ bool checkCase(const std::string &path) {
 }
 
 } // namespace
+} // namespace check
 
 int cmdCheck(int argc, char **argv) {
   Args a(argc, argv, {}, {});
@@ -976,7 +892,7 @@ int cmdCheck(int argc, char **argv) {
     return fail("check needs at least one CASE.json");
   int failed = 0;
   for (const std::string &path : a.positional)
-    failed += !checkCase(path);
+    failed += !check::checkCase(path);
   if (a.positional.size() > 1)
     llvm::outs() << a.positional.size() - failed << " of " << a.positional.size()
                  << " cases passed\n";

@@ -5,7 +5,8 @@
 // step, one Adam step, momentum, L2, the generators), early stopping with
 // restore-best, the limits, data errors, cancellation, the concurrency cap,
 // and the trained model running through jit::compile. The numpy reference
-// cases live in TrainReferenceTest.cpp.
+// cases (test/data/train/) run under lit as `specjit check`; the data errors
+// and API controls are in TrainApiTest.cpp.
 //
 //===----------------------------------------------------------------------===//
 
