@@ -1,13 +1,9 @@
-//===- KernelArgs.h - Kernel arguments and reference data in tests --------===//
+//===- KernelArgs.h - Kernel argument arrays in tests ---------------------===//
 #ifndef SPECJIT_UNITTESTS_KERNELARGS_H
 #define SPECJIT_UNITTESTS_KERNELARGS_H
 
-#include "llvm/Support/JSON.h"
-
 #include <cstdint>
-#include <limits>
 #include <list>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -65,24 +61,6 @@ private:
   std::list<std::string> s_;
   std::vector<const void *> ptrs_;
 };
-
-/// A float as the reference files encode it: a number, null (NaN), "inf",
-/// "+inf", "-inf" or "nan"; std::nullopt for anything else.
-inline std::optional<double> jsonDouble(const llvm::json::Value &v) {
-  if (v.getAsNull())
-    return std::numeric_limits<double>::quiet_NaN();
-  if (auto d = v.getAsNumber())
-    return *d;
-  if (auto s = v.getAsString()) {
-    if (*s == "inf" || *s == "+inf")
-      return std::numeric_limits<double>::infinity();
-    if (*s == "-inf")
-      return -std::numeric_limits<double>::infinity();
-    if (*s == "nan")
-      return std::numeric_limits<double>::quiet_NaN();
-  }
-  return std::nullopt;
-}
 
 } // namespace specjit_test
 
