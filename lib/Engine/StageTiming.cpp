@@ -41,7 +41,7 @@ StageTimer::StageTimer() {
 }
 
 StageTimeList StageTimer::finish() {
-  root_.stop();
+  root_.stop(); // also lets go of the timer, which print() frees
   manager_.print();
   manager_.setEnabled(false); // the destructor prints nothing more
   return std::move(stages_);
