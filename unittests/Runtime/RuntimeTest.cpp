@@ -502,6 +502,10 @@ TEST(Runtime, SixteenThreadsRunWhileTheKernelIsPromoted) {
   std::atomic<bool> stop{false};
   std::atomic<int> mismatches{0}, jitRuns{0};
   std::vector<std::thread> threads;
+  // The callers pause between runs: sixteen busy loops at normal priority
+  // on a 2-core machine leave the compile worker (nice 10) almost no CPU,
+  // and its compile then takes tens of seconds (seen: 46 s and over 60 s).
+  // Runs still overlap the promotion on every thread.
   for (int t = 0; t < 16; ++t)
     threads.emplace_back([&] {
       while (!stop.load()) {
@@ -510,6 +514,7 @@ TEST(Runtime, SixteenThreadsRunWhileTheKernelIsPromoted) {
           mismatches.fetch_add(1);
         if (before == Backend::Jit)
           jitRuns.fetch_add(1);
+        std::this_thread::sleep_for(200us);
       }
     });
   bool compiled = k->waitForCompiled(60s);
