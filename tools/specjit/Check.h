@@ -130,9 +130,10 @@ llvm::Error fillInput(const jit::InputColumn &in, const llvm::json::Array &value
 /// The columns `columns` names, read in their declared types from the
 /// object `key` of `top` ({name: [values]}); `rows` is their common length
 /// (-1 when there are none). Errors name the column and the element.
-llvm::Expected<std::vector<InputBuffer>>
-readColumns(const llvm::json::Object &top, llvm::StringRef key,
-            const std::vector<jit::InputColumn> &columns, int64_t &rows);
+llvm::Expected<std::vector<InputBuffer>> readColumns(const llvm::json::Object &top,
+                                                     llvm::StringRef key,
+                                                     const std::vector<jit::InputColumn> &columns,
+                                                     int64_t &rows);
 
 /// Views of rows [begin, begin + n) of `inputs`.
 std::vector<Column> columnsAt(const std::vector<InputBuffer> &inputs, int64_t begin, int64_t n);

@@ -207,7 +207,8 @@ llvm::Expected<TrainExpectation> readTrainExpectation(const Case &c) {
     const json::Object *h = (*history)[i].getAsObject();
     auto epoch = h ? h->getInteger("epoch") : std::nullopt;
     auto tl = h && h->get("train_loss") ? caseDouble(*h->get("train_loss")) : std::nullopt;
-    auto vl = h && h->get("validation_loss") ? caseDouble(*h->get("validation_loss")) : std::nullopt;
+    auto vl =
+        h && h->get("validation_loss") ? caseDouble(*h->get("validation_loss")) : std::nullopt;
     if (!epoch || !tl || !vl)
       return caseError("expected.history[" + std::to_string(i) +
                        "]: needs epoch, train_loss and validation_loss");
@@ -236,8 +237,8 @@ llvm::Expected<TrainExpectation> readTrainExpectation(const Case &c) {
 
 /// Compares `got` with `want` element by element within rtol relative (on
 /// the scale max(|a|, |b|, 1e-12)); NaN matches NaN.
-void expectAllClose(Report &report, const std::vector<double> &got,
-                    const std::vector<double> &want, double rtol, const std::string &what) {
+void expectAllClose(Report &report, const std::vector<double> &got, const std::vector<double> &want,
+                    double rtol, const std::string &what) {
   if (got.size() != want.size()) {
     report.fail(what + ": " + std::to_string(got.size()) + " values, the reference " +
                 std::to_string(want.size()));
@@ -262,8 +263,8 @@ void expectAllClose(Report &report, const std::vector<double> &got,
   }
   if (bad)
     report.fail(what + ": " + std::to_string(bad) + " of " + std::to_string(got.size()) +
-                " values beyond rtol " + shortNumber(rtol, "nan") +
-                " (worst relative difference " + shortNumber(worst, "nan") + ")");
+                " values beyond rtol " + shortNumber(rtol, "nan") + " (worst relative difference " +
+                shortNumber(worst, "nan") + ")");
 }
 
 void expectParameters(Report &report, const TrainExpectation &t, const ModelSpec &spec,
@@ -533,8 +534,8 @@ llvm::Expected<std::string> checkTrain(Report &report, const Case &c) {
     expectParameters(report, *t, spec, what);
     llvm::Expected<Descriptor> reparsed = Descriptor::parse(r->modelJson);
     if (!reparsed)
-      report.fail(what + ": the model's text does not parse: " +
-                  llvm::toString(reparsed.takeError()));
+      report.fail(what +
+                  ": the model's text does not parse: " + llvm::toString(reparsed.takeError()));
     else if (reparsed->hash() != model.hash())
       report.fail(what + ": the model's text and the model differ");
     expectPredictions(report, c, *t, model, /*specialize=*/true, what + ", compiled model");
@@ -620,8 +621,7 @@ llvm::Expected<std::string> checkEval(Report &report, const Case &c) {
         llvm::Expected<EvalResult> bad = evaluate(*od, columnsAt(*columns, 0, rows), options);
         std::string words = kv.second.getAsString().value_or("?").str();
         if (bad) {
-          report.fail(what + ": " + kv.first.str() + " did not fail (scikit-learn: " + words +
-                      ")");
+          report.fail(what + ": " + kv.first.str() + " did not fail (scikit-learn: " + words + ")");
           continue;
         }
         std::string msg = llvm::toString(bad.takeError());
