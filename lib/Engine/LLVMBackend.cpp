@@ -79,8 +79,9 @@ void prepareModuleForHost(Module &m, TargetMachine &tm) {
       continue;
     f.addFnAttr("target-cpu", tm.getTargetCPU());
     f.addFnAttr("target-features", tm.getTargetFeatureString());
-    // Kernels are long row loops: full-width vectors pay for themselves.
-    if (hasAVX512(tm))
+    // Kernels are long row loops: full-width vectors pay for themselves,
+    // unless the lowering chose a width for the function.
+    if (hasAVX512(tm) && !f.hasFnAttribute("prefer-vector-width"))
       f.addFnAttr("prefer-vector-width", "512");
   }
 }

@@ -843,6 +843,24 @@ def define_cases():
          "but lr, batch_size 1, loss from the link", bc_small, "malignant",
          {"type": "linear", "link": "logistic"},
          optimizer={"type": "adam", "learning_rate": 0.01}, epochs=3, batch_size=1)
+    case("linear_logistic_sgd_l2_batch1", "breast cancer (48 rows), "
+         "SGDClassifier's per-sample update: plain sgd, l2 0.001, batch_size 1, "
+         "shuffle seed 3", bc_small, "malignant",
+         {"type": "linear", "link": "logistic"}, loss="log_loss",
+         optimizer={"type": "sgd", "learning_rate": 0.01}, epochs=3, batch_size=1,
+         shuffle={"seed": 3}, l2=0.001, label_type="i64")
+    case("linear_mse_momentum_l2_batch1", "linear regression, sgd momentum 0.9, "
+         "l2 0.01, batch_size 1, shuffle seed 77", reg, "y",
+         {"type": "linear"}, loss="mse",
+         optimizer={"type": "sgd", "learning_rate": 0.002, "momentum": 0.9},
+         epochs=3, batch_size=1, shuffle={"seed": 77}, l2=0.01, label_type="f64")
+    case("linear_softmax_adam_batch1_early_stop", "iris, softmax over 3 outputs, "
+         "adam, batch_size 1, shuffle seed 9, early stopping (20% validation, "
+         "patience 2)", ir, "species",
+         {"type": "linear", "link": "softmax", "num_outputs": 3},
+         loss="cross_entropy", optimizer={"type": "adam", "learning_rate": 0.01},
+         epochs=6, batch_size=1, shuffle={"seed": 9},
+         early_stopping={"validation_fraction": 0.2, "patience": 2})
     case("linear_logistic_init", "explicit init (weights, intercepts) for a "
          "logistic model on the XOR blobs (no linear fit, so the start "
          "shows); plain sgd", xo, "label",

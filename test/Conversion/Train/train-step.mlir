@@ -188,3 +188,44 @@ spec.train_step @e {widths = array<i64: 4, 1>, activations = ["identity"], loss 
 // CHECK: scf.for %{{.+}} = %{{.+}} to %[[WHOLE]] step %c4_i64
 // CHECK: scf.for %{{.+}} = %[[WHOLE]] to %c16_i64
 spec.train_step @w {widths = array<i64: 3, 8, 1>, activations = ["relu", "identity"], loss = "mse", optimizer = "sgd", learning_rate = 1.0e-01 : f64, momentum = 0.0 : f64, beta1 = 0.9 : f64, beta2 = 0.999 : f64, epsilon = 1.0e-08 : f64, l2 = 0.0 : f64, batch_rows = 16, epoch_batch = 16}
+
+// -----
+
+// Batches of one row (SGDClassifier's per-sample update) of a linear model:
+// the row step keeps the margin, p and the delta as values, updates the
+// weights before it computes the loss (the next row's dot product waits for
+// the update, not for the loss's library calls), and asks for 256-bit
+// vectors; the epoch loop inlines the body.
+
+// CHECK-LABEL: func.func private @specjit_train_body(
+// CHECK-SAME: passthrough = ["alwaysinline", ["prefer-vector-width", "256"]]
+// CHECK: %[[ONE:.+]] = arith.cmpi eq, %{{.+}}, %c1_i64
+// CHECK: scf.if %[[ONE]] {
+// No scratch: the dot product reads the row and the weights.
+// CHECK-NOT: llvm.store
+// CHECK: %[[DOT:.+]] = scf.for {{.+}} to %c3_i64{{.*}} iter_args
+// CHECK: %[[Z:.+]] = arith.addf %[[DOT]], %{{.+}} : f64
+// CHECK-NOT: llvm.store
+// p = 1 / (1 + exp(-z)), the delta p - y.
+// CHECK: %[[NZ:.+]] = arith.negf %[[Z]]
+// CHECK: func.call @exp(%[[NZ]])
+// CHECK: %[[P:.+]] = arith.divf
+// CHECK: %[[D0:.+]] = arith.subf %[[P]], %[[Y:.+]] : f64
+// CHECK: %[[D:.+]] = arith.divf %[[D0]], %cst
+// CHECK-NOT: func.call
+// CHECK: scf.if
+// CHECK: scf.for
+// CHECK: arith.mulf %[[D]], %{{.+}} : f64
+// CHECK: llvm.store
+// CHECK: arith.addf %{{.+}}, %[[D]] : f64
+// CHECK: llvm.store
+// CHECK: }
+// Then the loss, softplus of the signed margin, into *out.
+// CHECK: arith.cmpf oeq, %[[Y]]
+// CHECK: func.call @exp(
+// CHECK: func.call @log(
+// CHECK: llvm.store
+// CHECK: } else {
+// CHECK-LABEL: func.func @specjit_kernel(
+// CHECK-SAME: passthrough = {{\[}}["prefer-vector-width", "256"]]
+spec.train_step @r {widths = array<i64: 3, 1>, activations = ["identity"], loss = "log_loss", optimizer = "sgd", learning_rate = 5.0e-01 : f64, momentum = 0.0 : f64, beta1 = 0.9 : f64, beta2 = 0.999 : f64, epsilon = 1.0e-08 : f64, l2 = 0.0 : f64, batch_rows = 1, epoch_batch = 1}
