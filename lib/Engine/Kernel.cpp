@@ -124,6 +124,9 @@ static llvm::Expected<int64_t> bindArgs(const KernelState &s, llvm::ArrayRef<Col
 constexpr int64_t kSplitAlignRows = 256;
 /// Fewer rows per thread than this cost more to hand out than they save.
 constexpr int64_t kSplitMinRows = 4096;
+/// A split run hands out this many blocks per thread (taken in turn), so a
+/// worker that starts late still takes its share.
+constexpr int64_t kBlocksPerThread = 4;
 
 /// Whether a row of `d` may fail a data check: such a call must leave the
 /// output untouched, which blocks written by other threads would break.
@@ -136,32 +139,41 @@ static bool hasDataChecks(const Descriptor &d) {
   return false;
 }
 
-/// How many blocks a run of `rows` rows is split into for `threads` threads
-/// (0: the hardware's); 1 when it runs in one call.
-static unsigned splitTasks(const Descriptor &d, int64_t rows, unsigned threads) {
+/// How a run of `rows` rows splits for `threads` threads (0: the
+/// hardware's): the threads that share it and the blocks they take; one
+/// thread when it runs in one call.
+struct Split {
+  unsigned threads = 1, tasks = 1;
+};
+static Split splitRun(const Descriptor &d, int64_t rows, unsigned threads) {
   if (threads == 1 || rows < 2 * kSplitMinRows)
-    return 1;
+    return {};
   // Rows and agents are independent; a stream's rows are not.
   RunShape shape = d.runShape();
   if ((shape != RunShape::Rows && shape != RunShape::State) || hasDataChecks(d))
-    return 1;
+    return {};
   if (threads == 0)
     threads = engine::RunPool::instance().concurrency();
-  return static_cast<unsigned>(std::min<int64_t>(threads, rows / kSplitMinRows));
+  Split s;
+  s.threads = static_cast<unsigned>(std::min<int64_t>(threads, rows / kSplitMinRows));
+  s.tasks = static_cast<unsigned>(
+      std::min<int64_t>(int64_t(s.threads) * kBlocksPerThread, rows / kSplitMinRows));
+  return s.threads > 1 ? s : Split{};
 }
 
-/// Runs `call(args, out, rows)` as `tasks` blocks of whole multiples of
-/// kSplitAlignRows rows on the run pool. The status is the kernel ABI's:
+/// Runs `call(args, out, rows)` as `split.tasks` blocks of whole multiples of
+/// kSplitAlignRows rows on `split.threads` threads of the run pool. The status is the kernel ABI's:
 /// the first failing row over all blocks, -1 if any block ran out of memory.
 template <typename Call>
 static int64_t runSplit(const Descriptor &d, const void *const *args, void *out, int64_t rows,
-                        unsigned tasks, Call call) {
+                        Split split, Call call) {
+  unsigned tasks = split.tasks;
   int64_t per = (rows + tasks - 1) / tasks;
   int64_t block = (per + kSplitAlignRows - 1) / kSplitAlignRows * kSplitAlignRows;
   tasks = static_cast<unsigned>((rows + block - 1) / block);
   size_t outRowBytes = d.numOutputs() * dtypeSize(d.outputType());
   std::vector<int64_t> status(tasks, 0);
-  engine::RunPool::instance().parallelFor(tasks, [&](unsigned t) {
+  engine::RunPool::instance().parallelFor(tasks, split.threads, [&](unsigned t) {
     int64_t lo = t * block, n = std::min(block, rows - lo);
     // The block's arguments: each column from row `lo` (string offsets are
     // positions in the whole byte buffer, which stays as it is).
@@ -197,9 +209,10 @@ static llvm::Error invoke(KernelState &s, KernelFn fn, const void *const *args, 
   auto call = [&](const void *const *a, void *o, int64_t n) {
     return fn ? fn(a, o, n) : s.interpreter->run(a, o, n);
   };
-  unsigned tasks = splitTasks(s.desc, rows, threads);
+  Split split = splitRun(s.desc, rows, threads);
   int64_t status = c.count(rows, [&] {
-    return tasks <= 1 ? call(args, out, rows) : runSplit(s.desc, args, out, rows, tasks, call);
+    return split.threads <= 1 ? call(args, out, rows)
+                              : runSplit(s.desc, args, out, rows, split, call);
   });
   if (status < 0)
     return runError("run: out of memory for the interpreter's scratch space");

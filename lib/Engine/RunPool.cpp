@@ -3,8 +3,13 @@
 #include "Engine/Threads.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <thread>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
 
 namespace specjit {
 namespace engine {
@@ -42,8 +47,45 @@ unsigned RunPool::drain(Job &job) {
   return ran;
 }
 
+/// Waits a little inside a polling loop without hogging the core's pipeline.
+static inline void relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  _mm_pause();
+#else
+  std::this_thread::yield();
+#endif
+}
+
+/// Polls `ready` for up to RunPool::kSpinMicros; true when it held.
+template <typename Ready> static bool spinUntil(Ready ready) {
+  using Clock = std::chrono::steady_clock;
+  const Clock::time_point until = Clock::now() + std::chrono::microseconds(RunPool::kSpinMicros);
+  do {
+    for (int i = 0; i < 64; ++i) {
+      if (ready())
+        return true;
+      relax();
+    }
+  } while (Clock::now() < until);
+  return ready();
+}
+
+RunPool::Job *RunPool::takeSeatLocked() {
+  Job *job = jobs.front();
+  ++job->active;
+  if (++job->joined == job->seats) {
+    jobs.erase(jobs.begin());
+    queued.store(static_cast<unsigned>(jobs.size()), std::memory_order_relaxed);
+  }
+  return job;
+}
+
 void RunPool::work() {
   for (;;) {
+    spinUntil([&] {
+      return queued.load(std::memory_order_relaxed) != 0 ||
+             stopRequested.load(std::memory_order_relaxed);
+    });
     Job *job;
     {
       MutexLock lock(mu);
@@ -53,8 +95,7 @@ void RunPool::work() {
           this));
       if (stopping)
         return;
-      job = jobs.front();
-      ++job->active;
+      job = takeSeatLocked();
     }
     unsigned ran = drain(*job);
     MutexLock lock(mu);
@@ -66,12 +107,14 @@ void RunPool::work() {
 void RunPool::finishLocked(Job &job, unsigned ran) {
   // Every task is taken: no one else needs to pick the job up.
   auto it = std::find(jobs.begin(), jobs.end(), &job);
-  if (it != jobs.end())
+  if (it != jobs.end()) {
     jobs.erase(it);
+    queued.store(static_cast<unsigned>(jobs.size()), std::memory_order_relaxed);
+  }
   job.done += ran;
 }
 
-void RunPool::parallelFor(unsigned tasks, llvm::function_ref<void(unsigned)> fn) {
+void RunPool::parallelFor(unsigned tasks, unsigned threads, llvm::function_ref<void(unsigned)> fn) {
   if (tasks == 0)
     return;
   Job job;
@@ -81,8 +124,12 @@ void RunPool::parallelFor(unsigned tasks, llvm::function_ref<void(unsigned)> fn)
     MutexLock lock(mu);
     if (!started)
       startLocked();
-    if (tasks > 1 && !workers.empty() && !stopping)
+    job.seats =
+        std::min({tasks - 1, std::max(threads, 1u) - 1, static_cast<unsigned>(workers.size())});
+    if (job.seats > 0 && !stopping) {
       jobs.push_back(&job);
+      queued.store(static_cast<unsigned>(jobs.size()), std::memory_order_relaxed);
+    }
   }
   unsigned ran = drain(job);
   MutexLock lock(mu);
@@ -100,6 +147,7 @@ void RunPool::stopAtExit() {
   {
     MutexLock lock(p.mu);
     p.stopping = true;
+    p.stopRequested.store(true, std::memory_order_relaxed);
     threads.swap(p.workers);
   }
   for (pthread_t t : threads)

@@ -7,6 +7,13 @@
 // caller is the last), at normal priority, joined at exit. When no thread
 // can be created the caller runs every block itself.
 //
+// A run hands out more blocks than it has threads, taken in turn, so a
+// worker that starts late still takes a share instead of holding the run
+// up. After a job a worker polls for the next one for kSpinMicros before it
+// sleeps: waking a sleeping thread can take as long as a small run (tens to
+// hundreds of microseconds where the virtual CPU halts), and back-to-back
+// runs are what a split is for.
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef SPECJIT_ENGINE_RUNPOOL_H
@@ -27,10 +34,14 @@ class RunPool {
 public:
   static RunPool &instance();
 
-  /// Runs fn(0) .. fn(tasks - 1), each once, on the pool's threads and the
-  /// caller's, and returns when all have returned. Safe to call from many
-  /// threads at once (their tasks interleave on the pool).
-  void parallelFor(unsigned tasks, llvm::function_ref<void(unsigned)> fn);
+  /// Runs fn(0) .. fn(tasks - 1), each once, on the caller's thread and at
+  /// most `threads - 1` of the pool's, and returns when all have returned.
+  /// Safe to call from many threads at once (their tasks interleave on the
+  /// pool).
+  void parallelFor(unsigned tasks, unsigned threads, llvm::function_ref<void(unsigned)> fn);
+
+  /// How long a worker polls for a job before it sleeps.
+  static constexpr int64_t kSpinMicros = 300;
 
   /// Threads that can run a run's blocks at once: the workers and the caller.
   unsigned concurrency();
@@ -41,9 +52,14 @@ private:
     llvm::function_ref<void(unsigned)> fn;
     unsigned tasks = 0;
     std::atomic<unsigned> next{0};
+    unsigned seats = 0;  ///< workers that may join (fixed before queued)
     unsigned done = 0;   ///< guarded by the pool's mutex
     unsigned active = 0; ///< workers holding the job (guarded likewise)
+    unsigned joined = 0; ///< workers that took a seat (guarded likewise)
   };
+  /// Takes the first queued job (which has a free seat) off the queue
+  /// once its last seat is taken.
+  Job *takeSeatLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   void startLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   void work();
   /// Runs tasks of `job` until none is left; returns how many it ran.
@@ -54,6 +70,9 @@ private:
 
   Mutex mu;
   std::vector<Job *> jobs ABSL_GUARDED_BY(mu);
+  /// jobs.size() and stopping, for workers that poll without the lock.
+  std::atomic<unsigned> queued{0};
+  std::atomic<bool> stopRequested{false};
   std::vector<pthread_t> workers ABSL_GUARDED_BY(mu);
   bool started ABSL_GUARDED_BY(mu) = false;
   bool stopping ABSL_GUARDED_BY(mu) = false;

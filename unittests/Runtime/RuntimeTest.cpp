@@ -15,6 +15,7 @@
 #include "Engine/JIT.h"
 #include "Engine/KernelSize.h"
 #include "Engine/KernelState.h"
+#include "Engine/RunPool.h"
 #include "Families/Family.h"
 #include "specjit/Conversion/Passes.h"
 #include "specjit/Testing.h"
@@ -32,8 +33,10 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <mutex>
 #include <optional>
 #include <random>
+#include <set>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -441,6 +444,36 @@ TEST(Runtime, ThreadsSplittingARunGiveTheBitsOfOneThread) {
             << file << (specialize ? " jit" : " interpreter") << ", " << threads << " threads";
       EXPECT_EQ(runBytes(*k, rows, 7), one) << "the handle's threads";
     }
+  }
+}
+
+TEST(Runtime, RunPoolRunsEveryTaskOnceOnAtMostTheThreadsAsked) {
+  specjit::engine::RunPool &pool = specjit::engine::RunPool::instance();
+  for (unsigned threads : {1u, 2u, 3u}) {
+    const unsigned tasks = 64;
+    std::vector<std::atomic<int>> runs(tasks);
+    std::atomic<int> inFlight{0}, mostInFlight{0};
+    std::mutex mu;
+    std::set<std::thread::id> ids;
+    pool.parallelFor(tasks, threads, [&](unsigned t) {
+      int now = inFlight.fetch_add(1) + 1;
+      for (int seen = mostInFlight.load();
+           now > seen && !mostInFlight.compare_exchange_weak(seen, now);)
+        ;
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        ids.insert(std::this_thread::get_id());
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+      runs[t].fetch_add(1);
+      inFlight.fetch_sub(1);
+    });
+    for (unsigned t = 0; t < tasks; ++t)
+      EXPECT_EQ(runs[t].load(), 1) << "task " << t << ", " << threads << " threads";
+    EXPECT_LE(ids.size(), threads);
+    EXPECT_LE(mostInFlight.load(), static_cast<int>(threads));
+    if (threads == 1)
+      EXPECT_EQ(*ids.begin(), std::this_thread::get_id());
   }
 }
 
