@@ -24,6 +24,8 @@ def run_once(build, bench, extra):
     out = subprocess.run([exe, "--benchmark_format=json", "--benchmark_repetitions=1"] + extra,
                          check=True, capture_output=True, text=True).stdout
     times = {}
+    if not out.strip():  # the filter matched nothing in this binary
+        return times
     for b in json.loads(out)["benchmarks"]:
         if b.get("run_type") == "aggregate":
             continue
@@ -60,8 +62,11 @@ def main():
         if not s["old"] or not s["new"]:
             continue
         old, new = statistics.median(s["old"]), statistics.median(s["new"])
+        if old <= 0:
+            print("| %s/%s | %.0f | %.0f | - |" % (bench, name, old, new))
+            continue
         ratios.append(new / old)
-        print("| %s | %.0f | %.0f | %.3f |" % (name, old, new, new / old))
+        print("| %s/%s | %.0f | %.0f | %.3f |" % (bench, name, old, new, new / old))
     if ratios:
         print("\n%d benchmarks, %d rounds: new / old median %.3f, range %.3f-%.3f" %
               (len(ratios), args.rounds, statistics.median(ratios), min(ratios), max(ratios)))

@@ -183,11 +183,18 @@ inline std::string readSourceFile(const std::string &rel) {
 /// The draws from `rng` are part of each test's fixed input sequence.
 inline int checkMutations(std::mt19937 &rng, const std::string &text, llvm::StringRef alphabet,
                           int iterations) {
+  EXPECT_FALSE(alphabet.empty());
+  if (alphabet.empty())
+    return 0;
   int parsed = 0;
   for (int iter = 0; iter < iterations; ++iter) {
     std::string m = text;
     int edits = 1 + rng() % 3;
     for (int e = 0; e < edits; ++e) {
+      if (m.empty()) { // the edits erased it all: start again from a byte
+        m.push_back(alphabet[rng() % alphabet.size()]);
+        continue;
+      }
       size_t at = rng() % m.size();
       switch (rng() % 3) {
       case 0:

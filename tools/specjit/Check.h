@@ -18,6 +18,7 @@
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <limits>
@@ -71,9 +72,39 @@ inline std::string number(double v) {
   return buf;
 }
 
+/// How close a value must be to the reference: |have - want| <= atol +
+/// (rtol + extraRel) |want|.
+struct Tolerance {
+  double rtol = 0, atol = 0;
+  /// Added to rtol (one f32 rounding of an f64 reference).
+  double extraRel = 0;
+  /// Round expected values to f32 before comparing (f32 rules states).
+  bool roundExpectedToF32 = false;
+  /// Also equal to the expected value rounded to f32, bit for bit
+  /// (XGBoost's own f32 arithmetic).
+  bool exactF32 = false;
+};
+
+/// "rtol" and "atol" of `top`, non-negative numbers; both absent is exact
+/// when `optional`.
+llvm::Expected<Tolerance> readTolerance(const llvm::json::Object &top, bool optional);
+
+/// Whether `have` is within atol + rtol |want| of `want`: a NaN matches
+/// only a NaN, an infinity only itself.
+inline bool withinTolerance(double have, double want, double atol, double rtol) {
+  if (std::isnan(want))
+    return std::isnan(have);
+  if (std::isinf(want) || std::isinf(have))
+    return want == have;
+  return !std::isnan(have) && std::fabs(have - want) <= atol + rtol * std::fabs(want);
+}
+
 //===----------------------------------------------------------------------===//
 // Values, inputs and outputs
 //===----------------------------------------------------------------------===//
+
+/// What caseDouble accepts, for errors.
+constexpr const char *kCaseDoubleForms = "a number, null, \"inf\", \"+inf\", \"-inf\" or \"nan\"";
 
 inline std::optional<double> caseDouble(const llvm::json::Value &v) {
   if (v.getAsNull())
@@ -138,7 +169,8 @@ llvm::Expected<std::vector<InputBuffer>> readColumns(const llvm::json::Object &t
 /// Views of rows [begin, begin + n) of `inputs`.
 std::vector<Column> columnsAt(const std::vector<InputBuffer> &inputs, int64_t begin, int64_t n);
 
-/// A case: the file's JSON, its descriptor (absent for XGBoost cases) and
+/// A case: the file's JSON, its descriptor (absent for XGBoost and fold
+/// cases) and
 /// where the file lives (model files are beside it).
 struct Case {
   std::string path;

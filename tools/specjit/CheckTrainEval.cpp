@@ -346,6 +346,11 @@ void expectPredictions(Report &report, const Case &c, const TrainExpectation &t,
     report.fail(what + ": " + llvm::toString(inputs.takeError()));
     return;
   }
+  if (rows != t.rows) {
+    report.fail(what + ": the data has " + std::to_string(rows) + " rows, the case says " +
+                std::to_string(t.rows));
+    return;
+  }
   size_t width = t.predictionColumns.size();
   std::vector<double> out(static_cast<size_t>(t.rows) * width,
                           std::numeric_limits<double>::quiet_NaN());
@@ -395,12 +400,6 @@ llvm::Expected<Descriptor> referenceModel(const Case &c, const TrainExpectation 
 // Eval
 //===----------------------------------------------------------------------===//
 
-bool close(double got, double want, double atol, double rtol) {
-  if (std::isnan(want))
-    return std::isnan(got);
-  return std::fabs(got - want) <= atol + rtol * std::fabs(want);
-}
-
 /// Checks metric values against the reference's object {name: value or
 /// matrix}; matrices exactly when `exactMatrices`.
 void expectMetrics(Report &report, llvm::ArrayRef<MetricValue> got, const json::Object &want,
@@ -429,14 +428,18 @@ void expectMetrics(Report &report, llvm::ArrayRef<MetricValue> got, const json::
         }
         for (size_t p = 0; p < row.size(); ++p)
           if (exactMatrices ? !(v.matrix[r][p] == row[p])
-                            : !close(v.matrix[r][p], row[p], atol, rtol))
+                            : !withinTolerance(v.matrix[r][p], row[p], atol, rtol))
             report.fail(where + "[" + std::to_string(r) + "][" + std::to_string(p) + "]: got " +
                         number(v.matrix[r][p]) + ", reference " + number(row[p]));
       }
     } else {
-      double x = w->getAsNull() ? std::numeric_limits<double>::quiet_NaN()
-                                : w->getAsNumber().value_or(std::nan(""));
-      if (!close(v.value, x, atol, rtol))
+      std::optional<double> want = caseDouble(*w);
+      if (!want) {
+        report.fail(where + ": the reference is not " + std::string(kCaseDoubleForms));
+        continue;
+      }
+      double x = *want;
+      if (!withinTolerance(v.value, x, atol, rtol))
         report.fail(where + ": got " + number(v.value) + ", reference " + number(x) + " (atol " +
                     shortNumber(atol, "nan") + ", rtol " + shortNumber(rtol, "nan") + ")");
     }
@@ -557,8 +560,10 @@ llvm::Expected<std::string> checkEval(Report &report, const Case &c) {
   auto columns = readColumns(c.top, "columns", d.inputs(), rows);
   if (!columns)
     return columns.takeError();
-  double atol = c.top.getNumber("atol").value_or(0);
-  double rtol = c.top.getNumber("rtol").value_or(0);
+  llvm::Expected<Tolerance> tol = readTolerance(c.top, /*optional=*/true);
+  if (!tol)
+    return tol.takeError();
+  const double atol = tol->atol, rtol = tol->rtol;
 
   if (const json::Array *folds = c.top.getArray("folds")) {
     // Cross-validation: folds trained by the generator's numpy trainer.
@@ -577,12 +582,12 @@ llvm::Expected<std::string> checkEval(Report &report, const Case &c) {
       std::string what = "fold " + std::to_string(f);
       const json::Object *fold = (*folds)[f].getAsObject();
       const json::Object *metrics = fold ? fold->getObject("metrics") : nullptr;
-      if (!metrics)
+      const json::Array *testRows = fold ? fold->getArray("test") : nullptr;
+      if (!metrics || !testRows)
         return caseError("folds[" + std::to_string(f) + "]: needs \"test\" and \"metrics\"");
       std::vector<int64_t> test;
-      if (const json::Array *a = fold->getArray("test"))
-        for (const json::Value &x : *a)
-          test.push_back(x.getAsInteger().value_or(-1));
+      for (const json::Value &x : *testRows)
+        test.push_back(x.getAsInteger().value_or(-1));
       expectFolds(report, {r->folds[f].testRows}, {test}, what + ": test rows");
       expectMetrics(report, r->folds[f].metrics, *metrics, atol, rtol, false, what);
     }
@@ -619,7 +624,9 @@ llvm::Expected<std::string> checkEval(Report &report, const Case &c) {
         if (!od)
           return caseError("errors." + kv.first.str() + ": " + llvm::toString(od.takeError()));
         llvm::Expected<EvalResult> bad = evaluate(*od, columnsAt(*columns, 0, rows), options);
-        std::string words = kv.second.getAsString().value_or("?").str();
+        std::string words = kv.second.getAsString().value_or("").str();
+        if (words.empty())
+          return caseError("errors." + kv.first.str() + ": expected scikit-learn's words");
         if (bad) {
           report.fail(what + ": " + kv.first.str() + " did not fail (scikit-learn: " + words + ")");
           continue;
