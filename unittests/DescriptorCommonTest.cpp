@@ -21,6 +21,7 @@
 
 #include "specjit/Descriptor.h"
 #include "specjit/Errors.h"
+#include "specjit/ReadFile.h"
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/STLExtras.h"
@@ -89,6 +90,28 @@ TEST(FamilyRegistry, RunShapesAndFeaturePipelines) {
   EXPECT_EQ(family(p.kind()).featurePipeline(p), &p.spec<PipelineSpec>());
   EXPECT_EQ(p.runShape(), RunShape::Rows);
   EXPECT_EQ(p.summary(), "steps: 0\n");
+}
+
+TEST(FamilyRegistry, TranscendentalsAreTheFamilysAnswer) {
+  using namespace specjit::jit;
+  auto calls = [](const Descriptor &d) { return family(d.kind()).callsTranscendentals(d); };
+  auto example = [](const char *file) {
+    auto text = readBoundedFile(std::string(SPECJIT_SOURCE_DIR) + "/examples/" + file,
+                                kDescriptorReadLimit);
+    EXPECT_TRUE(static_cast<bool>(text)) << file;
+    return parseOk(text ? *text : std::string());
+  };
+  EXPECT_FALSE(calls(parseOk(doc(kABC, "[]"))));
+  EXPECT_FALSE(calls(parseOk(doc(kABC, R"([{"op":"clip","column":"a","min":0,"max":1}])"))));
+  EXPECT_TRUE(calls(parseOk(doc(kABC, R"([{"op":"log1p","column":"a"}])"))));
+  EXPECT_TRUE(calls(parseOk(doc(kABC, R"j([{"op":"expr","name":"e","expr":"b * pow(a, 2)"}])j"))));
+  EXPECT_FALSE(calls(parseOk(doc(kABC, R"([{"op":"expr","name":"e","expr":"a * b + c"}])"))));
+  EXPECT_TRUE(calls(example("churn.json")));          // log
+  EXPECT_TRUE(calls(example("retail_strings.json"))); // log1p
+  EXPECT_TRUE(calls(example("model_trees.json")));    // the logistic link
+  EXPECT_TRUE(calls(example("model_mlp.json")));      // softmax
+  EXPECT_FALSE(calls(example("needs_rules.json")));
+  EXPECT_FALSE(calls(example("strategy.json"))); // series: + - * / abs
 }
 
 TEST(DescriptorErrors, JsonSyntax) {

@@ -23,6 +23,18 @@ using llvm::StringRef;
 namespace specjit {
 namespace jit {
 
+bool callsTranscendental(const Expr *e) {
+  if (!e)
+    return false;
+  if (e->kind == Expr::Kind::Op && (e->op == Expr::Op::Exp || e->op == Expr::Op::Log ||
+                                    e->op == Expr::Op::Log1p || e->op == Expr::Op::Pow))
+    return true;
+  for (const ExprPtr &a : e->args)
+    if (callsTranscendental(a.get()))
+      return true;
+  return false;
+}
+
 llvm::StringRef exprOpName(Expr::Op op) {
   switch (op) {
   case Expr::Op::Neg:

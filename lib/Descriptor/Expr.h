@@ -63,6 +63,9 @@ using ExprPtr = std::shared_ptr<const Expr>;
 /// Spelling of an operator or function as in the expression grammar.
 llvm::StringRef exprOpName(Expr::Op op);
 
+/// Whether `e` (null: no expression) calls exp, log, log1p or pow.
+bool callsTranscendental(const Expr *e);
+
 /// Parses expression text. Column references are left unresolved (arg = -1).
 /// Errors say where in the text parsing failed.
 llvm::Expected<ExprPtr> parseExpr(llvm::StringRef text);

@@ -11,7 +11,9 @@
 #include "Families/Family.h"
 
 #include "Descriptor/DescriptorInternal.h"
+#include "Descriptor/Expr.h"
 #include "Descriptor/JsonText.h"
+#include "Families/Pipeline/PipelineSpec.h"
 #include "Interpreter/Interpreter.h"
 
 #include "specjit/Dialect/Spec/IR/SpecOps.h"
@@ -34,6 +36,17 @@ namespace specjit {
 namespace jit {
 
 Family::~Family() = default;
+
+bool Family::callsTranscendentals(const Descriptor &d) const {
+  const PipelineSpec *p = featurePipeline(d);
+  if (!p)
+    return false;
+  for (const Step &s : p->steps)
+    if (s.op == StepOp::Log || s.op == StepOp::Log1p ||
+        (s.op == StepOp::Expr && callsTranscendental(s.expr.get())))
+      return true;
+  return false;
+}
 
 //===----------------------------------------------------------------------===//
 // The registry

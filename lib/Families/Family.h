@@ -80,6 +80,14 @@ public:
   /// null for the families without one.
   virtual const PipelineSpec *featurePipeline(const Descriptor &) const { return nullptr; }
 
+  /// Whether the kernel computes exp, log, log1p, pow or tanh anywhere
+  /// (links and activations included): where compiled code may call a
+  /// vector math library, whose results can differ from the C library's
+  /// scalar functions in the last bits, so the JIT agrees with the
+  /// interpreter within a few ulp instead of bit for bit. By default: the
+  /// feature pipeline's log / log1p steps and expressions.
+  virtual bool callsTranscendentals(const Descriptor &d) const;
+
   //===--- Running it -----------------------------------------------------===//
 
   /// The family's interpreter (the generic code every kernel falls back

@@ -39,7 +39,7 @@
 #include "Check.h"
 #include "Driver.h"
 
-#include "Descriptor/Expr.h"
+#include "Families/Family.h"
 #include "Families/Model/ModelSpec.h"
 #include "Families/Pipeline/PipelineSpec.h"
 #include "Families/Rules/RulesSpec.h"
@@ -301,6 +301,12 @@ struct Agreement {
   double absEpsilons = 0;
 };
 constexpr Agreement kBitForBit{0, 0};
+/// Kernels that call exp, log, pow or tanh (Family::callsTranscendentals):
+/// a vector math library's results are within 4 ulp of the C library's.
+constexpr Agreement kVectorMath{4, 0};
+/// ... and rows of a pipeline or model, where a linear step after a log
+/// can cancel leading digits: also within 64 epsilons absolute.
+constexpr Agreement kVectorMathRows{4, 64};
 
 //===----------------------------------------------------------------------===//
 // Comparisons
@@ -446,67 +452,6 @@ std::pair<int64_t, int64_t> oddSlice(int64_t rows) {
 }
 
 //===----------------------------------------------------------------------===//
-// Transcendental functions (where compiled code may differ by a few ulp)
-//===----------------------------------------------------------------------===//
-
-bool exprUsesTranscendental(const Expr *e) {
-  if (!e)
-    return false;
-  if (e->kind == Expr::Kind::Op && (e->op == Expr::Op::Exp || e->op == Expr::Op::Log ||
-                                    e->op == Expr::Op::Log1p || e->op == Expr::Op::Pow))
-    return true;
-  for (const ExprPtr &a : e->args)
-    if (exprUsesTranscendental(a.get()))
-      return true;
-  return false;
-}
-
-bool pipelineUsesTranscendental(const PipelineSpec &front) {
-  for (const Step &s : front.steps) {
-    if (s.op == StepOp::Log || s.op == StepOp::Log1p)
-      return true;
-    if (s.op == StepOp::Expr && exprUsesTranscendental(s.expr.get()))
-      return true;
-  }
-  return false;
-}
-
-bool modelUsesTranscendental(const ModelSpec &m) {
-  if (!m.margin && (m.link == Link::Logistic || m.link == Link::Softmax))
-    return true;
-  for (const DenseLayer &l : m.layers)
-    if (l.activation == Activation::Tanh || l.activation == Activation::Logistic)
-      return true;
-  return pipelineUsesTranscendental(m.pipeline);
-}
-
-bool rulesUseTranscendental(const RulesSpec &spec) {
-  for (const Rule &rule : spec.rules) {
-    if (exprUsesTranscendental(rule.cond.get()))
-      return true;
-    for (const RuleAction &a : rule.actions)
-      if (exprUsesTranscendental(a.expr.get()))
-        return true;
-  }
-  return false;
-}
-
-/// Whether `d` computes exp/log/log1p/pow anywhere. (Series are built from
-/// + - * / abs and comparisons.)
-bool usesTranscendental(const Descriptor &d) {
-  switch (d.kind()) {
-  case Kind::Pipeline:
-    return pipelineUsesTranscendental(d.spec<PipelineSpec>());
-  case Kind::Model:
-    return modelUsesTranscendental(d.spec<ModelSpec>());
-  case Kind::Rules:
-    return rulesUseTranscendental(d.spec<RulesSpec>());
-  default:
-    return false;
-  }
-}
-
-//===----------------------------------------------------------------------===//
 // The cases
 //===----------------------------------------------------------------------===//
 
@@ -544,7 +489,7 @@ llvm::Expected<std::string> checkRows(Report &report, const Case &c, RowsRun *ru
     tol->extraRel = std::numeric_limits<float>::epsilon();
 
   bool stream = d.runShape() == RunShape::Stream;
-  Agreement agreement = usesTranscendental(d) ? Agreement{4, 64} : kBitForBit;
+  Agreement agreement = family(d.kind()).callsTranscendentals(d) ? kVectorMathRows : kBitForBit;
 
   std::optional<Kernel> interp = interpreterKernel(report, d, "interpreter");
   Matrix interpOut;
@@ -686,8 +631,7 @@ llvm::Expected<std::string> checkRules(Report &report, const Case &c) {
   if (!d.inputs().empty())
     return caseError("rules take no inputs");
   tol->roundExpectedToF32 = d.outputType() == DType::F32;
-  bool transcendental = usesTranscendental(d);
-  Agreement agreement = transcendental ? Agreement{4, 0} : kBitForBit;
+  Agreement agreement = family(d.kind()).callsTranscendentals(d) ? kVectorMath : kBitForBit;
 
   // Runs `k` in place on a fresh copy of state rows [begin, begin + n).
   auto runState = [&](const Kernel &k, int64_t begin, int64_t n, Matrix &m,
@@ -722,7 +666,7 @@ llvm::Expected<std::string> checkRules(Report &report, const Case &c) {
   // A second run in place starts from the first run's result: the kernels
   // read the state they are given, so they still agree (skipped after
   // exp/log/pow, whose few-ulp differences could cross a threshold).
-  if (!transcendental) {
+  if (agreement.maxUlps == 0) { // bit for bit
     Matrix jitTwice = jitOut, interpTwice = interpOut;
     if (llvm::Error err = jit->run({}, jitTwice.view(0, rows)))
       report.fail("jit, second run: " + llvm::toString(std::move(err)));
@@ -782,7 +726,7 @@ llvm::Expected<std::string> checkXGBoost(Report &report, const Case &c) {
     // Margins are XGBoost's own f32 arithmetic; so is argmax's class index.
     t.exactF32 = margin || spec.link == Link::Identity || spec.link == Link::Argmax;
     // exp is involved only through the link, and only when the link runs.
-    Agreement agreement = modelUsesTranscendental(spec) ? Agreement{4, 0} : kBitForBit;
+    Agreement agreement = family(d->kind()).callsTranscendentals(*d) ? kVectorMath : kBitForBit;
 
     std::optional<Kernel> interp = interpreterKernel(report, *d, mode + ", interpreter");
     Matrix interpOut;

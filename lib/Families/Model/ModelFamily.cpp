@@ -53,6 +53,15 @@ public:
   const PipelineSpec *featurePipeline(const Descriptor &d) const override {
     return &spec(d).pipeline;
   }
+  bool callsTranscendentals(const Descriptor &d) const override {
+    const ModelSpec &m = spec(d);
+    if (!m.margin && (m.link == Link::Logistic || m.link == Link::Softmax))
+      return true;
+    for (const DenseLayer &l : m.layers)
+      if (l.activation == Activation::Tanh || l.activation == Activation::Logistic)
+        return true;
+    return Family::callsTranscendentals(d);
+  }
 
   llvm::Expected<std::unique_ptr<interp::Interpreter>>
   createInterpreter(const Descriptor &d) const override {

@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Descriptor/Expr.h"
 #include "Families/Family.h"
 #include "Families/Rules/RulesSpec.h"
 #include "Families/Rules/RulesToSpec.h"
@@ -33,6 +34,16 @@ public:
   }
   llvm::StringRef outputNoun() const override { return "meters"; }
   RunShape runShape() const override { return RunShape::State; }
+  bool callsTranscendentals(const Descriptor &d) const override {
+    for (const Rule &rule : spec(d).rules) {
+      if (callsTranscendental(rule.cond.get()))
+        return true;
+      for (const RuleAction &a : rule.actions)
+        if (callsTranscendental(a.expr.get()))
+          return true;
+    }
+    return false;
+  }
   std::string summary(const Descriptor &d) const override {
     return "rules: " + std::to_string(spec(d).rules.size()) +
            ", steps: " + std::to_string(spec(d).steps) + "\n";
