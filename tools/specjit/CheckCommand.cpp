@@ -464,71 +464,100 @@ struct RowsRun {
   Matrix jitOut, interpOut;
 };
 
-/// Rows cases (pipeline, model) and series cases: inputs in, a matrix out.
-/// Returns a one-line summary; fills `run` when it is given.
-llvm::Expected<std::string> checkRows(Report &report, const Case &c, RowsRun *run = nullptr) {
-  const Descriptor &d = *c.descriptor;
+/// What a rows case gives a kernel `d`: its inputs, and the reference's
+/// output columns (`columnsKey`, which must be d's output names) and
+/// values (`expectedKey`) over at least one row.
+struct RowsData {
+  std::vector<InputBuffer> inputs;
   int64_t rows = 0;
-  auto inputs = readInputs(c.top, d, rows);
+  std::vector<std::string> columns;
+  Rows expected;
+};
+
+llvm::Expected<RowsData> readRowsData(const json::Object &top, const Descriptor &d,
+                                      llvm::StringRef columnsKey, llvm::StringRef expectedKey) {
+  RowsData data;
+  auto inputs = readInputs(top, d, data.rows);
   if (!inputs)
     return inputs.takeError();
-  auto columns = readStrings(c.top, "columns");
+  if (data.rows <= 0)
+    return caseError("the case has no rows");
+  auto columns = readStrings(top, columnsKey.str());
   if (!columns)
     return columns.takeError();
-  auto expected = readMatrix(c.top, "expected", columns->size(), rows);
+  auto expected = readMatrix(top, expectedKey.str(), columns->size(), data.rows);
   if (!expected)
     return expected.takeError();
-  auto tol = readTolerance(c.top, /*optional=*/false);
-  if (!tol)
-    return tol.takeError();
-  if (rows <= 0)
-    return caseError("the case has no rows");
   if (d.outputNames() != *columns)
-    return caseError("\"columns\" are not the descriptor's output names");
-  if (d.outputType() == DType::F32)
-    tol->extraRel = std::numeric_limits<float>::epsilon();
+    return caseError("\"" + columnsKey + "\" are not the descriptor's output names");
+  data.inputs = std::move(*inputs);
+  data.columns = std::move(*columns);
+  data.expected = std::move(*expected);
+  return data;
+}
 
-  bool stream = d.runShape() == RunShape::Stream;
-  Agreement agreement = family(d.kind()).callsTranscendentals(d) ? kVectorMathRows : kBitForBit;
-
-  std::optional<Kernel> interp = interpreterKernel(report, d, "interpreter");
+/// The checks every row kernel gets: the interpreter against the reference;
+/// then per tree layout the JIT against the reference, against the
+/// interpreter (within `agreement`) and, unless the rows are a stream's
+/// (each depends on the ones before), over an unaligned odd slice. `run`
+/// receives the kernels and their outputs (the last layout's JIT).
+void checkKernels(Report &report, const Descriptor &d, const RowsData &data, const Tolerance &tol,
+                  Agreement agreement, llvm::ArrayRef<TreeLayout> layouts, bool slices,
+                  const std::string &prefix, RowsRun *run) {
+  const std::string interpWhat = prefix + "interpreter";
+  std::optional<Kernel> interp = interpreterKernel(report, d, interpWhat);
   Matrix interpOut;
-  if (!interp || !runRows(report, *interp, *inputs, 0, rows, interpOut, "interpreter"))
-    return "";
-  expectMatches(report, *expected, *columns, interpOut, 0, *tol, "interpreter");
-
-  std::vector<TreeLayout> layouts = {TreeLayout::Auto};
-  if (d.kind() == Kind::Model && d.spec<ModelSpec>().type == ModelType::TreeEnsemble)
-    layouts = {TreeLayout::Branches, TreeLayout::Walk};
+  if (!interp || !runRows(report, *interp, data.inputs, 0, data.rows, interpOut, interpWhat))
+    return;
+  expectMatches(report, data.expected, data.columns, interpOut, 0, tol, interpWhat);
   for (TreeLayout layout : layouts) {
-    std::string what = "jit";
+    std::string what = prefix + "jit";
     if (layout != TreeLayout::Auto)
       what += " (" + treeLayoutName(layout).str() + ")";
     std::optional<Kernel> jit = jitKernel(report, d, layout, what);
     Matrix jitOut;
-    if (!jit || !runRows(report, *jit, *inputs, 0, rows, jitOut, what))
+    if (!jit || !runRows(report, *jit, data.inputs, 0, data.rows, jitOut, what))
       continue;
-    expectMatches(report, *expected, *columns, jitOut, 0, *tol, what);
-    expectSame(report, *columns, jitOut, interpOut, agreement, what + " vs interpreter");
-    // A stream's rows depend on the rows before them: no slices.
-    auto [begin, n] = oddSlice(stream ? 0 : rows);
+    expectMatches(report, data.expected, data.columns, jitOut, 0, tol, what);
+    expectSame(report, data.columns, jitOut, interpOut, agreement, what + " vs interpreter");
+    auto [begin, n] = oddSlice(slices ? data.rows : 0);
     Matrix slice;
-    if (n && runRows(report, *jit, *inputs, begin, n, slice, what + ", rows 3.."))
-      expectMatches(report, *expected, *columns, slice, begin, *tol, what + ", rows 3..");
+    if (n && runRows(report, *jit, data.inputs, begin, n, slice, what + ", rows 3.."))
+      expectMatches(report, data.expected, data.columns, slice, begin, tol, what + ", rows 3..");
     if (run) {
       run->jit = std::move(jit);
       run->jitOut = std::move(jitOut);
     }
   }
-  std::string summary = std::to_string(rows) + " rows";
-  if (layouts.size() > 1)
-    summary += ", both tree layouts";
   if (run) {
-    run->inputs = std::move(*inputs);
-    run->rows = rows;
+    run->inputs = data.inputs;
+    run->rows = data.rows;
     run->interp = std::move(interp);
     run->interpOut = std::move(interpOut);
   }
+}
+
+/// Rows cases (pipeline, model) and series cases: inputs in, a matrix out.
+/// Returns a one-line summary; fills `run` when it is given.
+llvm::Expected<std::string> checkRows(Report &report, const Case &c, RowsRun *run = nullptr) {
+  const Descriptor &d = *c.descriptor;
+  auto data = readRowsData(c.top, d, "columns", "expected");
+  if (!data)
+    return data.takeError();
+  auto tol = readTolerance(c.top, /*optional=*/false);
+  if (!tol)
+    return tol.takeError();
+  if (d.outputType() == DType::F32)
+    tol->extraRel = std::numeric_limits<float>::epsilon();
+  Agreement agreement = family(d.kind()).callsTranscendentals(d) ? kVectorMathRows : kBitForBit;
+  std::vector<TreeLayout> layouts = {TreeLayout::Auto};
+  if (d.kind() == Kind::Model && d.spec<ModelSpec>().type == ModelType::TreeEnsemble)
+    layouts = {TreeLayout::Branches, TreeLayout::Walk};
+  checkKernels(report, d, *data, *tol, agreement, layouts,
+               /*slices=*/d.runShape() != RunShape::Stream, "", run);
+  std::string summary = std::to_string(data->rows) + " rows";
+  if (layouts.size() > 1)
+    summary += ", both tree layouts";
   return summary;
 }
 
@@ -703,20 +732,11 @@ llvm::Expected<std::string> checkXGBoost(Report &report, const Case &c) {
       return caseError(mode + ": the imported descriptor: " + llvm::toString(d.takeError()));
     if (d->kind() != Kind::Model)
       return caseError(mode + ": the import is not a model descriptor");
-    auto inputs = readInputs(c.top, *d, rows);
-    if (!inputs)
-      return inputs.takeError();
-    auto columns = readStrings(c.top, margin ? "columns_margin" : "columns");
-    if (!columns)
-      return columns.takeError();
-    auto expected =
-        readMatrix(c.top, margin ? "expected_margin" : "expected", columns->size(), rows);
-    if (!expected)
-      return expected.takeError();
-    if (rows <= 0)
-      return caseError("the case has no rows");
-    if (d->outputNames() != *columns)
-      return caseError(mode + ": the columns are not the imported model's output names");
+    auto data = readRowsData(c.top, *d, margin ? "columns_margin" : "columns",
+                             margin ? "expected_margin" : "expected");
+    if (!data)
+      return caseError(mode + ": " + llvm::toString(data.takeError()));
+    rows = data->rows;
     const ModelSpec &spec = d->spec<ModelSpec>();
     if (!spec.float32 || spec.margin != margin || d->outputType() != DType::F32)
       return caseError(
@@ -728,24 +748,8 @@ llvm::Expected<std::string> checkXGBoost(Report &report, const Case &c) {
     // exp is involved only through the link, and only when the link runs.
     Agreement agreement = family(d->kind()).callsTranscendentals(*d) ? kVectorMath : kBitForBit;
 
-    std::optional<Kernel> interp = interpreterKernel(report, *d, mode + ", interpreter");
-    Matrix interpOut;
-    if (!interp || !runRows(report, *interp, *inputs, 0, rows, interpOut, mode + ", interpreter"))
-      continue;
-    expectMatches(report, *expected, *columns, interpOut, 0, t, mode + ", interpreter");
-    for (TreeLayout layout : {TreeLayout::Branches, TreeLayout::Walk}) {
-      std::string what = mode + ", jit (" + treeLayoutName(layout).str() + ")";
-      std::optional<Kernel> jit = jitKernel(report, *d, layout, what);
-      Matrix jitOut;
-      if (!jit || !runRows(report, *jit, *inputs, 0, rows, jitOut, what))
-        continue;
-      expectMatches(report, *expected, *columns, jitOut, 0, t, what);
-      expectSame(report, *columns, jitOut, interpOut, agreement, what + " vs interpreter");
-      auto [begin, n] = oddSlice(rows);
-      Matrix slice;
-      if (n && runRows(report, *jit, *inputs, begin, n, slice, what + ", rows 3.."))
-        expectMatches(report, *expected, *columns, slice, begin, t, what + ", rows 3..");
-    }
+    checkKernels(report, *d, *data, t, agreement, {TreeLayout::Branches, TreeLayout::Walk},
+                 /*slices=*/true, mode + ", ", nullptr);
   }
   return std::to_string(rows) + " rows, prediction and margin, both tree layouts";
 }
