@@ -175,6 +175,24 @@ private:
   Value derivative(StringRef act, Value a);
   Value softplus(Value t);
   Value log1p(Value x);
+  /// The per-row formulas of docs/train-semantics.md, shared by the batch
+  /// step and the row step so the two cannot drift apart: a row's mse or
+  /// log_loss from its margin `z` and label, d(loss)/dz over `count` rows,
+  /// and a weight's gradient with the l2 term.
+  Value mseDelta(Value e, Value count) { return div(mul(cf(2.0), e), count); }
+  Value logLoss(Value z, Value label);
+  Value logisticDelta(Value z, Value label, Value count) {
+    Value p = div(cf(1.0), add(cf(1.0), exp(b.create<arith::NegFOp>(loc, z))));
+    return div(sub(p, label), count);
+  }
+  Value softmaxDelta(Value e, Value sum, Value isClass, Value count) {
+    return div(sub(div(e, sum), select(isClass, cf(1.0), cf(0.0))), count);
+  }
+  /// g + l2 * wRow[i] (wRow[i] read only when l2 is not 0).
+  Value withL2(Value g, Value wRow, Value i) {
+    double l2 = op.getL2().convertToDouble();
+    return l2 != 0.0 ? add(g, mul(cf(l2), load(wRow, i))) : g;
+  }
   /// The input row of layer `l` for batch row `r`.
   Value inputRow(size_t l, Value r);
   void forward();
@@ -268,6 +286,13 @@ Value TrainLowering::softplus(Value t) {
   Value mx = select(cmp(arith::CmpFPredicate::OLT, t, cf(0.0)), cf(0.0), t);
   Value e = exp(b.create<arith::NegFOp>(loc, b.create<math::AbsFOp>(loc, t)));
   return add(mx, log1p(e));
+}
+
+/// softplus(-z) for y = 1, softplus(z) else: one softplus of the selected
+/// margin (the same bits as selecting between two).
+Value TrainLowering::logLoss(Value z, Value label) {
+  Value isOne = cmp(arith::CmpFPredicate::OEQ, label, cf(1.0));
+  return softplus(select(isOne, b.create<arith::NegFOp>(loc, z), z));
 }
 
 Value TrainLowering::inputRow(size_t l, Value r) {
@@ -438,15 +463,11 @@ void TrainLowering::lossAndDeltas() {
     if (loss == "mse") {
       Value e = sub(load(zr, c64(0)), label);
       rowLoss = mul(e, e);
-      store(div(mul(cf(2.0), e), nf), dr, c64(0));
+      store(mseDelta(e, nf), dr, c64(0));
     } else if (loss == "log_loss") {
       Value z0 = load(zr, c64(0));
-      Value isOne = cmp(arith::CmpFPredicate::OEQ, label, cf(1.0));
-      // softplus(-z) for y = 1, softplus(z) else: one softplus of the
-      // selected margin (the same bits as selecting between two).
-      rowLoss = softplus(select(isOne, b.create<arith::NegFOp>(loc, z0), z0));
-      Value p = div(cf(1.0), add(cf(1.0), exp(b.create<arith::NegFOp>(loc, z0))));
-      store(div(sub(p, label), nf), dr, c64(0));
+      rowLoss = logLoss(z0, label);
+      store(logisticDelta(z0, label, nf), dr, c64(0));
     } else {
       // Cross-entropy: the first largest margin, the exponentials kept in
       // the delta row while they are summed, then normalized.
@@ -463,8 +484,7 @@ void TrainLowering::lossAndDeltas() {
       rowLoss = sub(add(mx, call("log", sum)), load(zr, cls));
       loop(k, [&](Value c) {
         Value isCls = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, c, cls);
-        Value onehot = select(isCls, cf(1.0), cf(0.0));
-        store(div(sub(div(load(dr, c), sum), onehot), nf), dr, c);
+        store(softmaxDelta(load(dr, c), sum, isCls, nf), dr, c);
       });
     }
     StringRef act = activations[last];
@@ -476,7 +496,6 @@ void TrainLowering::lossAndDeltas() {
 }
 
 void TrainLowering::backward() {
-  double l2 = op.getL2().convertToDouble();
   OptimizerStep step = beginUpdate();
   for (size_t l = activations.size(); l-- > 0;) {
     int64_t in = widths[l], outs = widths[l + 1];
@@ -558,9 +577,7 @@ void TrainLowering::backward() {
         Value gRow = at(gW, mul(o, c64(in))), wRow = at(w, mul(o, c64(in)));
         Value rowOffset = add(c64(wOffset[l]), mul(o, c64(in)));
         loop(in, [&](Value i) {
-          Value g = load(gRow, i);
-          if (l2 != 0.0)
-            g = add(g, mul(cf(l2), load(wRow, i)));
+          Value g = withL2(load(gRow, i), wRow, i);
           updateParameter(step, add(rowOffset, i), g);
         });
         Value biasGradient = load(gB, o);
@@ -643,11 +660,10 @@ void TrainLowering::emitRowStep() {
   if (loss == "mse") {
     Value e = sub(a[0], label);
     rowLoss = mul(e, e);
-    d[0] = div(mul(cf(2.0), e), one);
+    d[0] = mseDelta(e, one);
   } else if (loss == "log_loss") {
     // The loss (two more library calls) waits until after the update.
-    Value p = div(cf(1.0), add(cf(1.0), exp(b.create<arith::NegFOp>(loc, a[0]))));
-    d[0] = div(sub(p, label), one);
+    d[0] = logisticDelta(a[0], label, one);
   } else {
     Value mx = a[0];
     for (int64_t c = 1; c < k; ++c)
@@ -666,7 +682,7 @@ void TrainLowering::emitRowStep() {
       aCls = select(isClass(c), a[c], aCls);
     rowLoss = sub(add(mx, call("log", sum)), aCls);
     for (int64_t c = 0; c < k; ++c)
-      d[c] = div(sub(div(d[c], sum), select(isClass(c), cf(1.0), cf(0.0))), one);
+      d[c] = softmaxDelta(d[c], sum, isClass(c), one);
   }
   if (act != "identity")
     for (int64_t c = 0; c < k; ++c)
@@ -675,23 +691,19 @@ void TrainLowering::emitRowStep() {
   // does not (its calls are ordered, so they go last in the row).
   Value training = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, mode, c64(0));
   when(training, [&] {
-    double l2 = op.getL2().convertToDouble();
     OptimizerStep step = beginUpdate();
     for (int64_t o = 0; o < k; ++o) {
       Value wRow = at(w, c64(o * in));
       loop(in, [&](Value i) {
         Value g = add(cf(0.0), mul(d[o], load(input, i)));
-        if (l2 != 0.0)
-          g = add(g, mul(cf(l2), load(wRow, i)));
+        g = withL2(g, wRow, i);
         updateParameter(step, add(c64(wOffset[0] + o * in), i), g);
       });
       updateParameter(step, c64(bOffset[0] + o), add(cf(0.0), d[o]));
     }
   });
-  if (loss == "log_loss") {
-    Value isOne = cmp(arith::CmpFPredicate::OEQ, label, cf(1.0));
-    rowLoss = softplus(select(isOne, b.create<arith::NegFOp>(loc, a[0]), a[0]));
-  }
+  if (loss == "log_loss")
+    rowLoss = logLoss(a[0], label);
   store(add(cf(0.0), rowLoss), out, c64(0));
 }
 
@@ -765,7 +777,7 @@ LogicalResult TrainLowering::run() {
       {
         OpBuilder::InsertionGuard g(b);
         b.setInsertionPoint(split.thenBlock()->getTerminator());
-        if (batch == 1 && hasRowStep())
+        if (rowSteps)
           emitRowStep();
         else
           emitStep(c64(batch));
