@@ -161,9 +161,10 @@ static Split splitRun(const Descriptor &d, int64_t rows, unsigned threads) {
   return s.threads > 1 ? s : Split{};
 }
 
-/// Runs `call(args, out, rows)` as `split.tasks` blocks of whole multiples of
-/// kSplitAlignRows rows on `split.threads` threads of the run pool. The status is the kernel ABI's:
-/// the first failing row over all blocks, -1 if any block ran out of memory.
+/// Runs `call(args, out, rows)` as `split.tasks` blocks of whole multiples
+/// of kSplitAlignRows rows on `split.threads` threads of the run pool. The
+/// status is the kernel ABI's: the first failing row over all blocks, -1 if
+/// any block ran out of memory.
 template <typename Call>
 static int64_t runSplit(const Descriptor &d, const void *const *args, void *out, int64_t rows,
                         Split split, Call call) {

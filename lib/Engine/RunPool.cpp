@@ -75,7 +75,7 @@ RunPool::Job *RunPool::takeSeatLocked() {
   ++job->active;
   if (++job->joined == job->seats) {
     jobs.erase(jobs.begin());
-    queued.store(static_cast<unsigned>(jobs.size()), std::memory_order_relaxed);
+    publishQueueLocked();
   }
   return job;
 }
@@ -109,7 +109,7 @@ void RunPool::finishLocked(Job &job, unsigned ran) {
   auto it = std::find(jobs.begin(), jobs.end(), &job);
   if (it != jobs.end()) {
     jobs.erase(it);
-    queued.store(static_cast<unsigned>(jobs.size()), std::memory_order_relaxed);
+    publishQueueLocked();
   }
   job.done += ran;
 }
@@ -128,7 +128,7 @@ void RunPool::parallelFor(unsigned tasks, unsigned threads, llvm::function_ref<v
         std::min({tasks - 1, std::max(threads, 1u) - 1, static_cast<unsigned>(workers.size())});
     if (job.seats > 0 && !stopping) {
       jobs.push_back(&job);
-      queued.store(static_cast<unsigned>(jobs.size()), std::memory_order_relaxed);
+      publishQueueLocked();
     }
   }
   unsigned ran = drain(job);

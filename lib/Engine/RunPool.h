@@ -60,6 +60,10 @@ private:
   /// Takes the first queued job (which has a free seat) off the queue
   /// once its last seat is taken.
   Job *takeSeatLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  /// Makes a change to `jobs` visible to polling workers.
+  void publishQueueLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    queued.store(static_cast<unsigned>(jobs.size()), std::memory_order_relaxed);
+  }
   void startLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   void work();
   /// Runs tasks of `job` until none is left; returns how many it ran.

@@ -170,8 +170,7 @@ llvm::Expected<std::vector<InputBuffer>> readColumns(const llvm::json::Object &t
 std::vector<Column> columnsAt(const std::vector<InputBuffer> &inputs, int64_t begin, int64_t n);
 
 /// A case: the file's JSON, its descriptor (absent for XGBoost and fold
-/// cases) and
-/// where the file lives (model files are beside it).
+/// cases) and where the file lives (model files are beside it).
 struct Case {
   std::string path;
   llvm::json::Object top;
