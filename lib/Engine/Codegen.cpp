@@ -283,10 +283,11 @@ llvm::Expected<ObjectFiles> compileToObjects(const jit::Descriptor &d,
   {
     OwningOpRef<ModuleOp> done = std::move(*imported);
   }
-  auto tm = createHostTargetMachine(options.optLevel);
+  auto tm = threadHostTargetMachine(options.optLevel);
   if (!tm)
     return stageError(Stage::LLVM, llvm::toString(tm.takeError()));
-  prepareModuleForHost(*llmod, **tm);
+  setKernelLinkage(*llmod);
+  prepareModuleForHost(*llmod, *tm);
   if (!options.entrySymbol.empty())
     if (auto err = renameGlobals(*llmod, options.entrySymbol))
       return stageError(Stage::LLVM, llvm::toString(std::move(err)));
@@ -330,7 +331,7 @@ llvm::Expected<ObjectFiles> compileToObjects(const jit::Descriptor &d,
   begin(jit::stageName(Stage::LLVMOpt));
   if (auto err = checkInjectedFailure(Stage::LLVMOpt))
     return std::move(err);
-  optimizeModule(*llmod, **tm, options.optLevel, options.passTiming);
+  optimizeModule(*llmod, *tm, options.optLevel, options.passTiming);
   if (reached(Stage::LLVMOpt, [&](llvm::raw_ostream &os) { llmod->print(os, nullptr); }))
     return ObjectFiles();
 
@@ -340,7 +341,7 @@ llvm::Expected<ObjectFiles> compileToObjects(const jit::Descriptor &d,
   if (wants(Stage::Asm) || options.stopAfter == Stage::Asm) {
     begin(jit::stageName(Stage::Asm));
     std::unique_ptr<llvm::Module> copy = llvm::CloneModule(*llmod);
-    auto text = emitMachineCode(*copy, **tm, /*assembly=*/true);
+    auto text = emitMachineCode(*copy, *tm, /*assembly=*/true);
     if (!text)
       return stageError(Stage::Asm, llvm::toString(text.takeError()));
     if (reached(Stage::Asm, [&](llvm::raw_ostream &os) { os << *text; }))
@@ -349,7 +350,7 @@ llvm::Expected<ObjectFiles> compileToObjects(const jit::Descriptor &d,
   begin(jit::stageName(Stage::Obj));
   if (auto err = checkInjectedFailure(Stage::Obj))
     return std::move(err);
-  auto object = emitMachineCode(*llmod, **tm, /*assembly=*/false, options.passTiming);
+  auto object = emitMachineCode(*llmod, *tm, /*assembly=*/false, options.passTiming);
   if (!object)
     return stageError(Stage::Obj, llvm::toString(object.takeError()));
   if (reached(Stage::Obj, [&](llvm::raw_ostream &os) { os << *object; }))

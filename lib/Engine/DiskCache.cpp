@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Engine/DiskCache.h"
+#include "Engine/LLVMBackend.h"
 #include "Engine/RuntimeSymbols.h"
 
 #include "mlir/Support/Timing.h"
@@ -143,8 +144,8 @@ const HostFields &host() {
     HostFields f;
     f.vectorMath = vectorMathAvailable(); // also loads libmvec for lookups
     f.build = buildIdentity();
-    // What createHostTargetMachine() compiles for.
-    if (auto jtmb = orc::JITTargetMachineBuilder::detectHost()) {
+    // What kernels are compiled for.
+    if (auto jtmb = hostTargetBuilder()) {
       f.triple = jtmb->getTargetTriple().str();
       f.cpu = jtmb->getCPU();
       // Sorted: the key must not depend on the order features are listed.

@@ -1,18 +1,25 @@
 //===- LLVMBackend.cpp - LLVM IR optimization and code emission -----------===//
 #include "Engine/LLVMBackend.h"
 #include "Engine/Codegen.h"
+#include "Runtime/KernelABI.h"
 
 #include "llvm/Analysis/TargetLibraryInfo.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/IR/Instructions.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/IR/PassTimingInfo.h"
+#include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/DynamicLibrary.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/Host.h"
 
+#include <algorithm>
+#include <array>
+#include <cstdlib>
 #include <mutex>
 #include <optional>
 
@@ -60,13 +67,62 @@ static CodeGenOptLevel codegenLevel(int optLevel) {
   }
 }
 
-Expected<std::unique_ptr<TargetMachine>> createHostTargetMachine(int optLevel) {
+/// The value of environment variable `name`, empty when unset.
+static StringRef envValue(const char *name) {
+  const char *v = std::getenv(name);
+  return v ? StringRef(v).trim() : StringRef();
+}
+
+Expected<orc::JITTargetMachineBuilder> hostTargetBuilder() {
   initializeNativeTarget();
   auto jtmb = orc::JITTargetMachineBuilder::detectHost();
   if (!jtmb)
     return jtmb.takeError();
+  if (StringRef cpu = envValue("SPECJIT_TARGET_CPU"); !cpu.empty()) {
+    // Checked here: LLVM itself only warns on stderr and compiles for a
+    // generic CPU.
+    std::string triple = jtmb->getTargetTriple().str(), error;
+    const Target *target = TargetRegistry::lookupTarget(triple, error);
+    if (!target)
+      return createStringError(inconvertibleErrorCode(), error);
+    std::unique_ptr<MCSubtargetInfo> info(target->createMCSubtargetInfo(triple, "", ""));
+    if (!info || !info->isCPUStringValid(cpu))
+      return createStringError(inconvertibleErrorCode(),
+                               "SPECJIT_TARGET_CPU: '" + cpu + "' is not a CPU of " + triple);
+    jtmb->setCPU(cpu.str());
+    // Without a feature list the CPU's own features apply.
+    jtmb->getFeatures() = SubtargetFeatures(envValue("SPECJIT_TARGET_FEATURES"));
+  }
+  // Kernels are small and self-contained: the small code model addresses
+  // their constants and calls PC-relative (the JIT's default, the large
+  // model, loads every address as a 64-bit immediate), and position-
+  // independent code reaches the libraries it calls through the GOT and PLT
+  // that JITLink (or the static linker, for exported objects) builds.
+  jtmb->setCodeModel(CodeModel::Small);
+  jtmb->setRelocationModel(Reloc::PIC_);
+  return jtmb;
+}
+
+Expected<std::unique_ptr<TargetMachine>> createHostTargetMachine(int optLevel) {
+  auto jtmb = hostTargetBuilder();
+  if (!jtmb)
+    return jtmb.takeError();
   jtmb->setCodeGenOptLevel(codegenLevel(optLevel));
   return jtmb->createTargetMachine();
+}
+
+Expected<TargetMachine &> threadHostTargetMachine(int optLevel) {
+  // One per thread and level: a TargetMachine is used by one compile at a
+  // time, and making one costs about a millisecond of a 10 ms compile.
+  thread_local std::array<std::unique_ptr<TargetMachine>, 4> machines;
+  std::unique_ptr<TargetMachine> &slot = machines[std::clamp(optLevel, 0, 3)];
+  if (!slot) {
+    auto tm = createHostTargetMachine(optLevel);
+    if (!tm)
+      return tm.takeError();
+    slot = std::move(*tm);
+  }
+  return *slot;
 }
 
 bool hasAVX512(TargetMachine &tm) { return tm.getTargetFeatureString().contains("+avx512f"); }
@@ -83,6 +139,28 @@ void prepareModuleForHost(Module &m, TargetMachine &tm) {
     // unless the lowering chose a width for the function.
     if (hasAVX512(tm) && !f.hasFnAttribute("prefer-vector-width"))
       f.addFnAttr("prefer-vector-width", "512");
+  }
+}
+
+void setKernelLinkage(Module &m) {
+  for (GlobalValue &g : m.global_values())
+    if (!g.isDeclaration() && !g.hasLocalLinkage() && g.getName() != kKernelEntryName &&
+        g.getName() != kStateBytesName)
+      g.setLinkage(GlobalValue::InternalLinkage);
+  Function *entry = m.getFunction(kKernelEntryName);
+  if (!entry)
+    return;
+  // A body called once from the entry is compiled once, as its own
+  // function: inlined, the row loop would be optimized a second time in the
+  // entry (its noalias arguments become scopes there, which vectorize the
+  // same).
+  for (Function &f : m) {
+    if (f.isDeclaration() || &f == entry || f.hasFnAttribute(Attribute::AlwaysInline) ||
+        !f.hasOneUse())
+      continue;
+    auto *call = dyn_cast<CallInst>(f.user_back());
+    if (call && call->getFunction() == entry && call->getCalledFunction() == &f)
+      f.addFnAttr(Attribute::NoInline);
   }
 }
 

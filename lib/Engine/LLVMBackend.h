@@ -16,16 +16,37 @@
 namespace llvm {
 class Module;
 class TargetMachine;
+namespace orc {
+class JITTargetMachineBuilder;
+} // namespace orc
 } // namespace llvm
 
 namespace specjit {
 namespace engine {
 
-/// A TargetMachine for the host CPU (all its features), at `optLevel`.
+/// What kernels are compiled for: the host CPU with all its features, the
+/// small code model, position-independent code. SPECJIT_TARGET_CPU (and
+/// optionally SPECJIT_TARGET_FEATURES, LLVM's "+avx512f,..." list) name
+/// another CPU instead: a diagnostic for measuring compiles under emulators
+/// such as valgrind, whose emulated CPU hides AVX-512 (kernels compiled for
+/// features the host lacks cannot run on it); an unknown CPU name is an
+/// error. Each thread reads them when it makes its first TargetMachine.
+llvm::Expected<llvm::orc::JITTargetMachineBuilder> hostTargetBuilder();
+
+/// A TargetMachine for hostTargetBuilder()'s target at `optLevel`.
 llvm::Expected<std::unique_ptr<llvm::TargetMachine>> createHostTargetMachine(int optLevel);
+
+/// This thread's TargetMachine for `optLevel`, made on first use and then
+/// reused by the thread's compiles (one at a time).
+llvm::Expected<llvm::TargetMachine &> threadHostTargetMachine(int optLevel);
 
 /// Whether `tm` targets a CPU with AVX-512F.
 bool hasAVX512(llvm::TargetMachine &tm);
+
+/// Keeps only the kernel ABI's entry points (KernelABI.h) external: every
+/// other definition becomes internal, and a function called once, from the
+/// entry, is kept out of line unless it asks to be inlined.
+void setKernelLinkage(llvm::Module &m);
 
 /// Sets triple, data layout and host CPU attributes on `m`.
 void prepareModuleForHost(llvm::Module &m, llvm::TargetMachine &tm);
