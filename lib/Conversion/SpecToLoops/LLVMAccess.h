@@ -1,8 +1,8 @@
 //===- LLVMAccess.h - Pointer arithmetic for the kernel lowerings -*- C++ -*-===//
 //
 // The few builders every lowering in SpecToLoops/ needs to address caller
-// buffers and scratch through !llvm.ptr: i64 constants, in-bounds element
-// addresses, loads and stores.
+// buffers and scratch through !llvm.ptr: i64 constants, index arithmetic,
+// in-bounds element addresses, loads and stores.
 //
 //===----------------------------------------------------------------------===//
 #ifndef SPECJIT_LIB_CONVERSION_LLVMACCESS_H
@@ -20,6 +20,23 @@ inline mlir::Type ptrType(mlir::OpBuilder &b) {
 
 inline mlir::Value i64(mlir::OpBuilder &b, mlir::Location loc, int64_t v) {
   return b.create<mlir::arith::ConstantOp>(loc, b.getI64IntegerAttr(v));
+}
+
+/// x + y over element indices and counts, which are non-negative and bounded
+/// by the size of a buffer that exists, so the sum wraps neither as a signed
+/// nor as an unsigned number. Marking it nsw and nuw lets LLVM fold the
+/// address arithmetic of a row (row * columns + j) into its addressing modes
+/// and loop strides with fewer passes; never use it for hashes or for an
+/// operand that may be negative.
+inline mlir::Value indexAdd(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x, mlir::Value y) {
+  return b.create<mlir::arith::AddIOp>(
+      loc, x, y, mlir::arith::IntegerOverflowFlags::nsw | mlir::arith::IntegerOverflowFlags::nuw);
+}
+
+/// x * y over element indices and counts, as indexAdd.
+inline mlir::Value indexMul(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x, mlir::Value y) {
+  return b.create<mlir::arith::MulIOp>(
+      loc, x, y, mlir::arith::IntegerOverflowFlags::nsw | mlir::arith::IntegerOverflowFlags::nuw);
 }
 
 /// &base[index] for elements of type `elem`.

@@ -105,9 +105,9 @@ private:
   Value subf(Value x, Value y) { return b.create<arith::SubFOp>(loc, x, y); }
   Value mulf(Value x, Value y) { return b.create<arith::MulFOp>(loc, x, y); }
   Value divf(Value x, Value y) { return b.create<arith::DivFOp>(loc, x, y); }
-  Value addi(Value x, Value y) { return b.create<arith::AddIOp>(loc, x, y); }
+  Value addi(Value x, Value y) { return indexAdd(b, loc, x, y); }
   Value subi(Value x, Value y) { return b.create<arith::SubIOp>(loc, x, y); }
-  Value muli(Value x, Value y) { return b.create<arith::MulIOp>(loc, x, y); }
+  Value muli(Value x, Value y) { return indexMul(b, loc, x, y); }
   Value cmpf(arith::CmpFPredicate p, Value x, Value y) {
     return b.create<arith::CmpFOp>(loc, p, x, y);
   }

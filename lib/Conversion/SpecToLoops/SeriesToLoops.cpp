@@ -30,6 +30,8 @@
 
 #include "SeriesToLoops.h"
 
+#include "LLVMAccess.h"
+
 #include "specjit/Dialect/Spec/IR/SpecOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -537,7 +539,7 @@ void SeriesLowering::lowerRows(ArrayRef<Operation *> ops) {
       Value result;
       if (auto in = dyn_cast<SeriesInputOp>(op)) {
         Type t = cast<TypeAttr>(kernel.getInputTypes()[in.getIndex()]).getValue();
-        result = load(t, inputs[in.getIndex()], b.create<arith::AddIOp>(loc, blockStart, r));
+        result = load(t, inputs[in.getIndex()], specjit::indexAdd(b, loc, blockStart, r));
         if (t.isF32())
           result = b.create<arith::ExtFOp>(loc, f64(), result);
       } else if (auto e = dyn_cast<EmaOp>(op)) {
@@ -599,13 +601,13 @@ void SeriesLowering::lowerRows(ArrayRef<Operation *> ops) {
       } else if (auto o = dyn_cast<SeriesOutputOp>(op)) {
         int64_t cols = o.getValues().size();
         Type elem = kernel.getOutputType();
-        Value row = b.create<arith::AddIOp>(loc, blockStart, r);
-        Value base = b.create<arith::MulIOp>(loc, row, i64(cols));
+        Value row = specjit::indexAdd(b, loc, blockStart, r);
+        Value base = specjit::indexMul(b, loc, row, i64(cols));
         for (auto [j, v] : llvm::enumerate(o.getValues())) {
           Value xv = at(v);
           if (elem.isF32())
             xv = b.create<arith::TruncFOp>(loc, elem, xv);
-          store(xv, out, b.create<arith::AddIOp>(loc, base, i64(j)), elem);
+          store(xv, out, specjit::indexAdd(b, loc, base, i64(j)), elem);
         }
         continue;
       } else {

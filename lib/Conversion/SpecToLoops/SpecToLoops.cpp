@@ -200,7 +200,7 @@ Value KernelLowering::emitStrLookup(StrLookupOp op, Value row) {
   const InputSlot &in = inputs[input.getIndex()];
   Value offsets = slotPtrs[in.slot], bytes = slotPtrs[in.slot + 1];
   Value start = loadAt(loc, b.getI64Type(), offsets, row);
-  Value next = b.create<arith::AddIOp>(loc, row, i64(loc, 1));
+  Value next = specjit::indexAdd(b, loc, row, i64(loc, 1));
   Value end = loadAt(loc, b.getI64Type(), offsets, next);
   Value len = b.create<arith::SubIOp>(loc, end, start);
   if (isTableShaped(op)) {
@@ -286,7 +286,7 @@ void KernelLowering::useOperands(IRMapping &map, Operation *op) {
 void KernelLowering::emitOutput(Location loc, IRMapping &map, OutputOp output, Value row) {
   int64_t numCols = kernel.getOutputNames().size();
   Type outElem = kernel.getOutputType();
-  Value base = b.create<arith::MulIOp>(loc, row, i64(loc, numCols));
+  Value base = specjit::indexMul(b, loc, row, i64(loc, numCols));
   auto values = output.getValues();
   // The table one_hot and column a value is, if it is one.
   auto oneHotColumn = [&](Value v) -> std::pair<Operation *, int64_t> {
@@ -305,7 +305,7 @@ void KernelLowering::emitOutput(Location loc, IRMapping &map, OutputOp output, V
     if (oneHot && run >= kMinZeroedRun) {
       // Columns j .. j + run - 1 are one_hot columns column .. column + run
       // - 1: zero them, then store the 1.0 of the position if it is among them.
-      Value first = b.create<arith::AddIOp>(loc, base, i64(loc, j));
+      Value first = specjit::indexAdd(b, loc, base, i64(loc, j));
       Value dst = specjit::elementAddress(b, loc, outElem, outPtr, first);
       int64_t bytes = static_cast<int64_t>(run) * (outElem.isF32() ? 4 : 8);
       b.create<LLVM::MemsetOp>(loc, dst, b.create<arith::ConstantOp>(loc, b.getI8IntegerAttr(0)),
@@ -317,14 +317,14 @@ void KernelLowering::emitOutput(Location loc, IRMapping &map, OutputOp output, V
       OpBuilder::InsertionGuard g(b);
       b.setInsertionPointToStart(&ifOp.getThenRegion().front());
       Value oneValue = b.create<arith::ConstantOp>(loc, b.getFloatAttr(outElem, 1.0));
-      specjit::storeAt(b, loc, oneValue, outPtr, b.create<arith::AddIOp>(loc, first, rel));
+      specjit::storeAt(b, loc, oneValue, outPtr, specjit::indexAdd(b, loc, first, rel));
       j += run;
       continue;
     }
     Value x = use(map, values[j]);
     if (outElem.isF32())
       x = b.create<arith::TruncFOp>(loc, outElem, x);
-    Value idx = b.create<arith::AddIOp>(loc, base, i64(loc, static_cast<int64_t>(j)));
+    Value idx = specjit::indexAdd(b, loc, base, i64(loc, static_cast<int64_t>(j)));
     specjit::storeAt(b, loc, x, outPtr, idx);
     ++j;
   }
@@ -367,8 +367,8 @@ FailureOr<Value> KernelLowering::emitRow(Location loc, Value row, bool checksOnl
       if (!lookup.getInput().getDefiningOp<InputOp>())
         return op.emitOpError("operand must come from spec.input");
       if (lookupBuffer && !checksOnly) {
-        Value at = b.create<arith::AddIOp>(loc, i64(loc, lookupIndex.lookup(lookup) * blockRows),
-                                           rowInBlock);
+        Value at =
+            specjit::indexAdd(b, loc, i64(loc, lookupIndex.lookup(lookup) * blockRows), rowInBlock);
         map.map(lookup.getResult(), loadAt(loc, b.getI64Type(), lookupBuffer, at));
       } else {
         map.map(lookup.getResult(), emitStrLookup(lookup, row));
@@ -457,10 +457,10 @@ LogicalResult KernelLowering::emitBlockedRowLoop(Location loc, ArrayRef<StrLooku
     OpBuilder::InsertionGuard g2(b);
     b.setInsertionPointToStart(resolve.getBody());
     Value j = resolve.getInductionVar();
-    Value row = b.create<arith::AddIOp>(loc, first, j);
+    Value row = specjit::indexAdd(b, loc, first, j);
     for (auto [k, op] : llvm::enumerate(lookups)) {
       Value idx = emitStrLookup(op, row);
-      Value at = b.create<arith::AddIOp>(loc, i64(loc, static_cast<int64_t>(k) * blockRows), j);
+      Value at = specjit::indexAdd(b, loc, i64(loc, static_cast<int64_t>(k) * blockRows), j);
       specjit::storeAt(b, loc, idx, lookupBuffer, at);
     }
   }
@@ -471,7 +471,7 @@ LogicalResult KernelLowering::emitBlockedRowLoop(Location loc, ArrayRef<StrLooku
     auto loop = b.create<scf::ForOp>(loc, zero, count, i64(loc, 1));
     b.setInsertionPointToStart(loop.getBody());
     rowInBlock = loop.getInductionVar();
-    Value row = b.create<arith::AddIOp>(loc, first, rowInBlock);
+    Value row = specjit::indexAdd(b, loc, first, rowInBlock);
     return emitRow(loc, row, /*checksOnly=*/false, segment);
   };
   if (!walk)
@@ -697,7 +697,7 @@ LogicalResult RulesLowering::run() {
     {
       OpBuilder::InsertionGuard g(b);
       b.setInsertionPointToStart(tiles.getBody());
-      Value base = b.create<arith::MulIOp>(loc, tiles.getInductionVar(), i64(loc, m));
+      Value base = specjit::indexMul(b, loc, tiles.getInductionVar(), i64(loc, m));
       Value p = elemAt(base);
       auto tileType = VectorType::get({lanes * m}, elem);
       unsigned align = elem.getIntOrFloatBitWidth() / 8;
@@ -735,10 +735,10 @@ LogicalResult RulesLowering::run() {
   {
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPointToStart(scalars.getBody());
-    Value base = b.create<arith::MulIOp>(loc, scalars.getInductionVar(), i64(loc, m));
+    Value base = specjit::indexMul(b, loc, scalars.getInductionVar(), i64(loc, m));
     SmallVector<Value> meters, ptrs;
     for (int64_t j = 0; j < m; ++j) {
-      Value p = elemAt(b.create<arith::AddIOp>(loc, base, i64(loc, j)));
+      Value p = elemAt(specjit::indexAdd(b, loc, base, i64(loc, j)));
       Value v = b.create<LLVM::LoadOp>(loc, elem, p);
       meters.push_back(narrow ? b.create<arith::ExtFOp>(loc, f64, v).getResult() : v);
       ptrs.push_back(p);

@@ -120,12 +120,12 @@ private:
   Value cf(double v) { return b.create<arith::ConstantOp>(loc, b.getF64FloatAttr(v)); }
   Value add(Value x, Value y) {
     return x.getType().isF64() ? b.create<arith::AddFOp>(loc, x, y).getResult()
-                               : b.create<arith::AddIOp>(loc, x, y).getResult();
+                               : indexAdd(b, loc, x, y);
   }
   Value sub(Value x, Value y) { return b.create<arith::SubFOp>(loc, x, y); }
   Value mul(Value x, Value y) {
     return x.getType().isF64() ? b.create<arith::MulFOp>(loc, x, y).getResult()
-                               : b.create<arith::MulIOp>(loc, x, y).getResult();
+                               : indexMul(b, loc, x, y);
   }
   Value div(Value x, Value y) { return b.create<arith::DivFOp>(loc, x, y); }
   Value cmp(arith::CmpFPredicate p, Value x, Value y) {

@@ -214,9 +214,7 @@ void TreeWalk::emitSetup(OpBuilder &b, Location loc, int64_t rows) {
 void TreeWalk::emitStoreFeatures(OpBuilder &b, Location loc, ValueRange features,
                                  Value rowInBlock) {
   Type elem = f32 ? Type(b.getF32Type()) : Type(b.getF64Type());
-  auto at = [&](int64_t row) {
-    return b.create<arith::AddIOp>(loc, i64(b, loc, row * blockRows), rowInBlock);
-  };
+  auto at = [&](int64_t row) { return indexAdd(b, loc, i64(b, loc, row * blockRows), rowInBlock); };
   Value negInf = b.create<arith::ConstantOp>(
       loc, b.getFloatAttr(elem, -std::numeric_limits<double>::infinity()));
   Value posInf = b.create<arith::ConstantOp>(
@@ -265,7 +263,7 @@ void TreeWalk::emitWalkFunction(OpBuilder &b, Location loc, ModuleOp module) {
     Value v = b.create<arith::ConstantOp>(loc, b.getFloatAttr(elem, init));
     Value base = i64(b, loc, k * blockRows);
     forRange(b, loc, zero, count,
-             [&](Value j) { storeAt(b, loc, v, acc, b.create<arith::AddIOp>(loc, base, j)); });
+             [&](Value j) { storeAt(b, loc, v, acc, indexAdd(b, loc, base, j)); });
   }
   // One step from node n (its value and meta word loaded) for row j:
   // n + (left - n) + (goes right).
@@ -283,8 +281,8 @@ void TreeWalk::emitWalkFunction(OpBuilder &b, Location loc, ModuleOp module) {
   Value groupSize = i64(b, loc, kTreesPerGroup);
   // The leaf of tree t (node n) added to row j's sum.
   auto addLeaf = [&](Value t, Value n, Value j) {
-    Value out = b.create<arith::MulIOp>(loc, loadIndex(b, loc, outArr, t), rows);
-    Value at = b.create<arith::AddIOp>(loc, out, j);
+    Value out = indexMul(b, loc, loadIndex(b, loc, outArr, t), rows);
+    Value at = indexAdd(b, loc, out, j);
     Value sum = b.create<arith::AddFOp>(loc, loadAt(b, loc, elem, acc, at),
                                         loadAt(b, loc, elem, valueArr, n));
     storeAt(b, loc, sum, acc, at);
@@ -374,7 +372,7 @@ SmallVector<Value> TreeWalk::emitLoadMargins(OpBuilder &b, Location loc, Value r
   Type elem = f32 ? Type(b.getF32Type()) : Type(b.getF64Type());
   SmallVector<Value> margins;
   for (int64_t k = 0; k < numOutputs; ++k) {
-    Value at = b.create<arith::AddIOp>(loc, i64(b, loc, k * blockRows), rowInBlock);
+    Value at = indexAdd(b, loc, i64(b, loc, k * blockRows), rowInBlock);
     Value m = loadAt(b, loc, elem, acc, at);
     if (op.getAverage()) {
       // base + sum / count, as the branches layout computes it.

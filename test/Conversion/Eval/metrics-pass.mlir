@@ -65,7 +65,7 @@ spec.metrics_pass @churn {task = "binary", classes = 2, threshold = 0.25 : f64, 
 // CHECK: scf.for %{{.+}} = %c0_i64 to %c9_i64
 // CHECK: llvm.store %c0_i64
 // CHECK: scf.for {{.+}} step %c8192_i64
-// CHECK: arith.muli %{{.+}}, %c3_i64
+// CHECK: arith.muli %{{.+}}, %c3_i64 overflow<nsw, nuw>
 // CHECK: scf.for %[[J:.+]] = %c1_i64 to %c3_i64 {{.+}} -> (i64, f64)
 // CHECK: arith.cmpf ogt
 // CHECK: arith.select

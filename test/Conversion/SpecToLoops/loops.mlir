@@ -22,13 +22,14 @@
 // CHECK: %[[FP:.+]] = llvm.getelementptr inbounds %[[F]][%[[ROW]]] : (!llvm.ptr, i64) -> !llvm.ptr, f32
 // CHECK: %[[FV:.+]] = llvm.load %[[FP]] : !llvm.ptr -> f32
 // CHECK: %[[FW:.+]] = arith.extf %[[FV]] : f32 to f64
-// row-major output: out[row * 3 + j], rounded to f32
-// CHECK: %[[BASE:.+]] = arith.muli %[[ROW]], %{{.+}} : i64
+// row-major output: out[row * 3 + j], rounded to f32; index arithmetic
+// wraps neither signed nor unsigned
+// CHECK: %[[BASE:.+]] = arith.muli %[[ROW]], %{{[^ ]+}} overflow<nsw, nuw> : i64
 // CHECK: arith.truncf %{{.+}} : f64 to f32
 // CHECK: llvm.getelementptr inbounds %[[OUT]][%{{.+}}] : (!llvm.ptr, i64) -> !llvm.ptr, f32
 // CHECK: llvm.store
 // CHECK: arith.truncf %[[FW]] : f64 to f32
-// CHECK: %[[J2:.+]] = arith.addi %[[BASE]], %{{.+}} : i64
+// CHECK: %[[J2:.+]] = arith.addi %[[BASE]], %{{[^ ]+}} overflow<nsw, nuw> : i64
 // CHECK: llvm.getelementptr inbounds %[[OUT]][%[[J2]]]
 // CHECK: return
 // CHECK-LABEL: func.func @specjit_kernel(

@@ -9,7 +9,7 @@
 // Forward: each row's index, times the feature count (2), addresses its row.
 // CHECK: scf.for %[[R:.+]] = %{{.+}} to %[[N]]
 // CHECK: %[[IDX:.+]] = llvm.load %{{.+}} : !llvm.ptr -> i64
-// CHECK: %[[OFF:.+]] = arith.muli %[[IDX]], %c2_i64
+// CHECK: %[[OFF:.+]] = arith.muli %[[IDX]], %c2_i64 overflow<nsw, nuw>
 // CHECK: llvm.getelementptr inbounds %[[X]][%[[OFF]]]
 // The hidden layer's dot product is an ordered sum, then the C library's tanh.
 // CHECK: scf.for %{{.+}} = %{{.+}} to %c3_i64
