@@ -331,7 +331,9 @@ llvm::Expected<ObjectFiles> compileToObjects(const jit::Descriptor &d,
   begin(jit::stageName(Stage::LLVMOpt));
   if (auto err = checkInjectedFailure(Stage::LLVMOpt))
     return std::move(err);
-  optimizeModule(*llmod, *tm, options.optLevel, options.passTiming);
+  PassPipeline pipeline =
+      jit::family(d.kind()).leanOptimization(d) ? PassPipeline::Lean : PassPipeline::Default;
+  optimizeModule(*llmod, *tm, options.optLevel, pipeline, options.passTiming);
   if (reached(Stage::LLVMOpt, [&](llvm::raw_ostream &os) { llmod->print(os, nullptr); }))
     return ObjectFiles();
 

@@ -164,7 +164,21 @@ void setKernelLinkage(Module &m) {
   }
 }
 
-void optimizeModule(Module &m, TargetMachine &tm, int optLevel, raw_ostream *timing) {
+/// PassPipeline::Lean. instcombine runs one round each time, without
+/// LLVM's check that one round reached a fixpoint (which is fatal, not an
+/// error).
+static constexpr const char *kLeanPipeline =
+    "always-inline,"
+    "function("
+    "sroa<modify-cfg>,early-cse<>,simplifycfg,"
+    "instcombine<max-iterations=1;no-verify-fixpoint>,"
+    "loop-mssa(loop-rotate,licm),loop(indvars,loop-deletion),"
+    "inject-tli-mappings,loop-vectorize,"
+    "instcombine<max-iterations=1;no-verify-fixpoint>,simplifycfg),"
+    "globaldce";
+
+void optimizeModule(Module &m, TargetMachine &tm, int optLevel, PassPipeline pipeline,
+                    raw_ostream *timing) {
   LoopAnalysisManager lam;
   FunctionAnalysisManager fam;
   CGSCCAnalysisManager cgam;
@@ -214,8 +228,16 @@ void optimizeModule(Module &m, TargetMachine &tm, int optLevel, raw_ostream *tim
                             : optLevel == 1 ? OptimizationLevel::O1
                             : optLevel == 2 ? OptimizationLevel::O2
                                             : OptimizationLevel::O3;
-  ModulePassManager mpm = level == OptimizationLevel::O0 ? pb.buildO0DefaultPipeline(level)
-                                                         : pb.buildPerModuleDefaultPipeline(level);
+  ModulePassManager mpm;
+  if (level == OptimizationLevel::O0) {
+    mpm = pb.buildO0DefaultPipeline(level);
+  } else if (pipeline == PassPipeline::Lean && optLevel >= 2) {
+    // A fixed text of registered passes: failing to parse it is a bug in
+    // this file, caught by every test that compiles a pipeline kernel.
+    cantFail(pb.parsePassPipeline(mpm, kLeanPipeline));
+  } else {
+    mpm = pb.buildPerModuleDefaultPipeline(level);
+  }
   mpm.run(m, mam);
   if (timePasses)
     timePasses->print();

@@ -51,10 +51,26 @@ void setKernelLinkage(llvm::Module &m);
 /// Sets triple, data layout and host CPU attributes on `m`.
 void prepareModuleForHost(llvm::Module &m, llvm::TargetMachine &tm);
 
-/// The O0-O3 pipeline with the host's TargetTransformInfo and, where
-/// available, the vector math library mappings (libmvec). With `timing`,
-/// appends the time of every pass (LLVM's -time-passes report).
+/// Which LLVM pass pipeline optimizes a kernel at -O2/-O3.
+enum class PassPipeline {
+  /// LLVM's own per-module default pipeline for the level.
+  Default,
+  /// The passes row-loop kernels need, once each: SROA, early CSE, CFG
+  /// simplification, one round of instcombine, loop rotation and LICM,
+  /// induction variables, the loop vectorizer with the vector math
+  /// mappings, then instcombine and CFG clean-up. No inliner (kernel bodies
+  /// are out of line by design, setKernelLinkage; always-inline helpers
+  /// are still inlined), GVN, SLP or unrolling. For the families that say
+  /// it runs as fast (Family::leanOptimization); -O0/-O1 ignore it.
+  Lean,
+};
+
+/// The O0-O3 pipeline (or the lean one) with the host's
+/// TargetTransformInfo and, where available, the vector math library
+/// mappings (libmvec). With `timing`, appends the time of every pass
+/// (LLVM's -time-passes report).
 void optimizeModule(llvm::Module &m, llvm::TargetMachine &tm, int optLevel,
+                    PassPipeline pipeline = PassPipeline::Default,
                     llvm::raw_ostream *timing = nullptr);
 
 /// Machine code for `m`, as assembly text or an object file. With

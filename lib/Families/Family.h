@@ -88,6 +88,15 @@ public:
   /// feature pipeline's log / log1p steps and expressions.
   virtual bool callsTranscendentals(const Descriptor &d) const;
 
+  /// Whether the kernel runs as fast after LLVM's lean pass pipeline as
+  /// after the full -O2/-O3 one (lib/Engine/LLVMBackend.h, "lean"): row loops
+  /// whose speed comes from the lowering's own shapes (constants folded,
+  /// branch-free selects, interleaved stores) and the loop vectorizer, at
+  /// a third to half of the optimizer's time. A family says yes only for
+  /// kernels measured to run as fast (docs/benchmarks.md, "Compile
+  /// latency"); by default no.
+  virtual bool leanOptimization(const Descriptor &) const { return false; }
+
   //===--- Running it -----------------------------------------------------===//
 
   /// The family's interpreter (the generic code every kernel falls back

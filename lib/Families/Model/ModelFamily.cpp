@@ -53,6 +53,11 @@ public:
   const PipelineSpec *featurePipeline(const Descriptor &d) const override {
     return &spec(d).pipeline;
   }
+  // Linear models and MLPs: yes; tree walks keep the full pipeline (its
+  // unrolling and GVN shape the level loops).
+  bool leanOptimization(const Descriptor &d) const override {
+    return spec(d).type != ModelType::TreeEnsemble;
+  }
   bool callsTranscendentals(const Descriptor &d) const override {
     const ModelSpec &m = spec(d);
     if (!m.margin && (m.link == Link::Logistic || m.link == Link::Softmax))

@@ -35,6 +35,7 @@ public:
     return "steps: " + std::to_string(spec(d).steps.size()) + "\n";
   }
   const PipelineSpec *featurePipeline(const Descriptor &d) const override { return &spec(d); }
+  bool leanOptimization(const Descriptor &) const override { return true; }
 
   llvm::Expected<std::unique_ptr<interp::Interpreter>>
   createInterpreter(const Descriptor &d) const override {

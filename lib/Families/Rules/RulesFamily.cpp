@@ -34,6 +34,7 @@ public:
   }
   llvm::StringRef outputNoun() const override { return "meters"; }
   RunShape runShape() const override { return RunShape::State; }
+  bool leanOptimization(const Descriptor &) const override { return true; }
   bool callsTranscendentals(const Descriptor &d) const override {
     for (const Rule &rule : spec(d).rules) {
       if (callsTranscendental(rule.cond.get()))
