@@ -12,6 +12,8 @@
 
 #include "llvm/AsmParser/Parser.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/IR/InstIterator.h"
+#include "llvm/IR/InstrTypes.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/SourceMgr.h"
@@ -141,6 +143,72 @@ TEST(LLVMBackend, KernelLinkageKeepsOnlyTheEntryPointsExternal) {
   EXPECT_TRUE(m->getFunction("specjit_kernel_body")->hasFnAttribute(llvm::Attribute::NoInline));
   EXPECT_FALSE(m->getFunction("helper")->hasFnAttribute(llvm::Attribute::NoInline));
   EXPECT_FALSE(m->getFunction("inlined")->hasFnAttribute(llvm::Attribute::NoInline));
+}
+
+// Loops as the lowering's scf.for loops reach LLVM: counted up to an
+// invariant bound by 1 and by 256; one counted down and one with an
+// unsigned test are left alone.
+constexpr const char *kLoops = R"IR(
+define void @loops(ptr %p, i64 %n) {
+entry:
+  br label %h1
+h1:
+  %i = phi i64 [ 0, %entry ], [ %i.next, %b1 ]
+  %c1 = icmp slt i64 %i, %n
+  br i1 %c1, label %b1, label %h2.pre
+b1:
+  store i64 %i, ptr %p
+  %i.next = add i64 %i, 1
+  br label %h1
+h2.pre:
+  br label %h2
+h2:
+  %j = phi i64 [ 0, %h2.pre ], [ %j.next, %b2 ]
+  %c2 = icmp slt i64 %j, %n
+  br i1 %c2, label %b2, label %h3.pre
+b2:
+  %j.next = add i64 %j, 256
+  br label %h2
+h3.pre:
+  br label %h3
+h3:
+  %k = phi i64 [ %n, %h3.pre ], [ %k.next, %b3 ]
+  %c3 = icmp sgt i64 %k, 0
+  br i1 %c3, label %b3, label %h4.pre
+b3:
+  %k.next = add i64 %k, -1
+  br label %h3
+h4.pre:
+  br label %h4
+h4:
+  %u = phi i64 [ 0, %h4.pre ], [ %u.next, %b4 ]
+  %c4 = icmp ult i64 %u, %n
+  br i1 %c4, label %b4, label %done
+b4:
+  %u.next = add i64 %u, 1
+  br label %h4
+done:
+  ret void
+}
+)IR";
+
+TEST(LLVMBackend, CountedLoopIncrementsAreMarkedNoSignedWrap) {
+  llvm::LLVMContext ctx;
+  llvm::SMDiagnostic diag;
+  auto m = llvm::parseAssemblyString(kLoops, diag, ctx);
+  ASSERT_TRUE(m) << diag.getMessage().str();
+  markCountedLoops(*m);
+  auto increment = [&](const char *name) {
+    for (llvm::Instruction &i : llvm::instructions(*m->getFunction("loops")))
+      if (i.getName() == name)
+        return llvm::cast<llvm::BinaryOperator>(&i);
+    return static_cast<llvm::BinaryOperator *>(nullptr);
+  };
+  EXPECT_TRUE(increment("i.next")->hasNoSignedWrap());
+  EXPECT_TRUE(increment("j.next")->hasNoSignedWrap());
+  EXPECT_FALSE(increment("k.next")->hasNoSignedWrap());
+  EXPECT_FALSE(increment("u.next")->hasNoSignedWrap());
+  EXPECT_FALSE(increment("i.next")->hasNoUnsignedWrap());
 }
 
 } // namespace

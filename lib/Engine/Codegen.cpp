@@ -287,6 +287,7 @@ llvm::Expected<ObjectFiles> compileToObjects(const jit::Descriptor &d,
   if (!tm)
     return stageError(Stage::LLVM, llvm::toString(tm.takeError()));
   setKernelLinkage(*llmod);
+  markCountedLoops(*llmod);
   prepareModuleForHost(*llmod, *tm);
   if (!options.entrySymbol.empty())
     if (auto err = renameGlobals(*llmod, options.entrySymbol))

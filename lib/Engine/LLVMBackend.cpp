@@ -3,8 +3,10 @@
 #include "Engine/Codegen.h"
 #include "Runtime/KernelABI.h"
 
+#include "llvm/Analysis/LoopInfo.h"
 #include "llvm/Analysis/TargetLibraryInfo.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/IR/Dominators.h"
 #include "llvm/IR/Instructions.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
@@ -176,6 +178,36 @@ static constexpr const char *kLeanPipeline =
     "inject-tli-mappings,loop-vectorize,"
     "instcombine<max-iterations=1;no-verify-fixpoint>,simplifycfg),"
     "globaldce";
+
+void markCountedLoops(Module &m) {
+  constexpr uint64_t kMaxStep = 1 << 16;
+  for (Function &f : m) {
+    if (f.isDeclaration())
+      continue;
+    DominatorTree dt(f);
+    LoopInfo li(dt);
+    for (Loop *loop : li.getLoopsInPreorder()) {
+      BasicBlock *header = loop->getHeader(), *latch = loop->getLoopLatch();
+      auto *br = dyn_cast<BranchInst>(header->getTerminator());
+      if (!latch || !br || !br->isConditional() || !loop->contains(br->getSuccessor(0)) ||
+          loop->contains(br->getSuccessor(1)))
+        continue;
+      auto *cmp = dyn_cast<ICmpInst>(br->getCondition());
+      if (!cmp || cmp->getPredicate() != ICmpInst::ICMP_SLT ||
+          !loop->isLoopInvariant(cmp->getOperand(1)))
+        continue;
+      auto *iv = dyn_cast<PHINode>(cmp->getOperand(0));
+      if (!iv || iv->getParent() != header)
+        continue;
+      auto *next = dyn_cast<BinaryOperator>(iv->getIncomingValueForBlock(latch));
+      if (!next || next->getOpcode() != Instruction::Add || next->getOperand(0) != iv)
+        continue;
+      auto *step = dyn_cast<ConstantInt>(next->getOperand(1));
+      if (step && step->getValue().isStrictlyPositive() && step->getValue().ule(kMaxStep))
+        next->setHasNoSignedWrap(true);
+    }
+  }
+}
 
 void optimizeModule(Module &m, TargetMachine &tm, int optLevel, PassPipeline pipeline,
                     raw_ostream *timing) {

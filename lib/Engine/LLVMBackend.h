@@ -48,6 +48,16 @@ bool hasAVX512(llvm::TargetMachine &tm);
 /// entry, is kept out of line unless it asks to be inlined.
 void setKernelLinkage(llvm::Module &m);
 
+/// Marks the counter increment of every counted loop nsw: a loop whose
+/// header tests `iv < bound` (signed, bound invariant) and whose latch adds
+/// a positive constant step of at most 2^16 to iv. The body runs only with
+/// iv < bound, and every bound a kernel loops to is a row count, a block
+/// size or a constant, all far below 2^63 - 2^16, so iv + step cannot wrap.
+/// The lowering's scf.for loops reach LLVM without the flag; with it, the
+/// loop vectorizer knows strided row addresses do not wrap and emits no
+/// run-time overflow checks for them.
+void markCountedLoops(llvm::Module &m);
+
 /// Sets triple, data layout and host CPU attributes on `m`.
 void prepareModuleForHost(llvm::Module &m, llvm::TargetMachine &tm);
 
