@@ -18,6 +18,7 @@
 #include "Driver.h"
 #include "Table.h"
 
+#include "Engine/LLVMBackend.h"
 #include "Families/Rules/RulesSpec.h"
 
 #include "specjit/Import.h"
@@ -25,6 +26,7 @@
 
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/JSON.h"
@@ -445,6 +447,14 @@ int cmdCompile(int argc, char **argv) {
       llvm::outs() << llvm::formatv("peak RSS of the process (getrusage ru_maxrss): "
                                     "{0:f1} MiB\n",
                                     peakRSSMiB());
+    // What the kernels are compiled for: bench/compile_breakdown.py passes
+    // it on to its valgrind runs, whose emulated CPU lacks AVX-512.
+    if (auto target = engine::hostTargetBuilder())
+      llvm::outs() << "target: " << target->getTargetTriple().str() << ", cpu "
+                   << target->getCPU() << ", features " << target->getFeatures().getString()
+                   << "\n";
+    else
+      return fail(target.takeError());
     return 0;
   }
   if (a.has("dump-dir")) {
@@ -955,6 +965,10 @@ environment:
   SPECJIT_CACHE_DIR        its directory (default $XDG_CACHE_HOME/specjit,
                            else ~/.cache/specjit)
   SPECJIT_CACHE_MAX_MB     its size bound in MiB (default 512)
+  SPECJIT_TARGET_CPU, SPECJIT_TARGET_FEATURES
+                           compile for this LLVM CPU name (and "+avx512f,..."
+                           feature list) instead of the host's: for measuring
+                           compiles under emulators (docs/runtime.md)
 )";
 
 /// The usage text: every command's, in table order ("{stages}" standing
