@@ -450,9 +450,8 @@ int cmdCompile(int argc, char **argv) {
     // What the kernels are compiled for: bench/compile_breakdown.py passes
     // it on to its valgrind runs, whose emulated CPU lacks AVX-512.
     if (auto target = engine::hostTargetBuilder())
-      llvm::outs() << "target: " << target->getTargetTriple().str() << ", cpu "
-                   << target->getCPU() << ", features " << target->getFeatures().getString()
-                   << "\n";
+      llvm::outs() << "target: " << target->getTargetTriple().str() << ", cpu " << target->getCPU()
+                   << ", features " << target->getFeatures().getString() << "\n";
     else
       return fail(target.takeError());
     return 0;
