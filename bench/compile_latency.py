@@ -17,24 +17,14 @@ ratios to the first's (so "compile 0.60x" is a compile 40% shorter).
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
+
+from run_benchmarks import cpu_name  # bench/, the script's own directory
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_EXAMPLES = ("churn,housing,retail_strings,needs_rules,model_logistic,model_mlp,"
                     "model_trees,strategy")
-
-
-def cpu_name():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def bench(build, name):

@@ -12,15 +12,14 @@
 #include "Engine/JIT.h"
 #include "Engine/LLVMBackend.h"
 
-#include "llvm/AsmParser/Parser.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 #include "llvm/IR/Verifier.h"
-#include "llvm/Support/SourceMgr.h"
 #include "llvm/Target/TargetMachine.h"
 
 #include "gtest/gtest.h"
 
+#include "ParseIR.h"
 #include "TestData.h"
 
 #include <algorithm>
@@ -34,6 +33,7 @@
 #include <vector>
 
 using namespace specjit::jit;
+using specjit_test::parseIR;
 using specjit_test::parseOrDie;
 
 namespace {
@@ -319,14 +319,6 @@ exit:
   ret i64 0
 }
 )IR";
-
-std::unique_ptr<llvm::Module> parseIR(llvm::LLVMContext &ctx, const char *text) {
-  llvm::SMDiagnostic diag;
-  auto m = llvm::parseAssemblyString(text, diag, ctx);
-  if (!m)
-    ADD_FAILURE() << diag.getMessage().str();
-  return m;
-}
 
 TEST(CompileUnits, SplitCarriesInternalFunctionsAndConstants) {
   using namespace specjit::engine;

@@ -10,17 +10,17 @@
 #include "Engine/LLVMBackend.h"
 #include "Runtime/KernelABI.h"
 
-#include "llvm/AsmParser/Parser.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/IR/InstIterator.h"
 #include "llvm/IR/InstrTypes.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
-#include "llvm/Support/SourceMgr.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/Host.h"
 
 #include "gtest/gtest.h"
+
+#include "ParseIR.h"
 
 #include <cstdlib>
 #include <optional>
@@ -130,9 +130,8 @@ define i64 @specjit_kernel(ptr %args, ptr %out, i64 %n) {
 
 TEST(LLVMBackend, KernelLinkageKeepsOnlyTheEntryPointsExternal) {
   llvm::LLVMContext ctx;
-  llvm::SMDiagnostic diag;
-  auto m = llvm::parseAssemblyString(kKernelModule, diag, ctx);
-  ASSERT_TRUE(m) << diag.getMessage().str();
+  auto m = specjit_test::parseIR(ctx, kKernelModule);
+  ASSERT_TRUE(m);
   setKernelLinkage(*m);
   EXPECT_FALSE(m->getFunction(specjit::kKernelEntryName)->hasLocalLinkage());
   EXPECT_FALSE(m->getFunction(specjit::kStateBytesName)->hasLocalLinkage());
@@ -194,9 +193,8 @@ done:
 
 TEST(LLVMBackend, CountedLoopIncrementsAreMarkedNoSignedWrap) {
   llvm::LLVMContext ctx;
-  llvm::SMDiagnostic diag;
-  auto m = llvm::parseAssemblyString(kLoops, diag, ctx);
-  ASSERT_TRUE(m) << diag.getMessage().str();
+  auto m = specjit_test::parseIR(ctx, kLoops);
+  ASSERT_TRUE(m);
   markCountedLoops(*m);
   auto increment = [&](const char *name) {
     for (llvm::Instruction &i : llvm::instructions(*m->getFunction("loops")))
