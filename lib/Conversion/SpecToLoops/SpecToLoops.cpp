@@ -74,6 +74,21 @@ SmallVector<int64_t> integerKeys(ArrayAttr keys) {
 /// one_hot are zeroed with a memset, then the one 1.0 is stored.
 constexpr size_t kMinZeroedRun = 8;
 
+/// In blocked row loops (emitBlockedRowLoop), rows of more output columns
+/// than this go through an output tile: LLVM's loop vectorizer forms
+/// interleaved stores of at most 8 members, and wider rows became one 8-lane
+/// scatter per column, slow to run and to compile (their address vectors
+/// dominate instruction selection and register allocation). Kernels without
+/// blocks keep the scatters: a block loop around their row loop made it run
+/// 1.5x faster but doubled its register allocation (housing: 104M -> 139M
+/// instructions per compile; docs/benchmarks.md, "Compile latency").
+constexpr int64_t kMaxInterleavedColumns = 8;
+/// Rows of at most this many columns use the tile (wider rows are stored
+/// column by column, as before).
+constexpr int64_t kMaxTiledColumns = 64;
+/// The output tile's size bound (it lives on the stack).
+constexpr int64_t kMaxTileBytes = 64 * 1024;
+
 class KernelLowering {
 public:
   KernelLowering(KernelOp kernel, int64_t walkMaxBlockRows)
@@ -119,8 +134,17 @@ private:
   Value use(IRMapping &map, Value v);
   /// Maps every value `op` and its regions read from outside it.
   void useOperands(IRMapping &map, Operation *op);
-  /// Stores the row's output values, zeroing runs of table one_hot columns.
+  /// Stores the row's output values, zeroing runs of table one_hot columns
+  /// (or, with an output tile, into the tile).
   void emitOutput(Location loc, IRMapping &map, OutputOp output, Value row);
+  /// Whether a blocked row loop stores rows through an output tile: more than
+  /// kMaxInterleavedColumns columns, at most kMaxTiledColumns, and no run of
+  /// one one_hot's columns long enough to be zeroed with a memset.
+  bool wantsOutputTile();
+  /// Copies rows first .. first + count - 1 of the output tile to the
+  /// caller's row-major buffer: per row, the columns gathered into one
+  /// vector and stored at once (a loop the vectorizer leaves as it is).
+  void emitTileCopy(Location loc, Value first, Value count);
 
   KernelOp kernel;
   OpBuilder b;
@@ -133,6 +157,10 @@ private:
   // `lookupBuffer` (lookup k of row j of the block at k * blockRows + j).
   Value lookupBuffer, rowInBlock;
   int64_t blockRows = 0;
+  // When set, the row loop stores output column j of row r of the block at
+  // outputTile[j * blockRows + r] (unit-stride stores the vectorizer widens),
+  // and emitTileCopy writes the block's rows to the caller's buffer.
+  Value outputTile;
   llvm::DenseMap<Operation *, int64_t> lookupIndex;
   // A tree ensemble with the walk layout, when the body has one.
   TreeEnsembleOp walkedOp;
@@ -286,6 +314,18 @@ void KernelLowering::useOperands(IRMapping &map, Operation *op) {
 void KernelLowering::emitOutput(Location loc, IRMapping &map, OutputOp output, Value row) {
   int64_t numCols = kernel.getOutputNames().size();
   Type outElem = kernel.getOutputType();
+  if (outputTile) {
+    // &tile[r], then each column at a constant offset from it: one address
+    // register for all columns (LICM would hoist a base per column).
+    Value rowTile = specjit::elementAddress(b, loc, outElem, outputTile, rowInBlock);
+    for (auto [j, v] : llvm::enumerate(output.getValues())) {
+      Value x = use(map, v);
+      if (outElem.isF32())
+        x = b.create<arith::TruncFOp>(loc, outElem, x);
+      specjit::storeAt(b, loc, x, rowTile, i64(loc, static_cast<int64_t>(j) * blockRows));
+    }
+    return;
+  }
   Value base = specjit::indexMul(b, loc, row, i64(loc, numCols));
   auto values = output.getValues();
   // The table one_hot and column a value is, if it is one.
@@ -328,6 +368,45 @@ void KernelLowering::emitOutput(Location loc, IRMapping &map, OutputOp output, V
     specjit::storeAt(b, loc, x, outPtr, idx);
     ++j;
   }
+}
+
+bool KernelLowering::wantsOutputTile() {
+  int64_t numCols = kernel.getOutputNames().size();
+  if (numCols <= kMaxInterleavedColumns || numCols > kMaxTiledColumns)
+    return false;
+  for (auto output : kernel.getBodyBlock().getOps<OutputOp>()) {
+    auto values = output.getValues();
+    size_t run = 1;
+    for (size_t j = 1; j < values.size(); ++j) {
+      auto a = dyn_cast<OpResult>(values[j - 1]), c = dyn_cast<OpResult>(values[j]);
+      bool continues = a && c && isa<OneHotOp>(c.getOwner()) && a.getOwner() == c.getOwner() &&
+                       c.getResultNumber() == a.getResultNumber() + 1;
+      run = continues ? run + 1 : 1;
+      if (run >= kMinZeroedRun)
+        return false;
+    }
+  }
+  return true;
+}
+
+void KernelLowering::emitTileCopy(Location loc, Value first, Value count) {
+  int64_t numCols = kernel.getOutputNames().size();
+  Type elem = kernel.getOutputType();
+  auto rowType = VectorType::get({numCols}, elem);
+  auto loop = b.create<scf::ForOp>(loc, i64(loc, 0), count, i64(loc, 1));
+  OpBuilder::InsertionGuard g(b);
+  b.setInsertionPointToStart(loop.getBody());
+  Value r = loop.getInductionVar();
+  Value rowTile = specjit::elementAddress(b, loc, elem, outputTile, r);
+  Value v = b.create<LLVM::PoisonOp>(loc, rowType);
+  for (int64_t j = 0; j < numCols; ++j) {
+    Value x = loadAt(loc, elem, rowTile, i64(loc, j * blockRows));
+    v = b.create<LLVM::InsertElementOp>(loc, v, x, i64(loc, j));
+  }
+  Value row = specjit::indexAdd(b, loc, first, r);
+  Value dst = specjit::elementAddress(b, loc, elem, outPtr,
+                                      specjit::indexMul(b, loc, row, i64(loc, numCols)));
+  b.create<LLVM::StoreOp>(loc, v, dst, elem.getIntOrFloatBitWidth() / 8);
 }
 
 FailureOr<Value> KernelLowering::emitRow(Location loc, Value row, bool checksOnly,
@@ -423,7 +502,9 @@ FailureOr<Value> KernelLowering::emitRow(Location loc, Value row, bool checksOnl
 /// away from the whole row loop. So rows go in blocks: a first loop resolves
 /// the block's lookups into a stack buffer, then the branch-free row loop
 /// (which vectorizes) reads the indices from it. A walked tree ensemble
-/// splits the row loop in two around its tree phase (TreeWalk.h).
+/// splits the row loop in two around its tree phase (TreeWalk.h). Rows too
+/// wide for an interleaved store go through an output tile: the row loop
+/// stores columns, a last loop per block rows (wantsOutputTile).
 LogicalResult KernelLowering::emitBlockedRowLoop(Location loc, ArrayRef<StrLookupOp> lookups,
                                                  Value rows) {
   // At most 64 KiB of stack for lookups, and at least 16 rows per block.
@@ -432,6 +513,11 @@ LogicalResult KernelLowering::emitBlockedRowLoop(Location loc, ArrayRef<StrLooku
                   : std::clamp<int64_t>(8192 / static_cast<int64_t>(lookups.size()), 16, 256);
   if (walk)
     blockRows = std::min(blockRows, walk->maxBlockRows());
+  bool tiled = wantsOutputTile();
+  int64_t numCols = kernel.getOutputNames().size();
+  int64_t elemBytes = kernel.getOutputType().getIntOrFloatBitWidth() / 8;
+  if (tiled)
+    blockRows = std::min(blockRows, (kMaxTileBytes / (numCols * elemBytes)) & ~int64_t(7));
   for (auto [k, op] : llvm::enumerate(lookups))
     lookupIndex[op] = static_cast<int64_t>(k);
   {
@@ -443,6 +529,9 @@ LogicalResult KernelLowering::emitBlockedRowLoop(Location loc, ArrayRef<StrLooku
           i64(loc, blockRows * static_cast<int64_t>(lookups.size())), /*alignment=*/64);
     if (walk)
       walk->emitSetup(b, loc, blockRows);
+    if (tiled)
+      outputTile = b.create<LLVM::AllocaOp>(loc, ptrType(), kernel.getOutputType(),
+                                            i64(loc, blockRows * numCols), /*alignment=*/64);
   }
   Value zero = i64(loc, 0);
   auto blocks = b.create<scf::ForOp>(loc, zero, rows, i64(loc, blockRows));
@@ -474,12 +563,20 @@ LogicalResult KernelLowering::emitBlockedRowLoop(Location loc, ArrayRef<StrLooku
     Value row = specjit::indexAdd(b, loc, first, rowInBlock);
     return emitRow(loc, row, /*checksOnly=*/false, segment);
   };
-  if (!walk)
-    return rowLoop(Segment::All);
-  if (failed(rowLoop(Segment::BeforeTrees)))
-    return failure();
-  walk->emitTrees(b, loc, count);
-  return rowLoop(Segment::AfterTrees);
+  if (!walk) {
+    if (failed(rowLoop(Segment::All)))
+      return failure();
+  } else {
+    if (failed(rowLoop(Segment::BeforeTrees)))
+      return failure();
+    walk->emitTrees(b, loc, count);
+    if (failed(rowLoop(Segment::AfterTrees)))
+      return failure();
+  }
+  // 3. With an output tile, the block's rows to the caller's buffer.
+  if (outputTile)
+    emitTileCopy(loc, first, count);
+  return success();
 }
 
 LogicalResult KernelLowering::run() {
