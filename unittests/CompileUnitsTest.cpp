@@ -42,8 +42,10 @@ constexpr int kFeatures = 10;
 
 /// `trees` random complete trees of depth `depth` over kFeatures f32
 /// features, XGBoost style (float32), margins out in f64 so the comparison
-/// is exact (no link through a vector math library).
-std::string randomForest(unsigned seed, int trees, int depth, bool float32 = true) {
+/// is exact (no link through a vector math library); with several
+/// `outputs`, tree t adds to output t % outputs.
+std::string randomForest(unsigned seed, int trees, int depth, bool float32 = true,
+                         int outputs = 1) {
   std::mt19937_64 rng(seed);
   std::normal_distribution<double> value(0.0, 1.0);
   std::uniform_int_distribution<int> feature(0, kFeatures - 1);
@@ -57,13 +59,18 @@ std::string randomForest(unsigned seed, int trees, int depth, bool float32 = tru
   for (int f = 0; f < kFeatures; ++f)
     s += (f ? ", " : "") + std::string(R"({"name": "x)") + std::to_string(f) +
          R"(", "type": "f32"})";
-  s += R"(], "model": {"type": "tree_ensemble", "num_outputs": 1, "float32": )";
+  s += R"(], "model": {"type": "tree_ensemble", "num_outputs": )" + std::to_string(outputs) +
+       R"(, "float32": )";
   s += float32 ? "true" : "false";
-  s += R"(, "base_score": [0.25], "link": "logistic", "trees": [)";
+  s += R"(, "base_score": [)";
+  for (int o = 0; o < outputs; ++o)
+    s += (o ? ", " : "") + num(0.25 + 0.125 * o);
+  s +=
+      outputs == 1 ? R"(], "link": "logistic", "trees": [)" : R"(], "link": "softmax", "trees": [)";
   int splits = (1 << depth) - 1, nodes = (1 << (depth + 1)) - 1;
   for (int t = 0; t < trees; ++t) {
     s += t ? ", " : "";
-    s += R"({"group": 0, "nodes": [)";
+    s += R"({"group": )" + std::to_string(t % outputs) + R"(, "nodes": [)";
     for (int i = 0; i < nodes; ++i) {
       s += i ? ", " : "";
       if (i < splits)
@@ -138,19 +145,21 @@ int64_t mismatchesAgainstInterpreter(const Descriptor &d, const Kernel &k, const
     ADD_FAILURE() << llvm::toString(ik.takeError());
     return -1;
   }
-  std::vector<double> a(in.rows, 1.0), b(in.rows, 2.0);
-  if (auto err = k.run(in.columns(), Output::f64(a.data(), in.rows, 1))) {
+  size_t cols = k.numOutputs(), n = static_cast<size_t>(in.rows) * cols;
+  std::vector<double> a(n, 1.0), b(n, 2.0);
+  if (auto err = k.run(in.columns(), Output::f64(a.data(), in.rows, cols))) {
     ADD_FAILURE() << llvm::toString(std::move(err));
     return -1;
   }
-  if (auto err = ik->run(in.columns(), Output::f64(b.data(), in.rows, 1))) {
+  if (auto err = ik->run(in.columns(), Output::f64(b.data(), in.rows, cols))) {
     ADD_FAILURE() << llvm::toString(std::move(err));
     return -1;
   }
   int64_t bad = 0;
-  for (int64_t r = 0; r < in.rows; ++r)
-    if (!sameBits(a[r], b[r]) && bad++ < 5)
-      ADD_FAILURE() << "row " << r << ": jit " << a[r] << " vs interpreter " << b[r];
+  for (size_t i = 0; i < n; ++i)
+    if (!sameBits(a[i], b[i]) && bad++ < 5)
+      ADD_FAILURE() << "row " << i / cols << " column " << i % cols << ": jit " << a[i]
+                    << " vs interpreter " << b[i];
   return bad;
 }
 
@@ -170,6 +179,23 @@ TEST(CompileUnits, LargeTreeEnsembleSplitsAndMatchesInterpreter) {
   ASSERT_EQ(k64->backend(), Backend::Jit) << k64->fallbackReason();
   EXPECT_EQ(k64->compileUnits(), 3u);
   EXPECT_EQ(mismatchesAgainstInterpreter(d64, *k64, in), 0);
+}
+
+// Ten margins a row: too wide for an interleaved store, so the walk
+// layout's blocked row loop stores them through its output tile; the
+// branches layout stores them column by column.
+TEST(CompileUnits, MulticlassMarginsOfBothLayoutsMatchInterpreter) {
+  Descriptor d = parseOrDie(randomForest(5, 60, 4, /*float32=*/true, /*outputs=*/10));
+  Inputs in(6, 1000);
+  for (TreeLayout layout : {TreeLayout::Walk, TreeLayout::Branches}) {
+    CompileOptions o = jitOptions(1);
+    o.treeLayout = layout;
+    auto k = compile(d, o);
+    ASSERT_TRUE(static_cast<bool>(k)) << llvm::toString(k.takeError());
+    ASSERT_EQ(k->backend(), Backend::Jit) << k->fallbackReason();
+    ASSERT_EQ(k->numOutputs(), 10u);
+    EXPECT_EQ(mismatchesAgainstInterpreter(d, *k, in), 0);
+  }
 }
 
 TEST(CompileUnits, OneUnitWhenSmallOrAskedFor) {
