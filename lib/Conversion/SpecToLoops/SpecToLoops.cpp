@@ -35,6 +35,7 @@
 #include "TrainToLoops.h"
 #include "TreeWalk.h"
 
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/Support/SwapByteOrder.h"
 
 #include <map>
@@ -137,6 +138,13 @@ private:
   /// Stores the row's output values, zeroing runs of table one_hot columns
   /// (or, with an output tile, into the tile).
   void emitOutput(Location loc, IRMapping &map, OutputOp output, Value row);
+  /// Stores `x` (f64) as output column `j` of `row`: to the caller's buffer,
+  /// or with an output tile to the tile.
+  void storeColumn(Location loc, Value x, Value row, int64_t j);
+  /// The output columns each value of the body is, for the columns stored
+  /// as soon as their value is computed (all but table one_hot columns):
+  /// a row's values then do not all stay live until its end.
+  llvm::DenseMap<Value, SmallVector<int64_t>> earlyColumns();
   /// Whether a blocked row loop stores rows through an output tile: more than
   /// kMaxInterleavedColumns columns, at most kMaxTiledColumns, and no run of
   /// one one_hot's columns long enough to be zeroed with a memset.
@@ -170,6 +178,10 @@ private:
   specjit::LookupTables tables;
   // Per emitted row: the position (i64, -1: none) of each table one_hot.
   llvm::DenseMap<Operation *, Value> oneHotPosition;
+  // Per emitted row: the output columns already stored (earlyColumns), and
+  // row * columns, made by the first store of the row.
+  llvm::DenseSet<int64_t> storedColumns;
+  Value rowBase;
 };
 
 LogicalResult KernelLowering::findWalkedTrees() {
@@ -311,22 +323,48 @@ void KernelLowering::useOperands(IRMapping &map, Operation *op) {
   });
 }
 
+llvm::DenseMap<Value, SmallVector<int64_t>> KernelLowering::earlyColumns() {
+  llvm::DenseMap<Value, SmallVector<int64_t>> columns;
+  for (auto output : kernel.getBodyBlock().getOps<OutputOp>())
+    for (auto [j, v] : llvm::enumerate(output.getValues())) {
+      Operation *def = v.getDefiningOp();
+      if (def && isa<OneHotOp>(def) && isTableShaped(def))
+        continue;
+      columns[v].push_back(static_cast<int64_t>(j));
+    }
+  return columns;
+}
+
+void KernelLowering::storeColumn(Location loc, Value x, Value row, int64_t j) {
+  Type outElem = kernel.getOutputType();
+  if (outElem.isF32())
+    x = b.create<arith::TruncFOp>(loc, outElem, x);
+  if (outputTile) {
+    // &tile[r], then the column at a constant offset from it: one address
+    // register for all columns (LICM would hoist a base per column).
+    Value rowTile = specjit::elementAddress(b, loc, outElem, outputTile, rowInBlock);
+    specjit::storeAt(b, loc, x, rowTile, i64(loc, j * blockRows));
+    return;
+  }
+  if (!rowBase) {
+    int64_t numCols = kernel.getOutputNames().size();
+    rowBase = specjit::indexMul(b, loc, row, i64(loc, numCols));
+  }
+  specjit::storeAt(b, loc, x, outPtr, specjit::indexAdd(b, loc, rowBase, i64(loc, j)));
+}
+
 void KernelLowering::emitOutput(Location loc, IRMapping &map, OutputOp output, Value row) {
   int64_t numCols = kernel.getOutputNames().size();
   Type outElem = kernel.getOutputType();
   if (outputTile) {
-    // &tile[r], then each column at a constant offset from it: one address
-    // register for all columns (LICM would hoist a base per column).
-    Value rowTile = specjit::elementAddress(b, loc, outElem, outputTile, rowInBlock);
-    for (auto [j, v] : llvm::enumerate(output.getValues())) {
-      Value x = use(map, v);
-      if (outElem.isF32())
-        x = b.create<arith::TruncFOp>(loc, outElem, x);
-      specjit::storeAt(b, loc, x, rowTile, i64(loc, static_cast<int64_t>(j) * blockRows));
-    }
+    for (auto [j, v] : llvm::enumerate(output.getValues()))
+      if (!storedColumns.count(static_cast<int64_t>(j)))
+        storeColumn(loc, use(map, v), row, static_cast<int64_t>(j));
     return;
   }
-  Value base = specjit::indexMul(b, loc, row, i64(loc, numCols));
+  if (!rowBase)
+    rowBase = specjit::indexMul(b, loc, row, i64(loc, numCols));
+  Value base = rowBase;
   auto values = output.getValues();
   // The table one_hot and column a value is, if it is one.
   auto oneHotColumn = [&](Value v) -> std::pair<Operation *, int64_t> {
@@ -361,11 +399,8 @@ void KernelLowering::emitOutput(Location loc, IRMapping &map, OutputOp output, V
       j += run;
       continue;
     }
-    Value x = use(map, values[j]);
-    if (outElem.isF32())
-      x = b.create<arith::TruncFOp>(loc, outElem, x);
-    Value idx = specjit::indexAdd(b, loc, base, i64(loc, static_cast<int64_t>(j)));
-    specjit::storeAt(b, loc, x, outPtr, idx);
+    if (!storedColumns.count(static_cast<int64_t>(j)))
+      storeColumn(loc, use(map, values[j]), row, static_cast<int64_t>(j));
     ++j;
   }
 }
@@ -413,9 +448,31 @@ FailureOr<Value> KernelLowering::emitRow(Location loc, Value row, bool checksOnl
                                          Segment segment) {
   IRMapping map;
   oneHotPosition.clear();
+  storedColumns.clear();
+  rowBase = nullptr;
   Value ok = b.create<arith::ConstantOp>(loc, b.getBoolAttr(true));
   bool afterTrees = false;
+  // Output columns are stored right after the op that computes them.
+  llvm::DenseMap<Value, SmallVector<int64_t>> early;
+  if (!checksOnly && segment != Segment::BeforeTrees)
+    early = earlyColumns();
+  Operation *previous = nullptr;
+  auto storeEarly = [&](Operation *op) {
+    if (!op)
+      return;
+    for (Value r : op->getResults()) {
+      auto it = early.find(r);
+      if (it == early.end() || !map.contains(r))
+        continue;
+      for (int64_t j : it->second) {
+        storeColumn(loc, map.lookup(r), row, j);
+        storedColumns.insert(j);
+      }
+    }
+  };
   for (Operation &op : kernel.getBodyBlock()) {
+    storeEarly(previous);
+    previous = &op;
     if (&op == walkedOp.getOperation()) {
       // Nothing after the trees is a check (findWalkedTrees).
       if (checksOnly)

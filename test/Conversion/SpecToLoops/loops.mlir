@@ -22,15 +22,22 @@
 // CHECK: %[[FP:.+]] = llvm.getelementptr inbounds %[[F]][%[[ROW]]] : (!llvm.ptr, i64) -> !llvm.ptr, f32
 // CHECK: %[[FV:.+]] = llvm.load %[[FP]] : !llvm.ptr -> f32
 // CHECK: %[[FW:.+]] = arith.extf %[[FV]] : f32 to f64
-// row-major output: out[row * 3 + j], rounded to f32; index arithmetic
-// wraps neither signed nor unsigned
-// CHECK: %[[BASE:.+]] = arith.muli %[[ROW]], %{{[^ ]+}} overflow<nsw, nuw> : i64
-// CHECK: arith.truncf %{{.+}} : f64 to f32
-// CHECK: llvm.getelementptr inbounds %[[OUT]][%{{.+}}] : (!llvm.ptr, i64) -> !llvm.ptr, f32
-// CHECK: llvm.store
+// row-major output: out[row * 3 + j], rounded to f32, each column stored
+// as soon as its value is computed (here the f32 input, column 2, first);
+// index arithmetic wraps neither signed nor unsigned
 // CHECK: arith.truncf %[[FW]] : f64 to f32
-// CHECK: %[[J2:.+]] = arith.addi %[[BASE]], %{{[^ ]+}} overflow<nsw, nuw> : i64
-// CHECK: llvm.getelementptr inbounds %[[OUT]][%[[J2]]]
+// CHECK: %[[BASE:.+]] = arith.muli %[[ROW]], %{{[^ ]+}} overflow<nsw, nuw> : i64
+// CHECK: %[[J2:.+]] = arith.addi %[[BASE]], %c2_i64 overflow<nsw, nuw> : i64
+// CHECK: llvm.getelementptr inbounds %[[OUT]][%[[J2]]] : (!llvm.ptr, i64) -> !llvm.ptr, f32
+// CHECK: llvm.store
+// CHECK: arith.sitofp
+// CHECK: arith.truncf %{{.+}} : f64 to f32
+// CHECK: arith.addi %[[BASE]], %c0_i64{{.*}} overflow<nsw, nuw> : i64
+// CHECK: llvm.store
+// CHECK: arith.sitofp
+// CHECK-NOT: arith.muli
+// CHECK: arith.addi %[[BASE]], %c1_i64{{.*}} overflow<nsw, nuw> : i64
+// CHECK: llvm.store
 // CHECK: return
 // CHECK-LABEL: func.func @specjit_kernel(
 // CHECK-SAME: %[[ARGS:.+]]: !llvm.ptr, %[[O:.+]]: !llvm.ptr, %[[N:.+]]: i64) -> i64
