@@ -38,6 +38,7 @@
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/Support/SwapByteOrder.h"
 
+#include <cassert>
 #include <map>
 
 namespace specjit {
@@ -74,6 +75,22 @@ SmallVector<int64_t> integerKeys(ArrayAttr keys) {
 /// Output runs of at least this many consecutive columns of one table
 /// one_hot are zeroed with a memset, then the one 1.0 is stored.
 constexpr size_t kMinZeroedRun = 8;
+
+/// The op and result number an output value is a column of, when `columnOf`
+/// says it is one (null otherwise).
+using ColumnOf = llvm::function_ref<std::pair<Operation *, int64_t>(Value)>;
+
+/// How many values from `j` on are consecutive columns (results n, n + 1,
+/// ...) of one op as `columnOf` sees them; 1 when values[j] is none.
+size_t columnRun(ValueRange values, size_t j, ColumnOf columnOf) {
+  auto [op, column] = columnOf(values[j]);
+  size_t run = 1;
+  while (op && j + run < values.size() &&
+         columnOf(values[j + run]) ==
+             std::pair<Operation *, int64_t>(op, column + static_cast<int64_t>(run)))
+    ++run;
+  return run;
+}
 
 /// In blocked row loops (emitBlockedRowLoop), rows of more output columns
 /// than this go through an output tile: LLVM's loop vectorizer forms
@@ -141,6 +158,9 @@ private:
   /// Stores `x` (f64) as output column `j` of `row`: to the caller's buffer,
   /// or with an output tile to the tile.
   void storeColumn(Location loc, Value x, Value row, int64_t j);
+  /// row * columns, the row's first element in the caller's buffer: made
+  /// where the row first needs it, then reused.
+  Value rowStart(Location loc, Value row);
   /// The output columns each value of the body is, for the columns stored
   /// as soon as their value is computed (all but table one_hot columns):
   /// a row's values then do not all stay live until its end.
@@ -179,7 +199,7 @@ private:
   // Per emitted row: the position (i64, -1: none) of each table one_hot.
   llvm::DenseMap<Operation *, Value> oneHotPosition;
   // Per emitted row: the output columns already stored (earlyColumns), and
-  // row * columns, made by the first store of the row.
+  // row * columns (rowStart).
   llvm::DenseSet<int64_t> storedColumns;
   Value rowBase;
 };
@@ -346,25 +366,17 @@ void KernelLowering::storeColumn(Location loc, Value x, Value row, int64_t j) {
     specjit::storeAt(b, loc, x, rowTile, i64(loc, j * blockRows));
     return;
   }
-  if (!rowBase) {
-    int64_t numCols = kernel.getOutputNames().size();
-    rowBase = specjit::indexMul(b, loc, row, i64(loc, numCols));
-  }
-  specjit::storeAt(b, loc, x, outPtr, specjit::indexAdd(b, loc, rowBase, i64(loc, j)));
+  specjit::storeAt(b, loc, x, outPtr, specjit::indexAdd(b, loc, rowStart(loc, row), i64(loc, j)));
+}
+
+Value KernelLowering::rowStart(Location loc, Value row) {
+  if (!rowBase)
+    rowBase = specjit::indexMul(b, loc, row, i64(loc, kernel.getOutputNames().size()));
+  return rowBase;
 }
 
 void KernelLowering::emitOutput(Location loc, IRMapping &map, OutputOp output, Value row) {
-  int64_t numCols = kernel.getOutputNames().size();
   Type outElem = kernel.getOutputType();
-  if (outputTile) {
-    for (auto [j, v] : llvm::enumerate(output.getValues()))
-      if (!storedColumns.count(static_cast<int64_t>(j)))
-        storeColumn(loc, use(map, v), row, static_cast<int64_t>(j));
-    return;
-  }
-  if (!rowBase)
-    rowBase = specjit::indexMul(b, loc, row, i64(loc, numCols));
-  Value base = rowBase;
   auto values = output.getValues();
   // The table one_hot and column a value is, if it is one.
   auto oneHotColumn = [&](Value v) -> std::pair<Operation *, int64_t> {
@@ -375,15 +387,13 @@ void KernelLowering::emitOutput(Location loc, IRMapping &map, OutputOp output, V
   };
   for (size_t j = 0; j < values.size();) {
     auto [oneHot, column] = oneHotColumn(values[j]);
-    size_t run = 1;
-    while (oneHot && j + run < values.size() &&
-           oneHotColumn(values[j + run]) ==
-               std::pair<Operation *, int64_t>(oneHot, column + static_cast<int64_t>(run)))
-      ++run;
+    size_t run = columnRun(values, j, oneHotColumn);
     if (oneHot && run >= kMinZeroedRun) {
-      // Columns j .. j + run - 1 are one_hot columns column .. column + run
-      // - 1: zero them, then store the 1.0 of the position if it is among them.
-      Value first = specjit::indexAdd(b, loc, base, i64(loc, j));
+      // Never with an output tile (wantsOutputTile). Columns j .. j + run - 1
+      // are one_hot columns column .. column + run - 1: zero them, then store
+      // the 1.0 of the position if it is among them.
+      assert(!outputTile && "a zeroed one_hot run in a tiled row");
+      Value first = specjit::indexAdd(b, loc, rowStart(loc, row), i64(loc, j));
       Value dst = specjit::elementAddress(b, loc, outElem, outPtr, first);
       int64_t bytes = static_cast<int64_t>(run) * (outElem.isF32() ? 4 : 8);
       b.create<LLVM::MemsetOp>(loc, dst, b.create<arith::ConstantOp>(loc, b.getI8IntegerAttr(0)),
@@ -409,16 +419,21 @@ bool KernelLowering::wantsOutputTile() {
   int64_t numCols = kernel.getOutputNames().size();
   if (numCols <= kMaxInterleavedColumns || numCols > kMaxTiledColumns)
     return false;
+  // Any one_hot's columns, table-shaped or not: emitOutput zeroes the runs
+  // of the table-shaped ones.
+  auto oneHotColumn = [](Value v) -> std::pair<Operation *, int64_t> {
+    auto r = dyn_cast<OpResult>(v);
+    if (!r || !isa<OneHotOp>(r.getOwner()))
+      return {nullptr, 0};
+    return {r.getOwner(), r.getResultNumber()};
+  };
   for (auto output : kernel.getBodyBlock().getOps<OutputOp>()) {
     auto values = output.getValues();
-    size_t run = 1;
-    for (size_t j = 1; j < values.size(); ++j) {
-      auto a = dyn_cast<OpResult>(values[j - 1]), c = dyn_cast<OpResult>(values[j]);
-      bool continues = a && c && isa<OneHotOp>(c.getOwner()) && a.getOwner() == c.getOwner() &&
-                       c.getResultNumber() == a.getResultNumber() + 1;
-      run = continues ? run + 1 : 1;
+    for (size_t j = 0; j < values.size();) {
+      size_t run = columnRun(values, j, oneHotColumn);
       if (run >= kMinZeroedRun)
         return false;
+      j += run;
     }
   }
   return true;
